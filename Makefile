@@ -1,0 +1,29 @@
+# Two entry points, both self-contained on a fresh machine:
+#   make demo   set up .venv, then run the main job on bundled sample prices (offline)
+#   make test   set up .venv, then run the whole test suite (offline)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The stamp re-runs the install whenever pyproject.toml changes.
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint clean-venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/forecast fetch MSFT --source sample
+
+test: $(STAMP)
+	$(BIN)/ruff check forecast tests
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check forecast tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,71 @@
+"""One exception family; each class carries its exit code (sysexits.h style).
+
+A ForecastError says what happened (with the values) and, in `hint`, what to do
+next. Only `cli.py` turns one into an exit code and a line on stderr.
+"""
+
+from __future__ import annotations
+
+
+class ForecastError(Exception):
+    """Base of every error a user can cause or fix; never a bug in forecast itself."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class UsageError(ForecastError):
+    """The command line itself is wrong: an option, a symbol, a combination."""
+
+    exit_code = 64
+
+
+class DataError(ForecastError):
+    """Input data exists but is unusable: bad rows, too short, constant, corrupted."""
+
+    exit_code = 65
+
+
+class MissingInputError(ForecastError):
+    """Something asked for does not exist: a file, a cache entry, an unknown symbol."""
+
+    exit_code = 66
+
+
+class SourceUnavailableError(ForecastError):
+    """The data source could not be reached or answered with an error."""
+
+    exit_code = 69
+
+
+class TryLaterError(ForecastError):
+    """A temporary condition (rate limit, lock held); the same command may work later."""
+
+    exit_code = 75
+
+
+class ConfigError(ForecastError):
+    """The configuration is invalid: unknown key, wrong type, out of range."""
+
+    exit_code = 78
+
+
+# The README's exit-code table is generated from this list (tests check it is in sync).
+EXIT_CODES: list[tuple[int, str]] = [
+    (0, "success"),
+    (1, "unexpected internal error (a bug: please report it with --verbose output)"),
+    (UsageError.exit_code, "usage: bad option, argument or symbol"),
+    (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),
+    (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found"),
+    (SourceUnavailableError.exit_code, "data source unavailable: network error or source failure"),
+    (TryLaterError.exit_code, "temporary failure: rate limited or busy; try again later"),
+    (ConfigError.exit_code, "bad configuration: unknown key, wrong type or value"),
+    (130, "interrupted (Ctrl-C)"),
+]

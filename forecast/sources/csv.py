@@ -1,0 +1,119 @@
+"""A local CSV with a date column and numeric columns.
+
+Problems are reported with the file's line numbers (the header is line 1), at most a
+few at a time; they are repaired (rows dropped, sorted, de-duplicated) only when the
+user asks for it with `data.repair: true` / `--repair`, and the repair is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.config import DataConfig
+from forecast.errors import DataError, MissingInputError
+from forecast.sources import Fetched
+from forecast.sources.frame import normalise, restrict, snake
+
+log = logging.getLogger(__name__)
+SHOW = 5  # line numbers quoted per problem
+
+
+def _lines(positions: pd.Index | list[int]) -> str:
+    numbers = [int(p) + 2 for p in positions]  # +1 for 1-based, +1 for the header line
+    more = f" and {len(numbers) - SHOW} more" if len(numbers) > SHOW else ""
+    label = "line" if len(numbers) == 1 else "lines"
+    return f"{label} {', '.join(map(str, numbers[:SHOW]))}{more}"
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise MissingInputError(f"CSV file {path} not found", hint="check data.path or the path given to fetch")
+    try:
+        # Everything as text first: we decide what is a bad number, not the parser.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"CSV file {path} is not UTF-8 text") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"CSV file {path} cannot be parsed: {str(exc).strip()}") from exc
+
+
+def _date_column(table: pd.DataFrame, wanted: str, path: Path) -> str:
+    for column in table.columns:
+        if column == wanted or snake(column) == snake(wanted):
+            return column
+    raise DataError(
+        f"CSV file {path} has no date column {wanted!r} (columns: {', '.join(map(str, table.columns))})",
+        hint="set data.date_column (or --date-column) to the name of its date column",
+    )
+
+
+def read_csv_series(config: DataConfig) -> pd.DataFrame:
+    path = config.path
+    assert path is not None  # guaranteed by DataConfig
+    table = _read(path)
+    date_col = _date_column(table, config.date_column, path)
+    blank = table.apply(lambda col: col.str.strip() == "").all(axis=1)
+    table = table[~blank]
+    problems: list[str] = []
+    bad_rows = pd.Series(False, index=table.index)
+
+    text_dates = table[date_col].str.strip()
+    dates = pd.to_datetime(text_dates, errors="coerce", format="mixed")
+    bad_dates = dates.isna()
+    if bad_dates.any():
+        first = table.index[bad_dates][0]
+        problems.append(f"unreadable dates at {_lines(table.index[bad_dates])} (e.g. {text_dates[first]!r})")
+        bad_rows |= bad_dates
+
+    values = {}
+    for column in table.columns.drop(date_col):
+        text = table[column].str.strip()
+        numbers = pd.to_numeric(text, errors="coerce")
+        unparsed = numbers.isna() & (text != "")
+        if unparsed.all():
+            log.info("CSV %s: column %r is not numeric; ignored", path, column)
+            continue
+        if unparsed.any():
+            first = table.index[unparsed][0]
+            problems.append(
+                f"column {column!r} has non-numeric values at {_lines(table.index[unparsed])} "
+                f"(e.g. {text[first]!r}; write plain numbers without thousands separators or currency signs)"
+            )
+            bad_rows |= unparsed
+        empty = text == ""
+        if empty.any():
+            problems.append(f"column {column!r} is empty at {_lines(table.index[empty])}")
+            bad_rows |= empty
+        values[snake(column)] = numbers
+    if not values:
+        raise DataError(f"CSV file {path} has no numeric columns besides {date_col!r}")
+
+    frame = pd.DataFrame(values, index=table.index).assign(date=dates)
+    good = frame[~bad_rows]
+    duplicated = good["date"].duplicated(keep=False)
+    if duplicated.any():
+        problems.append(f"duplicate dates at {_lines(good.index[duplicated])}")
+    backwards = good["date"].diff() < pd.Timedelta(0)
+    if backwards.any():
+        problems.append(f"dates out of order at {_lines(good.index[backwards])}")
+
+    if problems and not config.repair:
+        raise DataError(
+            f"CSV file {path}: {problems[0]}" + (f"; {len(problems) - 1} more problem(s)" if len(problems) > 1 else ""),
+            hint="fix the file, or pass --repair (data.repair: true) to drop bad rows, sort and de-duplicate",
+        )
+    if problems:
+        log.warning("CSV %s repaired: dropped %d bad row(s); %s", path, int(bad_rows.sum()), "; ".join(problems))
+    # normalise() sorts and keeps the last of duplicate dates: the repair the user asked for.
+    return normalise(good.set_index("date"), config.interval, keep=None)
+
+
+def fetch(config: DataConfig) -> Fetched:
+    frame = restrict(read_csv_series(config), config)
+    if frame.empty:
+        raise DataError(f"CSV file {config.path} has no rows in the requested date range")
+    # A CSV says nothing about adjustment: record none rather than guess.
+    return Fetched(frame, (), f"csv {config.path}")

@@ -1,0 +1,42 @@
+"""Real daily prices bundled by the `bokeh-sampledata` package (Quandl WIKI, public domain).
+
+AAPL, GOOG, IBM and MSFT from 2000-03-01 to 2013-03-01 (FB from 2012): open, high, low,
+close and volume unadjusted; adj_close adjusted for splits and dividends. Offline.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import pandas as pd
+
+from forecast.config import DataConfig
+from forecast.errors import MissingInputError
+from forecast.sources import Fetched
+from forecast.sources.frame import auto_adjust, normalise, restrict
+
+
+def tickers() -> list[str]:
+    return sorted(_table()["Ticker"].unique())
+
+
+def _table() -> pd.DataFrame:
+    import bokeh_sampledata
+
+    return pd.read_csv(bokeh_sampledata.package_path("stocks.csv.gz"))
+
+
+def fetch(config: DataConfig) -> Fetched:
+    table = _table()
+    rows = table[table["Ticker"] == config.ticker]
+    if rows.empty:
+        choices = ", ".join(sorted(table["Ticker"].unique()))
+        raise MissingInputError(
+            f"sample data has no ticker {config.ticker!r}",
+            hint=f"choose one of {choices}, or use --source yahoo",
+        )
+    frame = normalise(rows.drop(columns="Ticker").set_index("Date"), "1d")
+    adjusted: tuple[str, ...] = ("adj_close",)
+    if config.auto_adjust:
+        frame, adjusted = auto_adjust(frame), ("open", "high", "low", "close")
+    return Fetched(restrict(frame, config), adjusted, f"bokeh-sampledata {version('bokeh-sampledata')}")

@@ -1,0 +1,176 @@
+"""The local price cache: data/<source>/<SYMBOL>_<interval>.parquet plus a JSON sidecar.
+
+Rules that keep a user's data safe:
+- a save merges new bars into what is cached (new values win where dates overlap);
+  the result never has fewer rows than the cache had, so a short or stale answer from
+  a source can never shrink it;
+- every write is atomic (temporary file, then os.replace): the parquet first, the
+  sidecar last, and the sidecar's sha256 must match the parquet for a load to succeed;
+- paths come from validated symbols only, so nothing is written outside the root.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import atomic
+from forecast.config import DataConfig
+from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.sources import Fetched
+from forecast.symbols import normalise_ticker
+
+ENV_VAR = "FORECAST_DATA_DIR"
+log = logging.getLogger(__name__)
+
+
+def data_root(explicit: Path | None = None) -> Path:
+    return Path(explicit or os.environ.get(ENV_VAR) or "data")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Saved:
+    meta: dict[str, Any]
+    path: Path
+    added: int  # bars not in the cache before
+    revised: int  # cached bars whose values the source changed (e.g. re-adjusted)
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def paths(self, source: str, symbol: str, interval: str) -> tuple[Path, Path]:
+        name = f"{normalise_ticker(symbol)}_{interval}"
+        folder = self.root / source
+        parquet, sidecar = folder / f"{name}.parquet", folder / f"{name}.json"
+        # Defence in depth: symbols are validated, but never trust a path we built.
+        if self.root.resolve() not in parquet.resolve().parents:
+            raise UsageError(f"symbol {symbol!r} would leave the cache root {self.root}")
+        return parquet, sidecar
+
+    # --- reading ---------------------------------------------------------------
+
+    def read_meta(self, sidecar: Path) -> dict[str, Any]:
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataError(
+                f"cache sidecar {sidecar} is unreadable ({exc})",
+                hint="move it and its .parquet away, then fetch again",
+            ) from exc
+        if not isinstance(meta, dict):
+            raise DataError(f"cache sidecar {sidecar} is not a JSON object", hint="move it away, then fetch again")
+        return meta
+
+    def load(self, source: str, symbol: str, interval: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+        parquet, sidecar = self.paths(source, symbol, interval)
+        if not parquet.exists() or not sidecar.exists():
+            raise MissingInputError(
+                f"no cached {source} data for {symbol} ({interval}) under {self.root}",
+                hint=f"run: forecast fetch {symbol} --source {source} --interval {interval}",
+            )
+        meta = self.read_meta(sidecar)
+        if meta.get("sha256") != sha256_file(parquet):
+            raise DataError(
+                f"cache file {parquet} does not match its sidecar's sha256 (interrupted write or edited by hand)",
+                hint="move both files away, then fetch again",
+            )
+        try:
+            frame = pd.read_parquet(parquet)
+        except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+            raise DataError(
+                f"cache file {parquet} is unreadable: {exc}", hint="move it away, then fetch again"
+            ) from exc
+        return frame, meta
+
+    def find(self, source: str, symbol: str, interval: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+        parquet, sidecar = self.paths(source, symbol, interval)
+        if not parquet.exists() and not sidecar.exists():
+            return None
+        return self.load(source, symbol, interval)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Sidecars of everything cached, sorted by source then symbol."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for sidecar in sorted(self.root.glob("*/*.json")):
+            try:
+                meta = self.read_meta(sidecar)
+            except DataError as exc:
+                meta = {"source": sidecar.parent.name, "symbol": sidecar.stem, "error": exc.message}
+            meta["path"] = str(sidecar.with_suffix(".parquet"))
+            found.append(meta)
+        return found
+
+    # --- writing ---------------------------------------------------------------
+
+    def save(self, config: DataConfig, fetched: Fetched) -> Saved:
+        parquet, sidecar = self.paths(config.source, config.symbol, config.interval)
+        old = self.find(config.source, config.symbol, config.interval)
+        frame, added, revised = fetched.frame, len(fetched.frame), 0
+        if old is not None:
+            cached, meta = old
+            if bool(meta.get("auto_adjust")) != config.auto_adjust:
+                raise UsageError(
+                    f"{parquet} holds auto_adjust={str(meta.get('auto_adjust')).lower()} prices; "
+                    f"this fetch asks for auto_adjust={str(config.auto_adjust).lower()}",
+                    hint="fetch with the same adjustment, or use another --data-dir",
+                )
+            frame, added, revised = merge(cached, fetched.frame)
+            if revised:
+                log.warning(
+                    "%s: %d cached bar(s) changed value at the source (e.g. re-adjusted after a dividend "
+                    "or split); the new values replace them",
+                    config.symbol,
+                    revised,
+                )
+        with atomic.replacing(parquet) as tmp:
+            frame.to_parquet(tmp, engine="pyarrow")
+        meta = {
+            "source": config.source,
+            "symbol": config.symbol,
+            "interval": config.interval,
+            "origin": fetched.origin,
+            "auto_adjust": config.auto_adjust,
+            "adjusted_columns": list(fetched.adjusted),
+            "columns": list(frame.columns),
+            "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "rows": len(frame),
+            "first": frame.index[0].isoformat() if len(frame) else None,
+            "last": frame.index[-1].isoformat() if len(frame) else None,
+            "sha256": sha256_file(parquet),
+        }
+        atomic.write_text(sidecar, json.dumps(meta, indent=2) + "\n")
+        return Saved(meta, parquet, added, revised)
+
+
+def merge(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """Union of bars by date; the new value wins where both have a date.
+
+    Returns (merged, bars added, cached bars revised). len(merged) >= len(cached) always.
+    """
+    overlap = cached.index.intersection(new.index)
+    columns = cached.columns.intersection(new.columns)
+    before, after = cached.loc[overlap, columns], new.loc[overlap, columns]
+    changed = ~((before == after) | (before.isna() & after.isna())).all(axis=1)
+    merged = pd.concat([cached, new])
+    merged = merged[~merged.index.duplicated(keep="last")].sort_index()
+    return merged, len(new.index.difference(cached.index)), int(changed.sum())

@@ -1,0 +1,103 @@
+"""Shared fixtures. Tests never touch the network: yfinance is replaced at its
+boundary (yfinance.Ticker) by a fake that returns the shapes yfinance 1.x returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own folder with its own cache and runs roots."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FORECAST_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner: CliRunner) -> Callable[..., Any]:
+    from forecast.cli import app
+
+    def _invoke(*args: str) -> Any:
+        return runner.invoke(app, list(args), prog_name="forecast")
+
+    return _invoke
+
+
+def yahoo_frame(
+    days: int = 5,
+    start: str = "2024-01-02",
+    tz: str = "America/New_York",
+    auto_adjust: bool = False,
+    multiindex: bool = False,
+    ticker: str = "MSFT",
+    intraday: bool = False,
+) -> pd.DataFrame:
+    """A frame shaped like yfinance 1.x's history(): exchange-time tz-aware index named
+    'Date' ('Datetime' intraday), title-case columns, 'Adj Close' unless auto_adjust."""
+    if intraday:
+        index = pd.date_range(f"{start} 09:30", periods=days, freq="5min", tz=tz, name="Datetime")
+    else:
+        index = pd.DatetimeIndex(pd.bdate_range(start, periods=days), name="Date").tz_localize(tz)
+    close = 100.0 + np.arange(days, dtype=float)
+    data = {"Open": close - 0.5, "High": close + 1, "Low": close - 1, "Close": close}
+    if not auto_adjust:
+        data["Adj Close"] = close * 0.9
+    data["Volume"] = np.full(days, 1_000_000, dtype="int64")
+    frame = pd.DataFrame(data, index=index)
+    if multiindex:  # the shape yf.download() returns
+        frame.columns = pd.MultiIndex.from_product([frame.columns, [ticker]], names=["Price", "Ticker"])
+    return frame
+
+
+class FakeTicker:
+    """Stands in for yfinance.Ticker. `responses` is consumed one per history() call:
+    a DataFrame is returned, an exception instance is raised."""
+
+    responses: list[Any] = []
+    calls: list[dict[str, Any]] = []
+
+    def __init__(self, ticker: str, session: Any = None) -> None:
+        self.ticker = ticker
+
+    def history(self, **kwargs: Any) -> pd.DataFrame:
+        FakeTicker.calls.append({"ticker": self.ticker, **kwargs})
+        response = FakeTicker.responses.pop(0) if len(FakeTicker.responses) > 1 else FakeTicker.responses[0]
+        if isinstance(response, BaseException):
+            raise response
+        return response.copy()
+
+
+@pytest.fixture
+def fake_yahoo(monkeypatch: pytest.MonkeyPatch) -> type[FakeTicker]:
+    import yfinance
+
+    from forecast.sources import yahoo
+
+    FakeTicker.responses = [yahoo_frame()]
+    FakeTicker.calls = []
+    monkeypatch.setattr(yfinance, "Ticker", FakeTicker)
+    sleeps: list[float] = []
+    monkeypatch.setattr(yahoo, "sleep", sleeps.append)
+    FakeTicker.sleeps = sleeps  # type: ignore[attr-defined]
+    return FakeTicker
+
+
+def snapshot_tree(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes: for 'nothing was changed' assertions."""
+    if not root.exists():
+        return {}
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -1,0 +1,125 @@
+"""`forecast fetch` and `forecast data` through typer's CliRunner: output, exit codes,
+one-line errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from yfinance.exceptions import YFRateLimitError
+from yfinance.utils import empty_df
+
+from forecast.errors import EXIT_CODES
+
+from .conftest import snapshot_tree, yahoo_frame
+
+
+def assert_one_line_error(result, code: int, *needles: str) -> None:
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    # Exactly one error line, and it is the last; warnings (retries) may precede it.
+    assert [line for line in lines if not line.startswith("warning: ")] == lines[-1:], result.stderr
+    assert lines[-1].startswith("error: ")
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in lines[-1]
+
+
+def test_fetch_sample_prints_summary_and_caches(invoke, tmp_path: Path) -> None:
+    result = invoke("fetch", "MSFT", "--source", "sample")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"MSFT\s+sample\s+3270 bars\s+2000-03-01 \.\. 2013-03-01\s+\(\+3270 new\)", result.stdout)
+    assert (tmp_path / "data" / "sample" / "MSFT_1d.parquet").exists()
+
+
+def test_fetch_twice_adds_nothing(invoke) -> None:
+    invoke("fetch", "IBM", "--source", "sample")
+    assert "(+0 new)" in invoke("fetch", "IBM", "--source", "sample").stdout
+
+
+def test_fetch_json(invoke, tmp_path: Path) -> None:
+    result = invoke("fetch", "AAPL", "GOOG", "--source", "sample", "--data-dir", str(tmp_path / "elsewhere"), "--json")
+    payload = json.loads(result.stdout)
+    assert [p["symbol"] for p in payload] == ["AAPL", "GOOG"]
+    assert all(Path(p["path"]).is_relative_to(tmp_path / "elsewhere") for p in payload)
+
+
+def test_fetch_yahoo_through_the_fake(invoke, fake_yahoo) -> None:
+    fake_yahoo.responses = [yahoo_frame(days=4)]
+    result = invoke("fetch", "msft", "--period", "1y")
+    assert result.exit_code == 0, result.output
+    assert "MSFT     yahoo          4 bars  2024-01-02 .. 2024-01-05" in result.stdout
+    assert fake_yahoo.calls[0]["period"] == "1y"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needles"),
+    [
+        (["fetch", "TSLA", "--source", "sample"], 66, ["TSLA", "AAPL, FB, GOOG, IBM, MSFT"]),
+        (["fetch", "../etc", "--source", "sample"], 64, ["TICKER", "letters, digits"]),
+        (["fetch", "MSFT", "--interval", "2d"], 64, ["--interval", "'2d'"]),
+        (["fetch", "MSFT", "--source", "nasdaq"], 64, ["--source", "'nasdaq'"]),
+        (["fetch", "MSFT", "--period", "1y", "--start", "2020-01-01"], 64, ["period or start/end"]),
+        (["fetch", "MSFT", "--frobnicate"], 64, ["--frobnicate", "forecast fetch --help"]),
+        (["fetch", "missing.csv", "--source", "csv"], 66, ["missing.csv"]),
+        (["data", "show", "IBM"], 66, ["IBM", "forecast fetch IBM"]),
+        (["nonsense"], 64, ["nonsense"]),
+    ],
+)
+def test_bad_input_is_one_line_and_an_exit_code(invoke, args, code, needles) -> None:
+    assert_one_line_error(invoke(*args), code, *needles)
+
+
+def test_yahoo_failures_map_to_exit_codes(invoke, fake_yahoo, tmp_path: Path) -> None:
+    invoke("fetch", "MSFT")  # a cache to protect
+    before = snapshot_tree(tmp_path / "data")
+    fake_yahoo.responses = [YFRateLimitError()]
+    assert_one_line_error(invoke("fetch", "MSFT"), 75, "rate-limited", "wait a few minutes")
+    fake_yahoo.responses = [empty_df()]
+    assert_one_line_error(invoke("fetch", "MSFT"), 66, "no bars", "delisted")
+    assert snapshot_tree(tmp_path / "data") == before
+
+
+def test_several_tickers_go_on_after_a_failure(invoke, tmp_path: Path) -> None:
+    result = invoke("fetch", "NOPE", "IBM", "--source", "sample")
+    assert result.exit_code == 66
+    assert "error: NOPE: sample data has no ticker" in result.stderr
+    assert (tmp_path / "data" / "sample" / "IBM_1d.parquet").exists()
+
+
+def test_verbose_shows_the_traceback(invoke) -> None:
+    result = invoke("--verbose", "fetch", "TSLA", "--source", "sample")
+    assert result.exit_code == 66 and "Traceback" in result.stderr
+
+
+def test_data_list_and_show(invoke) -> None:
+    assert "cache" in invoke("data", "list").stdout and "is empty" in invoke("data", "list").stdout
+    invoke("fetch", "MSFT", "--source", "sample")
+    listing = invoke("data", "list")
+    assert "MSFT" in listing.stdout and "3270" in listing.stdout and "2013-03-01" in listing.stdout
+    shown = invoke("data", "show", "msft", "--rows", "2")
+    assert "bokeh-sampledata" in shown.stdout and "2013-03-01" in shown.stdout and "90.81" in shown.stdout
+    meta = json.loads(invoke("data", "show", "MSFT", "--json").stdout)
+    assert meta[0]["rows"] == 3270
+
+
+def test_readme_exit_code_table_matches_the_code() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    for code, meaning in EXIT_CODES:
+        assert f"| {code} | {meaning} |" in readme
+
+
+@pytest.mark.parametrize("args", [["--help"], ["fetch", "MSFT", "--source", "sample"], ["data", "list"]])
+def test_commands_that_do_not_train_never_import_tensorflow(args, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "forecast", *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert "pandas" in imported or args == ["--help"]  # the check itself sees imports
+    assert not imported & {"tensorflow", "keras", "yfinance" if args[0] != "fetch" else "-"}

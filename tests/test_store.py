@@ -1,0 +1,117 @@
+"""The cache: merge new bars, never shrink, atomic writes, tamper detection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecast.config import DataConfig
+from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.sources import Fetched
+from forecast.store import Cache, sha256_file
+
+from .conftest import snapshot_tree
+
+CONFIG = DataConfig(source="yahoo", ticker="MSFT")
+
+
+def bars(start: str, days: int, close0: float = 100.0) -> pd.DataFrame:
+    index = pd.DatetimeIndex(pd.bdate_range(start, periods=days), name="date")
+    close = close0 + pd.Series(range(days), index=index, dtype="float64")
+    return pd.DataFrame({"close": close, "adj_close": close * 0.9, "volume": 1e6}, index=index)
+
+
+def fetched(frame: pd.DataFrame) -> Fetched:
+    return Fetched(frame, ("adj_close",), "yfinance test")
+
+
+def test_save_then_load_round_trips_with_provenance(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "data")
+    saved = cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    assert saved.path == tmp_path / "data" / "yahoo" / "MSFT_1d.parquet"
+    frame, meta = cache.load("yahoo", "MSFT", "1d")
+    pd.testing.assert_frame_equal(frame, bars("2024-01-01", 5), check_freq=False)
+    assert meta["rows"] == 5 and meta["first"].startswith("2024-01-01") and meta["last"].startswith("2024-01-05")
+    assert meta["origin"] == "yfinance test" and meta["auto_adjust"] is False
+    assert meta["adjusted_columns"] == ["adj_close"]
+    assert meta["sha256"] == sha256_file(saved.path)
+    assert "fetched_at" in meta
+
+
+def test_refetch_merges_new_bars_and_new_values_win(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    newer = bars("2024-01-04", 5, close0=500.0)  # overlaps 2 days, adds 3
+    saved = cache.save(CONFIG, fetched(newer))
+    frame, meta = cache.load("yahoo", "MSFT", "1d")
+    assert (saved.added, saved.revised, meta["rows"]) == (3, 2, 8)
+    assert frame.loc["2024-01-04", "close"] == 500.0 and frame.loc["2024-01-01", "close"] == 100.0
+
+
+@pytest.mark.parametrize("answer", [bars("2024-01-08", 2), bars("2023-06-01", 3), bars("2024-01-01", 0)])
+def test_a_shorter_or_older_answer_never_shrinks_the_cache(tmp_path: Path, answer: pd.DataFrame) -> None:
+    cache = Cache(tmp_path)
+    cache.save(CONFIG, fetched(bars("2024-01-01", 10)))
+    before, _ = cache.load("yahoo", "MSFT", "1d")
+    cache.save(CONFIG, fetched(answer))
+    after, meta = cache.load("yahoo", "MSFT", "1d")
+    assert len(after) >= len(before) and meta["rows"] == len(after)
+    assert before.index.isin(after.index).all()
+    assert after.index.max() == max(before.index.max(), answer.index.max() if len(answer) else before.index.max())
+
+
+def test_failed_write_leaves_the_cache_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = Cache(tmp_path)
+    cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    before = snapshot_tree(tmp_path)
+
+    def half_written(self, path, **kwargs):
+        Path(path).write_bytes(b"PAR1 partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_written)
+    with pytest.raises(OSError, match="No space"):
+        cache.save(CONFIG, fetched(bars("2024-01-08", 5)))
+    assert snapshot_tree(tmp_path) == before  # no temporary files left either
+
+
+def test_tampered_parquet_is_refused(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    saved = cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    saved.path.write_bytes(saved.path.read_bytes()[:-10])
+    with pytest.raises(DataError, match="does not match its sidecar"):
+        cache.load("yahoo", "MSFT", "1d")
+
+
+def test_adjustment_mismatch_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    before = snapshot_tree(tmp_path)
+    adjusted = CONFIG.model_copy(update={"auto_adjust": True})
+    with pytest.raises(UsageError, match="auto_adjust=false"):
+        cache.save(adjusted, Fetched(bars("2024-01-08", 2).drop(columns="adj_close"), ("close",), "x"))
+    assert snapshot_tree(tmp_path) == before
+
+
+def test_missing_entry_says_how_to_fetch(tmp_path: Path) -> None:
+    with pytest.raises(MissingInputError) as info:
+        Cache(tmp_path).load("yahoo", "IBM", "1d")
+    assert "forecast fetch IBM" in info.value.hint
+
+
+def test_entries_lists_sidecars_and_flags_broken_ones(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    (tmp_path / "yahoo" / "BAD_1d.json").write_text("{not json")
+    entries = cache.entries()
+    assert [e["symbol"] for e in entries] == ["BAD_1d", "MSFT"]
+    assert "unreadable" in entries[0]["error"] and json.dumps(entries[1])
+
+
+@pytest.mark.parametrize("symbol", ["../../etc/passwd", "..", "a/b"])
+def test_paths_never_leave_the_root(tmp_path: Path, symbol: str) -> None:
+    with pytest.raises(ValueError):
+        Cache(tmp_path).paths("yahoo", symbol, "1d")
