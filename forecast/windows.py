@@ -1,0 +1,63 @@
+"""Sliding windows and the chronological split (pure numpy, no loop over rows).
+
+Window i reads rows [i, i + lookback) and predicts rows [t, t + horizon) with
+t = i + lookback, its first target row. The split is made on target rows:
+
+    rows:    0 ............ val_start ........ test_start ........ n
+    train:   every target row <  val_start
+    val:     every target row in [val_start, test_start)
+    test:    every target row >= test_start
+
+A test window may read inputs from the training part (that is known history), but
+no training target lies at or after the first validation or test target, and a
+window whose targets straddle a boundary belongs to neither side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+@dataclass(frozen=True)
+class Split:
+    n_rows: int
+    lookback: int
+    horizon: int
+    val_start: int  # first validation target row (== test_start when there is no validation)
+    test_start: int  # first test target row
+    train: np.ndarray  # first target row of each window, per part
+    val: np.ndarray
+    test: np.ndarray
+
+
+def split_rows(n_rows: int, lookback: int, horizon: int, test_fraction: float, val_fraction: float) -> Split:
+    test_start = n_rows - max(1, int(round(n_rows * test_fraction)))
+    val_start = test_start - int(round(test_start * val_fraction))
+    first = np.arange(lookback, n_rows - horizon + 1)  # every possible first target row
+    last = first + horizon - 1
+    return Split(
+        n_rows=n_rows,
+        lookback=lookback,
+        horizon=horizon,
+        val_start=val_start,
+        test_start=test_start,
+        train=first[last < val_start],
+        val=first[(first >= val_start) & (last < test_start)],
+        test=first[first >= test_start],
+    )
+
+
+def windows(values: np.ndarray, targets: np.ndarray, starts: np.ndarray, lookback: int, horizon: int):
+    """Inputs (m, lookback, features) and targets (m, horizon) for the given first target rows.
+
+    `values` is (rows, features); `targets` is (rows,). sliding_window_view is a
+    zero-copy view; indexing it by `starts` copies only the windows asked for.
+    """
+    values = np.asarray(values).reshape(len(values), -1)
+    inputs = sliding_window_view(values, lookback, axis=0)  # (rows - lookback + 1, features, lookback)
+    x = inputs[starts - lookback].transpose(0, 2, 1)
+    y = sliding_window_view(np.asarray(targets), horizon)[starts]
+    return np.ascontiguousarray(x), np.ascontiguousarray(y)
