@@ -266,6 +266,11 @@ def build_config(raw: dict[str, Any], source_name: str = "config") -> Config:
 def load_config(path: Path, overrides: list[str] | None = None) -> Config:
     raw = read_yaml_mapping(path)
     raw.setdefault("name", path.stem)
+    data = raw.get("data")
+    if isinstance(data, dict) and isinstance(data.get("path"), str) and not Path(data["path"]).is_absolute():
+        # A path written in a config file is relative to that file, so a config works
+        # from any working directory (cron). A path given with --set is relative to cwd.
+        data["path"] = str((path.parent / data["path"]).resolve())
     return build_config(apply_overrides(raw, overrides or []), str(path))
 
 

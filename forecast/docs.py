@@ -1,0 +1,81 @@
+"""Generate the README's config reference from the schema: `python -m forecast.docs`.
+
+The reference lives between two markers in README.md; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import typing
+from pathlib import Path
+
+import annotated_types as at
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from forecast.config import Config
+
+START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+
+
+def _type(annotation: object) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type(a) for a in args if a is not type(None)) + " (optional)"
+    if origin in (list, tuple):
+        return f"{origin.__name__} of {_type(args[0])}" if args else origin.__name__
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _bounds(field: FieldInfo) -> str:
+    words = {at.Ge: (">=", "ge"), at.Gt: (">", "gt"), at.Le: ("<=", "le"), at.Lt: ("<", "lt")}
+    parts = []
+    for meta in field.metadata:
+        for kind, (symbol, attribute) in words.items():
+            if isinstance(meta, kind):
+                parts.append(f"{symbol} {getattr(meta, attribute)}")
+    return ", ".join(parts)
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
+    value = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"  # as written in YAML
+    return "—" if value is None else f"`{value}`"
+
+
+def config_reference() -> str:
+    lines: list[str] = []
+    for name, field in Config.model_fields.items():
+        section = field.annotation
+        if not (isinstance(section, type) and issubclass(section, BaseModel)):
+            lines.append(f"- `{name}` ({_type(section)}, default {_default(field)}): {field.description}")
+            continue
+        lines += ["", f"### `{name}`: {(section.__doc__ or '').strip()}", ""]
+        lines += ["| key | type | default | bounds | meaning |", "| --- | --- | --- | --- | --- |"]
+        for key, sub in section.model_fields.items():
+            lines.append(
+                f"| `{key}` | {_type(sub.annotation)} | {_default(sub)} | {_bounds(sub)} | {sub.description} |"
+            )
+    return "\n".join(lines).strip() + "\n"
+
+
+def sync_readme(readme: Path) -> bool:
+    """Rewrite the reference in place; returns True when the file changed."""
+    text = readme.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    updated = f"{head}{START}\n{config_reference()}{END}{tail}"
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+    return updated != text
+
+
+if __name__ == "__main__":
+    changed = sync_readme(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md"))
+    print("README.md config reference " + ("updated" if changed else "already up to date"))
