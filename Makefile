@@ -1,5 +1,5 @@
 # Two entry points, both self-contained on a fresh machine:
-#   make demo   set up .venv, then run the main job on bundled sample prices (offline)
+#   make demo   set up .venv, then fetch and train on bundled sample prices (offline)
 #   make test   set up .venv, then run the whole test suite (offline)
 PYTHON ?= python3
 VENV   := .venv
@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/forecast fetch MSFT --source sample
+	$(BIN)/forecast train --config configs/lstm.yaml --set data.source=sample
 
 test: $(STAMP)
 	$(BIN)/ruff check forecast tests

@@ -271,6 +271,210 @@ def data_show(
         typer.echo("")
 
 
+# --- train ------------------------------------------------------------------------
+
+ConfigPath = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config, e.g. configs/lstm.yaml.")]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: section.key=value (repeatable).", show_default=False),
+]
+RunsDir = Annotated[
+    Path | None,
+    typer.Option("--runs-dir", envvar="FORECAST_RUNS_DIR", help="Runs root (default: ./runs).", show_default=False),
+]
+
+
+@app.command()
+def train(
+    config: ConfigPath = None,
+    overrides: Overrides = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option("--run-dir", help="Resume this run: rerun only stages whose inputs or config changed."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --run-dir: rerun every stage.")] = False,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory."""
+    from forecast.config import load_config
+    from forecast.pipeline import run_pipeline
+    from forecast.rundir import CONFIG, RunDir, runs_root
+    from forecast.stages import Context
+    from forecast.store import data_root
+
+    if run_dir is not None:
+        run = RunDir.open(run_dir)
+        resolved = load_config(config or run.file(CONFIG), overrides)
+    elif config is not None:
+        resolved = load_config(config, overrides)
+        run = RunDir.create(runs_root(runs_dir), resolved.name)
+    else:
+        raise UsageError("train needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
+
+    def listener(stage: str, status: str, record: dict[str, Any]) -> None:
+        if status == "skipped":
+            typer.echo(f"{stage:<9} unchanged, skipped", err=True)
+        elif status == "running":
+            typer.echo(f"{stage:<9} ...", err=True)
+        elif status == "done":
+            typer.echo(f"{stage:<9} done in {record['seconds']:.1f} s", err=True)
+
+    typer.echo(f"run       {run.path}", err=True)
+    try:
+        manifest = run_pipeline(Context(resolved, run, data_root(data_dir)), force=force, listener=listener)
+    except ForecastError as exc:
+        exc.message = f"{exc.message} [run {run.path} marked failed]"
+        raise
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; resume with: forecast train --run-dir {run.path}", err=True)
+        raise typer.Exit(130) from None
+    metrics = json.loads(run.file("metrics.json").read_text())
+    if as_json:
+        _echo_json({"run": str(run.path), "status": manifest["status"], **metrics})
+    else:
+        _print_summary(run.path, metrics)
+    if not metrics["beats_naive"]:
+        log.warning(
+            "the %s model is worse than the naive forecast (tomorrow = today) on the test part: "
+            "do not trust its forecasts over naive",
+            metrics["model"],
+        )
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _print_summary(path: Path, metrics: dict[str, Any]) -> None:
+    model, naive, test = metrics["metrics"]["model"], metrics["metrics"]["naive"], metrics["test"]
+
+    def row(m: dict[str, Any]) -> str:
+        mape = "n/a" if m["mape"] is None else f"{m['mape']:.2f}%"
+        return f"RMSE {_num(m['rmse'])}  MAE {_num(m['mae'])}  MAPE {mape}"
+
+    verdict = "beats" if metrics["beats_naive"] else "is WORSE than"
+    typer.echo(f"run       {path}")
+    what = f"{metrics['symbol']} {metrics['target']}"
+    typer.echo(f"test      {test['first']} .. {test['last']}, {test['windows']} windows of {what}")
+    typer.echo(f"{metrics['model']:<9} {row(model)}")
+    typer.echo(f"naive     {row(naive)}")
+    typer.echo(f"skill     {_num(metrics['skill'], 3)}: the model {verdict} the naive forecast (tomorrow = today)")
+
+
+# --- runs -------------------------------------------------------------------------
+
+runs_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect run directories.")
+app.add_typer(runs_app, name="runs")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _run_row(path: Path) -> dict[str, Any]:
+    manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
+    scores = metrics.get("metrics", {})
+    return {
+        "run": path.name,
+        "path": str(path),
+        "created": manifest.get("created"),
+        "model": metrics.get("model"),
+        "rmse": scores.get("model", {}).get("rmse"),
+        "naive_rmse": scores.get("naive", {}).get("rmse"),
+        "skill": metrics.get("skill"),
+        "status": manifest.get("status", "unknown"),
+    }
+
+
+@runs_app.command("list")
+def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
+    """List runs: name, created, model, RMSE, naive RMSE, skill, status."""
+    from forecast.rundir import runs_root
+
+    root = runs_root(runs_dir)
+    rows = [_run_row(p.parent) for p in sorted(root.glob("*/config.yaml"))] if root.is_dir() else []
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        typer.echo(f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("run", "created", "model", "RMSE", "naive RMSE", "skill", "status")
+    for r in rows:
+        table.add_row(
+            r["run"], (r["created"] or "")[:19], r["model"] or "-", _num(r["rmse"]), _num(r["naive_rmse"]),
+            _num(r["skill"], 3), r["status"],
+        )  # fmt: skip
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+def resolve_run(run: str, runs_dir: Path | None) -> Path:
+    from forecast.errors import MissingInputError
+    from forecast.rundir import runs_root
+
+    for candidate in (Path(run), runs_root(runs_dir) / run):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise MissingInputError(
+        f"run {run!r} not found (as a path or under {runs_root(runs_dir)})", hint="see: forecast runs list"
+    )
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[str, typer.Argument(help="Run directory, or its name under the runs root.")],
+    runs_dir: RunsDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one run: status, stages, versions and metrics."""
+    path = resolve_run(run, runs_dir)
+    manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
+    if as_json:
+        _echo_json({"path": str(path), "manifest": manifest, "metrics": metrics})
+        return
+    typer.echo(f"run       {path}")
+    status, created, seed = manifest.get("status", "unknown"), manifest.get("created"), manifest.get("seed")
+    typer.echo(f"status    {status}   created {created}   seed {seed}")
+    typer.echo(f"data      sha256 {manifest.get('data_fingerprint')}")
+    versions = manifest.get("versions", {})
+    typer.echo("versions  " + "  ".join(f"{k} {v}" for k, v in versions.items() if v))
+    for name, record in manifest.get("stages", {}).items():
+        extra = f"  {record['error']}" if record.get("error") else ""
+        typer.echo(f"  {name:<9} {record.get('status', '?'):<11} {record.get('seconds', 0):>8.1f} s{extra}")
+    if metrics:
+        _print_summary(path, metrics)
+
+
+# --- config -----------------------------------------------------------------------
+
+config_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect configuration.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    config: Annotated[Path, typer.Argument(help="YAML config file.")],
+    overrides: Overrides = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the resolved config: defaults filled in, --set applied, validated."""
+    from forecast.config import dump_config, load_config
+
+    resolved = load_config(config, overrides)
+    if as_json:
+        _echo_json(resolved.model_dump(mode="json"))
+    else:
+        typer.echo(dump_config(resolved), nl=False)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,36 @@
+"""Keras model builders behind one registry: rnn (SimpleRNN), lstm, gru."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from forecast.config import ModelConfig
+
+if TYPE_CHECKING:
+    import keras
+
+# model.kind -> Keras recurrent layer class name
+RECURRENT_LAYERS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def build_model(config: ModelConfig, lookback: int, features: int, horizon: int) -> keras.Model:
+    import keras
+
+    layer_class = getattr(keras.layers, RECURRENT_LAYERS[config.kind])
+    layers: list[keras.layers.Layer] = [keras.Input(shape=(lookback, features), name="window")]
+    for depth, units in enumerate(config.units):
+        # Every recurrent layer but the last hands its whole sequence to the next one.
+        last = depth == len(config.units) - 1
+        layer = layer_class(
+            units, activation=config.activation, dropout=config.dropout, return_sequences=not last,
+            name=f"{config.kind}_{depth + 1}",
+        )  # fmt: skip
+        # Bidirectional reads the input window both ways; the window ends at the last
+        # known value, so this never sees a target.
+        layers.append(
+            keras.layers.Bidirectional(layer, name=f"bi_{config.kind}_{depth + 1}") if config.bidirectional else layer
+        )
+    for depth, units in enumerate(config.dense):
+        layers.append(keras.layers.Dense(units, activation=config.dense_activation, name=f"dense_{depth + 1}"))
+    layers.append(keras.layers.Dense(horizon, name="forecast"))
+    return keras.Sequential(layers, name=f"{config.kind}_forecaster")

@@ -1,0 +1,158 @@
+"""The pipeline as data, and the runner that resumes and skips.
+
+Each stage declares the run-directory files it reads and writes and the config
+sections it depends on. A stage is skipped ("unchanged") when the manifest records it
+done with the same config sections, the same input hashes, and outputs that are
+still there unchanged, and no stage before it ran in this invocation. Otherwise it
+runs, and so does everything after it. The manifest is updated after every stage,
+so a failure or an interruption is recorded and the next run resumes there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from forecast import rundir, stages
+from forecast.config import Config, dump_config
+from forecast.errors import ForecastError
+from forecast.rundir import RunDir, utc_now
+from forecast.stages import Context
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Context], dict[str, Any]]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    sections: tuple[str, ...]
+
+
+R = rundir
+_PLOT_INPUTS = (R.SERIES, R.PREDICTIONS, R.HISTORY, R.METRICS)
+STAGES: tuple[Stage, ...] = (
+    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data",)),
+    Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
+    Stage("window", stages.window, (R.SERIES, R.SCALER), (R.WINDOWS,), ("data", "prep")),
+    Stage("train", stages.train, (R.WINDOWS,), (R.MODEL, R.HISTORY), ("model", "train")),
+    Stage("evaluate", stages.evaluate, (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL), (R.PREDICTIONS, R.METRICS), ("data",)),
+    Stage("plot", stages.plot, _PLOT_INPUTS, (R.FORECAST_PNG, R.LOSS_PNG), ("plot",)),
+)  # fmt: skip
+
+# Event callback: (stage name, "skipped" | "running" | "done" | "failed", manifest record)
+Listener = Callable[[str, str, dict[str, Any]], None]
+
+
+def section_hash(config: Config, sections: tuple[str, ...]) -> str:
+    payload = {name: getattr(config, name).model_dump(mode="json") for name in sections}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _hashes(run: RunDir, names: tuple[str, ...]) -> dict[str, str | None]:
+    return {name: run.sha256(name) for name in names}
+
+
+def is_current(stage: Stage, record: dict[str, Any] | None, ctx: Context) -> bool:
+    if not record or record.get("status") != "done":
+        return False
+    if record.get("config") != section_hash(ctx.config, stage.sections):
+        return False
+    if record.get("inputs") != _hashes(ctx.run, stage.inputs):
+        return False
+    return record.get("outputs") == _hashes(ctx.run, stage.outputs) or bool(record.get("info", {}).get("disabled"))
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    """Versions that can change a result; read from package metadata, without importing."""
+    versions = {"python": platform.python_version()}
+    for name in ("forecast", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "yfinance", "pyarrow"):
+        versions[name] = _package_version(name)
+    try:
+        sha = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+            ).stdout.strip()
+            or None
+        )
+    except (OSError, subprocess.SubprocessError):
+        sha = None
+    return {"versions": versions, "git_sha": sha, "platform": platform.platform()}
+
+
+def run_pipeline(ctx: Context, force: bool = False, listener: Listener | None = None) -> dict[str, Any]:
+    """Run every stage that is not current; return the final manifest."""
+    run, config = ctx.run, ctx.config
+    notify = listener or (lambda *_: None)
+    run.write_text(rundir.CONFIG, dump_config(config))
+    manifest = run.manifest()
+    manifest.update(
+        name=run.path.name,
+        created=manifest.get("created", utc_now()),
+        updated=utc_now(),
+        status="running",
+        seed=config.train.seed,
+        **environment(),
+    )
+    records: dict[str, Any] = manifest.setdefault("stages", {})
+    run.save_manifest(manifest)
+
+    upstream_ran = False
+    for stage in STAGES:
+        record = records.get(stage.name)
+        if not force and not upstream_ran and is_current(stage, record, ctx):
+            notify(stage.name, "skipped", record)
+            continue
+        upstream_ran = True
+        inputs = _hashes(run, stage.inputs)
+        record = {"status": "running", "started": utc_now()}
+        records[stage.name] = record
+        run.save_manifest(manifest)
+        notify(stage.name, "running", record)
+        clock = time.perf_counter()
+        try:
+            info = stage.run(ctx)
+        except BaseException as exc:
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            status = "interrupted" if interrupted else "failed"
+            message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
+            record.update(status=status, ended=utc_now(), seconds=round(time.perf_counter() - clock, 3), error=message)
+            manifest.update(status=status, updated=utc_now())
+            run.save_manifest(manifest)
+            notify(stage.name, status, record)
+            raise
+        record.update(
+            status="done",
+            ended=utc_now(),
+            seconds=round(time.perf_counter() - clock, 3),
+            config=section_hash(config, stage.sections),
+            inputs=inputs,
+            outputs=_hashes(run, stage.outputs),
+            info=info,
+        )
+        if stage.name == "snapshot":
+            manifest["data_fingerprint"] = record["outputs"][rundir.SERIES]
+        run.save_manifest(manifest)
+        notify(stage.name, "done", record)
+
+    manifest.update(status="complete", updated=utc_now())
+    run.save_manifest(manifest)
+    return manifest

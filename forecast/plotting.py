@@ -1,0 +1,74 @@
+"""Figures, rendered off-screen (Agg backend; never plt.show())."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast.config import Config
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: works on servers and in cron without a display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def plot_forecast(
+    series: pd.Series, predictions: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path
+) -> None:
+    plt = _pyplot()
+    step1 = predictions[predictions["step"] == 1]
+    model, naive = metrics["metrics"]["model"], metrics["metrics"]["naive"]
+    fig, ax = plt.subplots(figsize=(11, 5))
+    ax.plot(series.index, series.to_numpy(), color="0.55", linewidth=0.9, label=f"actual {series.name}")
+    ax.plot(
+        step1["date"], step1["predicted"], color="tab:red", linewidth=1.0, label=f"{config.model.kind} forecast (test)"
+    )
+    split = pd.Timestamp(metrics["test"]["first"])
+    ax.axvline(split, color="black", linestyle="--", linewidth=0.8)
+    ax.annotate(" test →", (split, 1), xycoords=("data", "axes fraction"), va="top", fontsize=9)
+    verdict = "beats naive" if metrics["beats_naive"] else "WORSE than naive"
+    horizon = "" if config.prep.horizon == 1 else f" (step 1 of {config.prep.horizon})"
+    ax.set_title(
+        f"{metrics['symbol']} {series.name}: {config.model.kind}{horizon}, test RMSE {_fmt(model['rmse'])} vs "
+        f"naive {_fmt(naive['rmse'])}, skill {_fmt(metrics['skill'])} ({verdict})",
+        fontsize=10,
+    )
+    ax.set_xlabel("date")
+    ax.set_ylabel(str(series.name))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=config.plot.dpi, format="png")
+    plt.close(fig)
+
+
+def plot_loss(history: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for column, label in (("loss", "training"), ("val_loss", "validation")):
+        if column in history:
+            ax.plot(history.index, history[column], marker=".", label=label)
+    if "val_loss" in history:
+        best = int(history["val_loss"].idxmin())
+        ax.axvline(best, color="0.4", linestyle=":", linewidth=1, label=f"best epoch {best} (weights kept)")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{config.train.loss} on scaled target (log)")
+    ax.set_title(f"{metrics['symbol']} {config.model.kind}: loss per epoch", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=config.plot.dpi, format="png")
+    plt.close(fig)

@@ -1,0 +1,116 @@
+"""A run directory: its artifact names, atomic save/load, and manifest.json.
+
+    runs/<name>-<UTC timestamp>/
+      config.yaml      the resolved config (defaults filled in)
+      manifest.json    per stage: status, times, input/output sha256; versions; seed
+      series.parquet   snapshot of the series used        (snapshot)
+      scaler.json      MinMax fitted on the training part   (scale)
+      windows.npz      scaled values and window positions   (window)
+      model.keras      the trained model, Keras' own format (train)
+      history.csv      loss per epoch                       (train)
+      predictions.csv  date, step, actual, predicted, naive (evaluate)
+      metrics.json     RMSE, MAE, MAPE of model and naive   (evaluate)
+      forecast.png, loss.png                                (plot)
+
+Everything a later command needs is here: scaler parameters are JSON, never pickle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from forecast import atomic
+from forecast.errors import DataError, MissingInputError
+
+ENV_VAR = "FORECAST_RUNS_DIR"
+
+CONFIG = "config.yaml"
+MANIFEST = "manifest.json"
+SERIES = "series.parquet"
+SCALER = "scaler.json"
+WINDOWS = "windows.npz"
+MODEL = "model.keras"
+HISTORY = "history.csv"
+PREDICTIONS = "predictions.csv"
+METRICS = "metrics.json"
+FORECAST_PNG = "forecast.png"
+LOSS_PNG = "loss.png"
+
+
+def runs_root(explicit: Path | None = None) -> Path:
+    return Path(explicit or os.environ.get(ENV_VAR) or "runs")
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class RunDir:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls, root: Path, name: str) -> RunDir:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        root.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 100):
+            path = root / (f"{name}-{stamp}" if attempt == 1 else f"{name}-{stamp}-{attempt}")
+            try:
+                path.mkdir()  # exclusive: two runs started in the same second get different folders
+                return cls(path)
+            except FileExistsError:
+                continue
+        raise DataError(f"could not create a run directory under {root}")
+
+    @classmethod
+    def open(cls, path: Path) -> RunDir:
+        if not (path / CONFIG).is_file():
+            raise MissingInputError(f"{path} is not a run directory (no {CONFIG})", hint="see: forecast runs list")
+        return cls(path)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def exists(self, name: str) -> bool:
+        return self.file(name).is_file()
+
+    def sha256(self, name: str) -> str | None:
+        path = self.file(name)
+        if not path.is_file():
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def write_json(self, name: str, payload: Any) -> None:
+        atomic.write_text(self.file(name), json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+    def read_json(self, name: str) -> Any:
+        path = self.file(name)
+        if not path.is_file():
+            raise MissingInputError(
+                f"{path} not found", hint=f"rerun the stage that writes it: forecast train --run-dir {self.path}"
+            )
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise DataError(
+                f"{path} is not valid JSON ({exc})", hint=f"rerun: forecast train --run-dir {self.path} --force"
+            ) from exc
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic.write_text(self.file(name), text)
+
+    def manifest(self) -> dict[str, Any]:
+        if not self.exists(MANIFEST):
+            return {}
+        try:
+            return self.read_json(MANIFEST)
+        except DataError:
+            return {}  # an unreadable manifest trusts nothing: every stage reruns
+
+    def save_manifest(self, manifest: dict[str, Any]) -> None:
+        self.write_json(MANIFEST, manifest)

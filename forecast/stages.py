@@ -1,0 +1,274 @@
+"""The stage adapters: each loads its declared inputs from the run directory, calls a
+pure core (scaling, windows, training, evaluation, plotting) and saves its outputs.
+
+pipeline.py declares which files each stage reads and writes; keep them in step.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import atomic, rundir
+from forecast.config import Config
+from forecast.errors import DataError
+from forecast.rundir import RunDir
+from forecast.scaling import MinMax
+from forecast.windows import Split, split_rows, windows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    run: RunDir
+    data_dir: Path  # the cache root, for the snapshot stage
+
+
+def columns(config: Config) -> list[str]:
+    """Model inputs: the target first, then extra features (the scaler's column 0 is the target)."""
+    return [config.data.target, *[f for f in config.data.features if f != config.data.target]]
+
+
+# --- snapshot ----------------------------------------------------------------------
+
+
+def load_series(config: Config, data_dir: Path) -> pd.DataFrame:
+    """The series as the config selects it: from the cache for yahoo (fetched into the
+    cache first if absent), straight from the source for local ones."""
+    from forecast.sources import fetch
+    from forecast.sources.frame import restrict
+    from forecast.store import Cache
+
+    data = config.data
+    if data.source != "yahoo":
+        return fetch(data).frame
+    cache = Cache(data_dir)
+    found = cache.find(data.source, data.symbol, data.interval)
+    if found is None:
+        log.info("%s is not in the cache %s; fetching it from Yahoo", data.symbol, data_dir)
+        cache.save(data, fetch(data))
+        found = cache.load(data.source, data.symbol, data.interval)
+    return restrict(found[0], data)
+
+
+def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
+    wanted = columns(config)
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"column(s) {', '.join(missing)} not in the {config.data.symbol} series "
+            f"(it has: {', '.join(frame.columns)})",
+            hint="set data.target / data.features to existing columns",
+        )
+    frame = frame[wanted]
+    bad = frame[frame.isna().any(axis=1)]
+    if len(bad):
+        dates = ", ".join(d.date().isoformat() for d in bad.index[:5])
+        raise DataError(
+            f"{len(bad)} row(s) of {config.data.symbol} have missing values in {', '.join(wanted)} (e.g. {dates})",
+            hint="repair the data (for CSV: --set data.repair=true drops such rows) or choose other columns",
+        )
+    return frame
+
+
+def snapshot(ctx: Context) -> dict[str, Any]:
+    frame = check_series(load_series(ctx.config, ctx.data_dir), ctx.config)
+    with atomic.replacing(ctx.run.file(rundir.SERIES)) as tmp:
+        frame.to_parquet(tmp, engine="pyarrow")
+    return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat()}
+
+
+def read_series(run: RunDir) -> pd.DataFrame:
+    return pd.read_parquet(run.file(rundir.SERIES))
+
+
+# --- scale -------------------------------------------------------------------------
+
+
+def plan_split(n_rows: int, config: Config) -> Split:
+    """The chronological split, refusing before any training when it leaves too little."""
+    prep = config.prep
+    split = split_rows(n_rows, prep.lookback, prep.horizon, prep.test_fraction, prep.val_fraction)
+    needed = {"training": split.train, "test": split.test}
+    if prep.val_fraction > 0:
+        needed["validation"] = split.val
+    empty = [part for part, starts in needed.items() if len(starts) == 0]
+    if empty:
+        raise DataError(
+            f"{n_rows} rows with lookback {prep.lookback} + horizon {prep.horizon} and test_fraction "
+            f"{prep.test_fraction} leave no {' or '.join(empty)} windows "
+            f"(train {len(split.train)}, validation {len(split.val)}, test {len(split.test)})",
+            hint="fetch a longer period or lower prep.lookback",
+        )
+    return split
+
+
+def scale(ctx: Context) -> dict[str, Any]:
+    config, frame = ctx.config, read_series(ctx.run)
+    split = plan_split(len(frame), config)
+    if len(split.train) < 100:
+        log.warning(
+            "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
+        )
+    fit_part = frame.iloc[: split.test_start]  # the training part only: no test-period leakage
+    constant = [c for c in fit_part.columns if fit_part[c].nunique() == 1]
+    if constant:
+        raise DataError(
+            f"column(s) {', '.join(constant)} of {config.data.symbol} are constant "
+            f"({fit_part[constant[0]].iloc[0]}) over the {len(fit_part)} training rows: nothing to learn",
+            hint="choose another target or feature column",
+        )
+    scaler = MinMax.fit(fit_part.to_numpy(), tuple(frame.columns), config.prep.scaler_range)
+    payload = scaler.to_dict()
+    payload["fitted_on"] = {
+        "rows": len(fit_part),
+        "first": fit_part.index[0].date().isoformat(),
+        "last": fit_part.index[-1].date().isoformat(),
+    }
+    ctx.run.write_json(rundir.SCALER, payload)
+    return {"fitted_rows": len(fit_part)}
+
+
+def read_scaler(run: RunDir) -> MinMax:
+    return MinMax.from_dict(run.read_json(rundir.SCALER))
+
+
+# --- window ------------------------------------------------------------------------
+
+
+def window(ctx: Context) -> dict[str, Any]:
+    frame, scaler = read_series(ctx.run), read_scaler(ctx.run)
+    split = plan_split(len(frame), ctx.config)
+    scaled = scaler.transform(frame.to_numpy()).astype("float32")
+    buffer = io.BytesIO()
+    np.savez(
+        buffer, values=scaled, train=split.train, val=split.val, test=split.test,
+        lookback=split.lookback, horizon=split.horizon, val_start=split.val_start, test_start=split.test_start,
+    )  # fmt: skip
+    atomic.write_bytes(ctx.run.file(rundir.WINDOWS), buffer.getvalue())
+    return {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
+
+
+def read_windows(run: RunDir) -> dict[str, np.ndarray]:
+    with np.load(run.file(rundir.WINDOWS)) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def part(w: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+    values = w["values"]
+    return windows(values, values[:, 0], w[name], int(w["lookback"]), int(w["horizon"]))
+
+
+# --- train -------------------------------------------------------------------------
+
+
+def train(ctx: Context) -> dict[str, Any]:
+    from forecast.models import build_model
+    from forecast.training import fit, import_keras
+
+    config, w = ctx.config, read_windows(ctx.run)
+    (x_train, y_train), (x_val, y_val) = part(w, "train"), part(w, "val")
+    import_keras(config.train.seed, config.train.deterministic)
+    model = build_model(config.model, int(w["lookback"]), x_train.shape[2], int(w["horizon"]))
+    log.info(
+        "training %s (%d parameters) on %d windows, validating on %d",
+        config.model.kind, model.count_params(), len(x_train), len(x_val),
+    )  # fmt: skip
+    result = fit(model, config.train, x_train, y_train, x_val, y_val)
+    # Written only after training finished: an interrupted fit leaves no model to trust.
+    with atomic.replacing(ctx.run.file(rundir.MODEL)) as tmp:
+        model.save(tmp)
+    history = pd.DataFrame(result.history)
+    history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+    ctx.run.write_text(rundir.HISTORY, history.to_csv())
+    return {
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "parameters": int(model.count_params()),
+        "fit_seconds": round(result.seconds, 3),
+    }
+
+
+# --- evaluate ----------------------------------------------------------------------
+
+
+def load_model(run: RunDir):
+    from forecast.training import import_keras
+
+    keras = import_keras(0, deterministic=False)
+    # safe_mode (the default, stated here on purpose): no arbitrary code from the file.
+    return keras.saving.load_model(run.file(rundir.MODEL), safe_mode=True)
+
+
+def evaluate(ctx: Context) -> dict[str, Any]:
+    from forecast.evaluation import evaluate as score
+    from forecast.evaluation import naive_forecast
+
+    run, config = ctx.run, ctx.config
+    frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
+    x_test, _ = part(w, "test")
+    starts, horizon = w["test"], int(w["horizon"])
+    model = load_model(run)
+    predicted = scaler.inverse(model.predict(x_test, batch_size=1024, verbose=0), column=0)
+    # Actuals come from the raw series, not from inverting scaled values.
+    target = frame.iloc[:, 0].to_numpy(dtype="float64")
+    rows = starts[:, None] + np.arange(horizon)[None, :]
+    actual = target[rows]
+    naive = naive_forecast(target, starts, horizon)
+    result = score(actual, predicted, naive)
+    predictions = pd.DataFrame(
+        {
+            "date": frame.index[rows.ravel()].date,
+            "step": np.tile(np.arange(1, horizon + 1), len(starts)),
+            "actual": actual.ravel(),
+            "predicted": predicted.ravel(),
+            "naive": naive.ravel(),
+        }
+    )
+    run.write_text(rundir.PREDICTIONS, predictions.to_csv(index=False))
+    metrics = {
+        "target": config.data.target,
+        "symbol": config.data.symbol,
+        "model": config.model.kind,
+        "units": "target units (inverse-transformed)",
+        "test": {
+            "windows": len(starts),
+            "first": frame.index[starts[0]].date().isoformat(),
+            "last": frame.index[rows[-1, -1]].date().isoformat(),
+        },
+        "metrics": {"model": result["model"], "naive": result["naive"]},
+        "skill": result["skill"],
+        "beats_naive": result["beats_naive"],
+    }
+    run.write_json(rundir.METRICS, metrics)
+    return {"rmse": result["model"]["rmse"], "naive_rmse": result["naive"]["rmse"], "skill": result["skill"]}
+
+
+# --- plot --------------------------------------------------------------------------
+
+
+def plot(ctx: Context) -> dict[str, Any]:
+    from forecast.plotting import plot_forecast, plot_loss
+
+    run, config = ctx.run, ctx.config
+    if not config.plot.enabled:
+        for name in (rundir.FORECAST_PNG, rundir.LOSS_PNG):
+            run.file(name).unlink(missing_ok=True)  # stale figures would contradict the metrics
+        return {"disabled": True}
+    frame = read_series(run)
+    predictions = pd.read_csv(run.file(rundir.PREDICTIONS), parse_dates=["date"])
+    history = pd.read_csv(run.file(rundir.HISTORY), index_col="epoch")
+    metrics = run.read_json(rundir.METRICS)
+    with atomic.replacing(run.file(rundir.FORECAST_PNG)) as tmp:
+        plot_forecast(frame.iloc[:, 0], predictions, metrics, config, tmp)
+    with atomic.replacing(run.file(rundir.LOSS_PNG)) as tmp:
+        plot_loss(history, metrics, config, tmp)
+    return {}

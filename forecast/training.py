@@ -1,0 +1,99 @@
+"""Fitting a Keras model: seeded, deterministic, early-stopped on a chronological tail."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from forecast.config import TrainConfig
+
+if TYPE_CHECKING:
+    import keras
+
+log = logging.getLogger(__name__)
+
+
+def import_keras(seed: int, deterministic: bool):
+    """Import Keras quietly on the TensorFlow backend, seeded; returns the module."""
+    # TensorFlow's C++ log lines (oneDNN banners, tf.data attribute notices) are noise
+    # for users; Python-level errors still raise. FORECAST_TF_LOGS=1 shows them.
+    if not os.environ.get("FORECAST_TF_LOGS"):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    keras.utils.set_random_seed(seed)  # Python, NumPy and backend seeds in one call
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return keras
+
+
+@dataclass(frozen=True)
+class FitResult:
+    history: dict[str, list[float]]
+    epochs_run: int
+    best_epoch: int  # 1-based; the weights kept are this epoch's
+    seconds: float
+
+
+def _optimizer(keras, config: TrainConfig):
+    classes = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
+    return classes[config.optimizer](learning_rate=config.learning_rate)
+
+
+def _loss(keras, config: TrainConfig):
+    return {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": keras.losses.Huber()}[config.loss]
+
+
+def fit(
+    model: keras.Model,
+    config: TrainConfig,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+) -> FitResult:
+    import keras
+
+    model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
+    has_val = len(x_val) > 0
+    monitor = "val_loss" if has_val else "loss"
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.patience > 0:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience, restore_best_weights=True)
+        )
+    on_tty = sys.stdout.isatty()
+    if not on_tty:  # one line per epoch in logs and cron mail; Keras' bar only on a terminal
+        callbacks.append(
+            keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda epoch, logs: log.info(
+                    "epoch %d/%d  %s", epoch + 1, config.epochs, "  ".join(f"{k} {v:.6f}" for k, v in logs.items())
+                )
+            )
+        )
+    started = time.perf_counter()
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val) if has_val else None,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        # Windows are independent samples, so shuffling them leaks nothing across time.
+        shuffle=True,
+        callbacks=callbacks,
+        verbose=1 if on_tty else 0,
+    )
+    seconds = time.perf_counter() - started
+    values = {k: [float(v) for v in vs] for k, vs in history.history.items()}
+    monitored = values[monitor]
+    best = int(np.argmin(monitored)) + 1 if config.patience > 0 else len(monitored)
+    return FitResult(values, len(monitored), best, seconds)

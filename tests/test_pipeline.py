@@ -1,0 +1,237 @@
+"""The staged pipeline end to end on tiny models: artifacts, alignment, leakage,
+resume and skip, interruption, reproducibility, and the checks before training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from forecast import stages
+from forecast.config import load_config
+from forecast.rundir import RunDir
+from forecast.stages import Context
+
+from .conftest import snapshot_tree, yahoo_frame
+
+TINY = """\
+name: tiny
+data: {source: synthetic, points: 240, seed: 1, target: value}
+prep: {lookback: 6, test_fraction: 0.2, val_fraction: 0.2}
+model: {kind: gru, units: [4], dense: []}
+train: {epochs: 3, batch_size: 32, patience: 2, seed: 7}
+plot: {dpi: 50}
+"""
+ARTIFACTS = [
+    "config.yaml", "manifest.json", "series.parquet", "scaler.json", "windows.npz", "model.keras",
+    "history.csv", "predictions.csv", "metrics.json", "forecast.png", "loss.png",
+]  # fmt: skip
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+def only_run(tmp_path: Path) -> Path:
+    (run,) = sorted((tmp_path / "runs").iterdir())
+    return run
+
+
+def stage_lines(result) -> dict[str, str]:
+    return {
+        line.split()[0]: line.split(None, 1)[1]
+        for line in result.stderr.splitlines()
+        if line.split()
+        and line.split()[0] in {"snapshot", "scale", "window", "train", "evaluate", "plot"}
+        and "..." not in line
+    }
+
+
+def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, tmp_path: Path) -> None:
+    result = invoke("train", "--config", str(tiny))
+    assert result.exit_code == 0, result.output
+    run = only_run(tmp_path)
+    assert run.name.startswith("tiny-") and run.name.endswith("Z")
+    assert sorted(p.name for p in run.iterdir()) == sorted(ARTIFACTS)
+    out = result.stdout
+    assert f"run       {run.relative_to(tmp_path)}" in out or str(run) in out
+    assert "gru       RMSE" in out and "naive     RMSE" in out and "skill     " in out
+    metrics = json.loads((run / "metrics.json").read_text())
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 7
+    assert set(manifest["versions"]) >= {"python", "tensorflow", "keras", "numpy", "pandas", "yfinance"}
+    assert manifest["data_fingerprint"] == manifest["stages"]["snapshot"]["outputs"]["series.parquet"]
+    for record in manifest["stages"].values():
+        assert record["status"] == "done" and record["seconds"] >= 0 and "started" in record
+    verdict = "beats" if metrics["beats_naive"] else "is WORSE than"
+    assert f"the model {verdict} the naive forecast" in out
+
+
+def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Path, tmp_path: Path) -> None:
+    invoke("train", "--config", str(tiny))
+    run = only_run(tmp_path)
+    series = pd.read_parquet(run / "series.parquet")["value"]
+    predictions = pd.read_csv(run / "predictions.csv", parse_dates=["date"])
+    assert list(predictions.columns) == ["date", "step", "actual", "predicted", "naive"]
+    # Each actual is the series value on its date; naive is the value of the trading row before.
+    assert np.allclose(predictions["actual"], series.loc[predictions["date"]].to_numpy())
+    before = series.index.get_indexer(predictions["date"]) - 1
+    assert np.allclose(predictions["naive"], series.iloc[before].to_numpy())
+    assert len(predictions) == 48  # 240 rows, test_fraction 0.2
+    scaler = json.loads((run / "scaler.json").read_text())
+    assert pd.Timestamp(scaler["fitted_on"]["last"]) < predictions["date"].min()
+    # Reload the model from the run directory alone and reproduce the first prediction.
+    import keras
+
+    model = keras.saving.load_model(run / "model.keras")
+    lo, hi = scaler["data_min"][0], scaler["data_max"][0]
+    first = series.index.get_loc(predictions["date"].iloc[0])
+    window = ((series.iloc[first - 6 : first].to_numpy() - lo) / (hi - lo)).reshape(1, 6, 1)
+    predicted = model.predict(window, verbose=0)[0, 0] * (hi - lo) + lo
+    assert predicted == pytest.approx(predictions["predicted"].iloc[0], rel=1e-5)
+    metrics = json.loads((run / "metrics.json").read_text())
+    errors = predictions["predicted"] - predictions["actual"]
+    assert metrics["metrics"]["model"]["rmse"] == pytest.approx(float(np.sqrt((errors**2).mean())))
+
+
+def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
+    # A rising line: the test part lies entirely above the training maximum.
+    dates = pd.bdate_range("2020-01-01", periods=100)
+    pd.DataFrame({"date": dates, "close": np.arange(100.0) + 10}).to_csv(tmp_path / "line.csv", index=False)
+    (tmp_path / "c.yaml").write_text(
+        "data: {source: csv, path: line.csv, target: close}\nprep: {lookback: 5, test_fraction: 0.2}\n"
+    )
+    config = load_config(tmp_path / "c.yaml")
+    run = RunDir.create(tmp_path / "runs", "leak")
+    ctx = Context(config, run, tmp_path / "data")
+    stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
+    scaler = json.loads((run.path / "scaler.json").read_text())
+    assert scaler["data_max"] == [89.0] and scaler["data_min"] == [10.0]  # rows 0..79 only
+    values = np.load(run.path / "windows.npz")["values"][:, 0]
+    assert values[:80].max() == pytest.approx(1.0)
+    assert values[80:].min() > 1.0  # the test part is beyond the fitted range, not clipped
+
+
+def test_rerun_skips_unchanged_stages_and_reruns_what_changed(invoke, tiny: Path, tmp_path: Path) -> None:
+    invoke("train", "--config", str(tiny))
+    run = only_run(tmp_path)
+    before = snapshot_tree(run)
+
+    same = invoke("train", "--run-dir", str(run))
+    assert same.exit_code == 0, same.output
+    assert set(stage_lines(same).values()) == {"unchanged, skipped"}
+    after = snapshot_tree(run)
+    assert {k: v for k, v in after.items() if k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "manifest.json"
+    }
+
+    plot_only = stage_lines(invoke("train", "--run-dir", str(run), "--set", "plot.dpi=55"))
+    assert [s for s, status in plot_only.items() if not status.startswith("unchanged")] == ["plot"]
+
+    retrain = stage_lines(invoke("train", "--run-dir", str(run), "--set", "train.epochs=2"))
+    assert [s for s, status in retrain.items() if status.startswith("unchanged")] == ["snapshot", "scale", "window"]
+    assert yaml.safe_load((run / "config.yaml").read_text())["train"]["epochs"] == 2  # the resolved config is kept
+
+    forced = stage_lines(invoke("train", "--run-dir", str(run), "--force"))
+    assert all(status.startswith("done") for status in forced.values()) and len(forced) == 6
+
+
+def test_interrupted_training_is_recorded_and_resumed(invoke, tiny: Path, tmp_path: Path, monkeypatch) -> None:
+    import forecast.training
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forecast.training, "fit", interrupted)
+    result = invoke("train", "--config", str(tiny))
+    assert result.exit_code == 130
+    run = only_run(tmp_path)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["stages"]["train"]["status"] == "interrupted"
+    assert not (run / "model.keras").exists()
+    assert "resume with: forecast train --run-dir" in result.stderr
+
+    monkeypatch.undo()
+    resumed = invoke("train", "--run-dir", str(run))
+    assert resumed.exit_code == 0, resumed.output
+    lines = stage_lines(resumed)
+    assert [s for s, status in lines.items() if status.startswith("unchanged")] == ["snapshot", "scale", "window"]
+    assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_same_config_data_and_seed_give_the_same_metrics(invoke, tiny: Path, tmp_path: Path) -> None:
+    invoke("train", "--config", str(tiny))
+    invoke("train", "--config", str(tiny))
+    first, second = sorted((tmp_path / "runs").iterdir())
+    assert (first / "metrics.json").read_bytes() == (second / "metrics.json").read_bytes()
+    assert (first / "predictions.csv").read_bytes() == (second / "predictions.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["data.points=10"], "10 rows with lookback 6 + horizon 1 and test_fraction 0.2 leave no training windows"),
+        (["data.target=close"], "column(s) close not in the SINE series"),
+    ],
+)
+def test_checks_before_training(invoke, tiny: Path, overrides: list[str], message: str) -> None:
+    args = ["train", "--config", str(tiny)]
+    for o in overrides:
+        args += ["--set", o]
+    result = invoke(*args)
+    assert result.exit_code == 65, result.output
+    assert message in result.stderr and "marked failed" in result.stderr and "Traceback" not in result.output
+
+
+def test_constant_series_is_refused_with_its_value(invoke, tmp_path: Path) -> None:
+    dates = pd.bdate_range("2020-01-01", periods=60)
+    pd.DataFrame({"date": dates, "close": 7.5}).to_csv(tmp_path / "flat.csv", index=False)
+    (tmp_path / "flat.yaml").write_text("data: {source: csv, path: flat.csv, target: close}\nprep: {lookback: 5}\n")
+    result = invoke("train", "--config", str(tmp_path / "flat.yaml"))
+    assert result.exit_code == 65 and "close of FLAT are constant (7.5)" in result.stderr
+
+
+def test_missing_target_values_are_refused_with_dates(invoke, fake_yahoo, tmp_path: Path) -> None:
+    frame = yahoo_frame(days=80)
+    frame.iloc[40, frame.columns.get_loc("Adj Close")] = np.nan
+    fake_yahoo.responses = [frame]
+    (tmp_path / "y.yaml").write_text("data: {source: yahoo, ticker: MSFT}\nprep: {lookback: 5}\n")
+    result = invoke("train", "--config", str(tmp_path / "y.yaml"))
+    assert (
+        result.exit_code == 65
+        and "1 row(s) of MSFT have missing values in adj_close (e.g. 2024-02-27)" in result.stderr
+    )
+    assert (tmp_path / "data" / "yahoo" / "MSFT_1d.parquet").exists()  # fetched into the cache first
+
+
+def test_train_needs_a_config(invoke) -> None:
+    result = invoke("train")
+    assert result.exit_code == 64 and "--config" in result.stderr
+
+
+def test_runs_list_and_show(invoke, tiny: Path, tmp_path: Path) -> None:
+    assert "no runs" in invoke("runs", "list").stdout
+    invoke("train", "--config", str(tiny))
+    run = only_run(tmp_path)
+    listing = invoke("runs", "list")
+    assert run.name in listing.stdout and "gru" in listing.stdout and "complete" in listing.stdout
+    rows = json.loads(invoke("runs", "list", "--json").stdout)
+    assert rows[0]["rmse"] > 0 and rows[0]["naive_rmse"] > 0 and rows[0]["status"] == "complete"
+    shown = invoke("runs", "show", run.name)
+    assert "status    complete" in shown.stdout and "train" in shown.stdout and "naive     RMSE" in shown.stdout
+    assert invoke("runs", "show", "nope").exit_code == 66
+
+
+def test_config_show_prints_the_resolved_config(invoke, tiny: Path) -> None:
+    result = invoke("config", "show", str(tiny), "--set", "prep.lookback=9")
+    assert result.exit_code == 0
+    assert "lookback: 9" in result.stdout and "batch_size: 32" in result.stdout and "scaler_range:" in result.stdout
+    bad = invoke("config", "show", str(tiny), "--set", "prep.lokback=9")
+    assert bad.exit_code == 78 and "did you mean 'lookback'" in bad.stderr
