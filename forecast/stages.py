@@ -203,7 +203,7 @@ def train(ctx: Context) -> dict[str, Any]:
 def load_model(run: RunDir):
     from forecast.training import import_keras
 
-    keras = import_keras(0, deterministic=False)
+    keras = import_keras()
     # safe_mode (the default, stated here on purpose): no arbitrary code from the file.
     return keras.saving.load_model(run.file(rundir.MODEL), safe_mode=True)
 

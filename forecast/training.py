@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def import_keras(seed: int, deterministic: bool):
-    """Import Keras quietly on the TensorFlow backend, seeded; returns the module."""
+def import_keras(seed: int | None = None, deterministic: bool = False):
+    """Import Keras quietly on the TensorFlow backend (seeded when a seed is given)."""
     # TensorFlow's C++ log lines (oneDNN banners, tf.data attribute notices) are noise
     # for users; Python-level errors still raise. FORECAST_TF_LOGS=1 shows them.
     if not os.environ.get("FORECAST_TF_LOGS"):
@@ -28,7 +28,8 @@ def import_keras(seed: int, deterministic: bool):
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
 
-    keras.utils.set_random_seed(seed)  # Python, NumPy and backend seeds in one call
+    if seed is not None:
+        keras.utils.set_random_seed(seed)  # Python, NumPy and backend seeds in one call
     if deterministic:
         import tensorflow as tf
 

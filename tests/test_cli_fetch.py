@@ -66,6 +66,7 @@ def test_fetch_yahoo_through_the_fake(invoke, fake_yahoo) -> None:
         (["fetch", "MSFT", "--period", "1y", "--start", "2020-01-01"], 64, ["period or start/end"]),
         (["fetch", "MSFT", "--frobnicate"], 64, ["--frobnicate", "forecast fetch --help"]),
         (["fetch", "missing.csv", "--source", "csv"], 66, ["missing.csv"]),
+        (["fetch", "prices.csv"], 64, ["looks like a CSV", "--source csv"]),
         (["data", "show", "IBM"], 66, ["IBM", "forecast fetch IBM"]),
         (["nonsense"], 64, ["nonsense"]),
     ],
@@ -135,3 +136,11 @@ def test_commands_that_do_not_train_never_import_tensorflow(args, tmp_path: Path
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
     assert "typer" in imported  # the check itself sees imports
     assert not imported & {"tensorflow", "keras"}
+
+
+def test_fetch_csv_caches_under_the_file_name(invoke, tmp_path: Path) -> None:
+    (tmp_path / "my prices.csv").write_text("Date,Close\n2024-01-02,1.5\n2024-01-03,2.5\n")
+    result = invoke("fetch", str(tmp_path / "my prices.csv"), "--source", "csv")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "csv" / "MY-PRICES_1d.parquet").exists()
+    assert "MY-PRICES" in invoke("data", "list").stdout

@@ -1,0 +1,139 @@
+"""The `forecast` command line: the app, its one error boundary, and the commands.
+
+Thin commands (one module per concern: data, train, runs, config_cmd): parse options,
+build typed config, call one function, print a summary.
+`ForecastGroup.main` is the one error boundary: it turns a ForecastError (or a usage
+error) into one line on stderr and a documented exit code; tracebacks only with
+--verbose. Nothing heavy is imported at module level: `forecast --help` and
+`forecast fetch` never import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from forecast.errors import ForecastError, UsageError
+
+log = logging.getLogger("forecast")
+_verbose = False
+
+
+class ForecastGroup(TyperGroup):
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            # standalone_mode=False: errors come here instead of being printed by typer.
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except ForecastError as exc:
+            code = _fail(exc.message, exc.hint, exc.exit_code, exc)
+        except typer.TyperException as exc:  # typer's (vendored click's) usage errors
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                typer.echo(exc.format_message(), err=True)
+                code = UsageError.exit_code
+            else:
+                command = ctx.command_path if ctx is not None else "forecast"
+                code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
+        except typer.Abort as exc:
+            code = _fail("aborted", None, 130, exc)
+        except Exception as exc:  # a bug in forecast: say so, briefly, and how to report it
+            code = _fail(
+                f"internal error: {type(exc).__name__}: {exc}",
+                "run again with --verbose and report the traceback",
+                1,
+                exc,
+            )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, hint: str | None, code: int, exc: BaseException) -> int:
+    if _verbose:
+        traceback.print_exception(exc)
+    line = (f"{message}; {hint}" if hint else message).replace("\n", " ")
+    typer.echo(f"error: {line}", err=True)
+    return code
+
+
+app = typer.Typer(
+    cls=ForecastGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Honest time-series forecasts with recurrent neural networks.",
+)
+data_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect the local data cache.")
+runs_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect run directories.")
+config_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect configuration.")
+app.add_typer(data_app, name="data")
+app.add_typer(runs_app, name="runs")
+app.add_typer(config_app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from forecast import __version__
+
+        typer.echo(f"forecast {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs, and tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    global _verbose
+    _verbose = verbose
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormat(verbose))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+    if not verbose:
+        # Third-party chatter (yfinance, TensorFlow, matplotlib) stays out of normal output.
+        for name in ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class _LogFormat(logging.Formatter):
+    """'warning: ...' and 'error: ...' like the error boundary; info lines bare."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if self.verbose:
+            return f"{record.levelname.lower()} {record.name}: {message}"
+        return message if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {message}"
+
+
+# Commands live in one module per concern; they are registered here, explicitly.
+from forecast.cli import config_cmd, data, runs, train  # noqa: E402
+
+app.command()(data.fetch)
+app.command()(train.train)
+data_app.command("list")(data.data_list)
+data_app.command("show")(data.data_show)
+runs_app.command("list")(runs.runs_list)
+runs_app.command("show")(runs.runs_show)
+config_app.command("show")(config_cmd.config_show)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,39 @@
+"""Options and helpers shared by the commands: one name per concept across commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="FORECAST_DATA_DIR", help="Cache root (default: ./data).", show_default=False),
+]
+RunsDir = Annotated[
+    Path | None,
+    typer.Option("--runs-dir", envvar="FORECAST_RUNS_DIR", help="Runs root (default: ./runs).", show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+ConfigPath = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config, e.g. configs/lstm.yaml.")]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: section.key=value (repeatable).", show_default=False),
+]
+
+
+def echo_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, default=str))
+
+
+def num(value: float | None, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def table_width() -> int | None:
+    """Off a terminal (pipes, cron logs) rich assumes 80 columns and would truncate."""
+    import sys
+
+    return None if sys.stdout.isatty() else 160

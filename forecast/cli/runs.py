@@ -1,0 +1,94 @@
+"""`forecast runs list|show`: what is in the runs root."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.options import JsonFlag, RunsDir, echo_json, num, table_width
+from forecast.cli.train import print_summary
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _run_row(path: Path) -> dict[str, Any]:
+    manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
+    scores = metrics.get("metrics", {})
+    return {
+        "run": path.name,
+        "path": str(path),
+        "created": manifest.get("created"),
+        "model": metrics.get("model"),
+        "rmse": scores.get("model", {}).get("rmse"),
+        "naive_rmse": scores.get("naive", {}).get("rmse"),
+        "skill": metrics.get("skill"),
+        "status": manifest.get("status", "unknown"),
+    }
+
+
+def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
+    """List runs: name, created, model, RMSE, naive RMSE, skill, status."""
+    from forecast.rundir import runs_root
+
+    root = runs_root(runs_dir)
+    rows = [_run_row(p.parent) for p in sorted(root.glob("*/config.yaml"))] if root.is_dir() else []
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo(f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("run", "created", "model", "RMSE", "naive RMSE", "skill", "status")
+    for r in rows:
+        table.add_row(
+            r["run"], (r["created"] or "")[:19], r["model"] or "-", num(r["rmse"]), num(r["naive_rmse"]),
+            num(r["skill"], 3), r["status"],
+        )  # fmt: skip
+    Console(width=table_width()).print(table)
+
+
+def resolve_run(run: str, runs_dir: Path | None) -> Path:
+    from forecast.errors import MissingInputError
+    from forecast.rundir import runs_root
+
+    for candidate in (Path(run), runs_root(runs_dir) / run):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise MissingInputError(
+        f"run {run!r} not found (as a path or under {runs_root(runs_dir)})", hint="see: forecast runs list"
+    )
+
+
+def runs_show(
+    run: Annotated[str, typer.Argument(help="Run directory, or its name under the runs root.")],
+    runs_dir: RunsDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one run: status, stages, versions and metrics."""
+    path = resolve_run(run, runs_dir)
+    manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
+    if as_json:
+        echo_json({"path": str(path), "manifest": manifest, "metrics": metrics})
+        return
+    typer.echo(f"run       {path}")
+    status, created, seed = manifest.get("status", "unknown"), manifest.get("created"), manifest.get("seed")
+    typer.echo(f"status    {status}   created {created}   seed {seed}")
+    typer.echo(f"data      sha256 {manifest.get('data_fingerprint')}")
+    versions = manifest.get("versions", {})
+    typer.echo("versions  " + "  ".join(f"{k} {v}" for k, v in versions.items() if v))
+    for name, record in manifest.get("stages", {}).items():
+        extra = f"  {record['error']}" if record.get("error") else ""
+        typer.echo(f"  {name:<9} {record.get('status', '?'):<11} {record.get('seconds', 0):>8.1f} s{extra}")
+    if metrics:
+        print_summary(path, metrics)

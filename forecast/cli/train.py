@@ -1,0 +1,89 @@
+"""`forecast train`: run or resume the pipeline in a run directory, then say how it did."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json, num
+from forecast.errors import ForecastError, UsageError
+
+log = logging.getLogger("forecast")
+
+
+def train(
+    config: ConfigPath = None,
+    overrides: Overrides = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option("--run-dir", help="Resume this run: rerun only stages whose inputs or config changed."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --run-dir: rerun every stage.")] = False,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory."""
+    from forecast.config import load_config
+    from forecast.pipeline import run_pipeline
+    from forecast.rundir import CONFIG, RunDir, runs_root
+    from forecast.stages import Context
+    from forecast.store import data_root
+
+    if run_dir is not None:
+        run = RunDir.open(run_dir)
+        resolved = load_config(config or run.file(CONFIG), overrides)
+    elif config is not None:
+        resolved = load_config(config, overrides)
+        run = RunDir.create(runs_root(runs_dir), resolved.name)
+    else:
+        raise UsageError("train needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
+
+    def listener(stage: str, status: str, record: dict[str, Any]) -> None:
+        if status == "skipped":
+            typer.echo(f"{stage:<9} unchanged, skipped", err=True)
+        elif status == "running":
+            typer.echo(f"{stage:<9} ...", err=True)
+        elif status == "done":
+            typer.echo(f"{stage:<9} done in {record['seconds']:.1f} s", err=True)
+
+    typer.echo(f"run       {run.path}", err=True)
+    try:
+        manifest = run_pipeline(Context(resolved, run, data_root(data_dir)), force=force, listener=listener)
+    except ForecastError as exc:
+        exc.message = f"{exc.message} [run {run.path} marked failed]"
+        raise
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; resume with: forecast train --run-dir {run.path}", err=True)
+        raise typer.Exit(130) from None
+    metrics = json.loads(run.file("metrics.json").read_text())
+    if as_json:
+        echo_json({"run": str(run.path), "status": manifest["status"], **metrics})
+    else:
+        print_summary(run.path, metrics)
+    if not metrics["beats_naive"]:
+        log.warning(
+            "the %s model is worse than the naive forecast (tomorrow = today) on the test part: "
+            "do not trust its forecasts over naive",
+            metrics["model"],
+        )
+
+
+def print_summary(path: Path, metrics: dict[str, Any]) -> None:
+    model, naive, test = metrics["metrics"]["model"], metrics["metrics"]["naive"], metrics["test"]
+
+    def row(m: dict[str, Any]) -> str:
+        mape = "n/a" if m["mape"] is None else f"{m['mape']:.2f}%"
+        return f"RMSE {num(m['rmse'])}  MAE {num(m['mae'])}  MAPE {mape}"
+
+    verdict = "beats" if metrics["beats_naive"] else "is WORSE than"
+    typer.echo(f"run       {path}")
+    what = f"{metrics['symbol']} {metrics['target']}"
+    typer.echo(f"test      {test['first']} .. {test['last']}, {test['windows']} windows of {what}")
+    typer.echo(f"{metrics['model']:<9} {row(model)}")
+    typer.echo(f"naive     {row(naive)}")
+    typer.echo(f"skill     {num(metrics['skill'], 3)}: the model {verdict} the naive forecast (tomorrow = today)")
