@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,14 +21,39 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@contextlib.contextmanager
+def _quiet_fd2(enabled: bool) -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment, then restore it.
+
+    TensorFlow 2.21 prints its oneDNN and CUDA banners from C++ before absl logging is
+    initialised, ignoring TF_CPP_MIN_LOG_LEVEL; only the descriptor can silence them.
+    A failed import still raises, and is reported after stderr is restored.
+    """
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def import_keras(seed: int | None = None, deterministic: bool = False):
     """Import Keras quietly on the TensorFlow backend (seeded when a seed is given)."""
-    # TensorFlow's C++ log lines (oneDNN banners, tf.data attribute notices) are noise
-    # for users; Python-level errors still raise. FORECAST_TF_LOGS=1 shows them.
-    if not os.environ.get("FORECAST_TF_LOGS"):
+    # TensorFlow's C++ log lines (banners, tf.data attribute notices) are noise for
+    # users; --verbose or FORECAST_TF_LOGS=1 shows them.
+    quiet = not os.environ.get("FORECAST_TF_LOGS") and not log.isEnabledFor(logging.DEBUG)
+    if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
+    with _quiet_fd2(quiet and "tensorflow" not in sys.modules):
+        import keras
+        import tensorflow  # noqa: F401  (imported here so its banners fall in the quiet window)
 
     if seed is not None:
         keras.utils.set_random_seed(seed)  # Python, NumPy and backend seeds in one call

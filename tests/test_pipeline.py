@@ -51,6 +51,7 @@ def stage_lines(result) -> dict[str, str]:
         if line.split()
         and line.split()[0] in {"snapshot", "scale", "window", "train", "evaluate", "plot"}
         and "..." not in line
+        and "training" not in line
     }
 
 
@@ -235,3 +236,16 @@ def test_config_show_prints_the_resolved_config(invoke, tiny: Path) -> None:
     assert "lookback: 9" in result.stdout and "batch_size: 32" in result.stdout and "scaler_range:" in result.stdout
     bad = invoke("config", "show", str(tiny), "--set", "prep.lokback=9")
     assert bad.exit_code == 78 and "did you mean 'lookback'" in bad.stderr
+
+
+def test_a_real_process_prints_no_tensorflow_banners(tiny: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "forecast", "train", "--config", str(tiny), "--set", "train.epochs=1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "skill" in result.stdout
+    assert "oneDNN" not in result.stderr and "I0000" not in result.stderr and "E0000" not in result.stderr

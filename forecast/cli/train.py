@@ -46,7 +46,7 @@ def train(
     def listener(stage: str, status: str, record: dict[str, Any]) -> None:
         if status == "skipped":
             typer.echo(f"{stage:<9} unchanged, skipped", err=True)
-        elif status == "running":
+        elif status == "running" and stage == "train":  # the one slow stage says it started
             typer.echo(f"{stage:<9} ...", err=True)
         elif status == "done":
             typer.echo(f"{stage:<9} done in {record['seconds']:.1f} s", err=True)
