@@ -138,6 +138,23 @@ class TrainConfig(Section):
     deterministic: bool = Field(True, description="TensorFlow op determinism: same seed, same metrics.")
 
 
+class BacktestConfig(Section):
+    """Walk-forward backtest: k chronological test folds at the end of the series."""
+
+    folds: int = Field(3, ge=1, le=50, description="Number of test folds; together they cover prep.test_fraction.")
+    mode: Literal["expanding", "sliding"] = Field(
+        "expanding", description="expanding: train on everything before a fold; sliding: a fixed-length window."
+    )
+    refit: bool = Field(True, description="Refit the model for every fold (false: train once on fold 1, reuse).")
+
+
+class EvaluateConfig(Section):
+    """Metrics and baselines."""
+
+    season: int = Field(5, ge=1, le=366, description="Season length in rows for seasonal naive (5 = a trading week).")
+    backtest: BacktestConfig = BacktestConfig()
+
+
 class PlotConfig(Section):
     """Figures."""
 
@@ -153,6 +170,7 @@ class Config(Section):
     prep: PrepConfig = PrepConfig()
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
     plot: PlotConfig = PlotConfig()
 
 

@@ -49,19 +49,32 @@ def _default(field: FieldInfo) -> str:
     return "—" if value is None else f"`{value}`"
 
 
+def _is_section(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _section(path: str, model: type[BaseModel]) -> list[str]:
+    lines = ["", f"### `{path}`: {(model.__doc__ or '').strip()}", ""]
+    lines += ["| key | type | default | bounds | meaning |", "| --- | --- | --- | --- | --- |"]
+    nested = []
+    for key, sub in model.model_fields.items():
+        if _is_section(sub.annotation):
+            lines.append(f"| `{key}` | section | | | see `{path}.{key}` below |")
+            nested.append((f"{path}.{key}", sub.annotation))
+            continue
+        lines.append(f"| `{key}` | {_type(sub.annotation)} | {_default(sub)} | {_bounds(sub)} | {sub.description} |")
+    for sub_path, sub_model in nested:
+        lines += _section(sub_path, sub_model)
+    return lines
+
+
 def config_reference() -> str:
     lines: list[str] = []
     for name, field in Config.model_fields.items():
-        section = field.annotation
-        if not (isinstance(section, type) and issubclass(section, BaseModel)):
-            lines.append(f"- `{name}` ({_type(section)}, default {_default(field)}): {field.description}")
-            continue
-        lines += ["", f"### `{name}`: {(section.__doc__ or '').strip()}", ""]
-        lines += ["| key | type | default | bounds | meaning |", "| --- | --- | --- | --- | --- |"]
-        for key, sub in section.model_fields.items():
-            lines.append(
-                f"| `{key}` | {_type(sub.annotation)} | {_default(sub)} | {_bounds(sub)} | {sub.description} |"
-            )
+        if _is_section(field.annotation):
+            lines += _section(name, field.annotation)
+        else:
+            lines.append(f"- `{name}` ({_type(field.annotation)}, default {_default(field)}): {field.description}")
     return "\n".join(lines).strip() + "\n"
 
 

@@ -1,36 +1,144 @@
-"""Metrics in the target's own units, and the naive forecast they must be compared with.
+"""Baselines, metrics and significance, in the target's own units (pure numpy).
 
 Every number here is computed after inverting the scaling: an RMSE on scaled values
-in [0, 1] says nothing about prices. The naive ("tomorrow = today") forecast for a
-window is the last value it has seen, for every step ahead, on exactly the same
-targets as the model.
+in [0, 1] says nothing about prices. Baselines forecast exactly the same targets as
+the model, from history the model also had: nothing after the window's last row.
+
+Shapes: `target` is the whole raw series (rows,); `starts` holds each window's first
+target row (m,); forecasts and actuals are (m, horizon).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-
-def naive_forecast(target: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
-    """(m, horizon): the value of the row before each window's first target, repeated."""
-    last_seen = np.asarray(target, dtype="float64")[starts - 1]
-    return np.repeat(last_seen[:, None], horizon, axis=1)
+# --- baselines ---------------------------------------------------------------------
 
 
-def error_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float | None]:
-    actual = np.asarray(actual, dtype="float64").ravel()
-    predicted = np.asarray(predicted, dtype="float64").ravel()
-    errors = predicted - actual
-    # MAPE is undefined where the actual value is 0; report None rather than infinity.
-    mape = None if np.any(actual == 0) else float(np.mean(np.abs(errors / actual)) * 100)
-    return {
-        "rmse": float(np.sqrt(np.mean(errors**2))),
-        "mae": float(np.mean(np.abs(errors))),
-        "mape": mape,
-    }
+@dataclass(frozen=True)
+class History:
+    """What every forecaster may use: the series up to each window's last row."""
+
+    target: np.ndarray  # the whole raw series, float64
+    starts: np.ndarray  # first target row of each window
+    horizon: int
+    lookback: int
+    season: int
+
+    @property
+    def last_known(self) -> np.ndarray:  # (m, 1)
+        return self.target[self.starts - 1][:, None]
+
+    @property
+    def steps(self) -> np.ndarray:  # (1, horizon): 1, 2, ..., H
+        return np.arange(1, self.horizon + 1)[None, :]
+
+
+def naive(h: History) -> np.ndarray:
+    """Persistence: tomorrow = today, for every step ahead."""
+    return np.repeat(h.last_known, h.horizon, axis=1)
+
+
+def seasonal_naive(h: History) -> np.ndarray:
+    """The value one season earlier (whole seasons back, so it is always already known)."""
+    back = h.season * np.ceil(h.steps / h.season).astype(int)
+    rows = h.starts[:, None] + h.steps - 1 - back
+    if rows.min() < 0:
+        raise ValueError(f"seasonal naive needs {int(-rows.min())} more row(s) of history than the series has")
+    return h.target[rows]
+
+
+def drift(h: History) -> np.ndarray:
+    """The line from the first value to the last known one, extended h steps."""
+    first_row = 0
+    last = h.last_known[:, 0]
+    span = (h.starts - 1 - first_row).astype("float64")
+    slope = np.divide(last - h.target[first_row], span, out=np.zeros_like(last), where=span > 0)
+    return last[:, None] + slope[:, None] * h.steps
+
+
+def window_mean(h: History) -> np.ndarray:
+    """The mean of the lookback window the model saw."""
+    cumulative = np.concatenate([[0.0], np.cumsum(h.target)])
+    means = (cumulative[h.starts] - cumulative[h.starts - h.lookback]) / h.lookback
+    return np.repeat(means[:, None], h.horizon, axis=1)
+
+
+BASELINES: dict[str, Callable[[History], np.ndarray]] = {
+    "naive": naive,
+    "seasonal_naive": seasonal_naive,
+    "drift": drift,
+    "window_mean": window_mean,
+}
+
+
+def baselines(h: History) -> dict[str, np.ndarray]:
+    return {name: make(h) for name, make in BASELINES.items()}
+
+
+# --- metrics -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scoring:
+    last_known: np.ndarray  # (m, 1): for directional accuracy
+    mase_scale: float  # in-sample one-step naive MAE of the training part
+
+
+def _rmse(a: np.ndarray, p: np.ndarray, s: Scoring) -> float:
+    return float(np.sqrt(np.mean((p - a) ** 2)))
+
+
+def _mae(a: np.ndarray, p: np.ndarray, s: Scoring) -> float:
+    return float(np.mean(np.abs(p - a)))
+
+
+def _mape(a: np.ndarray, p: np.ndarray, s: Scoring) -> float | None:
+    # Undefined where an actual value is 0: report None rather than infinity.
+    return None if np.any(a == 0) else float(np.mean(np.abs((p - a) / a)) * 100)
+
+
+def _smape(a: np.ndarray, p: np.ndarray, s: Scoring) -> float:
+    denominator = np.abs(a) + np.abs(p)
+    ratio = np.divide(2 * np.abs(p - a), denominator, out=np.zeros_like(a), where=denominator > 0)
+    return float(np.mean(ratio) * 100)
+
+
+def _mase(a: np.ndarray, p: np.ndarray, s: Scoring) -> float | None:
+    return None if s.mase_scale == 0 else _mae(a, p, s) / s.mase_scale
+
+
+def _directional_accuracy(a: np.ndarray, p: np.ndarray, s: Scoring) -> float | None:
+    """Share of correct up/down calls relative to the last known value.
+
+    Only calls that were made count: a forecast equal to the last value (naive) makes
+    no call, so naive has no directional accuracy (None), not a misleading 0.
+    """
+    call, truth = np.sign(p - s.last_known), np.sign(a - s.last_known)
+    made = call != 0
+    return None if not made.any() else float(np.mean(call[made] == truth[made]))
+
+
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray, Scoring], float | None]] = {
+    "rmse": _rmse,
+    "mae": _mae,
+    "mape": _mape,
+    "smape": _smape,
+    "mase": _mase,
+    "directional_accuracy": _directional_accuracy,
+}
+# Shown in tables; skill is computed against the naive forecast's RMSE.
+METRIC_NAMES = (*METRICS, "skill")
+
+
+def mase_scale(train_target: np.ndarray) -> float:
+    """Mean absolute one-step change over the training part (MASE's denominator)."""
+    return float(np.mean(np.abs(np.diff(np.asarray(train_target, dtype="float64")))))
 
 
 def skill(model_rmse: float, naive_rmse: float) -> float | None:
@@ -40,7 +148,93 @@ def skill(model_rmse: float, naive_rmse: float) -> float | None:
     return 1.0 - model_rmse / naive_rmse
 
 
-def evaluate(actual: np.ndarray, predicted: np.ndarray, naive: np.ndarray) -> dict[str, Any]:
-    model, baseline = error_metrics(actual, predicted), error_metrics(actual, naive)
-    score = skill(model["rmse"], baseline["rmse"])
-    return {"model": model, "naive": baseline, "skill": score, "beats_naive": bool(score is not None and score > 0)}
+def score(actual: np.ndarray, forecasts: dict[str, np.ndarray], scoring: Scoring) -> dict[str, dict[str, Any]]:
+    """Every metric for every forecaster (which must include 'naive'), on the same targets."""
+    actual = np.asarray(actual, dtype="float64")
+    table = {
+        name: {metric: fn(actual, np.asarray(f, dtype="float64"), scoring) for metric, fn in METRICS.items()}
+        for name, f in forecasts.items()
+    }
+    for row in table.values():
+        row["skill"] = skill(row["rmse"], table["naive"]["rmse"])
+    return table
+
+
+# --- significance ------------------------------------------------------------------
+
+
+def diebold_mariano(errors_a: np.ndarray, errors_b: np.ndarray, h: int = 1) -> dict[str, float | int | None]:
+    """Diebold-Mariano test on squared errors, with Harvey-Leybourne-Newbold's small-sample
+    correction; two-sided p-value from Student's t with n - 1 degrees of freedom.
+
+    A negative statistic means `a` has the smaller squared errors. `h` is the forecast
+    horizon of the errors: h-step errors are autocorrelated up to lag h - 1.
+    """
+    from scipy import stats
+
+    d = np.asarray(errors_a, dtype="float64") ** 2 - np.asarray(errors_b, dtype="float64") ** 2
+    n = len(d)
+    if n < 3 or h >= n:
+        return {"statistic": None, "p_value": None, "n": n}
+    mean = d.mean()
+    centred = d - mean
+    gamma = [float(np.sum(centred[k:] * centred[: n - k]) / n) for k in range(h)]
+    variance = (gamma[0] + 2 * sum(gamma[1:])) / n
+    if variance <= 0:
+        return {"statistic": None, "p_value": None, "n": n}  # identical errors: no test to make
+    correction = math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    statistic = mean / math.sqrt(variance) * correction
+    p_value = float(2 * stats.t.sf(abs(statistic), df=n - 1))
+    return {"statistic": float(statistic), "p_value": p_value, "n": n}
+
+
+def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+    """DM of every forecaster against naive, per horizon step (step k uses h = k)."""
+    out = {}
+    for name, forecast in forecasts.items():
+        if name == "naive":
+            continue
+        per_step = [
+            diebold_mariano(forecast[:, k] - actual[:, k], forecasts["naive"][:, k] - actual[:, k], h=k + 1)
+            for k in range(actual.shape[1])
+        ]
+        out[name] = {**per_step[0], "step": 1, "per_step": per_step if len(per_step) > 1 else None}
+    return out
+
+
+# --- everything at once ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    rows: np.ndarray  # (m, horizon): the target row of every forecast
+    actual: np.ndarray  # (m, horizon)
+    forecasts: dict[str, np.ndarray]  # "model" first, then every baseline
+    metrics: dict[str, dict[str, Any]]
+    dm: dict[str, dict[str, Any]]  # each forecaster against naive
+    mase_scale: float
+
+
+def assess(
+    target: np.ndarray,
+    starts: np.ndarray,
+    predicted: np.ndarray,
+    *,
+    lookback: int,
+    season: int,
+    train_end: int,
+) -> Assessment:
+    """The model's forecasts beside every baseline on the same targets, scored and tested.
+
+    `train_end` is the first row after the training part: MASE's scale comes from before it.
+    """
+    target = np.asarray(target, dtype="float64")
+    predicted = np.asarray(predicted, dtype="float64").reshape(len(starts), -1)
+    horizon = predicted.shape[1]
+    history = History(target, starts, horizon, lookback, season)
+    rows = starts[:, None] + np.arange(horizon)[None, :]
+    actual = target[rows]
+    forecasts = {"model": predicted, **baselines(history)}
+    scale = mase_scale(target[:train_end])
+    table = score(actual, forecasts, Scoring(history.last_known, scale))
+    return Assessment(rows, actual, forecasts, table, significance(actual, forecasts), scale)

@@ -24,7 +24,7 @@ from typing import Any
 
 from forecast import rundir, stages
 from forecast.config import Config, dump_config
-from forecast.errors import ForecastError
+from forecast.errors import ForecastError, MissingInputError
 from forecast.rundir import RunDir, utc_now
 from forecast.stages import Context
 
@@ -41,13 +41,14 @@ class Stage:
 
 
 R = rundir
+_EVALUATE_INPUTS = (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL)
 _PLOT_INPUTS = (R.SERIES, R.PREDICTIONS, R.HISTORY, R.METRICS)
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data",)),
     Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
     Stage("window", stages.window, (R.SERIES, R.SCALER), (R.WINDOWS,), ("data", "prep")),
     Stage("train", stages.train, (R.WINDOWS,), (R.MODEL, R.HISTORY), ("model", "train")),
-    Stage("evaluate", stages.evaluate, (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL), (R.PREDICTIONS, R.METRICS), ("data",)),
+    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), ("data", "evaluate.season")),
     Stage("plot", stages.plot, _PLOT_INPUTS, (R.FORECAST_PNG, R.LOSS_PNG), ("plot",)),
 )  # fmt: skip
 
@@ -55,8 +56,16 @@ STAGES: tuple[Stage, ...] = (
 Listener = Callable[[str, str, dict[str, Any]], None]
 
 
+def _section(config: Config, dotted: str) -> Any:
+    node: Any = config
+    for part in dotted.split("."):
+        node = getattr(node, part)
+    return node.model_dump(mode="json") if hasattr(node, "model_dump") else node
+
+
 def section_hash(config: Config, sections: tuple[str, ...]) -> str:
-    payload = {name: getattr(config, name).model_dump(mode="json") for name in sections}
+    """Hash of the config a stage depends on: whole sections, or single fields ('evaluate.season')."""
+    payload = {name: _section(config, name) for name in sections}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -98,12 +107,42 @@ def environment() -> dict[str, Any]:
     return {"versions": versions, "git_sha": sha, "platform": platform.platform()}
 
 
-def run_pipeline(ctx: Context, force: bool = False, listener: Listener | None = None) -> dict[str, Any]:
-    """Run every stage that is not current; return the final manifest."""
+def run_pipeline(
+    ctx: Context,
+    force: bool = False,
+    listener: Listener | None = None,
+    rerun_from: str | None = None,
+    must_be_current: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Run every stage that is not current; return the final manifest.
+
+    force reruns every stage; rerun_from reruns that stage and all after it. A stage
+    named in must_be_current is never run: if it is not current, the run stops with
+    an error instead (so `forecast evaluate` can never silently retrain).
+    """
+    names = [stage.name for stage in STAGES]
+    if rerun_from is not None and rerun_from not in names:
+        raise ValueError(f"unknown stage {rerun_from!r}")
+    first_forced = 0 if force else (names.index(rerun_from) if rerun_from else len(names))
     run, config = ctx.run, ctx.config
+    manifest = run.manifest()
+    records: dict[str, Any] = manifest.setdefault("stages", {})
+
+    # Plan before writing anything: a stage is current only if nothing before it reruns.
+    current: list[bool] = []
+    for position, stage in enumerate(STAGES):
+        upstream_ran = not all(current)
+        current.append(position < first_forced and not upstream_ran and is_current(stage, records.get(stage.name), ctx))
+    blocked = [s for s, ok in zip(STAGES, current, strict=True) if not ok and s.name in must_be_current]
+    if blocked:
+        status = records.get(blocked[0].name, {}).get("status", "not run")
+        raise MissingInputError(
+            f"stage {blocked[0].name} of {run.path} is {'out of date' if status == 'done' else status}",
+            hint=f"run: forecast train --run-dir {run.path}",
+        )
+
     notify = listener or (lambda *_: None)
     run.write_text(rundir.CONFIG, dump_config(config))
-    manifest = run.manifest()
     manifest.update(
         name=run.path.name,
         created=manifest.get("created", utc_now()),
@@ -112,16 +151,13 @@ def run_pipeline(ctx: Context, force: bool = False, listener: Listener | None = 
         seed=config.train.seed,
         **environment(),
     )
-    records: dict[str, Any] = manifest.setdefault("stages", {})
     run.save_manifest(manifest)
 
-    upstream_ran = False
-    for stage in STAGES:
+    for stage, is_fresh in zip(STAGES, current, strict=True):
         record = records.get(stage.name)
-        if not force and not upstream_ran and is_current(stage, record, ctx):
+        if is_fresh:
             notify(stage.name, "skipped", record)
             continue
-        upstream_ran = True
         inputs = _hashes(run, stage.inputs)
         record = {"status": "running", "started": utc_now()}
         records[stage.name] = record

@@ -73,6 +73,14 @@ class RunDir:
             raise MissingInputError(f"{path} is not a run directory (no {CONFIG})", hint="see: forecast runs list")
         return cls(path)
 
+    @classmethod
+    def find(cls, name: str, root: Path) -> RunDir:
+        """A run given as a path, or by its folder name under the runs root."""
+        for candidate in (Path(name), root / name):
+            if (candidate / CONFIG).is_file():
+                return cls(candidate)
+        raise MissingInputError(f"run {name!r} not found (as a path or under {root})", hint="see: forecast runs list")
+
     def file(self, name: str) -> Path:
         return self.path / name
 

@@ -208,48 +208,65 @@ def load_model(run: RunDir):
     return keras.saving.load_model(run.file(rundir.MODEL), safe_mode=True)
 
 
-def evaluate(ctx: Context) -> dict[str, Any]:
-    from forecast.evaluation import evaluate as score
-    from forecast.evaluation import naive_forecast
+def predictions_frame(dates: pd.DatetimeIndex, assessed) -> pd.DataFrame:
+    """date, step, actual, then every forecaster: model as 'predicted', baselines by name."""
+    m, horizon = assessed.rows.shape
+    columns = {
+        "date": dates[assessed.rows.ravel()].date,
+        "step": np.tile(np.arange(1, horizon + 1), m),
+        "actual": assessed.actual.ravel(),
+    }
+    for name, forecast in assessed.forecasts.items():
+        columns["predicted" if name == "model" else name] = forecast.ravel()
+    return pd.DataFrame(columns)
 
+
+def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, config: Config):
+    from forecast.evaluation import assess
+
+    try:
+        return assess(
+            frame.iloc[:, 0].to_numpy(dtype="float64"),  # actuals from the raw series, not inverted scaled values
+            w["test"],
+            predicted,
+            lookback=int(w["lookback"]),
+            season=config.evaluate.season,
+            train_end=int(w["test_start"]),
+        )
+    except ValueError as exc:
+        raise DataError(f"cannot compute the baselines: {exc}", hint="lower evaluate.season") from exc
+
+
+def evaluate(ctx: Context) -> dict[str, Any]:
     run, config = ctx.run, ctx.config
     frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
     x_test, _ = part(w, "test")
-    starts, horizon = w["test"], int(w["horizon"])
     model = load_model(run)
     predicted = scaler.inverse(model.predict(x_test, batch_size=1024, verbose=0), column=0)
-    # Actuals come from the raw series, not from inverting scaled values.
-    target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    rows = starts[:, None] + np.arange(horizon)[None, :]
-    actual = target[rows]
-    naive = naive_forecast(target, starts, horizon)
-    result = score(actual, predicted, naive)
-    predictions = pd.DataFrame(
-        {
-            "date": frame.index[rows.ravel()].date,
-            "step": np.tile(np.arange(1, horizon + 1), len(starts)),
-            "actual": actual.ravel(),
-            "predicted": predicted.ravel(),
-            "naive": naive.ravel(),
-        }
-    )
-    run.write_text(rundir.PREDICTIONS, predictions.to_csv(index=False))
+    assessed = assess_run(frame, w, predicted, config)
+    run.write_text(rundir.PREDICTIONS, predictions_frame(frame.index, assessed).to_csv(index=False))
+    scores = assessed.metrics
     metrics = {
         "target": config.data.target,
         "symbol": config.data.symbol,
         "model": config.model.kind,
         "units": "target units (inverse-transformed)",
         "test": {
-            "windows": len(starts),
-            "first": frame.index[starts[0]].date().isoformat(),
-            "last": frame.index[rows[-1, -1]].date().isoformat(),
+            "windows": int(len(w["test"])),
+            "first": frame.index[assessed.rows[0, 0]].date().isoformat(),
+            "last": frame.index[assessed.rows[-1, -1]].date().isoformat(),
+            "first_row": int(w["test_start"]),
+            "horizon": int(w["horizon"]),
         },
-        "metrics": {"model": result["model"], "naive": result["naive"]},
-        "skill": result["skill"],
-        "beats_naive": result["beats_naive"],
+        "metrics": scores,
+        "skill": scores["model"]["skill"],
+        "beats_naive": bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
+        "diebold_mariano": assessed.dm,
+        "mase_scale": assessed.mase_scale,
+        "season": config.evaluate.season,
     }
     run.write_json(rundir.METRICS, metrics)
-    return {"rmse": result["model"]["rmse"], "naive_rmse": result["naive"]["rmse"], "skill": result["skill"]}
+    return {"rmse": scores["model"]["rmse"], "naive_rmse": scores["naive"]["rmse"], "skill": metrics["skill"]}
 
 
 # --- plot --------------------------------------------------------------------------

@@ -62,8 +62,10 @@ def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, t
     assert run.name.startswith("tiny-") and run.name.endswith("Z")
     assert sorted(p.name for p in run.iterdir()) == sorted(ARTIFACTS)
     out = result.stdout
-    assert f"run       {run.relative_to(tmp_path)}" in out or str(run) in out
-    assert "gru       RMSE" in out and "naive     RMSE" in out and "skill     " in out
+    assert f"run   {run}" in out
+    header, *rows = out.split("\n\n")[1].splitlines()
+    assert header.split() == ["forecaster", "RMSE", "MAE", "MAPE%", "sMAPE%", "MASE", "dir.acc", "skill", "DM", "p"]
+    assert [r.split()[0] for r in rows] == ["gru", "naive", "seasonal_naive", "drift", "window_mean"]
     metrics = json.loads((run / "metrics.json").read_text())
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 7
@@ -72,7 +74,7 @@ def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, t
     for record in manifest["stages"].values():
         assert record["status"] == "done" and record["seconds"] >= 0 and "started" in record
     verdict = "beats" if metrics["beats_naive"] else "is WORSE than"
-    assert f"the model {verdict} the naive forecast" in out
+    assert f"the gru {verdict} the naive forecast (tomorrow = today)" in out
 
 
 def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Path, tmp_path: Path) -> None:
@@ -80,7 +82,9 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     run = only_run(tmp_path)
     series = pd.read_parquet(run / "series.parquet")["value"]
     predictions = pd.read_csv(run / "predictions.csv", parse_dates=["date"])
-    assert list(predictions.columns) == ["date", "step", "actual", "predicted", "naive"]
+    assert list(predictions.columns) == [
+        "date", "step", "actual", "predicted", "naive", "seasonal_naive", "drift", "window_mean",
+    ]  # fmt: skip
     # Each actual is the series value on its date; naive is the value of the trading row before.
     assert np.allclose(predictions["actual"], series.loc[predictions["date"]].to_numpy())
     before = series.index.get_indexer(predictions["date"]) - 1
@@ -100,6 +104,10 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     metrics = json.loads((run / "metrics.json").read_text())
     errors = predictions["predicted"] - predictions["actual"]
     assert metrics["metrics"]["model"]["rmse"] == pytest.approx(float(np.sqrt((errors**2).mean())))
+    # Every baseline is scored on the same rows; seasonal naive is the value 5 rows back.
+    assert set(metrics["metrics"]) == {"model", "naive", "seasonal_naive", "drift", "window_mean"}
+    assert np.allclose(predictions["seasonal_naive"], series.iloc[before - 4].to_numpy())
+    assert 0 <= metrics["diebold_mariano"]["model"]["p_value"] <= 1
 
 
 def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
@@ -226,7 +234,7 @@ def test_runs_list_and_show(invoke, tiny: Path, tmp_path: Path) -> None:
     rows = json.loads(invoke("runs", "list", "--json").stdout)
     assert rows[0]["rmse"] > 0 and rows[0]["naive_rmse"] > 0 and rows[0]["status"] == "complete"
     shown = invoke("runs", "show", run.name)
-    assert "status    complete" in shown.stdout and "train" in shown.stdout and "naive     RMSE" in shown.stdout
+    assert "status    complete" in shown.stdout and "train" in shown.stdout and "\nnaive " in shown.stdout
     assert invoke("runs", "show", "nope").exit_code == 66
 
 
@@ -249,3 +257,32 @@ def test_a_real_process_prints_no_tensorflow_banners(tiny: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "skill" in result.stdout
     assert "oneDNN" not in result.stderr and "I0000" not in result.stderr and "E0000" not in result.stderr
+
+
+def test_evaluate_rescores_without_retraining(invoke, tiny: Path, tmp_path: Path) -> None:
+    invoke("train", "--config", str(tiny))
+    run = only_run(tmp_path)
+    model_bytes = (run / "model.keras").read_bytes()
+    before = json.loads((run / "metrics.json").read_text())
+    result = invoke("evaluate", run.name, "--set", "evaluate.season=3")
+    assert result.exit_code == 0, result.output
+    lines = stage_lines(result)
+    assert [s for s, status in lines.items() if status.startswith("unchanged")] == [
+        "snapshot",
+        "scale",
+        "window",
+        "train",
+    ]
+    assert (run / "model.keras").read_bytes() == model_bytes
+    after = json.loads((run / "metrics.json").read_text())
+    assert after["metrics"]["model"] == before["metrics"]["model"] and after["season"] == 3
+    assert after["metrics"]["seasonal_naive"] != before["metrics"]["seasonal_naive"]
+
+
+def test_evaluate_never_retrains(invoke, tiny: Path, tmp_path: Path) -> None:
+    invoke("train", "--config", str(tiny))
+    run = only_run(tmp_path)
+    before = snapshot_tree(run)
+    result = invoke("evaluate", str(run), "--set", "model.units=[8]")
+    assert result.exit_code == 66 and "stage train" in result.stderr and "out of date" in result.stderr
+    assert snapshot_tree(run) == before  # nothing written, not even the manifest

@@ -128,6 +128,7 @@ from forecast.cli import config_cmd, data, runs, train  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
+app.command()(train.evaluate)
 data_app.command("list")(data.data_list)
 data_app.command("show")(data.data_show)
 runs_app.command("list")(runs.runs_list)

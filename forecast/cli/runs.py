@@ -59,15 +59,9 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
 
 
 def resolve_run(run: str, runs_dir: Path | None) -> Path:
-    from forecast.errors import MissingInputError
-    from forecast.rundir import runs_root
+    from forecast.rundir import RunDir, runs_root
 
-    for candidate in (Path(run), runs_root(runs_dir) / run):
-        if (candidate / "config.yaml").is_file():
-            return candidate
-    raise MissingInputError(
-        f"run {run!r} not found (as a path or under {runs_root(runs_dir)})", hint="see: forecast runs list"
-    )
+    return RunDir.find(run, runs_root(runs_dir)).path
 
 
 def runs_show(

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json, num
+from forecast.cli.tables import SCORE_COLUMNS, render, score_rows
 from forecast.errors import ForecastError, UsageError
 
 log = logging.getLogger("forecast")
@@ -29,7 +30,6 @@ def train(
 ) -> None:
     """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory."""
     from forecast.config import load_config
-    from forecast.pipeline import run_pipeline
     from forecast.rundir import CONFIG, RunDir, runs_root
     from forecast.stages import Context
     from forecast.store import data_root
@@ -43,19 +43,48 @@ def train(
     else:
         raise UsageError("train needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
 
-    def listener(stage: str, status: str, record: dict[str, Any]) -> None:
-        if status == "skipped":
-            typer.echo(f"{stage:<9} unchanged, skipped", err=True)
-        elif status == "running" and stage == "train":  # the one slow stage says it started
-            typer.echo(f"{stage:<9} ...", err=True)
-        elif status == "done":
-            typer.echo(f"{stage:<9} done in {record['seconds']:.1f} s", err=True)
+    _run_and_report(Context(resolved, run, data_root(data_dir)), as_json, force=force)
 
+
+def evaluate(
+    run: Annotated[str, typer.Argument(help="Run directory, or its name under the runs root.")],
+    overrides: Overrides = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-evaluate a trained run (metrics, baselines, plots) without retraining."""
+    from forecast.config import load_config
+    from forecast.rundir import CONFIG, RunDir, runs_root
+    from forecast.stages import Context
+    from forecast.store import data_root
+
+    found = RunDir.find(run, runs_root(runs_dir))
+    resolved = load_config(found.file(CONFIG), overrides)
+    frozen = frozenset({"snapshot", "scale", "window", "train"})
+    ctx = Context(resolved, found, data_root(data_dir))
+    _run_and_report(ctx, as_json, rerun_from="evaluate", must_be_current=frozen)
+
+
+def _listener(stage: str, status: str, record: dict[str, Any]) -> None:
+    if status == "skipped":
+        typer.echo(f"{stage:<9} unchanged, skipped", err=True)
+    elif status == "running" and stage == "train":  # the one slow stage says it started
+        typer.echo(f"{stage:<9} ...", err=True)
+    elif status == "done":
+        typer.echo(f"{stage:<9} done in {record['seconds']:.1f} s", err=True)
+
+
+def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
+    from forecast.pipeline import run_pipeline
+
+    run = ctx.run
     typer.echo(f"run       {run.path}", err=True)
     try:
-        manifest = run_pipeline(Context(resolved, run, data_root(data_dir)), force=force, listener=listener)
+        manifest = run_pipeline(ctx, listener=_listener, **options)
     except ForecastError as exc:
-        exc.message = f"{exc.message} [run {run.path} marked failed]"
+        if (run.path / "manifest.json").exists() and run.manifest().get("status") == "failed":
+            exc.message = f"{exc.message} [run {run.path} marked failed]"
         raise
     except KeyboardInterrupt:
         typer.echo(f"interrupted; resume with: forecast train --run-dir {run.path}", err=True)
@@ -73,17 +102,25 @@ def train(
         )
 
 
+def verdict(metrics: dict[str, Any]) -> str:
+    """One sentence: better or worse than naive, by how much, and whether it is significant."""
+    dm = metrics.get("diebold_mariano", {}).get("model", {})
+    p = dm.get("p_value")
+    significance = (
+        "" if p is None else (f"; significant (DM p {p:.4f})" if p < 0.05 else f"; not significant (DM p {p:.4f})")
+    )
+    better = "beats" if metrics["beats_naive"] else "is WORSE than"
+    naive = "the naive forecast (tomorrow = today)"
+    return f"skill {num(metrics['skill'], 3)}: the {metrics['model']} {better} {naive}{significance}"
+
+
 def print_summary(path: Path, metrics: dict[str, Any]) -> None:
-    model, naive, test = metrics["metrics"]["model"], metrics["metrics"]["naive"], metrics["test"]
-
-    def row(m: dict[str, Any]) -> str:
-        mape = "n/a" if m["mape"] is None else f"{m['mape']:.2f}%"
-        return f"RMSE {num(m['rmse'])}  MAE {num(m['mae'])}  MAPE {mape}"
-
-    verdict = "beats" if metrics["beats_naive"] else "is WORSE than"
-    typer.echo(f"run       {path}")
-    what = f"{metrics['symbol']} {metrics['target']}"
-    typer.echo(f"test      {test['first']} .. {test['last']}, {test['windows']} windows of {what}")
-    typer.echo(f"{metrics['model']:<9} {row(model)}")
-    typer.echo(f"naive     {row(naive)}")
-    typer.echo(f"skill     {num(metrics['skill'], 3)}: the model {verdict} the naive forecast (tomorrow = today)")
+    test = metrics["test"]
+    typer.echo(f"run   {path}")
+    typer.echo(
+        f"test  {test['first']} .. {test['last']}, {test['windows']} windows of {metrics['symbol']} {metrics['target']}"
+    )
+    typer.echo("")
+    typer.echo(render(score_rows(metrics), SCORE_COLUMNS))
+    typer.echo("")
+    typer.echo(verdict(metrics))

@@ -1,0 +1,46 @@
+"""Plain-text tables of scores: aligned, greppable in logs, the same columns everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# (header, key in a row, digits); the metric names are those of evaluation.METRICS.
+SCORE_COLUMNS: list[tuple[str, str, int]] = [
+    ("RMSE", "rmse", 4),
+    ("MAE", "mae", 4),
+    ("MAPE%", "mape", 2),
+    ("sMAPE%", "smape", 2),
+    ("MASE", "mase", 3),
+    ("dir.acc", "directional_accuracy", 3),
+    ("skill", "skill", 3),
+    ("DM p", "dm_p", 4),
+]
+
+
+def _cell(value: Any, digits: int) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def render(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]], label: str = "forecaster") -> str:
+    header = [label, *[c[0] for c in columns]]
+    body = [[str(r["name"]), *[_cell(r.get(key), digits) for _, key, digits in columns]] for r in rows]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join([cells[0].ljust(widths[0]), *[c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]])
+
+    return "\n".join(line(cells) for cells in [header, *body])
+
+
+def score_rows(metrics: dict[str, Any], model_name: str | None = None) -> list[dict[str, Any]]:
+    """One row per forecaster of a metrics.json: the model (named by its kind) first."""
+    rows = []
+    for name, scores in metrics["metrics"].items():
+        dm = metrics.get("diebold_mariano", {}).get(name, {})
+        shown = (model_name or metrics["model"]) if name == "model" else name
+        rows.append({"name": shown, **scores, "dm_p": dm.get("p_value")})
+    return rows
