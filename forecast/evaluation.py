@@ -223,10 +223,11 @@ def assess(
     lookback: int,
     season: int,
     train_end: int,
+    train_start: int = 0,
 ) -> Assessment:
     """The model's forecasts beside every baseline on the same targets, scored and tested.
 
-    `train_end` is the first row after the training part: MASE's scale comes from before it.
+    MASE's scale comes from the training rows [train_start, train_end).
     """
     target = np.asarray(target, dtype="float64")
     predicted = np.asarray(predicted, dtype="float64").reshape(len(starts), -1)
@@ -235,6 +236,6 @@ def assess(
     rows = starts[:, None] + np.arange(horizon)[None, :]
     actual = target[rows]
     forecasts = {"model": predicted, **baselines(history)}
-    scale = mase_scale(target[:train_end])
+    scale = mase_scale(target[train_start:train_end])
     table = score(actual, forecasts, Scoring(history.last_known, scale))
     return Assessment(rows, actual, forecasts, table, significance(actual, forecasts), scale)

@@ -72,3 +72,41 @@ def plot_loss(history: pd.DataFrame, metrics: dict[str, Any], config: Config, pa
     fig.tight_layout()
     fig.savefig(path, dpi=config.plot.dpi, format="png")
     plt.close(fig)
+
+
+def plot_backtest(
+    series: pd.Series, predictions: pd.DataFrame, report: dict[str, Any], config: Config, path: Path
+) -> None:
+    """Top: actual and each fold's step-1 forecasts. Bottom: RMSE per fold, model vs naive."""
+    plt = _pyplot()
+    step1 = predictions[predictions["step"] == 1]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]})
+    start = pd.Timestamp(report["folds"][0]["test"]["first"])
+    context = series[series.index >= start - (series.index[-1] - start) * 0.25]
+    top.plot(context.index, context.to_numpy(), color="0.55", linewidth=0.9, label=f"actual {series.name}")
+    for fold in report["folds"]:
+        rows = step1[step1["fold"] == fold["fold"]]
+        top.plot(pd.to_datetime(rows["date"]), rows["predicted"], linewidth=1.0, label=f"fold {fold['fold']}")
+        top.axvline(pd.Timestamp(fold["test"]["first"]), color="black", linestyle="--", linewidth=0.7)
+    top.set_title(
+        f"{report['symbol']} {report['target']}: {config.model.kind} walk-forward backtest, "
+        f"{len(report['folds'])} folds ({report['backtest']['mode']}, refit {report['backtest']['refit']})",
+        fontsize=10,
+    )
+    top.grid(alpha=0.3)
+    top.legend(loc="upper left", fontsize=8)
+    numbers = [f["fold"] for f in report["folds"]]
+    width = 0.38
+    for offset, name, label in ((-width / 2, "model", config.model.kind), (width / 2, "naive", "naive")):
+        bottom.bar(
+            [n + offset for n in numbers], [f["metrics"][name]["rmse"] for f in report["folds"]], width, label=label
+        )
+    bottom.set_xticks(
+        numbers, [f"fold {n}\n{f['test']['first']}" for n, f in zip(numbers, report["folds"], strict=True)]
+    )
+    bottom.set_ylabel(f"test RMSE ({report['target']})")
+    bottom.grid(alpha=0.3, axis="y")
+    bottom.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=config.plot.dpi, format="png")
+    plt.close(fig)

@@ -40,6 +40,10 @@ PREDICTIONS = "predictions.csv"
 METRICS = "metrics.json"
 FORECAST_PNG = "forecast.png"
 LOSS_PNG = "loss.png"
+# forecast backtest
+BACKTEST = "backtest.json"
+BACKTEST_PREDICTIONS = "backtest_predictions.csv"
+BACKTEST_PNG = "backtest.png"
 
 
 def runs_root(explicit: Path | None = None) -> Path:

@@ -171,18 +171,11 @@ def part(w: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train(ctx: Context) -> dict[str, Any]:
-    from forecast.models import build_model
-    from forecast.training import fit, import_keras
+    from forecast.training import train_model
 
     config, w = ctx.config, read_windows(ctx.run)
     (x_train, y_train), (x_val, y_val) = part(w, "train"), part(w, "val")
-    import_keras(config.train.seed, config.train.deterministic)
-    model = build_model(config.model, int(w["lookback"]), x_train.shape[2], int(w["horizon"]))
-    log.info(
-        "training %s (%d parameters) on %d windows, validating on %d",
-        config.model.kind, model.count_params(), len(x_train), len(x_val),
-    )  # fmt: skip
-    result = fit(model, config.train, x_train, y_train, x_val, y_val)
+    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
     # Written only after training finished: an interrupted fit leaves no model to trust.
     with atomic.replacing(ctx.run.file(rundir.MODEL)) as tmp:
         model.save(tmp)

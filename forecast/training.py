@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast.config import TrainConfig
+from forecast.config import ModelConfig, TrainConfig
 
 if TYPE_CHECKING:
     import keras
@@ -125,3 +125,21 @@ def fit(
     monitored = values[monitor]
     best = int(np.argmin(monitored)) + 1 if config.patience > 0 else len(monitored)
     return FitResult(values, len(monitored), best, seconds)
+
+
+def train_model(
+    model_config: ModelConfig,
+    config: TrainConfig,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+) -> tuple[keras.Model, FitResult]:
+    """Seed, build and fit: the one way a model is trained (train stage and backtests)."""
+    from forecast.models import build_model
+
+    import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
+    model = build_model(model_config, x_train.shape[1], x_train.shape[2], y_train.shape[1])
+    log.info("training %s (%d parameters) on %d windows, validating on %d",
+             model_config.kind, model.count_params(), len(x_train), len(x_val))  # fmt: skip
+    return model, fit(model, config, x_train, y_train, x_val, y_val)

@@ -23,31 +23,44 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 @dataclass(frozen=True)
 class Split:
-    n_rows: int
     lookback: int
     horizon: int
+    train_start: int  # first row any window of this split may read
     val_start: int  # first validation target row (== test_start when there is no validation)
     test_start: int  # first test target row
+    test_end: int  # one past the last test target row
     train: np.ndarray  # first target row of each window, per part
     val: np.ndarray
     test: np.ndarray
 
 
-def split_rows(n_rows: int, lookback: int, horizon: int, test_fraction: float, val_fraction: float) -> Split:
-    test_start = n_rows - max(1, int(round(n_rows * test_fraction)))
-    val_start = test_start - int(round(test_start * val_fraction))
-    first = np.arange(lookback, n_rows - horizon + 1)  # every possible first target row
+def split_bounds(
+    lookback: int, horizon: int, train_start: int, val_start: int, test_start: int, test_end: int
+) -> Split:
+    """Windows whose inputs start at or after train_start, split by where their targets fall."""
+    first = np.arange(train_start + lookback, test_end - horizon + 1)  # every possible first target row
     last = first + horizon - 1
     return Split(
-        n_rows=n_rows,
         lookback=lookback,
         horizon=horizon,
+        train_start=train_start,
         val_start=val_start,
         test_start=test_start,
+        test_end=test_end,
         train=first[last < val_start],
         val=first[(first >= val_start) & (last < test_start)],
         test=first[first >= test_start],
     )
+
+
+def validation_start(train_start: int, test_start: int, val_fraction: float) -> int:
+    """The validation tail is the last val_fraction of the training rows."""
+    return test_start - int(round((test_start - train_start) * val_fraction))
+
+
+def split_rows(n_rows: int, lookback: int, horizon: int, test_fraction: float, val_fraction: float) -> Split:
+    test_start = n_rows - max(1, int(round(n_rows * test_fraction)))
+    return split_bounds(lookback, horizon, 0, validation_start(0, test_start, val_fraction), test_start, n_rows)
 
 
 def windows(values: np.ndarray, targets: np.ndarray, starts: np.ndarray, lookback: int, horizon: int):

@@ -22,14 +22,22 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _run_row(path: Path) -> dict[str, Any]:
     manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
     scores = metrics.get("metrics", {})
+    model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
+    backtest = _read_json(path / "backtest.json")
+    if backtest:  # a backtest's numbers are means over its folds
+        summary = backtest.get("summary", {})
+        model = {k: v["mean"] for k, v in summary.get("model", {}).items()}
+        naive = {k: v["mean"] for k, v in summary.get("naive", {}).items()}
+        skill, metrics = model.get("skill"), backtest
     return {
         "run": path.name,
         "path": str(path),
+        "kind": manifest.get("kind", "train"),
         "created": manifest.get("created"),
         "model": metrics.get("model"),
-        "rmse": scores.get("model", {}).get("rmse"),
-        "naive_rmse": scores.get("naive", {}).get("rmse"),
-        "skill": metrics.get("skill"),
+        "rmse": model.get("rmse"),
+        "naive_rmse": naive.get("rmse"),
+        "skill": skill,
         "status": manifest.get("status", "unknown"),
     }
 
@@ -49,10 +57,10 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("run", "created", "model", "RMSE", "naive RMSE", "skill", "status")
+    table = Table("run", "kind", "created", "model", "RMSE", "naive RMSE", "skill", "status")
     for r in rows:
         table.add_row(
-            r["run"], (r["created"] or "")[:19], r["model"] or "-", num(r["rmse"]), num(r["naive_rmse"]),
+            r["run"], r["kind"], (r["created"] or "")[:19], r["model"] or "-", num(r["rmse"]), num(r["naive_rmse"]),
             num(r["skill"], 3), r["status"],
         )  # fmt: skip
     Console(width=table_width()).print(table)

@@ -1,0 +1,206 @@
+"""Walk-forward backtest: k chronological test folds at the end of the series.
+
+    rows: 0 ................................ first_test .. fold 1 .. fold 2 .. fold 3 | n
+    expanding: fold k trains on [0, fold k start)
+    sliding:   fold k trains on the first_test rows just before fold k start
+
+For every fold the scaler is fitted on that fold's training rows only and the model
+is refit (or, with refit: false, trained on fold 1 and reused); the forecasts and
+every baseline are scored on that fold's test targets alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import Config
+from forecast.errors import DataError
+from forecast.evaluation import Assessment, assess
+from forecast.scaling import MinMax
+from forecast.windows import split_bounds, validation_start, windows
+
+log = logging.getLogger(__name__)
+# A fold with fewer test targets gives no usable metric spread or significance test.
+MIN_FOLD_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Fold:
+    number: int  # 1-based
+    train_start: int  # first row the scaler and the model may see
+    test_start: int  # first test target row; also one past the last training row
+    test_end: int  # one past the last test target row
+
+
+def plan_folds(n_rows: int, config: Config) -> list[Fold]:
+    spec, prep = config.evaluate.backtest, config.prep
+    test_rows = int(round(n_rows * prep.test_fraction))
+    if test_rows < MIN_FOLD_ROWS * spec.folds:
+        raise DataError(
+            f"{spec.folds} backtest folds over the {test_rows} test rows of a {n_rows}-row series leave fewer "
+            f"than {MIN_FOLD_ROWS} test rows per fold",
+            hint="use fewer evaluate.backtest.folds, a larger prep.test_fraction, or a longer series",
+        )
+    first_test = n_rows - test_rows
+    edges = np.linspace(first_test, n_rows, spec.folds + 1).round().astype(int)
+    return [
+        Fold(k + 1, 0 if spec.mode == "expanding" else int(edges[k]) - first_test, int(edges[k]), int(edges[k + 1]))
+        for k in range(spec.folds)
+    ]
+
+
+@dataclass
+class FoldResult:
+    fold: Fold
+    assessed: Assessment
+    scaler: MinMax
+    fitted_rows: tuple[int, int]  # [first, last] row the scaler was fitted on
+    windows: dict[str, int]
+    epochs_run: int | None  # None when the fold reused an earlier model
+    fit_seconds: float
+
+
+def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
+    """Run every fold; `frame` holds the target first, then features (as stages.columns)."""
+    from forecast.training import train_model
+
+    prep, spec = config.prep, config.evaluate.backtest
+    values = frame.to_numpy(dtype="float64")
+    target = values[:, 0]
+    results: list[FoldResult] = []
+    model = None
+    for fold in plan_folds(len(frame), config):
+        val_start = validation_start(fold.train_start, fold.test_start, prep.val_fraction)
+        split = split_bounds(prep.lookback, prep.horizon, fold.train_start, val_start, fold.test_start, fold.test_end)
+        counts = {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
+        if not counts["train"] or not counts["test"] or (prep.val_fraction > 0 and not counts["val"]):
+            raise DataError(
+                f"backtest fold {fold.number} (rows {fold.train_start}..{fold.test_end - 1}) has "
+                f"{counts['train']} training, {counts['val']} validation and {counts['test']} test windows",
+                hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
+            )
+        # The scaler sees this fold's training rows and nothing after them.
+        scaler = MinMax.fit(values[fold.train_start : fold.test_start], tuple(frame.columns), prep.scaler_range)
+        scaled = scaler.transform(values).astype("float32")
+        x_test, _ = windows(scaled, scaled[:, 0], split.test, prep.lookback, prep.horizon)
+        epochs, seconds = None, 0.0
+        if model is None or spec.refit:
+            x_train, y_train = windows(scaled, scaled[:, 0], split.train, prep.lookback, prep.horizon)
+            x_val, y_val = windows(scaled, scaled[:, 0], split.val, prep.lookback, prep.horizon)
+            clock = time.perf_counter()
+            model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+            epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
+        predicted = scaler.inverse(model.predict(x_test, batch_size=1024, verbose=0), column=0)
+        assessed = assess(
+            target, split.test, predicted, lookback=prep.lookback, season=config.evaluate.season,
+            train_end=fold.test_start, train_start=fold.train_start,
+        )  # fmt: skip
+        log.info(
+            "fold %d/%d: RMSE %.4f, naive %.4f",
+            fold.number, spec.folds, assessed.metrics["model"]["rmse"], assessed.metrics["naive"]["rmse"],
+        )  # fmt: skip
+        results.append(
+            FoldResult(fold, assessed, scaler, (fold.train_start, fold.test_start - 1), counts, epochs, seconds)
+        )
+    return results
+
+
+def summarise(results: list[FoldResult]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Mean and standard deviation (ddof 1; 0 for one fold) of every metric, per forecaster."""
+    summary: dict[str, dict[str, dict[str, float | None]]] = {}
+    for name in results[0].assessed.metrics:
+        summary[name] = {}
+        for metric in results[0].assessed.metrics[name]:
+            values = [r.assessed.metrics[name][metric] for r in results]
+            known = np.array([v for v in values if v is not None], dtype="float64")
+            summary[name][metric] = {
+                "mean": float(known.mean()) if len(known) else None,
+                "std": float(known.std(ddof=1)) if len(known) > 1 else (0.0 if len(known) else None),
+            }
+    return summary
+
+
+def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> dict[str, Any]:
+    dates = frame.index
+
+    def day(row: int) -> str:
+        return dates[row].date().isoformat()
+
+    folds = []
+    for r in results:
+        folds.append(
+            {
+                "fold": r.fold.number,
+                "train": {"first": day(r.fold.train_start), "last": day(r.fold.test_start - 1)},
+                "test": {"first": day(int(r.assessed.rows[0, 0])), "last": day(int(r.assessed.rows[-1, -1]))},
+                "scaler_fitted_on": {"first": day(r.fitted_rows[0]), "last": day(r.fitted_rows[1])},
+                "windows": r.windows,
+                "epochs_run": r.epochs_run,
+                "fit_seconds": round(r.fit_seconds, 3),
+                "metrics": r.assessed.metrics,
+                "diebold_mariano": r.assessed.dm,
+            }
+        )
+    spec = config.evaluate.backtest
+    return {
+        "symbol": config.data.symbol,
+        "target": config.data.target,
+        "model": config.model.kind,
+        "backtest": spec.model_dump(),
+        "folds": folds,
+        "summary": summarise(results),
+    }
+
+
+def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
+    from forecast.stages import predictions_frame
+
+    parts = [predictions_frame(frame.index, r.assessed).assign(fold=r.fold.number) for r in results]
+    table = pd.concat(parts, ignore_index=True)
+    return table[["fold", *[c for c in table.columns if c != "fold"]]]
+
+
+def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, Any]]:
+    """Snapshot the series into a new run directory, run the folds, save the report."""
+    from forecast import atomic, rundir
+    from forecast.config import dump_config
+    from forecast.errors import ForecastError
+    from forecast.pipeline import environment
+    from forecast.plotting import plot_backtest
+    from forecast.rundir import RunDir, utc_now
+    from forecast.stages import check_series, load_series
+
+    frame = check_series(load_series(config, data_dir), config)
+    run = RunDir.create(runs_root, f"{config.name}-backtest")
+    run.write_text(rundir.CONFIG, dump_config(config))
+    with atomic.replacing(run.file(rundir.SERIES)) as tmp:
+        frame.to_parquet(tmp, engine="pyarrow")
+    manifest: dict[str, Any] = {
+        "name": run.path.name, "kind": "backtest", "created": utc_now(), "status": "running",
+        "seed": config.train.seed, **environment(), "data_fingerprint": run.sha256(rundir.SERIES),
+    }  # fmt: skip
+    run.save_manifest(manifest)
+    clock = time.perf_counter()
+    try:
+        results = run_fold_stack(frame, config)
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
+        run.save_manifest({**manifest, "status": status, "error": message, "updated": utc_now()})
+        raise
+    result = report(results, frame, config)
+    run.write_json(rundir.BACKTEST, result)
+    table = predictions(results, frame)
+    run.write_text(rundir.BACKTEST_PREDICTIONS, table.to_csv(index=False))
+    if config.plot.enabled:
+        with atomic.replacing(run.file(rundir.BACKTEST_PNG)) as tmp:
+            plot_backtest(frame.iloc[:, 0], table, result, config, tmp)
+    manifest.update(status="complete", updated=utc_now(), seconds=round(time.perf_counter() - clock, 3))
+    run.save_manifest(manifest)
+    return run, result

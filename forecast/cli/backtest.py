@@ -1,0 +1,74 @@
+"""`forecast backtest`: walk-forward folds, metrics per fold, mean and standard deviation."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import typer
+
+from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json, num
+from forecast.cli.tables import SCORE_COLUMNS, render
+from forecast.errors import UsageError
+
+log = logging.getLogger("forecast")
+
+
+def backtest(
+    config: ConfigPath = None,
+    overrides: Overrides = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Walk-forward backtest (evaluate.backtest: folds, mode, refit) in a new run directory."""
+    from forecast.backtest import run_backtest
+    from forecast.config import load_config
+    from forecast.rundir import runs_root
+    from forecast.store import data_root
+
+    if config is None:
+        raise UsageError("backtest needs --config CONFIG (e.g. configs/lstm.yaml)")
+    resolved = load_config(config, overrides)
+    spec = resolved.evaluate.backtest
+    log.info("backtest: %d %s folds, refit %s", spec.folds, spec.mode, str(spec.refit).lower())
+    run, report = run_backtest(resolved, data_root(data_dir), runs_root(runs_dir))
+    if as_json:
+        echo_json({"run": str(run.path), **report})
+        return
+    print_backtest(run.path, report)
+
+
+def print_backtest(path: Any, report: dict[str, Any]) -> None:
+    typer.echo(f"run   {path}")
+    typer.echo("")
+    rows = []
+    for fold in report["folds"]:
+        m = fold["metrics"]
+        rows.append({
+            "name": str(fold["fold"]),
+            "train": f"{fold['train']['first']}..{fold['train']['last']}",
+            "test": f"{fold['test']['first']}..{fold['test']['last']}",
+            "rmse": m["model"]["rmse"], "naive": m["naive"]["rmse"], "skill": m["model"]["skill"],
+            "dm_p": fold["diebold_mariano"]["model"]["p_value"],
+        })  # fmt: skip
+    columns = [("train", "train", 0), ("test", "test", 0), ("RMSE", "rmse", 4), ("naive RMSE", "naive", 4),
+               ("skill", "skill", 3), ("DM p", "dm_p", 4)]  # fmt: skip
+    typer.echo(render(rows, columns, label="fold"))
+    typer.echo("")
+    summary = report["summary"]
+    means = [
+        {"name": report["model"] if name == "model" else name, **{k: v["mean"] for k, v in scores.items()}}
+        for name, scores in summary.items()
+    ]
+    typer.echo(f"mean over {len(report['folds'])} folds:")
+    typer.echo(render(means, SCORE_COLUMNS[:-1]))
+    typer.echo("")
+    model, naive = summary["model"]["rmse"], summary["naive"]["rmse"]
+    skill = summary["model"]["skill"]
+    worse = sum(1 for f in report["folds"] if (f["metrics"]["model"]["skill"] or 0) <= 0)
+    typer.echo(
+        f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
+        f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}; "
+        f"worse than naive in {worse} of {len(report['folds'])} folds"
+    )

@@ -1,0 +1,107 @@
+"""Walk-forward backtests: fold plans, no look-ahead in any scaler fit, outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.backtest import plan_folds, run_fold_stack
+from forecast.config import Config
+from forecast.scaling import MinMax
+
+
+def config(**backtest) -> Config:
+    return Config.model_validate(
+        {
+            "data": {"source": "synthetic", "target": "value"},
+            "prep": {"lookback": 4, "test_fraction": 0.3, "val_fraction": 0.2},
+            "model": {"kind": "rnn", "units": [2], "dense": []},
+            "train": {"epochs": 1, "batch_size": 64, "patience": 0},
+            "evaluate": {"backtest": {"folds": 3, **backtest}},
+        }
+    )
+
+
+def test_folds_tile_the_test_part_in_order() -> None:
+    folds = plan_folds(100, config())
+    assert [(f.test_start, f.test_end) for f in folds] == [(70, 80), (80, 90), (90, 100)]
+    assert {f.train_start for f in folds} == {0}
+    sliding = plan_folds(100, config(mode="sliding"))
+    assert [(f.train_start, f.test_start) for f in sliding] == [(0, 70), (10, 80), (20, 90)]  # 70 rows each
+
+
+@pytest.mark.parametrize("spec", [{}, {"mode": "sliding"}, {"refit": False}])
+def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, monkeypatch) -> None:
+    # Each value is its own row number, so a fitted maximum names the last row seen.
+    frame = pd.DataFrame(
+        {"value": np.arange(120, dtype="float64") + 1000}, index=pd.bdate_range("2020-01-01", periods=120)
+    )
+    fitted: list[tuple[float, float]] = []
+    real_fit = MinMax.fit.__func__
+
+    def spy(cls, values, columns, feature_range):
+        fitted.append((float(np.min(values)) - 1000, float(np.max(values)) - 1000))
+        return real_fit(cls, values, columns, feature_range)
+
+    monkeypatch.setattr(MinMax, "fit", classmethod(spy))
+    cfg = config(**spec)
+    results = run_fold_stack(frame, cfg)
+    folds = plan_folds(120, cfg)
+    assert len(fitted) == len(folds) == len(results) == 3
+    for (low, high), fold, result in zip(fitted, folds, results, strict=True):
+        assert low == fold.train_start and high == fold.test_start - 1  # exactly the training rows
+        assert result.assessed.rows.min() >= fold.test_start  # every test target after the training end
+        assert result.assessed.rows.max() < fold.test_end
+    if spec.get("refit") is False:
+        assert [r.epochs_run for r in results] == [1, None, None]  # trained once, reused
+
+
+def test_backtest_command_writes_report_predictions_and_plot(invoke, tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "data: {source: synthetic, points: 300, target: value}\n"
+        "prep: {lookback: 5, test_fraction: 0.3}\n"
+        "model: {kind: gru, units: [3], dense: []}\n"
+        "train: {epochs: 2, patience: 0}\n"
+        "evaluate: {backtest: {folds: 3}}\n"
+        "plot: {dpi: 50}\n"
+    )
+    result = invoke("backtest", "--config", str(tmp_path / "c.yaml"))
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("c-backtest-")
+    assert {p.name for p in run.iterdir()} >= {
+        "backtest.json",
+        "backtest_predictions.csv",
+        "backtest.png",
+        "manifest.json",
+    }
+    report = json.loads((run / "backtest.json").read_text())
+    assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
+    folds = report["folds"]
+    for fold in folds:
+        assert fold["scaler_fitted_on"]["last"] == fold["train"]["last"] < fold["test"]["first"]
+    rmses = [f["metrics"]["model"]["rmse"] for f in folds]
+    assert report["summary"]["model"]["rmse"]["mean"] == pytest.approx(np.mean(rmses))
+    assert report["summary"]["model"]["rmse"]["std"] == pytest.approx(np.std(rmses, ddof=1))
+    table = pd.read_csv(run / "backtest_predictions.csv", parse_dates=["date"])
+    assert list(table.columns[:4]) == ["fold", "date", "step", "actual"] and "naive" in table.columns
+    ends = table.groupby("fold")["date"].agg(["min", "max"])
+    assert (ends["max"].iloc[:-1].to_numpy() < ends["min"].iloc[1:].to_numpy()).all()  # folds in order, no overlap
+    assert "worse than naive in" in result.stdout and "mean over 3 folds" in result.stdout
+
+
+def test_too_many_folds_is_refused_with_numbers(invoke, tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "data: {source: synthetic, points: 60, target: value}\nprep: {lookback: 5}\ntrain: {epochs: 1}\n"
+        "evaluate: {backtest: {folds: 20}}\n"
+    )
+    result = invoke("backtest", "--config", str(tmp_path / "c.yaml"))
+    assert (
+        result.exit_code == 65
+        and "20 backtest folds over the 12 test rows" in result.stderr
+        and "fewer evaluate.backtest.folds" in result.stderr
+    )
