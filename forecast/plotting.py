@@ -110,3 +110,34 @@ def plot_backtest(
     fig.tight_layout()
     fig.savefig(path, dpi=config.plot.dpi, format="png")
     plt.close(fig)
+
+
+def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path: Path) -> None:
+    """Top: actual, naive and every model over the test part. Bottom: RMSE and MAE side by side."""
+    plt = _pyplot()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]})
+    test = report["test"]
+    top.plot(table.index, table["actual"], color="black", linewidth=1.1, label="actual")
+    top.plot(table.index, table["naive"], color="0.55", linewidth=0.9, linestyle="--", label="naive")
+    models = [c for c in table.columns if c not in ("actual", "naive")]
+    for name in models:
+        top.plot(table.index, table[name], linewidth=0.9, label=name)
+    top.set_title(f"{test['target']}: test part {test['test period']}, {test['test windows']} windows", fontsize=10)
+    top.grid(alpha=0.3)
+    top.legend(loc="upper left", fontsize=8)
+    rows = report["rows"]
+    positions = range(len(rows))
+    width = 0.4
+    bottom.bar([p - width / 2 for p in positions], [r["rmse"] for r in rows], width, label="RMSE")
+    bottom.bar([p + width / 2 for p in positions], [r["mae"] for r in rows], width, label="MAE")
+    bottom.set_xticks(list(positions), [f"{r['rank']}. {r['name']}" for r in rows], rotation=20, ha="right", fontsize=8)
+    naive_rmse = next(r["rmse"] for r in rows if r["name"] == "naive")
+    bottom.axhline(naive_rmse, color="0.3", linestyle=":", linewidth=1, label="naive RMSE")
+    bottom.set_ylabel("error (target units)")
+    bottom.set_title("ranked by test RMSE (lower is better)", fontsize=10)
+    bottom.grid(alpha=0.3, axis="y")
+    bottom.legend(fontsize=8)
+    top.set_xlabel("date")
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi, format="png")
+    plt.close(fig)

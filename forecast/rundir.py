@@ -44,6 +44,10 @@ LOSS_PNG = "loss.png"
 BACKTEST = "backtest.json"
 BACKTEST_PREDICTIONS = "backtest_predictions.csv"
 BACKTEST_PNG = "backtest.png"
+# forecast compare
+COMPARISON = "comparison.json"
+COMPARISON_CSV = "comparison.csv"
+COMPARISON_PNG = "comparison.png"
 
 
 def runs_root(explicit: Path | None = None) -> Path:

@@ -124,12 +124,13 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, config_cmd, data, runs, train  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, runs, train  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
 app.command()(train.evaluate)
 app.command()(backtest.backtest)
+app.command()(compare.compare)
 data_app.command("list")(data.data_list)
 data_app.command("show")(data.data_show)
 runs_app.command("list")(runs.runs_list)

@@ -23,6 +23,11 @@ def _run_row(path: Path) -> dict[str, Any]:
     manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
     scores = metrics.get("metrics", {})
     model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
+    comparison = _read_json(path / "comparison.json")
+    if comparison:  # a comparison's numbers are its best model's
+        best = next((r for r in comparison.get("rows", []) if r.get("kind") != "baseline"), {})
+        naive = next((r for r in comparison.get("rows", []) if r.get("name") == "naive"), {})
+        model, skill, metrics = best, best.get("skill"), {"model": f"best: {best.get('name')}"}
     backtest = _read_json(path / "backtest.json")
     if backtest:  # a backtest's numbers are means over its folds
         summary = backtest.get("summary", {})
@@ -47,7 +52,7 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
     from forecast.rundir import runs_root
 
     root = runs_root(runs_dir)
-    rows = [_run_row(p.parent) for p in sorted(root.glob("*/config.yaml"))] if root.is_dir() else []
+    rows = [_run_row(p.parent) for p in sorted(root.glob("*/manifest.json"))] if root.is_dir() else []
     if as_json:
         echo_json(rows)
         return

@@ -106,9 +106,13 @@ def verdict(metrics: dict[str, Any]) -> str:
     """One sentence: better or worse than naive, by how much, and whether it is significant."""
     dm = metrics.get("diebold_mariano", {}).get("model", {})
     p = dm.get("p_value")
-    significance = (
-        "" if p is None else (f"; significant (DM p {p:.4f})" if p < 0.05 else f"; not significant (DM p {p:.4f})")
-    )
+    shown = "" if p is None else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
+    if p is None:
+        significance = ""
+    elif p < 0.05:
+        significance = f"; the difference is significant (DM p {shown})"
+    else:
+        significance = f"; the difference is not significant (DM p {shown})"
     better = "beats" if metrics["beats_naive"] else "is WORSE than"
     naive = "the naive forecast (tomorrow = today)"
     return f"skill {num(metrics['skill'], 3)}: the {metrics['model']} {better} {naive}{significance}"

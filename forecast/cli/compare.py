@@ -1,0 +1,71 @@
+"""`forecast compare`: models side by side on the same data, with every baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json
+from forecast.cli.tables import render
+
+COMPARE_COLUMNS: list[tuple[str, str, int]] = [
+    ("RMSE", "rmse", 4), ("MAE", "mae", 4), ("MASE", "mase", 3), ("skill", "skill", 3), ("DM p", "dm_p", 4),
+    ("params", "parameters", 0), ("train s", "train_seconds", 1), ("epochs", "epochs", 0),
+]  # fmt: skip
+
+
+def compare(
+    candidates: Annotated[
+        list[str], typer.Argument(help="Run directories, config files, model kinds (rnn lstm gru) or configs/<name>.")
+    ],
+    config: ConfigPath = None,
+    overrides: Overrides = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train and rank models on identical data, split and test targets, beside the baselines."""
+    from forecast.compare import run_compare
+    from forecast.rundir import runs_root
+    from forecast.store import data_root
+
+    def listener(label: str, stage: str, status: str, record: dict[str, Any]) -> None:
+        if status == "done" or (status == "running" and stage == "train"):
+            done = f"done in {record['seconds']:.1f} s" if status == "done" else "..."
+            typer.echo(f"{label:<10} {stage:<9} {done}", err=True)
+        elif status == "skipped":
+            typer.echo(f"{label:<10} {stage:<9} unchanged, skipped", err=True)
+
+    out, result = run_compare(
+        candidates, config, overrides or [], runs_root(runs_dir), data_root(data_dir), listener=listener
+    )
+    if as_json:
+        echo_json({"run": str(out.path), **result})
+        return
+    print_comparison(out.path, result)
+
+
+def print_comparison(path: Path, result: dict[str, Any]) -> None:
+    test = result["test"]
+    typer.echo(f"run   {path}")
+    typer.echo(f"test  {test['test period']}, {test['test windows']} windows of {test['target']}")
+    typer.echo("")
+    rows = [{**r, "name": f"{r['rank']}. {r['name']}"} for r in result["rows"]]
+    typer.echo(render(rows, COMPARE_COLUMNS, label="rank"))
+    typer.echo("")
+    models = [r for r in result["rows"] if r["kind"] != "baseline"]
+    best = models[0]
+    naive = next(r for r in result["rows"] if r["name"] == "naive")
+    leader = result["rows"][0]
+    if best["rmse"] < naive["rmse"]:
+        dm = "n/a" if best["dm_p"] is None else f"{best['dm_p']:.4f}"
+        typer.echo(f"best model: {best['name']} (skill {best['skill']:.3f} vs naive, DM p {dm})")
+        if leader["kind"] == "baseline":
+            typer.echo(f"but the {leader['name']} baseline beats every model (RMSE {leader['rmse']:.4f})")
+    else:
+        typer.echo(
+            f"no model beats the naive forecast (tomorrow = today); "
+            f"the best, {best['name']}, has skill {best['skill']:.3f}"
+        )

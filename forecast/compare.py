@@ -1,0 +1,221 @@
+"""`forecast compare`: several models on the identical data, split and test targets.
+
+Each candidate is an existing run directory, a config file, a model kind applied to a
+base config, or configs/<name>.yaml. Configs are trained into the compare directory
+(runs/compare-<timestamp>/<candidate>/) with the ordinary pipeline. Before anything
+is ranked, every candidate must share the data fingerprint, target, horizon and test
+targets; otherwise the comparison is refused, naming what differs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import rundir
+from forecast.config import Config, load_config
+from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.rundir import RunDir
+
+log = logging.getLogger(__name__)
+KINDS = ("rnn", "lstm", "gru")
+
+
+@dataclass
+class Candidate:
+    label: str
+    config: Config | None  # to train; None for an existing run
+    run: RunDir | None  # an existing run, or where the config was trained
+
+
+def resolve(names: list[str], base: Path | None, overrides: list[str], runs_root: Path) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    for name in names:
+        candidates.append(_resolve_one(name, base, overrides, runs_root))
+    seen: dict[str, int] = {}
+    for c in candidates:  # labels name folders and table rows: keep them unique
+        seen[c.label] = seen.get(c.label, 0) + 1
+        if seen[c.label] > 1:
+            c.label = f"{c.label}-{seen[c.label]}"
+    return candidates
+
+
+def _resolve_one(name: str, base: Path | None, overrides: list[str], runs_root: Path) -> Candidate:
+    path = Path(name)
+    for run_path in (path, runs_root / name):
+        if (run_path / rundir.CONFIG).is_file():
+            if overrides:
+                log.warning("--set does not apply to the existing run %s", run_path)
+            return Candidate(run_path.name, None, RunDir(run_path))
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return Candidate(path.stem, load_config(path, overrides), None)
+    if name in KINDS and base is not None:
+        return Candidate(name, load_config(base, [*overrides, f"model.kind={name}"]), None)
+    shipped = Path("configs") / f"{name}.yaml"
+    if shipped.is_file():
+        return Candidate(name, load_config(shipped, overrides), None)
+    if name in KINDS:
+        raise UsageError(
+            f"no {shipped} here to compare as {name!r}", hint=f"pass --config BASE to apply model kind {name} to it"
+        )
+    raise MissingInputError(
+        f"compare candidate {name!r} is neither a run directory, a config file, a model kind nor {shipped}",
+        hint="see: forecast runs list, or ls configs/",
+    )
+
+
+def precheck(candidates: list[Candidate]) -> None:
+    """Refuse before any training when configs cannot share data, target and test targets."""
+    configs = [(c.label, c.config) for c in candidates if c.config is not None]
+    if not configs:
+        return
+    first_label, first = configs[0]
+    for label, config in configs[1:]:
+        for what, mine, theirs in (
+            ("data", config.data.model_dump(mode="json"), first.data.model_dump(mode="json")),
+            ("prep.test_fraction", config.prep.test_fraction, first.prep.test_fraction),
+            ("prep.horizon", config.prep.horizon, first.prep.horizon),
+        ):
+            if mine != theirs:
+                differs = _first_difference(mine, theirs) if isinstance(mine, dict) else f"{mine} vs {theirs}"
+                raise UsageError(
+                    f"cannot compare {label} with {first_label}: {what} differs ({differs})",
+                    hint="compare models on the same data, test_fraction and horizon",
+                )
+
+
+def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
+    key = next(k for k in a if a[k] != b.get(k))
+    return f"{key}: {a[key]} vs {b.get(key)}"
+
+
+def signature(run: RunDir) -> dict[str, Any]:
+    """What must be identical across compared runs."""
+    manifest, metrics = run.manifest(), run.read_json(rundir.METRICS)
+    test = metrics["test"]
+    return {
+        "data fingerprint": manifest.get("data_fingerprint"),
+        "target": f"{metrics['symbol']} {metrics['target']}",
+        "test period": f"{test['first']}..{test['last']}",
+        "test windows": test["windows"],
+        "horizon": test.get("horizon", 1),
+    }
+
+
+def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
+    reference = candidates[0]
+    expected = signature(reference.run)
+    if manifest_status(reference.run) != "complete":
+        raise DataError(
+            f"run {reference.run.path} is not complete", hint=f"forecast train --run-dir {reference.run.path}"
+        )
+    for c in candidates[1:]:
+        if manifest_status(c.run) != "complete":
+            raise DataError(f"run {c.run.path} is not complete", hint=f"forecast train --run-dir {c.run.path}")
+        found = signature(c.run)
+        for key, value in expected.items():
+            if found[key] != value:
+                raise DataError(
+                    f"cannot compare {c.label} with {reference.label}: {key} differs ({found[key]} vs {value})",
+                    hint="compare runs trained on the same data snapshot and split",
+                )
+    return expected
+
+
+def manifest_status(run: RunDir) -> str:
+    return run.manifest().get("status", "unknown")
+
+
+def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any]:
+    """Models and the baselines (from the first candidate: identical targets) ranked by RMSE."""
+    rows: list[dict[str, Any]] = []
+    for c in candidates:
+        metrics, manifest = c.run.read_json(rundir.METRICS), c.run.manifest()
+        info = manifest.get("stages", {}).get("train", {}).get("info", {})
+        rows.append({
+            "name": c.label, "kind": metrics["model"], "run": str(c.run.path), **metrics["metrics"]["model"],
+            "dm_p": metrics.get("diebold_mariano", {}).get("model", {}).get("p_value"),
+            "parameters": info.get("parameters"), "train_seconds": info.get("fit_seconds"),
+            "epochs": info.get("epochs_run"),
+        })  # fmt: skip
+    first = candidates[0].run.read_json(rundir.METRICS)
+    for name, scores in first["metrics"].items():
+        if name != "model":
+            dm = first.get("diebold_mariano", {}).get(name, {})
+            rows.append({"name": name, "kind": "baseline", **scores, "dm_p": dm.get("p_value")})
+    rows.sort(key=lambda r: r["rmse"])
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return {"test": shared, "ranking": [r["name"] for r in rows], "rows": rows}
+
+
+def predictions(candidates: list[Candidate]) -> pd.DataFrame:
+    """Step-1 actual, naive and each model's forecast over the test part, one column per model."""
+    table = None
+    for c in candidates:
+        frame = pd.read_csv(c.run.file(rundir.PREDICTIONS), parse_dates=["date"])
+        frame = frame[frame["step"] == 1].set_index("date")
+        if table is None:
+            table = frame[["actual", "naive"]].copy()
+        table[c.label] = frame["predicted"]
+    return table
+
+
+def run_compare(
+    names: list[str], base: Path | None, overrides: list[str], runs_root: Path, data_dir: Path, listener=None
+) -> tuple[RunDir, dict[str, Any]]:
+    import re
+
+    from forecast import atomic
+    from forecast.errors import ForecastError
+    from forecast.pipeline import environment, run_pipeline
+    from forecast.plotting import plot_comparison
+    from forecast.rundir import utc_now
+    from forecast.stages import Context
+
+    if len(names) < 2:
+        raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")
+    candidates = resolve(names, base, overrides, runs_root)
+    precheck(candidates)
+    existing = [c for c in candidates if c.config is None]
+    if len(existing) > 1:
+        check_comparable(existing)  # refuse mismatched runs before training anything
+    out = RunDir.create(runs_root, "compare")
+    manifest: dict[str, Any] = {
+        "name": out.path.name, "kind": "compare", "created": utc_now(), "status": "running",
+        "candidates": {c.label: str(c.run.path) if c.run else None for c in candidates}, **environment(),
+    }  # fmt: skip
+    out.save_manifest(manifest)
+    try:
+        for c in candidates:
+            if c.config is None:
+                continue
+            folder = out.path / re.sub(r"[^A-Za-z0-9_.-]+", "-", c.label)
+            folder.mkdir()
+            c.run = RunDir(folder)
+            manifest["candidates"][c.label] = str(folder)
+            notify = (
+                (lambda stage, status, record, label=c.label: listener(label, stage, status, record))
+                if listener
+                else None
+            )
+            run_pipeline(Context(c.config, c.run, data_dir), listener=notify)
+        shared = check_comparable(candidates)
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
+        out.save_manifest({**manifest, "status": status, "error": message, "updated": utc_now()})
+        raise
+    result = report(candidates, shared)
+    out.write_json(rundir.COMPARISON, result)
+    out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
+    first = candidates[0].config or load_config(candidates[0].run.file(rundir.CONFIG))
+    with atomic.replacing(out.file(rundir.COMPARISON_PNG)) as tmp:
+        plot_comparison(predictions(candidates), result, first.plot.dpi, tmp)
+    manifest.update(status="complete", updated=utc_now(), best=result["ranking"][0])
+    out.save_manifest(manifest)
+    return out, result

@@ -1,0 +1,98 @@
+"""`forecast compare`: identical data and targets, ranked with baselines, mismatches refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .conftest import snapshot_tree
+
+BASE = """\
+data: {source: synthetic, points: 240, seed: 1, target: value}
+prep: {lookback: 6, test_fraction: 0.2}
+model: {units: [3], dense: []}
+train: {epochs: 2, patience: 0, seed: 3}
+plot: {dpi: 50}
+"""
+
+
+def write_base(tmp_path: Path, text: str = BASE, name: str = "base.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: Path) -> None:
+    result = invoke("compare", "rnn", "gru", "--config", str(write_base(tmp_path)))
+    assert result.exit_code == 0, result.output
+    (out,) = (tmp_path / "runs").iterdir()
+    assert out.name.startswith("compare-")
+    assert {p.name for p in out.iterdir()} == {
+        "manifest.json", "comparison.json", "comparison.csv", "comparison.png", "rnn", "gru",
+    }  # fmt: skip
+    fingerprints = {json.loads((out / k / "manifest.json").read_text())["data_fingerprint"] for k in ("rnn", "gru")}
+    assert len(fingerprints) == 1  # the identical data snapshot
+    report = json.loads((out / "comparison.json").read_text())
+    names = {r["name"] for r in report["rows"]}
+    assert names == {"rnn", "gru", "naive", "seasonal_naive", "drift", "window_mean"}
+    rmses = [r["rmse"] for r in report["rows"]]
+    assert rmses == sorted(rmses) and report["ranking"][0] == report["rows"][0]["name"]
+    rnn = next(r for r in report["rows"] if r["name"] == "rnn")
+    assert rnn["parameters"] > 0 and rnn["epochs"] == 2 and 0 <= rnn["dm_p"] <= 1
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table["name"]) == report["ranking"]
+    header = next(line for line in result.stdout.splitlines() if line.startswith("rank"))
+    assert header.split() == ["rank", "RMSE", "MAE", "MASE", "skill", "DM", "p", "params", "train", "s", "epochs"]
+    assert "naive" in result.stdout and ("best model:" in result.stdout or "no model beats" in result.stdout)
+    listed = json.loads(invoke("runs", "list", "--json").stdout)
+    assert [(r["kind"], r["status"]) for r in listed] == [("compare", "complete")]
+    assert listed[0]["model"] == f"best: {next(r['name'] for r in report['rows'] if r['kind'] != 'baseline')}"
+
+
+def test_existing_runs_are_compared_without_retraining(invoke, tmp_path: Path) -> None:
+    base = write_base(tmp_path)
+    invoke("train", "--config", str(base))
+    invoke("train", "--config", str(base), "--set", "model.kind=gru")
+    first, second = sorted((tmp_path / "runs").iterdir())
+    before = snapshot_tree(first) | {f"2/{k}": v for k, v in snapshot_tree(second).items()}
+    result = invoke("compare", str(first), second.name, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {r["name"] for r in payload["rows"]} >= {first.name, second.name}
+    after = snapshot_tree(first) | {f"2/{k}": v for k, v in snapshot_tree(second).items()}
+    assert after == before  # nothing retrained or rewritten
+    out = Path(payload["run"])
+    assert not [p for p in out.iterdir() if p.is_dir()]  # no candidate trained inside the compare dir
+
+
+def test_runs_on_different_data_are_refused_naming_what_differs(invoke, tmp_path: Path) -> None:
+    base = write_base(tmp_path)
+    invoke("train", "--config", str(base))
+    invoke("train", "--config", str(base), "--set", "data.seed=2")
+    first, second = sorted((tmp_path / "runs").iterdir())
+    result = invoke("compare", str(first), str(second))
+    assert result.exit_code == 65
+    assert "data fingerprint differs" in result.stderr and "Traceback" not in result.output
+    assert len(list((tmp_path / "runs").iterdir())) == 2  # refused before a compare dir was made
+
+
+def test_configs_that_cannot_share_a_test_part_are_refused_before_training(invoke, tmp_path: Path) -> None:
+    a = write_base(tmp_path, name="a.yaml")
+    b = write_base(tmp_path, BASE.replace("test_fraction: 0.2", "test_fraction: 0.3"), name="b.yaml")
+    result = invoke("compare", str(a), str(b))
+    assert result.exit_code == 64 and "prep.test_fraction differs (0.3 vs 0.2)" in result.stderr
+    c = write_base(tmp_path, BASE.replace("seed: 1", "seed: 5"), name="c.yaml")
+    result = invoke("compare", str(a), str(c))
+    assert result.exit_code == 64 and "data differs (seed: 5 vs 1)" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_shipped_config_names_and_unknown_candidates(invoke, tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "mine.yaml").write_text(BASE)
+    result = invoke("compare", "mine", "nonsense")
+    assert result.exit_code == 66 and "'nonsense'" in result.stderr
+    assert invoke("compare", "rnn", "lstm").exit_code == 64  # no configs/rnn.yaml here and no --config
+    assert invoke("compare", "mine").exit_code == 64  # one candidate is not a comparison
