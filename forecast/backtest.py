@@ -170,10 +170,9 @@ def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, An
     """Snapshot the series into a new run directory, run the folds, save the report."""
     from forecast import atomic, rundir
     from forecast.config import dump_config
-    from forecast.errors import ForecastError
     from forecast.pipeline import environment
     from forecast.plotting import plot_backtest
-    from forecast.rundir import RunDir, utc_now
+    from forecast.rundir import RunDir, stopped, utc_now
     from forecast.stages import check_series, load_series
 
     frame = check_series(load_series(config, data_dir), config)
@@ -190,9 +189,7 @@ def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, An
     try:
         results = run_fold_stack(frame, config)
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
-        run.save_manifest({**manifest, "status": status, "error": message, "updated": utc_now()})
+        run.save_manifest({**manifest, **stopped(exc)})
         raise
     result = report(results, frame, config)
     run.write_json(rundir.BACKTEST, result)

@@ -171,10 +171,9 @@ def run_compare(
     import re
 
     from forecast import atomic
-    from forecast.errors import ForecastError
     from forecast.pipeline import environment, run_pipeline
     from forecast.plotting import plot_comparison
-    from forecast.rundir import utc_now
+    from forecast.rundir import stopped, utc_now
     from forecast.stages import Context
 
     if len(names) < 2:
@@ -206,9 +205,7 @@ def run_compare(
             run_pipeline(Context(c.config, c.run, data_dir), listener=notify)
         shared = check_comparable(candidates)
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
-        out.save_manifest({**manifest, "status": status, "error": message, "updated": utc_now()})
+        out.save_manifest({**manifest, **stopped(exc)})
         raise
     result = report(candidates, shared)
     out.write_json(rundir.COMPARISON, result)

@@ -24,8 +24,8 @@ from typing import Any
 
 from forecast import rundir, stages
 from forecast.config import Config, dump_config
-from forecast.errors import ForecastError, MissingInputError
-from forecast.rundir import RunDir, utc_now
+from forecast.errors import MissingInputError
+from forecast.rundir import RunDir, stopped, utc_now
 from forecast.stages import Context
 
 log = logging.getLogger(__name__)
@@ -167,13 +167,12 @@ def run_pipeline(
         try:
             info = stage.run(ctx)
         except BaseException as exc:
-            interrupted = isinstance(exc, KeyboardInterrupt)
-            status = "interrupted" if interrupted else "failed"
-            message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
-            record.update(status=status, ended=utc_now(), seconds=round(time.perf_counter() - clock, 3), error=message)
-            manifest.update(status=status, updated=utc_now())
+            ended = stopped(exc)
+            record.update(status=ended["status"], error=ended["error"], ended=utc_now(),
+                          seconds=round(time.perf_counter() - clock, 3))  # fmt: skip
+            manifest.update(status=ended["status"], updated=ended["updated"])
             run.save_manifest(manifest)
-            notify(stage.name, status, record)
+            notify(stage.name, ended["status"], record)
             raise
         record.update(
             status="done",

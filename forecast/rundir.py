@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast import atomic
-from forecast.errors import DataError, MissingInputError
+from forecast.errors import DataError, ForecastError, MissingInputError
 
 ENV_VAR = "FORECAST_RUNS_DIR"
 
@@ -56,6 +56,13 @@ def runs_root(explicit: Path | None = None) -> Path:
 
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def stopped(exc: BaseException) -> dict[str, str]:
+    """How a run or stage ended when `exc` stopped it: status and a one-line error."""
+    status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+    message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
+    return {"status": status, "error": message, "updated": utc_now()}
 
 
 class RunDir:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import DataDir, JsonFlag, echo_json, table_width
+from forecast.cli.options import DataDir, JsonFlag, echo_json, print_rich_table
 from forecast.errors import ForecastError, UsageError
 
 
@@ -88,19 +88,15 @@ def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     if not entries:
         typer.echo(f"cache {root} is empty; fill it with: forecast fetch MSFT --source sample")
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("symbol", "source", "interval", "rows", "first", "last", "adjusted", "fetched at (UTC)")
-    for e in entries:
-        if "error" in e:
-            table.add_row(e["symbol"], e["source"], "", "", "", "", "", f"[red]{e['error']}[/red]")
-            continue
-        table.add_row(
+    columns = ["symbol", "source", "interval", "rows", "first", "last", "adjusted", "fetched at (UTC)"]
+    rows = [
+        [e["symbol"], e["source"], "", "", "", "", "", f"[red]{e['error']}[/red]"] if "error" in e else [
             e["symbol"], e["source"], e["interval"], str(e["rows"]), e["first"][:10], e["last"][:10],
             ",".join(e["adjusted_columns"]) or "-", e["fetched_at"][:19],
-        )  # fmt: skip
-    Console(width=table_width()).print(table)
+        ]
+        for e in entries
+    ]  # fmt: skip
+    print_rich_table(columns, rows)
 
 
 def data_show(

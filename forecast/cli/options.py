@@ -37,3 +37,13 @@ def table_width() -> int | None:
     import sys
 
     return None if sys.stdout.isatty() else 160
+
+
+def print_rich_table(columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
+    Console(width=table_width()).print(table)

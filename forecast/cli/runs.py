@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import JsonFlag, RunsDir, echo_json, num, table_width
+from forecast.cli.options import JsonFlag, RunsDir, echo_json, num, print_rich_table
 from forecast.cli.train import print_summary
 
 
@@ -59,16 +59,15 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
     if not rows:
         typer.echo(f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml")
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("run", "kind", "created", "model", "RMSE", "naive RMSE", "skill", "status")
-    for r in rows:
-        table.add_row(
-            r["run"], r["kind"], (r["created"] or "")[:19], r["model"] or "-", num(r["rmse"]), num(r["naive_rmse"]),
-            num(r["skill"], 3), r["status"],
-        )  # fmt: skip
-    Console(width=table_width()).print(table)
+    columns = ["run", "kind", "created", "model", "RMSE", "naive RMSE", "skill", "status"]
+    print_rich_table(
+        columns,
+        [
+            [r["run"], r["kind"], (r["created"] or "")[:19], r["model"] or "-", num(r["rmse"]), num(r["naive_rmse"]),
+             num(r["skill"], 3), r["status"]]
+            for r in rows
+        ],
+    )  # fmt: skip
 
 
 def resolve_run(run: str, runs_dir: Path | None) -> Path:
