@@ -23,6 +23,7 @@ from forecast.config import Config
 from forecast.errors import DataError
 from forecast.evaluation import Assessment, assess
 from forecast.scaling import MinMax
+from forecast.transforms import first_row
 from forecast.windows import split_bounds, validation_start, windows
 
 log = logging.getLogger(__name__)
@@ -68,16 +69,19 @@ class FoldResult:
 
 def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
     """Run every fold; `frame` holds the target first, then features (as stages.columns)."""
+    from forecast.stages import to_levels, transformed
     from forecast.training import train_model
 
     prep, spec = config.prep, config.evaluate.backtest
-    values = frame.to_numpy(dtype="float64")
-    target = values[:, 0]
+    values = transformed(frame, config)  # the target transformed (prep.target_transform), features as they are
+    target = frame.iloc[:, 0].to_numpy(dtype="float64")
+    start = first_row(prep.target_transform)
     results: list[FoldResult] = []
     model = None
     for fold in plan_folds(len(frame), config):
-        val_start = validation_start(fold.train_start, fold.test_start, prep.val_fraction)
-        split = split_bounds(prep.lookback, prep.horizon, fold.train_start, val_start, fold.test_start, fold.test_end)
+        begin = max(fold.train_start, start)  # no window reads an undefined transformed row
+        val_start = validation_start(begin, fold.test_start, prep.val_fraction)
+        split = split_bounds(prep.lookback, prep.horizon, begin, val_start, fold.test_start, fold.test_end)
         counts = {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
         if not counts["train"] or not counts["test"] or (prep.val_fraction > 0 and not counts["val"]):
             raise DataError(
@@ -86,7 +90,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
                 hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
             )
         # The scaler sees this fold's training rows and nothing after them.
-        scaler = MinMax.fit(values[fold.train_start : fold.test_start], tuple(frame.columns), prep.scaler_range)
+        scaler = MinMax.fit(values[begin : fold.test_start], tuple(frame.columns), prep.scaler_range)
         scaled = scaler.transform(values).astype("float32")
         x_test, _ = windows(scaled, scaled[:, 0], split.test, prep.lookback, prep.horizon)
         epochs, seconds = None, 0.0
@@ -96,7 +100,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
             clock = time.perf_counter()
             model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-        predicted = scaler.inverse(model.predict(x_test, batch_size=1024, verbose=0), column=0)
+        predicted = to_levels(model.predict(x_test, batch_size=1024, verbose=0), scaler, frame, split.test, config)
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=config.evaluate.season,
             train_end=fold.test_start, train_start=fold.train_start,
@@ -105,9 +109,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
             "fold %d/%d: RMSE %.4f, naive %.4f",
             fold.number, spec.folds, assessed.metrics["model"]["rmse"], assessed.metrics["naive"]["rmse"],
         )  # fmt: skip
-        results.append(
-            FoldResult(fold, assessed, scaler, (fold.train_start, fold.test_start - 1), counts, epochs, seconds)
-        )
+        results.append(FoldResult(fold, assessed, scaler, (begin, fold.test_start - 1), counts, epochs, seconds))
     return results
 
 

@@ -92,6 +92,10 @@ class PrepConfig(Section):
         0.1, ge=0, lt=1, description="Tail of the training part used for early stopping (0 disables)."
     )
     scaler_range: tuple[float, float] = Field((0.0, 1.0), description="MinMax range, fitted on the training part only.")
+    target_transform: Literal["none", "diff", "log_return", "pct_change"] = Field(
+        "none",
+        description="What the model learns: levels (none) or changes; forecasts are mapped back to levels.",
+    )
 
     @field_validator("scaler_range")
     @classmethod
@@ -113,6 +117,8 @@ class ModelConfig(Section):
     activation: Activation = Field("tanh", description="Recurrent layers' activation.")
     dense_activation: Activation = Field("relu", description="Hidden Dense layers' activation.")
     dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on recurrent layer inputs.")
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on recurrent state transitions.")
+    l2: float = Field(0.0, ge=0, le=1, description="L2 penalty on every layer's kernel weights (0 = off).")
     bidirectional: bool = Field(
         False, description="Wrap recurrent layers in Bidirectional (reads the window both ways)."
     )
@@ -134,6 +140,10 @@ class TrainConfig(Section):
     learning_rate: float = Field(1e-3, gt=0, le=1, description="Optimizer learning rate.")
     loss: Literal["mse", "mae", "huber"] = Field("mse", description="Training loss on the scaled target.")
     patience: int = Field(10, ge=0, le=1000, description="Early-stopping patience in epochs (0 disables).")
+    reduce_lr_patience: int = Field(
+        0, ge=0, le=1000, description="Halve the learning rate after this many epochs without improvement (0 = off)."
+    )
+    clipnorm: float | None = Field(None, gt=0, description="Clip each gradient to this norm (none = off).")
     seed: int = Field(42, ge=0, description="Seed for weights, shuffling and dropout.")
     deterministic: bool = Field(True, description="TensorFlow op determinism: same seed, same metrics.")
 

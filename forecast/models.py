@@ -17,13 +17,14 @@ def build_model(config: ModelConfig, lookback: int, features: int, horizon: int)
     import keras
 
     layer_class = getattr(keras.layers, RECURRENT_LAYERS[config.kind])
+    penalty = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
     layers: list[keras.layers.Layer] = [keras.Input(shape=(lookback, features), name="window")]
     for depth, units in enumerate(config.units):
         # Every recurrent layer but the last hands its whole sequence to the next one.
         last = depth == len(config.units) - 1
         layer = layer_class(
-            units, activation=config.activation, dropout=config.dropout, return_sequences=not last,
-            name=f"{config.kind}_{depth + 1}",
+            units, activation=config.activation, dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
+            kernel_regularizer=penalty, return_sequences=not last, name=f"{config.kind}_{depth + 1}",
         )  # fmt: skip
         # Bidirectional reads the input window both ways; the window ends at the last
         # known value, so this never sees a target.
@@ -31,6 +32,10 @@ def build_model(config: ModelConfig, lookback: int, features: int, horizon: int)
             keras.layers.Bidirectional(layer, name=f"bi_{config.kind}_{depth + 1}") if config.bidirectional else layer
         )
     for depth, units in enumerate(config.dense):
-        layers.append(keras.layers.Dense(units, activation=config.dense_activation, name=f"dense_{depth + 1}"))
+        layers.append(
+            keras.layers.Dense(
+                units, activation=config.dense_activation, kernel_regularizer=penalty, name=f"dense_{depth + 1}"
+            )
+        )
     layers.append(keras.layers.Dense(horizon, name="forecast"))
     return keras.Sequential(layers, name=f"{config.kind}_forecaster")

@@ -20,6 +20,7 @@ from forecast.config import Config
 from forecast.errors import DataError
 from forecast.rundir import RunDir
 from forecast.scaling import MinMax
+from forecast.transforms import first_row, inverse, model_values
 from forecast.windows import Split, split_rows, windows
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def read_series(run: RunDir) -> pd.DataFrame:
 def plan_split(n_rows: int, config: Config) -> Split:
     """The chronological split, refusing before any training when it leaves too little."""
     prep = config.prep
-    split = split_rows(n_rows, prep.lookback, prep.horizon, prep.test_fraction, prep.val_fraction)
+    start = first_row(prep.target_transform)
+    split = split_rows(n_rows, prep.lookback, prep.horizon, prep.test_fraction, prep.val_fraction, start)
     needed = {"training": split.train, "test": split.test}
     if prep.val_fraction > 0:
         needed["validation"] = split.val
@@ -111,6 +113,18 @@ def plan_split(n_rows: int, config: Config) -> Split:
     return split
 
 
+def transformed(frame: pd.DataFrame, config: Config) -> np.ndarray:
+    """What the model sees before scaling: the target transformed, features as they are."""
+    kind = config.prep.target_transform
+    try:
+        return model_values(frame.to_numpy(dtype="float64"), kind)
+    except ValueError as exc:
+        raise DataError(
+            f"prep.target_transform {kind} cannot be applied to {config.data.symbol} {config.data.target}: {exc}",
+            hint="use diff or none for series that can be zero or negative",
+        ) from exc
+
+
 def scale(ctx: Context) -> dict[str, Any]:
     config, frame = ctx.config, read_series(ctx.run)
     split = plan_split(len(frame), config)
@@ -118,20 +132,24 @@ def scale(ctx: Context) -> dict[str, Any]:
         log.warning(
             "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
         )
-    fit_part = frame.iloc[: split.test_start]  # the training part only: no test-period leakage
-    constant = [c for c in fit_part.columns if fit_part[c].nunique() == 1]
+    kind = config.prep.target_transform
+    names = [f"{frame.columns[0]}:{kind}" if kind != "none" else frame.columns[0], *frame.columns[1:]]
+    # The training part only, from the first row with a defined value: no test-period leakage.
+    fit_part = transformed(frame, config)[split.train_start : split.test_start]
+    constant = [name for name, column in zip(names, fit_part.T, strict=True) if np.ptp(column) == 0]
     if constant:
         raise DataError(
             f"column(s) {', '.join(constant)} of {config.data.symbol} are constant "
-            f"({fit_part[constant[0]].iloc[0]}) over the {len(fit_part)} training rows: nothing to learn",
+            f"({fit_part[0, names.index(constant[0])]:g}) over the {len(fit_part)} training rows: nothing to learn",
             hint="choose another target or feature column",
         )
-    scaler = MinMax.fit(fit_part.to_numpy(), tuple(frame.columns), config.prep.scaler_range)
+    scaler = MinMax.fit(fit_part, tuple(names), config.prep.scaler_range)
     payload = scaler.to_dict()
+    payload["target_transform"] = kind
     payload["fitted_on"] = {
         "rows": len(fit_part),
-        "first": fit_part.index[0].date().isoformat(),
-        "last": fit_part.index[-1].date().isoformat(),
+        "first": frame.index[split.train_start].date().isoformat(),
+        "last": frame.index[split.test_start - 1].date().isoformat(),
     }
     ctx.run.write_json(rundir.SCALER, payload)
     return {"fitted_rows": len(fit_part)}
@@ -147,7 +165,7 @@ def read_scaler(run: RunDir) -> MinMax:
 def window(ctx: Context) -> dict[str, Any]:
     frame, scaler = read_series(ctx.run), read_scaler(ctx.run)
     split = plan_split(len(frame), ctx.config)
-    scaled = scaler.transform(frame.to_numpy()).astype("float32")
+    scaled = scaler.transform(transformed(frame, ctx.config)).astype("float32")
     buffer = io.BytesIO()
     np.savez(
         buffer, values=scaled, train=split.train, val=split.val, test=split.test,
@@ -201,6 +219,14 @@ def load_model(run: RunDir):
     return keras.saving.load_model(run.file(rundir.MODEL), safe_mode=True)
 
 
+def to_levels(
+    output: np.ndarray, scaler: MinMax, frame: pd.DataFrame, starts: np.ndarray, config: Config
+) -> np.ndarray:
+    """Model output (scaled, maybe transformed) -> forecasts in the target's own units."""
+    last_level = frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1]
+    return inverse(scaler.inverse(output, column=0), last_level, config.prep.target_transform)
+
+
 def predictions_frame(dates: pd.DatetimeIndex, assessed) -> pd.DataFrame:
     """date, step, actual, then every forecaster: model as 'predicted', baselines by name."""
     m, horizon = assessed.rows.shape
@@ -235,7 +261,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
     x_test, _ = part(w, "test")
     model = load_model(run)
-    predicted = scaler.inverse(model.predict(x_test, batch_size=1024, verbose=0), column=0)
+    predicted = to_levels(model.predict(x_test, batch_size=1024, verbose=0), scaler, frame, w["test"], config)
     assessed = assess_run(frame, w, predicted, config)
     run.write_text(rundir.PREDICTIONS, predictions_frame(frame.index, assessed).to_csv(index=False))
     scores = assessed.metrics

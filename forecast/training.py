@@ -74,7 +74,7 @@ class FitResult:
 
 def _optimizer(keras, config: TrainConfig):
     classes = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
-    return classes[config.optimizer](learning_rate=config.learning_rate)
+    return classes[config.optimizer](learning_rate=config.learning_rate, clipnorm=config.clipnorm)
 
 
 def _loss(keras, config: TrainConfig):
@@ -98,6 +98,12 @@ def fit(
     if config.patience > 0:
         callbacks.append(
             keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience, restore_best_weights=True)
+        )
+    if config.reduce_lr_patience > 0:
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, factor=0.5, patience=config.reduce_lr_patience, min_lr=1e-6
+            )
         )
     on_tty = sys.stdout.isatty()
     if not on_tty:  # one line per epoch in logs and cron mail; Keras' bar only on a terminal

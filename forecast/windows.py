@@ -58,9 +58,13 @@ def validation_start(train_start: int, test_start: int, val_fraction: float) -> 
     return test_start - int(round((test_start - train_start) * val_fraction))
 
 
-def split_rows(n_rows: int, lookback: int, horizon: int, test_fraction: float, val_fraction: float) -> Split:
+def split_rows(
+    n_rows: int, lookback: int, horizon: int, test_fraction: float, val_fraction: float, first_row: int = 0
+) -> Split:
+    """The chronological split of a whole series; windows read nothing before first_row."""
     test_start = n_rows - max(1, int(round(n_rows * test_fraction)))
-    return split_bounds(lookback, horizon, 0, validation_start(0, test_start, val_fraction), test_start, n_rows)
+    val_start = validation_start(first_row, test_start, val_fraction)
+    return split_bounds(lookback, horizon, first_row, val_start, test_start, n_rows)
 
 
 def windows(values: np.ndarray, targets: np.ndarray, starts: np.ndarray, lookback: int, horizon: int):

@@ -1,0 +1,67 @@
+"""Target transforms and their exact inverses back to levels (pure numpy).
+
+A model trained on price levels scaled into [0, 1] cannot forecast beyond the levels it
+was trained on; a model trained on changes can. The model sees and predicts the
+transformed target z; every metric, plot and forecast is computed after mapping its
+output back to levels from the last known level, so results stay in price units.
+
+    diff        z[t] = y[t] - y[t-1]          y[t+k] = y[t-1] + sum z
+    log_return  z[t] = log(y[t] / y[t-1])     y[t+k] = y[t-1] * exp(sum z)
+    pct_change  z[t] = y[t] / y[t-1] - 1      y[t+k] = y[t-1] * prod(1 + z)
+
+z[0] is undefined (NaN): windows start reading at row 1 (see FIRST_ROW).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Transform = Literal["none", "diff", "log_return", "pct_change"]
+POSITIVE_ONLY = ("log_return", "pct_change")
+
+
+def first_row(kind: Transform) -> int:
+    """The first row with a defined transformed value."""
+    return 0 if kind == "none" else 1
+
+
+def forward(levels: np.ndarray, kind: Transform) -> np.ndarray:
+    y = np.asarray(levels, dtype="float64")
+    if kind == "none":
+        return y.copy()
+    if kind in POSITIVE_ONLY and np.any(y <= 0):
+        raise ValueError(f"{kind} needs positive values; the smallest is {y.min():g}")
+    z = np.full_like(y, np.nan)
+    if kind == "diff":
+        z[1:] = np.diff(y)
+    elif kind == "log_return":
+        z[1:] = np.diff(np.log(y))
+    elif kind == "pct_change":
+        z[1:] = y[1:] / y[:-1] - 1.0
+    else:
+        raise ValueError(f"unknown transform {kind!r}")
+    return z
+
+
+def inverse(z: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarray:
+    """(m, horizon) transformed forecasts -> (m, horizon) levels, from each window's last level."""
+    z = np.asarray(z, dtype="float64").reshape(len(last_level), -1)
+    if kind == "none":
+        return z
+    last = np.asarray(last_level, dtype="float64")[:, None]
+    if kind == "diff":
+        return last + np.cumsum(z, axis=1)
+    if kind == "log_return":
+        return last * np.exp(np.cumsum(z, axis=1))
+    if kind == "pct_change":
+        return last * np.cumprod(1.0 + z, axis=1)
+    raise ValueError(f"unknown transform {kind!r}")
+
+
+def model_values(values: np.ndarray, kind: Transform) -> np.ndarray:
+    """Model inputs: column 0 (the target) transformed, feature columns as they are."""
+    out = np.array(values, dtype="float64", copy=True).reshape(len(values), -1)
+    out[:, 0] = forward(out[:, 0], kind)
+    return out

@@ -1,0 +1,67 @@
+"""Target transforms: exact round trips, and the whole chain back to levels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast import stages
+from forecast.config import load_config
+from forecast.rundir import RunDir
+from forecast.stages import Context
+from forecast.transforms import forward, inverse
+
+LEVELS = np.array([100.0, 101.5, 99.0, 103.0, 104.25, 102.0, 107.0])
+
+
+@pytest.mark.parametrize("kind", ["none", "diff", "log_return", "pct_change"])
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_forward_then_inverse_recovers_the_levels(kind: str, horizon: int) -> None:
+    z = forward(LEVELS, kind)
+    starts = np.arange(1, len(LEVELS) - horizon + 1)
+    rows = starts[:, None] + np.arange(horizon)[None, :]
+    levels = inverse(z[rows], LEVELS[starts - 1], kind)
+    assert np.allclose(levels, LEVELS[rows], rtol=0, atol=1e-12)
+
+
+def test_returns_need_positive_values() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        forward(np.array([1.0, 0.0, 2.0]), "log_return")
+    assert np.isnan(forward(LEVELS, "diff")[0])
+
+
+@pytest.mark.parametrize("kind", ["none", "diff", "log_return", "pct_change"])
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_a_perfect_model_is_scored_as_perfect_in_price_units(kind, horizon, tmp_path: Path, monkeypatch) -> None:
+    # A trending series that leaves the training range: the case levels models cannot reach.
+    rng = np.random.default_rng(0)
+    close = 50 * np.exp(np.cumsum(0.002 + 0.01 * rng.standard_normal(300)))
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    pd.DataFrame({"date": dates, "close": close}).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "c.yaml").write_text(
+        f"data: {{source: csv, path: p.csv, target: close}}\n"
+        f"prep: {{lookback: 10, horizon: {horizon}, target_transform: {kind}}}\n"
+    )
+    run = RunDir.create(tmp_path / "runs", "t")
+    ctx = Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data")
+    stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
+
+    class Perfect:  # returns each test window's true scaled (transformed) targets
+        def predict(self, x, **kwargs):
+            return stages.part(stages.read_windows(run), "test")[1]
+
+    monkeypatch.setattr(stages, "load_model", lambda run: Perfect())
+    stages.evaluate(ctx)
+    metrics = json.loads((run.path / "metrics.json").read_text())
+    # Exact up to float32 storage of the scaled windows (~1e-6 here); naive's RMSE is ~0.5.
+    assert metrics["metrics"]["model"]["rmse"] < 1e-4 < metrics["metrics"]["naive"]["rmse"]
+    predictions = pd.read_csv(run.path / "predictions.csv")
+    assert np.allclose(predictions["predicted"], predictions["actual"], atol=1e-4)
+    assert predictions["actual"].max() > close[:240].max()  # the test part leaves the training range
+    scaler = json.loads((run.path / "scaler.json").read_text())
+    assert scaler["target_transform"] == kind
+    assert scaler["columns"][0] == ("close" if kind == "none" else f"close:{kind}")
