@@ -20,11 +20,11 @@ demo: $(STAMP)
 	$(BIN)/forecast train --config configs/lstm.yaml --set data.source=sample
 
 test: $(STAMP)
-	$(BIN)/ruff check forecast tests
+	$(BIN)/ruff check forecast tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check forecast tests
+	$(BIN)/ruff check forecast tests benchmarks
 
 clean-venv:
 	rm -rf $(VENV)

@@ -175,9 +175,9 @@ def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, An
     from forecast.pipeline import environment
     from forecast.plotting import plot_backtest
     from forecast.rundir import RunDir, stopped, utc_now
-    from forecast.stages import check_series, load_series
+    from forecast.stages import prepared_series
 
-    frame = check_series(load_series(config, data_dir), config)
+    frame = prepared_series(config, data_dir)
     run = RunDir.create(runs_root, f"{config.name}-backtest")
     run.write_text(rundir.CONFIG, dump_config(config))
     with atomic.replacing(run.file(rundir.SERIES)) as tmp:

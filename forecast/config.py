@@ -92,6 +92,9 @@ class PrepConfig(Section):
         0.1, ge=0, lt=1, description="Tail of the training part used for early stopping (0 disables)."
     )
     scaler_range: tuple[float, float] = Field((0.0, 1.0), description="MinMax range, fitted on the training part only.")
+    calendar: list[Literal["day_of_week", "month"]] = Field(
+        default_factory=list, description="Calendar inputs added as sine/cosine pairs (dates are known in advance)."
+    )
     target_transform: Literal["none", "diff", "log_return", "pct_change"] = Field(
         "none",
         description="What the model learns: levels (none) or changes; forecasts are mapped back to levels.",

@@ -44,7 +44,7 @@ R = rundir
 _EVALUATE_INPUTS = (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL)
 _PLOT_INPUTS = (R.SERIES, R.PREDICTIONS, R.HISTORY, R.METRICS)
 STAGES: tuple[Stage, ...] = (
-    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data",)),
+    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar")),
     Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
     Stage("window", stages.window, (R.SERIES, R.SCALER), (R.WINDOWS,), ("data", "prep")),
     Stage("train", stages.train, (R.WINDOWS,), (R.MODEL, R.HISTORY), ("model", "train")),

@@ -20,7 +20,7 @@ from forecast.config import Config
 from forecast.errors import DataError
 from forecast.rundir import RunDir
 from forecast.scaling import MinMax
-from forecast.transforms import first_row, inverse, model_values
+from forecast.transforms import calendar_columns, first_row, inverse, model_values
 from forecast.windows import Split, split_rows, windows
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,16 @@ def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     return frame
 
 
+def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
+    """The model's columns: the target first, then data.features, then calendar inputs."""
+    frame = check_series(load_series(config, data_dir), config)
+    if config.prep.calendar:
+        frame = frame.assign(**calendar_columns(frame.index, config.prep.calendar))
+    return frame
+
+
 def snapshot(ctx: Context) -> dict[str, Any]:
-    frame = check_series(load_series(ctx.config, ctx.data_dir), ctx.config)
+    frame = prepared_series(ctx.config, ctx.data_dir)
     with atomic.replacing(ctx.run.file(rundir.SERIES)) as tmp:
         frame.to_parquet(tmp, engine="pyarrow")
     return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat()}

@@ -65,3 +65,20 @@ def model_values(values: np.ndarray, kind: Transform) -> np.ndarray:
     out = np.array(values, dtype="float64", copy=True).reshape(len(values), -1)
     out[:, 0] = forward(out[:, 0], kind)
     return out
+
+
+CALENDAR_PERIODS = {"day_of_week": 7, "month": 12}
+
+
+def calendar_columns(index, names: list[str]) -> dict[str, np.ndarray]:
+    """Sine/cosine encodings of the date: cyclic, so December sits next to January.
+
+    Dates are known in advance, so these inputs never look ahead.
+    """
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        period = CALENDAR_PERIODS[name]
+        value = np.asarray(index.day_of_week if name == "day_of_week" else index.month - 1, dtype="float64")
+        columns[f"{name}_sin"] = np.sin(2 * np.pi * value / period)
+        columns[f"{name}_cos"] = np.cos(2 * np.pi * value / period)
+    return columns

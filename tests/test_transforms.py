@@ -65,3 +65,39 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(kind, horizon, tmp_
     scaler = json.loads((run.path / "scaler.json").read_text())
     assert scaler["target_transform"] == kind
     assert scaler["columns"][0] == ("close" if kind == "none" else f"close:{kind}")
+
+
+def test_calendar_inputs_are_exact_cyclic_encodings() -> None:
+    from forecast.transforms import calendar_columns
+
+    index = pd.DatetimeIndex(["2024-01-01", "2024-01-03", "2024-12-31"])  # Mon, Wed, Tue
+    cols = calendar_columns(index, ["day_of_week", "month"])
+    assert np.allclose(cols["day_of_week_sin"], np.sin(2 * np.pi * np.array([0, 2, 1]) / 7))
+    assert np.allclose(cols["month_cos"], np.cos(2 * np.pi * np.array([0, 0, 11]) / 12))
+
+
+def test_multivariate_inputs_each_scaled_on_the_training_part(invoke, tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "data: {source: sample, ticker: IBM, period: 2y, features: [volume]}\n"
+        "prep: {lookback: 5, calendar: [day_of_week, month], target_transform: log_return}\n"
+        "model: {units: [3], dense: []}\ntrain: {epochs: 1}\nplot: {enabled: false}\n"
+    )
+    result = invoke("train", "--config", str(tmp_path / "m.yaml"))
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    series = pd.read_parquet(run / "series.parquet")
+    names = ["adj_close", "volume", "day_of_week_sin", "day_of_week_cos", "month_sin", "month_cos"]
+    assert list(series.columns) == names
+    scaler = json.loads((run / "scaler.json").read_text())
+    assert scaler["columns"] == ["adj_close:log_return", *names[1:]]
+    train_rows = series.iloc[1 : scaler["fitted_on"]["rows"] + 1]  # row 0 has no log return
+    assert scaler["data_max"][1] == train_rows["volume"].max()  # volume: training rows only
+    import keras
+
+    assert keras.saving.load_model(run / "model.keras").input_shape == (None, 5, 6)
+
+
+def test_missing_feature_columns_are_named(invoke, tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text("data: {source: sample, ticker: IBM, features: [volume, sentiment, rsi]}\n")
+    result = invoke("train", "--config", str(tmp_path / "m.yaml"))
+    assert result.exit_code == 65 and "column(s) sentiment, rsi not in the IBM series" in result.stderr

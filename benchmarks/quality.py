@@ -1,0 +1,184 @@
+"""Forecast quality under walk-forward backtests: every model beside naive, seasonal naive
+and drift, on the bundled tickers and on generated series with known structure.
+
+    .venv/bin/python benchmarks/quality.py                       # the full grid (hours on 2 cores)
+    .venv/bin/python benchmarks/quality.py --configs configs/lstm.yaml --transforms none log_return
+
+Writes benchmarks/quality.json (every cell, appended as it finishes, so a long run can
+be stopped and resumed) and benchmarks/QUALITY.md (the table, the date, the versions,
+and whether the targets of issue 5 are met). Not a test: quality numbers are measured
+by this script and reported, never asserted in the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecast.backtest import run_fold_stack, summarise  # noqa: E402
+from forecast.config import load_config  # noqa: E402
+from forecast.pipeline import environment  # noqa: E402
+from forecast.stages import prepared_series  # noqa: E402
+
+TICKERS = ("MSFT", "AAPL", "IBM")
+# Generated series: (frame builder, season for seasonal naive)
+GENERATED_POINTS = 1500
+
+
+def trend_seasonal(seed: int = 0) -> np.ndarray:
+    t = np.arange(GENERATED_POINTS)
+    rng = np.random.default_rng(seed)
+    return 20 + 0.02 * t + 3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, GENERATED_POINTS)
+
+
+def random_walk(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return 100 + np.cumsum(rng.normal(0, 1, GENERATED_POINTS))
+
+
+def sine_noise(seed: int = 0) -> np.ndarray:
+    from forecast.sources.synthetic import sine_with_noise
+
+    return sine_with_noise(GENERATED_POINTS, seed)
+
+
+GENERATED = {"trend_seasonal": (trend_seasonal, 12), "random_walk": (random_walk, 5), "sine_noise": (sine_noise, 314)}
+
+
+def series_frame(name: str, config) -> tuple[pd.DataFrame, int]:
+    """The target series (as the config names its column) and its season."""
+    if name in GENERATED:
+        make, season = GENERATED[name]
+        index = pd.bdate_range("2000-01-03", periods=GENERATED_POINTS, name="date")
+        return pd.DataFrame({config.data.target: make()}, index=index), season
+    return prepared_series(config, ROOT / "data"), 5
+
+
+def run_cell(config_path: Path, transform: str, series: str, folds: int, epochs: int | None) -> dict:
+    overrides = [f"prep.target_transform={transform}", f"evaluate.backtest.folds={folds}", "plot.enabled=false"]
+    if series in TICKERS:
+        overrides += ["data.source=sample", f"data.ticker={series}"]
+    if epochs:
+        overrides.append(f"train.epochs={epochs}")
+    config = load_config(config_path, overrides)
+    if series in TICKERS and config.data.target == "value":  # a synthetic-series config on prices
+        config = load_config(config_path, [*overrides, "data.target=adj_close"])
+    frame, season = series_frame(series, config)
+    if series in GENERATED and transform in ("log_return", "pct_change") and (frame.iloc[:, 0] <= 0).any():
+        return {"skipped": f"{transform} needs positive values"}
+    config = config.model_copy(update={"evaluate": config.evaluate.model_copy(update={"season": season})})
+    clock = time.perf_counter()
+    results = run_fold_stack(frame, config)
+    summary = summarise(results)
+    worse = sum(1 for r in results if (r.assessed.metrics["model"]["skill"] or 0) <= 0)
+    return {
+        "seconds": round(time.perf_counter() - clock, 1),
+        "folds": folds,
+        "worse_than_naive_folds": worse,
+        "test": f"{frame.index[results[0].fold.test_start].date()}..{frame.index[-1].date()}",
+        "mean": {name: {m: summary[name][m]["mean"] for m in ("rmse", "mase", "skill")} for name in summary},
+        "std_rmse": {name: summary[name]["rmse"]["std"] for name in summary},
+    }
+
+
+def key(config: str, transform: str, series: str) -> str:
+    return f"{config}|{transform}|{series}"
+
+
+def write_markdown(results: dict, out: Path) -> None:
+    env = environment()
+    lines = [
+        "# Forecast quality",
+        "",
+        f"Measured by `benchmarks/quality.py` on {dt.date.today()} ({env['platform']}); "
+        + ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v and k != "forecast")
+        + ".",
+        "",
+        "Walk-forward backtests (expanding folds over the last 20% of each series; each fold fits its own scaler "
+        "and refits the model). Mean over folds of the test RMSE and MASE in the series' units; "
+        "`RMSE/naive` below 1.00 means the model beats the naive forecast (tomorrow = today).",
+        "",
+        "| series | config | transform | model RMSE | naive | seasonal naive | drift | RMSE/naive | MASE model |"
+        " MASE seas. naive | folds worse than naive | fit s |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, cell in results.items():
+        config, transform, series = name.split("|")
+        if "skipped" in cell:
+            continue
+        m = cell["mean"]
+        ratio = m["model"]["rmse"] / m["naive"]["rmse"]
+        lines.append(
+            f"| {series} | {config} | {transform} | {m['model']['rmse']:.4f} | {m['naive']['rmse']:.4f} | "
+            f"{m['seasonal_naive']['rmse']:.4f} | {m['drift']['rmse']:.4f} | **{ratio:.3f}** | "
+            f"{m['model']['mase']:.3f} | {m['seasonal_naive']['mase']:.3f} | "
+            f"{cell['worse_than_naive_folds']}/{cell['folds']} | {cell['seconds']:.0f} |"
+        )
+    lines += ["", "## Targets (issue 5)", ""]
+    msft = {n: c for n, c in results.items() if n.endswith("|MSFT") and n.startswith("lstm|") and "mean" in c}
+    if msft:
+        best = min(msft.items(), key=lambda kv: kv[1]["mean"]["model"]["rmse"] / kv[1]["mean"]["naive"]["rmse"])
+        ratio = best[1]["mean"]["model"]["rmse"] / best[1]["mean"]["naive"]["rmse"]
+        verdict = "met" if ratio <= 1.0 else "NOT met"
+        lines.append(
+            f"- Default LSTM on sample MSFT at most 1.00x naive RMSE: **{verdict}**; best transform "
+            f"`{best[0].split('|')[1]}` at {ratio:.3f}x."
+        )
+    trend = {n: c for n, c in results.items() if n.endswith("|trend_seasonal") and "mean" in c}
+    for name, cell in trend.items():
+        m = cell["mean"]
+        ok = m["model"]["mase"] < 1 and m["model"]["mase"] < m["seasonal_naive"]["mase"]
+        lines.append(
+            f"- Trending seasonal series, `{name.split('|')[0]}` with `{name.split('|')[1]}`: MASE "
+            f"{m['model']['mase']:.3f} vs seasonal naive {m['seasonal_naive']['mase']:.3f}: "
+            f"**{'met' if ok else 'NOT met'}** (target: below 1 and below seasonal naive)."
+        )
+    out.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices between folds
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--configs", nargs="+", default=["configs/lstm.yaml", "configs/rnn.yaml", "configs/gru.yaml"])
+    parser.add_argument("--transforms", nargs="+", default=["none", "diff", "log_return"])
+    parser.add_argument("--series", nargs="+", default=[*TICKERS, *GENERATED])
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=None, help="Cap epochs (default: the config's).")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    parser.add_argument("--fresh", action="store_true", help="Ignore results already in quality.json.")
+    args = parser.parse_args()
+
+    store = args.out / "quality.json"
+    results = {} if args.fresh or not store.exists() else json.loads(store.read_text())
+    for config_path in args.configs:
+        name = Path(config_path).stem
+        for transform in args.transforms:
+            for series in args.series:
+                cell = key(name, transform, series)
+                if cell in results:
+                    continue
+                print(f"{cell} ...", flush=True)
+                results[cell] = run_cell(ROOT / config_path, transform, series, args.folds, args.epochs)
+                store.write_text(json.dumps(results, indent=1) + "\n")
+                mean = results[cell].get("mean")
+                if mean:
+                    print(f"  RMSE/naive {mean['model']['rmse'] / mean['naive']['rmse']:.3f}", flush=True)
+    write_markdown(results, args.out / "QUALITY.md")
+    print(f"wrote {args.out / 'QUALITY.md'}")
+
+
+if __name__ == "__main__":
+    main()
