@@ -65,7 +65,10 @@ def series_frame(name: str, config) -> tuple[pd.DataFrame, int]:
 
 
 def run_cell(config_path: Path, transform: str, series: str, folds: int, epochs: int | None) -> dict:
-    overrides = [f"prep.target_transform={transform}", f"evaluate.backtest.folds={folds}", "plot.enabled=false"]
+    # "window" stands for levels with window normalisation (prep.normalize: window).
+    prep = ["prep.target_transform=none", "prep.normalize=window"] if transform == "window" else [
+        f"prep.target_transform={transform}", "prep.normalize=global"]  # fmt: skip
+    overrides = [*prep, f"evaluate.backtest.folds={folds}", "plot.enabled=false"]
     if series in TICKERS:
         overrides += ["data.source=sample", f"data.ticker={series}"]
     if epochs:
@@ -153,7 +156,10 @@ def main() -> None:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices between folds
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", nargs="+", default=["configs/lstm.yaml", "configs/rnn.yaml", "configs/gru.yaml"])
-    parser.add_argument("--transforms", nargs="+", default=["none", "diff", "log_return"])
+    parser.add_argument(
+        "--transforms", nargs="+", default=["none", "diff", "log_return", "window"],
+        help="target transforms to measure; 'window' is levels with prep.normalize: window",
+    )  # fmt: skip
     parser.add_argument("--series", nargs="+", default=[*TICKERS, *GENERATED])
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=None, help="Cap epochs (default: the config's).")

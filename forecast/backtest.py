@@ -22,9 +22,10 @@ import pandas as pd
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.evaluation import Assessment, assess
+from forecast.inputs import fit_scaler, model_windows, to_levels
 from forecast.scaling import MinMax
 from forecast.transforms import first_row
-from forecast.windows import split_bounds, validation_start, windows
+from forecast.windows import split_bounds, validation_start
 
 log = logging.getLogger(__name__)
 # A fold with fewer test targets gives no usable metric spread or significance test.
@@ -69,13 +70,14 @@ class FoldResult:
 
 def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
     """Run every fold; `frame` holds the target first, then features (as stages.columns)."""
-    from forecast.stages import to_levels, transformed
+    from forecast.stages import column_names, transformed
     from forecast.training import train_model
 
     prep, spec = config.prep, config.evaluate.backtest
     values = transformed(frame, config)  # the target transformed (prep.target_transform), features as they are
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
     start = first_row(prep.target_transform)
+    names = column_names(frame, config)
     results: list[FoldResult] = []
     model = None
     for fold in plan_folds(len(frame), config):
@@ -89,18 +91,18 @@ def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
                 f"{counts['train']} training, {counts['val']} validation and {counts['test']} test windows",
                 hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
             )
-        # The scaler sees this fold's training rows and nothing after them.
-        scaler = MinMax.fit(values[begin : fold.test_start], tuple(frame.columns), prep.scaler_range)
-        scaled = scaler.transform(values).astype("float32")
-        x_test, _ = windows(scaled, scaled[:, 0], split.test, prep.lookback, prep.horizon)
+        # The scaler sees this fold's training data and nothing after it.
+        scaler = fit_scaler(values, split, prep, names)
+        x_test, _ = model_windows(values, split.test, scaler, prep)
         epochs, seconds = None, 0.0
         if model is None or spec.refit:
-            x_train, y_train = windows(scaled, scaled[:, 0], split.train, prep.lookback, prep.horizon)
-            x_val, y_val = windows(scaled, scaled[:, 0], split.val, prep.lookback, prep.horizon)
+            x_train, y_train = model_windows(values, split.train, scaler, prep)
+            x_val, y_val = model_windows(values, split.val, scaler, prep)
             clock = time.perf_counter()
             model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-        predicted = to_levels(model.predict(x_test, batch_size=1024, verbose=0), scaler, frame, split.test, config)
+        output = model.predict(x_test, batch_size=1024, verbose=0)
+        predicted = to_levels(output, scaler, target[split.test - 1], values[split.test - 1, 0], prep)
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=config.evaluate.season,
             train_end=fold.test_start, train_start=fold.train_start,

@@ -100,6 +100,19 @@ class PrepConfig(Section):
         description="What the model learns: levels (none) or changes; forecasts are mapped back to levels.",
     )
 
+    normalize: Literal["global", "window"] = Field(
+        "global",
+        description="global: one scaler for the series; window: each window relative to its last value (levels only).",
+    )
+
+    @model_validator(mode="after")
+    def _normalize_levels(self) -> PrepConfig:
+        if self.normalize == "window" and self.target_transform != "none":
+            raise ValueError(
+                f"normalize window applies to levels; target_transform {self.target_transform} is already relative"
+            )
+        return self
+
     @field_validator("scaler_range")
     @classmethod
     def _range(cls, value: tuple[float, float]) -> tuple[float, float]:

@@ -38,6 +38,12 @@ class MinMax:
     def transform(self, values: np.ndarray) -> np.ndarray:
         return (np.asarray(values, dtype="float64") - self.data_min) * self._scale + self.feature_range[0]
 
+    def transform_column(self, values: np.ndarray, column: int = 0) -> np.ndarray:
+        """Scale values of one column (targets are column 0)."""
+        return (np.asarray(values, dtype="float64") - self.data_min[column]) * self._scale[column] + self.feature_range[
+            0
+        ]
+
     def inverse(self, scaled: np.ndarray, column: int = 0) -> np.ndarray:
         """Back to original units for one column (the target is column 0)."""
         scaled = np.asarray(scaled, dtype="float64")

@@ -18,10 +18,11 @@ import pandas as pd
 from forecast import atomic, rundir
 from forecast.config import Config
 from forecast.errors import DataError
+from forecast.inputs import fit_scaler, model_windows, to_levels
 from forecast.rundir import RunDir
 from forecast.scaling import MinMax
-from forecast.transforms import calendar_columns, first_row, inverse, model_values
-from forecast.windows import Split, split_rows, windows
+from forecast.transforms import calendar_columns, first_row, model_values
+from forecast.windows import Split, split_rows
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,11 @@ def transformed(frame: pd.DataFrame, config: Config) -> np.ndarray:
         ) from exc
 
 
+def column_names(frame: pd.DataFrame, config: Config) -> tuple[str, ...]:
+    kind = config.prep.target_transform
+    return (f"{frame.columns[0]}:{kind}" if kind != "none" else str(frame.columns[0]), *map(str, frame.columns[1:]))
+
+
 def scale(ctx: Context) -> dict[str, Any]:
     config, frame = ctx.config, read_series(ctx.run)
     split = plan_split(len(frame), config)
@@ -140,10 +146,10 @@ def scale(ctx: Context) -> dict[str, Any]:
         log.warning(
             "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
         )
-    kind = config.prep.target_transform
-    names = [f"{frame.columns[0]}:{kind}" if kind != "none" else frame.columns[0], *frame.columns[1:]]
+    names = column_names(frame, config)
+    values = transformed(frame, config)
     # The training part only, from the first row with a defined value: no test-period leakage.
-    fit_part = transformed(frame, config)[split.train_start : split.test_start]
+    fit_part = values[split.train_start : split.test_start]
     constant = [name for name, column in zip(names, fit_part.T, strict=True) if np.ptp(column) == 0]
     if constant:
         raise DataError(
@@ -151,9 +157,13 @@ def scale(ctx: Context) -> dict[str, Any]:
             f"({fit_part[0, names.index(constant[0])]:g}) over the {len(fit_part)} training rows: nothing to learn",
             hint="choose another target or feature column",
         )
-    scaler = MinMax.fit(fit_part, tuple(names), config.prep.scaler_range)
+    try:
+        scaler = fit_scaler(values, split, config.prep, names)
+    except ValueError as exc:
+        raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: global") from exc
     payload = scaler.to_dict()
-    payload["target_transform"] = kind
+    payload["target_transform"] = config.prep.target_transform
+    payload["normalize"] = config.prep.normalize
     payload["fitted_on"] = {
         "rows": len(fit_part),
         "first": frame.index[split.train_start].date().isoformat(),
@@ -171,12 +181,12 @@ def read_scaler(run: RunDir) -> MinMax:
 
 
 def window(ctx: Context) -> dict[str, Any]:
-    frame, scaler = read_series(ctx.run), read_scaler(ctx.run)
+    frame = read_series(ctx.run)
     split = plan_split(len(frame), ctx.config)
-    scaled = scaler.transform(transformed(frame, ctx.config)).astype("float32")
     buffer = io.BytesIO()
+    # Model values before scaling: windows are cut, normalised and scaled when used (inputs.py).
     np.savez(
-        buffer, values=scaled, train=split.train, val=split.val, test=split.test,
+        buffer, values=transformed(frame, ctx.config), train=split.train, val=split.val, test=split.test,
         lookback=split.lookback, horizon=split.horizon, val_start=split.val_start, test_start=split.test_start,
     )  # fmt: skip
     atomic.write_bytes(ctx.run.file(rundir.WINDOWS), buffer.getvalue())
@@ -188,9 +198,9 @@ def read_windows(run: RunDir) -> dict[str, np.ndarray]:
         return {key: npz[key] for key in npz.files}
 
 
-def part(w: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
-    values = w["values"]
-    return windows(values, values[:, 0], w[name], int(w["lookback"]), int(w["horizon"]))
+def part(w: dict[str, np.ndarray], name: str, scaler: MinMax, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The network's inputs and targets for one part ('train', 'val' or 'test')."""
+    return model_windows(w["values"], w[name], scaler, config.prep)
 
 
 # --- train -------------------------------------------------------------------------
@@ -199,8 +209,8 @@ def part(w: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
 def train(ctx: Context) -> dict[str, Any]:
     from forecast.training import train_model
 
-    config, w = ctx.config, read_windows(ctx.run)
-    (x_train, y_train), (x_val, y_val) = part(w, "train"), part(w, "val")
+    config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
+    (x_train, y_train), (x_val, y_val) = part(w, "train", scaler, config), part(w, "val", scaler, config)
     model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
     # Written only after training finished: an interrupted fit leaves no model to trust.
     with atomic.replacing(ctx.run.file(rundir.MODEL)) as tmp:
@@ -225,14 +235,6 @@ def load_model(run: RunDir):
     keras = import_keras()
     # safe_mode (the default, stated here on purpose): no arbitrary code from the file.
     return keras.saving.load_model(run.file(rundir.MODEL), safe_mode=True)
-
-
-def to_levels(
-    output: np.ndarray, scaler: MinMax, frame: pd.DataFrame, starts: np.ndarray, config: Config
-) -> np.ndarray:
-    """Model output (scaled, maybe transformed) -> forecasts in the target's own units."""
-    last_level = frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1]
-    return inverse(scaler.inverse(output, column=0), last_level, config.prep.target_transform)
 
 
 def predictions_frame(dates: pd.DatetimeIndex, assessed) -> pd.DataFrame:
@@ -267,9 +269,12 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
 def evaluate(ctx: Context) -> dict[str, Any]:
     run, config = ctx.run, ctx.config
     frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
-    x_test, _ = part(w, "test")
+    x_test, _ = part(w, "test", scaler, config)
     model = load_model(run)
-    predicted = to_levels(model.predict(x_test, batch_size=1024, verbose=0), scaler, frame, w["test"], config)
+    starts = w["test"]
+    last_level = frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1]
+    output = model.predict(x_test, batch_size=1024, verbose=0)
+    predicted = to_levels(output, scaler, last_level, w["values"][starts - 1, 0], config.prep)
     assessed = assess_run(frame, w, predicted, config)
     run.write_text(rundir.PREDICTIONS, predictions_frame(frame.index, assessed).to_csv(index=False))
     scores = assessed.metrics

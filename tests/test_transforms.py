@@ -34,9 +34,14 @@ def test_returns_need_positive_values() -> None:
     assert np.isnan(forward(LEVELS, "diff")[0])
 
 
-@pytest.mark.parametrize("kind", ["none", "diff", "log_return", "pct_change"])
+@pytest.mark.parametrize(
+    ("kind", "normalize"),
+    [("none", "global"), ("diff", "global"), ("log_return", "global"), ("pct_change", "global"), ("none", "window")],
+)
 @pytest.mark.parametrize("horizon", [1, 3])
-def test_a_perfect_model_is_scored_as_perfect_in_price_units(kind, horizon, tmp_path: Path, monkeypatch) -> None:
+def test_a_perfect_model_is_scored_as_perfect_in_price_units(
+    kind, normalize, horizon, tmp_path: Path, monkeypatch
+) -> None:
     # A trending series that leaves the training range: the case levels models cannot reach.
     rng = np.random.default_rng(0)
     close = 50 * np.exp(np.cumsum(0.002 + 0.01 * rng.standard_normal(300)))
@@ -44,7 +49,7 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(kind, horizon, tmp_
     pd.DataFrame({"date": dates, "close": close}).to_csv(tmp_path / "p.csv", index=False)
     (tmp_path / "c.yaml").write_text(
         f"data: {{source: csv, path: p.csv, target: close}}\n"
-        f"prep: {{lookback: 10, horizon: {horizon}, target_transform: {kind}}}\n"
+        f"prep: {{lookback: 10, horizon: {horizon}, target_transform: {kind}, normalize: {normalize}}}\n"
     )
     run = RunDir.create(tmp_path / "runs", "t")
     ctx = Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data")
@@ -52,7 +57,7 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(kind, horizon, tmp_
 
     class Perfect:  # returns each test window's true scaled (transformed) targets
         def predict(self, x, **kwargs):
-            return stages.part(stages.read_windows(run), "test")[1]
+            return stages.part(stages.read_windows(run), "test", stages.read_scaler(run), ctx.config)[1]
 
     monkeypatch.setattr(stages, "load_model", lambda run: Perfect())
     stages.evaluate(ctx)
@@ -101,3 +106,37 @@ def test_missing_feature_columns_are_named(invoke, tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text("data: {source: sample, ticker: IBM, features: [volume, sentiment, rsi]}\n")
     result = invoke("train", "--config", str(tmp_path / "m.yaml"))
     assert result.exit_code == 65 and "column(s) sentiment, rsi not in the IBM series" in result.stderr
+
+
+def test_relative_windows_divide_by_the_last_input() -> None:
+    from forecast.inputs import relative_windows
+
+    x = np.array([[[10.0, 7.0], [20.0, 8.0]]])  # one window, two steps, target + one feature
+    rx, ry = relative_windows(x, np.array([[30.0, 10.0]]))
+    assert rx[0, :, 0].tolist() == [-0.5, 0.0] and rx[0, :, 1].tolist() == [7.0, 8.0]
+    assert ry.tolist() == [[0.5, -0.5]]
+
+
+def test_window_normalisation_refuses_a_transformed_target() -> None:
+    from forecast.config import PrepConfig
+
+    with pytest.raises(ValueError, match="already relative"):
+        PrepConfig(normalize="window", target_transform="log_return")
+
+
+def test_a_window_normalised_model_applies_to_any_price_range(invoke, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    close = 20 * np.exp(np.cumsum(0.01 * rng.standard_normal(200)))
+    dates = pd.bdate_range("2020-01-01", periods=200)
+    for name, factor in (("a", 1.0), ("b", 10.0)):
+        pd.DataFrame({"date": dates, "close": close * factor}).to_csv(tmp_path / f"{name}.csv", index=False)
+        (tmp_path / f"{name}.yaml").write_text(
+            f"data: {{source: csv, path: {name}.csv, target: close}}\n"
+            "prep: {lookback: 8, normalize: window}\nmodel: {units: [3], dense: []}\n"
+            "train: {epochs: 2, seed: 1}\nplot: {enabled: false}\n"
+        )
+        assert invoke("train", "--config", str(tmp_path / f"{name}.yaml")).exit_code == 0
+    first, second = sorted((tmp_path / "runs").iterdir())
+    a = pd.read_csv(first / "predictions.csv")["predicted"]
+    b = pd.read_csv(second / "predictions.csv")["predicted"]
+    assert np.allclose(b, 10 * a, rtol=1e-5)  # same relative forecasts at ten times the price
