@@ -46,7 +46,7 @@ _PLOT_INPUTS = (R.SERIES, R.PREDICTIONS, R.HISTORY, R.METRICS)
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar")),
     Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
-    Stage("window", stages.window, (R.SERIES, R.SCALER), (R.WINDOWS,), ("data", "prep")),
+    Stage("window", stages.window, (R.SERIES,), (R.WINDOWS,), ("data", "prep")),
     Stage("train", stages.train, (R.WINDOWS, R.SCALER), (R.MODEL, R.HISTORY), ("model", "train")),
     Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), ("data", "evaluate.season")),
     Stage("plot", stages.plot, _PLOT_INPUTS, (R.FORECAST_PNG, R.LOSS_PNG), ("plot",)),
