@@ -25,10 +25,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecast.backtest import run_fold_stack, summarise  # noqa: E402
 from forecast.config import load_config  # noqa: E402
-from forecast.pipeline import environment  # noqa: E402
-from forecast.stages import prepared_series  # noqa: E402
+from forecast.evaluate.backtest import run_fold_stack, summarise  # noqa: E402
+from forecast.runs.pipeline import environment  # noqa: E402
+from forecast.runs.stages import prepared_series  # noqa: E402
 
 TICKERS = ("MSFT", "AAPL", "IBM")
 # Generated series: (frame builder, season for seasonal naive)
@@ -47,7 +47,7 @@ def random_walk(seed: int = 0) -> np.ndarray:
 
 
 def sine_noise(seed: int = 0) -> np.ndarray:
-    from forecast.sources.synthetic import sine_with_noise
+    from forecast.data.sources.synthetic import sine_with_noise
 
     return sine_with_noise(GENERATED_POINTS, seed)
 

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from forecast.data.symbols import normalise_ticker, ticker_from_filename
 from forecast.errors import ConfigError, MissingInputError
-from forecast.symbols import normalise_ticker, ticker_from_filename
 
 Source = Literal["yahoo", "sample", "csv", "synthetic"]
 Interval = Literal["1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h", "1d", "5d", "1wk", "1mo", "3mo"]

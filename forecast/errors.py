@@ -1,7 +1,7 @@
 """One exception family; each class carries its exit code (sysexits.h style).
 
 A ForecastError says what happened (with the values) and, in `hint`, what to do
-next. Only `cli.py` turns one into an exit code and a line on stderr.
+next. Only the CLI (`forecast/cli/__init__.py`) turns one into an exit code and a line on stderr.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ class FakeTicker:
 def fake_yahoo(monkeypatch: pytest.MonkeyPatch) -> type[FakeTicker]:
     import yfinance
 
-    from forecast.sources import yahoo
+    from forecast.data.sources import yahoo
 
     FakeTicker.responses = [yahoo_frame()]
     FakeTicker.calls = []

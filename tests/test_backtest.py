@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.backtest import plan_folds, run_fold_stack
 from forecast.config import Config
-from forecast.scaling import MinMax
+from forecast.evaluate.backtest import plan_folds, run_fold_stack
+from forecast.prepare.scaling import MinMax
 
 
 def config(**backtest) -> Config:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from forecast.evaluation import (
+from forecast.evaluate.evaluation import (
     METRIC_NAMES,
     History,
     Scoring,

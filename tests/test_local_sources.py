@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from forecast.config import DataConfig
+from forecast.data.sources import fetch
 from forecast.errors import DataError, MissingInputError
-from forecast.sources import fetch
 
 
 def test_sample_msft_is_the_real_bundled_series() -> None:

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from forecast import stages
 from forecast.config import load_config
-from forecast.rundir import RunDir
-from forecast.stages import Context
+from forecast.runs import stages
+from forecast.runs.rundir import RunDir
+from forecast.runs.stages import Context
 
 from .conftest import snapshot_tree, yahoo_frame
 
@@ -155,12 +155,12 @@ def test_rerun_skips_unchanged_stages_and_reruns_what_changed(invoke, tiny: Path
 
 
 def test_interrupted_training_is_recorded_and_resumed(invoke, tiny: Path, tmp_path: Path, monkeypatch) -> None:
-    import forecast.training
+    import forecast.train.training
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(forecast.training, "fit", interrupted)
+    monkeypatch.setattr(forecast.train.training, "fit", interrupted)
     result = invoke("train", "--config", str(tiny))
     assert result.exit_code == 130
     run = only_run(tmp_path)

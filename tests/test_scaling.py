@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecast.scaling import MinMax
+from forecast.prepare.scaling import MinMax
 
 
 def test_minmax_round_trips_and_does_not_clip_beyond_the_fitted_range() -> None:

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from forecast.config import DataConfig
+from forecast.data.sources import Fetched
+from forecast.data.store import Cache, sha256_file
 from forecast.errors import DataError, MissingInputError, UsageError
-from forecast.sources import Fetched
-from forecast.store import Cache, sha256_file
 
 from .conftest import snapshot_tree
 

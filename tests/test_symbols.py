@@ -1,6 +1,6 @@
 import pytest
 
-from forecast.symbols import normalise_ticker, ticker_from_filename
+from forecast.data.symbols import normalise_ticker, ticker_from_filename
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast import stages
 from forecast.config import load_config
-from forecast.rundir import RunDir
-from forecast.stages import Context
-from forecast.transforms import forward, inverse
+from forecast.prepare.transforms import forward, inverse
+from forecast.runs import stages
+from forecast.runs.rundir import RunDir
+from forecast.runs.stages import Context
 
 LEVELS = np.array([100.0, 101.5, 99.0, 103.0, 104.25, 102.0, 107.0])
 
@@ -73,7 +73,7 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
 
 
 def test_calendar_inputs_are_exact_cyclic_encodings() -> None:
-    from forecast.transforms import calendar_columns
+    from forecast.prepare.transforms import calendar_columns
 
     index = pd.DatetimeIndex(["2024-01-01", "2024-01-03", "2024-12-31"])  # Mon, Wed, Tue
     cols = calendar_columns(index, ["day_of_week", "month"])
@@ -109,7 +109,7 @@ def test_missing_feature_columns_are_named(invoke, tmp_path: Path) -> None:
 
 
 def test_relative_windows_divide_by_the_last_input() -> None:
-    from forecast.inputs import relative_windows
+    from forecast.prepare.inputs import relative_windows
 
     x = np.array([[[10.0, 7.0], [20.0, 8.0]]])  # one window, two steps, target + one feature
     rx, ry = relative_windows(x, np.array([[30.0, 10.0]]))

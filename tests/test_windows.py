@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecast.windows import split_rows, windows
+from forecast.prepare.windows import split_rows, windows
 
 
 def test_each_window_reads_lookback_rows_and_predicts_the_next() -> None:

@@ -11,8 +11,8 @@ from yfinance.exceptions import YFPricesMissingError, YFRateLimitError, YFTzMiss
 from yfinance.utils import empty_df
 
 from forecast.config import DataConfig
+from forecast.data.sources import yahoo
 from forecast.errors import DataError, MissingInputError, SourceUnavailableError, TryLaterError
-from forecast.sources import yahoo
 
 from .conftest import yahoo_frame
 

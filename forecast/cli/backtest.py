@@ -22,10 +22,10 @@ def backtest(
     as_json: JsonFlag = False,
 ) -> None:
     """Walk-forward backtest (evaluate.backtest: folds, mode, refit) in a new run directory."""
-    from forecast.backtest import run_backtest
     from forecast.config import load_config
-    from forecast.rundir import runs_root
-    from forecast.store import data_root
+    from forecast.data.store import data_root
+    from forecast.evaluate.backtest import run_backtest
+    from forecast.runs.rundir import runs_root
 
     if config is None:
         raise UsageError("backtest needs --config CONFIG (e.g. configs/lstm.yaml)")

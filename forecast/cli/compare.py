@@ -27,9 +27,9 @@ def compare(
     as_json: JsonFlag = False,
 ) -> None:
     """Train and rank models on identical data, split and test targets, beside the baselines."""
-    from forecast.compare import run_compare
-    from forecast.rundir import runs_root
-    from forecast.store import data_root
+    from forecast.data.store import data_root
+    from forecast.evaluate.compare import run_compare
+    from forecast.runs.rundir import runs_root
 
     def listener(label: str, stage: str, status: str, record: dict[str, Any]) -> None:
         if status == "done" or (status == "running" and stage == "train"):

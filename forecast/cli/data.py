@@ -29,8 +29,8 @@ def fetch(
 ) -> None:
     """Fetch prices into the local cache (merging new bars; never shrinking it)."""
     from forecast.config import data_config_from_options
-    from forecast.sources import fetch as fetch_source
-    from forecast.store import Cache, data_root
+    from forecast.data.sources import fetch as fetch_source
+    from forecast.data.store import Cache, data_root
 
     cache = Cache(data_root(data_dir))
     results: list[dict[str, Any]] = []
@@ -78,7 +78,7 @@ def fetch(
 
 def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """List what is in the cache."""
-    from forecast.store import Cache, data_root
+    from forecast.data.store import Cache, data_root
 
     root = data_root(data_dir)
     entries = Cache(root).entries()
@@ -110,10 +110,10 @@ def data_show(
     """Show one cached series: provenance and its first and last rows."""
     import pandas as pd
 
+    from forecast.data.sources import SOURCES
+    from forecast.data.store import Cache, data_root
+    from forecast.data.symbols import normalise_ticker
     from forecast.errors import MissingInputError
-    from forecast.sources import SOURCES
-    from forecast.store import Cache, data_root
-    from forecast.symbols import normalise_ticker
 
     try:
         symbol = normalise_ticker(ticker)

@@ -30,9 +30,9 @@ def train(
 ) -> None:
     """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory."""
     from forecast.config import load_config
-    from forecast.rundir import CONFIG, RunDir, runs_root
-    from forecast.stages import Context
-    from forecast.store import data_root
+    from forecast.data.store import data_root
+    from forecast.runs.rundir import CONFIG, RunDir, runs_root
+    from forecast.runs.stages import Context
 
     if run_dir is not None:
         run = RunDir.open(run_dir)
@@ -55,9 +55,9 @@ def evaluate(
 ) -> None:
     """Re-evaluate a trained run (metrics, baselines, plots) without retraining."""
     from forecast.config import load_config
-    from forecast.rundir import CONFIG, RunDir, runs_root
-    from forecast.stages import Context
-    from forecast.store import data_root
+    from forecast.data.store import data_root
+    from forecast.runs.rundir import CONFIG, RunDir, runs_root
+    from forecast.runs.stages import Context
 
     found = RunDir.find(run, runs_root(runs_dir))
     resolved = load_config(found.file(CONFIG), overrides)
@@ -76,7 +76,7 @@ def _listener(stage: str, status: str, record: dict[str, Any]) -> None:
 
 
 def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
-    from forecast.pipeline import run_pipeline
+    from forecast.runs.pipeline import run_pipeline
 
     run = ctx.run
     typer.echo(f"run       {run.path}", err=True)

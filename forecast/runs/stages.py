@@ -15,14 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import atomic, rundir
+from forecast import atomic
+from forecast.runs import rundir
 from forecast.config import Config
 from forecast.errors import DataError
-from forecast.inputs import fit_scaler, model_windows, to_levels
-from forecast.rundir import RunDir
-from forecast.scaling import MinMax
-from forecast.transforms import calendar_columns, first_row, model_values
-from forecast.windows import Split, split_rows
+from forecast.prepare.inputs import fit_scaler, model_windows, to_levels
+from forecast.runs.rundir import RunDir
+from forecast.prepare.scaling import MinMax
+from forecast.prepare.transforms import calendar_columns, first_row, model_values
+from forecast.prepare.windows import Split, split_rows
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,9 @@ def columns(config: Config) -> list[str]:
 def load_series(config: Config, data_dir: Path) -> pd.DataFrame:
     """The series as the config selects it: from the cache for yahoo (fetched into the
     cache first if absent), straight from the source for local ones."""
-    from forecast.sources import fetch
-    from forecast.sources.frame import restrict
-    from forecast.store import Cache
+    from forecast.data.sources import fetch
+    from forecast.data.sources.frame import restrict
+    from forecast.data.store import Cache
 
     data = config.data
     if data.source != "yahoo":
@@ -207,7 +208,7 @@ def part(w: dict[str, np.ndarray], name: str, scaler: MinMax, config: Config) ->
 
 
 def train(ctx: Context) -> dict[str, Any]:
-    from forecast.training import train_model
+    from forecast.train.training import train_model
 
     config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
     (x_train, y_train), (x_val, y_val) = part(w, "train", scaler, config), part(w, "val", scaler, config)
@@ -230,7 +231,7 @@ def train(ctx: Context) -> dict[str, Any]:
 
 
 def load_model(run: RunDir):
-    from forecast.training import import_keras
+    from forecast.train.training import import_keras
 
     keras = import_keras()
     # safe_mode (the default, stated here on purpose): no arbitrary code from the file.
@@ -251,7 +252,7 @@ def predictions_frame(dates: pd.DatetimeIndex, assessed) -> pd.DataFrame:
 
 
 def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, config: Config):
-    from forecast.evaluation import assess
+    from forecast.evaluate.evaluation import assess
 
     try:
         return assess(

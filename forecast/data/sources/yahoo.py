@@ -15,6 +15,8 @@ import logging
 import time
 
 from forecast.config import DataConfig
+from forecast.data.sources import Fetched
+from forecast.data.sources.frame import normalise
 from forecast.errors import (
     DataError,
     MissingInputError,
@@ -22,8 +24,6 @@ from forecast.errors import (
     TryLaterError,
     UsageError,
 )
-from forecast.sources import Fetched
-from forecast.sources.frame import normalise
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from forecast.config import PrepConfig
-from forecast.scaling import MinMax
-from forecast.transforms import inverse
-from forecast.windows import Split, windows
+from forecast.prepare.scaling import MinMax
+from forecast.prepare.transforms import inverse
+from forecast.prepare.windows import Split, windows
 
 
 def relative_windows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

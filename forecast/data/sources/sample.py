@@ -11,9 +11,9 @@ from importlib.metadata import version
 import pandas as pd
 
 from forecast.config import DataConfig
+from forecast.data.sources import Fetched
+from forecast.data.sources.frame import auto_adjust, normalise, restrict
 from forecast.errors import MissingInputError
-from forecast.sources import Fetched
-from forecast.sources.frame import auto_adjust, normalise, restrict
 
 
 def tickers() -> list[str]:

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import DataConfig
-from forecast.sources import Fetched
-from forecast.sources.frame import restrict
+from forecast.data.sources import Fetched
+from forecast.data.sources.frame import restrict
 
 
 def sine_with_noise(points: int, seed: int) -> np.ndarray:

@@ -24,9 +24,9 @@ import pandas as pd
 
 from forecast import atomic
 from forecast.config import DataConfig
+from forecast.data.sources import Fetched
+from forecast.data.symbols import normalise_ticker
 from forecast.errors import DataError, MissingInputError, UsageError
-from forecast.sources import Fetched
-from forecast.symbols import normalise_ticker
 
 ENV_VAR = "FORECAST_DATA_DIR"
 log = logging.getLogger(__name__)

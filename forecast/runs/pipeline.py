@@ -22,11 +22,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from forecast import rundir, stages
+from forecast.runs import rundir, stages
 from forecast.config import Config, dump_config
 from forecast.errors import MissingInputError
-from forecast.rundir import RunDir, stopped, utc_now
-from forecast.stages import Context
+from forecast.runs.rundir import RunDir, stopped, utc_now
+from forecast.runs.stages import Context
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.config import DataConfig
+from forecast.data.sources import Fetched
+from forecast.data.sources.frame import normalise, restrict, snake
 from forecast.errors import DataError, MissingInputError
-from forecast.sources import Fetched
-from forecast.sources.frame import normalise, restrict, snake
 
 log = logging.getLogger(__name__)
 SHOW = 5  # line numbers quoted per problem

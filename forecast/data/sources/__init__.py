@@ -28,5 +28,5 @@ class Fetched:
 
 
 def fetch(config: DataConfig) -> Fetched:
-    module = importlib.import_module(f"forecast.sources.{config.source}")
+    module = importlib.import_module(f"forecast.data.sources.{config.source}")
     return module.fetch(config)

@@ -21,11 +21,11 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.errors import DataError
-from forecast.evaluation import Assessment, assess
-from forecast.inputs import fit_scaler, model_windows, to_levels
-from forecast.scaling import MinMax
-from forecast.transforms import first_row
-from forecast.windows import split_bounds, validation_start
+from forecast.evaluate.evaluation import Assessment, assess
+from forecast.prepare.inputs import fit_scaler, model_windows, to_levels
+from forecast.prepare.scaling import MinMax
+from forecast.prepare.transforms import first_row
+from forecast.prepare.windows import split_bounds, validation_start
 
 log = logging.getLogger(__name__)
 # A fold with fewer test targets gives no usable metric spread or significance test.
@@ -70,8 +70,8 @@ class FoldResult:
 
 def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
     """Run every fold; `frame` holds the target first, then features (as stages.columns)."""
-    from forecast.stages import column_names, transformed
-    from forecast.training import train_model
+    from forecast.runs.stages import column_names, transformed
+    from forecast.train.training import train_model
 
     prep, spec = config.prep, config.evaluate.backtest
     values = transformed(frame, config)  # the target transformed (prep.target_transform), features as they are
@@ -163,7 +163,7 @@ def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> di
 
 
 def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
-    from forecast.stages import predictions_frame
+    from forecast.runs.stages import predictions_frame
 
     parts = [predictions_frame(frame.index, r.assessed).assign(fold=r.fold.number) for r in results]
     table = pd.concat(parts, ignore_index=True)
@@ -172,12 +172,13 @@ def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
 
 def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, Any]]:
     """Snapshot the series into a new run directory, run the folds, save the report."""
-    from forecast import atomic, rundir
+    from forecast import atomic
     from forecast.config import dump_config
-    from forecast.pipeline import environment
     from forecast.plotting import plot_backtest
-    from forecast.rundir import RunDir, stopped, utc_now
-    from forecast.stages import prepared_series
+    from forecast.runs import rundir
+    from forecast.runs.pipeline import environment
+    from forecast.runs.rundir import RunDir, stopped, utc_now
+    from forecast.runs.stages import prepared_series
 
     frame = prepared_series(config, data_dir)
     run = RunDir.create(runs_root, f"{config.name}-backtest")

@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from forecast import rundir
 from forecast.config import Config, load_config
 from forecast.errors import DataError, MissingInputError, UsageError
-from forecast.rundir import RunDir
+from forecast.runs import rundir
+from forecast.runs.rundir import RunDir
 
 log = logging.getLogger(__name__)
 KINDS = ("rnn", "lstm", "gru")
@@ -171,10 +171,10 @@ def run_compare(
     import re
 
     from forecast import atomic
-    from forecast.pipeline import environment, run_pipeline
     from forecast.plotting import plot_comparison
-    from forecast.rundir import stopped, utc_now
-    from forecast.stages import Context
+    from forecast.runs.pipeline import environment, run_pipeline
+    from forecast.runs.rundir import stopped, utc_now
+    from forecast.runs.stages import Context
 
     if len(names) < 2:
         raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")

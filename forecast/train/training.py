@@ -142,7 +142,7 @@ def train_model(
     y_val: np.ndarray,
 ) -> tuple[keras.Model, FitResult]:
     """Seed, build and fit: the one way a model is trained (train stage and backtests)."""
-    from forecast.models import build_model
+    from forecast.train.models import build_model
 
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
     model = build_model(model_config, x_train.shape[1], x_train.shape[2], y_train.shape[1])

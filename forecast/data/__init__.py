@@ -1,0 +1,1 @@
+"""fetch: where series come from (sources/) and the local cache (store.py)."""

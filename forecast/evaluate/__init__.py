@@ -1,0 +1,1 @@
+"""evaluate: baselines, metrics and significance; walk-forward backtests; comparisons."""

@@ -1,0 +1,1 @@
+"""prepare: target transforms, MinMax scaling, windows, and the arrays the network sees (pure numpy)."""

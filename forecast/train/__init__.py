@@ -1,0 +1,1 @@
+"""train: Keras model builders and the seeded, early-stopped fit."""
