@@ -1,0 +1,1 @@
+"""runs: the run directory (rundir.py), the stage adapters (stages.py) and the runner (pipeline.py)."""
