@@ -1,5 +1,5 @@
 # Two entry points, both self-contained on a fresh machine:
-#   make demo   set up .venv, then fetch and train on bundled sample prices (offline)
+#   make demo   set up .venv, then fetch, train and predict on bundled sample prices (offline)
 #   make test   set up .venv, then run the whole test suite (offline)
 PYTHON ?= python3
 VENV   := .venv
@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/forecast fetch MSFT --source sample
 	$(BIN)/forecast train --config configs/lstm.yaml --set data.source=sample
+	$(BIN)/forecast predict lstm --as-of 2012-12-20 --horizon 10
 
 test: $(STAMP)
 	$(BIN)/ruff check forecast tests benchmarks

@@ -178,7 +178,32 @@ class EvaluateConfig(Section):
     """Metrics and baselines."""
 
     season: int = Field(5, ge=1, le=366, description="Season length in rows for seasonal naive (5 = a trading week).")
+    intervals: list[float] = Field(
+        [0.8, 0.95],
+        max_length=5,
+        description="Interval levels: split-conformal bands calibrated on the validation part, "
+        "their coverage measured on the test part.",
+    )
     backtest: BacktestConfig = BacktestConfig()
+
+    @field_validator("intervals")
+    @classmethod
+    def _levels(cls, value: list[float]) -> list[float]:
+        if any(not 0 < level < 1 for level in value):
+            raise ValueError(f"interval levels must be between 0 and 1 (exclusive), e.g. 0.8, got {value}")
+        return sorted(set(value))
+
+
+class PredictConfig(Section):
+    """Forecasts of the real future (forecast predict)."""
+
+    horizon: int = Field(10, ge=1, le=1000, description="Steps to forecast past the last bar (--horizon).")
+    calendar: str = Field(
+        "auto",
+        pattern=r"^[A-Za-z0-9-]{1,16}$",
+        description="Dates of future steps: auto (NYSE sessions for daily stock bars that follow them, else the "
+        "series' own frequency), an exchange code such as XNYS or XLON, or a pandas frequency such as B, D, W-FRI.",
+    )
 
 
 class PlotConfig(Section):
@@ -197,6 +222,7 @@ class Config(Section):
     model: ModelConfig = ModelConfig()
     train: TrainConfig = TrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
+    predict: PredictConfig = PredictConfig()
     plot: PlotConfig = PlotConfig()
 
 

@@ -141,3 +141,43 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
     fig.tight_layout()
     fig.savefig(path, dpi=dpi, format="png")
     plt.close(fig)
+
+
+def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], dpi: int, path: Path) -> None:
+    """Recent history, the forecast and its bands (widest first), and actuals where known."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(11, 5))
+    recent = history.iloc[-max(60, 4 * len(table)) :]
+    ax.plot(recent.index, recent.to_numpy(), color="0.35", linewidth=1.0, label=f"{history.name} (history)")
+    dates = pd.to_datetime(table["date"])
+    levels = sorted((c.removeprefix("lower_") for c in table.columns if c.startswith("lower_")), key=float)
+    for level, alpha in zip(reversed(levels), (0.18, 0.32, 0.45, 0.55, 0.65), strict=False):
+        ax.fill_between(
+            dates, table[f"lower_{level}"], table[f"upper_{level}"], color="tab:blue", alpha=alpha,
+            linewidth=0, label=f"{level}% interval",
+        )  # fmt: skip
+    # Join the forecast to the last bar so the line starts where history ends.
+    ax.plot(
+        [recent.index[-1], *dates], [recent.iloc[-1], *table["forecast"]], color="tab:blue", marker=".",
+        linewidth=1.3, label=f"{info['model']} forecast",
+    )  # fmt: skip
+    ax.plot(
+        [recent.index[-1], dates.iloc[-1]], [recent.iloc[-1]] * 2, color="0.5", linestyle=":", linewidth=1.0,
+        label="naive (last value)",
+    )  # fmt: skip
+    if "actual" in table and table["actual"].notna().any():
+        ax.plot(dates, table["actual"], color="black", marker="x", linestyle="none", label="actual")
+    ax.axvline(recent.index[-1], color="black", linestyle="--", linewidth=0.8)
+    ax.set_title(
+        f"{info['symbol']} {info['target']}: {info['horizon']} steps after {info['last_bar']} "
+        f"({info['strategy']}; dates: {info['calendar']['name']})",
+        fontsize=10,
+    )
+    ax.set_xlabel("date")
+    ax.set_ylabel(str(info["target"]))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi, format="png")
+    plt.close(fig)

@@ -84,6 +84,7 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     predictions = pd.read_csv(run / "predictions.csv", parse_dates=["date"])
     assert list(predictions.columns) == [
         "date", "step", "actual", "predicted", "naive", "seasonal_naive", "drift", "window_mean",
+        "lower_80", "upper_80", "lower_95", "upper_95",
     ]  # fmt: skip
     # Each actual is the series value on its date; naive is the value of the trading row before.
     assert np.allclose(predictions["actual"], series.loc[predictions["date"]].to_numpy())
@@ -108,6 +109,15 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     assert set(metrics["metrics"]) == {"model", "naive", "seasonal_naive", "drift", "window_mean"}
     assert np.allclose(predictions["seasonal_naive"], series.iloc[before - 4].to_numpy())
     assert 0 <= metrics["diebold_mariano"]["model"]["p_value"] <= 1
+    # Intervals: nested bands around the forecast, coverage as stated, calibrated before the test part.
+    p = predictions
+    assert (p["lower_95"] <= p["lower_80"]).all() and (p["lower_80"] < p["predicted"]).all()
+    assert (p["predicted"] < p["upper_80"]).all() and (p["upper_80"] <= p["upper_95"]).all()
+    intervals = metrics["intervals"]
+    inside = ((p["actual"] >= p["lower_80"]) & (p["actual"] <= p["upper_80"])).mean()
+    assert intervals["coverage"]["80"]["test"] == pytest.approx(inside)
+    assert pd.Timestamp(intervals["calibration"]["last"]) < predictions["date"].min()
+    assert intervals["calibration"]["last"] == scaler["fitted_on"]["last"]
 
 
 def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
@@ -288,3 +298,20 @@ def test_evaluate_never_retrains(invoke, tiny: Path, tmp_path: Path) -> None:
     result = invoke("evaluate", str(run), "--set", "model.units=[8]")
     assert result.exit_code == 66 and "stage train" in result.stderr and "out of date" in result.stderr
     assert snapshot_tree(run) == before  # nothing written, not even the manifest
+
+
+def test_a_run_is_found_by_path_folder_or_name_the_newest_winning(tmp_path: Path) -> None:
+    from forecast.errors import MissingInputError
+
+    root = tmp_path / "runs"
+    folders = ["lstm-20260101T000000Z", "lstm-20260102T000000Z", "lstm-20260102T000000Z-2", "lstm-20260102T000000Z-10"]
+    for folder in [*folders, "lstm-backtest-20270101T000000Z", "predict-lstm-20270101T000000Z"]:
+        (root / folder).mkdir(parents=True)
+        (root / folder / "config.yaml").write_text("{}")
+    (root / "lstm-20280101T000000Z").mkdir()  # no config.yaml: not a run
+    assert RunDir.find("lstm", root).path.name == "lstm-20260102T000000Z-10"
+    assert RunDir.find("lstm-20260101T000000Z", root).path.name == "lstm-20260101T000000Z"
+    assert RunDir.find(str(root / "lstm-20260102T000000Z"), root).path.name == "lstm-20260102T000000Z"
+    assert RunDir.find("lstm-backtest", root).path.name == "lstm-backtest-20270101T000000Z"
+    with pytest.raises(MissingInputError, match="not found"):
+        RunDir.find("gru", root)

@@ -115,3 +115,31 @@ def test_entries_lists_sidecars_and_flags_broken_ones(tmp_path: Path) -> None:
 def test_paths_never_leave_the_root(tmp_path: Path, symbol: str) -> None:
     with pytest.raises(ValueError):
         Cache(tmp_path).paths("yahoo", symbol, "1d")
+
+
+def test_refresh_fetches_only_recent_bars_and_merges_them(tmp_path: Path, fake_yahoo) -> None:
+    from forecast.data.store import refresh
+
+    from .conftest import yahoo_frame
+
+    cache = Cache(tmp_path / "data")
+    cache.save(CONFIG, fetched(bars("2024-01-01", 5)))  # 2024-01-01 .. 2024-01-05
+    fake_yahoo.responses = [yahoo_frame(days=6, start="2024-01-03")]  # overlaps, then 3 new bars
+    saved = refresh(cache, CONFIG)
+    (call,) = fake_yahoo.calls
+    assert call["start"] == "2023-12-29" and call["end"] is None and call["period"] is None  # last bar - 7 days
+    assert saved.meta["rows"] == 8 and saved.added == 3
+    assert saved.meta["last"].startswith("2024-01-10")
+
+
+def test_refresh_failure_leaves_the_cache_byte_identical(tmp_path: Path, fake_yahoo) -> None:
+    from forecast.data.store import refresh
+    from forecast.errors import SourceUnavailableError
+
+    cache = Cache(tmp_path / "data")
+    cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
+    before = snapshot_tree(tmp_path / "data")
+    fake_yahoo.responses = [ConnectionError("network is unreachable")]
+    with pytest.raises(SourceUnavailableError):
+        refresh(cache, CONFIG)
+    assert snapshot_tree(tmp_path / "data") == before

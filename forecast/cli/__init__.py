@@ -124,13 +124,14 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, compare, config_cmd, data, runs, train  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, predict, runs, train  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
 app.command()(train.evaluate)
 app.command()(backtest.backtest)
 app.command()(compare.compare)
+app.command()(predict.predict)
 data_app.command("list")(data.data_list)
 data_app.command("show")(data.data_show)
 runs_app.command("list")(runs.runs_list)

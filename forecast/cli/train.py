@@ -126,5 +126,22 @@ def print_summary(path: Path, metrics: dict[str, Any]) -> None:
     )
     typer.echo("")
     typer.echo(render(score_rows(metrics), SCORE_COLUMNS))
+    per_step = metrics.get("per_step")
+    if per_step:
+        typer.echo("")
+        rows = [{**s, "name": f"step {s['step']}"} for s in per_step]
+        typer.echo(render(rows, [("RMSE", "rmse", 4), ("naive RMSE", "naive_rmse", 4), ("skill", "skill", 3)], "ahead"))
     typer.echo("")
     typer.echo(verdict(metrics))
+    line = intervals_line(metrics.get("intervals"))
+    if line:
+        typer.echo(line)
+
+
+def intervals_line(intervals: dict[str, Any] | None) -> str | None:
+    """How the conformal bands did on the test part: the check that they can be trusted."""
+    if not intervals or not intervals.get("coverage"):
+        return None
+    cal = intervals["calibration"]
+    held = ", ".join(f"{level}% band held {c['test']:.1%}" for level, c in intervals["coverage"].items())
+    return f"intervals on the test part: {held} of actuals (split conformal, {cal['windows']} validation windows)"

@@ -162,6 +162,26 @@ class Cache:
         return Saved(meta, parquet, added, revised)
 
 
+# Refetch this far before the cache's last bar: a provisional last bar (fetched during
+# the session) is replaced by the final one, and a missed day is filled in.
+REFRESH_OVERLAP_DAYS = 7
+
+
+def refresh(cache: Cache, config: DataConfig) -> Saved:
+    """Bring a yahoo series up to date: fetch only bars from shortly before the cached end.
+
+    The merge never drops a cached bar; on a source failure nothing is written.
+    """
+    from forecast.data.sources import fetch
+
+    found = cache.find(config.source, config.symbol, config.interval)
+    if found is None:
+        return cache.save(config, fetch(config))
+    since = (found[0].index[-1] - pd.Timedelta(days=REFRESH_OVERLAP_DAYS)).date()
+    recent = config.model_copy(update={"start": since, "end": None, "period": None})
+    return cache.save(recent, fetch(recent))
+
+
 def merge(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     """Union of bars by date; the new value wins where both have a date.
 

@@ -51,14 +51,22 @@ def fit_scaler(values: np.ndarray, split: Split, prep: PrepConfig, names: tuple[
     return MinMax(names, low, high, scaler.feature_range)
 
 
+def network_inputs(x: np.ndarray, scaler: MinMax, prep: PrepConfig) -> np.ndarray:
+    """Raw input windows (m, lookback, channels) of model values -> what the network sees."""
+    if prep.normalize == "window":
+        x = x.copy()
+        x[:, :, 0] = x[:, :, 0] / x[:, -1:, 0] - 1.0
+    return scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
+
+
 def model_windows(
     values: np.ndarray, starts: np.ndarray, scaler: MinMax, prep: PrepConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scaled float32 inputs (m, lookback, channels) and targets (m, horizon)."""
-    x, y = raw_windows(values, starts, prep)
-    x = scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
-    y = scaler.transform_column(y, column=0)
-    return x.astype("float32"), y.astype("float32")
+    x, y = windows(values, values[:, 0], starts, prep.lookback, prep.horizon)
+    if prep.normalize == "window":
+        y = y / x[:, -1:, 0] - 1.0
+    return network_inputs(x, scaler, prep), scaler.transform_column(y, column=0).astype("float32")
 
 
 def to_levels(

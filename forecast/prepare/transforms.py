@@ -60,6 +60,24 @@ def inverse(z: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarra
     raise ValueError(f"unknown transform {kind!r}")
 
 
+def continue_forward(levels: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarray:
+    """(m, k) forecast levels -> their transformed values, continuing from each last level.
+
+    The inverse of `inverse`: recursive forecasting feeds a forecast back as an input.
+    """
+    y = np.asarray(levels, dtype="float64").reshape(len(last_level), -1)
+    if kind == "none":
+        return y.copy()
+    chain = np.concatenate([np.asarray(last_level, dtype="float64")[:, None], y], axis=1)
+    if kind == "diff":
+        return np.diff(chain, axis=1)
+    if kind == "log_return":
+        return np.diff(np.log(chain), axis=1)
+    if kind == "pct_change":
+        return chain[:, 1:] / chain[:, :-1] - 1.0
+    raise ValueError(f"unknown transform {kind!r}")
+
+
 def model_values(values: np.ndarray, kind: Transform) -> np.ndarray:
     """Model inputs: column 0 (the target) transformed, feature columns as they are."""
     out = np.array(values, dtype="float64", copy=True).reshape(len(values), -1)

@@ -48,7 +48,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
     Stage("window", stages.window, (R.SERIES,), (R.WINDOWS,), ("data", "prep")),
     Stage("train", stages.train, (R.WINDOWS, R.SCALER), (R.MODEL, R.HISTORY), ("model", "train")),
-    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), ("data", "evaluate.season")),
+    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), ("data", "evaluate.season", "evaluate.intervals")),
     Stage("plot", stages.plot, _PLOT_INPUTS, (R.FORECAST_PNG, R.LOSS_PNG), ("plot",)),
 )  # fmt: skip
 

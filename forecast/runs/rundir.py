@@ -18,9 +18,12 @@ Everything a later command needs is here: scaler parameters are JSON, never pick
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
+import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,9 @@ from forecast import atomic
 from forecast.errors import DataError, ForecastError, MissingInputError
 
 ENV_VAR = "FORECAST_RUNS_DIR"
+log = logging.getLogger(__name__)
+# <name>-<UTC timestamp>[-<n>], as RunDir.create names folders.
+STAMPED = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{8}T\d{6}Z(?:-\d+)?)$")
 
 CONFIG = "config.yaml"
 MANIFEST = "manifest.json"
@@ -48,6 +54,10 @@ BACKTEST_PNG = "backtest.png"
 COMPARISON = "comparison.json"
 COMPARISON_CSV = "comparison.csv"
 COMPARISON_PNG = "comparison.png"
+# forecast predict
+FORECAST_CSV = "forecast.csv"
+FORECAST_JSON = "forecast.json"
+FORECAST_FUTURE_PNG = "forecast_future.png"
 
 
 def runs_root(explicit: Path | None = None) -> Path:
@@ -90,11 +100,29 @@ class RunDir:
 
     @classmethod
     def find(cls, name: str, root: Path) -> RunDir:
-        """A run given as a path, or by its folder name under the runs root."""
+        """A run given as a path, by its folder name under the runs root, or by its config
+        name for the newest such run (`lstm` -> runs/lstm-<newest timestamp>)."""
         for candidate in (Path(name), root / name):
             if (candidate / CONFIG).is_file():
                 return cls(candidate)
-        raise MissingInputError(f"run {name!r} not found (as a path or under {root})", hint="see: forecast runs list")
+        newest = cls.newest(name, root)
+        if newest is not None:
+            log.info("%s: the newest %s run", newest.path, name)
+            return newest
+        raise MissingInputError(
+            f"run {name!r} not found (as a path, a folder under {root}, or a run name)", hint="see: forecast runs list"
+        )
+
+    @classmethod
+    def newest(cls, name: str, root: Path) -> RunDir | None:
+        """The newest run folder <name>-<timestamp> under root."""
+        found = [
+            path
+            for path in (root.glob(f"{glob.escape(name)}-*") if root.is_dir() else [])
+            if (match := STAMPED.match(path.name)) and match["name"] == name and (path / CONFIG).is_file()
+        ]
+        return cls(max(found, key=_stamp_order)) if found else None
+
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -137,3 +165,10 @@ class RunDir:
 
     def save_manifest(self, manifest: dict[str, Any]) -> None:
         self.write_json(MANIFEST, manifest)
+
+
+def _stamp_order(path: Path) -> tuple[str, int]:
+    """Creation order of stamped folders: the timestamp, then the -2, -3 ... suffix."""
+    stamp = STAMPED.match(path.name)["stamp"]  # type: ignore[index]
+    base, _, n = stamp.partition("-")
+    return base, int(n or 1)

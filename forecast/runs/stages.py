@@ -19,7 +19,7 @@ from forecast import atomic
 from forecast.runs import rundir
 from forecast.config import Config
 from forecast.errors import DataError
-from forecast.prepare.inputs import fit_scaler, model_windows, to_levels
+from forecast.prepare.inputs import fit_scaler, model_windows
 from forecast.runs.rundir import RunDir
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.transforms import calendar_columns, first_row, model_values
@@ -82,12 +82,16 @@ def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     return frame
 
 
-def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
+def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The model's columns: the target first, then data.features, then calendar inputs."""
-    frame = check_series(load_series(config, data_dir), config)
+    frame = check_series(frame, config)
     if config.prep.calendar:
         frame = frame.assign(**calendar_columns(frame.index, config.prep.calendar))
     return frame
+
+
+def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
+    return model_columns(load_series(config, data_dir), config)
 
 
 def snapshot(ctx: Context) -> dict[str, Any]:
@@ -238,8 +242,9 @@ def load_model(run: RunDir):
     return keras.saving.load_model(run.file(rundir.MODEL), safe_mode=True)
 
 
-def predictions_frame(dates: pd.DatetimeIndex, assessed) -> pd.DataFrame:
-    """date, step, actual, then every forecaster: model as 'predicted', baselines by name."""
+def predictions_frame(dates: pd.DatetimeIndex, assessed, bands: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """date, step, actual, then every forecaster: model as 'predicted', baselines by name;
+    then the model's interval bounds (lower_80, upper_80, ...)."""
     m, horizon = assessed.rows.shape
     columns = {
         "date": dates[assessed.rows.ravel()].date,
@@ -248,6 +253,8 @@ def predictions_frame(dates: pd.DatetimeIndex, assessed) -> pd.DataFrame:
     }
     for name, forecast in assessed.forecasts.items():
         columns["predicted" if name == "model" else name] = forecast.ravel()
+    for name, bound in (bands or {}).items():
+        columns[name] = bound.ravel()
     return pd.DataFrame(columns)
 
 
@@ -267,17 +274,90 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
         raise DataError(f"cannot compute the baselines: {exc}", hint="lower evaluate.season") from exc
 
 
+def forecast_rows(model, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
+                  scaler: MinMax, config: Config) -> np.ndarray:  # fmt: skip
+    """(m, steps) forecasts in the target's units from each origin row (see predict/rollout.py)."""
+    from forecast.predict.rollout import keras_network, rollout
+
+    values = w["values"]
+    known = values[origins[:, None] + np.arange(steps)[None, :], 1:] if values.shape[1] > 1 else None
+    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
+    return rollout(keras_network(model), values, levels, origins, steps, scaler, config.prep, known)
+
+
+def calibrate(model, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
+              scaler: MinMax, config: Config) -> dict[str, Any] | None:  # fmt: skip
+    """Conformal half-widths per level and step from forecasts of the validation part."""
+    from forecast.predict import conformal
+
+    if len(origins) == 0:
+        return None
+    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
+    relative = bool((levels > 0).all())
+    forecast = forecast_rows(model, frame, w, origins, steps, scaler, config)
+    actual = levels[origins[:, None] + np.arange(steps)[None, :]]
+    calibration = conformal.scores(actual, forecast, levels[origins - 1], relative)
+    last_row = int(origins[-1]) + steps - 1
+    return {
+        "method": "split conformal, absolute errors" + (" relative to the last known value" if relative else ""),
+        "relative": relative,
+        "calibration": {
+            "part": "validation",
+            "windows": int(len(origins)),
+            "first": frame.index[int(origins[0])].date().isoformat(),
+            "last": frame.index[last_row].date().isoformat(),
+        },
+        "half_width": {
+            conformal.label(level): [
+                None if not np.isfinite(v) else float(v) for v in conformal.half_widths(calibration, level)
+            ]
+            for level in config.evaluate.intervals
+        },
+    }
+
+
+def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray):
+    """{'lower_80': (m, steps), 'upper_80': ...} around forecasts; NaN where a band is unbounded."""
+    from forecast.predict import conformal
+
+    out: dict[str, np.ndarray] = {}
+    for name, widths in (intervals or {}).get("half_width", {}).items():
+        finite = np.array([np.nan if v is None else v for v in widths], dtype="float64")
+        lower, upper = conformal.bands(forecast, last_level, finite, intervals["relative"])
+        out[f"lower_{name}"], out[f"upper_{name}"] = lower, upper
+    return out
+
+
+def per_step_scores(assessed) -> list[dict[str, Any]]:
+    """RMSE of the model and of naive at each step ahead (horizon > 1)."""
+    from forecast.evaluate.evaluation import skill
+
+    rows = []
+    for k in range(assessed.actual.shape[1]):
+        actual = assessed.actual[:, k]
+        model = float(np.sqrt(np.mean((assessed.forecasts["model"][:, k] - actual) ** 2)))
+        naive = float(np.sqrt(np.mean((assessed.forecasts["naive"][:, k] - actual) ** 2)))
+        rows.append({"step": k + 1, "rmse": model, "naive_rmse": naive, "skill": skill(model, naive)})
+    return rows
+
+
 def evaluate(ctx: Context) -> dict[str, Any]:
+    from forecast.predict import conformal
+
     run, config = ctx.run, ctx.config
     frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
-    x_test, _ = part(w, "test", scaler, config)
     model = load_model(run)
-    starts = w["test"]
-    last_level = frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1]
-    output = model.predict(x_test, batch_size=1024, verbose=0)
-    predicted = to_levels(output, scaler, last_level, w["values"][starts - 1, 0], config.prep)
+    starts, horizon = w["test"], int(w["horizon"])
+    predicted = forecast_rows(model, frame, w, starts, horizon, scaler, config)
     assessed = assess_run(frame, w, predicted, config)
-    run.write_text(rundir.PREDICTIONS, predictions_frame(frame.index, assessed).to_csv(index=False))
+    intervals = calibrate(model, frame, w, w["val"], horizon, scaler, config)
+    bands = interval_bounds(intervals, predicted, frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1])
+    if intervals is not None:
+        intervals["coverage"] = {}
+        for name in intervals["half_width"]:
+            total, steps = conformal.coverage(assessed.actual, bands[f"lower_{name}"], bands[f"upper_{name}"])
+            intervals["coverage"][name] = {"test": total, "per_step": steps}
+    run.write_text(rundir.PREDICTIONS, predictions_frame(frame.index, assessed, bands).to_csv(index=False))
     scores = assessed.metrics
     metrics = {
         "target": config.data.target,
@@ -289,7 +369,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
             "first": frame.index[assessed.rows[0, 0]].date().isoformat(),
             "last": frame.index[assessed.rows[-1, -1]].date().isoformat(),
             "first_row": int(w["test_start"]),
-            "horizon": int(w["horizon"]),
+            "horizon": horizon,
         },
         "metrics": scores,
         "skill": scores["model"]["skill"],
@@ -297,6 +377,8 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         "diebold_mariano": assessed.dm,
         "mase_scale": assessed.mase_scale,
         "season": config.evaluate.season,
+        "per_step": per_step_scores(assessed) if horizon > 1 else None,
+        "intervals": intervals,
     }
     run.write_json(rundir.METRICS, metrics)
     return {"rmse": scores["model"]["rmse"], "naive_rmse": scores["naive"]["rmse"], "skill": metrics["skill"]}

@@ -1,0 +1,95 @@
+"""`forecast predict`: dated forecasts of the real future, with intervals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.options import DataDir, JsonFlag, RunsDir, echo_json, num
+from forecast.errors import UsageError
+
+log = logging.getLogger("forecast")
+
+
+def predict(
+    run: Annotated[str, typer.Argument(help="Trained run directory, or its name under the runs root.")],
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", "-n", min=1, max=1000, help="Steps ahead (default: predict.horizon).")
+    ] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch new bars into the cache first.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Forecast from this past date (YYYY-MM-DD), using only data up to it."),
+    ] = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Forecast the next steps after the newest bar (or --as-of), with dates and intervals."""
+    from forecast.data.store import data_root
+    from forecast.predict.predict import records, run_predict
+    from forecast.runs.rundir import RunDir, runs_root
+
+    when = _date(as_of) if as_of else None
+    root = runs_root(runs_dir)
+    out, result = run_predict(RunDir.find(run, root), root, data_root(data_dir), horizon, refresh, when)
+    if as_json:
+        echo_json({"predict_run": str(out.path), **result.info, "forecast": records(result.table)})
+    else:
+        print_forecast(str(out.path), result.table, result.info)
+    test = result.info["test"]
+    if test.get("beats_naive") is False:
+        log.warning(
+            "this %s model was WORSE than the naive forecast on its test part (skill %s): "
+            "the last value, %s, is the better forecast",
+            result.info["model"],
+            num(test.get("skill"), 3),
+            num(result.info["last_value"]),
+        )
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2012-12-20") from None
+
+
+def print_forecast(path: str, table: Any, info: dict[str, Any]) -> None:
+    from forecast.cli.options import print_rich_table
+
+    levels = [c.removeprefix("lower_") for c in table.columns if c.startswith("lower_")]
+    typer.echo(f"run       {path}")
+    typer.echo(
+        f"forecast  {info['symbol']} {info['target']} by the {info['model']} of {info['run']}, "
+        f"from {info['last_bar']} ({num(info['last_value'])}), {info['strategy']}"
+    )
+    typer.echo(f"dates     {info['calendar']['name']}: {info['calendar']['reason']}")
+    intervals = info.get("intervals")
+    if intervals:
+        cal = intervals["calibration"]
+        coverage = info["test"]["coverage"]
+        held = ", ".join(f"{k}% held {coverage[k]:.0%}" for k in levels if k in coverage)
+        typer.echo(
+            f"intervals split conformal on {cal['windows']} validation windows ({cal['first']} .. {cal['last']})"
+            + (f"; on the test part {held}" if held else "")
+        )
+    columns = ["date", "step", "forecast", *[f"{k}% interval" for k in levels]]
+    has_actual = "actual" in table
+    if has_actual:
+        columns += ["actual", "error"]
+    rows = []
+    for r in table.to_dict(orient="records"):
+        row = [str(r["date"]), str(r["step"]), num(r["forecast"])]
+        for k in levels:
+            lower, upper = r[f"lower_{k}"], r[f"upper_{k}"]
+            row.append("-" if lower != lower else f"{lower:.4f} .. {upper:.4f}")  # NaN: too few to calibrate
+        if has_actual:
+            actual = r["actual"]
+            known = actual == actual
+            row += [num(actual) if known else "-", num(r["forecast"] - actual) if known else "-"]
+        rows.append(row)
+    print_rich_table(columns, rows)

@@ -1,0 +1,329 @@
+"""`forecast predict`: the next N steps of the real future, dated and with intervals.
+
+Everything comes from the run directory (model, scaler, config, the validation part
+that calibrates the intervals) and the newest data in the cache. Before the model is
+loaded, every run file used is checked against the sha256 the manifest recorded when
+it was written: a tampered or swapped file is refused and nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import Config, load_config
+from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.predict import conformal
+from forecast.predict.calendar import Calendar, resolve
+from forecast.runs import rundir
+from forecast.runs.rundir import RunDir
+
+log = logging.getLogger(__name__)
+
+# Which stage wrote each file predict reads: its sha256 is in that stage's record.
+VERIFIED = {rundir.SERIES: "snapshot", rundir.SCALER: "scale", rundir.WINDOWS: "window", rundir.MODEL: "train"}
+# What a Keras 3 .keras file is: a zip archive with these members.
+KERAS_MEMBERS = {"metadata.json", "config.json"}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    table: pd.DataFrame  # date, step, forecast, lower_80, upper_80, ..., actual
+    history: pd.Series  # the target up to the forecast origin (for the plot)
+    info: dict[str, Any]  # provenance: run, model sha256, data, calendar, strategy, levels
+
+
+# --- the run -------------------------------------------------------------------------
+
+
+def verify_run(run: RunDir) -> dict[str, Any]:
+    """The manifest of a complete run whose files are exactly those it recorded."""
+    manifest = run.manifest()
+    status = manifest.get("status", "not started")
+    if status != "complete":
+        raise MissingInputError(
+            f"run {run.path} is {status}, not complete", hint=f"finish it: forecast train --run-dir {run.path}"
+        )
+    stages = manifest.get("stages", {})
+    for name, stage in VERIFIED.items():
+        path = run.file(name)
+        if name == rundir.MODEL:
+            check_keras_file(path)
+        expected = stages.get(stage, {}).get("outputs", {}).get(name)
+        actual = run.sha256(name)
+        if actual is None:
+            raise MissingInputError(f"{path} is missing", hint=f"retrain: forecast train --run-dir {run.path} --force")
+        if expected != actual:
+            raise DataError(
+                f"{path} does not match the sha256 recorded when it was written (tampered, corrupted or "
+                f"replaced); refusing to load it",
+                hint=f"retrain: forecast train --run-dir {run.path} --force",
+            )
+    return manifest
+
+
+def check_keras_file(path: Path) -> None:
+    """Only Keras' own .keras format (a zip of config and weights) is ever loaded."""
+    others = sorted(p.name for p in path.parent.glob("model*") if p.suffix in (".h5", ".hdf5", ".pkl", ".pb"))
+    if not path.is_file():
+        found = f" (found {', '.join(others)}: not accepted)" if others else ""
+        raise MissingInputError(
+            f"{path} not found{found}; only Keras' .keras format is loaded",
+            hint=f"retrain: forecast train --run-dir {path.parent} --force",
+        )
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise DataError(f"{path} is not a .keras file (not a zip archive); refusing to load it")
+    with zipfile.ZipFile(path) as archive:
+        missing = KERAS_MEMBERS - set(archive.namelist())
+    if missing:
+        raise DataError(f"{path} is not a Keras .keras file (no {', '.join(sorted(missing))}); refusing to load it")
+
+
+def load_run_model(run: RunDir):
+    """The model of a verified run. safe_mode stays on: no code from the file is run."""
+    from forecast.runs.stages import load_model
+
+    return load_model(run)
+
+
+# --- data ----------------------------------------------------------------------------
+
+
+def latest_series(config: Config, run: RunDir, data_dir: Path, refresh: bool) -> tuple[pd.DataFrame, str]:
+    """The model's columns over the newest data: the cache (refreshed first if asked) for
+    yahoo, the source itself for local series; the run's own snapshot if nothing newer."""
+    from forecast.data.sources.frame import restrict
+    from forecast.data.store import Cache
+    from forecast.data.store import refresh as refresh_cache
+    from forecast.runs.stages import model_columns, prepared_series
+
+    data = config.data.model_copy(update={"end": None})  # data.end bounded training, not the future
+    latest = config.model_copy(update={"data": data})
+    if data.source != "yahoo":
+        if refresh:
+            log.info("%s is a local %s series, read afresh: --refresh has nothing to fetch", data.symbol, data.source)
+        return prepared_series(latest, data_dir), f"{data.source} {data.symbol}"
+    cache = Cache(data_dir)
+    if refresh:
+        saved = refresh_cache(cache, data)
+        log.info("%s: %d new bar(s) fetched; the cache ends %s", data.symbol, saved.added, saved.meta["last"][:10])
+    found = cache.find(data.source, data.symbol, data.interval)
+    if found is None:
+        log.warning(
+            "%s is not in the cache %s: forecasting from the data the run was trained on; "
+            "add --refresh (or run forecast fetch %s) for newer bars",
+            data.symbol,
+            data_dir,
+            data.symbol,
+        )
+        return pd.read_parquet(run.file(rundir.SERIES)), f"run {run.path.name}"
+    return model_columns(restrict(found[0], data), latest), f"cache {data_dir}/{data.source} ({data.symbol})"
+
+
+def cut_at(frame: pd.DataFrame, as_of: dt.date | None, trained_until: str) -> pd.DataFrame:
+    """The history a forecast from `as_of` may use: rows up to and including that date."""
+    if as_of is None:
+        return frame
+    if pd.Timestamp(as_of) < pd.Timestamp(trained_until):
+        raise UsageError(
+            f"--as-of {as_of} is before {trained_until}, the last date this run's model and scaler were "
+            f"fitted on: its forecast would have seen the future",
+            hint=f"pick a date on or after {trained_until}, or train a run that ends earlier (data.end)",
+        )
+    history = frame[frame.index < pd.Timestamp(as_of) + pd.Timedelta(days=1)]
+    if history.empty:
+        raise DataError(f"no data on or before --as-of {as_of} (the series starts {frame.index[0].date()})")
+    return history
+
+
+# --- the forecast --------------------------------------------------------------------
+
+
+def strategy(steps: int, horizon: int) -> str:
+    if steps <= horizon:
+        return "direct"
+    return "recursive" if horizon == 1 else f"direct {horizon} steps per call, recursive beyond"
+
+
+def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.ndarray | None:
+    from forecast.prepare.transforms import calendar_columns
+
+    features = [f for f in config.data.features if f != config.data.target]
+    if features and steps > config.prep.horizon:
+        raise UsageError(
+            f"this model reads {', '.join(features)}, whose future values are unknown, so it can forecast at "
+            f"most prep.horizon = {config.prep.horizon} step(s) ahead, not {steps}",
+            hint=f"use --horizon {config.prep.horizon}, or train with a larger prep.horizon",
+        )
+    if not config.prep.calendar:
+        return None
+    columns = calendar_columns(dates, config.prep.calendar)
+    known = np.column_stack(list(columns.values()))  # (steps, calendar channels)
+    if features:  # steps <= horizon: never fed back, any placeholder will do
+        known = np.column_stack([np.zeros((steps, len(features))), known])
+    return known[None, :, :]
+
+
+def _calibration(model, config: Config, run: RunDir, steps: int) -> dict[str, Any] | None:
+    """Conformal half-widths for `steps` steps ahead, from rollouts over the validation part."""
+    from forecast.runs.stages import calibrate, read_scaler, read_series, read_windows
+
+    w, frame = read_windows(run), read_series(run)
+    first = max(int(w["val_start"]), int(w["lookback"]) + (0 if config.prep.target_transform == "none" else 1))
+    origins = np.arange(first, int(w["test_start"]) - steps + 1)
+    intervals = calibrate(model, frame, w, origins, steps, read_scaler(run), config)
+    if intervals is None:
+        log.warning(
+            "no validation windows %d steps long to calibrate intervals on: no bands; "
+            "raise prep.val_fraction or lower --horizon",
+            steps,
+        )
+        return None
+    for level in config.evaluate.intervals:
+        if len(origins) < conformal.minimum_windows(level):
+            log.warning(
+                "%d validation windows are too few for a %s%% band (it needs %d): that band is left empty; "
+                "raise prep.val_fraction or lower --horizon",
+                len(origins),
+                conformal.label(level),
+                conformal.minimum_windows(level),
+            )
+    return intervals
+
+
+def make_forecast(
+    run: RunDir,
+    data_dir: Path,
+    steps: int | None = None,
+    refresh: bool = False,
+    as_of: dt.date | None = None,
+) -> Forecast:
+    from forecast.predict.rollout import keras_network, rollout
+    from forecast.runs.stages import interval_bounds, read_scaler, transformed
+
+    config = load_config(run.file(rundir.CONFIG))
+    manifest = verify_run(run)
+    steps = steps or config.predict.horizon
+    scaler_info = run.read_json(rundir.SCALER)
+    trained_until = scaler_info["fitted_on"]["last"]
+    latest, origin_text = latest_series(config, run, data_dir, refresh)
+    history = cut_at(latest, as_of, trained_until)
+    prep = config.prep
+    needed = prep.lookback + (0 if prep.target_transform == "none" else 1)
+    if len(history) < needed:
+        raise DataError(
+            f"{len(history)} bars up to {history.index[-1].date()}: the model needs {needed} "
+            f"(prep.lookback {prep.lookback})",
+            hint="use a later --as-of, or fetch more history",
+        )
+    daily_stock = config.data.source in ("yahoo", "sample") and config.data.interval == "1d"
+    calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock)
+    dates = calendar.future(history.index[-1], steps)
+    future_inputs = _future_inputs(config, dates, steps)
+
+    model = load_run_model(run)  # only after every check above
+    values = transformed(history, config)
+    levels = history.iloc[:, 0].to_numpy(dtype="float64")
+    # Origin row len(history) is one past the last bar: the window is the last lookback bars.
+    origin = np.array([len(history)])
+    forecast = rollout(keras_network(model), values, levels, origin, steps, read_scaler(run), prep, future_inputs)
+    intervals = _calibration(model, config, run, steps)
+    bounds = interval_bounds(intervals, forecast, levels[-1:])
+
+    table = pd.DataFrame({"date": dates.date, "step": np.arange(1, steps + 1), "forecast": forecast[0]})
+    for name, bound in bounds.items():
+        table[name] = bound[0]
+    if as_of is not None:
+        actual = latest.iloc[:, 0].reindex(dates)
+        table["actual"] = actual.to_numpy()
+        _check_calendar(latest, history.index[-1], dates, calendar)
+
+    metrics = run.read_json(rundir.METRICS) if run.exists(rundir.METRICS) else {}
+    info = {
+        "run": str(run.path),
+        "model_sha256": manifest["stages"]["train"]["outputs"][rundir.MODEL],
+        "model": config.model.kind,
+        "symbol": config.data.symbol,
+        "target": config.data.target,
+        "data": origin_text,
+        "as_of": as_of.isoformat() if as_of else None,
+        "last_bar": history.index[-1].date().isoformat(),
+        "last_value": float(levels[-1]),
+        "horizon": steps,
+        "strategy": strategy(steps, prep.horizon),
+        "calendar": {"name": calendar.name, "reason": calendar.reason},
+        "intervals": None
+        if intervals is None
+        else {k: intervals[k] for k in ("method", "calibration", "half_width", "relative")},
+        "test": {
+            "skill": metrics.get("skill"),
+            "beats_naive": metrics.get("beats_naive"),
+            "coverage": {k: v["test"] for k, v in ((metrics.get("intervals") or {}).get("coverage") or {}).items()},
+        },
+    }
+    return Forecast(table, history.iloc[:, 0], info)
+
+
+def _check_calendar(latest: pd.DataFrame, last: pd.Timestamp, dates: pd.DatetimeIndex, calendar: Calendar) -> None:
+    """Bars the data has inside the forecast span but the calendar skipped: say so."""
+    span = latest.index[(latest.index > last) & (latest.index <= dates[-1])]
+    skipped = span.difference(dates)
+    if len(skipped):
+        log.warning(
+            "the data has bar(s) on %s, which the %s calendar skips: the future dates may be off",
+            ", ".join(d.date().isoformat() for d in skipped[:3]),
+            calendar.name,
+        )
+
+
+# --- the predict run -----------------------------------------------------------------
+
+
+def run_predict(
+    run: RunDir,
+    runs_root: Path,
+    data_dir: Path,
+    steps: int | None = None,
+    refresh: bool = False,
+    as_of: dt.date | None = None,
+) -> tuple[RunDir, Forecast]:
+    """Forecast, then write forecast.csv, forecast.json and forecast_future.png to a new
+    predict run directory (the model's run is never written to)."""
+    from forecast import atomic
+    from forecast.plotting import plot_future
+    from forecast.runs.pipeline import environment
+    from forecast.runs.rundir import stopped, utc_now
+
+    result = make_forecast(run, data_dir, steps, refresh, as_of)
+    config = load_config(run.file(rundir.CONFIG))
+    out = RunDir.create(runs_root, f"predict-{config.name}")
+    manifest: dict[str, Any] = {
+        "name": out.path.name, "kind": "predict", "created": utc_now(), "status": "running",
+        "model_run": str(run.path), "model": config.model.kind, **environment(),
+    }  # fmt: skip
+    out.save_manifest(manifest)
+    try:
+        out.write_text(rundir.FORECAST_CSV, result.table.to_csv(index=False))
+        out.write_json(rundir.FORECAST_JSON, {**result.info, "forecast": records(result.table)})
+        if config.plot.enabled:
+            with atomic.replacing(out.file(rundir.FORECAST_FUTURE_PNG)) as tmp:
+                plot_future(result.history, result.table, result.info, config.plot.dpi, tmp)
+    except BaseException as exc:
+        out.save_manifest({**manifest, **stopped(exc)})
+        raise
+    manifest.update(status="complete", updated=utc_now(), **{k: result.info[k] for k in ("last_bar", "horizon")})
+    out.save_manifest(manifest)
+    return out, result
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: dates as ISO strings, NaN (no band, no actual yet) as null."""
+    rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()} for row in rows]

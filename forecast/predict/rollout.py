@@ -1,0 +1,82 @@
+"""Multi-step forecasts from a trained network: direct and recursive, in one function.
+
+A model trained with prep.horizon = H emits H steps per call (direct). To go further,
+its forecasts are fed back as inputs and it is called again (recursive): a one-step
+model (H = 1) is purely recursive, a model with H > 1 goes H steps per call.
+
+The same function forecasts the test windows in `evaluate`, the validation windows
+that calibrate the intervals, and the real future in `predict`, so all three are
+produced exactly alike. It calls the network once per H steps for all origins at once
+(a batch), never once per origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from forecast.config import PrepConfig
+from forecast.prepare.inputs import network_inputs, to_levels
+from forecast.prepare.scaling import MinMax
+from forecast.prepare.transforms import continue_forward, first_row
+
+# (m, lookback, channels) float32 -> (m, horizon) scaled network output
+Network = Callable[[np.ndarray], np.ndarray]
+
+
+def rollout(
+    network: Network,
+    values: np.ndarray,
+    levels: np.ndarray,
+    origins: np.ndarray,
+    steps: int,
+    scaler: MinMax,
+    prep: PrepConfig,
+    future_inputs: np.ndarray | None = None,
+) -> np.ndarray:
+    """Forecast `steps` levels from each origin; returns (m, steps).
+
+    values: (rows, channels) model values (target transformed, not scaled); levels:
+    (rows,) the target in its own units. Origin t forecasts rows t, t+1, ... from the
+    window of rows [t - lookback, t): nothing at or after row t is read, ever.
+    future_inputs: (m, steps, channels - 1), the non-target inputs of the forecast
+    rows; needed only when the model has such inputs and steps go past H. They must
+    be known in advance (calendar inputs); a feature such as volume is not.
+    """
+    origins = np.asarray(origins, dtype=int)
+    values = np.asarray(values, dtype="float64").reshape(len(values), -1)
+    channels, lookback, horizon = values.shape[1], prep.lookback, prep.horizon
+    earliest = lookback + first_row(prep.target_transform)  # row 0 of a transformed target is undefined
+    if origins.min() < earliest:
+        raise ValueError(f"origin row {origins.min()} has fewer than the {earliest} rows a window needs before it")
+    if steps > horizon and channels > 1 and future_inputs is None:
+        raise ValueError("recursive forecasts past the model's horizon need the future values of its other inputs")
+    buffer = values[origins[:, None] + np.arange(-lookback, 0)[None, :]]  # (m, lookback, channels): a copy
+    last_level = np.asarray(levels, dtype="float64")[origins - 1]
+    out = np.empty((len(origins), steps))
+    done = 0
+    while done < steps:
+        output = np.asarray(network(network_inputs(buffer, scaler, prep)))
+        forecast = to_levels(output, scaler, last_level, buffer[:, -1, 0], prep)  # (m, horizon)
+        take = min(horizon, steps - done)
+        out[:, done : done + take] = forecast[:, :take]
+        done += take
+        if done < steps:
+            # Feed the forecasts back as if they had been observed.
+            new = np.empty((len(origins), take, channels))
+            new[:, :, 0] = continue_forward(forecast[:, :take], last_level, prep.target_transform)
+            if channels > 1:
+                new[:, :, 1:] = future_inputs[:, done - take : done]  # type: ignore[index]
+            buffer = np.concatenate([buffer, new], axis=1)[:, -lookback:]
+            last_level = forecast[:, take - 1]
+    return out
+
+
+def keras_network(model) -> Network:
+    """The model as a plain function of a batch: one compiled call, no per-call overhead of predict()."""
+
+    def call(x: np.ndarray) -> np.ndarray:
+        return np.asarray(model.predict_on_batch(x))
+
+    return call
