@@ -22,9 +22,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from forecast.runs import rundir, stages
 from forecast.config import Config, dump_config
 from forecast.errors import MissingInputError
+from forecast.runs import rundir, stages
 from forecast.runs.rundir import RunDir, stopped, utc_now
 from forecast.runs.stages import Context
 
@@ -43,12 +43,13 @@ class Stage:
 R = rundir
 _EVALUATE_INPUTS = (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL)
 _PLOT_INPUTS = (R.SERIES, R.PREDICTIONS, R.HISTORY, R.METRICS)
+_EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals")
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar")),
     Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
     Stage("window", stages.window, (R.SERIES,), (R.WINDOWS,), ("data", "prep")),
     Stage("train", stages.train, (R.WINDOWS, R.SCALER), (R.MODEL, R.HISTORY), ("model", "train")),
-    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), ("data", "evaluate.season", "evaluate.intervals")),
+    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), _EVALUATE_CONFIG),
     Stage("plot", stages.plot, _PLOT_INPUTS, (R.FORECAST_PNG, R.LOSS_PNG), ("plot",)),
 )  # fmt: skip
 

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from forecast import atomic
-from forecast.runs import rundir
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.prepare.inputs import fit_scaler, model_windows
-from forecast.runs.rundir import RunDir
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.transforms import calendar_columns, first_row, model_values
 from forecast.prepare.windows import Split, split_rows
+from forecast.runs import rundir
+from forecast.runs.rundir import RunDir
 
 log = logging.getLogger(__name__)
 
