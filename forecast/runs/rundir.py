@@ -123,7 +123,6 @@ class RunDir:
         ]
         return cls(max(found, key=_stamp_order)) if found else None
 
-
     def file(self, name: str) -> Path:
         return self.path / name
 
