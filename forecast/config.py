@@ -206,6 +206,23 @@ class PredictConfig(Section):
     )
 
 
+class RetrainConfig(Section):
+    """Scheduled retraining (forecast retrain): when a challenger replaces the champion."""
+
+    min_improvement: float = Field(
+        0.01,
+        ge=0,
+        lt=1,
+        description="Relative RMSE gain over the champion, on the same holdout, needed to promote (0.01 = 1%).",
+    )
+    require_beats_naive: bool = Field(
+        True, description="Promote only a model whose holdout RMSE is below the naive forecast's."
+    )
+    keep_runs: int = Field(
+        10, ge=1, le=10_000, description="Runs of this model kept besides the champion and its predecessor."
+    )
+
+
 class PlotConfig(Section):
     """Figures."""
 
@@ -223,6 +240,7 @@ class Config(Section):
     train: TrainConfig = TrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
     predict: PredictConfig = PredictConfig()
+    retrain: RetrainConfig = RetrainConfig()
     plot: PlotConfig = PlotConfig()
 
 

@@ -65,7 +65,7 @@ EXIT_CODES: list[tuple[int, str]] = [
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),
     (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found"),
     (SourceUnavailableError.exit_code, "data source unavailable: network error or source failure"),
-    (TryLaterError.exit_code, "temporary failure: rate limited or busy; try again later"),
+    (TryLaterError.exit_code, "try later: rate limited, source down during retrain, or the model's retrain running"),
     (ConfigError.exit_code, "bad configuration: unknown key, wrong type or value"),
     (130, "interrupted (Ctrl-C)"),
 ]

@@ -78,9 +78,13 @@ app = typer.Typer(
 data_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect the local data cache.")
 runs_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect run directories.")
 config_app = typer.Typer(cls=TyperGroup, no_args_is_help=True, help="Inspect configuration.")
+models_app = typer.Typer(
+    cls=TyperGroup, no_args_is_help=True, help="The model registry: champions and retrain history."
+)
 app.add_typer(data_app, name="data")
 app.add_typer(runs_app, name="runs")
 app.add_typer(config_app, name="config")
+app.add_typer(models_app, name="models")
 
 
 def _version(value: bool) -> None:
@@ -124,7 +128,7 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, compare, config_cmd, data, predict, runs, train  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, models, predict, runs, train  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
@@ -132,11 +136,17 @@ app.command()(train.evaluate)
 app.command()(backtest.backtest)
 app.command()(compare.compare)
 app.command()(predict.predict)
+app.command()(models.retrain)
+app.command()(models.schedule)
 data_app.command("list")(data.data_list)
 data_app.command("show")(data.data_show)
 runs_app.command("list")(runs.runs_list)
 runs_app.command("show")(runs.runs_show)
 config_app.command("show")(config_cmd.config_show)
+models_app.command("list")(models.models_list)
+models_app.command("show")(models.models_show)
+models_app.command("promote")(models.models_promote)
+models_app.command("rollback")(models.models_rollback)
 
 
 def main() -> None:

@@ -16,6 +16,11 @@ RunsDir = Annotated[
     Path | None,
     typer.Option("--runs-dir", envvar="FORECAST_RUNS_DIR", help="Runs root (default: ./runs).", show_default=False),
 ]
+ModelsDir = Annotated[
+    Path | None,
+    typer.Option("--models-dir", envvar="FORECAST_MODELS_DIR", help="Model registry root (default: ./models).",
+                 show_default=False),
+]  # fmt: skip
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 ConfigPath = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config, e.g. configs/lstm.yaml.")]
 Overrides = Annotated[

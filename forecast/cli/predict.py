@@ -8,14 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import DataDir, JsonFlag, RunsDir, echo_json, num
+from forecast.cli.options import DataDir, JsonFlag, ModelsDir, RunsDir, echo_json, num
 from forecast.errors import UsageError
 
 log = logging.getLogger("forecast")
 
 
 def predict(
-    run: Annotated[str, typer.Argument(help="Trained run directory, or its name under the runs root.")],
+    run: Annotated[
+        str | None,
+        typer.Argument(help="Trained run: a directory, its folder name, or a config name for its newest run."),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Use this registry model's champion instead of RUN.")
+    ] = None,
     horizon: Annotated[
         int | None, typer.Option("--horizon", "-n", min=1, max=1000, help="Steps ahead (default: predict.horizon).")
     ] = None,
@@ -26,16 +32,17 @@ def predict(
     ] = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
+    models_dir: ModelsDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Forecast the next steps after the newest bar (or --as-of), with dates and intervals."""
     from forecast.data.store import data_root
     from forecast.predict.predict import records, run_predict
-    from forecast.runs.rundir import RunDir, runs_root
+    from forecast.runs.rundir import runs_root
 
     when = _date(as_of) if as_of else None
     root = runs_root(runs_dir)
-    out, result = run_predict(RunDir.find(run, root), root, data_root(data_dir), horizon, refresh, when)
+    out, result = run_predict(_which(run, model, root, models_dir), root, data_root(data_dir), horizon, refresh, when)
     if as_json:
         echo_json({"predict_run": str(out.path), **result.info, "forecast": records(result.table)})
     else:
@@ -49,6 +56,27 @@ def predict(
             num(test.get("skill"), 3),
             num(result.info["last_value"]),
         )
+
+
+def _which(run: str | None, model: str | None, runs_root: Any, models_dir: Any) -> Any:
+    """The run to forecast with: RUN, or the champion of --model NAME."""
+    from pathlib import Path
+
+    from forecast.errors import MissingInputError
+    from forecast.registry.registry import Registry, models_root
+    from forecast.runs.rundir import RunDir
+
+    if (run is None) == (model is None):
+        raise UsageError("predict needs RUN or --model NAME (not both)", hint="e.g. forecast predict --model lstm")
+    if run is not None:
+        return RunDir.find(run, runs_root)
+    champion = Registry.open(models_root(models_dir), model).champion()
+    if champion is None:
+        raise MissingInputError(
+            f"model {model} has no champion yet (no retrain has promoted one)",
+            hint=f"see why: forecast models show {model}",
+        )
+    return RunDir.open(Path(champion["run"]))
 
 
 def _date(text: str) -> dt.date:

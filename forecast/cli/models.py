@@ -1,0 +1,227 @@
+"""`forecast retrain`, `forecast schedule` and `forecast models ...`: the champion model of each config."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.options import (
+    ConfigPath,
+    DataDir,
+    JsonFlag,
+    ModelsDir,
+    Overrides,
+    RunsDir,
+    echo_json,
+    num,
+    print_rich_table,
+)  # fmt: skip
+from forecast.errors import UsageError
+
+log = logging.getLogger("forecast")
+
+NameArg = Annotated[str, typer.Argument(help="Model name: the config's name, e.g. lstm.")]
+
+
+def retrain(
+    config: ConfigPath = None,
+    overrides: Overrides = None,
+    force: Annotated[bool, typer.Option("--force", help="Train even when no new bar arrived.")] = False,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    models_dir: ModelsDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fetch new bars, train a challenger, and promote it only if it beats the champion and naive."""
+    from forecast.config import load_config
+    from forecast.data.store import data_root
+    from forecast.registry.registry import models_root
+    from forecast.registry.retrain import retrain as run_retrain
+    from forecast.runs.rundir import runs_root
+
+    if config is None:
+        raise UsageError("retrain needs --config CONFIG (e.g. configs/lstm.yaml)")
+    resolved = load_config(config, overrides)
+    on_tty = sys.stderr.isatty()
+    with _quiet_unless(on_tty):
+        outcome = run_retrain(
+            resolved, runs_root(runs_dir), data_root(data_dir), models_root(models_dir), force,
+            listener=_stage_lines if on_tty else None,
+        )  # fmt: skip
+    if as_json:
+        echo_json({"name": outcome.name, **outcome.record})
+    else:
+        typer.echo(outcome.summary())
+
+
+def _stage_lines(stage: str, status: str, record: dict[str, Any]) -> None:
+    from forecast.cli.train import _listener
+
+    _listener(stage, status, record)
+
+
+class _quiet_unless:
+    """Off a terminal (cron), only warnings and errors reach stderr; the run's retrain.log has everything."""
+
+    def __init__(self, on_tty: bool) -> None:
+        self.on_tty = on_tty
+        self.saved: list[tuple[logging.Handler, int]] = []
+
+    def __enter__(self) -> None:
+        if self.on_tty:
+            return
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                self.saved.append((handler, handler.level))
+                handler.setLevel(max(handler.level, logging.WARNING))
+
+    def __exit__(self, *exc: object) -> None:
+        for handler, level in self.saved:
+            handler.setLevel(level)
+
+
+def schedule(
+    config: ConfigPath = None,
+    cron: Annotated[str, typer.Option("--cron", help='When, as cron fields: "30 22 * * 1-5" (22:30 Mon-Fri).')] = (
+        "30 22 * * 1-5"
+    ),
+    install: Annotated[bool, typer.Option("--install", help="Add the line to your crontab (once).")] = False,
+    log_file: Annotated[
+        Path | None, typer.Option("--log", help="Where cron appends the output (default: logs/retrain-<name>.log).")
+    ] = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    models_dir: ModelsDir = None,
+) -> None:
+    """Print (or --install) the crontab line that runs forecast retrain on a schedule."""
+    from forecast.config import load_config
+    from forecast.data.store import data_root
+    from forecast.registry.registry import models_root
+    from forecast.registry.schedule import crontab_line, install_line
+    from forecast.runs.rundir import runs_root
+
+    if config is None:
+        raise UsageError("schedule needs --config CONFIG (e.g. configs/lstm.yaml)")
+    resolved = load_config(config)
+    line = crontab_line(
+        cron, resolved.name, config, log_file or Path("logs") / f"retrain-{resolved.name}.log",
+        runs_root(runs_dir), data_root(data_dir), models_root(models_dir),
+    )  # fmt: skip
+    if not install:
+        typer.echo(line)
+        return
+    changed = install_line(line, resolved.name)
+    typer.echo(("installed: " if changed else "already installed: ") + line)
+
+
+# --- forecast models ...  ------------------------------------------------------------
+
+
+def models_list(models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None:
+    """List models: champion run, data end, holdout RMSE vs naive, last retrain."""
+    from forecast.registry.registry import entries, models_root
+
+    root = models_root(models_dir)
+    rows = []
+    for registry in entries(root):
+        champion = registry.champion() or {}
+        outcomes = [r for r in registry.history() if r.get("decision") != "started"]
+        last = outcomes[-1] if outcomes else {}
+        scores = champion.get("scores") or {}
+        rows.append({
+            "name": registry.name, "champion": champion.get("run"), "symbol": champion.get("symbol"),
+            "data_end": champion.get("data_end"), "rmse": scores.get("rmse"), "naive_rmse": scores.get("naive_rmse"),
+            "last_retrain": last.get("time"), "last_decision": last.get("decision"),
+        })  # fmt: skip
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo(f"no models under {root}; create one with: forecast retrain --config configs/lstm.yaml")
+        return
+    print_rich_table(
+        ["model", "champion", "data end", "holdout RMSE", "naive RMSE", "last retrain", "decision"],
+        [[r["name"], Path(r["champion"]).name if r["champion"] else "-", r["data_end"] or "-", num(r["rmse"]),
+          num(r["naive_rmse"]), (r["last_retrain"] or "-")[:19], r["last_decision"] or "-"] for r in rows],
+    )  # fmt: skip
+
+
+def models_show(
+    name: NameArg,
+    models_dir: ModelsDir = None,
+    last: Annotated[int, typer.Option("--last", min=1, help="History lines to show.")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a model: its champion and its latest retrain decisions."""
+    from forecast.registry.registry import Registry, models_root
+
+    registry = Registry.open(models_root(models_dir), name)
+    champion, history = registry.champion(), registry.history()
+    if as_json:
+        echo_json({"name": name, "champion": champion, "history": history[-last:]})
+        return
+    if champion:
+        scores = champion.get("scores") or {}
+        typer.echo(f"champion  {champion['run']}")
+        when = f"promoted {champion.get('promoted')} ({champion.get('how')})"
+        typer.echo(
+            f"          {champion.get('symbol')} data to {champion.get('data_end')}, {when}; "
+            f"holdout RMSE {num(scores.get('rmse'))} vs naive {num(scores.get('naive_rmse'))}"
+        )
+    else:
+        typer.echo("champion  none yet (no model has been promoted)")
+    finished = {r.get("run") for r in history if r.get("decision") != "started"}
+    for record in [r for r in history if r.get("decision") != "started" or r.get("run") not in finished][-last:]:
+        if record.get("decision") == "started":  # no outcome followed: the process died or was stopped
+            record = {**record, "decision": "interrupted", "reason": "the retrain did not finish"}
+        run = Path(record["run"]).name if record.get("run") else ""
+        typer.echo(
+            f"{record.get('time', '')[:19]}  {record.get('decision', '?'):<10}  {run}  {record.get('reason', '')}"
+        )
+
+
+def models_promote(
+    name: NameArg,
+    run: Annotated[str, typer.Argument(help="Run directory (or its name under the runs root) to serve.")],
+    models_dir: ModelsDir = None,
+    runs_dir: RunsDir = None,
+) -> None:
+    """Make a finished run the champion by hand (recorded in the history)."""
+    from forecast.config import load_config
+    from forecast.predict.predict import verify_run
+    from forecast.registry.registry import Registry, models_root
+    from forecast.registry.retrain import champion_record
+    from forecast.runs import rundir
+    from forecast.runs.rundir import RunDir, runs_root, utc_now
+
+    found = RunDir.find(run, runs_root(runs_dir))
+    verify_run(found)
+    config = load_config(found.file(rundir.CONFIG))
+    registry = Registry(models_root(models_dir), name)
+    current = registry.champion()
+    if current and current.get("symbol") not in (None, config.data.symbol):
+        raise UsageError(f"model {name} forecasts {current['symbol']}; run {found.path} forecasts {config.data.symbol}")
+    metrics = found.read_json(rundir.METRICS)
+    scores = {"rmse": metrics["metrics"]["model"]["rmse"], "naive_rmse": metrics["metrics"]["naive"]["rmse"]}
+    data_end = found.read_json(rundir.METRICS)["test"]["last"]
+    record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "promoted", "run": str(found.path.resolve()),
+              "data_end": data_end, "reason": "promoted by hand", "challenger": scores}  # fmt: skip
+    registry.set_champion({**champion_record(config, found, record, "by hand"), "name": name})
+    registry.record(record)
+    typer.echo(f"{name}: champion is now {found.path}")
+
+
+def models_rollback(name: NameArg, models_dir: ModelsDir = None) -> None:
+    """Serve the previous champion again (recorded in the history)."""
+    from forecast.registry.registry import Registry, models_root
+    from forecast.runs.rundir import utc_now
+
+    registry = Registry.open(models_root(models_dir), name)
+    restored = registry.rollback()
+    registry.record({"time": utc_now(), "decision": "rolled_back", "run": restored["run"],
+                     "data_end": restored.get("data_end"), "reason": "rolled back by hand"})  # fmt: skip
+    typer.echo(f"{name}: champion is now {restored['run']} again")

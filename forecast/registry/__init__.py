@@ -1,0 +1,1 @@
+"""The model registry and cron-grade retraining: models/<name>/champion.json and history.jsonl."""

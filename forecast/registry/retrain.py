@@ -1,0 +1,276 @@
+"""`forecast retrain`: fetch new bars, train a challenger, keep the better model.
+
+    lock -> refresh the cache -> newer bars? -> train a challenger run
+         -> score challenger, champion and naive on the same holdout -> decide -> record -> prune
+
+The holdout is the challenger's test part minus anything either model was fitted on
+(its training and validation rows), so neither is scored on data it saw. Both models
+forecast it from the same cached series, each with its own scaler and lookback,
+through the rollout `evaluate` and `predict` use. Nothing is written to the registry
+until a decision is made, and champion.json is replaced atomically: a retrain killed
+at any point leaves the champion and the cache as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import Config, RetrainConfig
+from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
+from forecast.registry.lock import exclusive
+from forecast.registry.registry import Registry
+from forecast.runs import rundir
+from forecast.runs.rundir import STAMPED, RunDir, utc_now
+
+log = logging.getLogger(__name__)
+RETRAIN_LOG = "retrain.log"
+TRAINED = ("promoted", "kept", "rejected")  # outcomes whose run holds a finished model
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    decision: str  # promoted | kept | rejected | up_to_date
+    reason: str
+    record: dict[str, Any]  # the line appended to history.jsonl
+
+    def summary(self) -> str:
+        """The one line a retrain prints (cron mails it, or appends it to the log)."""
+        run = self.record.get("run")
+        tail = f" [{Path(run).name}]" if run else ""
+        return f"{self.name}: {self.decision.replace('_', ' ')}: {self.reason}{tail}"
+
+
+# --- deciding ------------------------------------------------------------------------
+
+
+def decide(challenger: dict[str, Any], champion: dict[str, Any] | None, rules: RetrainConfig) -> tuple[str, str]:
+    """(decision, reason) from holdout scores {'rmse', 'naive_rmse'} of both models."""
+    rmse, naive = challenger["rmse"], challenger["naive_rmse"]
+    beats_naive = rmse < naive
+    versus_naive = f"RMSE {rmse:.4f} vs naive {naive:.4f}"
+    if rules.require_beats_naive and not beats_naive:
+        keeps = "the champion stays" if champion else "no champion yet"
+        return "rejected", f"worse than naive on the holdout ({versus_naive}); {keeps}"
+    if champion is None:
+        note = "" if beats_naive else "; WORSE than naive, promoted because retrain.require_beats_naive is false"
+        return "promoted", f"first model ({versus_naive}){note}"
+    if champion.get("rmse") is None:
+        return "promoted", f"the champion could not be scored on this holdout ({champion.get('error')})"
+    gain = 1.0 - rmse / champion["rmse"]
+    versus = f"RMSE {rmse:.4f} vs champion {champion['rmse']:.4f} ({gain:+.2%}, needed {rules.min_improvement:.2%})"
+    if gain > 0 and gain >= rules.min_improvement:
+        return "promoted", versus
+    return "kept", versus
+
+
+# --- scoring on the holdout ----------------------------------------------------------
+
+
+def holdout_dates(challenger: RunDir, champion: RunDir | None) -> tuple[pd.DatetimeIndex, int]:
+    """First target dates of the challenger's test windows that neither model was fitted on."""
+    from forecast.runs.stages import read_series, read_windows
+
+    w, frame = read_windows(challenger), read_series(challenger)
+    dates = frame.index[w["test"]]
+    if champion is not None:
+        fitted = pd.Timestamp(champion.read_json(rundir.SCALER)["fitted_on"]["last"])
+        dates = dates[dates > fitted]
+    return dates, int(w["horizon"])
+
+
+def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> dict[str, Any]:
+    """RMSE and MAE of a run's model, and of naive, forecasting `steps` from each date."""
+    from forecast.config import load_config
+    from forecast.predict.predict import latest_series, load_run_model, verify_run
+    from forecast.predict.rollout import keras_network, rollout
+    from forecast.runs.stages import read_scaler, transformed
+
+    verify_run(run)
+    config = load_config(run.file(rundir.CONFIG))
+    frame, _ = latest_series(config, run, data_dir, refresh=False)
+    rows = frame.index.get_indexer(dates)
+    origins = rows[(rows >= 0) & (rows + steps <= len(frame))]
+    if len(origins) == 0:
+        raise ValueError("none of the holdout dates is in this model's series")
+    values, levels = transformed(frame, config), frame.iloc[:, 0].to_numpy(dtype="float64")
+    ahead = origins[:, None] + np.arange(steps)[None, :]
+    known = values[ahead, 1:] if values.shape[1] > 1 else None
+    forecast = rollout(keras_network(load_run_model(run)), values, levels, origins, steps, read_scaler(run),
+                       config.prep, known)  # fmt: skip
+    actual, naive = levels[ahead], np.repeat(levels[origins - 1][:, None], steps, axis=1)
+    return {
+        "rmse": float(np.sqrt(np.mean((forecast - actual) ** 2))),
+        "mae": float(np.mean(np.abs(forecast - actual))),
+        "naive_rmse": float(np.sqrt(np.mean((naive - actual) ** 2))),
+        "windows": int(len(origins)),
+    }
+
+
+# --- the registry's runs -------------------------------------------------------------
+
+
+def last_trained_end(registry: Registry) -> tuple[str | None, str | None]:
+    """(data end, run) of the newest retrain that trained a model, or of the champion."""
+    for record in reversed(registry.history()):
+        if record.get("decision") in TRAINED:
+            return record.get("data_end"), record.get("run")
+    champion = registry.champion()
+    return (champion.get("data_end"), champion.get("run")) if champion else (None, None)
+
+
+def prune(registry: Registry, keep: int, runs_root: Path) -> list[str]:
+    """Delete this model's retrain runs beyond the `keep` newest, never the champion
+    or the run a rollback would return to. Only folders this registry recorded, under
+    the runs root and named <model>-<timestamp>, are ever touched."""
+    champion = registry.champion() or {}
+    protected = {champion.get("run"), *(p.get("run") for p in champion.get("previous", [])[:1])}
+    runs: list[str] = []
+    for record in registry.history():
+        run = record.get("run")
+        if run and run not in runs and record.get("decision") in (*TRAINED, "started", "failed"):
+            runs.append(run)
+    candidates = [r for r in runs if r not in protected and Path(r).is_dir()]
+    root = runs_root.resolve()
+    removed = []
+    for run in candidates[: max(0, len(candidates) - keep)]:
+        path = Path(run).resolve()
+        match = STAMPED.match(path.name)
+        if path.parent != root or not match or match["name"] != registry.name:
+            log.warning("not pruning %s: not a %s run under %s", path, registry.name, root)
+            continue
+        shutil.rmtree(path)
+        removed.append(str(path))
+    return removed
+
+
+# --- the retrain ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def run_log(run: RunDir) -> Iterator[None]:
+    """Everything logged during the retrain also goes to <run>/retrain.log, in full."""
+    handler = logging.FileHandler(run.file(RETRAIN_LOG), encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def retrain(
+    config: Config, runs_root: Path, data_dir: Path, models_root: Path, force: bool = False, listener=None
+) -> Outcome:
+    from forecast.data.store import Cache, refresh
+    from forecast.runs.pipeline import run_pipeline
+    from forecast.runs.stages import Context, prepared_series
+
+    if config.data.end is not None:
+        log.info("retrain learns from every bar up to the newest: data.end %s is not applied", config.data.end)
+        config = config.model_copy(update={"data": config.data.model_copy(update={"end": None})})
+    registry = Registry(models_root, config.name)
+    runs_root = runs_root.resolve()
+    with exclusive(registry.lock_path, f"a retrain of {config.name}"):
+        champion = registry.champion()
+        if champion and champion.get("symbol") not in (None, config.data.symbol):
+            raise ConfigError(
+                f"model {config.name} under {models_root} forecasts {champion['symbol']}, this config "
+                f"{config.data.symbol}",
+                hint=f"give this config its own name, e.g. name: {config.name}-{config.data.symbol.lower()}",
+            )
+        base = {"time": utc_now(), "symbol": config.data.symbol}
+        if config.data.source == "yahoo":
+            try:
+                saved = refresh(Cache(data_dir), config.data)
+                log.info(
+                    "%s: %d new bar(s); the cache ends %s", config.data.symbol, saved.added, saved.meta["last"][:10]
+                )
+            except SourceUnavailableError as exc:
+                registry.record({**base, "decision": "failed", "reason": f"fetch failed: {exc.message}"})
+                raise TryLaterError(
+                    f"{exc.message}; the cache is unchanged", hint="the next retrain will try again"
+                ) from exc
+        newest = prepared_series(config, data_dir).index[-1].date().isoformat()
+        trained_end, trained_run = last_trained_end(registry)
+        if trained_end is not None and newest <= trained_end and not force:
+            reason = f"the newest bar, {newest}, was already trained on ({Path(trained_run or '').name})"
+            outcome = {**base, "decision": "up_to_date", "data_end": newest, "reason": reason}
+            registry.record(outcome)
+            return Outcome(config.name, "up_to_date", reason, outcome)
+
+        run = RunDir.create(runs_root, config.name)
+        registry.record({**base, "decision": "started", "run": str(run.path)})
+        with run_log(run):
+            try:
+                run_pipeline(Context(config, run, data_dir), listener=listener)
+            except Exception as exc:
+                message = getattr(exc, "message", f"{type(exc).__name__}: {exc}")
+                registry.record({**base, "decision": "failed", "run": str(run.path), "reason": message})
+                raise
+            outcome = _judge(config, run, champion, data_dir, base)
+            if outcome["decision"] == "promoted":
+                registry.set_champion(champion_record(config, run, outcome, "retrain"))
+            registry.record(outcome)
+            outcome["pruned"] = prune(registry, config.retrain.keep_runs, runs_root)
+            for path in outcome["pruned"]:
+                log.info("pruned %s", path)
+            log.info("%s: %s: %s", config.name, outcome["decision"], outcome["reason"])
+        return Outcome(config.name, outcome["decision"], outcome["reason"], outcome)
+
+
+def _judge(config: Config, run: RunDir, champion: dict[str, Any] | None, data_dir: Path, base: dict) -> dict[str, Any]:
+    from forecast.runs.stages import read_series
+
+    champion_run = RunDir(Path(champion["run"])) if champion else None
+    dates, steps = holdout_dates(run, champion_run)
+    data_end = read_series(run).index[-1].date().isoformat()
+    if len(dates) == 0:
+        reason = "no holdout after both models' training data (did prep.test_fraction shrink?); the champion stays"
+        return {**base, "decision": "kept", "run": str(run.path), "data_end": data_end, "reason": reason}
+    challenger_scores = holdout_scores(run, dates, steps, data_dir)
+    champion_scores = None
+    if champion_run is not None:
+        try:
+            champion_scores = holdout_scores(champion_run, dates, steps, data_dir)
+        except Exception as exc:  # a pruned, tampered or incompatible champion must not block a retrain
+            champion_scores = {"rmse": None, "error": getattr(exc, "message", str(exc))}
+            log.warning("the champion %s could not be scored: %s", champion_run.path, champion_scores["error"])
+    decision, reason = decide(challenger_scores, champion_scores, config.retrain)
+    return {
+        **base,
+        "decision": decision,
+        "reason": reason,
+        "run": str(run.path),
+        "data_end": data_end,
+        "holdout": {"first": dates[0].date().isoformat(), "last": dates[-1].date().isoformat(), "steps": steps},
+        "challenger": challenger_scores,
+        "champion": None if champion is None else {"run": champion["run"], **(champion_scores or {})},
+    }
+
+
+def champion_record(config: Config, run: RunDir, outcome: dict[str, Any], how: str) -> dict[str, Any]:
+    manifest = run.manifest()
+    return {
+        "name": config.name,
+        "symbol": config.data.symbol,
+        "run": str(run.path.resolve()),
+        "model_sha256": manifest.get("stages", {}).get("train", {}).get("outputs", {}).get(rundir.MODEL),
+        "data_end": outcome.get("data_end"),
+        "promoted": utc_now(),
+        "how": how,
+        "holdout": outcome.get("holdout"),
+        "scores": outcome.get("challenger"),
+    }
