@@ -57,6 +57,13 @@ class ConfigError(ForecastError):
     exit_code = 78
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered as an interruption: a stage being run is recorded as
+    interrupted (resumable with --run-dir), temporary files are removed, locks released."""
+
+
+IO_ERROR = 74  # an OSError reached the CLI: permissions, read-only or full file system
+
 # The README's exit-code table is generated from this list (tests check it is in sync).
 EXIT_CODES: list[tuple[int, str]] = [
     (0, "success"),
@@ -65,7 +72,9 @@ EXIT_CODES: list[tuple[int, str]] = [
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),
     (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found"),
     (SourceUnavailableError.exit_code, "data source unavailable: network error or source failure"),
+    (IO_ERROR, "i/o error: a file could not be written or read (permissions, read-only or full disk)"),
     (TryLaterError.exit_code, "try later: rate limited, source down during retrain, or the model's retrain running"),
     (ConfigError.exit_code, "bad configuration: unknown key, wrong type or value"),
-    (130, "interrupted (Ctrl-C)"),
+    (130, "interrupted (Ctrl-C); a run stopped in a stage resumes with forecast train --run-dir RUN"),
+    (143, "terminated (SIGTERM); resumable like 130"),
 ]

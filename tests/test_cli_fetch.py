@@ -125,6 +125,9 @@ CONFIG = str(Path(__file__).parents[1] / "configs" / "lstm.yaml")
         ["data", "list"],
         ["runs", "list"],
         ["config", "show", CONFIG],
+        ["doctor"],
+        ["models", "list"],
+        ["schedule", "--config", CONFIG],
     ],
 )
 def test_commands_that_do_not_train_never_import_tensorflow(args, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ train: {epochs: 3, batch_size: 32, patience: 2, seed: 7}
 plot: {dpi: 50}
 """
 ARTIFACTS = [
-    "config.yaml", "manifest.json", "series.parquet", "scaler.json", "windows.npz", "model.keras",
+    ".lock", "config.yaml", "manifest.json", "series.parquet", "scaler.json", "windows.npz", "model.keras",
     "history.csv", "predictions.csv", "metrics.json", "forecast.png", "loss.png",
 ]  # fmt: skip
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from forecast.errors import ForecastError, UsageError
+from forecast.errors import IO_ERROR, ForecastError, Terminated, UsageError
 
 log = logging.getLogger("forecast")
 _verbose = False
@@ -47,8 +47,19 @@ class ForecastGroup(TyperGroup):
             else:
                 command = ctx.command_path if ctx is not None else "forecast"
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
-        except typer.Abort as exc:
-            code = _fail("aborted", None, 130, exc)
+        except typer.Abort as exc:  # Ctrl-C (click turns KeyboardInterrupt into Abort), or SIGTERM
+            if isinstance(exc.__cause__, Terminated):
+                code = _fail("terminated (SIGTERM)", None, 143, exc)
+            else:
+                code = _fail("aborted", None, 130, exc)
+        except OSError as exc:  # permissions, a read-only or full disk: the file and what to check
+            where = f" {exc.filename}" if exc.filename else ""
+            code = _fail(
+                f"cannot write or read{where}: {exc.strerror or exc}",
+                "check that path's permissions and free space; nothing was half-written",
+                IO_ERROR,
+                exc,
+            )
         except Exception as exc:  # a bug in forecast: say so, briefly, and how to report it
             code = _fail(
                 f"internal error: {type(exc).__name__}: {exc}",
@@ -104,6 +115,7 @@ def _root(
 ) -> None:
     global _verbose
     _verbose = verbose
+    _contain_library_caches()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormat(verbose))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
@@ -111,6 +123,18 @@ def _root(
         # Third-party chatter (yfinance, TensorFlow, matplotlib) stays out of normal output.
         for name in ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL"):
             logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _contain_library_caches() -> None:
+    """Matplotlib, Keras and yfinance keep caches in $HOME by default; forecast writes
+    only under its own roots, so theirs go to <data root>/.cache/ unless set by the user.
+    Nothing is created here: each library makes its folder when it first writes."""
+    import os
+
+    from forecast.data.store import library_cache
+
+    os.environ.setdefault("MPLCONFIGDIR", str(library_cache("matplotlib")))
+    os.environ.setdefault("KERAS_HOME", str(library_cache("keras")))
 
 
 class _LogFormat(logging.Formatter):
@@ -128,7 +152,7 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, compare, config_cmd, data, models, predict, runs, train  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, runs, train  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
@@ -138,6 +162,7 @@ app.command()(compare.compare)
 app.command()(predict.predict)
 app.command()(models.retrain)
 app.command()(models.schedule)
+app.command()(doctor.doctor)
 data_app.command("list")(data.data_list)
 data_app.command("show")(data.data_show)
 runs_app.command("list")(runs.runs_list)
@@ -149,5 +174,12 @@ models_app.command("promote")(models.models_promote)
 models_app.command("rollback")(models.models_rollback)
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     app()

@@ -11,7 +11,7 @@ import typer
 
 from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json, num
 from forecast.cli.tables import SCORE_COLUMNS, render, score_rows
-from forecast.errors import ForecastError, UsageError
+from forecast.errors import ForecastError, Terminated, UsageError
 
 log = logging.getLogger("forecast")
 
@@ -86,9 +86,10 @@ def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
         if (run.path / "manifest.json").exists() and run.manifest().get("status") == "failed":
             exc.message = f"{exc.message} [run {run.path} marked failed]"
         raise
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted; resume with: forecast train --run-dir {run.path}", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        how, code = ("terminated (SIGTERM)", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+        typer.echo(f"{how}; resume with: forecast train --run-dir {run.path}", err=True)
+        raise typer.Exit(code) from None
     metrics = json.loads(run.file("metrics.json").read_text())
     if as_json:
         echo_json({"run": str(run.path), "status": manifest["status"], **metrics})

@@ -36,6 +36,11 @@ def data_root(explicit: Path | None = None) -> Path:
     return Path(explicit or os.environ.get(ENV_VAR) or "data")
 
 
+def library_cache(name: str) -> Path:
+    """Where a third-party library may keep its cache: <data root>/.cache/<name> (absolute)."""
+    return (data_root() / ".cache" / name).resolve()
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

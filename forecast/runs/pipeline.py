@@ -121,6 +121,20 @@ def run_pipeline(
     named in must_be_current is never run: if it is not current, the run stops with
     an error instead (so `forecast evaluate` can never silently retrain).
     """
+    from forecast.registry.lock import exclusive
+
+    # One command at a time per run directory: a second one exits 75 instead of interleaving writes.
+    with exclusive(ctx.run.file(rundir.LOCK), f"a command on run {ctx.run.path}"):
+        return _run_locked(ctx, force, listener, rerun_from, must_be_current)
+
+
+def _run_locked(
+    ctx: Context,
+    force: bool,
+    listener: Listener | None,
+    rerun_from: str | None,
+    must_be_current: frozenset[str],
+) -> dict[str, Any]:
     names = [stage.name for stage in STAGES]
     if rerun_from is not None and rerun_from not in names:
         raise ValueError(f"unknown stage {rerun_from!r}")

@@ -37,6 +37,7 @@ STAMPED = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{8}T\d{6}Z(?:-\d+)?)$")
 
 CONFIG = "config.yaml"
 MANIFEST = "manifest.json"
+LOCK = ".lock"  # held while a command writes the run (forecast/registry/lock.py)
 SERIES = "series.parquet"
 SCALER = "scaler.json"
 WINDOWS = "windows.npz"
@@ -116,6 +117,8 @@ class RunDir:
     @classmethod
     def newest(cls, name: str, root: Path) -> RunDir | None:
         """The newest run folder <name>-<timestamp> under root."""
+        if not STAMPED.match(f"{name}-20000101T000000Z") or "/" in name or name != Path(name).name:
+            return None  # a path, not a run name
         found = [
             path
             for path in (root.glob(f"{glob.escape(name)}-*") if root.is_dir() else [])

@@ -89,7 +89,15 @@ def read_csv_series(config: DataConfig) -> pd.DataFrame:
             bad_rows |= empty
         values[snake(column)] = numbers
     if not values:
-        raise DataError(f"CSV file {path} has no numeric columns besides {date_col!r}")
+        others = [c for c in table.columns.drop(date_col) if (table[c].str.strip() != "").any()]
+        example = ""
+        if others:
+            column = table[others[0]].str.strip()
+            example = f" ({others[0]!r} has values such as {column[column != ''].iloc[0]!r})"
+        raise DataError(
+            f"CSV file {path} has no numeric columns besides {date_col!r}{example}",
+            hint="write plain numbers, without thousands separators or currency signs",
+        )
 
     frame = pd.DataFrame(values, index=table.index).assign(date=dates)
     good = frame[~bad_rows]

@@ -71,6 +71,10 @@ def fetch(config: DataConfig) -> Fetched:
     # yfinance 1.x logs errors and returns an empty frame unless told to raise; this
     # switch replaces the deprecated raise_errors= argument of history().
     yf.config.debug.hide_exceptions = False
+    # yfinance's time-zone and cookie caches go under the data root, not into $HOME.
+    from forecast.data.store import library_cache
+
+    yf.set_tz_cache_location(str(library_cache("yfinance")))
     arguments = history_arguments(config)
     what = _describe(config)
 

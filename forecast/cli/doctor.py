@@ -1,0 +1,136 @@
+"""`forecast doctor`: versions, backend, threads, and the health of the cache, runs and
+models roots. The first thing to paste into a bug report; never imports TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from forecast.cli.options import DataDir, JsonFlag, ModelsDir, RunsDir, echo_json
+from forecast.errors import DataError
+
+PACKAGES = ("forecast", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "yfinance", "pyarrow",
+            "exchange-calendars", "typer", "pydantic")  # fmt: skip
+
+
+def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: ModelsDir = None,
+           as_json: JsonFlag = False) -> None:  # fmt: skip
+    """Versions, Keras backend, threads, and the health of the data, runs and models roots."""
+    from forecast.data.store import data_root
+    from forecast.registry.registry import models_root
+    from forecast.runs.pipeline import _package_version
+    from forecast.runs.rundir import runs_root
+
+    report: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": {name: _package_version(name) for name in PACKAGES},
+        "keras_backend": _keras_backend(),
+        "threads": {
+            "cpus": os.cpu_count(),
+            **{
+                k: os.environ[k]
+                for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+                if k in os.environ
+            },
+        },  # fmt: skip
+        "roots": {
+            "data": _cache_health(data_root(data_dir)),
+            "runs": _runs_health(runs_root(runs_dir)),
+            "models": _models_health(models_root(models_dir)),
+        },
+    }
+    problems = [f"{name}: {p}" for name, root in report["roots"].items() for p in root["problems"]]
+    if as_json:
+        echo_json(report)
+    else:
+        typer.echo(f"python     {report['python']} on {report['platform']}")
+        typer.echo("versions   " + "  ".join(f"{k} {v}" for k, v in report["versions"].items() if v))
+        missing = [k for k, v in report["versions"].items() if v is None]
+        if missing:
+            typer.echo(f"missing    {', '.join(missing)}")
+        typer.echo(f"backend    keras on {report['keras_backend']}")
+        typer.echo("threads    " + "  ".join(f"{k} {v}" for k, v in report["threads"].items()))
+        for name, root in report["roots"].items():
+            access = "writable" if root["writable"] else ("read-only" if root["exists"] else "not created yet")
+            typer.echo(f"{name:<10} {root['path']}  ({access}; {root['summary']})")
+            for problem in root["problems"]:
+                typer.echo(f"  problem: {problem}")
+    if problems:
+        raise DataError(f"{len(problems)} problem(s) found, first: {problems[0]}", hint="see the report above")
+
+
+def _keras_backend() -> str:
+    if os.environ.get("KERAS_BACKEND"):
+        return f"{os.environ['KERAS_BACKEND']} (KERAS_BACKEND)"
+    config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+    try:
+        return f"{json.loads(config.read_text())['backend']} ({config})"
+    except (OSError, ValueError, KeyError):
+        return "tensorflow (default; forecast sets it when unset)"
+
+
+def _root(path: Path) -> dict[str, Any]:
+    exists = path.is_dir()
+    return {"path": str(path.resolve()), "exists": exists, "writable": exists and os.access(path, os.W_OK | os.X_OK),
+            "problems": [], "summary": ""}  # fmt: skip
+
+
+def _cache_health(path: Path) -> dict[str, Any]:
+    from forecast.data.store import Cache
+
+    root = _root(path)
+    entries = Cache(path).entries()
+    for entry in entries:
+        if "error" in entry:
+            root["problems"].append(entry["error"])
+            continue
+        try:
+            Cache(path).load(entry["source"], entry["symbol"], entry["interval"])  # checks the sha256
+        except Exception as exc:  # any unreadable entry is a finding, not a crash
+            root["problems"].append(getattr(exc, "message", str(exc)))
+    root["summary"] = f"{len(entries)} series"
+    return root
+
+
+def _runs_health(path: Path) -> dict[str, Any]:
+    from forecast.predict.predict import VERIFIED
+    from forecast.runs.rundir import RunDir
+
+    root = _root(path)
+    counts: dict[str, int] = {}
+    for manifest in sorted(path.glob("*/manifest.json")) if root["exists"] else []:
+        run = RunDir(manifest.parent)
+        record = run.manifest()
+        status = record.get("status", "unreadable manifest")
+        counts[status] = counts.get(status, 0) + 1
+        if status != "complete" or record.get("kind"):
+            continue
+        for name, stage in VERIFIED.items():  # a finished run's files must match what it recorded
+            expected = record.get("stages", {}).get(stage, {}).get("outputs", {}).get(name)
+            if expected and run.sha256(name) != expected:
+                root["problems"].append(f"{run.file(name)} does not match its recorded sha256")
+    root["summary"] = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no runs"
+    return root
+
+
+def _models_health(path: Path) -> dict[str, Any]:
+    from forecast.registry.registry import entries
+
+    root = _root(path)
+    registries = entries(path)
+    for registry in registries:
+        try:
+            champion = registry.champion()
+        except Exception as exc:
+            root["problems"].append(getattr(exc, "message", str(exc)))
+            continue
+        if champion and not (Path(champion["run"]) / "config.yaml").is_file():
+            root["problems"].append(f"model {registry.name}: champion run {champion['run']} is missing")
+    root["summary"] = f"{len(registries)} model(s)"
+    return root

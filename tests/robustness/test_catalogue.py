@@ -1,0 +1,255 @@
+"""The robustness catalogue: hostile input to every command, one case per row.
+
+Every case asserts: the documented exit code; exactly one error line on stderr (after
+any warnings) that names the bad input and says what to do; no traceback; and every
+file under the data, runs and models roots byte-identical before and after (a new run
+directory marked failed is allowed; the libraries' caches under data/.cache are not
+data). The README's Troubleshooting section is drawn from these cases.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from forecast.config import DataConfig, load_config
+from forecast.data.sources import Fetched
+from forecast.data.store import Cache
+from forecast.runs.pipeline import run_pipeline
+from forecast.runs.rundir import RunDir
+from forecast.runs.stages import Context
+
+from ..conftest import yahoo_frame
+
+TINY = """\
+name: tiny
+data: {source: sample, ticker: MSFT, start: 2011-06-01}
+prep: {lookback: 10, test_fraction: 0.2, val_fraction: 0.25, target_transform: log_return}
+model: {kind: lstm, units: [4], dense: []}
+train: {epochs: 1, batch_size: 64, patience: 0, seed: 3}
+plot: {enabled: false}
+"""
+GOOD_CSV = "date,close\n" + "".join(f"2024-01-{d:02d},{100 + d}.5\n" for d in range(1, 29))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("trained")
+    (root / "c.yaml").write_text(TINY)
+    config = load_config(root / "c.yaml")
+    run = RunDir.create(root / "runs", "tiny")
+    run_pipeline(Context(config, run, root / "data"))
+    return run.path
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: list[str]  # "{tmp}" is replaced by the test's folder, "{run}" by a finished run
+    code: int
+    says: tuple[str, ...]  # fragments of the error line: the bad input, and what to do
+    setup: Callable[[Path], None] | None = None
+    yahoo: list = field(default_factory=list)  # fake Yahoo answers, in order
+
+
+def write(name: str, text: str | bytes) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        path = tmp / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text) if isinstance(text, bytes) else path.write_text(text)
+
+    return setup
+
+
+def config(text: str) -> Callable[[Path], None]:
+    return write("bad.yaml", text)
+
+
+def csv(text: str) -> Callable[[Path], None]:
+    return write("prices.csv", text)
+
+
+def tamper(name: str, how: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        how(next((tmp / "runs").glob("tiny-*")) / name)
+
+    return setup
+
+
+def cache_edit(tmp: Path) -> None:
+    parquet = tmp / "data" / "yahoo" / "MSFT_1d.parquet"
+    parquet.write_bytes(parquet.read_bytes()[:-10] + b"0123456789")
+
+
+def champion_json(text: str) -> Callable[[Path], None]:
+    return write("models/tiny/champion.json", text)
+
+
+CSV_FETCH = ["fetch", "{tmp}/prices.csv", "--source", "csv"]
+CASES = [
+    # --- config files ---------------------------------------------------------------
+    Case("config-missing", ["train", "--config", "{tmp}/nope.yaml"], 66, ("nope.yaml not found", "configs/lstm.yaml")),
+    Case("config-empty", ["train", "--config", "{tmp}/bad.yaml"], 78, ("bad.yaml is empty",), config("")),
+    Case("config-list", ["train", "--config", "{tmp}/bad.yaml"], 78, ("must be a mapping",), config("- a\n- b\n")),
+    Case("config-unknown-key", ["train", "--config", "{tmp}/bad.yaml"], 78, ("prep.lookbak: unknown key", "'lookback'"),
+         config("data: {source: sample, ticker: MSFT}\nprep: {lookbak: 5}\n")),
+    Case("config-wrong-type", ["train", "--config", "{tmp}/bad.yaml"], 78, ("prep.lookback", "'abc'"),
+         config("data: {source: sample, ticker: MSFT}\nprep: {lookback: abc}\n")),
+    Case("config-out-of-range", ["train", "--config", "{tmp}/bad.yaml"], 78, ("train.epochs", "greater than or equal"),
+         config("data: {source: sample, ticker: MSFT}\ntrain: {epochs: 0}\n")),
+    Case("config-python-tag", ["train", "--config", "{tmp}/bad.yaml"], 78, ("bad.yaml", "fix the YAML"),
+         config("data: !!python/object/apply:os.mkdir ['{tmp}/pwned']\n")),
+    Case("config-yaml-syntax", ["train", "--config", "{tmp}/bad.yaml"], 78, ("line 2", "fix the YAML syntax"),
+         config("data: {source: sample\nprep: [\n")),
+    Case("config-not-utf8", ["train", "--config", "{tmp}/bad.yaml"], 78, ("is not UTF-8",), config(b"\xff\xfe\x00d")),
+    Case("config-name-escapes", ["train", "--config", "{tmp}/bad.yaml"], 78, ("name:",),
+         config("name: ../../etc/evil\ndata: {source: sample, ticker: MSFT}\n")),
+    Case("config-set-no-equals", ["train", "--config", "{tmp}/bad.yaml", "--set", "prep.lookback"], 78,
+         ("is not of the form", "--set prep.lookback=60"), config(TINY)),
+    Case("config-set-unknown", ["train", "--config", "{tmp}/bad.yaml", "--set", "prep.windowz=3"], 78,
+         ("prep.windowz: unknown key", "allowed:"), config(TINY)),
+    Case("config-csv-outside", ["train", "--config", "{tmp}/bad.yaml"], 65, ("/etc/hostname",),
+         config("data: {source: csv, path: /etc/hostname, target: close}\n")),
+    Case("config-both-period-and-dates", ["train", "--config", "{tmp}/bad.yaml"], 78, ("either period or start/end",),
+         config("data: {source: sample, ticker: MSFT, period: 1y, start: 2010-01-01}\n")),
+    # --- symbols ----------------------------------------------------------------------
+    Case("symbol-path", ["fetch", "../etc/passwd"], 64, ("TICKER",)),
+    Case("symbol-shell", ["fetch", "MSFT;rm -rf ~"], 64, ("TICKER",)),
+    Case("symbol-control", ["fetch", "MS\x07FT"], 64, ("TICKER",)),
+    Case("symbol-absurd-length", ["fetch", "A" * 500], 64, ("TICKER",)),
+    Case("symbol-unknown-sample", ["fetch", "ZZZZ", "--source", "sample"], 66, ("ZZZZ", "choose one of")),
+    Case("symbol-csv-as-ticker", ["fetch", "prices.csv"], 64, ("looks like a CSV file", "--source csv")),
+    Case("symbol-data-show-path", ["data", "show", "../../x"], 64, ("../../x",)),
+    # --- CSV content ----------------------------------------------------------------------
+    Case("csv-bad-dates", CSV_FETCH, 65, ("prices.csv", "date"), csv("date,close\nyesterday,1\n2024-01-02,2\n")),
+    Case("csv-duplicates", CSV_FETCH, 65, ("duplicate", "--repair"),
+         csv("date,close\n2024-01-02,1\n2024-01-02,2\n2024-01-03,3\n")),
+    Case("csv-unsorted", CSV_FETCH, 65, ("prices.csv", "--repair"),
+         csv("date,close\n2024-01-03,1\n2024-01-02,2\n2024-01-04,3\n")),
+    Case("csv-currency", CSV_FETCH, 65, ("prices.csv", "'close'", "'$1.5'", "currency signs"),
+         csv("date,close\n2024-01-02,$1.5\n2024-01-03,$2\n")),
+    Case("csv-thousands", CSV_FETCH, 65, ("prices.csv", "'1,234.5'", "thousands separators"),
+         csv('date,close\n2024-01-02,"1,234.5"\n2024-01-03,"1,240.0"\n')),
+    Case("csv-blank-values", CSV_FETCH, 65, ("prices.csv", "--repair"), csv("date,close\n2024-01-02,\n2024-01-03,2\n")),
+    Case("csv-no-date-column", CSV_FETCH, 65, ("prices.csv", "date"), csv("when,close\n2024-01-02,1\n")),
+    Case("csv-empty", CSV_FETCH, 65, ("prices.csv",), csv("")),
+    Case("csv-missing-file", ["fetch", "{tmp}/absent.csv", "--source", "csv"], 66, ("absent.csv",)),
+    Case("csv-too-few-rows", ["train", "--config", "{tmp}/bad.yaml"], 65, ("rows", "lookback"),
+         lambda tmp: (csv("date,close\n2024-01-02,1\n2024-01-03,2\n2024-01-04,3\n")(tmp),
+                      config("data: {source: csv, path: prices.csv, target: close}\nprep: {lookback: 5}\n")(tmp))),
+    Case("csv-missing-target", ["train", "--config", "{tmp}/bad.yaml"], 65, ("adj_close", "data.target"),
+         lambda tmp: (csv(GOOD_CSV)(tmp), config("data: {source: csv, path: prices.csv}\nprep: {lookback: 3}\n")(tmp))),
+    Case("csv-constant", ["train", "--config", "{tmp}/bad.yaml"], 65, ("constant",),
+         lambda tmp: (csv("date,close\n" + "".join(f"2024-02-{d:02d},7\n" for d in range(1, 29)))(tmp),
+                      config("data: {source: csv, path: prices.csv, target: close}\nprep: {lookback: 3}\n")(tmp))),
+    # --- the data source ------------------------------------------------------------------
+    Case("yahoo-empty", ["fetch", "MSFT"], 66, ("no bars", "check the symbol"), yahoo=["empty"]),
+    Case("yahoo-rate-limited", ["fetch", "MSFT"], 75, ("rate-limited", "wait"), yahoo=["ratelimit"]),
+    Case("yahoo-hangs", ["fetch", "MSFT"], 69, ("could not reach Yahoo", "data.timeout"), yahoo=["timeout"]),
+    Case("yahoo-shape", ["fetch", "MSFT"], 65, ("lacks columns",), yahoo=["noclose"]),
+    Case("yahoo-refresh-fails", ["predict", "{run}", "--refresh"], 69, ("could not reach Yahoo",), yahoo=["timeout"],
+         setup=lambda tmp: _yahoo_run(tmp)),
+    # --- runs and models ---------------------------------------------------------------------
+    Case("run-missing", ["predict", "{tmp}/runs/nothing-here"], 66, ("not found", "forecast runs list")),
+    Case("run-incomplete", ["predict", "{run}"], 66, ("not complete", "forecast train --run-dir"),
+         tamper("manifest.json", lambda p: p.write_text(p.read_text().replace('"complete"', '"running"')))),
+    Case("run-model-tampered", ["predict", "{run}"], 65, ("model.keras does not match", "--force"),
+         tamper("model.keras", lambda p: p.write_bytes(p.read_bytes() + b"x"))),
+    Case("run-model-zero-bytes", ["predict", "{run}"], 65, ("model.keras",),
+         tamper("model.keras", lambda p: p.write_bytes(b""))),
+    Case("run-scaler-truncated", ["predict", "{run}"], 65, ("scaler.json does not match",),
+         tamper("scaler.json", lambda p: p.write_text(p.read_text()[:40]))),
+    Case("run-foreign-model", ["predict", "{run}"], 66, ("model.keras not found", "model.h5"),
+         tamper("model.keras", lambda p: p.rename(p.with_suffix(".h5")))),
+    Case("run-manifest-garbage", ["predict", "{run}"], 66, ("not complete",),
+         tamper("manifest.json", lambda p: p.write_text("{not json"))),
+    Case("run-evaluate-untrained", ["evaluate", "{run}"], 66, ("stage train", "forecast train --run-dir"),
+         tamper("model.keras", lambda p: p.unlink())),
+    Case("run-as-of-lookahead", ["predict", "{run}", "--as-of", "2011-07-01"], 64, ("would have seen the future",)),
+    Case("run-horizon-zero", ["predict", "{run}", "--horizon", "0"], 64, ("--horizon",)),
+    Case("models-no-such-model", ["predict", "--model", "nope"], 66, ("no model 'nope'", "forecast retrain")),
+    Case("models-rollback-nothing", ["models", "rollback", "tiny"], 64, ("no earlier champion",),
+         champion_json('{"run": "/nowhere", "previous": []}')),
+    Case("models-champion-garbage", ["predict", "--model", "tiny"], 65, ("champion.json is not valid JSON",),
+         champion_json("{oops")),
+    Case("models-champion-missing-run", ["predict", "--model", "tiny"], 66, ("/nowhere",),
+         champion_json('{"run": "/nowhere"}')),
+    Case("models-promote-missing-run", ["models", "promote", "tiny", "{tmp}/runs/gone"], 66, ("not found",)),
+    Case("cache-tampered", ["doctor"], 65, ("does not match its sidecar's sha256",), cache_edit),
+    Case("retrain-no-config", ["retrain"], 64, ("--config",)),
+    Case("schedule-bad-cron", ["schedule", "--config", "{tmp}/bad.yaml", "--cron", "* * *"], 64,
+         ("five cron fields",), config(TINY)),
+    Case("compare-one-candidate", ["compare", "lstm"], 64, ("at least two candidates",)),
+]  # fmt: skip
+
+
+def _yahoo_run(tmp: Path) -> None:
+    """Make the finished run a yahoo run over the cached bars, so --refresh goes to Yahoo."""
+    run = next((tmp / "runs").glob("tiny-*"))
+    text = (run / "config.yaml").read_text().replace("source: sample", "source: yahoo")
+    (run / "config.yaml").write_text(text)
+
+
+def yahoo_answer(kind: str):
+    from yfinance.exceptions import YFRateLimitError
+
+    if kind == "empty":
+        return yahoo_frame(days=0)
+    if kind == "ratelimit":
+        return YFRateLimitError()
+    if kind == "timeout":
+        return TimeoutError("Operation timed out after 30000 milliseconds")
+    if kind == "noclose":
+        return yahoo_frame().drop(columns=["Close"])
+    raise ValueError(kind)
+
+
+def state(tmp: Path) -> dict[str, bytes]:
+    """Every file under the three roots, except the libraries' caches."""
+    files = {}
+    for root in ("data", "runs", "models"):
+        for path in sorted((tmp / root).rglob("*")) if (tmp / root).exists() else []:
+            if path.is_file() and ".cache" not in path.parts and path.name != ".lock":
+                files[str(path.relative_to(tmp))] = path.read_bytes()
+    return files
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_catalogue(case: Case, invoke, trained: Path, tmp_path: Path, fake_yahoo) -> None:
+    run = Path(shutil.copytree(trained, tmp_path / "runs" / trained.name))
+    from forecast.data.sources import fetch
+
+    sample = fetch(DataConfig(source="sample", ticker="MSFT")).frame
+    Cache(tmp_path / "data").save(DataConfig(source="yahoo", ticker="MSFT"), Fetched(sample, ("adj_close",), "test"))
+    (tmp_path / "models" / "tiny").mkdir(parents=True)
+    if case.setup:
+        case.setup(tmp_path)
+    fake_yahoo.responses = [yahoo_answer(kind) for kind in case.yahoo] or fake_yahoo.responses
+    before = state(tmp_path)
+    argv = [a.replace("{tmp}", str(tmp_path)).replace("{run}", str(run)) for a in case.argv]
+    result = invoke(*argv)
+
+    assert result.exit_code == case.code, result.output
+    lines = result.stderr.strip().splitlines()  # progress and warnings may come first
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert errors == [lines[-1]], result.stderr
+    for fragment in case.says:
+        assert fragment in errors[0], errors[0]
+    assert "Traceback" not in result.output
+    after = state(tmp_path)
+    new = {name for name in after.keys() - before.keys() if name.startswith("runs/")}
+    for name in new:  # a new run directory is allowed only as a record of the failure
+        manifest = tmp_path / Path(name).parts[0] / Path(name).parts[1] / "manifest.json"
+        assert json.loads(manifest.read_text())["status"] == "failed", name
+    assert {k: v for k, v in after.items() if k not in new} == before
+    assert not (tmp_path / "pwned").exists()  # no YAML tag ever ran code
+
+
+def test_the_catalogue_is_big_enough() -> None:
+    assert len(CASES) >= 40
+    assert len({c.id.split("-")[0] for c in CASES}) >= 7  # config, symbol, csv, yahoo, run, models, cache ...

@@ -1,0 +1,100 @@
+"""Signals in the middle of training: SIGINT and SIGTERM stop cleanly, mark the run
+interrupted and leave it resumable; after SIGKILL the next command resumes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SLOW = """\
+name: slow
+data: {source: sample, ticker: MSFT, start: 2011-06-01}
+prep: {lookback: 10, test_fraction: 0.2, val_fraction: 0.25, target_transform: log_return}
+model: {kind: lstm, units: [4], dense: []}
+train: {epochs: 2000, batch_size: 64, patience: 0, seed: 3}
+plot: {enabled: false}
+"""
+
+
+def forecast(tmp_path: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "FORECAST_DATA_DIR": str(tmp_path / "data"), "FORECAST_RUNS_DIR": str(tmp_path / "runs")}
+    return subprocess.Popen([sys.executable, "-m", "forecast", *args], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def manifest(tmp_path: Path) -> dict:
+    (path,) = (tmp_path / "runs").glob("slow-*/manifest.json")
+    return json.loads(path.read_text())
+
+
+def start_training(tmp_path: Path) -> subprocess.Popen:
+    (tmp_path / "slow.yaml").write_text(SLOW)
+    process = forecast(tmp_path, "train", "--config", "slow.yaml")
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if manifest(tmp_path)["stages"]["train"]["status"] == "running":
+                time.sleep(1.0)  # well inside model.fit
+                return process
+        except (ValueError, KeyError, OSError):
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, "training never started"
+        time.sleep(0.2)
+
+
+def resume(tmp_path: Path) -> str:
+    run = next((tmp_path / "runs").glob("slow-*"))
+    process = forecast(tmp_path, "train", "--run-dir", str(run), "--set", "train.epochs=2")
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert manifest(tmp_path)["status"] == "complete"
+    return err
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "says"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_a_signal_during_training_stops_cleanly_and_the_run_resumes(tmp_path: Path, sig, code: int, says: str) -> None:
+    process = start_training(tmp_path)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == code, err
+    assert says in err.strip().splitlines()[-1] and "Traceback" not in err
+    record = manifest(tmp_path)
+    assert record["status"] == "interrupted" and record["stages"]["train"]["status"] == "interrupted"
+    run = next((tmp_path / "runs").glob("slow-*"))
+    assert not (run / "model.keras").exists() and not list(run.glob(".*.tmp*"))  # no half-written model
+    err = resume(tmp_path)
+    assert "snapshot  unchanged, skipped" in err and "window    unchanged, skipped" in err
+
+
+def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
+    process = start_training(tmp_path)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert manifest(tmp_path)["stages"]["train"]["status"] == "running"  # nobody could record the end
+    err = resume(tmp_path)
+    assert "scale     unchanged, skipped" in err
+
+
+def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:
+    """With an empty HOME: fetch, train (with plots) and predict write only under the roots."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "tiny.yaml").write_text(SLOW.replace("epochs: 2000", "epochs: 1").replace("enabled: false", "dpi: 50"))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "FORECAST_DATA_DIR": str(tmp_path / "data"),
+           "FORECAST_RUNS_DIR": str(tmp_path / "runs"), "FORECAST_MODELS_DIR": str(tmp_path / "models")}  # fmt: skip
+    for args in (["fetch", "MSFT", "--source", "sample"], ["train", "--config", "tiny.yaml"], ["predict", "slow"]):
+        done = subprocess.run([sys.executable, "-m", "forecast", *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert list(home.rglob("*")) == []
+    written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()}
+    assert written <= {"data", "runs", "tiny.yaml"}
