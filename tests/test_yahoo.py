@@ -129,3 +129,15 @@ def test_missing_columns_are_bad_data(fake_yahoo) -> None:
     fake_yahoo.responses = [yahoo_frame().drop(columns=["Adj Close"])]
     with pytest.raises(DataError, match="lacks columns adj_close"):
         yahoo.fetch(cfg())
+
+
+def test_an_incomplete_or_duplicated_last_bar_is_never_cached(fake_yahoo, caplog) -> None:
+    import numpy as np
+
+    frame = yahoo_frame(days=5)
+    frame = pd.concat([frame, frame.iloc[[-1]]])  # the last bar twice
+    frame.iloc[-1, frame.columns.get_loc("Close")] = np.nan  # ... and still unfinished
+    fake_yahoo.responses = [frame]
+    fetched = yahoo.fetch(cfg())
+    assert len(fetched.frame) == 4 and fetched.frame.index[-1] == pd.Timestamp("2024-01-05")
+    assert "1 bar(s) with missing prices not cached (2024-01-08)" in caplog.text

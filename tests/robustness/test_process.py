@@ -98,3 +98,14 @@ def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:
     assert list(home.rglob("*")) == []
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()}
     assert written <= {"data", "runs", "tiny.yaml"}
+
+
+def test_two_commands_on_one_run_never_write_it_at_once(tmp_path: Path) -> None:
+    first = start_training(tmp_path)
+    run = next((tmp_path / "runs").glob("slow-*"))
+    second = forecast(tmp_path, "train", "--run-dir", str(run), "--force")
+    _, err = second.communicate(timeout=120)
+    first.kill()
+    first.wait(timeout=60)
+    assert second.returncode == 75
+    assert err.strip().splitlines()[-1].startswith(f"error: a command on run {run} is already running (pid ")

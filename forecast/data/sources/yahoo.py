@@ -126,6 +126,17 @@ def fetch(config: DataConfig) -> Fetched:
             f"Yahoo answer for {what} lacks columns {', '.join(missing)} (has {', '.join(frame.columns)})",
             hint="try again later; if it persists, report it with --verbose output",
         )
+    incomplete = frame[list(required)].isna().any(axis=1)
+    if incomplete.any():
+        # An unfinished bar of today's session, or a damaged one: never cached, so the
+        # next fetch (which overlaps the cache's end) stores the final values.
+        log.warning(
+            "%s: %d bar(s) with missing prices not cached (%s); a later fetch fills them in",
+            config.ticker,
+            int(incomplete.sum()),
+            ", ".join(d.isoformat()[:10] for d in frame.index[incomplete][:3]),
+        )
+        frame = frame[~incomplete]
     if frame.empty:
         raise MissingInputError(f"Yahoo returned only empty bars for {what}", hint="check the symbol and dates")
     adjusted = ("open", "high", "low", "close") if config.auto_adjust else ("adj_close",)
