@@ -14,6 +14,9 @@ from __future__ import annotations
 import logging
 import time
 
+import numpy as np
+import pandas as pd
+
 from forecast.config import DataConfig
 from forecast.data.sources import Fetched
 from forecast.data.sources.frame import normalise
@@ -126,10 +129,12 @@ def fetch(config: DataConfig) -> Fetched:
             f"Yahoo answer for {what} lacks columns {', '.join(missing)} (has {', '.join(frame.columns)})",
             hint="try again later; if it persists, report it with --verbose output",
         )
-    incomplete = frame[list(required)].isna().any(axis=1)
+    missing_prices = frame[list(required)].isna().any(axis=1).to_numpy()
+    # Trailing bars only: an unfinished session. A gap inside the series is kept, and
+    # training refuses it with its dates, rather than silently skipping a day.
+    incomplete = pd.Series(np.logical_and.accumulate(missing_prices[::-1])[::-1], index=frame.index)
     if incomplete.any():
-        # An unfinished bar of today's session, or a damaged one: never cached, so the
-        # next fetch (which overlaps the cache's end) stores the final values.
+        # Never cached, so the next fetch (which overlaps the cache's end) stores the final values.
         log.warning(
             "%s: %d bar(s) with missing prices not cached (%s); a later fetch fills them in",
             config.ticker,
