@@ -1,0 +1,228 @@
+"""Speed: start-up per command, training throughput per lever, predict latency.
+
+    .venv/bin/python benchmarks/speed.py            # everything (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/speed.py --only startup
+
+Writes benchmarks/speed.json and benchmarks/SPEED.md. Medians of several runs; every
+ratio is between numbers measured in the same run of this script, because these
+machines are noisy. Never asserted in unit tests.
+
+Throughput is measured on the model of issue 9: 2 LSTM layers of 50 units, Dense 25,
+lookback 60, daily sample MSFT 2000-2013 (adjusted close, MinMax on the training
+part), 80/20, in windows x epochs per second of model.fit (the first epoch, which
+traces and compiles, excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STARTUP_COMMANDS = [
+    ["--help"], ["data", "list"], ["runs", "list"], ["models", "list"],
+    ["config", "show", "configs/lstm.yaml"], ["doctor"],
+]  # fmt: skip
+EPOCHS = 4  # timed epochs per variant, after one warm-up epoch
+
+
+def startup(repeats: int) -> dict[str, float]:
+    out = {}
+    for args in STARTUP_COMMANDS:
+        times = []
+        for _ in range(repeats):
+            clock = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "forecast", *args], cwd=ROOT, capture_output=True, check=False)
+            times.append(time.perf_counter() - clock)
+        out[" ".join(args)] = statistics.median(times)
+        print(f"startup {' '.join(args):<32} {out[' '.join(args)]:.3f} s", flush=True)
+    return out
+
+
+def msft_windows(lookback: int = 60):
+    from forecast.config import DataConfig, PrepConfig
+    from forecast.data.sources import fetch
+    from forecast.prepare.inputs import fit_scaler, model_windows
+    from forecast.prepare.windows import split_rows
+
+    series = fetch(DataConfig(source="sample", ticker="MSFT")).frame["adj_close"].to_numpy()[:, None]
+    prep = PrepConfig(lookback=lookback, val_fraction=0.1)
+    split = split_rows(len(series), lookback, 1, 0.2, 0.1)
+    scaler = fit_scaler(series, split, prep, ("adj_close",))
+    return {
+        part: model_windows(series, getattr(split, part), scaler, prep) for part in ("train", "val", "test")
+    }, scaler
+
+
+def throughput_variant(
+    name: str,
+    data,
+    batch_size: int,
+    learning_rate: float = 1e-3,
+    unroll: bool = False,
+    steps_per_execution: int = 1,
+    jit: bool = False,
+    deterministic: bool = False,
+) -> dict:
+    import keras
+
+    from forecast.train.training import import_keras
+
+    import_keras(seed=42, deterministic=deterministic)
+    (x, y), (xv, yv) = data["train"], data["val"]
+    model = keras.Sequential([
+        keras.Input((x.shape[1], 1)), keras.layers.LSTM(50, return_sequences=True, unroll=unroll),
+        keras.layers.LSTM(50, unroll=unroll), keras.layers.Dense(25), keras.layers.Dense(1),
+    ])  # fmt: skip
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
+                  steps_per_execution=steps_per_execution, jit_compile=jit)  # fmt: skip
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, validation_data=(xv, yv))  # trace and compile
+    clock = time.perf_counter()
+    model.fit(x, y, batch_size=batch_size, epochs=EPOCHS, verbose=0, validation_data=(xv, yv))
+    seconds = time.perf_counter() - clock
+    xt, yt = data["test"]
+    rmse_scaled = float(np.sqrt(np.mean((model.predict(xt, batch_size=1024, verbose=0) - yt) ** 2)))
+    rate = len(x) * EPOCHS / seconds
+    print(f"throughput {name:<40} {rate:8.0f} windows x epochs/s  (test RMSE, scaled: {rmse_scaled:.4f})", flush=True)
+    return {"windows_epochs_per_s": rate, "seconds": seconds, "test_rmse_scaled": rmse_scaled,
+            "batch_size": batch_size, "learning_rate": learning_rate, "unroll": unroll,
+            "steps_per_execution": steps_per_execution, "jit_compile": jit, "deterministic": deterministic}  # fmt: skip
+
+
+def tutorial_loop(data, windows: int = 400) -> dict:
+    """The batch-size-1 tutorial: one gradient step per window (timed on a prefix of them)."""
+    import keras
+
+    (x, y) = data["train"]
+    x, y = x[:windows], y[:windows]
+    model = keras.Sequential([keras.Input((x.shape[1], 1)), keras.layers.LSTM(50, return_sequences=True),
+                              keras.layers.LSTM(50), keras.layers.Dense(25), keras.layers.Dense(1)])  # fmt: skip
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x[:2], y[:2], batch_size=1, epochs=1, verbose=0)
+    clock = time.perf_counter()
+    model.fit(x, y, batch_size=1, epochs=1, verbose=0)
+    rate = len(x) / (time.perf_counter() - clock)
+    print(f"throughput {'tutorial loop (batch size 1)':<40} {rate:8.0f} windows x epochs/s", flush=True)
+    return {"windows_epochs_per_s": rate, "windows_timed": len(x), "batch_size": 1}
+
+
+def throughput() -> dict:
+    data, _ = msft_windows()
+    results = {"windows": {k: len(v[0]) for k, v in data.items()}}
+    results["tutorial"] = tutorial_loop(data)
+    variants = {
+        "plain model.fit, batch 64": dict(batch_size=64),
+        "forecast today: batch 64, deterministic ops": dict(batch_size=64, deterministic=True),
+        "batch 64, unroll": dict(batch_size=64, unroll=True),
+        "batch 64, steps_per_execution 16": dict(batch_size=64, steps_per_execution=16),
+        "batch 64, jit_compile": dict(batch_size=64, jit=True),
+        "batch 256, lr 2e-3": dict(batch_size=256, learning_rate=2e-3),
+        "batch 256, lr 2e-3, unroll, spe 16": dict(batch_size=256, learning_rate=2e-3, unroll=True,
+                                                   steps_per_execution=16),
+    }  # fmt: skip
+    for name, options in variants.items():
+        results[name] = throughput_variant(name, data, **options)
+    return results
+
+
+def predict_latency(repeats: int = 7) -> dict:
+    """A 30-step recursive forecast with a trained one-step LSTM, after loading."""
+    import tempfile
+
+    from forecast.config import load_config
+    from forecast.predict.rollout import keras_network, rollout
+    from forecast.runs.pipeline import run_pipeline
+    from forecast.runs.rundir import RunDir
+    from forecast.runs.stages import Context, load_model, read_scaler, read_series, transformed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = load_config(
+            ROOT / "configs" / "lstm.yaml", ["data.source=sample", "train.epochs=1", "plot.enabled=false"]
+        )
+        run = RunDir.create(Path(tmp), "lstm")
+        run_pipeline(Context(config, run, Path(tmp) / "data"))
+        model, scaler, frame = load_model(run), read_scaler(run), read_series(run)
+        values, levels = transformed(frame, config), frame.iloc[:, 0].to_numpy()
+        network = keras_network(model)
+        times = []
+        for _ in range(repeats):
+            clock = time.perf_counter()
+            rollout(network, values, levels, np.array([len(frame)]), 30, scaler, config.prep)
+            times.append(time.perf_counter() - clock)
+    result = {"median_s": statistics.median(times), "first_s": times[0], "steps": 30}
+    print(f"predict  30 recursive steps after load: median {result['median_s']:.3f} s (first {times[0]:.3f} s)")
+    return result
+
+
+def write_markdown(results: dict, path: Path) -> None:
+    from forecast.runs.pipeline import environment
+
+    env = environment()
+    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v and k != "forecast")
+    where = f"{env['platform']}, {os.cpu_count()} CPUs"
+    lines = ["# Speed", "", f"Measured by `benchmarks/speed.py` on {results['date']} ({where}); {versions}.", ""]
+    if "startup" in results:
+        lines += ["## Start-up (median wall seconds of `python -m forecast ...`)", "", "| command | seconds |",
+                  "| --- | ---: |", *[f"| `{k}` | {v:.3f} |" for k, v in results["startup"].items()], "",
+                  "Target (issue 9): `forecast --help` under 0.5 s: "
+                  + ("**met**." if results["startup"]["--help"] < 0.5 else "**not met**."), ""]  # fmt: skip
+    if "throughput" in results:
+        t = results["throughput"]
+        base = t["tutorial"]["windows_epochs_per_s"]
+        lines += ["## Training throughput (windows x epochs per second)", "",
+                  f"{t['windows']['train']} training windows; {EPOCHS} timed epochs after a warm-up epoch.", "",
+                  "| variant | windows x epochs / s | x tutorial | test RMSE (scaled) |",
+                  "| --- | ---: | ---: | ---: |",
+                  f"| tutorial loop, batch size 1 | {base:.0f} | 1.0 | |"]  # fmt: skip
+        for name, r in t.items():
+            if name in ("windows", "tutorial"):
+                continue
+            lines.append(f"| {name} | {r['windows_epochs_per_s']:.0f} | {r['windows_epochs_per_s'] / base:.1f} | "
+                         f"{r['test_rmse_scaled']:.4f} |")  # fmt: skip
+        lines += ["", "RMSE after only 5 epochs compares the levers' effect on learning at equal epochs, not "
+                  "final quality (see QUALITY.md).", ""]  # fmt: skip
+    if "predict" in results:
+        p = results["predict"]
+        lines += ["## Predict latency", "", f"30-step recursive forecast after loading: median {p['median_s']:.3f} s "
+                  f"(first call {p['first_s']:.3f} s). Target (issue 9): under 0.2 s: "
+                  + ("**met**." if p["median_s"] < 0.2 else "**not met**."), ""]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=["startup", "throughput", "predict"])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    wanted = set(args.only or ["startup", "throughput", "predict"])
+    store = args.out / "speed.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    results["date"] = dt.date.today().isoformat()
+    if "startup" in wanted:
+        results["startup"] = startup(args.repeats)
+    if "throughput" in wanted:
+        results["throughput"] = throughput()
+    if "predict" in wanted:
+        results["predict"] = predict_latency()
+    store.write_text(json.dumps(results, indent=1) + "\n")
+    write_markdown(results, args.out / "SPEED.md")
+    print(f"wrote {args.out / 'SPEED.md'}")
+
+
+if __name__ == "__main__":
+    main()
