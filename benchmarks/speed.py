@@ -75,11 +75,9 @@ def throughput_variant(
     jit: bool = False,
     deterministic: bool = False,
 ) -> dict:
-    import keras
-
     from forecast.train.training import import_keras
 
-    import_keras(seed=42, deterministic=deterministic)
+    keras = import_keras(seed=42, deterministic=deterministic)  # quiet: TensorFlow's C++ logs off
     (x, y), (xv, yv) = data["train"], data["val"]
     model = keras.Sequential([
         keras.Input((x.shape[1], 1)), keras.layers.LSTM(50, return_sequences=True, unroll=unroll),
@@ -102,7 +100,9 @@ def throughput_variant(
 
 def tutorial_loop(data, windows: int = 400) -> dict:
     """The batch-size-1 tutorial: one gradient step per window (timed on a prefix of them)."""
-    import keras
+    from forecast.train.training import import_keras
+
+    keras = import_keras(seed=42)
 
     (x, y) = data["train"]
     x, y = x[:windows], y[:windows]
@@ -197,6 +197,22 @@ def write_markdown(results: dict, path: Path) -> None:
         lines += ["## Predict latency", "", f"30-step recursive forecast after loading: median {p['median_s']:.3f} s "
                   f"(first call {p['first_s']:.3f} s). Target (issue 9): under 0.2 s: "
                   + ("**met**." if p["median_s"] < 0.2 else "**not met**."), ""]  # fmt: skip
+    lines += [
+        "## Status against issue 9",
+        "",
+        "- Start-up: commands that neither train nor load a model never import TensorFlow (a test checks "
+        "`-X importtime`); `--help` is under 0.5 s. `data list` and `doctor` still import pandas (about 0.6 s).",
+        "- Training throughput: the shipped recipe (batch 64, deterministic ops) is within a few percent of plain "
+        "`model.fit`; unrolling and steps_per_execution add 10-15% each, XLA is slower on this CPU (Keras falls "
+        "back for LSTM), and batch 256 is the largest lever but learns less per epoch. The 5,200 windows x "
+        "epochs/s target (1.5x darts) is not reached yet; darts was not measured in this environment.",
+        "- Predict: the network is traced once (tf.function); about 10 ms per recursive step for this LSTM, so a "
+        "30-step forecast misses the 0.2 s target. Evaluation and calibration forecast 8,192 windows per call "
+        "at most, so their memory stays bounded on long series.",
+        "- Not done yet: streaming training windows (they are still materialised for model.fit), the "
+        "10-million-point memory benchmark, universes of tickers, the Ray executor, global models.",
+        "",
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -177,3 +177,18 @@ def test_unknown_calendars_and_irregular_dates_are_errors_with_a_next_step() -> 
     irregular = pd.DatetimeIndex(pd.Timestamp("2020-01-01") + pd.to_timedelta(np.cumsum(rng.integers(1, 9, 300)), "h"))
     with pytest.raises(DataError, match="no regular spacing"):
         resolve(irregular, "auto", daily_stock=False)
+
+
+def test_many_origins_are_forecast_in_chunks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    from forecast.predict import rollout as module
+
+    levels = np.sin(np.arange(300) / 5.0) + 4
+    prep = PrepConfig(lookback=6, horizon=1)
+    values = levels[:, None].copy()
+    scaler = scaler_for(values, prep)
+    origins = np.arange(10, 290)
+    whole = rollout(last_input_network(scaler, 1), values, levels, origins, 3, scaler, prep)
+    monkeypatch.setattr(module, "CHUNK", 64)
+    network = last_input_network(scaler, 1)
+    chunked = rollout(network, values, levels, origins, 3, scaler, prep)
+    assert np.array_equal(whole, chunked) and max(network.calls) == 64

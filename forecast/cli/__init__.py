@@ -131,7 +131,7 @@ def _contain_library_caches() -> None:
     Nothing is created here: each library makes its folder when it first writes."""
     import os
 
-    from forecast.data.store import library_cache
+    from forecast.data import library_cache
 
     os.environ.setdefault("MPLCONFIGDIR", str(library_cache("matplotlib")))
     os.environ.setdefault("KERAS_HOME", str(library_cache("keras")))

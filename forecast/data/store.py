@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,21 +23,12 @@ import pandas as pd
 
 from forecast import atomic
 from forecast.config import DataConfig
+from forecast.data import ENV_VAR, data_root, library_cache  # noqa: F401  (re-exported: store is where callers look)
 from forecast.data.sources import Fetched
 from forecast.data.symbols import normalise_ticker
 from forecast.errors import DataError, MissingInputError, UsageError
 
-ENV_VAR = "FORECAST_DATA_DIR"
 log = logging.getLogger(__name__)
-
-
-def data_root(explicit: Path | None = None) -> Path:
-    return Path(explicit or os.environ.get(ENV_VAR) or "data")
-
-
-def library_cache(name: str) -> Path:
-    """Where a third-party library may keep its cache: <data root>/.cache/<name> (absolute)."""
-    return (data_root() / ".cache" / name).resolve()
 
 
 def sha256_file(path: Path) -> str:

@@ -21,6 +21,7 @@ from forecast.prepare.inputs import network_inputs, to_levels
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.transforms import continue_forward, first_row
 
+CHUNK = 8192  # origins per network call: 8192 x lookback 120 x 8 bytes = 8 MB per channel
 # (m, lookback, channels) float32 -> (m, horizon) scaled network output
 Network = Callable[[np.ndarray], np.ndarray]
 
@@ -45,6 +46,12 @@ def rollout(
     be known in advance (calendar inputs); a feature such as volume is not.
     """
     origins = np.asarray(origins, dtype=int)
+    if len(origins) > CHUNK:  # bounded memory on long series: CHUNK windows at a time
+        return np.concatenate([
+            rollout(network, values, levels, origins[i : i + CHUNK], steps, scaler, prep,
+                    None if future_inputs is None else future_inputs[i : i + CHUNK])
+            for i in range(0, len(origins), CHUNK)
+        ])  # fmt: skip
     values = np.asarray(values, dtype="float64").reshape(len(values), -1)
     channels, lookback, horizon = values.shape[1], prep.lookback, prep.horizon
     earliest = lookback + first_row(prep.target_transform)  # row 0 of a transformed target is undefined

@@ -75,7 +75,7 @@ def fetch(config: DataConfig) -> Fetched:
     # switch replaces the deprecated raise_errors= argument of history().
     yf.config.debug.hide_exceptions = False
     # yfinance's time-zone and cookie caches go under the data root, not into $HOME.
-    from forecast.data.store import library_cache
+    from forecast.data import library_cache
 
     yf.set_tz_cache_location(str(library_cache("yfinance")))
     arguments = history_arguments(config)
