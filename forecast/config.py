@@ -160,6 +160,9 @@ class TrainConfig(Section):
         0, ge=0, le=1000, description="Halve the learning rate after this many epochs without improvement (0 = off)."
     )
     clipnorm: float | None = Field(None, gt=0, description="Clip each gradient to this norm (none = off).")
+    steps_per_epoch: int | None = Field(
+        None, ge=1, description="Cap on gradient steps per epoch, for very long series (none = every window)."
+    )
     seed: int = Field(42, ge=0, description="Seed for weights, shuffling and dropout.")
     deterministic: bool = Field(True, description="TensorFlow op determinism: same seed, same metrics.")
 

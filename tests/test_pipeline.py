@@ -315,3 +315,26 @@ def test_a_run_is_found_by_path_folder_or_name_the_newest_winning(tmp_path: Path
     assert RunDir.find("lstm-backtest", root).path.name == "lstm-backtest-20270101T000000Z"
     with pytest.raises(MissingInputError, match="not found"):
         RunDir.find("gru", root)
+
+
+def test_long_series_are_trained_batch_by_batch_never_all_windows_at_once(
+    invoke, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forecast.prepare import inputs
+    from forecast.train import batches
+
+    monkeypatch.setattr(batches, "STREAM_ABOVE", 0)  # as if the windows would not fit in memory
+    sizes: list[int] = []
+    real = inputs.model_windows
+
+    def counting(values, starts, scaler, prep):
+        sizes.append(len(starts))
+        return real(values, starts, scaler, prep)
+
+    monkeypatch.setattr(batches, "model_windows", counting)
+    result = invoke("train", "--config", str(tiny), "--set", "train.batch_size=16")
+    assert result.exit_code == 0, result.output
+    assert sizes and max(sizes) <= 16  # never more than one batch of windows in memory
+    history = pd.read_csv(only_run(tmp_path) / "history.csv")
+    assert len(history) == 3 and history["val_loss"].notna().all()
+    assert "cutting them batch by batch" in result.stderr

@@ -198,8 +198,10 @@ def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, An
         raise
     result = report(results, frame, config)
     run.write_json(rundir.BACKTEST, result)
+    from forecast.runs.stages import write_csv
+
     table = predictions(results, frame)
-    run.write_text(rundir.BACKTEST_PREDICTIONS, table.to_csv(index=False))
+    write_csv(run.file(rundir.BACKTEST_PREDICTIONS), table)
     if config.plot.enabled:
         with atomic.replacing(run.file(rundir.BACKTEST_PNG)) as tmp:
             plot_backtest(frame.iloc[:, 0], table, result, config, tmp)

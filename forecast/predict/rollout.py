@@ -21,7 +21,7 @@ from forecast.prepare.inputs import network_inputs, to_levels
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.transforms import continue_forward, first_row
 
-CHUNK = 8192  # origins per network call: 8192 x lookback 120 x 8 bytes = 8 MB per channel
+CHUNK = 1024  # origins per network call: bounds the inputs and the LSTM activations (~120 MB)
 # (m, lookback, channels) float32 -> (m, horizon) scaled network output
 Network = Callable[[np.ndarray], np.ndarray]
 

@@ -211,11 +211,30 @@ def part(w: dict[str, np.ndarray], name: str, scaler: MinMax, config: Config) ->
 # --- train -------------------------------------------------------------------------
 
 
+def import_keras_first() -> None:
+    """TensorFlow's banners are silenced only if forecast imports it (training.import_keras)."""
+    from forecast.train.training import import_keras
+
+    import_keras()
+
+
 def train(ctx: Context) -> dict[str, Any]:
     from forecast.train.training import train_model
 
     config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
-    (x_train, y_train), (x_val, y_val) = part(w, "train", scaler, config), part(w, "val", scaler, config)
+    channels = w["values"].shape[1]
+    import_keras_first()
+    from forecast.train.batches import STREAM_ABOVE, WindowBatches, window_bytes
+
+    size = sum(window_bytes(w[name], channels, config.prep) for name in ("train", "val"))
+    if size <= STREAM_ABOVE:
+        (x_train, y_train), (x_val, y_val) = part(w, "train", scaler, config), part(w, "val", scaler, config)
+    else:
+        log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)
+        batch, seed = config.train.batch_size, config.train.seed
+        x_train = WindowBatches(w["values"], w["train"], scaler, config.prep, batch, shuffle=True, seed=seed)
+        x_val = WindowBatches(w["values"], w["val"], scaler, config.prep, batch, shuffle=False, seed=seed)
+        y_train = y_val = None
     model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
     # Written only after training finished: an interrupted fit leaves no model to trust.
     with atomic.replacing(ctx.run.file(rundir.MODEL)) as tmp:
@@ -247,7 +266,7 @@ def predictions_frame(dates: pd.DatetimeIndex, assessed, bands: dict[str, np.nda
     then the model's interval bounds (lower_80, upper_80, ...)."""
     m, horizon = assessed.rows.shape
     columns = {
-        "date": dates[assessed.rows.ravel()].date,
+        "date": dates[assessed.rows.ravel()],
         "step": np.tile(np.arange(1, horizon + 1), m),
         "actual": assessed.actual.ravel(),
     }
@@ -256,6 +275,14 @@ def predictions_frame(dates: pd.DatetimeIndex, assessed, bands: dict[str, np.nda
     for name, bound in (bands or {}).items():
         columns[name] = bound.ravel()
     return pd.DataFrame(columns)
+
+
+def write_csv(path: Path, table: pd.DataFrame) -> None:
+    """Streamed to a temporary file (no whole-file string in memory), then renamed into place.
+    Daily series are written with plain dates; intraday ones keep their times."""
+    daily = bool((table["date"] == table["date"].dt.normalize()).all())
+    with atomic.replacing(path) as tmp:
+        table.to_csv(tmp, index=False, date_format="%Y-%m-%d" if daily else "%Y-%m-%dT%H:%M:%S")
 
 
 def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, config: Config):
@@ -357,7 +384,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         for name in intervals["half_width"]:
             total, steps = conformal.coverage(assessed.actual, bands[f"lower_{name}"], bands[f"upper_{name}"])
             intervals["coverage"][name] = {"test": total, "per_step": steps}
-    run.write_text(rundir.PREDICTIONS, predictions_frame(frame.index, assessed, bands).to_csv(index=False))
+    write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, assessed, bands))
     scores = assessed.metrics
     metrics = {
         "target": config.data.target,

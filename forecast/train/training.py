@@ -92,6 +92,7 @@ def fit(
     import keras
 
     model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
+    streamed = y_train is None  # a WindowBatches dataset (forecast/train/batches.py) instead of arrays
     has_val = len(x_val) > 0
     monitor = "val_loss" if has_val else "loss"
     callbacks: list[keras.callbacks.Callback] = []
@@ -115,14 +116,16 @@ def fit(
             )
         )
     started = time.perf_counter()
+    if streamed:  # batch size and shuffling are the dataset's
+        arrays: dict = {"x": x_train, "validation_data": x_val if has_val else None}
+    else:  # Windows are independent samples, so shuffling them leaks nothing across time.
+        arrays = {"x": x_train, "y": y_train, "validation_data": (x_val, y_val) if has_val else None,
+                  "batch_size": config.batch_size, "shuffle": True}  # fmt: skip
     history = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val) if has_val else None,
+        **arrays,
         epochs=config.epochs,
-        batch_size=config.batch_size,
-        # Windows are independent samples, so shuffling them leaks nothing across time.
-        shuffle=True,
+        steps_per_epoch=config.steps_per_epoch,
+        validation_steps=config.steps_per_epoch if streamed and config.steps_per_epoch else None,
         callbacks=callbacks,
         verbose=1 if on_tty else 0,
     )
@@ -145,7 +148,8 @@ def train_model(
     from forecast.train.models import build_model
 
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
-    model = build_model(model_config, x_train.shape[1], x_train.shape[2], y_train.shape[1])
+    horizon = x_train.horizon if y_train is None else y_train.shape[1]
+    model = build_model(model_config, x_train.shape[1], x_train.shape[2], horizon)
     log.info("training %s (%d parameters) on %d windows, validating on %d",
-             model_config.kind, model.count_params(), len(x_train), len(x_val))  # fmt: skip
+             model_config.kind, model.count_params(), x_train.shape[0], x_val.shape[0])  # fmt: skip
     return model, fit(model, config, x_train, y_train, x_val, y_val)

@@ -1,0 +1,50 @@
+"""Training windows cut batch by batch, for series too long to hold every window at once.
+
+A window array is lookback times larger than the series: 10 million points with
+lookback 120 make 4.6 GB of float32 inputs. Above STREAM_ABOVE bytes the train stage
+feeds Keras a PyDataset instead, which cuts, normalises and scales each batch from the
+series' values on demand (a zero-copy sliding view; see prepare/windows.py), so memory
+stays at the series plus one batch. Below it, plain arrays are faster.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+from forecast.config import PrepConfig
+from forecast.prepare.inputs import model_windows
+from forecast.prepare.scaling import MinMax
+
+STREAM_ABOVE = 128 * 2**20  # bytes of float32 windows (all parts); Keras copies arrays into tensors, so about 3x
+
+
+def window_bytes(starts: np.ndarray, channels: int, prep: PrepConfig) -> int:
+    return int(len(starts)) * (prep.lookback * channels + prep.horizon) * 4
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Batches of (inputs, targets) for the windows starting at `starts`, shuffled each epoch."""
+
+    def __init__(self, values: np.ndarray, starts: np.ndarray, scaler: MinMax, prep: PrepConfig, batch_size: int,
+                 shuffle: bool, seed: int) -> None:  # fmt: skip
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.values, self.starts, self.scaler, self.prep = values, np.asarray(starts), scaler, prep
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(self.starts)) if shuffle else np.arange(len(self.starts))
+        self.shape = (len(self.starts), prep.lookback, values.shape[1])
+        self.horizon = prep.horizon
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.starts) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
+        return model_windows(self.values, self.starts[rows], self.scaler, self.prep)
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:  # windows are independent samples: shuffling them leaks nothing across time
+            self.order = self.rng.permutation(len(self.starts))
