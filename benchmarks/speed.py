@@ -204,6 +204,40 @@ def memory(points: int, steps: int = 200) -> dict:
     return result
 
 
+def universe(tickers: int, bars: int, epochs: int) -> dict:
+    """Wall time of `forecast train` on a synthetic universe: one model per symbol (local
+    processes, one per core) versus one global model, each a fresh CLI process."""
+    import tempfile
+
+    symbols = [f"T{i:03d}" for i in range(tickers)]
+    config = {"name": "bench", "data": {"source": "synthetic", "points": bars, "target": "value", "tickers": symbols},
+              "prep": {"lookback": 60}, "model": {"kind": "lstm", "units": [50, 50], "dense": [25]},
+              "train": {"epochs": epochs, "patience": 0, "batch_size": 64}, "plot": {"enabled": False}}  # fmt: skip
+    result: dict = {"tickers": tickers, "bars": bars, "epochs": epochs, "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.yaml"
+        path.write_text(json.dumps(config))  # JSON is YAML
+        env = {**os.environ, "FORECAST_RUNS_DIR": f"{tmp}/runs", "FORECAST_DATA_DIR": f"{tmp}/data"}
+        for scope in ("ticker", "global"):
+            clock = time.perf_counter()
+            command = [sys.executable, "-m", "forecast", "train", "--config", str(path), "--json",
+                       "--set", f"model.scope={scope}"]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp)
+            seconds = time.perf_counter() - clock
+            if done.returncode != 0:
+                raise SystemExit(f"universe benchmark ({scope}) failed:\n{done.stderr[-3000:]}")
+            rows = json.loads(done.stdout)["rows"]
+            result[scope] = {"seconds": seconds, "mean_skill": statistics.fmean(r["skill"] for r in rows),
+                             "beat_naive": sum(r["beats_naive"] for r in rows),
+                             "rmse": {r["symbol"]: r["rmse"] for r in rows}}  # fmt: skip
+            shown = result[scope]
+            print(f"universe {tickers} x {bars} bars, scope {scope}: {seconds:.0f} s, mean skill "
+                  f"{shown['mean_skill']:.3f}, {shown['beat_naive']} beat naive", flush=True)  # fmt: skip
+    per, pooled = result["ticker"]["rmse"], result["global"]["rmse"]
+    result["global_better"] = sum(pooled[s] < per[s] for s in per)
+    return result
+
+
 def write_markdown(results: dict, path: Path) -> None:
     from forecast.runs.pipeline import environment
 
@@ -240,6 +274,21 @@ def write_markdown(results: dict, path: Path) -> None:
                   f"{m['seconds']:.0f} s. Holding the training windows as one array would take "
                   f"{m['materialised_windows_gb']:.1f} GB by itself. Target (issue 9): under 2 GB: "
                   + ("**met**." if m["peak_rss_gb"] < 2 else "**not met**."), ""]  # fmt: skip
+    if "universe" in results:
+        u = results["universe"]
+        tick, glob = u["ticker"], u["global"]
+        lines += ["## Many tickers: per-symbol models versus one global model", "",
+                  f"`forecast train` on {u['tickers']} synthetic symbols x {u['bars']:,} bars (the LSTM above, "
+                  f"lookback 60, {u['epochs']} epochs each, {u['cpus']} CPUs), each a fresh process:", "",
+                  "| scope | wall seconds | mean skill vs naive | symbols beating naive |",
+                  "| --- | ---: | ---: | ---: |",
+                  f"| ticker (local processes, one per core) | {tick['seconds']:.0f} | {tick['mean_skill']:.3f} | "
+                  f"{tick['beat_naive']} of {u['tickers']} |",
+                  f"| global (one model, pooled windows) | {glob['seconds']:.0f} | {glob['mean_skill']:.3f} | "
+                  f"{glob['beat_naive']} of {u['tickers']} |", "",
+                  f"The global model had the lower test RMSE on {u['global_better']} of {u['tickers']} symbols. "
+                  "The synthetic symbols share one shape (a sine) under different noise, which favours pooling; "
+                  "real universes are less alike.", ""]  # fmt: skip
     if "predict" in results:
         p = results["predict"]
         lines += ["## Predict latency", "", f"30-step recursive forecast after loading: median {p['median_s']:.3f} s "
@@ -268,12 +317,15 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="+", choices=["startup", "throughput", "predict", "memory"])
+    parser.add_argument("--only", nargs="+", choices=["startup", "throughput", "predict", "memory", "universe"])
     parser.add_argument("--points", type=int, default=10_000_000, help="Length of the long series (memory).")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--tickers", type=int, default=100, help="Symbols of the synthetic universe.")
+    parser.add_argument("--bars", type=int, default=2500, help="Bars per symbol of the synthetic universe.")
+    parser.add_argument("--epochs", type=int, default=5, help="Epochs per model in the universe benchmark.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args()
-    wanted = set(args.only or ["startup", "throughput", "predict", "memory"])
+    wanted = set(args.only or ["startup", "throughput", "predict", "memory", "universe"])
     store = args.out / "speed.json"
     results = json.loads(store.read_text()) if store.exists() else {}
     results["date"] = dt.date.today().isoformat()
@@ -285,6 +337,8 @@ def main() -> None:
         results["predict"] = predict_latency()
     if "memory" in wanted:
         results["memory"] = memory(args.points)
+    if "universe" in wanted:
+        results["universe"] = universe(args.tickers, args.bars, args.epochs)
     store.write_text(json.dumps(results, indent=1) + "\n")
     write_markdown(results, args.out / "SPEED.md")
     print(f"wrote {args.out / 'SPEED.md'}")

@@ -21,6 +21,7 @@ Source = Literal["yahoo", "sample", "csv", "synthetic"]
 Interval = Literal["1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h", "1d", "5d", "1wk", "1mo", "3mo"]
 Period = Literal["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
 LOCAL_SOURCES = ("sample", "csv", "synthetic")
+MAX_UNIVERSE = 10_000
 
 
 class Section(BaseModel):
@@ -35,6 +36,16 @@ class DataConfig(Section):
         "yahoo", description="yahoo (network, cached), sample (bundled real prices), csv, synthetic."
     )
     ticker: str | None = Field(None, description="Symbol, e.g. MSFT or ^GSPC; for csv/synthetic the cache name.")
+    tickers: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_UNIVERSE,
+        description="A universe instead of one ticker: one run (and one registry entry) per symbol, "
+        "named <name>-<symbol>.",
+    )
+    tickers_file: Path | None = Field(
+        None, description="A universe from a file: one symbol per line, # comments (relative to the config)."
+    )
     path: Path | None = Field(None, description="CSV file (source: csv).")
     period: Period | None = Field(None, description="Look-back period; default max when start/end are not set.")
     start: dt.date | None = Field(None, description="First date, inclusive (YYYY-MM-DD).")
@@ -49,7 +60,7 @@ class DataConfig(Section):
     date_column: str = Field("date", description="Date column of a CSV (matched case-insensitively).")
     repair: bool = Field(False, description="CSV: drop bad rows, sort and de-duplicate instead of failing.")
     points: int = Field(1000, ge=10, le=10_000_000, description="Synthetic: number of points.")
-    seed: int = Field(0, ge=0, description="Synthetic: noise seed.")
+    seed: int = Field(0, ge=0, description="Synthetic: noise seed (in a universe, the i-th symbol's is seed + i).")
     timeout: float = Field(30.0, gt=0, le=600, description="Yahoo: seconds before a request is abandoned.")
     retries: int = Field(3, ge=0, le=10, description="Yahoo: retries on rate limits and network errors.")
 
@@ -57,6 +68,17 @@ class DataConfig(Section):
     @classmethod
     def _ticker(cls, value: str | None) -> str | None:
         return None if value is None else normalise_ticker(value)
+
+    @field_validator("tickers")
+    @classmethod
+    def _tickers(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        symbols = [normalise_ticker(str(v)) for v in value]
+        repeated = sorted({s for s in symbols if symbols.count(s) > 1})
+        if repeated:
+            raise ValueError(f"symbol(s) {', '.join(repeated)} listed more than once")
+        return symbols
 
     @model_validator(mode="after")
     def _consistent(self) -> DataConfig:
@@ -66,11 +88,21 @@ class DataConfig(Section):
             raise ValueError(f"start {self.start} is not before end {self.end}")
         if self.source == "csv" and self.path is None:
             raise ValueError("source csv needs path: the CSV file to read")
-        if self.source in ("yahoo", "sample") and self.ticker is None:
+        universe = self.universe
+        if sum([self.ticker is not None, self.tickers is not None, self.tickers_file is not None]) > 1:
+            raise ValueError("set one of ticker, tickers or tickers_file")
+        if universe and self.source == "csv":
+            raise ValueError("a universe (tickers) needs source yahoo, sample or synthetic; a csv is one series")
+        if self.source in ("yahoo", "sample") and self.ticker is None and not universe:
             raise ValueError(f"source {self.source} needs ticker, e.g. MSFT")
         if self.source in LOCAL_SOURCES and self.source != "csv" and self.interval != "1d":
             raise ValueError(f"source {self.source} has daily bars only (interval 1d)")
         return self
+
+    @property
+    def universe(self) -> bool:
+        """True when the config names several symbols (forecast/universe/)."""
+        return self.tickers is not None or self.tickers_file is not None
 
     @property
     def symbol(self) -> str:
@@ -137,6 +169,11 @@ class ModelConfig(Section):
     l2: float = Field(0.0, ge=0, le=1, description="L2 penalty on every layer's kernel weights (0 = off).")
     bidirectional: bool = Field(
         False, description="Wrap recurrent layers in Bidirectional (reads the window both ways)."
+    )
+    scope: Literal["ticker", "global"] = Field(
+        "ticker",
+        description="With a universe: ticker trains one model per symbol; global one model on windows pooled from "
+        "every symbol (each scaled on its own training part).",
     )
 
     @field_validator("units", "dense")
@@ -362,6 +399,9 @@ def load_config(path: Path, overrides: list[str] | None = None) -> Config:
         # A path written in a config file is relative to that file, so a config works
         # from any working directory (cron). A path given with --set is relative to cwd.
         data["path"] = str((path.parent / data["path"]).resolve())
+    tickers_file = data.get("tickers_file") if isinstance(data, dict) else None
+    if isinstance(tickers_file, str) and not Path(tickers_file).is_absolute():
+        data["tickers_file"] = str((path.parent / data["tickers_file"]).resolve())
     return build_config(apply_overrides(raw, overrides or []), str(path))
 
 
@@ -374,6 +414,15 @@ def data_config_from_options(**options: Any) -> DataConfig:
     except ValidationError as exc:
         names = {"ticker": "TICKER", "path": "TICKER"}
         raise UsageError(describe_validation_error(exc, DataConfig, names=names)) from exc
+
+
+def require_one_series(config: Config, what: str) -> None:
+    """Stages, backtests and forecasts work on one series; a universe is fanned out first."""
+    if config.data.universe:
+        raise ConfigError(
+            f"{what} works on one series, and config {config.name} names a universe (data.tickers)",
+            hint="train or retrain the universe (one run per symbol), or set data.ticker for one symbol",
+        )
 
 
 def dump_config(config: Config) -> str:

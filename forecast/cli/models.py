@@ -10,12 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from forecast.cli.options import (
+    AddressOpt,
     ConfigPath,
     DataDir,
+    ExecutorOpt,
     JsonFlag,
     ModelsDir,
     Overrides,
     RunsDir,
+    WorkersOpt,
     echo_json,
     num,
     print_rich_table,
@@ -34,9 +37,15 @@ def retrain(
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     models_dir: ModelsDir = None,
+    executor: ExecutorOpt = "local",
+    workers: WorkersOpt = None,
+    address: AddressOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Fetch new bars, train a challenger, and promote it only if it beats the champion and naive."""
+    """Fetch new bars, train a challenger, and promote it only if it beats the champion and naive.
+
+    A universe config (data.tickers) retrains every symbol's model (<name>-<symbol>), one line each.
+    """
     from forecast.config import load_config
     from forecast.data.store import data_root
     from forecast.registry.registry import models_root
@@ -46,6 +55,11 @@ def retrain(
     if config is None:
         raise UsageError("retrain needs --config CONFIG (e.g. configs/lstm.yaml)")
     resolved = load_config(config, overrides)
+    if resolved.data.universe:
+        from forecast.cli.universe import retrain_universe
+
+        roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir), "models": models_root(models_dir)}
+        return retrain_universe(resolved, roots, force, executor, workers, address, as_json)
     on_tty = sys.stderr.isatty()
     with _quiet_unless(on_tty):
         outcome = run_retrain(

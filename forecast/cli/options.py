@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -27,6 +27,22 @@ Overrides = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: section.key=value (repeatable).", show_default=False),
 ]
+
+# A universe (data.tickers) fans out one job per symbol; these say where the jobs run.
+ExecutorOpt = Annotated[
+    Literal["local", "ray"],
+    typer.Option("--executor", help="Universe: local (parallel processes here) or ray (pip install 'forecast[ray]')."),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Universe: symbols at once (default: one per CPU core; 1 = in this process).",
+                 show_default=False),
+]  # fmt: skip
+AddressOpt = Annotated[
+    str | None,
+    typer.Option("--address", help="Ray cluster address, e.g. ray://head:10001 (default: a private local instance).",
+                 show_default=False),
+]  # fmt: skip
 
 
 def echo_json(payload: Any) -> None:

@@ -34,6 +34,9 @@ def _run_row(path: Path) -> dict[str, Any]:
         model = {k: v["mean"] for k, v in summary.get("model", {}).items()}
         naive = {k: v["mean"] for k, v in summary.get("naive", {}).items()}
         skill, metrics = model.get("skill"), backtest
+    if manifest.get("kind") == "global":  # scores are its members' (runs <name>-global-<symbol>)
+        symbols = manifest.get("symbols", [])
+        metrics = {"model": f"pooled over {len(symbols)} symbols: see their runs"}
     if manifest.get("kind") == "predict":  # a forecast of the future has no scores yet
         steps, after = manifest.get("horizon"), manifest.get("last_bar")
         metrics = {"model": f"{manifest.get('model')}, {steps} steps after {after}"}

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json, num
+from forecast.cli.options import (
+    AddressOpt,
+    ConfigPath,
+    DataDir,
+    ExecutorOpt,
+    JsonFlag,
+    Overrides,
+    RunsDir,
+    WorkersOpt,
+    echo_json,
+    num,
+)  # fmt: skip
 from forecast.cli.tables import SCORE_COLUMNS, render, score_rows
 from forecast.errors import ForecastError, Terminated, UsageError
 
@@ -26,9 +37,16 @@ def train(
     force: Annotated[bool, typer.Option("--force", help="With --run-dir: rerun every stage.")] = False,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
+    executor: ExecutorOpt = "local",
+    workers: WorkersOpt = None,
+    address: AddressOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory."""
+    """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory.
+
+    A config naming a universe (data.tickers) trains one run per symbol, in parallel, or
+    one global model on all of them (model.scope: global), and ends with a table.
+    """
     from forecast.config import load_config
     from forecast.data.store import data_root
     from forecast.runs.rundir import CONFIG, RunDir, runs_root
@@ -37,8 +55,21 @@ def train(
     if run_dir is not None:
         run = RunDir.open(run_dir)
         resolved = load_config(config or run.file(CONFIG), overrides)
+        if resolved.model.scope == "global":  # refused before any stage reruns
+            raise UsageError(
+                f"run {run.path} is one symbol of a global model, trained on its whole universe at once",
+                hint=f"re-evaluate it with: forecast evaluate {run.path}; or train the universe's config again",
+            )
     elif config is not None:
         resolved = load_config(config, overrides)
+        if resolved.data.universe:
+            from forecast.cli.universe import train_universe
+
+            roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir)}
+            return train_universe(resolved, roots, executor, workers, address, as_json)
+        if resolved.model.scope == "global":
+            raise UsageError(f"{config}: model.scope global needs a universe to pool",
+                             hint="list the symbols in data.tickers, or set model.scope: ticker")  # fmt: skip
         run = RunDir.create(runs_root(runs_dir), resolved.name)
     else:
         raise UsageError("train needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")

@@ -173,13 +173,14 @@ def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
 def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, Any]]:
     """Snapshot the series into a new run directory, run the folds, save the report."""
     from forecast import atomic
-    from forecast.config import dump_config
+    from forecast.config import dump_config, require_one_series
     from forecast.plotting import plot_backtest
     from forecast.runs import rundir
     from forecast.runs.pipeline import environment
     from forecast.runs.rundir import RunDir, stopped, utc_now
     from forecast.runs.stages import prepared_series
 
+    require_one_series(config, "a backtest")
     frame = prepared_series(config, data_dir)
     run = RunDir.create(runs_root, f"{config.name}-backtest")
     run.write_text(rundir.CONFIG, dump_config(config))

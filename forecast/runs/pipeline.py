@@ -114,18 +114,29 @@ def run_pipeline(
     listener: Listener | None = None,
     rerun_from: str | None = None,
     must_be_current: frozenset[str] = frozenset(),
+    until: str | None = None,
 ) -> dict[str, Any]:
     """Run every stage that is not current; return the final manifest.
 
     force reruns every stage; rerun_from reruns that stage and all after it. A stage
     named in must_be_current is never run: if it is not current, the run stops with
-    an error instead (so `forecast evaluate` can never silently retrain).
+    an error instead (so `forecast evaluate` can never silently retrain). until stops
+    after that stage, leaving the run "prepared" (a global model's members wait there
+    for the pooled model: forecast/universe/pooled.py).
     """
+    from forecast.config import require_one_series
     from forecast.registry.lock import exclusive
 
+    require_one_series(ctx.config, "a run")
     # One command at a time per run directory: a second one exits 75 instead of interleaving writes.
     with exclusive(ctx.run.file(rundir.LOCK), f"a command on run {ctx.run.path}"):
-        return _run_locked(ctx, force, listener, rerun_from, must_be_current)
+        return _run_locked(ctx, force, listener, rerun_from, must_be_current, until)
+
+
+def _prepared(run: RunDir, manifest: dict[str, Any]) -> dict[str, Any]:
+    manifest.update(status="prepared", updated=utc_now())
+    run.save_manifest(manifest)
+    return manifest
 
 
 def _run_locked(
@@ -134,10 +145,13 @@ def _run_locked(
     listener: Listener | None,
     rerun_from: str | None,
     must_be_current: frozenset[str],
+    until: str | None = None,
 ) -> dict[str, Any]:
     names = [stage.name for stage in STAGES]
     if rerun_from is not None and rerun_from not in names:
         raise ValueError(f"unknown stage {rerun_from!r}")
+    if until is not None and until not in names:
+        raise ValueError(f"unknown stage {until!r}")
     first_forced = 0 if force else (names.index(rerun_from) if rerun_from else len(names))
     run, config = ctx.run, ctx.config
     manifest = run.manifest()
@@ -172,6 +186,8 @@ def _run_locked(
         record = records.get(stage.name)
         if is_fresh:
             notify(stage.name, "skipped", record)
+            if stage.name == until:
+                return _prepared(run, manifest)
             continue
         inputs = _hashes(run, stage.inputs)
         record = {"status": "running", "started": utc_now()}
@@ -202,6 +218,8 @@ def _run_locked(
             manifest["data_fingerprint"] = record["outputs"][rundir.SERIES]
         run.save_manifest(manifest)
         notify(stage.name, "done", record)
+        if stage.name == until:
+            return _prepared(run, manifest)
 
     manifest.update(status="complete", updated=utc_now())
     run.save_manifest(manifest)

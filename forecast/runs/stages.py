@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pandas as pd
 
 from forecast import atomic
 from forecast.config import Config
-from forecast.errors import DataError
+from forecast.errors import DataError, UsageError
 from forecast.prepare.inputs import fit_scaler, model_windows
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.transforms import calendar_columns, first_row, model_values
@@ -33,6 +34,7 @@ class Context:
     config: Config
     run: RunDir
     data_dir: Path  # the cache root, for the snapshot stage
+    pretrained: Path | None = None  # a global model's run: its model is this run's (universe/pooled.py)
 
 
 def columns(config: Config) -> list[str]:
@@ -219,35 +221,71 @@ def import_keras_first() -> None:
 
 
 def train(ctx: Context) -> dict[str, Any]:
+    if ctx.pretrained is not None:
+        return copy_pretrained(ctx)
+    if ctx.config.model.scope == "global":
+        raise UsageError(
+            f"run {ctx.run.path} belongs to a global model, which is trained on its whole universe at once",
+            hint="train the universe's config again: forecast train --config CONFIG",
+        )
     from forecast.train.training import train_model
 
     config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
-    channels = w["values"].shape[1]
+    x_train, y_train, x_val, y_val = training_inputs([(w, scaler)], config)
+    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+    return save_trained(ctx.run, model, result)
+
+
+def training_inputs(members: list[tuple[dict[str, np.ndarray], MinMax]], config: Config) -> tuple:
+    """(x_train, y_train, x_val, y_val) for Keras: arrays of every member's windows, each
+    scaled by its own scaler, or batch-cutting datasets when they would not fit in memory."""
     import_keras_first()
     from forecast.train.batches import STREAM_ABOVE, WindowBatches, window_bytes
 
-    size = sum(window_bytes(w[name], channels, config.prep) for name in ("train", "val"))
+    names = ("train", "val")
+    size = sum(window_bytes(w[name], w["values"].shape[1], config.prep) for w, _ in members for name in names)
     if size <= STREAM_ABOVE:
-        (x_train, y_train), (x_val, y_val) = part(w, "train", scaler, config), part(w, "val", scaler, config)
-    else:
-        log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)
-        batch, seed = config.train.batch_size, config.train.seed
-        x_train = WindowBatches(w["values"], w["train"], scaler, config.prep, batch, shuffle=True, seed=seed)
-        x_val = WindowBatches(w["values"], w["val"], scaler, config.prep, batch, shuffle=False, seed=seed)
-        y_train = y_val = None
-    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+        arrays = []
+        for name in names:
+            parts = [part(w, name, scaler, config) for w, scaler in members]
+            arrays += [np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])]
+        return tuple(arrays)
+    if len(members) > 1:
+        raise DataError(
+            f"the pooled windows would take {size / 2**30:.1f} GB",
+            hint="use model.scope: ticker, or a shorter history (data.start)",
+        )
+    ((w, scaler),) = members
+    log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)
+    batch, seed = config.train.batch_size, config.train.seed
+    x_train = WindowBatches(w["values"], w["train"], scaler, config.prep, batch, shuffle=True, seed=seed)
+    x_val = WindowBatches(w["values"], w["val"], scaler, config.prep, batch, shuffle=False, seed=seed)
+    return x_train, None, x_val, None
+
+
+def save_trained(run: RunDir, model: Any, result: Any) -> dict[str, Any]:
     # Written only after training finished: an interrupted fit leaves no model to trust.
-    with atomic.replacing(ctx.run.file(rundir.MODEL)) as tmp:
+    with atomic.replacing(run.file(rundir.MODEL)) as tmp:
         model.save(tmp)
     history = pd.DataFrame(result.history)
     history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
-    ctx.run.write_text(rundir.HISTORY, history.to_csv())
+    run.write_text(rundir.HISTORY, history.to_csv())
     return {
         "epochs_run": result.epochs_run,
         "best_epoch": result.best_epoch,
         "parameters": int(model.count_params()),
         "fit_seconds": round(result.seconds, 3),
     }
+
+
+def copy_pretrained(ctx: Context) -> dict[str, Any]:
+    """A member of a global model: its model and history are the pooled run's, byte for byte."""
+    source = RunDir.open(ctx.pretrained)  # type: ignore[arg-type]
+    for name in (rundir.MODEL, rundir.HISTORY):
+        with atomic.replacing(ctx.run.file(name)) as tmp:
+            shutil.copyfile(source.file(name), tmp)
+    info = source.manifest().get("train", {})
+    return {**info, "pretrained": str(source.path)}
 
 
 # --- evaluate ----------------------------------------------------------------------
@@ -384,6 +422,8 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         for name in intervals["half_width"]:
             total, steps = conformal.coverage(assessed.actual, bands[f"lower_{name}"], bands[f"upper_{name}"])
             intervals["coverage"][name] = {"test": total, "per_step": steps}
+    test_windows, test_start = int(len(w["test"])), int(w["test_start"])
+    del model, w, predicted  # on long series these are hundreds of MB the CSV below does not need
     write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, assessed, bands))
     scores = assessed.metrics
     metrics = {
@@ -392,10 +432,10 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         "model": config.model.kind,
         "units": "target units (inverse-transformed)",
         "test": {
-            "windows": int(len(w["test"])),
+            "windows": test_windows,
             "first": frame.index[assessed.rows[0, 0]].date().isoformat(),
             "last": frame.index[assessed.rows[-1, -1]].date().isoformat(),
-            "first_row": int(w["test_start"]),
+            "first_row": test_start,
             "horizon": horizon,
         },
         "metrics": scores,

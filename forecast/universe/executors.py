@@ -1,0 +1,128 @@
+"""Run one job per universe member: in this process, in parallel local processes, or on Ray.
+
+Every executor calls the same function (jobs.run_job) with the same payload and the
+same thread count per job, so a member's run is the same wherever it ran (tests check
+Ray against local processes). Jobs never raise: a failure comes back as a result with
+the symbol's name, and the other members go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, Literal
+
+from forecast.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+Executor = Literal["local", "ray"]
+Result = dict[str, Any]
+Done = Callable[[Result, int, int], None]  # (result, finished so far, total)
+
+
+def threads_per_job(workers: int) -> int:
+    """The machine's cores shared out: a TensorFlow per job using every core would oversubscribe."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | None, address: str | None,
+             on_done: Done | None = None) -> list[Result]:  # fmt: skip
+    """Results in the order of payloads."""
+    from forecast.universe.jobs import run_job
+
+    notify = on_done or (lambda *_: None)
+    if not payloads:
+        return []
+    if executor == "ray":
+        return _on_ray(payloads, workers, address, notify)
+    workers = min(len(payloads), workers or os.cpu_count() or 1)
+    threads = threads_per_job(workers)
+    if workers == 1:  # in this process: no start-up cost, and Ctrl-C behaves as for one run
+        results = []
+        for i, payload in enumerate(payloads):
+            results.append(run_job({**payload, "threads": threads, "in_process": True}))
+            notify(results[-1], i + 1, len(payloads))
+        return results
+    return _local_processes(payloads, workers, threads, notify)
+
+
+def _local_processes(payloads: list[dict[str, Any]], workers: int, threads: int, notify: Done) -> list[Result]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from forecast.universe.jobs import run_job
+
+    # spawn, never fork: TensorFlow's threads do not survive a fork.
+    context = multiprocessing.get_context("spawn")
+    results: list[Result | None] = [None] * len(payloads)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        futures = {pool.submit(run_job, {**p, "threads": threads}): i for i, p in enumerate(payloads)}
+        for finished, future in enumerate(as_completed(futures), start=1):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception as exc:  # the worker process died (killed, out of memory)
+                results[i] = lost(payloads[i], f"its worker process died ({type(exc).__name__}: {exc})")
+            notify(results[i], finished, len(payloads))  # type: ignore[arg-type]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results  # type: ignore[return-value]
+
+
+def lost(payload: dict[str, Any], why: str) -> Result:
+    return {"symbol": payload["symbol"], "status": "failed", "error": why, "exit_code": 1}
+
+
+def _on_ray(payloads: list[dict[str, Any]], workers: int | None, address: str | None, notify: Done) -> list[Result]:
+    if address is None and "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_MODE" not in os.environ:
+        # A private instance gets a token of its own (read by Ray when it is imported): Ray
+        # would otherwise write one to ~/.ray/auth_token, and forecast writes nothing to HOME.
+        import secrets
+
+        os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
+    try:
+        import ray
+    except ImportError as exc:
+        raise UsageError(
+            "--executor ray needs the ray package, which is not installed",
+            hint="pip install 'forecast[ray]' (or use the default local executor)",
+        ) from exc
+    from forecast.universe.jobs import run_job
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address is None:  # a private local instance, on loopback only
+            options.update(_node_ip_address="127.0.0.1", num_cpus=workers or os.cpu_count())
+
+        try:
+            ray.init(address=address, **options)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}",
+                             hint="check --address (e.g. ray://host:10001 or auto)") from exc  # fmt: skip
+    try:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        threads = threads_per_job(min(len(payloads), workers or cpus)) if address is None else 1
+        # One fresh worker process per job (max_calls=1), as TensorFlow's thread settings are per process.
+        remote = ray.remote(num_cpus=1, max_calls=1)(run_job)
+        pending = {remote.remote({**p, "threads": threads}): i for i, p in enumerate(payloads)}
+        results: list[Result | None] = [None] * len(payloads)
+        finished = 0
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            i = pending.pop(ready[0])
+            try:
+                results[i] = ray.get(ready[0])
+            except Exception as exc:  # the worker died, or the cluster lost it
+                results[i] = lost(payloads[i], f"Ray lost its job ({type(exc).__name__})")
+            finished += 1
+            notify(results[i], finished, len(payloads))  # type: ignore[arg-type]
+        return results  # type: ignore[return-value]
+    finally:
+        if started_here:
+            ray.shutdown()

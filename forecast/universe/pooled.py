@@ -1,0 +1,100 @@
+"""A global model: one network trained on windows pooled from every symbol of a universe.
+
+Each member is an ordinary run (<name>-global-<symbol>): its own snapshot, its scaler
+fitted on its own training part, its own windows and split. The pooled model is
+trained once, in the universe's run (<name>-global), on every member's training
+windows (validated on every member's validation windows), then copied into each
+member run, which evaluates it on its own test part like any model. The summary puts
+each member beside the newest per-symbol model (model.scope: ticker) on the same
+test windows, when one exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from forecast.config import Config, dump_config
+from forecast.errors import DataError, ForecastError
+from forecast.runs import rundir
+from forecast.runs.rundir import RunDir, stopped, utc_now
+from forecast.universe.jobs import scores
+from forecast.universe.members import member_configs, member_name
+
+log = logging.getLogger(__name__)
+UNIVERSE = "universe.json"
+
+
+def train_global(config: Config, runs_root: Path, data_dir: Path, on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:
+    from forecast.runs.pipeline import environment, run_pipeline
+    from forecast.runs.stages import Context, read_scaler, read_windows, save_trained, training_inputs
+    from forecast.train.training import train_model
+
+    members = member_configs(config)
+    index = RunDir.create(runs_root, f"{config.name}-global")
+    index.write_text(rundir.CONFIG, dump_config(config))
+    manifest: dict[str, Any] = {"name": index.path.name, "kind": "global", "created": utc_now(), "status": "running",
+                                "symbols": [m.data.symbol for m in members], **environment()}  # fmt: skip
+    index.save_manifest(manifest)
+    results: dict[str, dict[str, Any]] = {}
+    prepared: list[tuple[Config, RunDir]] = []
+
+    def finished(entry: dict[str, Any], exc: ForecastError | None = None) -> None:
+        if exc is not None:
+            entry.update(status="failed", error=str(exc), exit_code=exc.exit_code)
+        if on_done:
+            on_done(entry, sum("status" in r for r in results.values()), len(members))
+
+    try:
+        for member in members:  # snapshot, scale, window: cheap, one after another
+            run = RunDir.create(runs_root, member.name)
+            results[member.data.symbol] = {"symbol": member.data.symbol, "run": str(run.path)}
+            try:
+                run_pipeline(Context(member, run, data_dir, pretrained=index.path), until="window")
+                prepared.append((member, run))
+            except ForecastError as exc:
+                finished(results[member.data.symbol], exc)
+        if not prepared:
+            raise DataError(f"no symbol of {config.name} could be prepared for the global model",
+                            hint="see the errors above, one per symbol")  # fmt: skip
+        pooled = [(read_windows(run), read_scaler(run)) for _, run in prepared]
+        x_train, y_train, x_val, y_val = training_inputs(pooled, config)
+        log.info("global %s on %d windows pooled from %d symbols", config.model.kind, len(x_train), len(prepared))
+        model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+        manifest["train"] = {**save_trained(index, model, result), "windows": len(x_train), "symbols": len(prepared)}
+        del x_train, y_train, x_val, y_val, pooled
+        index.save_manifest(manifest)
+        for member, run in prepared:  # each member evaluates the pooled model on its own test part
+            entry = results[member.data.symbol]
+            try:
+                run_pipeline(Context(member, run, data_dir, pretrained=index.path))
+                entry.update(status="done", **scores(run.read_json(rundir.METRICS)))
+                entry.update(per_ticker(config, member, runs_root, entry))
+            except ForecastError as exc:
+                finished(entry, exc)
+                continue
+            finished(entry)
+    except BaseException as exc:
+        manifest.update(status=stopped(exc)["status"], error=stopped(exc)["error"], updated=utc_now())
+        index.save_manifest(manifest)
+        raise
+    rows = [results[m.data.symbol] for m in members]
+    index.write_json(UNIVERSE, {"scope": "global", "rows": rows})
+    failed = sum(r["status"] == "failed" for r in rows)
+    manifest.update(status="complete" if not failed else "partial", updated=utc_now())
+    index.save_manifest(manifest)
+    return index, rows
+
+
+def per_ticker(config: Config, member: Config, runs_root: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    """The newest per-symbol run of this universe, if it was tested on exactly these windows."""
+    own = RunDir.newest(member_name(config.name, member.data.symbol), runs_root)
+    if own is None or not own.exists(rundir.METRICS):
+        return {"per_ticker": None}
+    theirs = scores(own.read_json(rundir.METRICS))
+    if theirs["test"] != entry["test"]:
+        log.warning("%s: the per-symbol run %s was tested on other windows; not compared", member.data.symbol,
+                    own.path.name)  # fmt: skip
+        return {"per_ticker": None}
+    return {"per_ticker": {"run": str(own.path), "rmse": theirs["rmse"], "skill": theirs["skill"]}}
