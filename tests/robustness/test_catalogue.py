@@ -66,6 +66,14 @@ def write(name: str, text: str | bytes) -> Callable[[Path], None]:
     return setup
 
 
+def both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(tmp: Path) -> None:
+        for one in setups:
+            one(tmp)
+
+    return setup
+
+
 def config(text: str) -> Callable[[Path], None]:
     return write("bad.yaml", text)
 
@@ -117,6 +125,19 @@ CASES = [
          config("data: {source: csv, path: /etc/hostname, target: close}\n")),
     Case("config-both-period-and-dates", ["train", "--config", "{tmp}/bad.yaml"], 78, ("either period or start/end",),
          config("data: {source: sample, ticker: MSFT, period: 1y, start: 2010-01-01}\n")),
+    # --- universes ----------------------------------------------------------------------
+    Case("universe-bad-symbol", ["train", "--config", "{tmp}/bad.yaml"], 78, ("data.tickers", "may hold only"),
+         config("data: {source: sample, tickers: [MSFT, ../x]}\n")),
+    Case("universe-file-missing", ["train", "--config", "{tmp}/bad.yaml"], 66, ("nope.txt not found", "tickers_file"),
+         config("data: {source: sample, tickers_file: nope.txt}\n")),
+    Case("universe-file-bad-line", ["train", "--config", "{tmp}/bad.yaml"], 78, ("symbols.txt line 2", "fix or remove"),
+         both(config("data: {source: sample, tickers_file: symbols.txt}\n"), write("symbols.txt", "MSFT\n$$$\n"))),
+    Case("universe-executor", ["train", "--config", "{tmp}/bad.yaml", "--executor", "spark"], 64, ("--executor",),
+         config(TINY)),
+    Case("universe-global-alone", ["train", "--config", "{tmp}/bad.yaml", "--set", "model.scope=global"], 64,
+         ("needs a universe", "data.tickers"), config(TINY)),
+    Case("universe-backtest", ["backtest", "--config", "{tmp}/bad.yaml"], 78, ("names a universe", "data.ticker"),
+         config("data: {source: sample, tickers: [MSFT, IBM]}\n")),
     # --- symbols ----------------------------------------------------------------------
     Case("symbol-path", ["fetch", "../etc/passwd"], 64, ("TICKER",)),
     Case("symbol-shell", ["fetch", "MSFT;rm -rf ~"], 64, ("TICKER",)),
