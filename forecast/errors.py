@@ -61,6 +61,20 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, delivered as an interruption: a stage being run is recorded as
     interrupted (resumable with --run-dir), temporary files are removed, locks released."""
 
+    # Set once SIGTERM arrived. Raised inside a TensorFlow call, Terminated can come back
+    # as another exception (a SystemError from Keras' layer call); it still means this.
+    received = False
+
+
+def on_sigterm(signum: int, frame: object) -> None:
+    """The SIGTERM handler of the CLI and of universe worker processes."""
+    Terminated.received = True
+    raise Terminated()
+
+
+def was_terminated(exc: BaseException) -> bool:
+    return isinstance(exc, Terminated) or Terminated.received
+
 
 IO_ERROR = 74  # an OSError reached the CLI: permissions, read-only or full file system
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from forecast.errors import IO_ERROR, ForecastError, Terminated, UsageError
+from forecast.errors import IO_ERROR, ForecastError, Terminated, UsageError, on_sigterm, was_terminated
 
 log = logging.getLogger("forecast")
 _verbose = False
@@ -48,7 +48,7 @@ class ForecastGroup(TyperGroup):
                 command = ctx.command_path if ctx is not None else "forecast"
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
         except typer.Abort as exc:  # Ctrl-C (click turns KeyboardInterrupt into Abort), or SIGTERM
-            if isinstance(exc.__cause__, Terminated):
+            if Terminated.received or isinstance(exc.__cause__, Terminated):
                 code = _fail("terminated (SIGTERM)", None, 143, exc)
             else:
                 code = _fail("aborted", None, 130, exc)
@@ -60,13 +60,16 @@ class ForecastGroup(TyperGroup):
                 IO_ERROR,
                 exc,
             )
-        except Exception as exc:  # a bug in forecast: say so, briefly, and how to report it
-            code = _fail(
-                f"internal error: {type(exc).__name__}: {exc}",
-                "run again with --verbose and report the traceback",
-                1,
-                exc,
-            )
+        except Exception as exc:
+            if was_terminated(exc):  # SIGTERM, surfacing as a library's exception
+                code = _fail("terminated (SIGTERM)", None, 143, exc)
+            else:  # a bug in forecast: say so, briefly, and how to report it
+                code = _fail(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    "run again with --verbose and report the traceback",
+                    1,
+                    exc,
+                )
         if standalone_mode:
             sys.exit(code)
         return code
@@ -174,12 +177,8 @@ models_app.command("promote")(models.models_promote)
 models_app.command("rollback")(models.models_rollback)
 
 
-def _terminate(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
 def main() -> None:
     import signal
 
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, on_sigterm)
     app()

@@ -6,16 +6,32 @@ and the command exits with the first failure's exit code after every symbol is d
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from forecast.cli.options import echo_json, num, print_rich_table
-from forecast.errors import UsageError
+from forecast.errors import UsageError, was_terminated
 
 log = logging.getLogger("forecast")
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """Ctrl-C or SIGTERM stops every symbol's job; each run stopped mid-stage is resumable."""
+    try:
+        yield
+    except (KeyboardInterrupt, Exception) as exc:
+        if not (isinstance(exc, KeyboardInterrupt) or was_terminated(exc)):
+            raise
+        how, code = ("terminated (SIGTERM)", 143) if was_terminated(exc) else ("interrupted", 130)
+        typer.echo(f"{how}; resume a stopped symbol's run with: forecast train --run-dir RUN "
+                   "(see forecast runs list), or train the universe again", err=True)  # fmt: skip
+        raise typer.Exit(code) from None
 
 
 def _progress(result: dict[str, Any], finished: int, total: int) -> None:
@@ -37,11 +53,13 @@ def train_universe(config: Any, roots: dict[str, Path], executor: str, workers: 
             log.info("a global model trains once, in this process: --executor/--workers do not apply")
         from forecast.universe.pooled import train_global
 
-        index, rows = train_global(config, roots["runs"], roots["data"], on_done=_progress)
+        with _stoppable():
+            index, rows = train_global(config, roots["runs"], roots["data"], on_done=_progress)
         typer.echo(f"run       {index.path}", err=True)
     else:
         typer.echo(f"universe  {config.name}: {len(members)} symbols, executor {executor}", err=True)
-        rows = run_jobs([payload("train", m, roots) for m in members], executor, workers, address, _progress)
+        with _stoppable():
+            rows = run_jobs([payload("train", m, roots) for m in members], executor, workers, address, _progress)
     if as_json:
         echo_json({"name": config.name, "scope": config.model.scope, "rows": rows})
     else:
@@ -84,7 +102,8 @@ def retrain_universe(config: Any, roots: dict[str, Path], force: bool, executor:
             hint="retrain per symbol with --set model.scope=ticker, or retrain with forecast train on a schedule",
         )
     members = member_configs(config)
-    rows = run_jobs([payload("retrain", m, roots, force=force) for m in members], executor, workers, address)
+    with _stoppable():
+        rows = run_jobs([payload("retrain", m, roots, force=force) for m in members], executor, workers, address)
     if as_json:
         echo_json({"name": config.name, "rows": rows})
     else:

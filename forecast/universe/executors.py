@@ -59,7 +59,8 @@ def _local_processes(payloads: list[dict[str, Any]], workers: int, threads: int,
     results: list[Result | None] = [None] * len(payloads)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        futures = {pool.submit(run_job, {**p, "threads": threads}): i for i, p in enumerate(payloads)}
+        jobs = [{**p, "threads": threads, "stop_on_sigterm": True} for p in payloads]
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
         for finished, future in enumerate(as_completed(futures), start=1):
             i = futures[future]
             try:
@@ -67,7 +68,9 @@ def _local_processes(payloads: list[dict[str, Any]], workers: int, threads: int,
             except Exception as exc:  # the worker process died (killed, out of memory)
                 results[i] = lost(payloads[i], f"its worker process died ({type(exc).__name__}: {exc})")
             notify(results[i], finished, len(payloads))  # type: ignore[arg-type]
-    except BaseException:
+    except BaseException:  # Ctrl-C or SIGTERM: stop the workers too, not only the queue
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # a member stopped mid-stage stays resumable, as after SIGKILL
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import IO_ERROR, ForecastError
+from forecast.errors import IO_ERROR, ForecastError, on_sigterm, was_terminated
 
 log = logging.getLogger("forecast")
 
@@ -54,6 +54,10 @@ def _set_up_worker(p: dict[str, Any]) -> None:
     logging.basicConfig(level=logging.DEBUG if p["verbose"] else logging.WARNING, handlers=[handler], force=True)
     for name in ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    if p.get("stop_on_sigterm"):  # as in the CLI: a stage stopped by SIGTERM is recorded as interrupted
+        import signal
+
+        signal.signal(signal.SIGTERM, on_sigterm)
     from forecast.train.training import import_keras
 
     import_keras()
@@ -82,6 +86,8 @@ def run_job(p: dict[str, Any]) -> dict[str, Any]:
     except OSError as exc:
         return {**base, "status": "failed", "error": f"{exc.strerror or exc}: {exc.filename}", "exit_code": IO_ERROR}
     except Exception as exc:  # a bug: reported with the symbol, the other members go on
+        if was_terminated(exc):
+            raise  # being stopped, not failing
         if p["verbose"]:
             traceback.print_exc()
         return {**base, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "exit_code": 1}

@@ -3,6 +3,7 @@ interrupted and leave it resumable; after SIGKILL the next command resumes it.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -109,3 +110,41 @@ def test_two_commands_on_one_run_never_write_it_at_once(tmp_path: Path) -> None:
     first.wait(timeout=60)
     assert second.returncode == 75
     assert err.strip().splitlines()[-1].startswith(f"error: a command on run {run} is already running (pid ")
+
+
+def running(pid: str) -> bool:
+    """Alive and not a zombie (an exited child whose reaping is up to init)."""
+    try:
+        return "\tZ" not in Path(f"/proc/{pid}/status").read_text().split("State:")[1][:3]
+    except (OSError, IndexError):
+        return False
+
+
+def test_sigterm_stops_a_universe_and_every_worker_its_runs_resumable(tmp_path: Path) -> None:
+    """The parent stops its worker processes too; each member run is recorded as interrupted."""
+    (tmp_path / "uni.yaml").write_text(SLOW.replace("ticker: MSFT", "tickers: [MSFT, IBM]"))
+    process = forecast(tmp_path, "train", "--config", "uni.yaml", "--workers", "2")
+
+    def training() -> int:
+        count = 0
+        for path in (tmp_path / "runs").glob("slow-*/manifest.json"):
+            with contextlib.suppress(ValueError, KeyError, OSError):  # a manifest being rewritten
+                count += json.loads(path.read_text())["stages"]["train"]["status"] == "running"
+        return count
+
+    deadline = time.monotonic() + 180
+    while training() < 2:
+        assert time.monotonic() < deadline and process.poll() is None, "training never started"
+        time.sleep(0.3)
+    time.sleep(1.0)
+    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    assert len(workers) >= 2  # the spawned workers (and multiprocessing's resource tracker)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    assert "terminated" in err.strip().splitlines()[-1] and "Traceback" not in err
+    for path in (tmp_path / "runs").glob("slow-*/manifest.json"):
+        record = json.loads(path.read_text())
+        assert record["status"] == "interrupted" and record["stages"]["train"]["status"] == "interrupted"
+    time.sleep(1.0)
+    assert [pid for pid in workers if running(pid)] == []  # no worker left training alone
