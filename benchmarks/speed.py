@@ -341,22 +341,28 @@ def write_markdown(results: dict, path: Path) -> None:
         "",
         "- Start-up: commands that neither train nor load a model never import TensorFlow (a test checks "
         "`-X importtime`); `--help` is under 0.5 s. `data list` and `doctor` still import pandas (about 0.6 s).",
-        "- Training throughput: the shipped recipe (batch 64, deterministic ops) is within a few percent of plain "
-        "`model.fit`; unrolling and steps_per_execution add 10-15% each, XLA is slower on this CPU (Keras falls "
-        "back for LSTM), and batch 256 is the largest lever but learns less per epoch. The 5,200 windows x "
-        "epochs/s target (1.5x darts) is not reached yet; darts was not measured in this environment.",
+        "- Training throughput: the shipped recipe (batch 64, deterministic ops) is as fast as plain "
+        "`model.fit`; unrolling adds about 25%, steps_per_execution about 15%, XLA nothing (Keras falls back for "
+        "LSTM), and batch 256 with unrolling and steps_per_execution 16 doubles it but learns less per epoch "
+        "(RMSE 0.0323 against 0.0255 after 5 epochs). The 5,200 windows x epochs/s target (1.5x darts) is not "
+        "reached: the best setting measured is about two thirds of it. darts was not measured here.",
         "- Predict: the network is traced once (tf.function) and called once per step; the call itself is the "
         "LSTM's lookback sequential steps (about 8-13 ms at lookback 120 on this CPU, measured; unrolling the "
         "layers for prediction gave 8.6 ms against 10.5 ms after a 4.5 s first call, so it is not used). A 30-step "
         "recursive forecast therefore misses 0.2 s at lookback 120 and is about at it at lookback 60.",
         "- Memory: above 128 MB of windows, training cuts batches from the series on demand (a Keras PyDataset "
         "over a zero-copy view), evaluation forecasts 1,024 windows per call, and prediction CSVs are streamed. "
-        "What remains on the 10-million-point series is TensorFlow itself (about 0.6 GB), the series and its "
-        "index arrays, and the test part's forecasts, baselines and intervals (2 million rows each).",
+        "Measured by stage on the 10-million-point series (a sampling probe): 0.6 GB after snapshot, scale and "
+        "window (the series, its index arrays, pyarrow's pool); 1.7 GB at the end of training, which TensorFlow "
+        "keeps (after `keras.backend.clear_session()` and glibc's `malloc_trim` too: measured, no change); "
+        "evaluation adds 0.3-0.4 GB for the 2 million test and 0.8 million validation forecasts. Runs measured "
+        "1.99 and 2.13 GB: at the target, not reliably under it. Next: evaluation in a fresh process, or split "
+        "ranges instead of index arrays in windows.npz.",
         "- Many tickers: `data.tickers` fans out to local processes (one per core) or Ray (`--executor ray`, "
         "tested against a local instance: byte-identical predictions); `model.scope: global` pools the windows.",
-        "- Not done: the JAX backend (issue 9 measured plain fit at 2,520 windows x epochs/s on JAX against "
-        "1,500 on TensorFlow; it would need every artefact checked for equality first).",
+        "- JAX backend: measured when jax is installed (not a dependency). Here (jax 0.10.2, Keras 3.15, CPU) it "
+        "ran at a few dozen windows x epochs/s, far below both TensorFlow and the 2,520 of issue 9: something "
+        "in this combination is pathological (not diagnosed); JAX is therefore not offered as an option.",
         "",
     ]
     path.write_text("\n".join(lines) + "\n")
