@@ -61,19 +61,37 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, delivered as an interruption: a stage being run is recorded as
     interrupted (resumable with --run-dir), temporary files are removed, locks released."""
 
-    # Set once SIGTERM arrived. Raised inside a TensorFlow call, Terminated can come back
-    # as another exception (a SystemError from Keras' layer call); it still means this.
-    received = False
+    # The signal that stopped this process, once one arrived. Raised inside a TensorFlow
+    # call the interruption can come back as another exception (a SystemError from a
+    # Keras layer call), or be swallowed in a finaliser; the record still says "stop".
+    signal: int | None = None
 
 
-def on_sigterm(signum: int, frame: object) -> None:
-    """The SIGTERM handler of the CLI and of universe worker processes."""
-    Terminated.received = True
-    raise Terminated()
+def on_signal(signum: int, frame: object) -> None:
+    """SIGINT and SIGTERM handler of the CLI (SIGTERM only in universe workers)."""
+    import signal
+
+    Terminated.signal = signum
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def raise_if_stopped() -> None:
+    """Raise the interruption again if a signal arrived (training checks after every batch)."""
+    import signal
+
+    if Terminated.signal is not None:
+        raise Terminated() if Terminated.signal == signal.SIGTERM else KeyboardInterrupt()
 
 
 def was_terminated(exc: BaseException) -> bool:
-    return isinstance(exc, Terminated) or Terminated.received
+    import signal
+
+    return isinstance(exc, Terminated) or Terminated.signal == signal.SIGTERM
+
+
+def was_interrupted(exc: BaseException) -> bool:
+    """Stopped by Ctrl-C or SIGTERM, whatever exception that surfaced as."""
+    return isinstance(exc, KeyboardInterrupt) or Terminated.signal is not None
 
 
 IO_ERROR = 74  # an OSError reached the CLI: permissions, read-only or full file system

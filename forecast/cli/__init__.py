@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from forecast.errors import IO_ERROR, ForecastError, Terminated, UsageError, on_sigterm, was_terminated
+from forecast.errors import IO_ERROR, ForecastError, UsageError, on_signal, was_interrupted, was_terminated
 
 log = logging.getLogger("forecast")
 _verbose = False
@@ -48,7 +48,7 @@ class ForecastGroup(TyperGroup):
                 command = ctx.command_path if ctx is not None else "forecast"
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
         except typer.Abort as exc:  # Ctrl-C (click turns KeyboardInterrupt into Abort), or SIGTERM
-            if Terminated.received or isinstance(exc.__cause__, Terminated):
+            if was_terminated(exc.__cause__ or exc):
                 code = _fail("terminated (SIGTERM)", None, 143, exc)
             else:
                 code = _fail("aborted", None, 130, exc)
@@ -61,8 +61,9 @@ class ForecastGroup(TyperGroup):
                 exc,
             )
         except Exception as exc:
-            if was_terminated(exc):  # SIGTERM, surfacing as a library's exception
-                code = _fail("terminated (SIGTERM)", None, 143, exc)
+            if was_interrupted(exc):  # a signal, surfacing as a library's exception
+                terminated = was_terminated(exc)
+                code = _fail("terminated (SIGTERM)" if terminated else "aborted", None, 143 if terminated else 130, exc)
             else:  # a bug in forecast: say so, briefly, and how to report it
                 code = _fail(
                     f"internal error: {type(exc).__name__}: {exc}",
@@ -180,5 +181,6 @@ models_app.command("rollback")(models.models_rollback)
 def main() -> None:
     import signal
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     app()

@@ -22,7 +22,7 @@ from forecast.cli.options import (
     num,
 )  # fmt: skip
 from forecast.cli.tables import SCORE_COLUMNS, render, score_rows
-from forecast.errors import ForecastError, UsageError, was_terminated
+from forecast.errors import ForecastError, UsageError, was_interrupted, was_terminated
 
 log = logging.getLogger("forecast")
 
@@ -117,12 +117,9 @@ def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
         if (run.path / "manifest.json").exists() and run.manifest().get("status") == "failed":
             exc.message = f"{exc.message} [run {run.path} marked failed]"
         raise
-    except Exception as exc:
-        if not was_terminated(exc):
+    except (KeyboardInterrupt, Exception) as exc:
+        if not was_interrupted(exc):
             raise
-        typer.echo(f"terminated (SIGTERM); resume with: forecast train --run-dir {run.path}", err=True)
-        raise typer.Exit(143) from None
-    except KeyboardInterrupt as exc:
         how, code = ("terminated (SIGTERM)", 143) if was_terminated(exc) else ("interrupted", 130)
         typer.echo(f"{how}; resume with: forecast train --run-dir {run.path}", err=True)
         raise typer.Exit(code) from None

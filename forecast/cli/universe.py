@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from forecast.cli.options import echo_json, num, print_rich_table
-from forecast.errors import UsageError, was_terminated
+from forecast.errors import UsageError, was_interrupted, was_terminated
 
 log = logging.getLogger("forecast")
 
@@ -26,7 +26,7 @@ def _stoppable() -> Iterator[None]:
     try:
         yield
     except (KeyboardInterrupt, Exception) as exc:
-        if not (isinstance(exc, KeyboardInterrupt) or was_terminated(exc)):
+        if not was_interrupted(exc):
             raise
         how, code = ("terminated (SIGTERM)", 143) if was_terminated(exc) else ("interrupted", 130)
         typer.echo(f"{how}; resume a stopped symbol's run with: forecast train --run-dir RUN "

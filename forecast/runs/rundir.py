@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast import atomic
-from forecast.errors import DataError, ForecastError, MissingInputError, was_terminated
+from forecast.errors import DataError, ForecastError, MissingInputError, was_interrupted
 
 ENV_VAR = "FORECAST_RUNS_DIR"
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def utc_now() -> str:
 
 def stopped(exc: BaseException) -> dict[str, str]:
     """How a run or stage ended when `exc` stopped it: status and a one-line error."""
-    status = "interrupted" if isinstance(exc, KeyboardInterrupt) or was_terminated(exc) else "failed"
+    status = "interrupted" if was_interrupted(exc) else "failed"
     message = exc.message if isinstance(exc, ForecastError) else f"{type(exc).__name__}: {exc}"
     return {"status": status, "error": message, "updated": utc_now()}
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.config import ModelConfig, TrainConfig
+from forecast.errors import raise_if_stopped
 
 if TYPE_CHECKING:
     import keras
@@ -106,6 +107,10 @@ def fit(
                 monitor=monitor, factor=0.5, patience=config.reduce_lr_patience, min_lr=1e-6
             )
         )
+    # Ctrl-C or SIGTERM raised inside TensorFlow can be swallowed (in a finaliser); the
+    # signal handler's record of it is checked after every batch, so training always stops.
+    check = lambda batch, logs: raise_if_stopped()  # noqa: E731
+    callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=check, on_test_batch_end=check))
     on_tty = sys.stdout.isatty()
     if not on_tty:  # one line per epoch in logs and cron mail; Keras' bar only on a terminal
         callbacks.append(

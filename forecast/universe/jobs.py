@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from forecast.errors import IO_ERROR, ForecastError, on_sigterm, was_terminated
+from forecast.errors import IO_ERROR, ForecastError, on_signal, was_interrupted
 
 log = logging.getLogger("forecast")
 
@@ -57,7 +57,7 @@ def _set_up_worker(p: dict[str, Any]) -> None:
     if p.get("stop_on_sigterm"):  # as in the CLI: a stage stopped by SIGTERM is recorded as interrupted
         import signal
 
-        signal.signal(signal.SIGTERM, on_sigterm)
+        signal.signal(signal.SIGTERM, on_signal)
     from forecast.train.training import import_keras
 
     import_keras()
@@ -86,7 +86,7 @@ def run_job(p: dict[str, Any]) -> dict[str, Any]:
     except OSError as exc:
         return {**base, "status": "failed", "error": f"{exc.strerror or exc}: {exc.filename}", "exit_code": IO_ERROR}
     except Exception as exc:  # a bug: reported with the symbol, the other members go on
-        if was_terminated(exc):
+        if was_interrupted(exc):
             raise  # being stopped, not failing
         if p["verbose"]:
             traceback.print_exc()
