@@ -54,7 +54,7 @@ def train_universe(config: Any, roots: dict[str, Path], executor: str, workers: 
         from forecast.universe.pooled import train_global
 
         with _stoppable():
-            index, rows = train_global(config, roots["runs"], roots["data"], on_done=_progress)
+            index, rows = train_global(config, members, roots["runs"], roots["data"], on_done=_progress)
         typer.echo(f"run       {index.path}", err=True)
     else:
         typer.echo(f"universe  {config.name}: {len(members)} symbols, executor {executor}", err=True)

@@ -20,18 +20,19 @@ from forecast.errors import DataError, ForecastError
 from forecast.runs import rundir
 from forecast.runs.rundir import RunDir, stopped, utc_now
 from forecast.universe.jobs import scores
-from forecast.universe.members import member_configs, member_name
+from forecast.universe.members import member_name
 
 log = logging.getLogger(__name__)
 UNIVERSE = "universe.json"
 
 
-def train_global(config: Config, runs_root: Path, data_dir: Path, on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:
+def train_global(config: Config, members: list[Config], runs_root: Path, data_dir: Path,
+                 on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:  # fmt: skip
+    """members: member_configs(config), computed once by the caller (a tickers file is read once)."""
     from forecast.runs.pipeline import environment, run_pipeline
     from forecast.runs.stages import Context, read_scaler, read_windows, save_trained, training_inputs
     from forecast.train.training import train_model
 
-    members = member_configs(config)
     index = RunDir.create(runs_root, f"{config.name}-global")
     index.write_text(rundir.CONFIG, dump_config(config))
     manifest: dict[str, Any] = {"name": index.path.name, "kind": "global", "created": utc_now(), "status": "running",
