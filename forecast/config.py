@@ -202,6 +202,9 @@ class TrainConfig(Section):
     )
     seed: int = Field(42, ge=0, description="Seed for weights, shuffling and dropout.")
     deterministic: bool = Field(True, description="TensorFlow op determinism: same seed, same metrics.")
+    tensorboard: bool = Field(
+        False, description="Write TensorBoard event files to the run's tensorboard/ folder (tensorboard --logdir runs)."
+    )
 
 
 class BacktestConfig(Section):
@@ -264,10 +267,25 @@ class RetrainConfig(Section):
 
 
 class PlotConfig(Section):
-    """Figures."""
+    """Figures and the HTML report."""
 
-    enabled: bool = Field(True, description="Write forecast.png and loss.png.")
+    enabled: bool = Field(True, description="Write forecast.png, residuals.png and loss.png.")
     dpi: int = Field(110, ge=50, le=600, description="Resolution of the PNG files.")
+    report: bool = Field(
+        True, description="Write report.html: self-contained (figures embedded), opens offline (forecast report)."
+    )
+
+
+class MlflowConfig(Section):
+    """Optional MLflow tracking (pip install 'forecast[mlflow]'): params, metrics and artifacts of each run."""
+
+    enabled: bool = Field(False, description="Log every finished run to MLflow (or pass --mlflow).")
+    tracking_uri: str | None = Field(
+        None,
+        description="Where to log, e.g. sqlite:///mlflow.db or http://host:5000 "
+        "(none = a local file store: <runs root>/mlruns).",
+    )
+    experiment: str | None = Field(None, description="MLflow experiment (none = the config's name).")
 
 
 class Config(Section):
@@ -282,6 +300,7 @@ class Config(Section):
     predict: PredictConfig = PredictConfig()
     retrain: RetrainConfig = RetrainConfig()
     plot: PlotConfig = PlotConfig()
+    mlflow: MlflowConfig = MlflowConfig()
 
 
 # --- errors ------------------------------------------------------------------------

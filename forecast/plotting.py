@@ -1,13 +1,44 @@
-"""Figures, rendered off-screen (Agg backend; never plt.show())."""
+"""Figures, rendered off-screen (Agg backend; never plt.show()).
+
+One style for every figure: the same colours for the same things (actual black, the
+model red, naive grey, intervals as red bands), dated x axes, and titles that say what
+is shown and on which data.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from cycler import cycler
 
 from forecast.config import Config
+
+ACTUAL, MODEL, NAIVE = "#1a1a1a", "#c0392b", "#7f8c8d"
+MODELS = ["#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]  # the i-th model's colour
+PARTS = {"validation": "#f6e7b4", "test": "#d6e6f5"}  # background of the split's parts
+STYLE = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "axes.edgecolor": "#888888",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "figure.titlesize": 11,
+    "axes.prop_cycle": cycler(color=MODELS),
+}
 
 
 def _pyplot():
@@ -19,165 +50,231 @@ def _pyplot():
     return plt
 
 
+@contextlib.contextmanager
+def _figure(path: Path, dpi: int, mosaic: list[list[str]] | None = None, **kwargs: Any) -> Iterator[tuple[Any, Any]]:
+    """A styled figure (subplots, or a mosaic of named axes) saved to `path` as PNG and
+    closed, whatever happens."""
+    plt = _pyplot()
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplot_mosaic(mosaic, **kwargs) if mosaic else plt.subplots(**kwargs)
+        try:
+            yield fig, axes
+            fig.savefig(path, dpi=dpi, format="png")
+        finally:
+            plt.close(fig)
+
+
+def _dated(ax: Any) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4g}"
 
 
-def plot_forecast(
-    series: pd.Series, predictions: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path
-) -> None:
-    plt = _pyplot()
+def verdict(metrics: dict[str, Any]) -> str:
+    skill = metrics.get("skill")
+    if skill is None:
+        return "skill n/a"
+    return f"skill {skill:+.3f}: " + ("beats naive" if metrics["beats_naive"] else "WORSE than naive")
+
+
+def _bands(ax: Any, x: Any, rows: pd.DataFrame) -> None:
+    levels = sorted((c.removeprefix("lower_") for c in rows.columns if c.startswith("lower_")), key=float)
+    for level, alpha in zip(reversed(levels), (0.12, 0.25, 0.35, 0.45, 0.55), strict=False):
+        ax.fill_between(x, rows[f"lower_{level}"], rows[f"upper_{level}"], color=MODEL, alpha=alpha, linewidth=0,
+                        label=f"{level}% interval")  # fmt: skip
+
+
+def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: dict[str, Any], split: dict[str, str],
+                  config: Config, path: Path, zoom: int = 90) -> None:  # fmt: skip
+    """Top: the whole series with the split's parts shaded and the step-1 test forecasts.
+    Bottom: the last `zoom` test days close up, with the intervals and naive."""
     step1 = predictions[predictions["step"] == 1]
     model, naive = metrics["metrics"]["model"], metrics["metrics"]["naive"]
-    fig, ax = plt.subplots(figsize=(11, 5))
-    ax.plot(series.index, series.to_numpy(), color="0.55", linewidth=0.9, label=f"actual {series.name}")
-    ax.plot(
-        step1["date"], step1["predicted"], color="tab:red", linewidth=1.0, label=f"{config.model.kind} forecast (test)"
-    )
-    split = pd.Timestamp(metrics["test"]["first"])
-    ax.axvline(split, color="black", linestyle="--", linewidth=0.8)
-    ax.annotate(" test →", (split, 1), xycoords=("data", "axes fraction"), va="top", fontsize=9)
-    verdict = "beats naive" if metrics["beats_naive"] else "WORSE than naive"
-    horizon = "" if config.prep.horizon == 1 else f" (step 1 of {config.prep.horizon})"
-    ax.set_title(
-        f"{metrics['symbol']} {series.name}: {config.model.kind}{horizon}, test RMSE {_fmt(model['rmse'])} vs "
-        f"naive {_fmt(naive['rmse'])}, skill {_fmt(metrics['skill'])} ({verdict})",
-        fontsize=10,
-    )
-    ax.set_xlabel("date")
-    ax.set_ylabel(str(series.name))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=9)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path, dpi=config.plot.dpi, format="png")
-    plt.close(fig)
+    horizon = "" if config.prep.horizon == 1 else f", step 1 of {config.prep.horizon}"
+    with _figure(path, config.plot.dpi, nrows=2, figsize=(11, 7.5), gridspec_kw={"height_ratios": [3, 2]},
+                 layout="constrained") as (fig, (top, bottom)):  # fmt: skip
+        top.plot(series.index, series.to_numpy(), color=ACTUAL, linewidth=0.8, label=f"actual {series.name}")
+        top.plot(step1["date"], step1["predicted"], color=MODEL, linewidth=0.8, label=f"{config.model.kind} forecast")
+        end = series.index[-1]
+        for part, start in (("validation", split.get("validation")), ("test", split.get("test"))):
+            if start:
+                following = split.get("test") if part == "validation" else None
+                top.axvspan(pd.Timestamp(start), pd.Timestamp(following) if following else end, color=PARTS[part],
+                            alpha=0.7, linewidth=0, label=f"{part} part")  # fmt: skip
+        top.set_title(f"{metrics['symbol']} {series.name}, {split.get('first', '')}..{end.date()}: "
+                      f"training, validation and test parts")  # fmt: skip
+        top.set_ylabel(str(series.name))
+        top.legend(loc="upper left")
+        _dated(top)
+        recent = step1.iloc[-zoom:]
+        dates = pd.to_datetime(recent["date"])
+        _bands(bottom, dates, recent)
+        bottom.plot(dates, recent["naive"], color=NAIVE, linestyle=":", linewidth=1.0, label="naive (last value)")
+        bottom.plot(dates, recent["actual"], color=ACTUAL, marker=".", markersize=3, linewidth=0.9, label="actual")
+        bottom.plot(dates, recent["predicted"], color=MODEL, linewidth=1.1, label=f"{config.model.kind} forecast")
+        bottom.set_title(f"last {len(recent)} test days{horizon}, with the conformal intervals")
+        bottom.set_ylabel(str(series.name))
+        bottom.legend(loc="upper left", ncols=3)
+        _dated(bottom)
+        fig.suptitle(f"{metrics['symbol']} {series.name}: {config.model.kind} on the test part "
+                     f"{metrics['test']['first']}..{metrics['test']['last']}: RMSE {_fmt(model['rmse'])} "
+                     f"vs naive {_fmt(naive['rmse'])} ({verdict(metrics)})")  # fmt: skip
+
+
+def plot_residuals(predictions: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path,
+                   window: int = 20) -> None:  # fmt: skip
+    """Step-1 test residuals (actual - forecast) over time and their histogram, beside naive's,
+    and the rolling RMSE ratio: where in time the model gains or loses against naive."""
+    step1 = predictions[predictions["step"] == 1]
+    dates = pd.to_datetime(step1["date"])
+    model = (step1["actual"] - step1["predicted"]).to_numpy()
+    naive = (step1["actual"] - step1["naive"]).to_numpy()
+    target = f"{metrics['symbol']} {metrics['target']}"
+    mosaic = [["time", "time"], ["histogram", "rolling"]]
+    with _figure(path, config.plot.dpi, mosaic, figsize=(11, 7.5), layout="constrained") as (fig, axes):
+        over_time, histogram, rolling = axes["time"], axes["histogram"], axes["rolling"]
+        over_time.plot(dates, naive, color=NAIVE, linewidth=0.6, alpha=0.8, label="naive")
+        over_time.plot(dates, model, color=MODEL, linewidth=0.7, label=config.model.kind)
+        over_time.axhline(0, color=ACTUAL, linewidth=0.8)
+        over_time.set_title(f"residuals over the test part (actual - forecast, {metrics['target']} units)")
+        over_time.legend(loc="upper left")
+        _dated(over_time)
+        bins = np.histogram_bin_edges(np.concatenate([model, naive]), bins=40)
+        histogram.hist(naive, bins=bins, color=NAIVE, alpha=0.5, label=f"naive (sd {naive.std():.3g})")
+        histogram.hist(model, bins=bins, histtype="step", color=MODEL, linewidth=1.4,
+                       label=f"{config.model.kind} (mean {model.mean():+.3g}, sd {model.std():.3g})")  # fmt: skip
+        histogram.axvline(0, color=ACTUAL, linewidth=0.8)
+        histogram.set_title("distribution of residuals")
+        histogram.set_xlabel(f"residual ({metrics['target']} units)")
+        histogram.set_ylabel("test days")
+        histogram.legend(loc="upper left")
+        # The ratio, not the two RMSEs: next to naive a model's RMSE differs by a few percent,
+        # invisible on a shared scale; above 1 are the stretches where naive was better.
+        rmse = lambda e: pd.Series(e**2, index=dates).rolling(window, min_periods=window).mean() ** 0.5  # noqa: E731
+        ratio = rmse(model) / rmse(naive)
+        rolling.plot(ratio.index, ratio.to_numpy(), color=MODEL, linewidth=1.0)
+        rolling.axhline(1, color=NAIVE, linestyle=":", linewidth=1.2, label="naive = 1")
+        rolling.fill_between(ratio.index, 1, ratio.to_numpy(), where=ratio.to_numpy() > 1, color=MODEL, alpha=0.2,
+                             linewidth=0, label="worse than naive")  # fmt: skip
+        rolling.set_title(f"rolling RMSE over {window} test days, {config.model.kind} / naive")
+        rolling.legend(loc="upper left")
+        _dated(rolling)
+        fig.suptitle(f"{target}: {config.model.kind} residuals, test {metrics['test']['first']}.."
+                     f"{metrics['test']['last']} ({verdict(metrics)})")  # fmt: skip
 
 
 def plot_loss(history: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path) -> None:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for column, label in (("loss", "training"), ("val_loss", "validation")):
-        if column in history:
-            ax.plot(history.index, history[column], marker=".", label=label)
-    if "val_loss" in history:
-        best = int(history["val_loss"].idxmin())
-        ax.axvline(best, color="0.4", linestyle=":", linewidth=1, label=f"best epoch {best} (weights kept)")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"{config.train.loss} on scaled target (log)")
-    ax.set_title(f"{metrics['symbol']} {config.model.kind}: loss per epoch", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=config.plot.dpi, format="png")
-    plt.close(fig)
+    with _figure(path, config.plot.dpi, figsize=(8, 4.2), layout="constrained") as (fig, ax):
+        for column, label, colour in (("loss", "training", "#2471a3"), ("val_loss", "validation", MODEL)):
+            if column in history:
+                ax.plot(history.index, history[column], marker=".", color=colour, label=label)
+        if "val_loss" in history:
+            best = int(history["val_loss"].idxmin())
+            ax.axvline(best, color=NAIVE, linestyle=":", linewidth=1, label=f"best epoch {best} (weights kept)")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"{config.train.loss} on the scaled target (log)")
+        ax.set_title(f"{metrics['symbol']} {metrics['target']}: {config.model.kind} loss per epoch "
+                     f"(batch {config.train.batch_size}, lr {config.train.learning_rate:g})")  # fmt: skip
+        ax.legend()
 
 
 def plot_backtest(
     series: pd.Series, predictions: pd.DataFrame, report: dict[str, Any], config: Config, path: Path
 ) -> None:
     """Top: actual and each fold's step-1 forecasts. Bottom: RMSE per fold, model vs naive."""
-    plt = _pyplot()
     step1 = predictions[predictions["step"] == 1]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]})
-    start = pd.Timestamp(report["folds"][0]["test"]["first"])
-    context = series[series.index >= start - (series.index[-1] - start) * 0.25]
-    top.plot(context.index, context.to_numpy(), color="0.55", linewidth=0.9, label=f"actual {series.name}")
-    for fold in report["folds"]:
-        rows = step1[step1["fold"] == fold["fold"]]
-        top.plot(pd.to_datetime(rows["date"]), rows["predicted"], linewidth=1.0, label=f"fold {fold['fold']}")
-        top.axvline(pd.Timestamp(fold["test"]["first"]), color="black", linestyle="--", linewidth=0.7)
-    top.set_title(
-        f"{report['symbol']} {report['target']}: {config.model.kind} walk-forward backtest, "
-        f"{len(report['folds'])} folds ({report['backtest']['mode']}, refit {report['backtest']['refit']})",
-        fontsize=10,
-    )
-    top.grid(alpha=0.3)
-    top.legend(loc="upper left", fontsize=8)
-    numbers = [f["fold"] for f in report["folds"]]
-    width = 0.38
-    for offset, name, label in ((-width / 2, "model", config.model.kind), (width / 2, "naive", "naive")):
-        bottom.bar(
-            [n + offset for n in numbers], [f["metrics"][name]["rmse"] for f in report["folds"]], width, label=label
+    with _figure(path, config.plot.dpi, nrows=2, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]},
+                 layout="constrained") as (fig, (top, bottom)):  # fmt: skip
+        start = pd.Timestamp(report["folds"][0]["test"]["first"])
+        context = series[series.index >= start - (series.index[-1] - start) * 0.25]
+        top.plot(context.index, context.to_numpy(), color=ACTUAL, linewidth=0.8, label=f"actual {series.name}")
+        for fold in report["folds"]:
+            rows = step1[step1["fold"] == fold["fold"]]
+            top.plot(pd.to_datetime(rows["date"]), rows["predicted"], linewidth=1.0, label=f"fold {fold['fold']}")
+            top.axvline(pd.Timestamp(fold["test"]["first"]), color=ACTUAL, linestyle="--", linewidth=0.7)
+        top.set_title(f"{report['symbol']} {report['target']}: {config.model.kind} walk-forward backtest, "
+                      f"{len(report['folds'])} folds ({report['backtest']['mode']}, "
+                      f"refit {report['backtest']['refit']})")  # fmt: skip
+        top.set_ylabel(str(series.name))
+        top.legend(loc="upper left")
+        _dated(top)
+        numbers = [f["fold"] for f in report["folds"]]
+        width = 0.38
+        for offset, name, label, colour in ((-width / 2, "model", config.model.kind, MODEL),
+                                            (width / 2, "naive", "naive", NAIVE)):  # fmt: skip
+            bottom.bar([n + offset for n in numbers], [f["metrics"][name]["rmse"] for f in report["folds"]], width,
+                       label=label, color=colour)  # fmt: skip
+        bottom.set_xticks(
+            numbers, [f"fold {n}\n{f['test']['first']}" for n, f in zip(numbers, report["folds"], strict=True)]
         )
-    bottom.set_xticks(
-        numbers, [f"fold {n}\n{f['test']['first']}" for n, f in zip(numbers, report["folds"], strict=True)]
-    )
-    bottom.set_ylabel(f"test RMSE ({report['target']})")
-    bottom.grid(alpha=0.3, axis="y")
-    bottom.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=config.plot.dpi, format="png")
-    plt.close(fig)
+        bottom.set_ylabel(f"test RMSE ({report['target']})")
+        bottom.set_title("test RMSE per fold (lower is better)")
+        bottom.grid(axis="x", visible=False)
+        bottom.legend()
 
 
-def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path: Path) -> None:
-    """Top: actual, naive and every model over the test part. Bottom: RMSE and MAE side by side."""
-    plt = _pyplot()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]})
+def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path: Path, zoom: int = 120) -> None:
+    """Top: actual, naive and every model over the last `zoom` test days. Bottom: each
+    forecaster's test RMSE with its 95% bootstrap interval, ranked."""
     test = report["test"]
-    top.plot(table.index, table["actual"], color="black", linewidth=1.1, label="actual")
-    top.plot(table.index, table["naive"], color="0.55", linewidth=0.9, linestyle="--", label="naive")
-    models = [c for c in table.columns if c not in ("actual", "naive")]
-    for name in models:
-        top.plot(table.index, table[name], linewidth=0.9, label=name)
-    top.set_title(f"{test['target']}: test part {test['test period']}, {test['test windows']} windows", fontsize=10)
-    top.grid(alpha=0.3)
-    top.legend(loc="upper left", fontsize=8)
     rows = report["rows"]
-    positions = range(len(rows))
-    width = 0.4
-    bottom.bar([p - width / 2 for p in positions], [r["rmse"] for r in rows], width, label="RMSE")
-    bottom.bar([p + width / 2 for p in positions], [r["mae"] for r in rows], width, label="MAE")
-    bottom.set_xticks(list(positions), [f"{r['rank']}. {r['name']}" for r in rows], rotation=20, ha="right", fontsize=8)
-    naive_rmse = next(r["rmse"] for r in rows if r["name"] == "naive")
-    bottom.axhline(naive_rmse, color="0.3", linestyle=":", linewidth=1, label="naive RMSE")
-    bottom.set_ylabel("error (target units)")
-    bottom.set_title("ranked by test RMSE (lower is better)", fontsize=10)
-    bottom.grid(alpha=0.3, axis="y")
-    bottom.legend(fontsize=8)
-    top.set_xlabel("date")
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi, format="png")
-    plt.close(fig)
+    models = [r["name"] for r in rows if r["kind"] != "baseline"]
+    with _figure(path, dpi, nrows=2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]},
+                 layout="constrained") as (fig, (top, bottom)):  # fmt: skip
+        recent = table.iloc[-zoom:]
+        top.plot(recent.index, recent["actual"], color=ACTUAL, linewidth=1.1, marker=".", markersize=3,
+                 label="actual")  # fmt: skip
+        top.plot(recent.index, recent["naive"], color=NAIVE, linewidth=0.9, linestyle=":", label="naive")
+        colour = {name: MODELS[i % len(MODELS)] for i, name in enumerate(models)}
+        for name in models:
+            if name in recent:
+                top.plot(recent.index, recent[name], color=colour[name], linewidth=1.0, label=name)
+        top.set_title(f"{test['target']}: step-1 forecasts over the last {len(recent)} of {test['test windows']} "
+                      f"test days ({test['test period']})")  # fmt: skip
+        top.legend(loc="upper left", ncols=4)
+        _dated(top)
+        positions = np.arange(len(rows))
+        rmse = np.array([r["rmse"] for r in rows])
+        low = np.array([r.get("rmse_low", r["rmse"]) for r in rows])
+        high = np.array([r.get("rmse_high", r["rmse"]) for r in rows])
+        colours = [colour.get(r["name"], NAIVE) for r in rows]
+        bottom.bar(positions, rmse, 0.6, color=colours, alpha=0.85)
+        bottom.errorbar(positions, rmse, yerr=[rmse - low, high - rmse], fmt="none", ecolor=ACTUAL, capsize=4,
+                        linewidth=1)  # fmt: skip
+        naive_rmse = next(r["rmse"] for r in rows if r["name"] == "naive")
+        bottom.axhline(naive_rmse, color=ACTUAL, linestyle=":", linewidth=1, label="naive RMSE")
+        bottom.set_xticks(list(positions), [f"{r['rank']}. {r['name']}" for r in rows], rotation=15, ha="right")
+        bottom.set_ylabel(f"test RMSE ({test['target'].split()[-1]})")
+        bottom.set_title("ranked by test RMSE (lower is better), 95% block-bootstrap intervals; grey: baselines")
+        bottom.grid(axis="x", visible=False)
+        bottom.legend(loc="upper left")
+        fig.suptitle(f"{test['target']}: {', '.join(models)} against the baselines on identical test windows")
 
 
 def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], dpi: int, path: Path) -> None:
     """Recent history, the forecast and its bands (widest first), and actuals where known."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(11, 5))
-    recent = history.iloc[-max(60, 4 * len(table)) :]
-    ax.plot(recent.index, recent.to_numpy(), color="0.35", linewidth=1.0, label=f"{history.name} (history)")
-    dates = pd.to_datetime(table["date"])
-    levels = sorted((c.removeprefix("lower_") for c in table.columns if c.startswith("lower_")), key=float)
-    for level, alpha in zip(reversed(levels), (0.18, 0.32, 0.45, 0.55, 0.65), strict=False):
-        ax.fill_between(
-            dates, table[f"lower_{level}"], table[f"upper_{level}"], color="tab:blue", alpha=alpha,
-            linewidth=0, label=f"{level}% interval",
-        )  # fmt: skip
-    # Join the forecast to the last bar so the line starts where history ends.
-    ax.plot(
-        [recent.index[-1], *dates], [recent.iloc[-1], *table["forecast"]], color="tab:blue", marker=".",
-        linewidth=1.3, label=f"{info['model']} forecast",
-    )  # fmt: skip
-    ax.plot(
-        [recent.index[-1], dates.iloc[-1]], [recent.iloc[-1]] * 2, color="0.5", linestyle=":", linewidth=1.0,
-        label="naive (last value)",
-    )  # fmt: skip
-    if "actual" in table and table["actual"].notna().any():
-        ax.plot(dates, table["actual"], color="black", marker="x", linestyle="none", label="actual")
-    ax.axvline(recent.index[-1], color="black", linestyle="--", linewidth=0.8)
-    ax.set_title(
-        f"{info['symbol']} {info['target']}: {info['horizon']} steps after {info['last_bar']} "
-        f"({info['strategy']}; dates: {info['calendar']['name']})",
-        fontsize=10,
-    )
-    ax.set_xlabel("date")
-    ax.set_ylabel(str(info["target"]))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=9)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi, format="png")
-    plt.close(fig)
+    with _figure(path, dpi, figsize=(11, 5), layout="constrained") as (fig, ax):
+        recent = history.iloc[-max(60, 4 * len(table)) :]
+        ax.plot(recent.index, recent.to_numpy(), color=ACTUAL, linewidth=1.0, label=f"{history.name} (history)")
+        dates = pd.to_datetime(table["date"])
+        _bands(ax, dates, table)
+        # Join the forecast to the last bar so the line starts where history ends.
+        ax.plot([recent.index[-1], *dates], [recent.iloc[-1], *table["forecast"]], color=MODEL, marker=".",
+                linewidth=1.3, label=f"{info['model']} forecast")  # fmt: skip
+        ax.plot([recent.index[-1], dates.iloc[-1]], [recent.iloc[-1]] * 2, color=NAIVE, linestyle=":",
+                linewidth=1.0, label="naive (last value)")  # fmt: skip
+        if "actual" in table and table["actual"].notna().any():
+            ax.plot(dates, table["actual"], color=ACTUAL, marker="x", linestyle="none", label="actual")
+        ax.axvline(recent.index[-1], color=ACTUAL, linestyle="--", linewidth=0.8)
+        ax.set_title(f"{info['symbol']} {info['target']}: {info['horizon']} steps after {info['last_bar']} "
+                     f"({info['strategy']}; dates: {info['calendar']['name']})")  # fmt: skip
+        ax.set_ylabel(str(info["target"]))
+        ax.legend(loc="upper left")
+        _dated(ax)

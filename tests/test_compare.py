@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from .conftest import snapshot_tree
 
@@ -30,7 +31,8 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     (out,) = (tmp_path / "runs").iterdir()
     assert out.name.startswith("compare-")
     assert {p.name for p in out.iterdir()} == {
-        "manifest.json", "comparison.json", "comparison.csv", "comparison.png", "rnn", "gru",
+        "manifest.json", "comparison.json", "comparison.csv", "comparison.png", "comparison_predictions.csv",
+        "report.html", "rnn", "gru",
     }  # fmt: skip
     fingerprints = {json.loads((out / k / "manifest.json").read_text())["data_fingerprint"] for k in ("rnn", "gru")}
     assert len(fingerprints) == 1  # the identical data snapshot
@@ -43,6 +45,13 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     assert rnn["parameters"] > 0 and rnn["epochs"] == 2 and 0 <= rnn["dm_p"] <= 1
     table = pd.read_csv(out / "comparison.csv")
     assert list(table["name"]) == report["ranking"]
+    # The step-1 forecasts behind the ranking, and each RMSE's bootstrap interval around it.
+    side = pd.read_csv(out / "comparison_predictions.csv", index_col="date")
+    assert list(side.columns) == ["actual", "naive", "seasonal_naive", "drift", "window_mean", "rnn", "gru"]
+    for row in report["rows"]:
+        errors = side[row["name"]] - side["actual"]
+        assert ((errors**2).mean() ** 0.5) == pytest.approx(row["rmse"])
+        assert row["rmse_low"] < row["rmse"] < row["rmse_high"]
     header = next(line for line in result.stdout.splitlines() if line.startswith("rank"))
     assert header.split() == ["rank", "RMSE", "MAE", "MASE", "skill", "DM", "p", "params", "train", "s", "epochs"]
     assert "naive" in result.stdout and ("best model:" in result.stdout or "no model beats" in result.stdout)

@@ -28,7 +28,7 @@ plot: {dpi: 50}
 """
 ARTIFACTS = [
     ".lock", "config.yaml", "manifest.json", "series.parquet", "scaler.json", "windows.npz", "model.keras",
-    "history.csv", "predictions.csv", "metrics.json", "forecast.png", "loss.png",
+    "history.csv", "predictions.csv", "metrics.json", "forecast.png", "residuals.png", "loss.png", "report.html",
 ]  # fmt: skip
 
 

@@ -79,8 +79,11 @@ class ForecastGroup(TyperGroup):
 def _fail(message: str, hint: str | None, code: int, exc: BaseException) -> int:
     if _verbose:
         traceback.print_exception(exc)
+    from forecast.cli.options import colour_enabled
+
     line = (f"{message}; {hint}" if hint else message).replace("\n", " ")
-    typer.echo(f"error: {line}", err=True)
+    prefix = typer.style("error:", fg=typer.colors.RED, bold=True) if colour_enabled(sys.stderr) else "error:"
+    typer.echo(f"{prefix} {line}", err=True)
     return code
 
 
@@ -113,16 +116,22 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs, and tracebacks on errors.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only results (stdout), warnings and errors: no progress lines.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     global _verbose
+    if verbose and quiet:
+        raise UsageError("--verbose and --quiet contradict each other", hint="pass one of them")
     _verbose = verbose
     _contain_library_caches()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormat(verbose))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     if not verbose:
         # Third-party chatter (yfinance, TensorFlow, matplotlib) stays out of normal output.
         for name in ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL"):
@@ -156,7 +165,7 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, runs, train  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, report, runs, train  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
@@ -164,6 +173,7 @@ app.command()(train.evaluate)
 app.command()(backtest.backtest)
 app.command()(compare.compare)
 app.command()(predict.predict)
+app.command()(report.report)
 app.command()(models.retrain)
 app.command()(models.schedule)
 app.command()(doctor.doctor)

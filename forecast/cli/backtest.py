@@ -7,9 +7,22 @@ from typing import Any
 
 import typer
 
-from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json, num
-from forecast.cli.tables import SCORE_COLUMNS, render
+from forecast.cli.options import (
+    ConfigPath,
+    DataDir,
+    JsonFlag,
+    MlflowFlag,
+    Overrides,
+    RunsDir,
+    echo_json,
+    echo_report,
+    num,
+    paint,
+    report_of,
+    with_mlflow,
+)
 from forecast.errors import UsageError
+from forecast.tables import SCORE_COLUMNS, render
 
 log = logging.getLogger("forecast")
 
@@ -19,6 +32,7 @@ def backtest(
     overrides: Overrides = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
+    mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Walk-forward backtest (evaluate.backtest: folds, mode, refit) in a new run directory."""
@@ -29,14 +43,15 @@ def backtest(
 
     if config is None:
         raise UsageError("backtest needs --config CONFIG (e.g. configs/lstm.yaml)")
-    resolved = load_config(config, overrides)
+    resolved = load_config(config, with_mlflow(overrides, mlflow))
     spec = resolved.evaluate.backtest
     log.info("backtest: %d %s folds, refit %s", spec.folds, spec.mode, str(spec.refit).lower())
     run, report = run_backtest(resolved, data_root(data_dir), runs_root(runs_dir))
     if as_json:
-        echo_json({"run": str(run.path), **report})
+        echo_json({"run": str(run.path), "report": report_of(run.path), **report})
         return
     print_backtest(run.path, report)
+    echo_report(run.path)
 
 
 def print_backtest(path: Any, report: dict[str, Any]) -> None:
@@ -67,8 +82,8 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
     model, naive = summary["model"]["rmse"], summary["naive"]["rmse"]
     skill = summary["model"]["skill"]
     worse = sum(1 for f in report["folds"] if (f["metrics"]["model"]["skill"] or 0) <= 0)
-    typer.echo(
+    typer.echo(paint(
         f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
         f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}; "
-        f"worse than naive in {worse} of {len(report['folds'])} folds"
-    )
+        f"worse than naive in {worse} of {len(report['folds'])} folds", worse == 0,
+    ))  # fmt: skip

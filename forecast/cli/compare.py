@@ -7,8 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import ConfigPath, DataDir, JsonFlag, Overrides, RunsDir, echo_json
-from forecast.cli.tables import render
+from forecast.cli.options import (
+    ConfigPath,
+    DataDir,
+    JsonFlag,
+    MlflowFlag,
+    Overrides,
+    RunsDir,
+    echo_json,
+    echo_report,
+    paint,
+    progress,
+    report_of,
+    with_mlflow,
+)
+from forecast.tables import render
 
 COMPARE_COLUMNS: list[tuple[str, str, int]] = [
     ("RMSE", "rmse", 4), ("MAE", "mae", 4), ("MASE", "mase", 3), ("skill", "skill", 3), ("DM p", "dm_p", 4),
@@ -24,6 +37,7 @@ def compare(
     overrides: Overrides = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
+    mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Train and rank models on identical data, split and test targets, beside the baselines."""
@@ -34,17 +48,19 @@ def compare(
     def listener(label: str, stage: str, status: str, record: dict[str, Any]) -> None:
         if status == "done" or (status == "running" and stage == "train"):
             done = f"done in {record['seconds']:.1f} s" if status == "done" else "..."
-            typer.echo(f"{label:<10} {stage:<9} {done}", err=True)
+            progress(f"{label:<10} {stage:<9} {done}")
         elif status == "skipped":
-            typer.echo(f"{label:<10} {stage:<9} unchanged, skipped", err=True)
+            progress(f"{label:<10} {stage:<9} unchanged, skipped")
 
     out, result = run_compare(
-        candidates, config, overrides or [], runs_root(runs_dir), data_root(data_dir), listener=listener
-    )
+        candidates, config, with_mlflow(overrides, mlflow), runs_root(runs_dir), data_root(data_dir),
+        listener=listener, track=mlflow,
+    )  # fmt: skip
     if as_json:
-        echo_json({"run": str(out.path), **result})
+        echo_json({"run": str(out.path), "report": report_of(out.path), **result})
         return
     print_comparison(out.path, result)
+    echo_report(out.path)
 
 
 def print_comparison(path: Path, result: dict[str, Any]) -> None:
@@ -61,11 +77,11 @@ def print_comparison(path: Path, result: dict[str, Any]) -> None:
     leader = result["rows"][0]
     if best["rmse"] < naive["rmse"]:
         dm = "n/a" if best["dm_p"] is None else f"{best['dm_p']:.4f}"
-        typer.echo(f"best model: {best['name']} (skill {best['skill']:.3f} vs naive, DM p {dm})")
+        typer.echo(paint(f"best model: {best['name']} (skill {best['skill']:.3f} vs naive, DM p {dm})", True))
         if leader["kind"] == "baseline":
             typer.echo(f"but the {leader['name']} baseline beats every model (RMSE {leader['rmse']:.4f})")
     else:
-        typer.echo(
-            f"no model beats the naive forecast (tomorrow = today); "
-            f"the best, {best['name']}, has skill {best['skill']:.3f}"
-        )
+        typer.echo(paint(
+            f"no model beats the naive forecast (tomorrow = today); the best, {best['name']}, has skill "
+            f"{best['skill']:.3f}", False,
+        ))  # fmt: skip

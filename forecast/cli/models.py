@@ -15,13 +15,16 @@ from forecast.cli.options import (
     DataDir,
     ExecutorOpt,
     JsonFlag,
+    MlflowFlag,
     ModelsDir,
     Overrides,
     RunsDir,
     WorkersOpt,
+    complete_run,
     echo_json,
     num,
     print_rich_table,
+    with_mlflow,
 )  # fmt: skip
 from forecast.errors import UsageError
 
@@ -40,6 +43,7 @@ def retrain(
     executor: ExecutorOpt = "local",
     workers: WorkersOpt = None,
     address: AddressOpt = None,
+    mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Fetch new bars, train a challenger, and promote it only if it beats the champion and naive.
@@ -54,7 +58,7 @@ def retrain(
 
     if config is None:
         raise UsageError("retrain needs --config CONFIG (e.g. configs/lstm.yaml)")
-    resolved = load_config(config, overrides)
+    resolved = load_config(config, with_mlflow(overrides, mlflow))
     if resolved.data.universe:
         from forecast.cli.universe import retrain_universe
 
@@ -110,6 +114,7 @@ def schedule(
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     models_dir: ModelsDir = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Print (or --install) the crontab line that runs forecast retrain on a schedule."""
     from forecast.config import load_config
@@ -125,11 +130,13 @@ def schedule(
         cron, resolved.name, config, log_file or Path("logs") / f"retrain-{resolved.name}.log",
         runs_root(runs_dir), data_root(data_dir), models_root(models_dir),
     )  # fmt: skip
-    if not install:
+    changed = install_line(line, resolved.name) if install else None
+    if as_json:
+        echo_json({"name": resolved.name, "line": line, "installed": install, "changed": changed})
+    elif not install:
         typer.echo(line)
-        return
-    changed = install_line(line, resolved.name)
-    typer.echo(("installed: " if changed else "already installed: ") + line)
+    else:
+        typer.echo(("installed: " if changed else "already installed: ") + line)
 
 
 # --- forecast models ...  ------------------------------------------------------------
@@ -200,9 +207,13 @@ def models_show(
 
 def models_promote(
     name: NameArg,
-    run: Annotated[str, typer.Argument(help="Run directory (or its name under the runs root) to serve.")],
+    run: Annotated[
+        str,
+        typer.Argument(help="Run directory (or its name under the runs root) to serve.", autocompletion=complete_run),
+    ],
     models_dir: ModelsDir = None,
     runs_dir: RunsDir = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Make a finished run the champion by hand (recorded in the history)."""
     from forecast.config import load_config
@@ -226,10 +237,13 @@ def models_promote(
               "data_end": data_end, "reason": "promoted by hand", "challenger": scores}  # fmt: skip
     registry.set_champion({**champion_record(config, found, record, "by hand"), "name": name})
     registry.record(record)
-    typer.echo(f"{name}: champion is now {found.path}")
+    if as_json:
+        echo_json({"name": name, "champion": str(found.path), "record": record})
+    else:
+        typer.echo(f"{name}: champion is now {found.path}")
 
 
-def models_rollback(name: NameArg, models_dir: ModelsDir = None) -> None:
+def models_rollback(name: NameArg, models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None:
     """Serve the previous champion again (recorded in the history)."""
     from forecast.registry.registry import Registry, models_root
     from forecast.runs.rundir import utc_now
@@ -238,4 +252,7 @@ def models_rollback(name: NameArg, models_dir: ModelsDir = None) -> None:
     restored = registry.rollback()
     registry.record({"time": utc_now(), "decision": "rolled_back", "run": restored["run"],
                      "data_end": restored.get("data_end"), "reason": "rolled back by hand"})  # fmt: skip
-    typer.echo(f"{name}: champion is now {restored['run']} again")
+    if as_json:
+        echo_json({"name": name, "champion": restored["run"], "restored": restored})
+    else:
+        typer.echo(f"{name}: champion is now {restored['run']} again")

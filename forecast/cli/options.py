@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,10 @@ ModelsDir = Annotated[
                  show_default=False),
 ]  # fmt: skip
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+MlflowFlag = Annotated[
+    bool,
+    typer.Option("--mlflow", help="Also log the run to MLflow (mlflow.* in the config; needs 'forecast[mlflow]')."),
+]
 ConfigPath = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config, e.g. configs/lstm.yaml.")]
 Overrides = Annotated[
     list[str] | None,
@@ -43,6 +48,56 @@ AddressOpt = Annotated[
     typer.Option("--address", help="Ray cluster address, e.g. ray://head:10001 (default: a private local instance).",
                  show_default=False),
 ]  # fmt: skip
+
+
+def complete_run(incomplete: str) -> list[str]:
+    """Shell completion for RUN: run folders under the runs root ($FORECAST_RUNS_DIR or ./runs), newest first."""
+    import os
+
+    root = Path(os.environ.get("FORECAST_RUNS_DIR") or "runs")
+    if not root.is_dir():
+        return []
+    found = [p.name for p in root.iterdir() if p.name.startswith(incomplete) and (p / "manifest.json").is_file()]
+    return sorted(found, reverse=True)
+
+
+def with_mlflow(overrides: list[str] | None, mlflow: bool) -> list[str]:
+    """--mlflow is the config field mlflow.enabled, set from the command line."""
+    return [*(overrides or []), *(["mlflow.enabled=true"] if mlflow else [])]
+
+
+def progress(message: str) -> None:
+    """A line about work under way: on stderr, silenced by --quiet (results stay on stdout)."""
+    logging.getLogger("forecast").info(message)
+
+
+def colour_enabled(stream: Any = None) -> bool:
+    """Colours only on a terminal, never with NO_COLOR set (https://no-color.org) or TERM=dumb."""
+    import os
+    import sys
+
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def paint(text: str, good: bool | None) -> str:
+    """Green for better than naive, red for worse; plain text off a terminal."""
+    if good is None or not colour_enabled():
+        return text
+    return typer.style(text, fg=typer.colors.GREEN if good else typer.colors.RED, bold=not good)
+
+
+def report_of(run: Path) -> str | None:
+    """The run's report.html, if it has one (plot.report: false writes none)."""
+    path = run / "report.html"
+    return str(path) if path.is_file() else None
+
+
+def echo_report(run: Path) -> None:
+    if report_of(run):
+        typer.echo(f"report  {report_of(run)}")
 
 
 def echo_json(payload: Any) -> None:
@@ -67,4 +122,5 @@ def print_rich_table(columns: list[str], rows: list[list[str]]) -> None:
     table = Table(*columns)
     for row in rows:
         table.add_row(*row)
-    Console(width=table_width()).print(table)
+    # rich decides colour from the terminal itself and honours NO_COLOR; forecast adds none off a TTY.
+    Console(width=table_width(), no_color=not colour_enabled()).print(table)

@@ -8,7 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import DataDir, JsonFlag, ModelsDir, RunsDir, echo_json, num
+from forecast.cli.options import (
+    DataDir,
+    JsonFlag,
+    MlflowFlag,
+    ModelsDir,
+    RunsDir,
+    complete_run,
+    echo_json,
+    echo_report,
+    num,
+    report_of,
+)
 from forecast.errors import UsageError
 
 log = logging.getLogger("forecast")
@@ -17,7 +28,11 @@ log = logging.getLogger("forecast")
 def predict(
     run: Annotated[
         str | None,
-        typer.Argument(help="Trained run: a directory, its folder name, or a config name for its newest run."),
+        typer.Argument(
+            help="Trained run: a directory, its folder name, or a config name for its newest run.",
+            autocompletion=complete_run,
+            show_default=False,
+        ),
     ] = None,
     model: Annotated[
         str | None, typer.Option("--model", help="Use this registry model's champion instead of RUN.")
@@ -33,6 +48,7 @@ def predict(
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     models_dir: ModelsDir = None,
+    mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Forecast the next steps after the newest bar (or --as-of), with dates and intervals."""
@@ -42,11 +58,14 @@ def predict(
 
     when = _date(as_of) if as_of else None
     root = runs_root(runs_dir)
-    out, result = run_predict(_which(run, model, root, models_dir), root, data_root(data_dir), horizon, refresh, when)
+    out, result = run_predict(_which(run, model, root, models_dir), root, data_root(data_dir), horizon, refresh, when,
+                              track=mlflow)  # fmt: skip
     if as_json:
-        echo_json({"predict_run": str(out.path), **result.info, "forecast": records(result.table)})
+        echo_json({"predict_run": str(out.path), "report": report_of(out.path), **result.info,
+                   "forecast": records(result.table)})  # fmt: skip
     else:
         print_forecast(str(out.path), result.table, result.info)
+        echo_report(out.path)
     test = result.info["test"]
     if test.get("beats_naive") is False:
         log.warning(

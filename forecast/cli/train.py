@@ -15,14 +15,20 @@ from forecast.cli.options import (
     DataDir,
     ExecutorOpt,
     JsonFlag,
+    MlflowFlag,
     Overrides,
     RunsDir,
     WorkersOpt,
     echo_json,
+    echo_report,
     num,
+    paint,
+    progress,
+    report_of,
+    with_mlflow,
 )  # fmt: skip
-from forecast.cli.tables import SCORE_COLUMNS, render, score_rows
 from forecast.errors import ForecastError, UsageError, was_interrupted, was_terminated
+from forecast.tables import SCORE_COLUMNS, render, score_rows
 
 log = logging.getLogger("forecast")
 
@@ -40,6 +46,7 @@ def train(
     executor: ExecutorOpt = "local",
     workers: WorkersOpt = None,
     address: AddressOpt = None,
+    mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory.
@@ -47,11 +54,13 @@ def train(
     A config naming a universe (data.tickers) trains one run per symbol, in parallel, or
     one global model on all of them (model.scope: global), and ends with a table.
     """
+    from forecast import tracking
     from forecast.config import load_config
     from forecast.data.store import data_root
     from forecast.runs.rundir import CONFIG, RunDir, runs_root
     from forecast.runs.stages import Context
 
+    overrides = with_mlflow(overrides, mlflow)
     if run_dir is not None:
         run = RunDir.open(run_dir)
         resolved = load_config(config or run.file(CONFIG), overrides)
@@ -62,6 +71,7 @@ def train(
             )
     elif config is not None:
         resolved = load_config(config, overrides)
+        tracking.require(resolved)  # before a run directory exists
         if resolved.data.universe:
             from forecast.cli.universe import train_universe
 
@@ -99,18 +109,18 @@ def evaluate(
 
 def _listener(stage: str, status: str, record: dict[str, Any]) -> None:
     if status == "skipped":
-        typer.echo(f"{stage:<9} unchanged, skipped", err=True)
+        progress(f"{stage:<9} unchanged, skipped")
     elif status == "running" and stage == "train":  # the one slow stage says it started
-        typer.echo(f"{stage:<9} ...", err=True)
+        progress(f"{stage:<9} ...")
     elif status == "done":
-        typer.echo(f"{stage:<9} done in {record['seconds']:.1f} s", err=True)
+        progress(f"{stage:<9} done in {record['seconds']:.1f} s")
 
 
 def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
     from forecast.runs.pipeline import run_pipeline
 
     run = ctx.run
-    typer.echo(f"run       {run.path}", err=True)
+    progress(f"run       {run.path}")
     try:
         manifest = run_pipeline(ctx, listener=_listener, **options)
     except ForecastError as exc:
@@ -125,9 +135,10 @@ def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
         raise typer.Exit(code) from None
     metrics = json.loads(run.file("metrics.json").read_text())
     if as_json:
-        echo_json({"run": str(run.path), "status": manifest["status"], **metrics})
+        echo_json({"run": str(run.path), "status": manifest["status"], "report": report_of(run.path), **metrics})
     else:
         print_summary(run.path, metrics)
+        echo_report(run.path)
     if not metrics["beats_naive"]:
         log.warning(
             "the %s model is worse than the naive forecast (tomorrow = today) on the test part: "
@@ -166,7 +177,7 @@ def print_summary(path: Path, metrics: dict[str, Any]) -> None:
         rows = [{**s, "name": f"step {s['step']}"} for s in per_step]
         typer.echo(render(rows, [("RMSE", "rmse", 4), ("naive RMSE", "naive_rmse", 4), ("skill", "skill", 3)], "ahead"))
     typer.echo("")
-    typer.echo(verdict(metrics))
+    typer.echo(paint(verdict(metrics), metrics["beats_naive"]))
     line = intervals_line(metrics.get("intervals"))
     if line:
         typer.echo(line)

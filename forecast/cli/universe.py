@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from forecast.cli.options import echo_json, num, print_rich_table
+from forecast.cli.options import echo_json, num, print_rich_table, progress
 from forecast.errors import UsageError, was_interrupted, was_terminated
 
 log = logging.getLogger("forecast")
@@ -37,7 +37,7 @@ def _stoppable() -> Iterator[None]:
 def _progress(result: dict[str, Any], finished: int, total: int) -> None:
     where = Path(result["run"]).name if result.get("run") else ""
     how = result.get("decision") or result["status"]
-    typer.echo(f"[{finished}/{total}] {result['symbol']}: {how} {where}".rstrip(), err=True)
+    progress(f"[{finished}/{total}] {result['symbol']}: {how} {where}".rstrip())
 
 
 def train_universe(config: Any, roots: dict[str, Path], executor: str, workers: int | None, address: str | None,
@@ -48,16 +48,16 @@ def train_universe(config: Any, roots: dict[str, Path], executor: str, workers: 
 
     members = member_configs(config)
     if config.model.scope == "global":
-        typer.echo(f"universe  {config.name}: {len(members)} symbols, one global {config.model.kind}", err=True)
+        progress(f"universe  {config.name}: {len(members)} symbols, one global {config.model.kind}")
         if executor != "local" or workers not in (None, 1):
             log.info("a global model trains once, in this process: --executor/--workers do not apply")
         from forecast.universe.pooled import train_global
 
         with _stoppable():
             index, rows = train_global(config, members, roots["runs"], roots["data"], on_done=_progress)
-        typer.echo(f"run       {index.path}", err=True)
+        progress(f"run       {index.path}")
     else:
-        typer.echo(f"universe  {config.name}: {len(members)} symbols, executor {executor}", err=True)
+        progress(f"universe  {config.name}: {len(members)} symbols, executor {executor}")
         with _stoppable():
             rows = run_jobs([payload("train", m, roots) for m in members], executor, workers, address, _progress)
     if as_json:

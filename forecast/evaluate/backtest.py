@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,8 +69,9 @@ class FoldResult:
     fit_seconds: float
 
 
-def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
-    """Run every fold; `frame` holds the target first, then features (as stages.columns)."""
+def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None) -> list[FoldResult]:
+    """Run every fold; `frame` holds the target first, then features (as stages.columns).
+    With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>."""
     from forecast.runs.stages import column_names, transformed
     from forecast.train.training import train_model
 
@@ -99,7 +101,8 @@ def run_fold_stack(frame: pd.DataFrame, config: Config) -> list[FoldResult]:
             x_train, y_train = model_windows(values, split.train, scaler, prep)
             x_val, y_val = model_windows(values, split.val, scaler, prep)
             clock = time.perf_counter()
-            model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+            logs = log_dir / f"fold-{fold.number}" if log_dir is not None else None
+            model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
         output = model.predict(x_test, batch_size=1024, verbose=0)
         predicted = to_levels(output, scaler, target[split.test - 1], values[split.test - 1, 0], prep)
@@ -172,15 +175,17 @@ def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
 
 def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, Any]]:
     """Snapshot the series into a new run directory, run the folds, save the report."""
-    from forecast import atomic
+    from forecast import atomic, tracking
     from forecast.config import dump_config, require_one_series
     from forecast.plotting import plot_backtest
     from forecast.runs import rundir
+    from forecast.runs.finish import finish
     from forecast.runs.pipeline import environment
     from forecast.runs.rundir import RunDir, stopped, utc_now
     from forecast.runs.stages import prepared_series
 
     require_one_series(config, "a backtest")
+    tracking.require(config)
     frame = prepared_series(config, data_dir)
     run = RunDir.create(runs_root, f"{config.name}-backtest")
     run.write_text(rundir.CONFIG, dump_config(config))
@@ -193,7 +198,7 @@ def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, An
     run.save_manifest(manifest)
     clock = time.perf_counter()
     try:
-        results = run_fold_stack(frame, config)
+        results = run_fold_stack(frame, config, run.file(rundir.TENSORBOARD) if config.train.tensorboard else None)
     except BaseException as exc:
         run.save_manifest({**manifest, **stopped(exc)})
         raise
@@ -208,4 +213,5 @@ def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, An
             plot_backtest(frame.iloc[:, 0], table, result, config, tmp)
     manifest.update(status="complete", updated=utc_now(), seconds=round(time.perf_counter() - clock, 3))
     run.save_manifest(manifest)
+    finish(run, config)
     return run, result

@@ -23,6 +23,7 @@ from forecast.runs.rundir import RunDir
 
 log = logging.getLogger(__name__)
 KINDS = ("rnn", "lstm", "gru")
+BASELINES = ("naive", "seasonal_naive", "drift", "window_mean")
 
 
 @dataclass
@@ -154,24 +155,45 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
 
 
 def predictions(candidates: list[Candidate]) -> pd.DataFrame:
-    """Step-1 actual, naive and each model's forecast over the test part, one column per model."""
+    """Step-1 actual, every baseline (from the first candidate: identical targets) and each
+    model's forecast over the test part, one column per forecaster."""
     table = None
     for c in candidates:
         frame = pd.read_csv(c.run.file(rundir.PREDICTIONS), parse_dates=["date"])
         frame = frame[frame["step"] == 1].set_index("date")
         if table is None:
-            table = frame[["actual", "naive"]].copy()
+            baselines = [n for n in BASELINES if n in frame.columns]
+            table = frame[["actual", *baselines]].copy()
         table[c.label] = frame["predicted"]
     return table
 
 
+def with_intervals(result: dict[str, Any], table: pd.DataFrame) -> dict[str, Any]:
+    """Each row's RMSE gets a 95% block-bootstrap interval from its step-1 errors: the
+    error bars that say whether a difference in the ranking is more than noise."""
+    from forecast.evaluate.evaluation import rmse_interval
+
+    for row in result["rows"]:
+        if row["name"] in table.columns:
+            low, high = rmse_interval((table[row["name"]] - table["actual"]).to_numpy())
+            row["rmse_low"], row["rmse_high"] = low, high
+    return result
+
+
 def run_compare(
-    names: list[str], base: Path | None, overrides: list[str], runs_root: Path, data_dir: Path, listener=None
+    names: list[str],
+    base: Path | None,
+    overrides: list[str],
+    runs_root: Path,
+    data_dir: Path,
+    listener=None,
+    track: bool = False,
 ) -> tuple[RunDir, dict[str, Any]]:
     import re
 
-    from forecast import atomic
+    from forecast import atomic, tracking
     from forecast.plotting import plot_comparison
+    from forecast.runs.finish import finish
     from forecast.runs.pipeline import environment, run_pipeline
     from forecast.runs.rundir import stopped, utc_now
     from forecast.runs.stages import Context
@@ -180,6 +202,9 @@ def run_compare(
         raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")
     candidates = resolve(names, base, overrides, runs_root)
     precheck(candidates)
+    for c in candidates:
+        if c.config is not None:
+            tracking.require(c.config)
     existing = [c for c in candidates if c.config is None]
     if len(existing) > 1:
         check_comparable(existing)  # refuse mismatched runs before training anything
@@ -207,12 +232,16 @@ def run_compare(
     except BaseException as exc:
         out.save_manifest({**manifest, **stopped(exc)})
         raise
-    result = report(candidates, shared)
+    table = predictions(candidates)
+    result = with_intervals(report(candidates, shared), table)
     out.write_json(rundir.COMPARISON, result)
     out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
-    first = candidates[0].config or load_config(candidates[0].run.file(rundir.CONFIG))
+    # The step-1 forecasts side by side: the compare run's figures and report need nothing else.
+    out.write_text(rundir.COMPARISON_PREDICTIONS, table.to_csv())
+    first = tracking.asked(candidates[0].config or load_config(candidates[0].run.file(rundir.CONFIG)), track)
     with atomic.replacing(out.file(rundir.COMPARISON_PNG)) as tmp:
-        plot_comparison(predictions(candidates), result, first.plot.dpi, tmp)
+        plot_comparison(table, result, first.plot.dpi, tmp)
     manifest.update(status="complete", updated=utc_now(), best=result["ranking"][0])
     out.save_manifest(manifest)
+    finish(out, first)
     return out, result

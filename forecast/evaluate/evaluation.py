@@ -202,6 +202,27 @@ def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[s
     return out
 
 
+def rmse_interval(errors: np.ndarray, level: float = 0.95, draws: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """Moving-block bootstrap interval for the RMSE of a series of forecast errors.
+
+    Errors of daily forecasts cluster in calm and wild weeks, so resampling single days
+    would make the interval too narrow; blocks of about n^(1/3) days keep that clustering.
+    """
+    e2 = np.asarray(errors, dtype="float64") ** 2
+    n = len(e2)
+    if n < 2:
+        value = float(np.sqrt(e2.mean())) if n else float("nan")
+        return value, value
+    block = max(1, round(n ** (1 / 3)))
+    blocks = -(-n // block)
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, n - block + 1, size=(draws, blocks))
+    index = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(draws, -1)[:, :n]
+    rmse = np.sqrt(e2[index].mean(axis=1))
+    tail = (1 - level) / 2
+    return float(np.quantile(rmse, tail)), float(np.quantile(rmse, 1 - tail))
+
+
 # --- everything at once ------------------------------------------------------------
 
 

@@ -293,16 +293,19 @@ def run_predict(
     steps: int | None = None,
     refresh: bool = False,
     as_of: dt.date | None = None,
+    track: bool = False,
 ) -> tuple[RunDir, Forecast]:
     """Forecast, then write forecast.csv, forecast.json and forecast_future.png to a new
     predict run directory (the model's run is never written to)."""
-    from forecast import atomic
+    from forecast import atomic, tracking
     from forecast.plotting import plot_future
+    from forecast.runs.finish import finish
     from forecast.runs.pipeline import environment
     from forecast.runs.rundir import stopped, utc_now
 
     result = make_forecast(run, data_dir, steps, refresh, as_of)
-    config = load_config(run.file(rundir.CONFIG))
+    config = tracking.asked(load_config(run.file(rundir.CONFIG)), track)
+    tracking.require(config)
     out = RunDir.create(runs_root, f"predict-{config.name}")
     manifest: dict[str, Any] = {
         "name": out.path.name, "kind": "predict", "created": utc_now(), "status": "running",
@@ -320,6 +323,7 @@ def run_predict(
         raise
     manifest.update(status="complete", updated=utc_now(), **{k: result.info[k] for k in ("last_bar", "horizon")})
     out.save_manifest(manifest)
+    finish(out, config)
     return out, result
 
 

@@ -22,9 +22,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from forecast import tracking
 from forecast.config import Config, dump_config
 from forecast.errors import MissingInputError
 from forecast.runs import rundir, stages
+from forecast.runs.finish import finish
 from forecast.runs.rundir import RunDir, stopped, utc_now
 from forecast.runs.stages import Context
 
@@ -42,7 +44,8 @@ class Stage:
 
 R = rundir
 _EVALUATE_INPUTS = (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL)
-_PLOT_INPUTS = (R.SERIES, R.PREDICTIONS, R.HISTORY, R.METRICS)
+_PLOT_INPUTS = (R.SERIES, R.WINDOWS, R.PREDICTIONS, R.HISTORY, R.METRICS)
+_PLOT_OUTPUTS = (R.FORECAST_PNG, R.RESIDUALS_PNG, R.LOSS_PNG)
 _EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals")
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar")),
@@ -50,7 +53,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("window", stages.window, (R.SERIES,), (R.WINDOWS,), ("data", "prep")),
     Stage("train", stages.train, (R.WINDOWS, R.SCALER), (R.MODEL, R.HISTORY), ("model", "train")),
     Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), _EVALUATE_CONFIG),
-    Stage("plot", stages.plot, _PLOT_INPUTS, (R.FORECAST_PNG, R.LOSS_PNG), ("plot",)),
+    Stage("plot", stages.plot, _PLOT_INPUTS, _PLOT_OUTPUTS, ("plot.enabled", "plot.dpi")),
 )  # fmt: skip
 
 # Event callback: (stage name, "skipped" | "running" | "done" | "failed", manifest record)
@@ -128,6 +131,7 @@ def run_pipeline(
     from forecast.registry.lock import exclusive
 
     require_one_series(ctx.config, "a run")
+    tracking.require(ctx.config)  # before any training, not after it
     # One command at a time per run directory: a second one exits 75 instead of interleaving writes.
     with exclusive(ctx.run.file(rundir.LOCK), f"a command on run {ctx.run.path}"):
         return _run_locked(ctx, force, listener, rerun_from, must_be_current, until)
@@ -223,4 +227,5 @@ def _run_locked(
 
     manifest.update(status="complete", updated=utc_now())
     run.save_manifest(manifest)
-    return manifest
+    finish(run, config)
+    return run.manifest()

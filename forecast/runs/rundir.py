@@ -10,7 +10,9 @@
       history.csv      loss per epoch                       (train)
       predictions.csv  date, step, actual, predicted, naive (evaluate)
       metrics.json     RMSE, MAE, MAPE of model and naive   (evaluate)
-      forecast.png, loss.png                                (plot)
+      forecast.png, residuals.png, loss.png                 (plot)
+      report.html      everything above on one page, figures embedded (forecast report)
+      tensorboard/     event files, with train.tensorboard: true (train)
 
 Everything a later command needs is here: scaler parameters are JSON, never pickle.
 """
@@ -47,6 +49,10 @@ PREDICTIONS = "predictions.csv"
 METRICS = "metrics.json"
 FORECAST_PNG = "forecast.png"
 LOSS_PNG = "loss.png"
+RESIDUALS_PNG = "residuals.png"
+# Views of a run, rewritten at will: not stage outputs, so not in the manifest's hashes.
+REPORT = "report.html"
+TENSORBOARD = "tensorboard"
 # forecast backtest
 BACKTEST = "backtest.json"
 BACKTEST_PREDICTIONS = "backtest_predictions.csv"
@@ -55,6 +61,7 @@ BACKTEST_PNG = "backtest.png"
 COMPARISON = "comparison.json"
 COMPARISON_CSV = "comparison.csv"
 COMPARISON_PNG = "comparison.png"
+COMPARISON_PREDICTIONS = "comparison_predictions.csv"
 # forecast predict
 FORECAST_CSV = "forecast.csv"
 FORECAST_JSON = "forecast.json"
@@ -100,13 +107,14 @@ class RunDir:
         return cls(path)
 
     @classmethod
-    def find(cls, name: str, root: Path) -> RunDir:
+    def find(cls, name: str, root: Path, marker: str = CONFIG) -> RunDir:
         """A run given as a path, by its folder name under the runs root, or by its config
-        name for the newest such run (`lstm` -> runs/lstm-<newest timestamp>)."""
+        name for the newest such run (`lstm` -> runs/lstm-<newest timestamp>). A run is a
+        folder holding `marker`: config.yaml for runs that train, manifest.json for any run."""
         for candidate in (Path(name), root / name):
-            if (candidate / CONFIG).is_file():
+            if (candidate / marker).is_file():
                 return cls(candidate)
-        newest = cls.newest(name, root)
+        newest = cls.newest(name, root, marker)
         if newest is not None:
             log.info("%s: the newest %s run", newest.path, name)
             return newest
@@ -115,14 +123,14 @@ class RunDir:
         )
 
     @classmethod
-    def newest(cls, name: str, root: Path) -> RunDir | None:
+    def newest(cls, name: str, root: Path, marker: str = CONFIG) -> RunDir | None:
         """The newest run folder <name>-<timestamp> under root."""
         if not STAMPED.match(f"{name}-20000101T000000Z") or "/" in name or name != Path(name).name:
             return None  # a path, not a run name
         found = [
             path
             for path in (root.glob(f"{glob.escape(name)}-*") if root.is_dir() else [])
-            if (match := STAMPED.match(path.name)) and match["name"] == name and (path / CONFIG).is_file()
+            if (match := STAMPED.match(path.name)) and match["name"] == name and (path / marker).is_file()
         ]
         return cls(max(found, key=_stamp_order)) if found else None
 

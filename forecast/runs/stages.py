@@ -232,7 +232,8 @@ def train(ctx: Context) -> dict[str, Any]:
 
     config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
     x_train, y_train, x_val, y_val = training_inputs([(w, scaler)], config)
-    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+    logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
+    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
     return save_trained(ctx.run, model, result)
 
 
@@ -454,12 +455,24 @@ def evaluate(ctx: Context) -> dict[str, Any]:
 # --- plot --------------------------------------------------------------------------
 
 
+def split_dates(frame: pd.DataFrame, run: RunDir) -> dict[str, str]:
+    """First date of the series and of its validation and test parts (for the figures)."""
+    with np.load(run.file(rundir.WINDOWS)) as npz:  # two scalars: the window arrays stay on disk
+        val_start, test_start = int(npz["val_start"]), int(npz["test_start"])
+    day = lambda row: frame.index[row].date().isoformat()  # noqa: E731
+    dates = {"first": day(0), "test": day(test_start)}
+    if val_start < test_start:
+        dates["validation"] = day(val_start)
+    return dates
+
+
 def plot(ctx: Context) -> dict[str, Any]:
-    from forecast.plotting import plot_forecast, plot_loss
+    from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 
     run, config = ctx.run, ctx.config
+    figures = (rundir.FORECAST_PNG, rundir.RESIDUALS_PNG, rundir.LOSS_PNG)
     if not config.plot.enabled:
-        for name in (rundir.FORECAST_PNG, rundir.LOSS_PNG):
+        for name in figures:
             run.file(name).unlink(missing_ok=True)  # stale figures would contradict the metrics
         return {"disabled": True}
     frame = read_series(run)
@@ -467,7 +480,9 @@ def plot(ctx: Context) -> dict[str, Any]:
     history = pd.read_csv(run.file(rundir.HISTORY), index_col="epoch")
     metrics = run.read_json(rundir.METRICS)
     with atomic.replacing(run.file(rundir.FORECAST_PNG)) as tmp:
-        plot_forecast(frame.iloc[:, 0], predictions, metrics, config, tmp)
+        plot_forecast(frame.iloc[:, 0], predictions, metrics, split_dates(frame, run), config, tmp)
+    with atomic.replacing(run.file(rundir.RESIDUALS_PNG)) as tmp:
+        plot_residuals(predictions, metrics, config, tmp)
     with atomic.replacing(run.file(rundir.LOSS_PNG)) as tmp:
         plot_loss(history, metrics, config, tmp)
     return {}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,6 +91,7 @@ def fit(
     y_train: np.ndarray,
     x_val: np.ndarray,
     y_val: np.ndarray,
+    log_dir: Path | None = None,
 ) -> FitResult:
     import keras
 
@@ -109,6 +112,11 @@ def fit(
         )
     # Ctrl-C or SIGTERM raised inside TensorFlow can be swallowed (in a finaliser); the
     # signal handler's record of it is checked after every batch, so training always stops.
+    if log_dir is not None:
+        # A rerun replaces the logs: curves of an earlier fit beside this one would mislead.
+        shutil.rmtree(log_dir, ignore_errors=True)
+        # No graph and no histograms: event files of a few KB; weights stay in model.keras.
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False, histogram_freq=0))
     check = lambda batch, logs: raise_if_stopped()  # noqa: E731
     callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=check, on_test_batch_end=check))
     on_tty = sys.stdout.isatty()
@@ -148,6 +156,7 @@ def train_model(
     y_train: np.ndarray,
     x_val: np.ndarray,
     y_val: np.ndarray,
+    log_dir: Path | None = None,
 ) -> tuple[keras.Model, FitResult]:
     """Seed, build and fit: the one way a model is trained (train stage and backtests)."""
     from forecast.train.models import build_model
@@ -157,4 +166,4 @@ def train_model(
     model = build_model(model_config, x_train.shape[1], x_train.shape[2], horizon)
     log.info("training %s (%d parameters) on %d windows, validating on %d",
              model_config.kind, model.count_params(), x_train.shape[0], x_val.shape[0])  # fmt: skip
-    return model, fit(model, config, x_train, y_train, x_val, y_val)
+    return model, fit(model, config, x_train, y_train, x_val, y_val, log_dir)

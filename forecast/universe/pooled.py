@@ -29,6 +29,7 @@ UNIVERSE = "universe.json"
 def train_global(config: Config, members: list[Config], runs_root: Path, data_dir: Path,
                  on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:  # fmt: skip
     """members: member_configs(config), computed once by the caller (a tickers file is read once)."""
+    from forecast.runs.finish import finish
     from forecast.runs.pipeline import environment, run_pipeline
     from forecast.runs.stages import Context, read_scaler, read_windows, save_trained, training_inputs
     from forecast.train.training import train_model
@@ -62,7 +63,8 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
         pooled = [(read_windows(run), read_scaler(run)) for _, run in prepared]
         x_train, y_train, x_val, y_val = training_inputs(pooled, config)
         log.info("global %s on %d windows pooled from %d symbols", config.model.kind, len(x_train), len(prepared))
-        model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val)
+        logs = index.file(rundir.TENSORBOARD) if config.train.tensorboard else None
+        model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
         manifest["train"] = {**save_trained(index, model, result), "windows": len(x_train), "symbols": len(prepared)}
         del x_train, y_train, x_val, y_val, pooled
         index.save_manifest(manifest)
@@ -85,6 +87,7 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
     failed = sum(r["status"] == "failed" for r in rows)
     manifest.update(status="complete" if not failed else "partial", updated=utc_now())
     index.save_manifest(manifest)
+    finish(index, config)
     return index, rows
 
 

@@ -206,6 +206,11 @@ CASES = [
     Case("schedule-bad-cron", ["schedule", "--config", "{tmp}/bad.yaml", "--cron", "* * *"], 64,
          ("five cron fields",), config(TINY)),
     Case("compare-one-candidate", ["compare", "lstm"], 64, ("at least two candidates",)),
+    # --- reports and output ------------------------------------------------------------
+    Case("report-missing-run", ["report", "{tmp}/runs/nothing-here"], 66, ("not found", "forecast runs list")),
+    Case("report-mlflow-bad-config", ["report", "{run}", "--mlflow"], 78, ("config.yaml", "YAML"),
+         tamper("config.yaml", lambda p: p.write_text("name: [unclosed\n"))),
+    Case("output-quiet-and-verbose", ["--quiet", "--verbose", "runs", "list"], 64, ("--verbose and --quiet",)),
 ]  # fmt: skip
 
 

@@ -1,0 +1,133 @@
+"""How the command line talks: --json on every command, --quiet and --verbose, colour
+only on a terminal and never with NO_COLOR, and shell completion (typer's)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+FORECAST = str(Path(sys.executable).parent / "forecast")
+TINY = """\
+name: tiny
+data: {source: synthetic, points: 200, seed: 2, target: value}
+prep: {lookback: 5, test_fraction: 0.2}
+model: {units: [2], dense: []}
+train: {epochs: 2, patience: 0}
+plot: {dpi: 50, report: false}
+"""
+
+
+def leaf_commands() -> dict[str, Any]:
+    from forecast.cli import app
+
+    found: dict[str, Any] = {}
+
+    def walk(command: Any, path: str) -> None:
+        if hasattr(command, "commands"):  # a group (typer vendors its own click: no isinstance)
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}".strip())
+        else:
+            found[path] = command
+
+    walk(typer.main.get_command(app), "")
+    return found
+
+
+def test_every_command_accepts_json() -> None:
+    commands = leaf_commands()
+    assert {"train", "compare", "predict", "report", "schedule", "models promote", "models rollback"} <= set(commands)
+    missing = [name for name, command in commands.items() if not any("--json" in p.opts for p in command.params)]
+    assert missing == []
+
+
+def test_schedule_json_is_the_line_cron_gets(invoke, tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    plain = invoke("schedule", "--config", "tiny.yaml")
+    as_json = invoke("schedule", "--config", "tiny.yaml", "--json")
+    assert plain.exit_code == as_json.exit_code == 0
+    payload = json.loads(as_json.stdout)
+    assert payload == {"name": "tiny", "line": plain.stdout.strip(), "installed": False, "changed": None}
+
+
+def test_quiet_keeps_results_and_warnings_and_drops_progress(invoke, tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    loud = invoke("train", "--config", "tiny.yaml")
+    quiet = invoke("--quiet", "train", "--config", "tiny.yaml")
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "snapshot  done" in loud.stderr and "epoch 1/2" in loud.stderr
+    assert "snapshot" not in quiet.stderr and "epoch" not in quiet.stderr and "training" not in quiet.stderr
+    strip = lambda out: [line for line in out.splitlines() if not line.startswith("run ")]  # noqa: E731
+    assert strip(quiet.stdout) == strip(loud.stdout) and "naive" in quiet.stdout
+    worse = "worse than the naive forecast" in loud.stderr
+    assert ("worse than the naive forecast" in quiet.stderr) == worse  # a warning survives --quiet
+
+
+def test_quiet_and_verbose_together_are_refused(invoke) -> None:
+    result = invoke("--quiet", "--verbose", "runs", "list")
+    assert result.exit_code == 64 and "--verbose and --quiet" in result.stderr
+
+
+def on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
+    """Run forecast with stdout and stderr on a pseudo-terminal; return what it wrote."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([FORECAST, *args], stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    "no_color, where, coloured",
+    [(False, "terminal", True), (True, "terminal", False), (False, "pipe", False)],
+)
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path, no_color, where, coloured) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env["TERM"] = "xterm-256color"
+    if no_color:
+        env["NO_COLOR"] = "1"
+    args = ["report", "no-such-run"]  # an error line: "error:" is red on a terminal
+    if where == "terminal":
+        output = on_a_terminal(args, env)
+    else:
+        output = subprocess.run([FORECAST, *args], capture_output=True, env=env, timeout=60).stderr
+    assert b"error:" in output and b"no-such-run" in output
+    assert (b"\x1b[31m" in output or b"\x1b[1;31m" in output or b"\x1b[91m" in output) == coloured
+    if not coloured:
+        assert b"\x1b[" not in output
+
+
+def complete(words: str, cword: int, runs: Path) -> list[str]:
+    env = {**os.environ, "_FORECAST_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword),
+           "FORECAST_RUNS_DIR": str(runs)}  # fmt: skip
+    result = subprocess.run([FORECAST], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_shell_completion_knows_commands_options_and_run_names(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    for name in ("lstm-20260101T000000Z", "lstm-20260202T000000Z", "rnn-20260101T000000Z"):
+        (runs / name).mkdir(parents=True)
+        (runs / name / "manifest.json").write_text("{}")
+    assert complete("forecast rep", 1, runs) == ["report"]
+    assert "--horizon" in complete("forecast predict --h", 2, runs)
+    assert complete("forecast report lstm", 2, runs) == ["lstm-20260202T000000Z", "lstm-20260101T000000Z"]
+    assert complete("forecast predict r", 2, runs) == ["rnn-20260101T000000Z"]
