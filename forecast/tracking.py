@@ -75,8 +75,7 @@ def start(run: RunDir, config: Config) -> tuple[Any, str]:
 
     client = MlflowClient(tracking_uri=uri)
     name = config.mlflow.experiment or config.name
-    experiment = client.get_experiment_by_name(name)
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment(name)
+    experiment_id = _experiment(client, name)
     manifest = run.manifest()
     kind = manifest.get("kind", "train")
     tags = {
@@ -104,6 +103,23 @@ def start(run: RunDir, config: Config) -> tuple[Any, str]:
     manifest["mlflow"] = {"run_id": run_id, "experiment": name, "tracking_uri": uri}
     run.save_manifest(manifest)
     return client, run_id
+
+
+def _experiment(client: Any, name: str) -> str:
+    """The experiment's id, created on first use. A universe's workers log in parallel, so
+    another process may create it between the look-up and the creation: then look again."""
+    from mlflow.exceptions import MlflowException
+
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    try:
+        return client.create_experiment(name)
+    except MlflowException:
+        found = client.get_experiment_by_name(name)
+        if found is None:
+            raise
+        return found.experiment_id
 
 
 def finish_run(client: Any, run_id: str, run: RunDir) -> None:

@@ -30,6 +30,7 @@ h3 { font-size: 14px; margin: 16px 0 8px; }
 .verdict.bad { background: #fbeceb; border-color: var(--bad); color: var(--bad); }
 .verdict.neutral { background: var(--band); border-color: var(--muted); color: var(--ink); }
 table { border-collapse: collapse; font-size: 13px; margin: 4px 0 8px; }
+.wide { max-width: 100%; overflow-x: auto; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { background: var(--band); font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
@@ -78,7 +79,8 @@ def table(columns: list[str], rows: list[list[Any]], highlight: set[int] | froze
         f"<tr{marked if n in highlight else ''}>{''.join(td(i, v) for i, v in enumerate(row))}</tr>"
         for n, row in enumerate(rows)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # Wide tables scroll inside their box instead of widening the page.
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def figure(path: Path, caption: str) -> str:

@@ -459,7 +459,11 @@ def split_dates(frame: pd.DataFrame, run: RunDir) -> dict[str, str]:
     """First date of the series and of its validation and test parts (for the figures)."""
     with np.load(run.file(rundir.WINDOWS)) as npz:  # two scalars: the window arrays stay on disk
         val_start, test_start = int(npz["val_start"]), int(npz["test_start"])
-    day = lambda row: frame.index[row].date().isoformat()  # noqa: E731
+
+    def day(row: int) -> str:  # a date for daily bars, the time too for intraday ones
+        stamp = frame.index[row]
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
     dates = {"first": day(0), "test": day(test_start)}
     if val_start < test_start:
         dates["validation"] = day(val_start)
