@@ -64,6 +64,7 @@ def test_a_train_run_reports_its_scores_figures_config_and_provenance(invoke, ti
     scaler = json.loads((run / "scaler.json").read_text())["fitted_on"]
     assert f"{scaler['rows']} rows, {scaler['first']}..{scaler['last']}" in page
     assert "lookback: 6" in page and "keras" in page and metrics["test"]["first"] in page
+    assert json.loads(invoke("runs", "show", run.name, "--json").stdout)["report"] == str(run / "report.html")
 
 
 def test_report_rebuilds_any_run_and_shows_where_a_failed_one_stopped(invoke, tiny: Path, tmp_path: Path) -> None:

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from forecast.cli.options import JsonFlag, RunsDir, echo_json, num, print_rich_table
+from forecast.cli.options import (
+    JsonFlag,
+    RunsDir,
+    complete_run,
+    echo_json,
+    echo_report,
+    num,
+    print_rich_table,
+    report_of,
+)
 from forecast.cli.train import print_summary
 
 
@@ -77,13 +86,15 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
 
 
 def resolve_run(run: str, runs_dir: Path | None) -> Path:
-    from forecast.runs.rundir import RunDir, runs_root
+    from forecast.runs.rundir import MANIFEST, RunDir, runs_root
 
-    return RunDir.find(run, runs_root(runs_dir)).path
+    return RunDir.find(run, runs_root(runs_dir), marker=MANIFEST).path  # any kind of run
 
 
 def runs_show(
-    run: Annotated[str, typer.Argument(help="Run directory, or its name under the runs root.")],
+    run: Annotated[
+        str, typer.Argument(help="Run directory, or its name under the runs root.", autocompletion=complete_run)
+    ],
     runs_dir: RunsDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -91,7 +102,7 @@ def runs_show(
     path = resolve_run(run, runs_dir)
     manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
     if as_json:
-        echo_json({"path": str(path), "manifest": manifest, "metrics": metrics})
+        echo_json({"path": str(path), "manifest": manifest, "metrics": metrics, "report": report_of(path)})
         return
     typer.echo(f"run       {path}")
     status, created, seed = manifest.get("status", "unknown"), manifest.get("created"), manifest.get("seed")
@@ -104,3 +115,4 @@ def runs_show(
         typer.echo(f"  {name:<9} {record.get('status', '?'):<11} {record.get('seconds', 0):>8.1f} s{extra}")
     if metrics:
         print_summary(path, metrics)
+    echo_report(path)
