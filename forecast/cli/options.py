@@ -52,9 +52,9 @@ AddressOpt = Annotated[
 
 def complete_run(incomplete: str) -> list[str]:
     """Shell completion for RUN: run folders under the runs root ($FORECAST_RUNS_DIR or ./runs), newest first."""
-    import os
+    from forecast.runs.rundir import runs_root
 
-    root = Path(os.environ.get("FORECAST_RUNS_DIR") or "runs")
+    root = runs_root()
     if not root.is_dir():
         return []
     found = [p.name for p in root.iterdir() if p.name.startswith(incomplete) and (p / "manifest.json").is_file()]

@@ -126,7 +126,7 @@ def _train(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[
     ]
     if any(figures):
         sections.append(("figures", "Figures", "".join(figures)))
-    sections.append(("data", "Data and split", _data_facts(run, stages, metrics)))
+    sections.append(("data", "Data and split", _data_facts(run, stages, config, metrics)))
     sections.append(("training", "Training", _training_facts(run, stages, config)))
     return title, top, sections
 
@@ -162,17 +162,17 @@ def _intervals(intervals: dict[str, Any] | None) -> str:
     )
 
 
-def _data_facts(run: RunDir, stages: dict[str, Any], metrics: dict[str, Any] | None) -> str:
-    config = _config(run).get("data", {})
+def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], metrics: dict[str, Any] | None) -> str:
+    data = config.get("data", {})
     snapshot = stages.get("snapshot", {}).get("info", {})
     windows = stages.get("window", {}).get("info", {})
     scaler = _read(run, rundir.SCALER) or {}
     fitted = scaler.get("fitted_on", {})
     pairs = [
-        ("source", config.get("source")),
-        ("symbol", config.get("ticker") or config.get("path")),
-        ("target", config.get("target")),
-        ("interval", config.get("interval")),
+        ("source", data.get("source")),
+        ("symbol", data.get("ticker") or data.get("path")),
+        ("target", data.get("target")),
+        ("interval", data.get("interval")),
         ("rows", snapshot.get("rows")),
         ("period", f"{snapshot['first']}..{snapshot['last']}" if snapshot else None),
         ("training windows", windows.get("train")),
@@ -180,7 +180,6 @@ def _data_facts(run: RunDir, stages: dict[str, Any], metrics: dict[str, Any] | N
         ("test windows", windows.get("test")),
         ("test period", f"{metrics['test']['first']}..{metrics['test']['last']}" if metrics else None),
         ("scaler fitted on", f"{fitted['rows']} rows, {fitted['first']}..{fitted['last']}" if fitted else None),
-        ("data fingerprint", run.manifest().get("data_fingerprint")),
     ]
     leakage = h.note("The MinMax scaler is fitted on the rows before the test part only, so nothing of the test "
                      "period leaks into training; windows are cut after the split.") if fitted else ""  # fmt: skip
