@@ -133,7 +133,7 @@ def test_text_from_files_is_escaped() -> None:
     assert "<b>" not in table and "&lt;b&gt;col&lt;/b&gt;" in table
 
 
-def test_residual_and_forecast_figures_read_the_split_from_the_run(invoke, tiny: Path, tmp_path: Path) -> None:
+def test_the_figures_split_dates_are_the_runs_own(invoke, tiny: Path, tmp_path: Path) -> None:
     from forecast.runs.rundir import RunDir
     from forecast.runs.stages import read_series, split_dates
 

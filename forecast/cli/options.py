@@ -96,8 +96,9 @@ def report_of(run: Path) -> str | None:
 
 
 def echo_report(run: Path) -> None:
-    if report_of(run):
-        typer.echo(f"report  {report_of(run)}")
+    path = report_of(run)
+    if path:
+        typer.echo(f"report  {path}")
 
 
 def echo_json(payload: Any) -> None:
