@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from forecast.config import load_config  # noqa: E402
 from forecast.evaluate.backtest import run_fold_stack, summarise  # noqa: E402
-from forecast.runs.pipeline import environment  # noqa: E402
-from forecast.runs.stages import prepared_series  # noqa: E402
+from forecast.pipeline.lifecycle import environment  # noqa: E402
+from forecast.prepare.series import prepared_series  # noqa: E402
 
 TICKERS = ("MSFT", "AAPL", "IBM")
 # Generated series: (frame builder, season for seasonal naive)

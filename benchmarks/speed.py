@@ -175,10 +175,12 @@ def predict_latency(repeats: int = 7, lookback: int = 120) -> dict:
     import tempfile
 
     from forecast.config import load_config
+    from forecast.pipeline.runner import run_pipeline
+    from forecast.pipeline.stages import Context
     from forecast.predict.rollout import keras_network, rollout
-    from forecast.runs.pipeline import run_pipeline
-    from forecast.runs.rundir import RunDir
-    from forecast.runs.stages import Context, load_model, read_scaler, read_series, transformed
+    from forecast.prepare.series import transformed
+    from forecast.rundir import RunDir
+    from forecast.rundir.artifacts import load_model, read_scaler, read_series
 
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(
@@ -206,9 +208,9 @@ import resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from forecast.config import build_config
-from forecast.runs.pipeline import run_pipeline
-from forecast.runs.rundir import RunDir
-from forecast.runs.stages import Context
+from forecast.pipeline.runner import run_pipeline
+from forecast.rundir import RunDir
+from forecast.pipeline.stages import Context
 raw = {{"name": "long", "data": {{"source": "synthetic", "points": {points}, "target": "value"}},
        "prep": {{"lookback": 120}}, "model": {{"kind": "lstm", "units": [50, 50], "dense": [25]}},
        "train": {{"epochs": 1, "steps_per_epoch": {steps}, "batch_size": 64}}, "plot": {{"enabled": False}}}}
@@ -275,7 +277,7 @@ def universe(tickers: int, bars: int, epochs: int) -> dict:
 
 
 def write_markdown(results: dict, path: Path) -> None:
-    from forecast.runs.pipeline import environment
+    from forecast.pipeline.lifecycle import environment
 
     env = environment()
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v and k != "forecast")

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from forecast import rundir
 from forecast.config import Config
 from forecast.errors import ConfigError
-from forecast.runs import rundir
-from forecast.runs.rundir import RunDir
+from forecast.rundir import RunDir
 
 log = logging.getLogger(__name__)
 # Stage inputs a user can rebuild from the cache; the rest of the run is logged.

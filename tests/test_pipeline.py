@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from forecast.config import load_config
-from forecast.runs import stages
-from forecast.runs.rundir import RunDir
-from forecast.runs.stages import Context
+from forecast.pipeline import stages
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir, artifacts
+from forecast.train.inputs import part
 
 from .conftest import snapshot_tree, yahoo_frame
 
@@ -133,9 +134,9 @@ def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
     stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
     scaler = json.loads((run.path / "scaler.json").read_text())
     assert scaler["data_max"] == [89.0] and scaler["data_min"] == [10.0]  # rows 0..79 only
-    scaler, w = stages.read_scaler(run), stages.read_windows(run)
-    _, y_train = stages.part(w, "train", scaler, config)
-    _, y_test = stages.part(w, "test", scaler, config)
+    scaler, w = artifacts.read_scaler(run), artifacts.read_windows(run)
+    _, y_train = part(w, "train", scaler, config)
+    _, y_test = part(w, "test", scaler, config)
     assert y_train.max() <= 1.0 + 1e-6
     assert y_test.min() > 1.0  # the test part is beyond the fitted range, not clipped
 

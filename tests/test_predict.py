@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from forecast.config import load_config
-from forecast.runs.pipeline import run_pipeline
-from forecast.runs.rundir import RunDir
-from forecast.runs.stages import Context
+from forecast.pipeline.runner import run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir
 
 from .conftest import snapshot_tree, yahoo_frame
 

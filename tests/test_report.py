@@ -134,8 +134,9 @@ def test_text_from_files_is_escaped() -> None:
 
 
 def test_the_figures_split_dates_are_the_runs_own(invoke, tiny: Path, tmp_path: Path) -> None:
-    from forecast.runs.rundir import RunDir
-    from forecast.runs.stages import read_series, split_dates
+    from forecast.pipeline.stages import split_dates
+    from forecast.rundir import RunDir
+    from forecast.rundir.artifacts import read_series
 
     assert invoke("train", "--config", str(tiny)).exit_code == 0
     run = only_run(tmp_path)

@@ -19,7 +19,7 @@ import pytest
 from forecast.config import DataConfig, RetrainConfig
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache
-from forecast.registry.retrain import decide
+from forecast.registry.rules import decide
 
 from .conftest import snapshot_tree
 

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from forecast.config import load_config
+from forecast.pipeline import stages
+from forecast.pipeline.stages import Context
 from forecast.prepare.transforms import forward, inverse
-from forecast.runs import stages
-from forecast.runs.rundir import RunDir
-from forecast.runs.stages import Context
+from forecast.rundir import RunDir, artifacts
+from forecast.train.inputs import part
 
 LEVELS = np.array([100.0, 101.5, 99.0, 103.0, 104.25, 102.0, 107.0])
 
@@ -55,18 +56,16 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
     ctx = Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data")
     stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
 
-    from forecast.predict import rollout
-
     # A perfect network: the true scaled (transformed) targets of the test or validation windows.
     parts = [
-        stages.part(stages.read_windows(run), name, stages.read_scaler(run), ctx.config) for name in ("test", "val")
+        part(artifacts.read_windows(run), name, artifacts.read_scaler(run), ctx.config) for name in ("test", "val")
     ]
 
     def perfect(x):
         return next(y for inputs, y in parts if inputs.shape == x.shape and np.array_equal(inputs, x))
 
     monkeypatch.setattr(stages, "load_model", lambda run: None)
-    monkeypatch.setattr(rollout, "keras_network", lambda model: perfect)
+    monkeypatch.setattr(stages, "keras_network", lambda model: perfect)
     stages.evaluate(ctx)
     metrics = json.loads((run.path / "metrics.json").read_text())
     # Exact up to float32 storage of the scaled windows (~1e-6 here); naive's RMSE is ~0.5.

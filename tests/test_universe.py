@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from forecast.config import build_config
+from forecast.config.universe import member_configs, member_name, read_symbols
 from forecast.errors import ConfigError
-from forecast.universe.members import member_configs, member_name, read_symbols
 
 from .conftest import snapshot_tree
 

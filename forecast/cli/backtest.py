@@ -36,22 +36,17 @@ def backtest(
     as_json: JsonFlag = False,
 ) -> None:
     """Walk-forward backtest (evaluate.backtest: folds, mode, refit) in a new run directory."""
+    from forecast.commands.backtest import backtest as command
     from forecast.config import load_config
-    from forecast.data.store import data_root
-    from forecast.evaluate.backtest import run_backtest
-    from forecast.runs.rundir import runs_root
 
     if config is None:
         raise UsageError("backtest needs --config CONFIG (e.g. configs/lstm.yaml)")
-    resolved = load_config(config, with_mlflow(overrides, mlflow))
-    spec = resolved.evaluate.backtest
-    log.info("backtest: %d %s folds, refit %s", spec.folds, spec.mode, str(spec.refit).lower())
-    run, report = run_backtest(resolved, data_root(data_dir), runs_root(runs_dir))
+    done = command(load_config(config, with_mlflow(overrides, mlflow)), runs_dir=runs_dir, data_dir=data_dir)
     if as_json:
-        echo_json({"run": str(run.path), "report": report_of(run.path), **report})
+        echo_json({"run": str(done.run), "report": report_of(done.run), **done.report})
         return
-    print_backtest(run.path, report)
-    echo_report(run.path)
+    print_backtest(done.run, done.report)
+    echo_report(done.run)
 
 
 def print_backtest(path: Any, report: dict[str, Any]) -> None:

@@ -41,9 +41,7 @@ def compare(
     as_json: JsonFlag = False,
 ) -> None:
     """Train and rank models on identical data, split and test targets, beside the baselines."""
-    from forecast.data.store import data_root
-    from forecast.evaluate.compare import run_compare
-    from forecast.runs.rundir import runs_root
+    from forecast.commands.compare import compare as command
 
     def listener(label: str, stage: str, status: str, record: dict[str, Any]) -> None:
         if status == "done" or (status == "running" and stage == "train"):
@@ -52,15 +50,13 @@ def compare(
         elif status == "skipped":
             progress(f"{label:<10} {stage:<9} unchanged, skipped")
 
-    out, result = run_compare(
-        candidates, config, with_mlflow(overrides, mlflow), runs_root(runs_dir), data_root(data_dir),
-        listener=listener, track=mlflow,
-    )  # fmt: skip
+    done = command(candidates, config, with_mlflow(overrides, mlflow), runs_dir=runs_dir, data_dir=data_dir,
+                   listener=listener, track=mlflow)  # fmt: skip
     if as_json:
-        echo_json({"run": str(out.path), "report": report_of(out.path), **result})
+        echo_json({"run": str(done.run), "report": report_of(done.run), **done.result})
         return
-    print_comparison(out.path, result)
-    echo_report(out.path)
+    print_comparison(done.run, done.result)
+    echo_report(done.run)
 
 
 def print_comparison(path: Path, result: dict[str, Any]) -> None:

@@ -22,9 +22,9 @@ def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: Model
            as_json: JsonFlag = False) -> None:  # fmt: skip
     """Versions, Keras backend, threads, and the health of the data, runs and models roots."""
     from forecast.data.store import data_root
+    from forecast.pipeline.lifecycle import package_version as _package_version
     from forecast.registry.registry import models_root
-    from forecast.runs.pipeline import _package_version
-    from forecast.runs.rundir import runs_root
+    from forecast.rundir import runs_root
 
     report: dict[str, Any] = {
         "python": platform.python_version(),
@@ -99,8 +99,8 @@ def _cache_health(path: Path) -> dict[str, Any]:
 
 
 def _runs_health(path: Path) -> dict[str, Any]:
-    from forecast.predict.predict import VERIFIED
-    from forecast.runs.rundir import RunDir
+    from forecast.rundir import RunDir
+    from forecast.rundir.verify import VERIFIED
 
     root = _root(path)
     counts: dict[str, int] = {}

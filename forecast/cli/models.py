@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -26,6 +26,8 @@ from forecast.cli.options import (
     print_rich_table,
     with_mlflow,
 )  # fmt: skip
+from forecast.cli.train import stage_line
+from forecast.cli.universe import print_retrained, stoppable_universe
 from forecast.errors import UsageError
 
 log = logging.getLogger("forecast")
@@ -50,36 +52,24 @@ def retrain(
 
     A universe config (data.tickers) retrains every symbol's model (<name>-<symbol>), one line each.
     """
+    from forecast.commands.retrain import retrain as command
     from forecast.config import load_config
-    from forecast.data.store import data_root
-    from forecast.registry.registry import models_root
-    from forecast.registry.retrain import retrain as run_retrain
-    from forecast.runs.rundir import runs_root
 
     if config is None:
         raise UsageError("retrain needs --config CONFIG (e.g. configs/lstm.yaml)")
     resolved = load_config(config, with_mlflow(overrides, mlflow))
+    roots = {"runs_dir": runs_dir, "data_dir": data_dir, "models_dir": models_dir}
     if resolved.data.universe:
-        from forecast.cli.universe import retrain_universe
-
-        roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir), "models": models_root(models_dir)}
-        return retrain_universe(resolved, roots, force, executor, workers, address, as_json)
+        with stoppable_universe():
+            universe = command(resolved, **roots, force=force, executor=executor, workers=workers, address=address)
+        return print_retrained(universe, as_json)
     on_tty = sys.stderr.isatty()
     with _quiet_unless(on_tty):
-        outcome = run_retrain(
-            resolved, runs_root(runs_dir), data_root(data_dir), models_root(models_dir), force,
-            listener=_stage_lines if on_tty else None,
-        )  # fmt: skip
+        outcome = command(resolved, **roots, force=force, listener=stage_line if on_tty else None)
     if as_json:
         echo_json({"name": outcome.name, **outcome.record})
     else:
         typer.echo(outcome.summary())
-
-
-def _stage_lines(stage: str, status: str, record: dict[str, Any]) -> None:
-    from forecast.cli.train import _listener
-
-    _listener(stage, status, record)
 
 
 class _quiet_unless:
@@ -117,11 +107,11 @@ def schedule(
     as_json: JsonFlag = False,
 ) -> None:
     """Print (or --install) the crontab line that runs forecast retrain on a schedule."""
+    from forecast.commands.schedule import crontab_line, install_line
     from forecast.config import load_config
     from forecast.data.store import data_root
     from forecast.registry.registry import models_root
-    from forecast.registry.schedule import crontab_line, install_line
-    from forecast.runs.rundir import runs_root
+    from forecast.rundir import runs_root
 
     if config is None:
         raise UsageError("schedule needs --config CONFIG (e.g. configs/lstm.yaml)")
@@ -216,42 +206,20 @@ def models_promote(
     as_json: JsonFlag = False,
 ) -> None:
     """Make a finished run the champion by hand (recorded in the history)."""
-    from forecast.config import load_config
-    from forecast.predict.predict import verify_run
-    from forecast.registry.registry import Registry, models_root
-    from forecast.registry.retrain import champion_record
-    from forecast.runs import rundir
-    from forecast.runs.rundir import RunDir, runs_root, utc_now
+    from forecast.commands.models import promote
 
-    found = RunDir.find(run, runs_root(runs_dir))
-    verify_run(found)
-    config = load_config(found.file(rundir.CONFIG))
-    registry = Registry(models_root(models_dir), name)
-    current = registry.champion()
-    if current and current.get("symbol") not in (None, config.data.symbol):
-        raise UsageError(f"model {name} forecasts {current['symbol']}; run {found.path} forecasts {config.data.symbol}")
-    metrics = found.read_json(rundir.METRICS)
-    scores = {"rmse": metrics["metrics"]["model"]["rmse"], "naive_rmse": metrics["metrics"]["naive"]["rmse"]}
-    data_end = found.read_json(rundir.METRICS)["test"]["last"]
-    record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "promoted", "run": str(found.path.resolve()),
-              "data_end": data_end, "reason": "promoted by hand", "challenger": scores}  # fmt: skip
-    registry.set_champion({**champion_record(config, found, record, "by hand"), "name": name})
-    registry.record(record)
+    record = promote(name, run, models_dir=models_dir, runs_dir=runs_dir)
     if as_json:
-        echo_json({"name": name, "champion": str(found.path), "record": record})
+        echo_json({"name": name, "champion": record["run"], "record": record})
     else:
-        typer.echo(f"{name}: champion is now {found.path}")
+        typer.echo(f"{name}: champion is now {record['run']}")
 
 
 def models_rollback(name: NameArg, models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None:
     """Serve the previous champion again (recorded in the history)."""
-    from forecast.registry.registry import Registry, models_root
-    from forecast.runs.rundir import utc_now
+    from forecast.commands.models import rollback
 
-    registry = Registry.open(models_root(models_dir), name)
-    restored = registry.rollback()
-    registry.record({"time": utc_now(), "decision": "rolled_back", "run": restored["run"],
-                     "data_end": restored.get("data_end"), "reason": "rolled back by hand"})  # fmt: skip
+    restored = rollback(name, models_dir=models_dir)
     if as_json:
         echo_json({"name": name, "champion": restored["run"], "restored": restored})
     else:

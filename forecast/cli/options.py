@@ -52,7 +52,7 @@ AddressOpt = Annotated[
 
 def complete_run(incomplete: str) -> list[str]:
     """Shell completion for RUN: run folders under the runs root ($FORECAST_RUNS_DIR or ./runs), newest first."""
-    from forecast.runs.rundir import runs_root
+    from forecast.rundir import runs_root
 
     root = runs_root()
     if not root.is_dir():

@@ -52,20 +52,18 @@ def predict(
     as_json: JsonFlag = False,
 ) -> None:
     """Forecast the next steps after the newest bar (or --as-of), with dates and intervals."""
-    from forecast.data.store import data_root
-    from forecast.predict.predict import records, run_predict
-    from forecast.runs.rundir import runs_root
+    from forecast.commands.predict import predict as command
+    from forecast.pipeline.future import records
 
-    when = _date(as_of) if as_of else None
-    root = runs_root(runs_dir)
-    out, result = run_predict(_which(run, model, root, models_dir), root, data_root(data_dir), horizon, refresh, when,
-                              track=mlflow)  # fmt: skip
+    done = command(run, model=model, horizon=horizon, refresh=refresh, as_of=_date(as_of) if as_of else None,
+                   runs_dir=runs_dir, data_dir=data_dir, models_dir=models_dir, track=mlflow)  # fmt: skip
+    result = done.forecast
     if as_json:
-        echo_json({"predict_run": str(out.path), "report": report_of(out.path), **result.info,
+        echo_json({"predict_run": str(done.run), "report": report_of(done.run), **result.info,
                    "forecast": records(result.table)})  # fmt: skip
     else:
-        print_forecast(str(out.path), result.table, result.info)
-        echo_report(out.path)
+        print_forecast(str(done.run), result.table, result.info)
+        echo_report(done.run)
     test = result.info["test"]
     if test.get("beats_naive") is False:
         log.warning(
@@ -75,27 +73,6 @@ def predict(
             num(test.get("skill"), 3),
             num(result.info["last_value"]),
         )
-
-
-def _which(run: str | None, model: str | None, runs_root: Any, models_dir: Any) -> Any:
-    """The run to forecast with: RUN, or the champion of --model NAME."""
-    from pathlib import Path
-
-    from forecast.errors import MissingInputError
-    from forecast.registry.registry import Registry, models_root
-    from forecast.runs.rundir import RunDir
-
-    if (run is None) == (model is None):
-        raise UsageError("predict needs RUN or --model NAME (not both)", hint="e.g. forecast predict --model lstm")
-    if run is not None:
-        return RunDir.find(run, runs_root)
-    champion = Registry.open(models_root(models_dir), model).champion()
-    if champion is None:
-        raise MissingInputError(
-            f"model {model} has no champion yet (no retrain has promoted one)",
-            hint=f"see why: forecast models show {model}",
-        )
-    return RunDir.open(Path(champion["run"]))
 
 
 def _date(text: str) -> dt.date:

@@ -64,7 +64,7 @@ def _run_row(path: Path) -> dict[str, Any]:
 
 def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
     """List runs: name, created, model, RMSE, naive RMSE, skill, status."""
-    from forecast.runs.rundir import runs_root
+    from forecast.rundir import runs_root
 
     root = runs_root(runs_dir)
     rows = [_run_row(p.parent) for p in sorted(root.glob("*/manifest.json"))] if root.is_dir() else []
@@ -86,7 +86,7 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
 
 
 def resolve_run(run: str, runs_dir: Path | None) -> Path:
-    from forecast.runs.rundir import MANIFEST, RunDir, runs_root
+    from forecast.rundir import MANIFEST, RunDir, runs_root
 
     return RunDir.find(run, runs_root(runs_dir), marker=MANIFEST).path  # any kind of run
 

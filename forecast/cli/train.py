@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +28,8 @@ from forecast.cli.options import (
     report_of,
     with_mlflow,
 )  # fmt: skip
-from forecast.errors import ForecastError, UsageError, was_interrupted, was_terminated
+from forecast.cli.universe import member_line, print_universe, stoppable_universe
+from forecast.errors import UsageError, was_interrupted, was_terminated
 from forecast.tables import SCORE_COLUMNS, render, score_rows
 
 log = logging.getLogger("forecast")
@@ -54,37 +56,26 @@ def train(
     A config naming a universe (data.tickers) trains one run per symbol, in parallel, or
     one global model on all of them (model.scope: global), and ends with a table.
     """
-    from forecast import tracking
+    from forecast.commands import train as command
     from forecast.config import load_config
-    from forecast.data.store import data_root
-    from forecast.runs.rundir import CONFIG, RunDir, runs_root
-    from forecast.runs.stages import Context
 
     overrides = with_mlflow(overrides, mlflow)
     if run_dir is not None:
-        run = RunDir.open(run_dir)
-        resolved = load_config(config or run.file(CONFIG), overrides)
-        if resolved.model.scope == "global":  # refused before any stage reruns
-            raise UsageError(
-                f"run {run.path} is one symbol of a global model, trained on its whole universe at once",
-                hint=f"re-evaluate it with: forecast evaluate {run.path}; or train the universe's config again",
-            )
-    elif config is not None:
-        resolved = load_config(config, overrides)
-        tracking.require(resolved)  # before a run directory exists
-        if resolved.data.universe:
-            from forecast.cli.universe import train_universe
-
-            roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir)}
-            return train_universe(resolved, roots, executor, workers, address, as_json)
-        if resolved.model.scope == "global":
-            raise UsageError(f"{config}: model.scope global needs a universe to pool",
-                             hint="list the symbols in data.tickers, or set model.scope: ticker")  # fmt: skip
-        run = RunDir.create(runs_root(runs_dir), resolved.name)
-    else:
+        with resumable() as started:
+            run = command.resume(run_dir, config, overrides, force=force, data_dir=data_dir, listener=stage_line,
+                                 on_start=started)  # fmt: skip
+        return report_run(run, as_json)
+    if config is None:
         raise UsageError("train needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
-
-    _run_and_report(Context(resolved, run, data_root(data_dir)), as_json, force=force)
+    resolved = load_config(config, overrides)
+    if resolved.data.universe:
+        with stoppable_universe():
+            universe = command.train(resolved, runs_dir=runs_dir, data_dir=data_dir, executor=executor,
+                                     workers=workers, address=address, on_member=member_line)  # fmt: skip
+        return print_universe(universe, as_json)  # type: ignore[arg-type]
+    with resumable() as started:
+        run = command.train(resolved, runs_dir=runs_dir, data_dir=data_dir, listener=stage_line, on_start=started)
+    report_run(run, as_json)  # type: ignore[arg-type]
 
 
 def evaluate(
@@ -95,19 +86,14 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Re-evaluate a trained run (metrics, baselines, plots) without retraining."""
-    from forecast.config import load_config
-    from forecast.data.store import data_root
-    from forecast.runs.rundir import CONFIG, RunDir, runs_root
-    from forecast.runs.stages import Context
+    from forecast.commands.evaluate import evaluate as command
 
-    found = RunDir.find(run, runs_root(runs_dir))
-    resolved = load_config(found.file(CONFIG), overrides)
-    frozen = frozenset({"snapshot", "scale", "window", "train"})
-    ctx = Context(resolved, found, data_root(data_dir))
-    _run_and_report(ctx, as_json, rerun_from="evaluate", must_be_current=frozen)
+    with resumable() as started:
+        found = command(run, overrides, runs_dir=runs_dir, data_dir=data_dir, listener=stage_line, on_start=started)
+    report_run(found, as_json)
 
 
-def _listener(stage: str, status: str, record: dict[str, Any]) -> None:
+def stage_line(stage: str, status: str, record: dict[str, Any]) -> None:
     if status == "skipped":
         progress(f"{stage:<9} unchanged, skipped")
     elif status == "running" and stage == "train":  # the one slow stage says it started
@@ -116,26 +102,29 @@ def _listener(stage: str, status: str, record: dict[str, Any]) -> None:
         progress(f"{stage:<9} done in {record['seconds']:.1f} s")
 
 
-def _run_and_report(ctx: Any, as_json: bool, **options: Any) -> None:
-    from forecast.runs.pipeline import run_pipeline
+@contextlib.contextmanager
+def resumable() -> Iterator[Callable[[Path], None]]:
+    """Names the run when it starts; on Ctrl-C or SIGTERM says how to resume it."""
+    started: list[Path] = []
 
-    run = ctx.run
-    progress(f"run       {run.path}")
+    def on_start(path: Path) -> None:
+        started.append(path)
+        progress(f"run       {path}")
+
     try:
-        manifest = run_pipeline(ctx, listener=_listener, **options)
-    except ForecastError as exc:
-        if (run.path / "manifest.json").exists() and run.manifest().get("status") == "failed":
-            exc.message = f"{exc.message} [run {run.path} marked failed]"
-        raise
+        yield on_start
     except (KeyboardInterrupt, Exception) as exc:
-        if not was_interrupted(exc):
+        if not was_interrupted(exc) or not started:
             raise
         how, code = ("terminated (SIGTERM)", 143) if was_terminated(exc) else ("interrupted", 130)
-        typer.echo(f"{how}; resume with: forecast train --run-dir {run.path}", err=True)
+        typer.echo(f"{how}; resume with: forecast train --run-dir {started[0]}", err=True)
         raise typer.Exit(code) from None
-    metrics = json.loads(run.file("metrics.json").read_text())
+
+
+def report_run(run: Any, as_json: bool) -> None:
+    metrics = run.metrics
     if as_json:
-        echo_json({"run": str(run.path), "status": manifest["status"], "report": report_of(run.path), **metrics})
+        echo_json({"run": str(run.path), "status": run.status, "report": report_of(run.path), **metrics})
     else:
         print_summary(run.path, metrics)
         echo_report(run.path)

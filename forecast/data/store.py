@@ -22,9 +22,8 @@ from typing import Any
 import pandas as pd
 
 from forecast import atomic
-from forecast.config import DataConfig
 from forecast.data import ENV_VAR, data_root, library_cache  # noqa: F401  (re-exported: store is where callers look)
-from forecast.data.sources import Fetched
+from forecast.data.sources import DataRequest, Fetched, fetch
 from forecast.data.symbols import normalise_ticker
 from forecast.errors import DataError, MissingInputError, UsageError
 
@@ -117,7 +116,7 @@ class Cache:
 
     # --- writing ---------------------------------------------------------------
 
-    def save(self, config: DataConfig, fetched: Fetched) -> Saved:
+    def save(self, config: DataRequest, fetched: Fetched) -> Saved:
         parquet, sidecar = self.paths(config.source, config.symbol, config.interval)
         old = self.find(config.source, config.symbol, config.interval)
         frame, added, revised = fetched.frame, len(fetched.frame), 0
@@ -162,13 +161,11 @@ class Cache:
 REFRESH_OVERLAP_DAYS = 7
 
 
-def refresh(cache: Cache, config: DataConfig) -> Saved:
+def refresh(cache: Cache, config: DataRequest) -> Saved:
     """Bring a yahoo series up to date: fetch only bars from shortly before the cached end.
 
     The merge never drops a cached bar; on a source failure nothing is written.
     """
-    from forecast.data.sources import fetch
-
     found = cache.find(config.source, config.symbol, config.interval)
     if found is None:
         return cache.save(config, fetch(config))

@@ -23,10 +23,15 @@ import pandas as pd
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.evaluate.evaluation import Assessment, assess
-from forecast.prepare.inputs import fit_scaler, model_windows, to_levels
+from forecast.evaluate.frames import predictions_frame
+from forecast.predict.intervals import forecast_rows
+from forecast.predict.rollout import keras_network
+from forecast.prepare.inputs import fit_scaler, model_windows
 from forecast.prepare.scaling import MinMax
+from forecast.prepare.series import column_names, transformed
 from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
+from forecast.train.training import train_model
 
 log = logging.getLogger(__name__)
 # A fold with fewer test targets gives no usable metric spread or significance test.
@@ -70,11 +75,12 @@ class FoldResult:
 
 
 def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None) -> list[FoldResult]:
-    """Run every fold; `frame` holds the target first, then features (as stages.columns).
-    With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>."""
-    from forecast.runs.stages import column_names, transformed
-    from forecast.train.training import train_model
+    """Run every fold; `frame` holds the target first, then features (prepare/series.py).
+    With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>.
 
+    A fold is a run in memory, made by the functions the stages use: split, fit the
+    scaler on the fold's training rows, train, forecast the test part through rollout
+    (as evaluate does), assess."""
     prep, spec = config.prep, config.evaluate.backtest
     values = transformed(frame, config)  # the target transformed (prep.target_transform), features as they are
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
@@ -95,7 +101,6 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             )
         # The scaler sees this fold's training data and nothing after it.
         scaler = fit_scaler(values, split, prep, names)
-        x_test, _ = model_windows(values, split.test, scaler, prep)
         epochs, seconds = None, 0.0
         if model is None or spec.refit:
             x_train, y_train = model_windows(values, split.train, scaler, prep)
@@ -104,8 +109,8 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             logs = log_dir / f"fold-{fold.number}" if log_dir is not None else None
             model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-        output = model.predict(x_test, batch_size=1024, verbose=0)
-        predicted = to_levels(output, scaler, target[split.test - 1], values[split.test - 1, 0], prep)
+        predicted = forecast_rows(keras_network(model), frame, {"values": values}, split.test, prep.horizon, scaler,
+                                  config)  # fmt: skip
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=config.evaluate.season,
             train_end=fold.test_start, train_start=fold.train_start,
@@ -166,52 +171,6 @@ def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> di
 
 
 def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
-    from forecast.runs.stages import predictions_frame
-
     parts = [predictions_frame(frame.index, r.assessed).assign(fold=r.fold.number) for r in results]
     table = pd.concat(parts, ignore_index=True)
     return table[["fold", *[c for c in table.columns if c != "fold"]]]
-
-
-def run_backtest(config: Config, data_dir, runs_root) -> tuple[Any, dict[str, Any]]:
-    """Snapshot the series into a new run directory, run the folds, save the report."""
-    from forecast import atomic, tracking
-    from forecast.config import dump_config, require_one_series
-    from forecast.plotting import plot_backtest
-    from forecast.runs import rundir
-    from forecast.runs.finish import finish
-    from forecast.runs.pipeline import environment
-    from forecast.runs.rundir import RunDir, stopped, utc_now
-    from forecast.runs.stages import prepared_series
-
-    require_one_series(config, "a backtest")
-    tracking.require(config)
-    frame = prepared_series(config, data_dir)
-    run = RunDir.create(runs_root, f"{config.name}-backtest")
-    run.write_text(rundir.CONFIG, dump_config(config))
-    with atomic.replacing(run.file(rundir.SERIES)) as tmp:
-        frame.to_parquet(tmp, engine="pyarrow")
-    manifest: dict[str, Any] = {
-        "name": run.path.name, "kind": "backtest", "created": utc_now(), "status": "running",
-        "seed": config.train.seed, **environment(), "data_fingerprint": run.sha256(rundir.SERIES),
-    }  # fmt: skip
-    run.save_manifest(manifest)
-    clock = time.perf_counter()
-    try:
-        results = run_fold_stack(frame, config, run.file(rundir.TENSORBOARD) if config.train.tensorboard else None)
-    except BaseException as exc:
-        run.save_manifest({**manifest, **stopped(exc)})
-        raise
-    result = report(results, frame, config)
-    run.write_json(rundir.BACKTEST, result)
-    from forecast.runs.stages import write_csv
-
-    table = predictions(results, frame)
-    write_csv(run.file(rundir.BACKTEST_PREDICTIONS), table)
-    if config.plot.enabled:
-        with atomic.replacing(run.file(rundir.BACKTEST_PNG)) as tmp:
-            plot_backtest(frame.iloc[:, 0], table, result, config, tmp)
-    manifest.update(status="complete", updated=utc_now(), seconds=round(time.perf_counter() - clock, 3))
-    run.save_manifest(manifest)
-    finish(run, config)
-    return run, result

@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from forecast import atomic
+from forecast import atomic, rundir
 from forecast.report import html as h
-from forecast.runs import rundir
-from forecast.runs.rundir import RunDir
+from forecast.rundir import RunDir
 from forecast.tables import SCORE_COLUMNS, score_rows
 
 SIGNIFICANT = 0.05

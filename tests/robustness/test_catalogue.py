@@ -20,9 +20,9 @@ import pytest
 from forecast.config import DataConfig, load_config
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache
-from forecast.runs.pipeline import run_pipeline
-from forecast.runs.rundir import RunDir
-from forecast.runs.stages import Context
+from forecast.pipeline.runner import run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir
 
 from ..conftest import yahoo_frame
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.config import DataConfig
-from forecast.data.sources import Fetched
+from forecast.data.sources import DataRequest, Fetched
 from forecast.data.sources.frame import normalise, restrict, snake
 from forecast.errors import DataError, MissingInputError
 
@@ -50,9 +49,9 @@ def _date_column(table: pd.DataFrame, wanted: str, path: Path) -> str:
     )
 
 
-def read_csv_series(config: DataConfig) -> pd.DataFrame:
+def read_csv_series(config: DataRequest) -> pd.DataFrame:
     path = config.path
-    assert path is not None  # guaranteed by DataConfig
+    assert path is not None  # DataConfig requires a path for source csv
     table = _read(path)
     date_col = _date_column(table, config.date_column, path)
     blank = table.apply(lambda col: col.str.strip() == "").all(axis=1)
@@ -119,7 +118,7 @@ def read_csv_series(config: DataConfig) -> pd.DataFrame:
     return normalise(good.set_index("date"), config.interval, keep=None)
 
 
-def fetch(config: DataConfig) -> Fetched:
+def fetch(config: DataRequest) -> Fetched:
     frame = restrict(read_csv_series(config), config)
     if frame.empty:
         raise DataError(f"CSV file {config.path} has no rows in the requested date range")

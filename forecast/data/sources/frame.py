@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from forecast.config import DataConfig
+from forecast.data.sources import DataRequest
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 # Bars of a day or longer are dated by the exchange's local calendar date: tz-naive.
@@ -71,7 +71,7 @@ _PERIOD_OFFSETS = {
 }  # fmt: skip
 
 
-def restrict(frame: pd.DataFrame, config: DataConfig) -> pd.DataFrame:
+def restrict(frame: pd.DataFrame, config: DataRequest) -> pd.DataFrame:
     """Apply start (inclusive), end (exclusive, as yfinance) or period to a local series."""
     out = frame
     if config.start:

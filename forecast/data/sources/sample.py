@@ -10,8 +10,7 @@ from importlib.metadata import version
 
 import pandas as pd
 
-from forecast.config import DataConfig
-from forecast.data.sources import Fetched
+from forecast.data.sources import DataRequest, Fetched
 from forecast.data.sources.frame import auto_adjust, normalise, restrict
 from forecast.errors import MissingInputError
 
@@ -26,7 +25,7 @@ def _table() -> pd.DataFrame:
     return pd.read_csv(bokeh_sampledata.package_path("stocks.csv.gz"))
 
 
-def fetch(config: DataConfig) -> Fetched:
+def fetch(config: DataRequest) -> Fetched:
     table = _table()
     rows = table[table["Ticker"] == config.ticker]
     if rows.empty:

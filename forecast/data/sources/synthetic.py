@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecast.config import DataConfig
-from forecast.data.sources import Fetched
+from forecast.data.sources import DataRequest, Fetched
 from forecast.data.sources.frame import restrict
 
 
@@ -20,7 +19,7 @@ def sine_with_noise(points: int, seed: int) -> np.ndarray:
     return np.sin(0.02 * t) + 2.0 * rng.random(points)
 
 
-def fetch(config: DataConfig) -> Fetched:
+def fetch(config: DataRequest) -> Fetched:
     # Daily dates would pass pandas' last date (2262) beyond ~95,000 points: longer
     # series (for memory and speed benchmarks) are minute bars instead.
     freq = "D" if config.points <= 90_000 else "min"

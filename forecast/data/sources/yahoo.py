@@ -17,8 +17,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from forecast.config import DataConfig
-from forecast.data.sources import Fetched
+from forecast.data import library_cache
+from forecast.data.sources import DataRequest, Fetched
 from forecast.data.sources.frame import normalise
 from forecast.errors import (
     DataError,
@@ -37,7 +37,7 @@ BACKOFF_CAP = 30.0
 sleep = time.sleep
 
 
-def history_arguments(config: DataConfig) -> dict[str, object]:
+def history_arguments(config: DataRequest) -> dict[str, object]:
     """The exact keyword arguments given to yfinance.Ticker.history."""
     ranged = config.start is not None or config.end is not None
     return {
@@ -56,13 +56,13 @@ def history_arguments(config: DataConfig) -> dict[str, object]:
     }
 
 
-def _describe(config: DataConfig) -> str:
+def _describe(config: DataRequest) -> str:
     args = history_arguments(config)
     span = f"period {args['period']}" if args["period"] else f"{args['start'] or '...'} to {args['end'] or 'now'}"
     return f"{config.ticker} ({config.interval}, {span})"
 
 
-def fetch(config: DataConfig) -> Fetched:
+def fetch(config: DataRequest) -> Fetched:
     import yfinance as yf
     from yfinance.exceptions import (
         YFException,
@@ -75,8 +75,6 @@ def fetch(config: DataConfig) -> Fetched:
     # switch replaces the deprecated raise_errors= argument of history().
     yf.config.debug.hide_exceptions = False
     # yfinance's time-zone and cookie caches go under the data root, not into $HOME.
-    from forecast.data import library_cache
-
     yf.set_tz_cache_location(str(library_cache("yfinance")))
     arguments = history_arguments(config)
     what = _describe(config)

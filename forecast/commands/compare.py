@@ -10,16 +10,23 @@ targets; otherwise the comparison is refused, naming what differs.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from forecast import atomic, rundir, tracking
 from forecast.config import Config, load_config
+from forecast.data import data_root
 from forecast.errors import DataError, MissingInputError, UsageError
-from forecast.runs import rundir
-from forecast.runs.rundir import RunDir
+from forecast.evaluate.evaluation import rmse_interval
+from forecast.pipeline.lifecycle import new_run
+from forecast.pipeline.runner import run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.plotting import plot_comparison
+from forecast.rundir import RunDir, runs_root
 
 log = logging.getLogger(__name__)
 KINDS = ("rnn", "lstm", "gru")
@@ -171,8 +178,6 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
 def with_intervals(result: dict[str, Any], table: pd.DataFrame) -> dict[str, Any]:
     """Each row's RMSE gets a 95% block-bootstrap interval from its step-1 errors: the
     error bars that say whether a difference in the ranking is more than noise."""
-    from forecast.evaluate.evaluation import rmse_interval
-
     for row in result["rows"]:
         if row["name"] in table.columns:
             low, high = rmse_interval((table[row["name"]] - table["actual"]).to_numpy())
@@ -180,27 +185,21 @@ def with_intervals(result: dict[str, Any], table: pd.DataFrame) -> dict[str, Any
     return result
 
 
-def run_compare(
-    names: list[str],
-    base: Path | None,
-    overrides: list[str],
-    runs_root: Path,
-    data_dir: Path,
-    listener=None,
-    track: bool = False,
-) -> tuple[RunDir, dict[str, Any]]:
-    import re
+@dataclass(frozen=True)
+class Comparison:
+    run: Path  # runs/compare-<time>/, the candidates trained inside it
+    result: dict[str, Any]  # comparison.json: the test part shared, the ranking, a row per forecaster
 
-    from forecast import atomic, tracking
-    from forecast.plotting import plot_comparison
-    from forecast.runs.finish import finish
-    from forecast.runs.pipeline import environment, run_pipeline
-    from forecast.runs.rundir import stopped, utc_now
-    from forecast.runs.stages import Context
 
+def compare(names: list[str], base: Path | None = None, overrides: list[str] | None = None, *,
+            runs_dir: Path | None = None, data_dir: Path | None = None, listener=None,
+            track: bool = False) -> Comparison:  # fmt: skip
+    """Train (or take) every candidate, check they share data, split and test targets, rank them
+    with every baseline. listener(label, stage, status, record) hears each candidate's stages."""
     if len(names) < 2:
         raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")
-    candidates = resolve(names, base, overrides, runs_root)
+    root = runs_root(runs_dir)
+    candidates = resolve(names, base, list(overrides or []), root)
     precheck(candidates)
     for c in candidates:
         if c.config is not None:
@@ -208,40 +207,31 @@ def run_compare(
     existing = [c for c in candidates if c.config is None]
     if len(existing) > 1:
         check_comparable(existing)  # refuse mismatched runs before training anything
-    out = RunDir.create(runs_root, "compare")
-    manifest: dict[str, Any] = {
-        "name": out.path.name, "kind": "compare", "created": utc_now(), "status": "running",
-        "candidates": {c.label: str(c.run.path) if c.run else None for c in candidates}, **environment(),
-    }  # fmt: skip
-    out.save_manifest(manifest)
-    try:
+    labels = {c.label: str(c.run.path) if c.run else None for c in candidates}
+    first = tracking.asked(candidates[0].config or load_config(candidates[0].run.file(rundir.CONFIG)), track)
+    with new_run(root, "compare", "compare", first, save_config=False, candidates=labels) as started:
+        out = started.run
         for c in candidates:
             if c.config is None:
                 continue
             folder = out.path / re.sub(r"[^A-Za-z0-9_.-]+", "-", c.label)
             folder.mkdir()
             c.run = RunDir(folder)
-            manifest["candidates"][c.label] = str(folder)
+            started.manifest["candidates"][c.label] = str(folder)
             notify = (
                 (lambda stage, status, record, label=c.label: listener(label, stage, status, record))
                 if listener
                 else None
             )
-            run_pipeline(Context(c.config, c.run, data_dir), listener=notify)
+            run_pipeline(Context(c.config, c.run, data_root(data_dir)), listener=notify)
         shared = check_comparable(candidates)
-    except BaseException as exc:
-        out.save_manifest({**manifest, **stopped(exc)})
-        raise
-    table = predictions(candidates)
-    result = with_intervals(report(candidates, shared), table)
-    out.write_json(rundir.COMPARISON, result)
-    out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
-    # The step-1 forecasts side by side: the compare run's figures and report need nothing else.
-    out.write_text(rundir.COMPARISON_PREDICTIONS, table.to_csv())
-    first = tracking.asked(candidates[0].config or load_config(candidates[0].run.file(rundir.CONFIG)), track)
-    with atomic.replacing(out.file(rundir.COMPARISON_PNG)) as tmp:
-        plot_comparison(table, result, first.plot.dpi, tmp)
-    manifest.update(status="complete", updated=utc_now(), best=result["ranking"][0])
-    out.save_manifest(manifest)
-    finish(out, first)
-    return out, result
+        table = predictions(candidates)
+        result = with_intervals(report(candidates, shared), table)
+        out.write_json(rundir.COMPARISON, result)
+        out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
+        # The step-1 forecasts side by side: the compare run's figures and report need nothing else.
+        out.write_text(rundir.COMPARISON_PREDICTIONS, table.to_csv())
+        with atomic.replacing(out.file(rundir.COMPARISON_PNG)) as tmp:
+            plot_comparison(table, result, first.plot.dpi, tmp)
+        started.extra["best"] = result["ranking"][0]
+    return Comparison(out.path, result)

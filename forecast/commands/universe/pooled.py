@@ -15,12 +15,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from forecast.config import Config, dump_config
+from forecast import rundir
+from forecast.commands.universe.jobs import scores
+from forecast.config import Config
+from forecast.config.universe import member_name
 from forecast.errors import DataError, ForecastError
-from forecast.runs import rundir
-from forecast.runs.rundir import RunDir, stopped, utc_now
-from forecast.universe.jobs import scores
-from forecast.universe.members import member_name
+from forecast.pipeline.lifecycle import new_run
+from forecast.pipeline.runner import run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir
+from forecast.rundir.artifacts import read_scaler, read_windows, save_trained
+from forecast.train.inputs import training_inputs
+from forecast.train.training import train_model
 
 log = logging.getLogger(__name__)
 UNIVERSE = "universe.json"
@@ -29,26 +35,18 @@ UNIVERSE = "universe.json"
 def train_global(config: Config, members: list[Config], runs_root: Path, data_dir: Path,
                  on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:  # fmt: skip
     """members: member_configs(config), computed once by the caller (a tickers file is read once)."""
-    from forecast.runs.finish import finish
-    from forecast.runs.pipeline import environment, run_pipeline
-    from forecast.runs.stages import Context, read_scaler, read_windows, save_trained, training_inputs
-    from forecast.train.training import train_model
+    symbols = [m.data.symbol for m in members]
+    with new_run(runs_root, f"{config.name}-global", "global", config, symbols=symbols) as started:
+        index, manifest = started.run, started.manifest
+        results: dict[str, dict[str, Any]] = {}
+        prepared: list[tuple[Config, RunDir]] = []
 
-    index = RunDir.create(runs_root, f"{config.name}-global")
-    index.write_text(rundir.CONFIG, dump_config(config))
-    manifest: dict[str, Any] = {"name": index.path.name, "kind": "global", "created": utc_now(), "status": "running",
-                                "symbols": [m.data.symbol for m in members], **environment()}  # fmt: skip
-    index.save_manifest(manifest)
-    results: dict[str, dict[str, Any]] = {}
-    prepared: list[tuple[Config, RunDir]] = []
+        def finished(entry: dict[str, Any], exc: ForecastError | None = None) -> None:
+            if exc is not None:
+                entry.update(status="failed", error=str(exc), exit_code=exc.exit_code)
+            if on_done:
+                on_done(entry, sum("status" in r for r in results.values()), len(members))
 
-    def finished(entry: dict[str, Any], exc: ForecastError | None = None) -> None:
-        if exc is not None:
-            entry.update(status="failed", error=str(exc), exit_code=exc.exit_code)
-        if on_done:
-            on_done(entry, sum("status" in r for r in results.values()), len(members))
-
-    try:
         for member in members:  # snapshot, scale, window: cheap, one after another
             run = RunDir.create(runs_root, member.name)
             results[member.data.symbol] = {"symbol": member.data.symbol, "run": str(run.path)}
@@ -78,16 +76,10 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
                 finished(entry, exc)
                 continue
             finished(entry)
-    except BaseException as exc:
-        manifest.update(status=stopped(exc)["status"], error=stopped(exc)["error"], updated=utc_now())
-        index.save_manifest(manifest)
-        raise
-    rows = [results[m.data.symbol] for m in members]
-    index.write_json(UNIVERSE, {"scope": "global", "rows": rows})
-    failed = sum(r["status"] == "failed" for r in rows)
-    manifest.update(status="complete" if not failed else "partial", updated=utc_now())
-    index.save_manifest(manifest)
-    finish(index, config)
+        rows = [results[m.data.symbol] for m in members]
+        index.write_json(UNIVERSE, {"scope": "global", "rows": rows})
+        if any(r["status"] == "failed" for r in rows):
+            started.status = "partial"
     return index, rows
 
 

@@ -1,4 +1,4 @@
-"""`forecast predict`: the next N steps of the real future, dated and with intervals.
+"""A forecast of the real future from a trained run: the next N steps, dated, with intervals.
 
 Everything comes from the run directory (model, scaler, config, the validation part
 that calibrates the intervals) and the newest data in the cache. Before the model is
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast import rundir
 from forecast.config import Config, load_config
-from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.data.sources.frame import restrict
+from forecast.data.store import Cache
+from forecast.data.store import refresh as refresh_cache
+from forecast.errors import DataError, UsageError
 from forecast.predict import conformal
 from forecast.predict.calendar import Calendar, resolve
-from forecast.runs import rundir
-from forecast.runs.rundir import RunDir
+from forecast.predict.intervals import calibrate, interval_bounds
+from forecast.predict.rollout import Network, keras_network, rollout
+from forecast.prepare.series import model_columns, prepared_series, transformed
+from forecast.prepare.transforms import calendar_columns
+from forecast.rundir import RunDir
+from forecast.rundir.artifacts import load_model, read_scaler, read_series, read_windows
+from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
-
-# Which stage wrote each file predict reads: its sha256 is in that stage's record.
-VERIFIED = {rundir.SERIES: "snapshot", rundir.SCALER: "scale", rundir.WINDOWS: "window", rundir.MODEL: "train"}
-# What a Keras 3 .keras file is: a zip archive with these members.
-KERAS_MEMBERS = {"metadata.json", "config.json"}
 
 
 @dataclass(frozen=True)
@@ -40,70 +43,12 @@ class Forecast:
     info: dict[str, Any]  # provenance: run, model sha256, data, calendar, strategy, levels
 
 
-# --- the run -------------------------------------------------------------------------
-
-
-def verify_run(run: RunDir) -> dict[str, Any]:
-    """The manifest of a complete run whose files are exactly those it recorded."""
-    manifest = run.manifest()
-    status = manifest.get("status", "not started")
-    if status != "complete":
-        raise MissingInputError(
-            f"run {run.path} is {status}, not complete", hint=f"finish it: forecast train --run-dir {run.path}"
-        )
-    stages = manifest.get("stages", {})
-    for name, stage in VERIFIED.items():
-        path = run.file(name)
-        if name == rundir.MODEL:
-            check_keras_file(path)
-        expected = stages.get(stage, {}).get("outputs", {}).get(name)
-        actual = run.sha256(name)
-        if actual is None:
-            raise MissingInputError(f"{path} is missing", hint=f"retrain: forecast train --run-dir {run.path} --force")
-        if expected != actual:
-            raise DataError(
-                f"{path} does not match the sha256 recorded when it was written (tampered, corrupted or "
-                f"replaced); refusing to load it",
-                hint=f"retrain: forecast train --run-dir {run.path} --force",
-            )
-    return manifest
-
-
-def check_keras_file(path: Path) -> None:
-    """Only Keras' own .keras format (a zip of config and weights) is ever loaded."""
-    others = sorted(p.name for p in path.parent.glob("model*") if p.suffix in (".h5", ".hdf5", ".pkl", ".pb"))
-    if not path.is_file():
-        found = f" (found {', '.join(others)}: not accepted)" if others else ""
-        raise MissingInputError(
-            f"{path} not found{found}; only Keras' .keras format is loaded",
-            hint=f"retrain: forecast train --run-dir {path.parent} --force",
-        )
-    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
-        raise DataError(f"{path} is not a .keras file (not a zip archive); refusing to load it")
-    with zipfile.ZipFile(path) as archive:
-        missing = KERAS_MEMBERS - set(archive.namelist())
-    if missing:
-        raise DataError(f"{path} is not a Keras .keras file (no {', '.join(sorted(missing))}); refusing to load it")
-
-
-def load_run_model(run: RunDir):
-    """The model of a verified run. safe_mode stays on: no code from the file is run."""
-    from forecast.runs.stages import load_model
-
-    return load_model(run)
-
-
 # --- data ----------------------------------------------------------------------------
 
 
 def latest_series(config: Config, run: RunDir, data_dir: Path, refresh: bool) -> tuple[pd.DataFrame, str]:
     """The model's columns over the newest data: the cache (refreshed first if asked) for
     yahoo, the source itself for local series; the run's own snapshot if nothing newer."""
-    from forecast.data.sources.frame import restrict
-    from forecast.data.store import Cache
-    from forecast.data.store import refresh as refresh_cache
-    from forecast.runs.stages import model_columns, prepared_series
-
     data = config.data.model_copy(update={"end": None})  # data.end bounded training, not the future
     latest = config.model_copy(update={"data": data})
     if data.source != "yahoo":
@@ -153,8 +98,6 @@ def strategy(steps: int, horizon: int) -> str:
 
 
 def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.ndarray | None:
-    from forecast.prepare.transforms import calendar_columns
-
     features = [f for f in config.data.features if f != config.data.target]
     if features and steps > config.prep.horizon:
         raise UsageError(
@@ -171,14 +114,12 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.nd
     return known[None, :, :]
 
 
-def _calibration(model, config: Config, run: RunDir, steps: int) -> dict[str, Any] | None:
+def _calibration(network: Network, config: Config, run: RunDir, steps: int) -> dict[str, Any] | None:
     """Conformal half-widths for `steps` steps ahead, from rollouts over the validation part."""
-    from forecast.runs.stages import calibrate, read_scaler, read_series, read_windows
-
     w, frame = read_windows(run), read_series(run)
     first = max(int(w["val_start"]), int(w["lookback"]) + (0 if config.prep.target_transform == "none" else 1))
     origins = np.arange(first, int(w["test_start"]) - steps + 1)
-    intervals = calibrate(model, frame, w, origins, steps, read_scaler(run), config)
+    intervals = calibrate(network, frame, w, origins, steps, read_scaler(run), config)
     if intervals is None:
         log.warning(
             "no validation windows %d steps long to calibrate intervals on: no bands; "
@@ -205,9 +146,6 @@ def make_forecast(
     refresh: bool = False,
     as_of: dt.date | None = None,
 ) -> Forecast:
-    from forecast.predict.rollout import keras_network, rollout
-    from forecast.runs.stages import interval_bounds, read_scaler, transformed
-
     config = load_config(run.file(rundir.CONFIG))
     manifest = verify_run(run)
     steps = steps or config.predict.horizon
@@ -228,13 +166,13 @@ def make_forecast(
     dates = calendar.future(history.index[-1], steps)
     future_inputs = _future_inputs(config, dates, steps)
 
-    model = load_run_model(run)  # only after every check above
+    network = keras_network(load_model(run))  # only after every check above (verify_run)
     values = transformed(history, config)
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])
-    forecast = rollout(keras_network(model), values, levels, origin, steps, read_scaler(run), prep, future_inputs)
-    intervals = _calibration(model, config, run, steps)
+    forecast = rollout(network, values, levels, origin, steps, read_scaler(run), prep, future_inputs)
+    intervals = _calibration(network, config, run, steps)
     bounds = interval_bounds(intervals, forecast, levels[-1:])
 
     table = pd.DataFrame({"date": dates.date, "step": np.arange(1, steps + 1), "forecast": forecast[0]})
@@ -281,50 +219,6 @@ def _check_calendar(latest: pd.DataFrame, last: pd.Timestamp, dates: pd.Datetime
             ", ".join(d.date().isoformat() for d in skipped[:3]),
             calendar.name,
         )
-
-
-# --- the predict run -----------------------------------------------------------------
-
-
-def run_predict(
-    run: RunDir,
-    runs_root: Path,
-    data_dir: Path,
-    steps: int | None = None,
-    refresh: bool = False,
-    as_of: dt.date | None = None,
-    track: bool = False,
-) -> tuple[RunDir, Forecast]:
-    """Forecast, then write forecast.csv, forecast.json and forecast_future.png to a new
-    predict run directory (the model's run is never written to)."""
-    from forecast import atomic, tracking
-    from forecast.plotting import plot_future
-    from forecast.runs.finish import finish
-    from forecast.runs.pipeline import environment
-    from forecast.runs.rundir import stopped, utc_now
-
-    result = make_forecast(run, data_dir, steps, refresh, as_of)
-    config = tracking.asked(load_config(run.file(rundir.CONFIG)), track)
-    tracking.require(config)
-    out = RunDir.create(runs_root, f"predict-{config.name}")
-    manifest: dict[str, Any] = {
-        "name": out.path.name, "kind": "predict", "created": utc_now(), "status": "running",
-        "model_run": str(run.path), "model": config.model.kind, **environment(),
-    }  # fmt: skip
-    out.save_manifest(manifest)
-    try:
-        out.write_text(rundir.FORECAST_CSV, result.table.to_csv(index=False))
-        out.write_json(rundir.FORECAST_JSON, {**result.info, "forecast": records(result.table)})
-        if config.plot.enabled:
-            with atomic.replacing(out.file(rundir.FORECAST_FUTURE_PNG)) as tmp:
-                plot_future(result.history, result.table, result.info, config.plot.dpi, tmp)
-    except BaseException as exc:
-        out.save_manifest({**manifest, **stopped(exc)})
-        raise
-    manifest.update(status="complete", updated=utc_now(), **{k: result.info[k] for k in ("last_bar", "horizon")})
-    out.save_manifest(manifest)
-    finish(out, config)
-    return out, result
 
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""`forecast retrain`: fetch new bars, train a challenger, keep the better model.
+"""One model's retrain: fetch new bars, train a challenger, keep the better model.
 
     lock -> refresh the cache -> newer bars? -> train a challenger run
          -> score challenger, champion and naive on the same holdout -> decide -> record -> prune
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +23,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.config import Config, RetrainConfig
+from forecast import rundir
+from forecast.config import Config, load_config
+from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
-from forecast.registry.lock import exclusive
+from forecast.lock import exclusive
+from forecast.pipeline.future import latest_series
+from forecast.pipeline.runner import Listener, run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.predict.rollout import keras_network, rollout
+from forecast.prepare.series import prepared_series, transformed
 from forecast.registry.registry import Registry
-from forecast.runs import rundir
-from forecast.runs.rundir import STAMPED, RunDir, utc_now
+from forecast.registry.rules import champion_record, decide, last_trained_end, prune
+from forecast.rundir import RunDir, utc_now
+from forecast.rundir.artifacts import load_model, read_scaler, read_series, read_windows
+from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
 RETRAIN_LOG = "retrain.log"
-TRAINED = ("promoted", "kept", "rejected")  # outcomes whose run holds a finished model
 
 
 @dataclass(frozen=True)
@@ -50,36 +57,11 @@ class Outcome:
         return f"{self.name}: {self.decision.replace('_', ' ')}: {self.reason}{tail}"
 
 
-# --- deciding ------------------------------------------------------------------------
-
-
-def decide(challenger: dict[str, Any], champion: dict[str, Any] | None, rules: RetrainConfig) -> tuple[str, str]:
-    """(decision, reason) from holdout scores {'rmse', 'naive_rmse'} of both models."""
-    rmse, naive = challenger["rmse"], challenger["naive_rmse"]
-    beats_naive = rmse < naive
-    versus_naive = f"RMSE {rmse:.4f} vs naive {naive:.4f}"
-    if rules.require_beats_naive and not beats_naive:
-        keeps = "the champion stays" if champion else "no champion yet"
-        return "rejected", f"worse than naive on the holdout ({versus_naive}); {keeps}"
-    if champion is None:
-        note = "" if beats_naive else "; WORSE than naive, promoted because retrain.require_beats_naive is false"
-        return "promoted", f"first model ({versus_naive}){note}"
-    if champion.get("rmse") is None:
-        return "promoted", f"the champion could not be scored on this holdout ({champion.get('error')})"
-    gain = 1.0 - rmse / champion["rmse"]
-    versus = f"RMSE {rmse:.4f} vs champion {champion['rmse']:.4f} ({gain:+.2%}, needed {rules.min_improvement:.2%})"
-    if gain > 0 and gain >= rules.min_improvement:
-        return "promoted", versus
-    return "kept", versus
-
-
 # --- scoring on the holdout ----------------------------------------------------------
 
 
 def holdout_dates(challenger: RunDir, champion: RunDir | None) -> tuple[pd.DatetimeIndex, int]:
     """First target dates of the challenger's test windows that neither model was fitted on."""
-    from forecast.runs.stages import read_series, read_windows
-
     w, frame = read_windows(challenger), read_series(challenger)
     dates = frame.index[w["test"]]
     if champion is not None:
@@ -90,11 +72,6 @@ def holdout_dates(challenger: RunDir, champion: RunDir | None) -> tuple[pd.Datet
 
 def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> dict[str, Any]:
     """RMSE and MAE of a run's model, and of naive, forecasting `steps` from each date."""
-    from forecast.config import load_config
-    from forecast.predict.predict import latest_series, load_run_model, verify_run
-    from forecast.predict.rollout import keras_network, rollout
-    from forecast.runs.stages import read_scaler, transformed
-
     verify_run(run)
     config = load_config(run.file(rundir.CONFIG))
     frame, _ = latest_series(config, run, data_dir, refresh=False)
@@ -105,7 +82,7 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     values, levels = transformed(frame, config), frame.iloc[:, 0].to_numpy(dtype="float64")
     ahead = origins[:, None] + np.arange(steps)[None, :]
     known = values[ahead, 1:] if values.shape[1] > 1 else None
-    forecast = rollout(keras_network(load_run_model(run)), values, levels, origins, steps, read_scaler(run),
+    forecast = rollout(keras_network(load_model(run)), values, levels, origins, steps, read_scaler(run),
                        config.prep, known)  # fmt: skip
     actual, naive = levels[ahead], np.repeat(levels[origins - 1][:, None], steps, axis=1)
     return {
@@ -114,43 +91,6 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
         "naive_rmse": float(np.sqrt(np.mean((naive - actual) ** 2))),
         "windows": int(len(origins)),
     }
-
-
-# --- the registry's runs -------------------------------------------------------------
-
-
-def last_trained_end(registry: Registry) -> tuple[str | None, str | None]:
-    """(data end, run) of the newest retrain that trained a model, or of the champion."""
-    for record in reversed(registry.history()):
-        if record.get("decision") in TRAINED:
-            return record.get("data_end"), record.get("run")
-    champion = registry.champion()
-    return (champion.get("data_end"), champion.get("run")) if champion else (None, None)
-
-
-def prune(registry: Registry, keep: int, runs_root: Path) -> list[str]:
-    """Delete this model's retrain runs beyond the `keep` newest, never the champion
-    or the run a rollback would return to. Only folders this registry recorded, under
-    the runs root and named <model>-<timestamp>, are ever touched."""
-    champion = registry.champion() or {}
-    protected = {champion.get("run"), *(p.get("run") for p in champion.get("previous", [])[:1])}
-    runs: list[str] = []
-    for record in registry.history():
-        run = record.get("run")
-        if run and run not in runs and record.get("decision") in (*TRAINED, "started", "failed"):
-            runs.append(run)
-    candidates = [r for r in runs if r not in protected and Path(r).is_dir()]
-    root = runs_root.resolve()
-    removed = []
-    for run in candidates[: max(0, len(candidates) - keep)]:
-        path = Path(run).resolve()
-        match = STAMPED.match(path.name)
-        if path.parent != root or not match or match["name"] != registry.name:
-            log.warning("not pruning %s: not a %s run under %s", path, registry.name, root)
-            continue
-        shutil.rmtree(path)
-        removed.append(str(path))
-    return removed
 
 
 # --- the retrain ---------------------------------------------------------------------
@@ -171,13 +111,8 @@ def run_log(run: RunDir) -> Iterator[None]:
         handler.close()
 
 
-def retrain(
-    config: Config, runs_root: Path, data_dir: Path, models_root: Path, force: bool = False, listener=None
-) -> Outcome:
-    from forecast.data.store import Cache, refresh
-    from forecast.runs.pipeline import run_pipeline
-    from forecast.runs.stages import Context, prepared_series
-
+def retrain_one(config: Config, runs_root: Path, data_dir: Path, models_root: Path, force: bool = False,
+                listener: Listener | None = None) -> Outcome:  # fmt: skip
     if config.data.end is not None:
         log.info("retrain learns from every bar up to the newest: data.end %s is not applied", config.data.end)
         config = config.model_copy(update={"data": config.data.model_copy(update={"end": None})})
@@ -232,8 +167,6 @@ def retrain(
 
 
 def _judge(config: Config, run: RunDir, champion: dict[str, Any] | None, data_dir: Path, base: dict) -> dict[str, Any]:
-    from forecast.runs.stages import read_series
-
     champion_run = RunDir(Path(champion["run"])) if champion else None
     dates, steps = holdout_dates(run, champion_run)
     data_end = read_series(run).index[-1].date().isoformat()
@@ -258,19 +191,4 @@ def _judge(config: Config, run: RunDir, champion: dict[str, Any] | None, data_di
         "holdout": {"first": dates[0].date().isoformat(), "last": dates[-1].date().isoformat(), "steps": steps},
         "challenger": challenger_scores,
         "champion": None if champion is None else {"run": champion["run"], **(champion_scores or {})},
-    }
-
-
-def champion_record(config: Config, run: RunDir, outcome: dict[str, Any], how: str) -> dict[str, Any]:
-    manifest = run.manifest()
-    return {
-        "name": config.name,
-        "symbol": config.data.symbol,
-        "run": str(run.path.resolve()),
-        "model_sha256": manifest.get("stages", {}).get("train", {}).get("outputs", {}).get(rundir.MODEL),
-        "data_end": outcome.get("data_end"),
-        "promoted": utc_now(),
-        "how": how,
-        "holdout": outcome.get("holdout"),
-        "scores": outcome.get("challenger"),
     }

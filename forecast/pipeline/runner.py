@@ -13,22 +13,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import platform
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any
 
-from forecast import tracking
-from forecast.config import Config, dump_config
+from forecast import rundir, tracking
+from forecast.config import Config, dump_config, require_one_series
 from forecast.errors import MissingInputError
-from forecast.runs import rundir, stages
-from forecast.runs.finish import finish
-from forecast.runs.rundir import RunDir, stopped, utc_now
-from forecast.runs.stages import Context
+from forecast.lock import exclusive
+from forecast.pipeline import stages
+from forecast.pipeline.lifecycle import complete, environment, stop
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir, stopped, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -87,30 +84,6 @@ def is_current(stage: Stage, record: dict[str, Any] | None, ctx: Context) -> boo
     return record.get("outputs") == _hashes(ctx.run, stage.outputs) or bool(record.get("info", {}).get("disabled"))
 
 
-def _package_version(name: str) -> str | None:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
-
-
-def environment() -> dict[str, Any]:
-    """Versions that can change a result; read from package metadata, without importing."""
-    versions = {"python": platform.python_version()}
-    for name in ("forecast", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "yfinance", "pyarrow"):
-        versions[name] = _package_version(name)
-    try:
-        sha = (
-            subprocess.run(
-                ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
-            ).stdout.strip()
-            or None
-        )
-    except (OSError, subprocess.SubprocessError):
-        sha = None
-    return {"versions": versions, "git_sha": sha, "platform": platform.platform()}
-
-
 def run_pipeline(
     ctx: Context,
     force: bool = False,
@@ -127,9 +100,6 @@ def run_pipeline(
     after that stage, leaving the run "prepared" (a global model's members wait there
     for the pooled model: forecast/universe/pooled.py).
     """
-    from forecast.config import require_one_series
-    from forecast.registry.lock import exclusive
-
     require_one_series(ctx.config, "a run")
     tracking.require(ctx.config)  # before any training, not after it
     # One command at a time per run directory: a second one exits 75 instead of interleaving writes.
@@ -205,8 +175,7 @@ def _run_locked(
             ended = stopped(exc)
             record.update(status=ended["status"], error=ended["error"], ended=utc_now(),
                           seconds=round(time.perf_counter() - clock, 3))  # fmt: skip
-            manifest.update(status=ended["status"], updated=ended["updated"])
-            run.save_manifest(manifest)
+            stop(run, manifest, exc)
             notify(stage.name, ended["status"], record)
             raise
         record.update(
@@ -225,7 +194,5 @@ def _run_locked(
         if stage.name == until:
             return _prepared(run, manifest)
 
-    manifest.update(status="complete", updated=utc_now())
-    run.save_manifest(manifest)
-    finish(run, config)
+    complete(run, manifest, config)
     return run.manifest()

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Literal
 
+from forecast.commands.universe.jobs import run_job
 from forecast.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ def threads_per_job(workers: int) -> int:
 def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | None, address: str | None,
              on_done: Done | None = None) -> list[Result]:  # fmt: skip
     """Results in the order of payloads."""
-    from forecast.universe.jobs import run_job
-
     notify = on_done or (lambda *_: None)
     if not payloads:
         return []
@@ -51,8 +50,6 @@ def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | 
 def _local_processes(payloads: list[dict[str, Any]], workers: int, threads: int, notify: Done) -> list[Result]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from forecast.universe.jobs import run_job
 
     # spawn, never fork: TensorFlow's threads do not survive a fork.
     context = multiprocessing.get_context("spawn")
@@ -95,8 +92,6 @@ def _on_ray(payloads: list[dict[str, Any]], workers: int | None, address: str | 
             "--executor ray needs the ray package, which is not installed",
             hint="pip install 'forecast[ray]' (or use the default local executor)",
         ) from exc
-    from forecast.universe.jobs import run_job
-
     started_here = not ray.is_initialized()
     if started_here:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}

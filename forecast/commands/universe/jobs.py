@@ -14,7 +14,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from forecast.commands.challenge import retrain_one
+from forecast.config import build_config
 from forecast.errors import IO_ERROR, ForecastError, on_signal, was_interrupted
+from forecast.pipeline.runner import run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir
+from forecast.train.training import import_keras
 
 log = logging.getLogger("forecast")
 
@@ -58,8 +64,6 @@ def _set_up_worker(p: dict[str, Any]) -> None:
         import signal
 
         signal.signal(signal.SIGTERM, on_signal)
-    from forecast.train.training import import_keras
-
     import_keras()
     import tensorflow as tf
 
@@ -71,8 +75,6 @@ def _set_up_worker(p: dict[str, Any]) -> None:
 
 
 def run_job(p: dict[str, Any]) -> dict[str, Any]:
-    from forecast.config import build_config
-
     if not p.get("in_process"):
         _set_up_worker(p)
     clock = time.perf_counter()
@@ -94,10 +96,6 @@ def run_job(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _train(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    from forecast.runs.pipeline import run_pipeline
-    from forecast.runs.rundir import RunDir
-    from forecast.runs.stages import Context
-
     roots = p["roots"]
     run = RunDir.create(Path(roots["runs"]), config.name)
     base["run"] = str(run.path)  # a failed member's run is named too (it is marked failed)
@@ -119,9 +117,9 @@ def scores(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def _retrain(config: Any, p: dict[str, Any]) -> dict[str, Any]:
-    from forecast.registry.retrain import retrain
-
     roots = p["roots"]
-    outcome = retrain(config, Path(roots["runs"]), Path(roots["data"]), Path(roots["models"]), p.get("force", False))
+    outcome = retrain_one(
+        config, Path(roots["runs"]), Path(roots["data"]), Path(roots["models"]), p.get("force", False)
+    )
     return {"name": outcome.name, "decision": outcome.decision, "reason": outcome.reason,
             "run": outcome.record.get("run"), "line": outcome.summary()}  # fmt: skip

@@ -1,0 +1,52 @@
+"""`forecast backtest`: walk-forward folds (evaluate/backtest.py) in a new run directory."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forecast import atomic, rundir, tracking
+from forecast.config import Config, require_one_series
+from forecast.data import data_root
+from forecast.evaluate.backtest import predictions, report, run_fold_stack
+from forecast.pipeline.lifecycle import new_run
+from forecast.plotting import plot_backtest
+from forecast.prepare.series import prepared_series
+from forecast.rundir import runs_root
+from forecast.rundir.artifacts import save_series, write_csv
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    run: Path  # runs/<name>-backtest-<time>/
+    report: dict[str, Any]  # backtest.json: per fold and mean ± sd of every metric
+
+
+def backtest(config: Config, *, runs_dir: Path | None = None, data_dir: Path | None = None) -> Backtest:
+    """Snapshot the series into a new run directory, run the folds, save the report."""
+    require_one_series(config, "a backtest")
+    tracking.require(config)
+    spec = config.evaluate.backtest
+    log.info("backtest: %d %s folds, refit %s", spec.folds, spec.mode, str(spec.refit).lower())
+    frame = prepared_series(config, data_root(data_dir))
+    clock = time.perf_counter()
+    with new_run(runs_root(runs_dir), f"{config.name}-backtest", "backtest", config, seed=config.train.seed) as started:
+        run = started.run
+        save_series(run, frame)
+        started.manifest["data_fingerprint"] = run.sha256(rundir.SERIES)
+        run.save_manifest(started.manifest)
+        results = run_fold_stack(frame, config, run.file(rundir.TENSORBOARD) if config.train.tensorboard else None)
+        result = report(results, frame, config)
+        run.write_json(rundir.BACKTEST, result)
+        table = predictions(results, frame)
+        write_csv(run.file(rundir.BACKTEST_PREDICTIONS), table)
+        if config.plot.enabled:
+            with atomic.replacing(run.file(rundir.BACKTEST_PNG)) as tmp:
+                plot_backtest(frame.iloc[:, 0], table, result, config, tmp)
+        started.extra["seconds"] = round(time.perf_counter() - clock, 3)
+    return Backtest(run.path, result)

@@ -1,0 +1,26 @@
+"""`forecast evaluate`: score a trained run again (metrics, baselines, plots) without retraining."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forecast import rundir
+from forecast.commands.runs import Run
+from forecast.commands.train import Started, run_stages
+from forecast.config import load_config
+from forecast.data import data_root
+from forecast.pipeline.runner import Listener
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir, runs_root
+
+# Stages evaluate never reruns: a run whose training is out of date is refused, not retrained.
+FROZEN = frozenset({"snapshot", "scale", "window", "train"})
+
+
+def evaluate(run: str | Path, overrides: list[str] | None = None, *, runs_dir: Path | None = None,
+             data_dir: Path | None = None, listener: Listener | None = None,
+             on_start: Started | None = None) -> Run:  # fmt: skip
+    found = RunDir.find(str(run), runs_root(runs_dir))
+    config = load_config(found.file(rundir.CONFIG), overrides)
+    ctx = Context(config, found, data_root(data_dir))
+    return run_stages(ctx, listener, on_start, rerun_from="evaluate", must_be_current=FROZEN)

@@ -1,0 +1,42 @@
+"""`forecast models promote|rollback`: change a model's champion by hand (recorded in its history)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from forecast import rundir
+from forecast.config import load_config
+from forecast.errors import UsageError
+from forecast.registry.registry import Registry, models_root
+from forecast.registry.rules import champion_record
+from forecast.rundir import RunDir, runs_root, utc_now
+from forecast.rundir.verify import verify_run
+
+
+def promote(name: str, run: str | Path, *, models_dir: Path | None = None,
+            runs_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+    """Make a complete, verified run the champion of model `name`; returns the history record."""
+    found = RunDir.find(str(run), runs_root(runs_dir))
+    verify_run(found)
+    config = load_config(found.file(rundir.CONFIG))
+    registry = Registry(models_root(models_dir), name)
+    current = registry.champion()
+    if current and current.get("symbol") not in (None, config.data.symbol):
+        raise UsageError(f"model {name} forecasts {current['symbol']}; run {found.path} forecasts {config.data.symbol}")
+    metrics = found.read_json(rundir.METRICS)
+    scores = {"rmse": metrics["metrics"]["model"]["rmse"], "naive_rmse": metrics["metrics"]["naive"]["rmse"]}
+    record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "promoted", "run": str(found.path.resolve()),
+              "data_end": metrics["test"]["last"], "reason": "promoted by hand", "challenger": scores}  # fmt: skip
+    registry.set_champion({**champion_record(config, found, record, "by hand"), "name": name})
+    registry.record(record)
+    return record
+
+
+def rollback(name: str, *, models_dir: Path | None = None) -> dict[str, Any]:
+    """Serve the previous champion of model `name` again; returns it."""
+    registry = Registry.open(models_root(models_dir), name)
+    restored = registry.rollback()
+    registry.record({"time": utc_now(), "decision": "rolled_back", "run": restored["run"],
+                     "data_end": restored.get("data_end"), "reason": "rolled back by hand"})  # fmt: skip
+    return restored

@@ -1,0 +1,71 @@
+"""`forecast predict`: a forecast of the real future (pipeline/future.py) written to a new
+predict run: forecast.csv, forecast.json, forecast_future.png. The model's run is never
+written to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from forecast import atomic, rundir, tracking
+from forecast.config import load_config
+from forecast.data import data_root
+from forecast.errors import MissingInputError, UsageError
+from forecast.pipeline.future import Forecast, make_forecast, records
+from forecast.pipeline.lifecycle import new_run
+from forecast.plotting import plot_future
+from forecast.registry.registry import Registry, models_root
+from forecast.rundir import RunDir, runs_root
+
+
+@dataclass(frozen=True)
+class Prediction:
+    run: Path  # runs/predict-<name>-<time>/
+    forecast: Forecast  # .table: date, step, forecast, lower_80, upper_80, ... (actual with as_of)
+
+
+def predict(
+    run: str | Path | None = None,
+    *,
+    model: str | None = None,
+    horizon: int | None = None,
+    refresh: bool = False,
+    as_of: dt.date | None = None,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    models_dir: Path | None = None,
+    track: bool = False,
+) -> Prediction:
+    """Forecast the next `horizon` steps after the newest bar (or as_of) with RUN, or with
+    the champion of the registry model `model`."""
+    source = model_run(run, model, runs_root(runs_dir), models_dir)
+    result = make_forecast(source, data_root(data_dir), horizon, refresh, as_of)
+    config = tracking.asked(load_config(source.file(rundir.CONFIG)), track)
+    tracking.require(config)
+    facts = {"model_run": str(source.path), "model": config.model.kind}
+    with new_run(runs_root(runs_dir), f"predict-{config.name}", "predict", config, save_config=False,
+                 **facts) as started:  # fmt: skip
+        out = started.run
+        out.write_text(rundir.FORECAST_CSV, result.table.to_csv(index=False))
+        out.write_json(rundir.FORECAST_JSON, {**result.info, "forecast": records(result.table)})
+        if config.plot.enabled:
+            with atomic.replacing(out.file(rundir.FORECAST_FUTURE_PNG)) as tmp:
+                plot_future(result.history, result.table, result.info, config.plot.dpi, tmp)
+        started.extra.update({k: result.info[k] for k in ("last_bar", "horizon")})
+    return Prediction(out.path, result)
+
+
+def model_run(run: str | Path | None, model: str | None, root: Path, models_dir: Path | None) -> RunDir:
+    """The run to forecast with: RUN, or the champion of the registry model `model`."""
+    if (run is None) == (model is None):
+        raise UsageError("predict needs RUN or --model NAME (not both)", hint="e.g. forecast predict --model lstm")
+    if run is not None:
+        return RunDir.find(str(run), root)
+    champion = Registry.open(models_root(models_dir), model).champion()  # type: ignore[arg-type]
+    if champion is None:
+        raise MissingInputError(
+            f"model {model} has no champion yet (no retrain has promoted one)",
+            hint=f"see why: forecast models show {model}",
+        )
+    return RunDir.open(Path(champion["run"]))

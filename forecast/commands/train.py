@@ -1,0 +1,68 @@
+"""`forecast train`: run (or resume) the stage pipeline in a run directory.
+
+A config naming a universe (data.tickers) trains one run per symbol, or one global
+model on all of them (model.scope: global): see universe/.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from forecast import rundir, tracking
+from forecast.commands.runs import Run
+from forecast.commands.universe import Universe, train_universe
+from forecast.config import Config, load_config
+from forecast.data import data_root
+from forecast.errors import ForecastError, UsageError
+from forecast.pipeline.runner import Listener, run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir, runs_root
+
+log = logging.getLogger(__name__)
+# Called with the run's folder before its first stage: the CLI's resume hint names it.
+Started = Callable[[Path], None]
+
+
+def train(config: Config, *, runs_dir: Path | None = None, data_dir: Path | None = None,
+          listener: Listener | None = None, on_start: Started | None = None, executor: str = "local",
+          workers: int | None = None, address: str | None = None,
+          on_member: Callable[..., None] | None = None) -> Run | Universe:  # fmt: skip
+    """Train a config in a new run directory; a universe gives one run per symbol (a Universe)."""
+    tracking.require(config)  # before a run directory exists
+    if config.data.universe:
+        roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir)}
+        return train_universe(config, roots, executor, workers, address, on_member)
+    if config.model.scope == "global":
+        raise UsageError(f"config {config.name}: model.scope global needs a universe to pool",
+                         hint="list the symbols in data.tickers, or set model.scope: ticker")  # fmt: skip
+    run = RunDir.create(runs_root(runs_dir), config.name)
+    return run_stages(Context(config, run, data_root(data_dir)), listener, on_start)
+
+
+def resume(run_dir: Path, config: Path | None = None, overrides: list[str] | None = None, *, force: bool = False,
+           data_dir: Path | None = None, listener: Listener | None = None,
+           on_start: Started | None = None) -> Run:  # fmt: skip
+    """Rerun only the stages of `run_dir` whose inputs or config changed (every stage with force)."""
+    run = RunDir.open(run_dir)
+    resolved = load_config(config or run.file(rundir.CONFIG), overrides)
+    if resolved.model.scope == "global":  # refused before any stage reruns
+        raise UsageError(
+            f"run {run.path} is one symbol of a global model, trained on its whole universe at once",
+            hint=f"re-evaluate it with: forecast evaluate {run.path}; or train the universe's config again",
+        )
+    return run_stages(Context(resolved, run, data_root(data_dir)), listener, on_start, force=force)
+
+
+def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None, **options: Any) -> Run:
+    if on_start is not None:
+        on_start(ctx.run.path)
+    try:
+        run_pipeline(ctx, listener=listener, **options)
+    except ForecastError as exc:
+        if ctx.run.exists(rundir.MANIFEST) and ctx.run.manifest().get("status") == "failed":
+            exc.message = f"{exc.message} [run {ctx.run.path} marked failed]"
+        raise
+    return Run(ctx.run.path)

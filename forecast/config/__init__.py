@@ -1,0 +1,36 @@
+"""Typed configuration: the schema (data.py, schema.py) and how a config is loaded (load.py).
+
+Everything is re-exported here: `from forecast.config import Config, load_config`.
+"""
+
+from forecast.config.data import LOCAL_SOURCES, MAX_UNIVERSE, DataConfig, Interval, Period, Section, Source
+from forecast.config.load import (
+    apply_overrides,
+    build_config,
+    data_config_from_options,
+    describe_validation_error,
+    dump_config,
+    load_config,
+    read_yaml_mapping,
+    require_one_series,
+)
+from forecast.config.schema import (
+    Activation,
+    BacktestConfig,
+    Config,
+    EvaluateConfig,
+    MlflowConfig,
+    ModelConfig,
+    PlotConfig,
+    PredictConfig,
+    PrepConfig,
+    RetrainConfig,
+    TrainConfig,
+)
+
+__all__ = [
+    "LOCAL_SOURCES", "MAX_UNIVERSE", "Activation", "BacktestConfig", "Config", "DataConfig", "EvaluateConfig",
+    "Interval", "MlflowConfig", "ModelConfig", "Period", "PlotConfig", "PredictConfig", "PrepConfig", "RetrainConfig",
+    "Section", "Source", "TrainConfig", "apply_overrides", "build_config", "data_config_from_options",
+    "describe_validation_error", "dump_config", "load_config", "read_yaml_mapping", "require_one_series",
+]  # fmt: skip

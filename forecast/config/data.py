@@ -1,0 +1,107 @@
+"""The data section: where the series comes from and which column is forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from forecast.data.symbols import normalise_ticker, ticker_from_filename
+
+Source = Literal["yahoo", "sample", "csv", "synthetic"]
+Interval = Literal["1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h", "1d", "5d", "1wk", "1mo", "3mo"]
+Period = Literal["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
+LOCAL_SOURCES = ("sample", "csv", "synthetic")
+MAX_UNIVERSE = 10_000
+
+
+class Section(BaseModel):
+    # extra="forbid": a typo in YAML is an error naming the key, never silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(Section):
+    """Where the series comes from and which column is forecast."""
+
+    source: Source = Field(
+        "yahoo", description="yahoo (network, cached), sample (bundled real prices), csv, synthetic."
+    )
+    ticker: str | None = Field(None, description="Symbol, e.g. MSFT or ^GSPC; for csv/synthetic the cache name.")
+    tickers: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_UNIVERSE,
+        description="A universe instead of one ticker: one run (and one registry entry) per symbol, "
+        "named <name>-<symbol>.",
+    )
+    tickers_file: Path | None = Field(
+        None, description="A universe from a file: one symbol per line, # comments (relative to the config)."
+    )
+    path: Path | None = Field(None, description="CSV file (source: csv).")
+    period: Period | None = Field(None, description="Look-back period; default max when start/end are not set.")
+    start: dt.date | None = Field(None, description="First date, inclusive (YYYY-MM-DD).")
+    end: dt.date | None = Field(None, description="Last date, exclusive (YYYY-MM-DD), as in yfinance.")
+    interval: Interval = Field("1d", description="Bar size.")
+    auto_adjust: bool = Field(
+        False,
+        description="Adjust open/high/low/close for splits and dividends (false keeps raw OHLC plus adj_close).",
+    )
+    target: str = Field("adj_close", description="Column to forecast: adj_close, close, value, ...")
+    features: list[str] = Field(default_factory=list, description="Extra input columns besides the target.")
+    date_column: str = Field("date", description="Date column of a CSV (matched case-insensitively).")
+    repair: bool = Field(False, description="CSV: drop bad rows, sort and de-duplicate instead of failing.")
+    points: int = Field(1000, ge=10, le=10_000_000, description="Synthetic: number of points.")
+    seed: int = Field(0, ge=0, description="Synthetic: noise seed (in a universe, the i-th symbol's is seed + i).")
+    timeout: float = Field(30.0, gt=0, le=600, description="Yahoo: seconds before a request is abandoned.")
+    retries: int = Field(3, ge=0, le=10, description="Yahoo: retries on rate limits and network errors.")
+
+    @field_validator("ticker")
+    @classmethod
+    def _ticker(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_ticker(value)
+
+    @field_validator("tickers")
+    @classmethod
+    def _tickers(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        symbols = [normalise_ticker(str(v)) for v in value]
+        repeated = sorted({s for s in symbols if symbols.count(s) > 1})
+        if repeated:
+            raise ValueError(f"symbol(s) {', '.join(repeated)} listed more than once")
+        return symbols
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DataConfig:
+        if self.period and (self.start or self.end):
+            raise ValueError("set either period or start/end, not both")
+        if self.start and self.end and self.start >= self.end:
+            raise ValueError(f"start {self.start} is not before end {self.end}")
+        if self.source == "csv" and self.path is None:
+            raise ValueError("source csv needs path: the CSV file to read")
+        universe = self.universe
+        if sum([self.ticker is not None, self.tickers is not None, self.tickers_file is not None]) > 1:
+            raise ValueError("set one of ticker, tickers or tickers_file")
+        if universe and self.source == "csv":
+            raise ValueError("a universe (tickers) needs source yahoo, sample or synthetic; a csv is one series")
+        if self.source in ("yahoo", "sample") and self.ticker is None and not universe:
+            raise ValueError(f"source {self.source} needs ticker, e.g. MSFT")
+        if self.source in LOCAL_SOURCES and self.source != "csv" and self.interval != "1d":
+            raise ValueError(f"source {self.source} has daily bars only (interval 1d)")
+        return self
+
+    @property
+    def universe(self) -> bool:
+        """True when the config names several symbols (forecast/universe/)."""
+        return self.tickers is not None or self.tickers_file is not None
+
+    @property
+    def symbol(self) -> str:
+        """The name this series has in the cache and in run names."""
+        if self.ticker:
+            return self.ticker
+        if self.source == "csv" and self.path is not None:
+            return ticker_from_filename(self.path.stem)
+        return "SINE"

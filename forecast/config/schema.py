@@ -1,0 +1,203 @@
+"""Typed configuration: one pydantic model per YAML section, validated once at the edge.
+
+The same names are used in YAML, on the command line (`--set prep.lookback=60`), in
+code and in output. Every field has bounds and a description; the README's config
+reference is generated from this schema (`python -m forecast.docs`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from forecast.config.data import DataConfig, Section
+
+
+class PrepConfig(Section):
+    """How the series becomes supervised windows."""
+
+    lookback: int = Field(60, ge=1, le=10_000, description="Past steps each window sees.")
+    horizon: int = Field(1, ge=1, le=365, description="Steps ahead each window predicts (direct, all at once).")
+    test_fraction: float = Field(0.2, gt=0, lt=1, description="Chronological tail of targets held out for testing.")
+    val_fraction: float = Field(
+        0.1, ge=0, lt=1, description="Tail of the training part used for early stopping (0 disables)."
+    )
+    scaler_range: tuple[float, float] = Field((0.0, 1.0), description="MinMax range, fitted on the training part only.")
+    calendar: list[Literal["day_of_week", "month"]] = Field(
+        default_factory=list, description="Calendar inputs added as sine/cosine pairs (dates are known in advance)."
+    )
+    target_transform: Literal["none", "diff", "log_return", "pct_change"] = Field(
+        "none",
+        description="What the model learns: levels (none) or changes; forecasts are mapped back to levels.",
+    )
+
+    normalize: Literal["global", "window"] = Field(
+        "global",
+        description="global: one scaler for the series; window: each window relative to its last value (levels only).",
+    )
+
+    @model_validator(mode="after")
+    def _normalize_levels(self) -> PrepConfig:
+        if self.normalize == "window" and self.target_transform != "none":
+            raise ValueError(
+                f"normalize window applies to levels; target_transform {self.target_transform} is already relative"
+            )
+        return self
+
+    @field_validator("scaler_range")
+    @classmethod
+    def _range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] >= value[1]:
+            raise ValueError(f"scaler_range low {value[0]} must be below high {value[1]}")
+        return value
+
+
+Activation = Literal["tanh", "relu", "sigmoid", "linear"]
+
+
+class ModelConfig(Section):
+    """The recurrent network."""
+
+    kind: Literal["rnn", "lstm", "gru"] = Field("lstm", description="rnn (SimpleRNN), lstm or gru.")
+    units: list[int] = Field([50, 50], min_length=1, max_length=8, description="Units of each stacked recurrent layer.")
+    dense: list[int] = Field([25], max_length=8, description="Hidden Dense layers after the recurrent ones.")
+    activation: Activation = Field("tanh", description="Recurrent layers' activation.")
+    dense_activation: Activation = Field("relu", description="Hidden Dense layers' activation.")
+    dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on recurrent layer inputs.")
+    recurrent_dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on recurrent state transitions.")
+    l2: float = Field(0.0, ge=0, le=1, description="L2 penalty on every layer's kernel weights (0 = off).")
+    bidirectional: bool = Field(
+        False, description="Wrap recurrent layers in Bidirectional (reads the window both ways)."
+    )
+    scope: Literal["ticker", "global"] = Field(
+        "ticker",
+        description="With a universe: ticker trains one model per symbol; global one model on windows pooled from "
+        "every symbol (each scaled on its own training part).",
+    )
+
+    @field_validator("units", "dense")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(n < 1 or n > 4096 for n in value):
+            raise ValueError(f"layer sizes must be between 1 and 4096, got {value}")
+        return value
+
+
+class TrainConfig(Section):
+    """Fitting."""
+
+    epochs: int = Field(50, ge=1, le=10_000, description="Maximum epochs.")
+    batch_size: int = Field(64, ge=1, le=65_536, description="Windows per gradient step.")
+    optimizer: Literal["adam", "rmsprop", "sgd"] = Field("adam", description="Optimizer.")
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Optimizer learning rate.")
+    loss: Literal["mse", "mae", "huber"] = Field("mse", description="Training loss on the scaled target.")
+    patience: int = Field(10, ge=0, le=1000, description="Early-stopping patience in epochs (0 disables).")
+    reduce_lr_patience: int = Field(
+        0, ge=0, le=1000, description="Halve the learning rate after this many epochs without improvement (0 = off)."
+    )
+    clipnorm: float | None = Field(None, gt=0, description="Clip each gradient to this norm (none = off).")
+    steps_per_epoch: int | None = Field(
+        None, ge=1, description="Cap on gradient steps per epoch, for very long series (none = every window)."
+    )
+    seed: int = Field(42, ge=0, description="Seed for weights, shuffling and dropout.")
+    deterministic: bool = Field(True, description="TensorFlow op determinism: same seed, same metrics.")
+    tensorboard: bool = Field(
+        False, description="Write TensorBoard event files to the run's tensorboard/ folder (tensorboard --logdir runs)."
+    )
+
+
+class BacktestConfig(Section):
+    """Walk-forward backtest: k chronological test folds at the end of the series."""
+
+    folds: int = Field(3, ge=1, le=50, description="Number of test folds; together they cover prep.test_fraction.")
+    mode: Literal["expanding", "sliding"] = Field(
+        "expanding", description="expanding: train on everything before a fold; sliding: a fixed-length window."
+    )
+    refit: bool = Field(True, description="Refit the model for every fold (false: train once on fold 1, reuse).")
+
+
+class EvaluateConfig(Section):
+    """Metrics and baselines."""
+
+    season: int = Field(5, ge=1, le=366, description="Season length in rows for seasonal naive (5 = a trading week).")
+    intervals: list[float] = Field(
+        [0.8, 0.95],
+        max_length=5,
+        description="Interval levels: split-conformal bands calibrated on the validation part, "
+        "their coverage measured on the test part.",
+    )
+    backtest: BacktestConfig = BacktestConfig()
+
+    @field_validator("intervals")
+    @classmethod
+    def _levels(cls, value: list[float]) -> list[float]:
+        if any(not 0 < level < 1 for level in value):
+            raise ValueError(f"interval levels must be between 0 and 1 (exclusive), e.g. 0.8, got {value}")
+        return sorted(set(value))
+
+
+class PredictConfig(Section):
+    """Forecasts of the real future (forecast predict)."""
+
+    horizon: int = Field(10, ge=1, le=1000, description="Steps to forecast past the last bar (--horizon).")
+    calendar: str = Field(
+        "auto",
+        pattern=r"^[A-Za-z0-9-]{1,16}$",
+        description="Dates of future steps: auto (NYSE sessions for daily stock bars that follow them, else the "
+        "series' own frequency), an exchange code such as XNYS or XLON, or a pandas frequency such as B, D, W-FRI.",
+    )
+
+
+class RetrainConfig(Section):
+    """Scheduled retraining (forecast retrain): when a challenger replaces the champion."""
+
+    min_improvement: float = Field(
+        0.01,
+        ge=0,
+        lt=1,
+        description="Relative RMSE gain over the champion, on the same holdout, needed to promote (0.01 = 1%).",
+    )
+    require_beats_naive: bool = Field(
+        True, description="Promote only a model whose holdout RMSE is below the naive forecast's."
+    )
+    keep_runs: int = Field(
+        10, ge=1, le=10_000, description="Runs of this model kept besides the champion and its predecessor."
+    )
+
+
+class PlotConfig(Section):
+    """Figures and the HTML report."""
+
+    enabled: bool = Field(True, description="Write forecast.png, residuals.png and loss.png.")
+    dpi: int = Field(110, ge=50, le=600, description="Resolution of the PNG files.")
+    report: bool = Field(
+        True, description="Write report.html: self-contained (figures embedded), opens offline (forecast report)."
+    )
+
+
+class MlflowConfig(Section):
+    """Optional MLflow tracking (pip install 'forecast[mlflow]'): params, metrics and artifacts of each run."""
+
+    enabled: bool = Field(False, description="Log every finished run to MLflow (or pass --mlflow).")
+    tracking_uri: str | None = Field(
+        None,
+        description="Where to log, e.g. sqlite:///mlflow.db or http://host:5000 "
+        "(none = a local file store: <runs root>/mlruns).",
+    )
+    experiment: str | None = Field(None, description="MLflow experiment (none = the config's name).")
+
+
+class Config(Section):
+    """A whole run."""
+
+    name: str = Field("forecast", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Run name prefix.")
+    data: DataConfig
+    prep: PrepConfig = PrepConfig()
+    model: ModelConfig = ModelConfig()
+    train: TrainConfig = TrainConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
+    predict: PredictConfig = PredictConfig()
+    retrain: RetrainConfig = RetrainConfig()
+    plot: PlotConfig = PlotConfig()
+    mlflow: MlflowConfig = MlflowConfig()

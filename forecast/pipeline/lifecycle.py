@@ -1,0 +1,122 @@
+"""One run lifecycle for every command that writes a run directory.
+
+    config.yaml -> manifest.json (running) -> the command's work
+      -> manifest: complete, or failed / interrupted with the error -> report.html, MLflow
+
+`new_run` is that sequence for the commands that make a run in one go (backtest,
+compare, predict, a global model); the stage runner (runner.py) resumes runs stage by
+stage and ends them with the same `stop` and `complete`.
+
+report.html and MLflow are views of a finished run, not stages: neither changes a
+result, and both can be rebuilt with `forecast report RUN [--mlflow]`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import platform
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from forecast import rundir, tracking
+from forecast.config import Config, dump_config
+from forecast.report.build import write_report
+from forecast.rundir import RunDir, stopped, utc_now
+
+log = logging.getLogger(__name__)
+
+
+def package_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    """Versions that can change a result; read from package metadata, without importing."""
+    versions = {"python": platform.python_version()}
+    for name in ("forecast", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "yfinance", "pyarrow"):
+        versions[name] = package_version(name)
+    try:
+        sha = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+            ).stdout.strip()
+            or None
+        )
+    except (OSError, subprocess.SubprocessError):
+        sha = None
+    return {"versions": versions, "git_sha": sha, "platform": platform.platform()}
+
+
+@dataclass
+class Started:
+    """A run under way: its folder and the manifest the command may add facts to."""
+
+    run: RunDir
+    manifest: dict[str, Any]
+    status: str = "complete"  # what the run becomes when the work returns ("partial": some members failed)
+    extra: dict[str, Any] = field(default_factory=dict)  # facts written with the final status
+
+
+def stop(run: RunDir, manifest: dict[str, Any], exc: BaseException) -> None:
+    """Record how `exc` ended the run: failed, or interrupted by a signal."""
+    ended = stopped(exc)
+    manifest.update(status=ended["status"], error=ended["error"], updated=ended["updated"])
+    run.save_manifest(manifest)
+
+
+def complete(run: RunDir, manifest: dict[str, Any], config: Config | None, status: str = "complete") -> None:
+    """The manifest last, then the views of the finished run."""
+    manifest.pop("error", None)  # a resumed run that completes no longer carries its earlier failure
+    manifest.update(status=status, updated=utc_now())
+    run.save_manifest(manifest)
+    if config is not None:
+        finish(run, config)
+
+
+@contextlib.contextmanager
+def new_run(root: Path, name: str, kind: str, config: Config | None, save_config: bool = True,
+            **facts: Any) -> Iterator[Started]:  # fmt: skip
+    """A new run folder <root>/<name>-<UTC time> of this kind: config and manifest first,
+    the final status last, report and tracking after that. `config` drives the report and
+    MLflow; save_config=False for runs whose config lives elsewhere (a forecast's model run)."""
+    run = RunDir.create(root, name)
+    if config is not None and save_config:
+        run.write_text(rundir.CONFIG, dump_config(config))
+    manifest: dict[str, Any] = {"name": run.path.name, "kind": kind, "created": utc_now(), "status": "running",
+                                **facts, **environment()}  # fmt: skip
+    run.save_manifest(manifest)
+    started = Started(run, manifest)
+    try:
+        yield started
+    except BaseException as exc:
+        stop(run, manifest, exc)
+        raise
+    manifest.update(started.extra)
+    complete(run, manifest, config, started.status)
+
+
+def finish(run: RunDir, config: Config) -> None:
+    """What follows a complete run: its report.html and, when asked, an MLflow run."""
+    tracked = None
+    if config.mlflow.enabled:
+        try:
+            tracked = tracking.start(run, config)
+        except Exception as exc:  # a tracking server down must not turn a finished run into a failure
+            log.warning(
+                "MLflow: could not log %s to %s (%s: %s); the run itself is complete; retry with: "
+                "forecast report %s --mlflow", run.path, tracking.tracking_uri(config, run), type(exc).__name__, exc,
+                run.path,
+            )  # fmt: skip
+    if config.plot.report:
+        write_report(run)
+    if tracked is not None:
+        tracking.finish_run(*tracked, run)
+        log.info("MLflow: logged %s as run %s", run.path.name, tracked[1])

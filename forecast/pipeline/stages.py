@@ -1,0 +1,235 @@
+"""The stage adapters: each loads its declared inputs from the run directory, calls a
+pure core (prepare/, train/, evaluate/, predict/, plotting) and saves its outputs.
+
+runner.py declares which files each stage reads and writes; keep them in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import atomic, rundir
+from forecast.config import Config
+from forecast.errors import DataError, UsageError
+from forecast.evaluate.evaluation import Assessment, assess
+from forecast.evaluate.frames import per_step_scores, predictions_frame
+from forecast.plotting import plot_forecast, plot_loss, plot_residuals
+from forecast.predict import conformal
+from forecast.predict.intervals import calibrate, forecast_rows, interval_bounds
+from forecast.predict.rollout import keras_network
+from forecast.prepare.inputs import fit_scaler
+from forecast.prepare.series import column_names, plan_split, prepared_series, transformed
+from forecast.rundir import RunDir
+from forecast.rundir.artifacts import (
+    load_model,
+    read_history,
+    read_scaler,
+    read_series,
+    read_split_starts,
+    read_windows,
+    save_series,
+    save_trained,
+    save_windows,
+    write_csv,
+)
+from forecast.train.inputs import training_inputs
+from forecast.train.training import train_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    run: RunDir
+    data_dir: Path  # the cache root, for the snapshot stage
+    pretrained: Path | None = None  # a global model's run: its model is this run's (universe/pooled.py)
+
+
+# --- snapshot ----------------------------------------------------------------------
+
+
+def snapshot(ctx: Context) -> dict[str, Any]:
+    frame = prepared_series(ctx.config, ctx.data_dir)
+    save_series(ctx.run, frame)
+    return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat()}
+
+
+# --- scale -------------------------------------------------------------------------
+
+
+def scale(ctx: Context) -> dict[str, Any]:
+    config, frame = ctx.config, read_series(ctx.run)
+    split = plan_split(len(frame), config)
+    if len(split.train) < 100:
+        log.warning(
+            "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
+        )
+    names = column_names(frame, config)
+    values = transformed(frame, config)
+    # The training part only, from the first row with a defined value: no test-period leakage.
+    fit_part = values[split.train_start : split.test_start]
+    constant = [name for name, column in zip(names, fit_part.T, strict=True) if np.ptp(column) == 0]
+    if constant:
+        raise DataError(
+            f"column(s) {', '.join(constant)} of {config.data.symbol} are constant "
+            f"({fit_part[0, names.index(constant[0])]:g}) over the {len(fit_part)} training rows: nothing to learn",
+            hint="choose another target or feature column",
+        )
+    try:
+        scaler = fit_scaler(values, split, config.prep, names)
+    except ValueError as exc:
+        raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: global") from exc
+    payload = scaler.to_dict()
+    payload["target_transform"] = config.prep.target_transform
+    payload["normalize"] = config.prep.normalize
+    payload["fitted_on"] = {
+        "rows": len(fit_part),
+        "first": frame.index[split.train_start].date().isoformat(),
+        "last": frame.index[split.test_start - 1].date().isoformat(),
+    }
+    ctx.run.write_json(rundir.SCALER, payload)
+    return {"fitted_rows": len(fit_part)}
+
+
+# --- window ------------------------------------------------------------------------
+
+
+def window(ctx: Context) -> dict[str, Any]:
+    frame = read_series(ctx.run)
+    split = plan_split(len(frame), ctx.config)
+    save_windows(ctx.run, transformed(frame, ctx.config), split)
+    return {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
+
+
+# --- train -------------------------------------------------------------------------
+
+
+def train(ctx: Context) -> dict[str, Any]:
+    if ctx.pretrained is not None:
+        return copy_pretrained(ctx)
+    if ctx.config.model.scope == "global":
+        raise UsageError(
+            f"run {ctx.run.path} belongs to a global model, which is trained on its whole universe at once",
+            hint="train the universe's config again: forecast train --config CONFIG",
+        )
+    config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
+    x_train, y_train, x_val, y_val = training_inputs([(w, scaler)], config)
+    logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
+    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
+    return save_trained(ctx.run, model, result)
+
+
+def copy_pretrained(ctx: Context) -> dict[str, Any]:
+    """A member of a global model: its model and history are the pooled run's, byte for byte."""
+    source = RunDir.open(ctx.pretrained)  # type: ignore[arg-type]
+    for name in (rundir.MODEL, rundir.HISTORY):
+        with atomic.replacing(ctx.run.file(name)) as tmp:
+            shutil.copyfile(source.file(name), tmp)
+    info = source.manifest().get("train", {})
+    return {**info, "pretrained": str(source.path)}
+
+
+# --- evaluate ----------------------------------------------------------------------
+
+
+def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, config: Config) -> Assessment:
+    try:
+        return assess(
+            frame.iloc[:, 0].to_numpy(dtype="float64"),  # actuals from the raw series, not inverted scaled values
+            w["test"],
+            predicted,
+            lookback=int(w["lookback"]),
+            season=config.evaluate.season,
+            train_end=int(w["test_start"]),
+        )
+    except ValueError as exc:
+        raise DataError(f"cannot compute the baselines: {exc}", hint="lower evaluate.season") from exc
+
+
+def evaluate(ctx: Context) -> dict[str, Any]:
+    run, config = ctx.run, ctx.config
+    frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
+    model = load_model(run)
+    network = keras_network(model)
+    starts, horizon = w["test"], int(w["horizon"])
+    predicted = forecast_rows(network, frame, w, starts, horizon, scaler, config)
+    assessed = assess_run(frame, w, predicted, config)
+    intervals = calibrate(network, frame, w, w["val"], horizon, scaler, config)
+    bands = interval_bounds(intervals, predicted, frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1])
+    if intervals is not None:
+        intervals["coverage"] = {}
+        for name in intervals["half_width"]:
+            total, steps = conformal.coverage(assessed.actual, bands[f"lower_{name}"], bands[f"upper_{name}"])
+            intervals["coverage"][name] = {"test": total, "per_step": steps}
+    test_windows, test_start = int(len(w["test"])), int(w["test_start"])
+    del model, network, w, predicted  # on long series these are hundreds of MB the CSV below does not need
+    write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, assessed, bands))
+    scores = assessed.metrics
+    metrics = {
+        "target": config.data.target,
+        "symbol": config.data.symbol,
+        "model": config.model.kind,
+        "units": "target units (inverse-transformed)",
+        "test": {
+            "windows": test_windows,
+            "first": frame.index[assessed.rows[0, 0]].date().isoformat(),
+            "last": frame.index[assessed.rows[-1, -1]].date().isoformat(),
+            "first_row": test_start,
+            "horizon": horizon,
+        },
+        "metrics": scores,
+        "skill": scores["model"]["skill"],
+        "beats_naive": bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
+        "diebold_mariano": assessed.dm,
+        "mase_scale": assessed.mase_scale,
+        "season": config.evaluate.season,
+        "per_step": per_step_scores(assessed) if horizon > 1 else None,
+        "intervals": intervals,
+    }
+    run.write_json(rundir.METRICS, metrics)
+    return {"rmse": scores["model"]["rmse"], "naive_rmse": scores["naive"]["rmse"], "skill": metrics["skill"]}
+
+
+# --- plot --------------------------------------------------------------------------
+
+
+def split_dates(frame: pd.DataFrame, run: RunDir) -> dict[str, str]:
+    """First date of the series and of its validation and test parts (for the figures)."""
+    val_start, test_start = read_split_starts(run)
+
+    def day(row: int) -> str:  # a date for daily bars, the time too for intraday ones
+        stamp = frame.index[row]
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+    dates = {"first": day(0), "test": day(test_start)}
+    if val_start < test_start:
+        dates["validation"] = day(val_start)
+    return dates
+
+
+def plot(ctx: Context) -> dict[str, Any]:
+    run, config = ctx.run, ctx.config
+    figures = (rundir.FORECAST_PNG, rundir.RESIDUALS_PNG, rundir.LOSS_PNG)
+    if not config.plot.enabled:
+        for name in figures:
+            run.file(name).unlink(missing_ok=True)  # stale figures would contradict the metrics
+        return {"disabled": True}
+    frame = read_series(run)
+    predictions = pd.read_csv(run.file(rundir.PREDICTIONS), parse_dates=["date"])
+    history = read_history(run)
+    metrics = run.read_json(rundir.METRICS)
+    with atomic.replacing(run.file(rundir.FORECAST_PNG)) as tmp:
+        plot_forecast(frame.iloc[:, 0], predictions, metrics, split_dates(frame, run), config, tmp)
+    with atomic.replacing(run.file(rundir.RESIDUALS_PNG)) as tmp:
+        plot_residuals(predictions, metrics, config, tmp)
+    with atomic.replacing(run.file(rundir.LOSS_PNG)) as tmp:
+        plot_loss(history, metrics, config, tmp)
+    return {}

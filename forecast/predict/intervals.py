@@ -1,0 +1,65 @@
+"""Forecasts of a run's windows through `rollout`, and the conformal bands around them.
+
+evaluate forecasts the test part with these, calibrates the bands on the validation
+part, and predict calibrates its own horizon the same way: one forecast path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import Config
+from forecast.predict import conformal
+from forecast.predict.rollout import Network, rollout
+from forecast.prepare.scaling import MinMax
+
+
+def forecast_rows(network: Network, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
+                  scaler: MinMax, config: Config) -> np.ndarray:  # fmt: skip
+    """(m, steps) forecasts in the target's units from each origin row (see predict/rollout.py)."""
+    values = w["values"]
+    known = values[origins[:, None] + np.arange(steps)[None, :], 1:] if values.shape[1] > 1 else None
+    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
+    return rollout(network, values, levels, origins, steps, scaler, config.prep, known)
+
+
+def calibrate(network: Network, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
+              scaler: MinMax, config: Config) -> dict[str, Any] | None:  # fmt: skip
+    """Conformal half-widths per level and step from forecasts of the validation part."""
+    if len(origins) == 0:
+        return None
+    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
+    relative = bool((levels > 0).all())
+    forecast = forecast_rows(network, frame, w, origins, steps, scaler, config)
+    actual = levels[origins[:, None] + np.arange(steps)[None, :]]
+    calibration = conformal.scores(actual, forecast, levels[origins - 1], relative)
+    last_row = int(origins[-1]) + steps - 1
+    return {
+        "method": "split conformal, absolute errors" + (" relative to the last known value" if relative else ""),
+        "relative": relative,
+        "calibration": {
+            "part": "validation",
+            "windows": int(len(origins)),
+            "first": frame.index[int(origins[0])].date().isoformat(),
+            "last": frame.index[last_row].date().isoformat(),
+        },
+        "half_width": {
+            conformal.label(level): [
+                None if not np.isfinite(v) else float(v) for v in conformal.half_widths(calibration, level)
+            ]
+            for level in config.evaluate.intervals
+        },
+    }
+
+
+def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray):
+    """{'lower_80': (m, steps), 'upper_80': ...} around forecasts; NaN where a band is unbounded."""
+    out: dict[str, np.ndarray] = {}
+    for name, widths in (intervals or {}).get("half_width", {}).items():
+        finite = np.array([np.nan if v is None else v for v in widths], dtype="float64")
+        lower, upper = conformal.bands(forecast, last_level, finite, intervals["relative"])
+        out[f"lower_{name}"], out[f"upper_{name}"] = lower, upper
+    return out

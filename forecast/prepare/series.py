@@ -1,0 +1,92 @@
+"""The series as the model sees it: the config's columns checked, calendar inputs added,
+the target transformed; and the chronological split it is cut into.
+
+Every stage, backtest fold and forecast goes through these functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import Config
+from forecast.data.load import load_series
+from forecast.errors import DataError
+from forecast.prepare.transforms import calendar_columns, first_row, model_values
+from forecast.prepare.windows import Split, split_rows
+
+
+def columns(config: Config) -> list[str]:
+    """Model inputs: the target first, then extra features (the scaler's column 0 is the target)."""
+    return [config.data.target, *[f for f in config.data.features if f != config.data.target]]
+
+
+def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
+    wanted = columns(config)
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"column(s) {', '.join(missing)} not in the {config.data.symbol} series "
+            f"(it has: {', '.join(frame.columns)})",
+            hint="set data.target / data.features to existing columns",
+        )
+    frame = frame[wanted]
+    bad = frame[frame.isna().any(axis=1)]
+    if len(bad):
+        dates = ", ".join(d.date().isoformat() for d in bad.index[:5])
+        raise DataError(
+            f"{len(bad)} row(s) of {config.data.symbol} have missing values in {', '.join(wanted)} (e.g. {dates})",
+            hint="repair the data (for CSV: --set data.repair=true drops such rows) or choose other columns",
+        )
+    return frame
+
+
+def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The model's columns: the target first, then data.features, then calendar inputs."""
+    frame = check_series(frame, config)
+    if config.prep.calendar:
+        frame = frame.assign(**calendar_columns(frame.index, config.prep.calendar))
+    return frame
+
+
+def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
+    """The model's columns of the series the config selects (data/load.py)."""
+    return model_columns(load_series(config.data, data_dir), config)
+
+
+def plan_split(n_rows: int, config: Config) -> Split:
+    """The chronological split, refusing before any training when it leaves too little."""
+    prep = config.prep
+    start = first_row(prep.target_transform)
+    split = split_rows(n_rows, prep.lookback, prep.horizon, prep.test_fraction, prep.val_fraction, start)
+    needed = {"training": split.train, "test": split.test}
+    if prep.val_fraction > 0:
+        needed["validation"] = split.val
+    empty = [part for part, starts in needed.items() if len(starts) == 0]
+    if empty:
+        raise DataError(
+            f"{n_rows} rows with lookback {prep.lookback} + horizon {prep.horizon} and test_fraction "
+            f"{prep.test_fraction} leave no {' or '.join(empty)} windows "
+            f"(train {len(split.train)}, validation {len(split.val)}, test {len(split.test)})",
+            hint="fetch a longer period or lower prep.lookback",
+        )
+    return split
+
+
+def transformed(frame: pd.DataFrame, config: Config) -> np.ndarray:
+    """What the model sees before scaling: the target transformed, features as they are."""
+    kind = config.prep.target_transform
+    try:
+        return model_values(frame.to_numpy(dtype="float64"), kind)
+    except ValueError as exc:
+        raise DataError(
+            f"prep.target_transform {kind} cannot be applied to {config.data.symbol} {config.data.target}: {exc}",
+            hint="use diff or none for series that can be zero or negative",
+        ) from exc
+
+
+def column_names(frame: pd.DataFrame, config: Config) -> tuple[str, ...]:
+    kind = config.prep.target_transform
+    return (f"{frame.columns[0]}:{kind}" if kind != "none" else str(frame.columns[0]), *map(str, frame.columns[1:]))

@@ -1,0 +1,86 @@
+"""Typed load and save of a run's files: one function per artifact, named by the
+constants in rundir/__init__.py. Every write goes to a temporary name, then os.replace.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast import atomic
+from forecast.prepare.scaling import MinMax
+from forecast.prepare.windows import Split
+from forecast.rundir import HISTORY, MODEL, SCALER, SERIES, WINDOWS, RunDir
+from forecast.train.training import import_keras
+
+
+def save_series(run: RunDir, frame: pd.DataFrame) -> None:
+    with atomic.replacing(run.file(SERIES)) as tmp:
+        frame.to_parquet(tmp, engine="pyarrow")
+
+
+def read_series(run: RunDir) -> pd.DataFrame:
+    return pd.read_parquet(run.file(SERIES))
+
+
+def read_scaler(run: RunDir) -> MinMax:
+    return MinMax.from_dict(run.read_json(SCALER))
+
+
+def save_windows(run: RunDir, values: np.ndarray, split: Split) -> None:
+    """Model values before scaling and the window positions: windows are cut, normalised
+    and scaled when used (prepare/inputs.py), never stored three times over."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer, values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
+        horizon=split.horizon, val_start=split.val_start, test_start=split.test_start,
+    )  # fmt: skip
+    atomic.write_bytes(run.file(WINDOWS), buffer.getvalue())
+
+
+def read_windows(run: RunDir) -> dict[str, np.ndarray]:
+    with np.load(run.file(WINDOWS)) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def read_split_starts(run: RunDir) -> tuple[int, int]:
+    """(validation start, test start) rows: two scalars, the window arrays stay on disk."""
+    with np.load(run.file(WINDOWS)) as npz:
+        return int(npz["val_start"]), int(npz["test_start"])
+
+
+def load_model(run: RunDir):
+    keras = import_keras()
+    # safe_mode (the default, stated here on purpose): no arbitrary code from the file.
+    return keras.saving.load_model(run.file(MODEL), safe_mode=True)
+
+
+def save_trained(run: RunDir, model: Any, result: Any) -> dict[str, Any]:
+    # Written only after training finished: an interrupted fit leaves no model to trust.
+    with atomic.replacing(run.file(MODEL)) as tmp:
+        model.save(tmp)
+    history = pd.DataFrame(result.history)
+    history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+    run.write_text(HISTORY, history.to_csv())
+    return {
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "parameters": int(model.count_params()),
+        "fit_seconds": round(result.seconds, 3),
+    }
+
+
+def read_history(run: RunDir) -> pd.DataFrame:
+    return pd.read_csv(run.file(HISTORY), index_col="epoch")
+
+
+def write_csv(path: Path, table: pd.DataFrame) -> None:
+    """Streamed to a temporary file (no whole-file string in memory), then renamed into place.
+    Daily series are written with plain dates; intraday ones keep their times."""
+    daily = bool((table["date"] == table["date"].dt.normalize()).all())
+    with atomic.replacing(path) as tmp:
+        table.to_csv(tmp, index=False, date_format="%Y-%m-%d" if daily else "%Y-%m-%dT%H:%M:%S")

@@ -1,0 +1,61 @@
+"""Before a run's model is loaded: every file it uses must be the one its manifest
+recorded (sha256), and the model must be Keras' own .keras archive. A tampered, swapped
+or foreign file is refused and nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from forecast.errors import DataError, MissingInputError
+from forecast.rundir import MODEL, SCALER, SERIES, WINDOWS, RunDir
+
+# Which stage wrote each file predict reads: its sha256 is in that stage's record.
+VERIFIED = {SERIES: "snapshot", SCALER: "scale", WINDOWS: "window", MODEL: "train"}
+# What a Keras 3 .keras file is: a zip archive with these members.
+KERAS_MEMBERS = {"metadata.json", "config.json"}
+
+
+def verify_run(run: RunDir) -> dict[str, Any]:
+    """The manifest of a complete run whose files are exactly those it recorded."""
+    manifest = run.manifest()
+    status = manifest.get("status", "not started")
+    if status != "complete":
+        raise MissingInputError(
+            f"run {run.path} is {status}, not complete", hint=f"finish it: forecast train --run-dir {run.path}"
+        )
+    stages = manifest.get("stages", {})
+    for name, stage in VERIFIED.items():
+        path = run.file(name)
+        if name == MODEL:
+            check_keras_file(path)
+        expected = stages.get(stage, {}).get("outputs", {}).get(name)
+        actual = run.sha256(name)
+        if actual is None:
+            raise MissingInputError(f"{path} is missing", hint=f"retrain: forecast train --run-dir {run.path} --force")
+        if expected != actual:
+            raise DataError(
+                f"{path} does not match the sha256 recorded when it was written (tampered, corrupted or "
+                f"replaced); refusing to load it",
+                hint=f"retrain: forecast train --run-dir {run.path} --force",
+            )
+    return manifest
+
+
+def check_keras_file(path: Path) -> None:
+    """Only Keras' own .keras format (a zip of config and weights) is ever loaded."""
+    others = sorted(p.name for p in path.parent.glob("model*") if p.suffix in (".h5", ".hdf5", ".pkl", ".pb"))
+    if not path.is_file():
+        found = f" (found {', '.join(others)}: not accepted)" if others else ""
+        raise MissingInputError(
+            f"{path} not found{found}; only Keras' .keras format is loaded",
+            hint=f"retrain: forecast train --run-dir {path.parent} --force",
+        )
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise DataError(f"{path} is not a .keras file (not a zip archive); refusing to load it")
+    with zipfile.ZipFile(path) as archive:
+        missing = KERAS_MEMBERS - set(archive.namelist())
+    if missing:
+        raise DataError(f"{path} is not a Keras .keras file (no {', '.join(sorted(missing))}); refusing to load it")

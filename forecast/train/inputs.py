@@ -1,0 +1,47 @@
+"""What Keras trains on: every member's training and validation windows, scaled by its
+own encoding, as arrays, or as batch-cutting datasets when they would not fit in memory."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from forecast.config import Config
+from forecast.errors import DataError
+from forecast.prepare.inputs import model_windows
+from forecast.prepare.scaling import MinMax
+from forecast.train.training import import_keras
+
+log = logging.getLogger(__name__)
+
+
+def part(w: dict[str, np.ndarray], name: str, scaler: MinMax, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The network's inputs and targets for one part ('train', 'val' or 'test')."""
+    return model_windows(w["values"], w[name], scaler, config.prep)
+
+
+def training_inputs(members: list[tuple[dict[str, np.ndarray], MinMax]], config: Config) -> tuple:
+    """(x_train, y_train, x_val, y_val) for Keras; members are (windows, scaler) pairs."""
+    import_keras()  # TensorFlow's banners are silenced only if forecast imports it first
+    from forecast.train.batches import STREAM_ABOVE, WindowBatches, window_bytes
+
+    names = ("train", "val")
+    size = sum(window_bytes(w[name], w["values"].shape[1], config.prep) for w, _ in members for name in names)
+    if size <= STREAM_ABOVE:
+        arrays = []
+        for name in names:
+            parts = [part(w, name, scaler, config) for w, scaler in members]
+            arrays += [np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])]
+        return tuple(arrays)
+    if len(members) > 1:
+        raise DataError(
+            f"the pooled windows would take {size / 2**30:.1f} GB",
+            hint="use model.scope: ticker, or a shorter history (data.start)",
+        )
+    ((w, scaler),) = members
+    log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)
+    batch, seed = config.train.batch_size, config.train.seed
+    x_train = WindowBatches(w["values"], w["train"], scaler, config.prep, batch, shuffle=True, seed=seed)
+    x_val = WindowBatches(w["values"], w["val"], scaler, config.prep, batch, shuffle=False, seed=seed)
+    return x_train, None, x_val, None

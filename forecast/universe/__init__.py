@@ -1,8 +1,0 @@
-"""Universes: one config naming many symbols, fanned out to one run per symbol.
-
-members.py turns a universe config into one ordinary config per symbol; executors.py
-runs a job per member in parallel processes or on Ray; jobs.py is what a worker runs
-(train or retrain of one member); pooled.py trains one global model on windows pooled
-from every member. Each member's run is an ordinary run: predict, compare, evaluate
-and the registry treat it like any other.
-"""
