@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forecast.config import load_config  # noqa: E402
-from forecast.evaluate.backtest import run_fold_stack, summarise  # noqa: E402
 from forecast.pipeline.lifecycle import environment  # noqa: E402
 from forecast.prepare.series import prepared_series  # noqa: E402
+from forecast.scoring.backtest import run_fold_stack, summarise  # noqa: E402
 
 TICKERS = ("MSFT", "AAPL", "IBM")
 # Generated series: (frame builder, season for seasonal naive)

@@ -75,7 +75,7 @@ def throughput_variant(
     jit: bool = False,
     deterministic: bool = False,
 ) -> dict:
-    from forecast.train.training import import_keras
+    from forecast.network.training import import_keras
 
     keras = import_keras(seed=42, deterministic=deterministic)  # quiet: TensorFlow's C++ logs off
     (x, y), (xv, yv) = data["train"], data["val"]
@@ -100,7 +100,7 @@ def throughput_variant(
 
 def tutorial_loop(data, windows: int = 400) -> dict:
     """The batch-size-1 tutorial: one gradient step per window (timed on a prefix of them)."""
-    from forecast.train.training import import_keras
+    from forecast.network.training import import_keras
 
     keras = import_keras(seed=42)
 
@@ -177,8 +177,8 @@ def predict_latency(repeats: int = 7, lookback: int = 120) -> dict:
     from forecast.config import load_config
     from forecast.pipeline.runner import run_pipeline
     from forecast.pipeline.stages import Context
-    from forecast.predict.rollout import keras_network, rollout
     from forecast.prepare.series import transformed
+    from forecast.rollout.rollout import keras_network, rollout
     from forecast.rundir import RunDir
     from forecast.rundir.artifacts import load_model, read_scaler, read_series
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from forecast.config import Config
-from forecast.evaluate.backtest import plan_folds, run_fold_stack
 from forecast.prepare.scaling import MinMax
+from forecast.scoring.backtest import plan_folds, run_fold_stack
 
 
 def config(**backtest) -> Config:

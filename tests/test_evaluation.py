@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from forecast.evaluate.evaluation import (
+from forecast.scoring.evaluation import (
     METRIC_NAMES,
     History,
     Scoring,

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from forecast.config import ModelConfig, TrainConfig
-from forecast.train.training import import_keras, train_model
+from forecast.network.training import import_keras, train_model
 
 
 @pytest.mark.parametrize(("kind", "layer"), [("rnn", "SimpleRNN"), ("lstm", "LSTM"), ("gru", "GRU")])
 def test_registry_builds_stacked_layers_with_the_options(kind: str, layer: str) -> None:
-    from forecast.train.models import build_model
+    from forecast.network.models import build_model
 
     import_keras(0)
     config = ModelConfig(kind=kind, units=[4, 3], dense=[5], dropout=0.1, recurrent_dropout=0.2, l2=0.01)
@@ -25,7 +25,7 @@ def test_registry_builds_stacked_layers_with_the_options(kind: str, layer: str) 
 
 
 def test_bidirectional_wraps_every_recurrent_layer() -> None:
-    from forecast.train.models import build_model
+    from forecast.network.models import build_model
 
     import_keras(0)
     model = build_model(ModelConfig(kind="gru", units=[4, 4], dense=[], bidirectional=True), 5, 1, 1)

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from forecast.config import load_config
+from forecast.network.inputs import part
 from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, artifacts
-from forecast.train.inputs import part
 
 from .conftest import snapshot_tree, yahoo_frame
 
@@ -166,12 +166,12 @@ def test_rerun_skips_unchanged_stages_and_reruns_what_changed(invoke, tiny: Path
 
 
 def test_interrupted_training_is_recorded_and_resumed(invoke, tiny: Path, tmp_path: Path, monkeypatch) -> None:
-    import forecast.train.training
+    import forecast.network.training
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(forecast.train.training, "fit", interrupted)
+    monkeypatch.setattr(forecast.network.training, "fit", interrupted)
     result = invoke("train", "--config", str(tiny))
     assert result.exit_code == 130
     run = only_run(tmp_path)
@@ -259,6 +259,7 @@ def test_config_show_prints_the_resolved_config(invoke, tiny: Path) -> None:
     assert bad.exit_code == 78 and "did you mean 'lookback'" in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_real_process_prints_no_tensorflow_banners(tiny: Path, tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -321,8 +322,8 @@ def test_a_run_is_found_by_path_folder_or_name_the_newest_winning(tmp_path: Path
 def test_long_series_are_trained_batch_by_batch_never_all_windows_at_once(
     invoke, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from forecast.network import batches
     from forecast.prepare import inputs
-    from forecast.train import batches
 
     monkeypatch.setattr(batches, "STREAM_ABOVE", 0)  # as if the windows would not fit in memory
     sizes: list[int] = []

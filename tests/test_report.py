@@ -126,7 +126,7 @@ def test_report_of_no_run_is_one_line_and_exit_66(invoke) -> None:
 
 
 def test_text_from_files_is_escaped() -> None:
-    from forecast.report import html
+    from forecast.reports import html
 
     table = html.table(["<b>col</b>"], [["<script>alert(1)</script>"]])
     assert "<script>" not in table and "&lt;script&gt;alert(1)&lt;/script&gt;" in table

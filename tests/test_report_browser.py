@@ -17,7 +17,10 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)"),
+]
 LSTM = Path(__file__).resolve().parents[1] / "configs" / "lstm.yaml"
 # The flags a sandboxed, offline machine needs (see the machine notes): no sandbox as root,
 # no GPU, and none of Chromium's own background connections.

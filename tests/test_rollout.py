@@ -9,13 +9,13 @@ import pytest
 
 from forecast.config import PrepConfig
 from forecast.errors import ConfigError, DataError
-from forecast.predict import conformal
-from forecast.predict.calendar import resolve
-from forecast.predict.rollout import rollout
 from forecast.prepare.inputs import fit_scaler
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.transforms import continue_forward, forward, inverse, model_values
 from forecast.prepare.windows import split_rows
+from forecast.rollout import conformal
+from forecast.rollout.calendar import resolve
+from forecast.rollout.rollout import rollout
 
 
 @pytest.mark.parametrize("kind", ["none", "diff", "log_return", "pct_change"])
@@ -180,7 +180,7 @@ def test_unknown_calendars_and_irregular_dates_are_errors_with_a_next_step() -> 
 
 
 def test_many_origins_are_forecast_in_chunks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    from forecast.predict import rollout as module
+    from forecast.rollout import rollout as module
 
     levels = np.sin(np.arange(300) / 5.0) + 4
     prep = PrepConfig(lookback=6, horizon=1)

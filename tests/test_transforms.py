@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from forecast.config import load_config
+from forecast.network.inputs import part
 from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
 from forecast.prepare.transforms import forward, inverse
 from forecast.rundir import RunDir, artifacts
-from forecast.train.inputs import part
 
 LEVELS = np.array([100.0, 101.5, 99.0, 103.0, 104.25, 102.0, 107.0])
 

@@ -63,7 +63,7 @@ def test_each_symbol_becomes_a_valid_config_of_its_own() -> None:
         ({"source": "sample", "tickers": ["MSFT", "../x"]}, "may hold only letters"),
         ({"source": "sample", "tickers": []}, "at least 1"),
         ({"source": "sample", "ticker": "MSFT", "tickers": ["IBM"]}, "one of ticker, tickers or tickers_file"),
-        ({"source": "csv", "path": "x.csv", "tickers": ["IBM"]}, "a csv is one series"),
+        ({"source": "csv", "path": "x.csv", "tickers": ["IBM"]}, "source csv is one series"),
     ],
 )
 def test_bad_universes_are_refused_naming_the_key(data: dict, fragment: str) -> None:
@@ -124,6 +124,7 @@ def test_one_failing_symbol_is_named_and_the_others_finish(invoke, tmp_path: Pat
     assert "1 of 2 symbols failed" in result.stderr
 
 
+@pytest.mark.slow
 def test_local_processes_and_a_local_ray_instance_give_identical_runs(invoke, universe: Path) -> None:
     """Every executor runs the same job with the same threads per job, so the runs are the same."""
     local = by_symbol(train_json(invoke, universe, "--workers", "2")["rows"])

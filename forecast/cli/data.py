@@ -7,14 +7,17 @@ from typing import Annotated, Any
 import typer
 
 from forecast.cli.options import DataDir, JsonFlag, echo_json, print_rich_table
+from forecast.data.sources import SPECS
 from forecast.errors import ForecastError, UsageError
+
+SOURCE_HELP = ", ".join(f"{s.name} ({s.help})" for s in SPECS.values()) + "."  # from the sources' own specs
 
 
 def fetch(
     tickers: Annotated[
         list[str], typer.Argument(help="Symbols such as MSFT or ^GSPC; with --source csv, CSV file paths.")
     ],
-    source: Annotated[str, typer.Option(help="yahoo, sample (bundled real prices), csv or synthetic.")] = "yahoo",
+    source: Annotated[str, typer.Option(help=SOURCE_HELP)] = "yahoo",
     period: Annotated[str | None, typer.Option(help="1d 5d 1mo 3mo 6mo 1y 2y 5y 10y ytd max (default max).")] = None,
     start: Annotated[str | None, typer.Option(help="First date, inclusive (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, exclusive (YYYY-MM-DD).")] = None,
@@ -36,7 +39,7 @@ def fetch(
     results: list[dict[str, Any]] = []
     first_error: ForecastError | None = None
     for name in tickers:
-        csv_path = source == "csv"
+        csv_path = source in SPECS and SPECS[source].takes_path
         if not csv_path and name.lower().endswith(".csv"):
             raise UsageError(
                 f"{name} looks like a CSV file, not a ticker", hint=f"run: forecast fetch {name} --source csv"

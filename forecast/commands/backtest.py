@@ -1,4 +1,4 @@
-"""`forecast backtest`: walk-forward folds (evaluate/backtest.py) in a new run directory."""
+"""`forecast backtest`: walk-forward folds (scoring/backtest.py) in a new run directory."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from forecast import atomic, rundir, tracking
-from forecast.config import Config, require_one_series
+from forecast.commands.frames import with_frame
+from forecast.config import ConfigLike, as_config, require_one_series
 from forecast.data import data_root
-from forecast.evaluate.backtest import predictions, report, run_fold_stack
 from forecast.pipeline.lifecycle import new_run
 from forecast.plotting import plot_backtest
 from forecast.prepare.series import prepared_series
 from forecast.rundir import runs_root
 from forecast.rundir.artifacts import save_series, write_csv
+from forecast.scoring.backtest import predictions, report, run_fold_stack
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,10 @@ class Backtest:
     report: dict[str, Any]  # backtest.json: per fold and mean ± sd of every metric
 
 
-def backtest(config: Config, *, runs_dir: Path | None = None, data_dir: Path | None = None) -> Backtest:
+def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: Any = None,
+             runs_dir: Path | None = None, data_dir: Path | None = None) -> Backtest:  # fmt: skip
     """Snapshot the series into a new run directory, run the folds, save the report."""
+    config = as_config(config, overrides) if data is None else with_frame(config, overrides, data, data_root(data_dir))
     require_one_series(config, "a backtest")
     tracking.require(config)
     spec = config.evaluate.backtest

@@ -31,10 +31,10 @@ from forecast.lock import exclusive
 from forecast.pipeline.future import latest_series
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
-from forecast.predict.rollout import keras_network, rollout
 from forecast.prepare.series import prepared_series, transformed
 from forecast.registry.registry import Registry
 from forecast.registry.rules import champion_record, decide, last_trained_end, prune
+from forecast.rollout.rollout import keras_network, rollout
 from forecast.rundir import RunDir, utc_now
 from forecast.rundir.artifacts import load_model, read_scaler, read_series, read_windows
 from forecast.rundir.verify import verify_run
@@ -127,7 +127,7 @@ def retrain_one(config: Config, runs_root: Path, data_dir: Path, models_root: Pa
                 hint=f"give this config its own name, e.g. name: {config.name}-{config.data.symbol.lower()}",
             )
         base = {"time": utc_now(), "symbol": config.data.symbol}
-        if config.data.source == "yahoo":
+        if config.data.spec.fetches:
             try:
                 saved = refresh(Cache(data_dir), config.data)
                 log.info(

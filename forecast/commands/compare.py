@@ -21,12 +21,12 @@ from forecast import atomic, rundir, tracking
 from forecast.config import Config, load_config
 from forecast.data import data_root
 from forecast.errors import DataError, MissingInputError, UsageError
-from forecast.evaluate.evaluation import rmse_interval
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.plotting import plot_comparison
 from forecast.rundir import RunDir, runs_root
+from forecast.scoring.evaluation import rmse_interval
 
 log = logging.getLogger(__name__)
 KINDS = ("rnn", "lstm", "gru")

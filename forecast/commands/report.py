@@ -8,7 +8,8 @@ from pathlib import Path
 from forecast import rundir, tracking
 from forecast.config import Config, load_config
 from forecast.errors import MissingInputError
-from forecast.report.build import kind, write_report
+from forecast.reports.build import write_report
+from forecast.reports.common import kind
 from forecast.rundir import RunDir, runs_root
 
 

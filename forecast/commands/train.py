@@ -1,7 +1,7 @@
 """`forecast train`: run (or resume) the stage pipeline in a run directory.
 
 A config naming a universe (data.tickers) trains one run per symbol, or one global
-model on all of them (model.scope: global): see universe/.
+model on all of them (model.scope: global): see commands/universe/.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from forecast import rundir, tracking
+from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
-from forecast.config import Config, load_config
+from forecast.config import ConfigLike, as_config, load_config
 from forecast.data import data_root
 from forecast.errors import ForecastError, UsageError
 from forecast.pipeline.runner import Listener, run_pipeline
@@ -26,11 +27,14 @@ log = logging.getLogger(__name__)
 Started = Callable[[Path], None]
 
 
-def train(config: Config, *, runs_dir: Path | None = None, data_dir: Path | None = None,
-          listener: Listener | None = None, on_start: Started | None = None, executor: str = "local",
-          workers: int | None = None, address: str | None = None,
-          on_member: Callable[..., None] | None = None) -> Run | Universe:  # fmt: skip
-    """Train a config in a new run directory; a universe gives one run per symbol (a Universe)."""
+def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any = None,
+          runs_dir: Path | None = None, data_dir: Path | None = None, listener: Listener | None = None,
+          on_start: Started | None = None, executor: str = "local", workers: int | None = None,
+          address: str | None = None, on_member: Callable[..., None] | None = None) -> Run | Universe:  # fmt: skip
+    """Train a config (a Config, a YAML path or a mapping) in a new run directory. `data`, a
+    pandas Series or DataFrame, is the series to learn (source frame); a universe gives one
+    run per symbol (a Universe)."""
+    config = as_config(config, overrides) if data is None else with_frame(config, overrides, data, data_root(data_dir))
     tracking.require(config)  # before a run directory exists
     if config.data.universe:
         roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir)}

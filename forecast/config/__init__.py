@@ -3,14 +3,18 @@
 Everything is re-exported here: `from forecast.config import Config, load_config`.
 """
 
-from forecast.config.data import LOCAL_SOURCES, MAX_UNIVERSE, DataConfig, Interval, Period, Section, Source
+from forecast.config.data import MAX_UNIVERSE, DataConfig, Interval, Period, Section, Source
 from forecast.config.load import (
+    ConfigLike,
     apply_overrides,
+    as_config,
     build_config,
     data_config_from_options,
     describe_validation_error,
     dump_config,
     load_config,
+    raw_config,
+    read_config_file,
     read_yaml_mapping,
     require_one_series,
 )
@@ -29,8 +33,9 @@ from forecast.config.schema import (
 )
 
 __all__ = [
-    "LOCAL_SOURCES", "MAX_UNIVERSE", "Activation", "BacktestConfig", "Config", "DataConfig", "EvaluateConfig",
-    "Interval", "MlflowConfig", "ModelConfig", "Period", "PlotConfig", "PredictConfig", "PrepConfig", "RetrainConfig",
-    "Section", "Source", "TrainConfig", "apply_overrides", "build_config", "data_config_from_options",
-    "describe_validation_error", "dump_config", "load_config", "read_yaml_mapping", "require_one_series",
+    "Activation", "BacktestConfig", "Config", "ConfigLike", "DataConfig", "EvaluateConfig", "Interval",
+    "MAX_UNIVERSE", "MlflowConfig", "ModelConfig", "Period", "PlotConfig", "PredictConfig", "PrepConfig",
+    "RetrainConfig", "Section", "Source", "TrainConfig", "apply_overrides", "as_config", "build_config",
+    "data_config_from_options", "describe_validation_error", "dump_config", "load_config", "raw_config",
+    "read_config_file", "read_yaml_mapping", "require_one_series",
 ]  # fmt: skip

@@ -8,12 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from forecast.data.sources import SOURCES, SPECS, SourceSpec
 from forecast.data.symbols import normalise_ticker, ticker_from_filename
 
-Source = Literal["yahoo", "sample", "csv", "synthetic"]
+Source = Literal[SOURCES]  # type: ignore[valid-type]  # the names of data/sources/SPECS
 Interval = Literal["1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h", "1d", "5d", "1wk", "1mo", "3mo"]
 Period = Literal["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
-LOCAL_SOURCES = ("sample", "csv", "synthetic")
 MAX_UNIVERSE = 10_000
 
 
@@ -25,9 +25,7 @@ class Section(BaseModel):
 class DataConfig(Section):
     """Where the series comes from and which column is forecast."""
 
-    source: Source = Field(
-        "yahoo", description="yahoo (network, cached), sample (bundled real prices), csv, synthetic."
-    )
+    source: Source = Field("yahoo", description="; ".join(f"{s.name}: {s.help}" for s in SPECS.values()) + ".")
     ticker: str | None = Field(None, description="Symbol, e.g. MSFT or ^GSPC; for csv/synthetic the cache name.")
     tickers: list[str] | None = Field(
         None,
@@ -79,22 +77,29 @@ class DataConfig(Section):
             raise ValueError("set either period or start/end, not both")
         if self.start and self.end and self.start >= self.end:
             raise ValueError(f"start {self.start} is not before end {self.end}")
-        if self.source == "csv" and self.path is None:
-            raise ValueError("source csv needs path: the CSV file to read")
+        spec = self.spec
+        if spec.takes_path and self.path is None:
+            raise ValueError(f"source {self.source} needs path: the file to read")
         universe = self.universe
         if sum([self.ticker is not None, self.tickers is not None, self.tickers_file is not None]) > 1:
             raise ValueError("set one of ticker, tickers or tickers_file")
-        if universe and self.source == "csv":
-            raise ValueError("a universe (tickers) needs source yahoo, sample or synthetic; a csv is one series")
-        if self.source in ("yahoo", "sample") and self.ticker is None and not universe:
+        if universe and not spec.universe:
+            able = ", ".join(s.name for s in SPECS.values() if s.universe)
+            raise ValueError(f"a universe (tickers) needs source {able}; source {self.source} is one series")
+        if spec.named and self.ticker is None and not universe:
             raise ValueError(f"source {self.source} needs ticker, e.g. MSFT")
-        if self.source in LOCAL_SOURCES and self.source != "csv" and self.interval != "1d":
+        if spec.daily_only and self.interval != "1d":
             raise ValueError(f"source {self.source} has daily bars only (interval 1d)")
         return self
 
     @property
+    def spec(self) -> SourceSpec:
+        """What this data source is (data/sources/__init__.py)."""
+        return SPECS[self.source]
+
+    @property
     def universe(self) -> bool:
-        """True when the config names several symbols (forecast/universe/)."""
+        """True when the config names several symbols (forecast/commands/universe/)."""
         return self.tickers is not None or self.tickers_file is not None
 
     @property
@@ -102,6 +107,6 @@ class DataConfig(Section):
         """The name this series has in the cache and in run names."""
         if self.ticker:
             return self.ticker
-        if self.source == "csv" and self.path is not None:
+        if self.spec.takes_path and self.path is not None:
             return ticker_from_filename(self.path.stem)
         return "SINE"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,12 @@ def build_config(raw: dict[str, Any], source_name: str = "config") -> Config:
 
 
 def load_config(path: Path, overrides: list[str] | None = None) -> Config:
+    return build_config(apply_overrides(read_config_file(path), overrides or []), str(path))
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A config file's mapping, unvalidated: the name defaults to the file's stem, and
+    paths in it are made relative to the file."""
     raw = read_yaml_mapping(path)
     raw.setdefault("name", path.stem)
     data = raw.get("data")
@@ -130,7 +137,29 @@ def load_config(path: Path, overrides: list[str] | None = None) -> Config:
     tickers_file = data.get("tickers_file") if isinstance(data, dict) else None
     if isinstance(tickers_file, str) and not Path(tickers_file).is_absolute():
         data["tickers_file"] = str((path.parent / data["tickers_file"]).resolve())
-    return build_config(apply_overrides(raw, overrides or []), str(path))
+    return raw
+
+
+ConfigLike = Config | str | Path | dict[str, Any]
+
+
+def raw_config(config: ConfigLike, overrides: list[str] | None = None) -> dict[str, Any]:
+    """The unvalidated mapping of what a Python caller has at hand: a Config, a YAML path or a mapping."""
+    if isinstance(config, Config):
+        raw = config.model_dump(mode="json")
+    elif isinstance(config, dict):
+        raw = copy.deepcopy(config)
+    else:
+        raw = read_config_file(Path(config))
+    return apply_overrides(raw, overrides or [])
+
+
+def as_config(config: ConfigLike, overrides: list[str] | None = None) -> Config:
+    """A Config from a Config, a YAML path or a mapping, with `section.key=value` overrides."""
+    if isinstance(config, Config) and not overrides:
+        return config
+    where = str(config) if isinstance(config, (str, Path)) else "config"
+    return build_config(raw_config(config, overrides), where)
 
 
 def data_config_from_options(**options: Any) -> DataConfig:

@@ -3,7 +3,8 @@
 Rules that keep a user's data safe:
 - a save merges new bars into what is cached (new values win where dates overlap);
   the result never has fewer rows than the cache had, so a short or stale answer from
-  a source can never shrink it;
+  a source can never shrink it (a series from Python replaces its namesake: it is the
+  user's own data, not a source's bars);
 - every write is atomic (temporary file, then os.replace): the parquet first, the
   sidecar last, and the sidecar's sha256 must match the parquet for a load to succeed;
 - paths come from validated symbols only, so nothing is written outside the root.
@@ -116,9 +117,11 @@ class Cache:
 
     # --- writing ---------------------------------------------------------------
 
-    def save(self, config: DataRequest, fetched: Fetched) -> Saved:
+    def save(self, config: DataRequest, fetched: Fetched, replace: bool = False) -> Saved:
+        """Merge fetched bars into the cache; replace=True stores exactly `fetched` (a user's own
+        series from Python, which is not a source's bars to merge)."""
         parquet, sidecar = self.paths(config.source, config.symbol, config.interval)
-        old = self.find(config.source, config.symbol, config.interval)
+        old = None if replace else self.find(config.source, config.symbol, config.interval)
         frame, added, revised = fetched.frame, len(fetched.frame), 0
         if old is not None:
             cached, meta = old

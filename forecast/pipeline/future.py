@@ -19,16 +19,16 @@ import pandas as pd
 
 from forecast import rundir
 from forecast.config import Config, load_config
-from forecast.data.sources.frame import restrict
+from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
-from forecast.predict import conformal
-from forecast.predict.calendar import Calendar, resolve
-from forecast.predict.intervals import calibrate, interval_bounds
-from forecast.predict.rollout import Network, keras_network, rollout
 from forecast.prepare.series import model_columns, prepared_series, transformed
 from forecast.prepare.transforms import calendar_columns
+from forecast.rollout import conformal
+from forecast.rollout.calendar import Calendar, resolve
+from forecast.rollout.intervals import calibrate, interval_bounds
+from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import load_model, read_scaler, read_series, read_windows
 from forecast.rundir.verify import verify_run
@@ -47,13 +47,13 @@ class Forecast:
 
 
 def latest_series(config: Config, run: RunDir, data_dir: Path, refresh: bool) -> tuple[pd.DataFrame, str]:
-    """The model's columns over the newest data: the cache (refreshed first if asked) for
-    yahoo, the source itself for local series; the run's own snapshot if nothing newer."""
+    """The model's columns over the newest data: the cache (refreshed first if asked) for a
+    source that fetches, the source itself otherwise; the run's own snapshot if nothing newer."""
     data = config.data.model_copy(update={"end": None})  # data.end bounded training, not the future
     latest = config.model_copy(update={"data": data})
-    if data.source != "yahoo":
+    if not data.spec.fetches:
         if refresh:
-            log.info("%s is a local %s series, read afresh: --refresh has nothing to fetch", data.symbol, data.source)
+            log.info("%s (source %s) is read as it is: --refresh has nothing to fetch", data.symbol, data.source)
         return prepared_series(latest, data_dir), f"{data.source} {data.symbol}"
     cache = Cache(data_dir)
     if refresh:
@@ -161,7 +161,7 @@ def make_forecast(
             f"(prep.lookback {prep.lookback})",
             hint="use a later --as-of, or fetch more history",
         )
-    daily_stock = config.data.source in ("yahoo", "sample") and config.data.interval == "1d"
+    daily_stock = config.data.spec.exchange_days and config.data.interval == "1d"
     calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock)
     dates = calendar.future(history.index[-1], steps)
     future_inputs = _future_inputs(config, dates, steps)

@@ -25,7 +25,7 @@ from typing import Any
 
 from forecast import rundir, tracking
 from forecast.config import Config, dump_config
-from forecast.report.build import write_report
+from forecast.reports.build import write_report
 from forecast.rundir import RunDir, stopped, utc_now
 
 log = logging.getLogger(__name__)

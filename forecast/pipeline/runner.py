@@ -98,7 +98,7 @@ def run_pipeline(
     named in must_be_current is never run: if it is not current, the run stops with
     an error instead (so `forecast evaluate` can never silently retrain). until stops
     after that stage, leaving the run "prepared" (a global model's members wait there
-    for the pooled model: forecast/universe/pooled.py).
+    for the pooled model: forecast/commands/universe/pooled.py).
     """
     require_one_series(ctx.config, "a run")
     tracking.require(ctx.config)  # before any training, not after it

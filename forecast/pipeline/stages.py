@@ -1,5 +1,5 @@
 """The stage adapters: each loads its declared inputs from the run directory, calls a
-pure core (prepare/, train/, evaluate/, predict/, plotting) and saves its outputs.
+pure core (prepare/, network/, scoring/, rollout/, plotting) and saves its outputs.
 
 runner.py declares which files each stage reads and writes; keep them in step.
 """
@@ -18,14 +18,14 @@ import pandas as pd
 from forecast import atomic, rundir
 from forecast.config import Config
 from forecast.errors import DataError, UsageError
-from forecast.evaluate.evaluation import Assessment, assess
-from forecast.evaluate.frames import per_step_scores, predictions_frame
+from forecast.network.inputs import training_inputs
+from forecast.network.training import train_model
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
-from forecast.predict import conformal
-from forecast.predict.intervals import calibrate, forecast_rows, interval_bounds
-from forecast.predict.rollout import keras_network
 from forecast.prepare.inputs import fit_scaler
 from forecast.prepare.series import column_names, plan_split, prepared_series, transformed
+from forecast.rollout import conformal
+from forecast.rollout.intervals import calibrate, forecast_rows, interval_bounds
+from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import (
     load_model,
@@ -39,8 +39,8 @@ from forecast.rundir.artifacts import (
     save_windows,
     write_csv,
 )
-from forecast.train.inputs import training_inputs
-from forecast.train.training import train_model
+from forecast.scoring.evaluation import Assessment, assess
+from forecast.scoring.frames import per_step_scores, predictions_frame
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Context:
     config: Config
     run: RunDir
     data_dir: Path  # the cache root, for the snapshot stage
-    pretrained: Path | None = None  # a global model's run: its model is this run's (universe/pooled.py)
+    pretrained: Path | None = None  # a global model's run: its model is this run's (commands/universe/pooled.py)
 
 
 # --- snapshot ----------------------------------------------------------------------

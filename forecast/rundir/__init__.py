@@ -39,7 +39,7 @@ STAMPED = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{8}T\d{6}Z(?:-\d+)?)$")
 
 CONFIG = "config.yaml"
 MANIFEST = "manifest.json"
-LOCK = ".lock"  # held while a command writes the run (forecast/registry/lock.py)
+LOCK = ".lock"  # held while a command writes the run (forecast/lock.py)
 SERIES = "series.parquet"
 SCALER = "scaler.json"
 WINDOWS = "windows.npz"

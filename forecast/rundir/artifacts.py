@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from forecast import atomic
+from forecast.network.training import import_keras
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.windows import Split
 from forecast.rundir import HISTORY, MODEL, SCALER, SERIES, WINDOWS, RunDir
-from forecast.train.training import import_keras
 
 
 def save_series(run: RunDir, frame: pd.DataFrame) -> None:

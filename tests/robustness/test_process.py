@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Real processes (signals, locks, concurrent writers): slow by nature.
+pytestmark = pytest.mark.slow
+
 SLOW = """\
 name: slow
 data: {source: sample, ticker: MSFT, start: 2011-06-01}

@@ -17,10 +17,10 @@ from typing import Any
 from forecast.commands.challenge import retrain_one
 from forecast.config import build_config
 from forecast.errors import IO_ERROR, ForecastError, on_signal, was_interrupted
+from forecast.network.training import import_keras
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
-from forecast.train.training import import_keras
 
 log = logging.getLogger("forecast")
 

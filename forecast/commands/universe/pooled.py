@@ -20,13 +20,13 @@ from forecast.commands.universe.jobs import scores
 from forecast.config import Config
 from forecast.config.universe import member_name
 from forecast.errors import DataError, ForecastError
+from forecast.network.inputs import training_inputs
+from forecast.network.training import train_model
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_scaler, read_windows, save_trained
-from forecast.train.inputs import training_inputs
-from forecast.train.training import train_model
 
 log = logging.getLogger(__name__)
 UNIVERSE = "universe.json"

@@ -1,6 +1,8 @@
 """Where series come from. Every source returns a `Fetched`: one normalised frame
 (DatetimeIndex named `date`, sorted, unique; lower-case columns) and its provenance.
 
+SPECS says what each source is; config validation, the CLI's help, loading, predict's
+refresh and retrain derive from it. A new source is a module here plus its row in SPECS.
 Sources are imported lazily: `forecast fetch --source sample` never imports yfinance.
 """
 
@@ -15,7 +17,37 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import pandas as pd
 
-SOURCES = ("yahoo", "sample", "csv", "synthetic")
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str  # data.source, and the module forecast/data/sources/<name>.py
+    help: str  # one phrase for --help and the config reference
+    cached: bool  # kept in the cache and read from there (else read afresh from the source every time)
+    fetches: bool  # new bars come from the network: fetched on demand, refreshed by retrain and predict --refresh
+    takes_path: bool  # data.path names the file to read
+    named: bool  # needs data.ticker (or data.tickers for a universe)
+    universe: bool  # can fan out over data.tickers
+    daily_only: bool  # interval 1d only
+    exchange_days: bool  # daily bars are exchange sessions: future dates follow the exchange calendar
+
+
+SPECS: dict[str, SourceSpec] = {
+    spec.name: spec
+    for spec in (
+        SourceSpec("yahoo", "prices from Yahoo Finance (network, cached)", cached=True, fetches=True,
+                   takes_path=False, named=True, universe=True, daily_only=False, exchange_days=True),
+        SourceSpec("sample", "bundled real prices, offline (bokeh-sampledata)", cached=False, fetches=False,
+                   takes_path=False, named=True, universe=True, daily_only=True, exchange_days=True),
+        SourceSpec("csv", "a CSV file (data.path)", cached=False, fetches=False, takes_path=True, named=False,
+                   universe=False, daily_only=False, exchange_days=False),
+        SourceSpec("synthetic", "a generated sine with noise", cached=False, fetches=False, takes_path=False,
+                   named=False, universe=True, daily_only=True, exchange_days=False),
+        SourceSpec("frame", "a pandas Series or DataFrame from Python (forecast.train(config, data=...))",
+                   cached=True, fetches=False, takes_path=False, named=True, universe=False, daily_only=False,
+                   exchange_days=False),
+    )
+}  # fmt: skip
+SOURCES = tuple(SPECS)
 
 
 class DataRequest(Protocol):

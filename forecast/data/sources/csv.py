@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.data.sources import DataRequest, Fetched
-from forecast.data.sources.frame import normalise, restrict, snake
+from forecast.data.sources.shared import normalise, restrict, snake
 from forecast.errors import DataError, MissingInputError
 
 log = logging.getLogger(__name__)

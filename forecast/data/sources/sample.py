@@ -11,7 +11,7 @@ from importlib.metadata import version
 import pandas as pd
 
 from forecast.data.sources import DataRequest, Fetched
-from forecast.data.sources.frame import auto_adjust, normalise, restrict
+from forecast.data.sources.shared import auto_adjust, normalise, restrict
 from forecast.errors import MissingInputError
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.data.sources import DataRequest, Fetched
-from forecast.data.sources.frame import restrict
+from forecast.data.sources.shared import restrict
 
 
 def sine_with_noise(points: int, seed: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from forecast.data import library_cache
 from forecast.data.sources import DataRequest, Fetched
-from forecast.data.sources.frame import normalise
+from forecast.data.sources.shared import normalise
 from forecast.errors import (
     DataError,
     MissingInputError,

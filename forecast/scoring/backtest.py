@@ -22,16 +22,16 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.errors import DataError
-from forecast.evaluate.evaluation import Assessment, assess
-from forecast.evaluate.frames import predictions_frame
-from forecast.predict.intervals import forecast_rows
-from forecast.predict.rollout import keras_network
+from forecast.network.training import train_model
 from forecast.prepare.inputs import fit_scaler, model_windows
 from forecast.prepare.scaling import MinMax
 from forecast.prepare.series import column_names, transformed
 from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
-from forecast.train.training import train_model
+from forecast.rollout.intervals import forecast_rows
+from forecast.rollout.rollout import keras_network
+from forecast.scoring.evaluation import Assessment, assess
+from forecast.scoring.frames import predictions_frame
 
 log = logging.getLogger(__name__)
 # A fold with fewer test targets gives no usable metric spread or significance test.

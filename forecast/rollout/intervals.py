@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Config
-from forecast.predict import conformal
-from forecast.predict.rollout import Network, rollout
 from forecast.prepare.scaling import MinMax
+from forecast.rollout import conformal
+from forecast.rollout.rollout import Network, rollout
 
 
 def forecast_rows(network: Network, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
                   scaler: MinMax, config: Config) -> np.ndarray:  # fmt: skip
-    """(m, steps) forecasts in the target's units from each origin row (see predict/rollout.py)."""
+    """(m, steps) forecasts in the target's units from each origin row (see rollout.py)."""
     values = w["values"]
     known = values[origins[:, None] + np.arange(steps)[None, :], 1:] if values.shape[1] > 1 else None
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")

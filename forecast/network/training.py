@@ -96,7 +96,7 @@ def fit(
     import keras
 
     model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
-    streamed = y_train is None  # a WindowBatches dataset (forecast/train/batches.py) instead of arrays
+    streamed = y_train is None  # a WindowBatches dataset (forecast/network/batches.py) instead of arrays
     has_val = len(x_val) > 0
     monitor = "val_loss" if has_val else "loss"
     callbacks: list[keras.callbacks.Callback] = []
@@ -159,7 +159,7 @@ def train_model(
     log_dir: Path | None = None,
 ) -> tuple[keras.Model, FitResult]:
     """Seed, build and fit: the one way a model is trained (train stage and backtests)."""
-    from forecast.train.models import build_model
+    from forecast.network.models import build_model
 
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
     horizon = x_train.horizon if y_train is None else y_train.shape[1]

@@ -9,9 +9,9 @@ import numpy as np
 
 from forecast.config import Config
 from forecast.errors import DataError
+from forecast.network.training import import_keras
 from forecast.prepare.inputs import model_windows
 from forecast.prepare.scaling import MinMax
-from forecast.train.training import import_keras
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def part(w: dict[str, np.ndarray], name: str, scaler: MinMax, config: Config) ->
 def training_inputs(members: list[tuple[dict[str, np.ndarray], MinMax]], config: Config) -> tuple:
     """(x_train, y_train, x_val, y_val) for Keras; members are (windows, scaler) pairs."""
     import_keras()  # TensorFlow's banners are silenced only if forecast imports it first
-    from forecast.train.batches import STREAM_ABOVE, WindowBatches, window_bytes
+    from forecast.network.batches import STREAM_ABOVE, WindowBatches, window_bytes
 
     names = ("train", "val")
     size = sum(window_bytes(w[name], w["values"].shape[1], config.prep) for w, _ in members for name in names)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.evaluate.evaluation import Assessment, skill
+from forecast.scoring.evaluation import Assessment, skill
 
 
 def predictions_frame(

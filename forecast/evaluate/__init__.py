@@ -1,1 +1,0 @@
-"""evaluate: baselines, metrics and significance; walk-forward backtests; comparisons."""

@@ -1,1 +1,0 @@
-"""Forecasts of the real future: rollout (recursive and direct), calendar dates, conformal intervals."""

@@ -1,0 +1,60 @@
+"""Pieces every report page uses: the run's kind, its JSON files, the verdicts, the scores table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from forecast.reports import html as h
+from forecast.rundir import RunDir
+from forecast.tables import SCORE_COLUMNS, score_rows
+
+SIGNIFICANT = 0.05
+
+
+def kind(manifest: dict[str, Any]) -> str:
+    return manifest.get("kind", "train")
+
+
+def read(run: RunDir, name: str) -> Any:
+    """A JSON artifact, or None when the run has none (a failed run, an older run)."""
+    try:
+        return json.loads(run.file(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def stopped(manifest: dict[str, Any]) -> str:
+    status = manifest.get("status")
+    if status in ("complete", None):
+        return ""
+    stages = manifest.get("stages", {})
+    where = next((f" at stage {name}" for name, r in stages.items() if r.get("status") == status), "")
+    error = manifest.get("error") or next((r.get("error") for r in stages.values() if r.get("error")), "")
+    return h.verdict(f"This run is {status}{where}{': ' + error if error else ''}. It shows what there is.", False)
+
+
+def p_value(value: float | None) -> str:
+    if value is None:
+        return "no Diebold-Mariano test"
+    significant = "significant" if value < SIGNIFICANT else "not significant"
+    return f"Diebold-Mariano p {value:.3g}: {significant} at {SIGNIFICANT:g}"
+
+
+def skill_verdict(metrics: dict[str, Any]) -> str:
+    model, naive = metrics["metrics"]["model"], metrics["metrics"]["naive"]
+    p = metrics.get("diebold_mariano", {}).get("model", {}).get("p_value")
+    word = "beats" if metrics["beats_naive"] else "is WORSE than"
+    skill = "n/a" if metrics["skill"] is None else f"{metrics['skill']:+.3f}"
+    return (f"{metrics['model']} {word} the naive forecast (tomorrow = today) on the test part: RMSE "
+            f"{model['rmse']:.4g} vs {naive['rmse']:.4g}, skill {skill} ({p_value(p)}).")  # fmt: skip
+
+
+def scores_table(metrics: dict[str, Any]) -> str:
+    rows = score_rows(metrics)
+    columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS]]
+    body = [[r["name"], *[r.get(key) for _, key, _ in SCORE_COLUMNS]] for r in rows]
+    return h.table(columns, body, highlight={0})
+
+
+# --- train -------------------------------------------------------------------------

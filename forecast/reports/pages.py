@@ -1,0 +1,175 @@
+"""The report pages of compare, backtest and predict runs, and of any other kind (a list of its files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from forecast import rundir
+from forecast.reports import html as h
+from forecast.reports.common import kind, p_value, read
+from forecast.rundir import RunDir
+from forecast.tables import SCORE_COLUMNS
+
+
+def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    result = read(run, rundir.COMPARISON)
+    if not result:
+        return "Comparison", "", [("candidates", "Candidates", _candidates(run, manifest))]
+    test, rows = result["test"], result["rows"]
+    leader = rows[0]
+    best_model = next((r for r in rows if r["kind"] != "baseline"), None)
+    if leader["kind"] == "baseline":
+        top = h.verdict(f"No model beats the baselines: {leader['name']} ranks first (RMSE {leader['rmse']:.4g})"
+                        + (f"; the best model, {best_model['name']}, has RMSE {best_model['rmse']:.4g} "
+                           f"({p_value(best_model.get('dm_p'))})." if best_model else "."), False)  # fmt: skip
+    else:
+        top = h.verdict(f"{leader['name']} ranks first: RMSE {leader['rmse']:.4g}, skill {leader['skill']:+.3f} "
+                        f"against naive ({p_value(leader.get('dm_p'))}).", True)  # fmt: skip
+    columns = ["rank", "forecaster", "kind", "RMSE", "95% interval", "MAE", "MAPE%", "MASE", "dir.acc", "skill",
+               "DM p", "parameters", "train s", "epochs"]  # fmt: skip
+    body = [
+        [r["rank"], r["name"], r["kind"], r["rmse"],
+         f"{r['rmse_low']:.4f}..{r['rmse_high']:.4f}" if "rmse_low" in r else "-",
+         r["mae"], r.get("mape"), r.get("mase"), r.get("directional_accuracy"), r.get("skill"), r.get("dm_p"),
+         r.get("parameters"), r.get("train_seconds"), r.get("epochs")]
+        for r in rows
+    ]  # fmt: skip
+    ranking = (
+        h.note(
+            f"{test['target']}, test part {test['test period']}, {test['test windows']} windows, horizon "
+            f"{test['horizon']}: every candidate was checked to have the same data fingerprint, split and test "
+            "targets. Intervals: 95% moving-block bootstrap of the step-1 RMSE; overlapping intervals mean "
+            "the ranking between them may be noise."
+        )  # fmt: skip
+        + h.table(
+            columns, body, highlight={i for i, r in enumerate(rows) if r["kind"] != "baseline"}, text_columns={1, 2}
+        )
+    )
+    figures = h.figure(run.file(rundir.COMPARISON_PNG), "Forecasts over the test part, and RMSE with error bars")
+    sections = [("ranking", "Ranking", ranking)]
+    if figures:
+        sections.append(("figures", "Figures", figures))
+    sections.append(("candidates", "Candidates", _candidates(run, manifest)))
+    return f"Comparison: {test['target']}", top, sections
+
+
+def _candidates(run: RunDir, manifest: dict[str, Any]) -> str:
+    rows = []
+    for label, path in manifest.get("candidates", {}).items():
+        if path is None:
+            rows.append(f'<tr><td>{h.esc(label)}</td><td class="text">not trained</td></tr>')
+            continue
+        report = Path(path) / rundir.REPORT
+        link = _relative(report, run.path)
+        target = f'<a href="{h.esc(link)}">{h.esc(path)}</a>' if report.is_file() else h.esc(path)
+        rows.append(f'<tr><td>{h.esc(label)}</td><td class="text">{target}</td></tr>')
+    return ("<table><thead><tr><th>candidate</th><th class=\"text\">run (its own report)</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
+
+
+def _relative(path: Path, start: Path) -> str:
+    import os
+
+    try:
+        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.resolve().as_uri()
+
+
+# --- backtest ----------------------------------------------------------------------
+
+
+def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    result = read(run, rundir.BACKTEST)
+    if not result:
+        return "Backtest", "", []
+    folds = result["folds"]
+    better = sum(1 for f in folds if f["metrics"]["model"]["rmse"] < f["metrics"]["naive"]["rmse"])
+    skill = result["summary"]["model"]["skill"]
+    top = h.verdict(
+        f"{result['model']} beats naive in {better} of {len(folds)} folds; mean skill {skill['mean']:+.3f} "
+        f"(sd {skill['std']:.3f}).",
+        better == len(folds) and skill["mean"] > 0,
+    )
+    spec = result["backtest"]
+    columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS[:-1]]]
+    summary = [
+        [name, *[(f"{s[key]['mean']:.{d}f} ± {s[key]['std']:.{d}f}" if s[key]["mean"] is not None else "-")
+                 for _, key, d in SCORE_COLUMNS[:-1]]]
+        for name, s in result["summary"].items()
+    ]  # fmt: skip
+    fold_rows = [
+        [f["fold"], f"{f['train']['first']}..{f['train']['last']}", f"{f['test']['first']}..{f['test']['last']}",
+         f"{f['scaler_fitted_on']['first']}..{f['scaler_fitted_on']['last']}",
+         f"{f['windows']['train']}/{f['windows']['val']}/{f['windows']['test']}", f.get("epochs_run"),
+         f["metrics"]["model"]["rmse"], f["metrics"]["naive"]["rmse"], f["metrics"]["model"]["skill"],
+         f.get("diebold_mariano", {}).get("model", {}).get("p_value")]
+        for f in folds
+    ]  # fmt: skip
+    sections = [
+        ("summary", "Summary over folds", h.note(
+            f"{len(folds)} walk-forward folds ({spec['mode']} training window, refit {spec['refit']}): each fold's "
+            "scaler and model see only the rows before its test part. Mean ± standard deviation over folds.")
+         + h.table(columns, summary, highlight={0})),
+        ("folds", "Folds", h.table(
+            ["fold", "training", "test", "scaler fitted on", "windows tr/val/test", "epochs", "RMSE", "naive RMSE",
+             "skill", "DM p"], fold_rows)),
+    ]  # fmt: skip
+    figure = h.figure(run.file(rundir.BACKTEST_PNG), "Each fold's forecasts, and RMSE per fold against naive")
+    if figure:
+        sections.insert(1, ("figures", "Figures", figure))
+    return f"{result['symbol']} {result['target']}: {result['model']} backtest", top, sections
+
+
+# --- predict -----------------------------------------------------------------------
+
+
+def predict_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    result = read(run, rundir.FORECAST_JSON)
+    if not result:
+        return "Forecast", "", []
+    test = result.get("test", {})
+    skill = test.get("skill")
+    caveat = ("" if test.get("beats_naive") else
+              " On its test part this model was WORSE than the naive forecast: weigh it accordingly.")  # fmt: skip
+    top = h.verdict(
+        f"{result['horizon']} steps of {result['symbol']} {result['target']} after {result['last_bar']} "
+        f"(last value {result['last_value']:.4g}), by the {result['model']} of {result['run']}"
+        + (f"; its test skill {skill:+.3f}." if skill is not None else ".")
+        + caveat,
+        None if test.get("beats_naive") else False,
+    )
+    forecast = result["forecast"]
+    columns = [c for c in forecast[0] if c != "step"] if forecast else []
+    table = h.table(["step", *columns], [[r["step"], *[r[c] for c in columns]] for r in forecast])
+    intervals = result.get("intervals") or {}
+    coverage = test.get("coverage", {})
+    calibration = intervals.get("calibration", {})
+    pairs = [
+        ("model run", result["run"]),
+        ("model sha256", result.get("model_sha256")),
+        ("data", result.get("data")),
+        ("as of", result.get("as_of")),
+        ("strategy", result.get("strategy")),
+        ("dates", f"{result['calendar']['name']} ({result['calendar']['reason']})"),
+        ("intervals", intervals.get("method")),
+        (
+            "calibrated on",
+            f"{calibration['part']}, {calibration['windows']} windows, {calibration['first']}..{calibration['last']}"
+            if calibration
+            else None,
+        ),  # fmt: skip
+        *[(f"{level}% test coverage", value) for level, value in coverage.items()],
+    ]
+    sections = [("forecast", "Forecast", table)]
+    figure = h.figure(run.file(rundir.FORECAST_FUTURE_PNG), "History, the forecast and its intervals")
+    if figure:
+        sections.append(("figures", "Figures", figure))
+    sections.append(("model", "Model and method", h.facts(pairs)))
+    return f"Forecast: {result['symbol']} {result['target']}, {result['horizon']} steps", top, sections
+
+
+def other_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    files = sorted(p.name for p in run.path.iterdir() if not p.name.startswith("."))
+    return f"{kind(manifest)} run {run.path.name}", "", [("files", "Files", h.pre("\n".join(files)))]

@@ -1,0 +1,127 @@
+"""The report page of a train (or evaluate, retrain) run: verdict, scores, figures, data, training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forecast import rundir
+from forecast.reports import html as h
+from forecast.reports.common import read, scores_table, skill_verdict
+from forecast.rundir import RunDir
+
+
+def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    metrics = read(run, rundir.METRICS)
+    stages = manifest.get("stages", {})
+    config = _config(run)
+    symbol = metrics["symbol"] if metrics else (config.get("data", {}).get("ticker") or "?")
+    target = metrics["target"] if metrics else config.get("data", {}).get("target", "?")
+    model = config.get("model", {}).get("kind", "model")
+    title = f"{symbol} {target}: {model}"
+    top = h.verdict(skill_verdict(metrics), metrics["beats_naive"]) if metrics else ""
+    sections = []
+    if metrics:
+        parts = [
+            h.note(
+                f"Test part {metrics['test']['first']}..{metrics['test']['last']}, {metrics['test']['windows']} "
+                f"windows, horizon {metrics['test']['horizon']}. Errors in {target} units (inverse-transformed), "
+                "so they compare across models and with the baselines. skill = 1 - RMSE / naive RMSE; "
+                "DM p: Diebold-Mariano test against naive."
+            ),  # fmt: skip
+            scores_table(metrics),
+        ]
+        if metrics.get("per_step"):
+            parts += ["<h3>Per step ahead</h3>", h.table(
+                ["step", "RMSE", "naive RMSE", "skill"],
+                [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics["per_step"]],
+            )]  # fmt: skip
+        parts.append(_intervals(metrics.get("intervals")))
+        sections.append(("results", "Results on the test part", "".join(parts)))
+    figures = [
+        h.figure(run.file(rundir.FORECAST_PNG), "Forecast versus actual, with the split and the intervals"),
+        h.figure(run.file(rundir.RESIDUALS_PNG), "Residuals over time, their distribution, and the RMSE ratio"),
+        h.figure(run.file(rundir.LOSS_PNG), "Training and validation loss per epoch"),
+    ]
+    if any(figures):
+        sections.append(("figures", "Figures", "".join(figures)))
+    sections.append(("data", "Data and split", _data_facts(run, stages, config, metrics)))
+    sections.append(("training", "Training", _training_facts(run, stages, config)))
+    return title, top, sections
+
+
+def _config(run: RunDir) -> dict[str, Any]:
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(run.file(rundir.CONFIG).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _intervals(intervals: dict[str, Any] | None) -> str:
+    if not intervals:
+        return ""
+    calibration = intervals["calibration"]
+    rows = [
+        [f"{level}%", (intervals["half_width"][level] or [None])[0], coverage["test"]]
+        for level, coverage in intervals.get("coverage", {}).items()
+    ]
+    return (
+        "<h3>Prediction intervals</h3>"
+        + h.note(
+            f"{intervals['method']}; calibrated on the {calibration['part']} part ({calibration['windows']} "
+            f"windows, {calibration['first']}..{calibration['last']}), coverage measured on the test part. "
+            "A well-calibrated 80% interval holds about 80% of the actuals."
+        )  # fmt: skip
+        + h.table(
+            ["level", "half-width, step 1" + (" (relative)" if intervals["relative"] else ""), "test coverage"], rows
+        )  # fmt: skip
+    )
+
+
+def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], metrics: dict[str, Any] | None) -> str:
+    data = config.get("data", {})
+    snapshot = stages.get("snapshot", {}).get("info", {})
+    windows = stages.get("window", {}).get("info", {})
+    scaler = read(run, rundir.SCALER) or {}
+    fitted = scaler.get("fitted_on", {})
+    pairs = [
+        ("source", data.get("source")),
+        ("symbol", data.get("ticker") or data.get("path")),
+        ("target", data.get("target")),
+        ("interval", data.get("interval")),
+        ("rows", snapshot.get("rows")),
+        ("period", f"{snapshot['first']}..{snapshot['last']}" if snapshot else None),
+        ("training windows", windows.get("train")),
+        ("validation windows", windows.get("val")),
+        ("test windows", windows.get("test")),
+        ("test period", f"{metrics['test']['first']}..{metrics['test']['last']}" if metrics else None),
+        ("scaler fitted on", f"{fitted['rows']} rows, {fitted['first']}..{fitted['last']}" if fitted else None),
+    ]
+    leakage = h.note("The MinMax scaler is fitted on the rows before the test part only, so nothing of the test "
+                     "period leaks into training; windows are cut after the split.") if fitted else ""  # fmt: skip
+    return h.facts(pairs) + leakage
+
+
+def _training_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any]) -> str:
+    info = stages.get("train", {}).get("info", {})
+    model, train = config.get("model", {}), config.get("train", {})
+    logs = run.file(rundir.TENSORBOARD)
+    pairs = [
+        ("model", model.get("kind")),
+        ("units per recurrent layer", ", ".join(map(str, model.get("units") or [])) or None),
+        ("dense layers", ", ".join(map(str, model.get("dense") or [])) or None),
+        ("parameters", info.get("parameters")),
+        ("epochs run", info.get("epochs_run")),
+        ("best epoch (weights kept)", info.get("best_epoch")),
+        ("batch size", train.get("batch_size")),
+        ("learning rate", train.get("learning_rate")),
+        ("fit seconds", info.get("fit_seconds")),
+        ("pretrained (global model)", info.get("pretrained")),
+        ("TensorBoard logs", f"tensorboard --logdir {logs}" if logs.is_dir() else None),
+    ]
+    return h.facts(pairs)
+
+
+# --- compare -----------------------------------------------------------------------

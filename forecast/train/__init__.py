@@ -1,1 +1,0 @@
-"""train: Keras model builders and the seeded, early-stopped fit."""
