@@ -53,16 +53,14 @@ def startup(repeats: int) -> dict[str, float]:
 def msft_windows(lookback: int = 60):
     from forecast.config import DataConfig, PrepConfig
     from forecast.data.sources import fetch
-    from forecast.prepare.inputs import fit_scaler, model_windows
+    from forecast.prepare.encoding import Encoding
     from forecast.prepare.windows import split_rows
 
     series = fetch(DataConfig(source="sample", ticker="MSFT")).frame["adj_close"].to_numpy()[:, None]
     prep = PrepConfig(lookback=lookback, val_fraction=0.1)
     split = split_rows(len(series), lookback, 1, 0.2, 0.1)
-    scaler = fit_scaler(series, split, prep, ("adj_close",))
-    return {
-        part: model_windows(series, getattr(split, part), scaler, prep) for part in ("train", "val", "test")
-    }, scaler
+    encoding = Encoding.fit(series, split, prep, ("adj_close",))
+    return {part: encoding.windows(series, getattr(split, part)) for part in ("train", "val", "test")}, encoding
 
 
 def throughput_variant(
@@ -180,7 +178,7 @@ def predict_latency(repeats: int = 7, lookback: int = 120) -> dict:
     from forecast.prepare.series import transformed
     from forecast.rollout.rollout import keras_network, rollout
     from forecast.rundir import RunDir
-    from forecast.rundir.artifacts import load_model, read_scaler, read_series
+    from forecast.rundir.artifacts import load_model, read_encoding, read_series
 
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(
@@ -189,13 +187,13 @@ def predict_latency(repeats: int = 7, lookback: int = 120) -> dict:
         )
         run = RunDir.create(Path(tmp), "lstm")
         run_pipeline(Context(config, run, Path(tmp) / "data"))
-        model, scaler, frame = load_model(run), read_scaler(run), read_series(run)
+        model, encoding, frame = load_model(run), read_encoding(run), read_series(run)
         values, levels = transformed(frame, config), frame.iloc[:, 0].to_numpy()
         network = keras_network(model)
         times = []
         for _ in range(repeats):
             clock = time.perf_counter()
-            rollout(network, values, levels, np.array([len(frame)]), 30, scaler, config.prep)
+            rollout(network, encoding, values, levels, np.array([len(frame)]), 30)
             times.append(time.perf_counter() - clock)
     result = {"median_s": statistics.median(times), "first_s": times[0], "steps": 30, "lookback": lookback}
     print(f"predict  30 recursive steps, lookback {lookback}, after load: median {result['median_s']:.3f} s "

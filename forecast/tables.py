@@ -1,20 +1,9 @@
-"""Plain-text tables of scores: aligned, greppable in logs, the same columns everywhere."""
+"""Plain-text tables of scores: aligned, greppable in logs. The columns come from the metric
+registry (scoring/evaluation.py: SCORE_COLUMNS), the same in every table."""
 
 from __future__ import annotations
 
 from typing import Any
-
-# (header, key in a row, digits); the metric names are those of evaluation.METRICS.
-SCORE_COLUMNS: list[tuple[str, str, int]] = [
-    ("RMSE", "rmse", 4),
-    ("MAE", "mae", 4),
-    ("MAPE%", "mape", 2),
-    ("sMAPE%", "smape", 2),
-    ("MASE", "mase", 3),
-    ("dir.acc", "directional_accuracy", 3),
-    ("skill", "skill", 3),
-    ("DM p", "dm_p", 4),
-]
 
 
 def _cell(value: Any, digits: int) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from forecast.config import Config
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 from forecast.scoring.backtest import plan_folds, run_fold_stack
 
 
@@ -41,13 +41,14 @@ def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, mon
         {"value": np.arange(120, dtype="float64") + 1000}, index=pd.bdate_range("2020-01-01", periods=120)
     )
     fitted: list[tuple[float, float]] = []
-    real_fit = MinMax.fit.__func__
+    real_fit = Encoding.fit.__func__
 
-    def spy(cls, values, columns, feature_range):
-        fitted.append((float(np.min(values)) - 1000, float(np.max(values)) - 1000))
-        return real_fit(cls, values, columns, feature_range)
+    def spy(cls, values, split, prep, columns):
+        seen = values[split.train_start : split.test_start]  # what the encoding is fitted on
+        fitted.append((float(np.min(seen)) - 1000, float(np.max(seen)) - 1000))
+        return real_fit(cls, values, split, prep, columns)
 
-    monkeypatch.setattr(MinMax, "fit", classmethod(spy))
+    monkeypatch.setattr(Encoding, "fit", classmethod(spy))
     cfg = config(**spec)
     results = run_fold_stack(frame, cfg)
     folds = plan_folds(120, cfg)

@@ -134,9 +134,9 @@ def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
     stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
     scaler = json.loads((run.path / "scaler.json").read_text())
     assert scaler["data_max"] == [89.0] and scaler["data_min"] == [10.0]  # rows 0..79 only
-    scaler, w = artifacts.read_scaler(run), artifacts.read_windows(run)
-    _, y_train = part(w, "train", scaler, config)
-    _, y_test = part(w, "test", scaler, config)
+    encoding, w = artifacts.read_encoding(run), artifacts.read_windows(run)
+    _, y_train = part(w, "train", encoding)
+    _, y_test = part(w, "test", encoding)
     assert y_train.max() <= 1.0 + 1e-6
     assert y_test.min() > 1.0  # the test part is beyond the fitted range, not clipped
 
@@ -323,17 +323,17 @@ def test_long_series_are_trained_batch_by_batch_never_all_windows_at_once(
     invoke, tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from forecast.network import batches
-    from forecast.prepare import inputs
+    from forecast.prepare.encoding import Encoding
 
     monkeypatch.setattr(batches, "STREAM_ABOVE", 0)  # as if the windows would not fit in memory
     sizes: list[int] = []
-    real = inputs.model_windows
+    real = Encoding.windows
 
-    def counting(values, starts, scaler, prep):
+    def counting(self, values, starts):
         sizes.append(len(starts))
-        return real(values, starts, scaler, prep)
+        return real(self, values, starts)
 
-    monkeypatch.setattr(batches, "model_windows", counting)
+    monkeypatch.setattr(Encoding, "windows", counting)
     result = invoke("train", "--config", str(tiny), "--set", "train.batch_size=16")
     assert result.exit_code == 0, result.output
     assert sizes and max(sizes) <= 16  # never more than one batch of windows in memory

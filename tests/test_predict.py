@@ -75,12 +75,20 @@ def predict_json(invoke, run: Path, *args: str) -> dict:
 
 
 def load(run: Path):
+    """The run's model, and MinMax by hand from the parameters scaler.json records."""
     import keras
 
-    from forecast.prepare.scaling import MinMax
+    saved = json.loads((run / "scaler.json").read_text())
+    low, high = np.array(saved["data_min"]), np.array(saved["data_max"])
+    a, b = saved["feature_range"]
 
-    scaler = MinMax.from_dict(json.loads((run / "scaler.json").read_text()))
-    return keras.saving.load_model(run / "model.keras"), scaler
+    def scale(v, column=slice(None)):
+        return (np.asarray(v) - low[column]) / (high[column] - low[column]) * (b - a) + a
+
+    def unscale(z, column=0):
+        return (np.asarray(z) - a) / (b - a) * (high[column] - low[column]) + low[column]
+
+    return keras.saving.load_model(run / "model.keras"), scale, unscale
 
 
 def test_as_of_gives_trading_dates_bands_and_actuals(invoke, msft: Path, tmp_path: Path) -> None:
@@ -127,7 +135,7 @@ def test_the_text_table_shows_dates_bands_and_errors(invoke, msft: Path) -> None
 
 def test_recursive_forecast_equals_feeding_the_model_by_hand(invoke, msft: Path) -> None:
     out = predict_json(invoke, msft, "--as-of", "2012-12-20", "--horizon", "4")
-    model, scaler = load(msft)
+    model, scale, unscale = load(msft)
     config = load_config(msft / "config.yaml")
     from forecast.data.sources import fetch
 
@@ -135,8 +143,8 @@ def test_recursive_forecast_equals_feeding_the_model_by_hand(invoke, msft: Path)
     returns = list(np.diff(np.log(prices))[-10:])
     level, expected = prices[-1], []
     for _ in range(4):  # the tutorial loop: predict, append, slide
-        x = scaler.transform_column(np.array(returns[-10:]), 0).reshape(1, 10, 1).astype("float32")
-        z = float(scaler.inverse(model.predict(x, verbose=0), 0)[0, 0])
+        x = scale(np.array(returns[-10:]), 0).reshape(1, 10, 1).astype("float32")
+        z = float(unscale(model.predict(x, verbose=0), 0)[0, 0])
         level *= np.exp(z)
         expected.append(level)
         returns.append(z)
@@ -149,9 +157,9 @@ def test_direct_model_emits_its_horizon_at_once_then_goes_on_recursively(invoke,
     series = pd.read_parquet(direct / "series.parquet")
     last = series.index[-1]
     assert [r["date"] for r in out["forecast"]] == [(last + pd.Timedelta(days=k)).date().isoformat() for k in (1, 2, 3)]
-    model, scaler = load(direct)
-    x = scaler.transform(series.to_numpy()[-8:]).reshape(1, 8, 3).astype("float32")
-    by_hand = scaler.inverse(model.predict(x, verbose=0), 0)[0]
+    model, scale, unscale = load(direct)
+    x = scale(series.to_numpy()[-8:]).reshape(1, 8, 3).astype("float32")
+    by_hand = unscale(model.predict(x, verbose=0), 0)[0]
     assert [r["forecast"] for r in out["forecast"]] == pytest.approx(by_hand.tolist(), rel=1e-5)
     longer = predict_json(invoke, direct, "--horizon", "5")
     assert longer["strategy"] == "direct 3 steps per call, recursive beyond"

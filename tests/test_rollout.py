@@ -9,8 +9,7 @@ import pytest
 
 from forecast.config import PrepConfig
 from forecast.errors import ConfigError, DataError
-from forecast.prepare.inputs import fit_scaler
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 from forecast.prepare.transforms import continue_forward, forward, inverse, model_values
 from forecast.prepare.windows import split_rows
 from forecast.rollout import conformal
@@ -29,12 +28,12 @@ def test_continue_forward_is_the_inverse_of_inverse(kind: str) -> None:
     assert np.allclose(continue_forward(series[None, 1:], series[:1], kind)[0], forward(series, kind)[1:])
 
 
-def scaler_for(values: np.ndarray, prep: PrepConfig) -> MinMax:
+def encoding_for(values: np.ndarray, prep: PrepConfig, names: tuple[str, ...] = ("y",)) -> Encoding:
     split = split_rows(len(values), prep.lookback, prep.horizon, 0.2, 0.0, 0 if prep.target_transform == "none" else 1)
-    return fit_scaler(values, split, prep, ("y",))
+    return Encoding.fit(values, split, prep, names)
 
 
-def last_input_network(scaler: MinMax, horizon: int):
+def last_input_network(encoding: Encoding, horizon: int):
     """A 'network' that forecasts each step as the window's last scaled input."""
     calls: list[int] = []
 
@@ -53,12 +52,12 @@ def test_recursive_log_returns_compound_from_the_last_level() -> None:
     prices = 100 * 1.01 ** np.arange(60)
     prep = PrepConfig(lookback=5, horizon=1, target_transform="log_return")
     values = model_values(prices, "log_return")
-    values[1:, 0] += np.tile([1e-4, -1e-4], 30)[1:]  # not constant, or MinMax cannot fit
+    values[1:, 0] += np.tile([1e-4, -1e-4], 30)[1:]  # not constant, or the encoding cannot fit
     values = values.copy()
     values[-1, 0] = np.log(1.01)
-    scaler = scaler_for(values, prep)
-    network = last_input_network(scaler, 1)
-    out = rollout(network, values, prices, np.array([60]), 7, scaler, prep)
+    encoding = encoding_for(values, prep)
+    network = last_input_network(encoding, 1)
+    out = rollout(network, encoding, values, prices, np.array([60]), 7)
     assert np.allclose(out[0], prices[-1] * 1.01 ** np.arange(1, 8), rtol=1e-5)
     assert network.calls == [1] * 7  # one call per step for all origins at once
 
@@ -67,13 +66,13 @@ def test_direct_model_calls_once_per_horizon_and_recursion_continues_past_it() -
     levels = np.sin(np.arange(80) / 3.0) + 5
     prep = PrepConfig(lookback=6, horizon=3)
     values = levels[:, None].copy()
-    scaler = scaler_for(values, prep)
+    encoding = encoding_for(values, prep)
     origins = np.array([40, 50, 60])
-    network = last_input_network(scaler, 3)
-    direct = rollout(network, values, levels, origins, 3, scaler, prep)
+    network = last_input_network(encoding, 3)
+    direct = rollout(network, encoding, values, levels, origins, 3)
     assert network.calls == [3]  # every origin in one batch
     assert np.allclose(direct, np.repeat(levels[origins - 1][:, None], 3, axis=1))
-    longer = rollout(last_input_network(scaler, 3), values, levels, origins, 7, scaler, prep)
+    longer = rollout(last_input_network(encoding, 3), encoding, values, levels, origins, 7)
     assert np.allclose(longer[:, :3], direct) and longer.shape == (3, 7)
 
 
@@ -81,12 +80,12 @@ def test_rollout_never_reads_at_or_after_its_origin() -> None:
     levels = np.cos(np.arange(50) / 4.0) + 3
     prep = PrepConfig(lookback=8, horizon=2)
     values = levels[:, None].copy()
-    scaler = scaler_for(values, prep)
-    network = last_input_network(scaler, 2)
-    clean = rollout(network, values, levels, np.array([30]), 5, scaler, prep)
+    encoding = encoding_for(values, prep)
+    network = last_input_network(encoding, 2)
+    clean = rollout(network, encoding, values, levels, np.array([30]), 5)
     poisoned_values, poisoned_levels = values.copy(), levels.copy()
     poisoned_values[30:], poisoned_levels[30:] = np.nan, np.nan  # the future, unknowable
-    assert np.array_equal(rollout(network, poisoned_values, poisoned_levels, np.array([30]), 5, scaler, prep), clean)
+    assert np.array_equal(rollout(network, encoding, poisoned_values, poisoned_levels, np.array([30]), 5), clean)
 
 
 def test_rollout_refuses_origins_without_a_full_window_and_unknown_future_inputs() -> None:
@@ -94,11 +93,11 @@ def test_rollout_refuses_origins_without_a_full_window_and_unknown_future_inputs
     prep = PrepConfig(lookback=8, horizon=1, target_transform="diff")
     values = model_values(np.column_stack([levels, np.arange(40.0)]), "diff")
     values[1:, 0] += np.tile([1e-3, -1e-3], 20)[1:]
-    scaler = MinMax.fit(values[1:30], ("y", "x"), (0.0, 1.0))
+    encoding = encoding_for(values, prep, ("y", "x"))
     with pytest.raises(ValueError, match="rows a window needs"):
-        rollout(lambda x: x[:, -1:, 0], values, levels, np.array([8]), 1, scaler, prep)  # row 0 is undefined
+        rollout(lambda x: x[:, -1:, 0], encoding, values, levels, np.array([8]), 1)  # row 0 is undefined
     with pytest.raises(ValueError, match="future values of its other inputs"):
-        rollout(lambda x: x[:, -1:, 0], values, levels, np.array([20]), 3, scaler, prep)
+        rollout(lambda x: x[:, -1:, 0], encoding, values, levels, np.array([20]), 3)
 
 
 # --- conformal ---------------------------------------------------------------------
@@ -185,10 +184,10 @@ def test_many_origins_are_forecast_in_chunks_with_the_same_result(monkeypatch: p
     levels = np.sin(np.arange(300) / 5.0) + 4
     prep = PrepConfig(lookback=6, horizon=1)
     values = levels[:, None].copy()
-    scaler = scaler_for(values, prep)
+    encoding = encoding_for(values, prep)
     origins = np.arange(10, 290)
-    whole = rollout(last_input_network(scaler, 1), values, levels, origins, 3, scaler, prep)
+    whole = rollout(last_input_network(encoding, 1), encoding, values, levels, origins, 3)
     monkeypatch.setattr(module, "CHUNK", 64)
-    network = last_input_network(scaler, 1)
-    chunked = rollout(network, values, levels, origins, 3, scaler, prep)
+    network = last_input_network(encoding, 1)
+    chunked = rollout(network, encoding, values, levels, origins, 3)
     assert np.array_equal(whole, chunked) and max(network.calls) == 64

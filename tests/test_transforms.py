@@ -57,9 +57,7 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
     stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
 
     # A perfect network: the true scaled (transformed) targets of the test or validation windows.
-    parts = [
-        part(artifacts.read_windows(run), name, artifacts.read_scaler(run), ctx.config) for name in ("test", "val")
-    ]
+    parts = [part(artifacts.read_windows(run), name, artifacts.read_encoding(run)) for name in ("test", "val")]
 
     def perfect(x):
         return next(y for inputs, y in parts if inputs.shape == x.shape and np.array_equal(inputs, x))
@@ -114,11 +112,16 @@ def test_missing_feature_columns_are_named(invoke, tmp_path: Path) -> None:
     assert result.exit_code == 65 and "column(s) sentiment, rsi not in the IBM series" in result.stderr
 
 
-def test_relative_windows_divide_by_the_last_input() -> None:
-    from forecast.prepare.inputs import relative_windows
+def test_window_normalisation_divides_by_the_last_input() -> None:
+    from forecast.config import PrepConfig
+    from forecast.prepare.encoding import Encoding
+    from forecast.prepare.windows import split_rows
 
-    x = np.array([[[10.0, 7.0], [20.0, 8.0]]])  # one window, two steps, target + one feature
-    rx, ry = relative_windows(x, np.array([[30.0, 10.0]]))
+    # Rows: target, feature. One window of two steps (rows 0-1) predicting rows 2-3.
+    values = np.array([[10.0, 7.0], [20.0, 8.0], [30.0, 9.0], [10.0, 6.0], [40.0, 5.0], [5.0, 4.0]])
+    prep = PrepConfig(lookback=2, horizon=2, normalize="window", test_fraction=0.3, val_fraction=0.0)
+    encoding = Encoding.fit(values, split_rows(6, 2, 2, 0.3, 0.0), prep, ("y", "x"))
+    rx, ry = encoding._raw_windows(values, np.array([2]))
     assert rx[0, :, 0].tolist() == [-0.5, 0.0] and rx[0, :, 1].tolist() == [7.0, 8.0]
     assert ry.tolist() == [[0.5, -0.5]]
 

@@ -22,7 +22,7 @@ from forecast.cli.options import (
     with_mlflow,
 )
 from forecast.errors import UsageError
-from forecast.tables import SCORE_COLUMNS, render
+from forecast.tables import render
 
 log = logging.getLogger("forecast")
 
@@ -50,6 +50,8 @@ def backtest(
 
 
 def print_backtest(path: Any, report: dict[str, Any]) -> None:
+    from forecast.scoring.evaluation import SCORE_COLUMNS  # numpy: not on the path of --help
+
     typer.echo(f"run   {path}")
     typer.echo("")
     rows = []

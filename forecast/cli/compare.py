@@ -23,9 +23,10 @@ from forecast.cli.options import (
 )
 from forecast.tables import render
 
-COMPARE_COLUMNS: list[tuple[str, str, int]] = [
-    ("RMSE", "rmse", 4), ("MAE", "mae", 4), ("MASE", "mase", 3), ("skill", "skill", 3), ("DM p", "dm_p", 4),
-    ("params", "parameters", 0), ("train s", "train_seconds", 1), ("epochs", "epochs", 0),
+# Metrics by name (their labels and digits come from the registry), then what a comparison adds.
+COMPARE_METRICS = ("rmse", "mae", "mase", "skill")
+COMPARE_EXTRA: list[tuple[str, str, int]] = [
+    ("DM p", "dm_p", 4), ("params", "parameters", 0), ("train s", "train_seconds", 1), ("epochs", "epochs", 0),
 ]  # fmt: skip
 
 
@@ -60,12 +61,14 @@ def compare(
 
 
 def print_comparison(path: Path, result: dict[str, Any]) -> None:
+    from forecast.scoring.evaluation import columns  # numpy: not on the path of --help
+
     test = result["test"]
     typer.echo(f"run   {path}")
     typer.echo(f"test  {test['test period']}, {test['test windows']} windows of {test['target']}")
     typer.echo("")
     rows = [{**r, "name": f"{r['rank']}. {r['name']}"} for r in result["rows"]]
-    typer.echo(render(rows, COMPARE_COLUMNS, label="rank"))
+    typer.echo(render(rows, [*columns(*COMPARE_METRICS), *COMPARE_EXTRA], label="rank"))
     typer.echo("")
     models = [r for r in result["rows"] if r["kind"] != "baseline"]
     best = models[0]

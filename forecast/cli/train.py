@@ -30,7 +30,7 @@ from forecast.cli.options import (
 )  # fmt: skip
 from forecast.cli.universe import member_line, print_universe, stoppable_universe
 from forecast.errors import UsageError, was_interrupted, was_terminated
-from forecast.tables import SCORE_COLUMNS, render, score_rows
+from forecast.tables import render, score_rows
 
 log = logging.getLogger("forecast")
 
@@ -153,6 +153,8 @@ def verdict(metrics: dict[str, Any]) -> str:
 
 
 def print_summary(path: Path, metrics: dict[str, Any]) -> None:
+    from forecast.scoring.evaluation import SCORE_COLUMNS, columns  # numpy: not on the path of --help
+
     test = metrics["test"]
     typer.echo(f"run   {path}")
     typer.echo(
@@ -164,7 +166,7 @@ def print_summary(path: Path, metrics: dict[str, Any]) -> None:
     if per_step:
         typer.echo("")
         rows = [{**s, "name": f"step {s['step']}"} for s in per_step]
-        typer.echo(render(rows, [("RMSE", "rmse", 4), ("naive RMSE", "naive_rmse", 4), ("skill", "skill", 3)], "ahead"))
+        typer.echo(render(rows, [*columns("rmse"), ("naive RMSE", "naive_rmse", 4), *columns("skill")], "ahead"))
     typer.echo("")
     typer.echo(paint(verdict(metrics), metrics["beats_naive"]))
     line = intervals_line(metrics.get("intervals"))

@@ -34,10 +34,12 @@ from forecast.pipeline.stages import Context
 from forecast.prepare.series import prepared_series, transformed
 from forecast.registry.registry import Registry
 from forecast.registry.rules import champion_record, decide, last_trained_end, prune
-from forecast.rollout.rollout import keras_network, rollout
+from forecast.rollout.intervals import forecast_rows
+from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir, utc_now
-from forecast.rundir.artifacts import load_model, read_scaler, read_series, read_windows
+from forecast.rundir.artifacts import load_model, read_encoding, read_series, read_windows
 from forecast.rundir.verify import verify_run
+from forecast.scoring.evaluation import mae, rmse
 
 log = logging.getLogger(__name__)
 RETRAIN_LOG = "retrain.log"
@@ -79,18 +81,13 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     origins = rows[(rows >= 0) & (rows + steps <= len(frame))]
     if len(origins) == 0:
         raise ValueError("none of the holdout dates is in this model's series")
-    values, levels = transformed(frame, config), frame.iloc[:, 0].to_numpy(dtype="float64")
-    ahead = origins[:, None] + np.arange(steps)[None, :]
-    known = values[ahead, 1:] if values.shape[1] > 1 else None
-    forecast = rollout(keras_network(load_model(run)), values, levels, origins, steps, read_scaler(run),
-                       config.prep, known)  # fmt: skip
-    actual, naive = levels[ahead], np.repeat(levels[origins - 1][:, None], steps, axis=1)
-    return {
-        "rmse": float(np.sqrt(np.mean((forecast - actual) ** 2))),
-        "mae": float(np.mean(np.abs(forecast - actual))),
-        "naive_rmse": float(np.sqrt(np.mean((naive - actual) ** 2))),
-        "windows": int(len(origins)),
-    }
+    network = keras_network(load_model(run))
+    forecast = forecast_rows(network, read_encoding(run), frame, transformed(frame, config), origins, steps)
+    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
+    actual = levels[origins[:, None] + np.arange(steps)[None, :]]
+    naive = np.repeat(levels[origins - 1][:, None], steps, axis=1)
+    return {"rmse": rmse(actual, forecast), "mae": mae(actual, forecast), "naive_rmse": rmse(actual, naive),
+            "windows": int(len(origins))}  # fmt: skip
 
 
 # --- the retrain ---------------------------------------------------------------------

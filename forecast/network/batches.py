@@ -15,8 +15,7 @@ import keras
 import numpy as np
 
 from forecast.config import PrepConfig
-from forecast.prepare.inputs import model_windows
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 
 STREAM_ABOVE = 128 * 2**20  # bytes of float32 windows (all parts); Keras copies arrays into tensors, so about 3x
 
@@ -28,22 +27,22 @@ def window_bytes(starts: np.ndarray, channels: int, prep: PrepConfig) -> int:
 class WindowBatches(keras.utils.PyDataset):
     """Batches of (inputs, targets) for the windows starting at `starts`, shuffled each epoch."""
 
-    def __init__(self, values: np.ndarray, starts: np.ndarray, scaler: MinMax, prep: PrepConfig, batch_size: int,
-                 shuffle: bool, seed: int) -> None:  # fmt: skip
+    def __init__(self, values: np.ndarray, starts: np.ndarray, encoding: Encoding, batch_size: int, shuffle: bool,
+                 seed: int) -> None:  # fmt: skip
         super().__init__(workers=1, use_multiprocessing=False)
-        self.values, self.starts, self.scaler, self.prep = values, np.asarray(starts), scaler, prep
+        self.values, self.starts, self.encoding = values, np.asarray(starts), encoding
         self.batch_size, self.shuffle = batch_size, shuffle
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(self.starts)) if shuffle else np.arange(len(self.starts))
-        self.shape = (len(self.starts), prep.lookback, values.shape[1])
-        self.horizon = prep.horizon
+        self.shape = (len(self.starts), encoding.lookback, values.shape[1])
+        self.horizon = encoding.horizon
 
     def __len__(self) -> int:
         return math.ceil(len(self.starts) / self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
-        return model_windows(self.values, self.starts[rows], self.scaler, self.prep)
+        return self.encoding.windows(self.values, self.starts[rows])
 
     def on_epoch_end(self) -> None:
         if self.shuffle:  # windows are independent samples: shuffling them leaks nothing across time

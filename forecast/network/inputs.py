@@ -10,19 +10,18 @@ import numpy as np
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.network.training import import_keras
-from forecast.prepare.inputs import model_windows
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 
 log = logging.getLogger(__name__)
 
 
-def part(w: dict[str, np.ndarray], name: str, scaler: MinMax, config: Config) -> tuple[np.ndarray, np.ndarray]:
+def part(w: dict[str, np.ndarray], name: str, encoding: Encoding) -> tuple[np.ndarray, np.ndarray]:
     """The network's inputs and targets for one part ('train', 'val' or 'test')."""
-    return model_windows(w["values"], w[name], scaler, config.prep)
+    return encoding.windows(w["values"], w[name])
 
 
-def training_inputs(members: list[tuple[dict[str, np.ndarray], MinMax]], config: Config) -> tuple:
-    """(x_train, y_train, x_val, y_val) for Keras; members are (windows, scaler) pairs."""
+def training_inputs(members: list[tuple[dict[str, np.ndarray], Encoding]], config: Config) -> tuple:
+    """(x_train, y_train, x_val, y_val) for Keras; members are (windows, encoding) pairs."""
     import_keras()  # TensorFlow's banners are silenced only if forecast imports it first
     from forecast.network.batches import STREAM_ABOVE, WindowBatches, window_bytes
 
@@ -31,7 +30,7 @@ def training_inputs(members: list[tuple[dict[str, np.ndarray], MinMax]], config:
     if size <= STREAM_ABOVE:
         arrays = []
         for name in names:
-            parts = [part(w, name, scaler, config) for w, scaler in members]
+            parts = [part(w, name, encoding) for w, encoding in members]
             arrays += [np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])]
         return tuple(arrays)
     if len(members) > 1:
@@ -39,9 +38,9 @@ def training_inputs(members: list[tuple[dict[str, np.ndarray], MinMax]], config:
             f"the pooled windows would take {size / 2**30:.1f} GB",
             hint="use model.scope: ticker, or a shorter history (data.start)",
         )
-    ((w, scaler),) = members
+    ((w, encoding),) = members
     log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)
     batch, seed = config.train.batch_size, config.train.seed
-    x_train = WindowBatches(w["values"], w["train"], scaler, config.prep, batch, shuffle=True, seed=seed)
-    x_val = WindowBatches(w["values"], w["val"], scaler, config.prep, batch, shuffle=False, seed=seed)
+    x_train = WindowBatches(w["values"], w["train"], encoding, batch, shuffle=True, seed=seed)
+    x_val = WindowBatches(w["values"], w["val"], encoding, batch, shuffle=False, seed=seed)
     return x_train, None, x_val, None

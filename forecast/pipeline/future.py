@@ -30,7 +30,7 @@ from forecast.rollout.calendar import Calendar, resolve
 from forecast.rollout.intervals import calibrate, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import load_model, read_scaler, read_series, read_windows
+from forecast.rundir.artifacts import load_model, read_encoding, read_series, read_windows
 from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
@@ -116,10 +116,10 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.nd
 
 def _calibration(network: Network, config: Config, run: RunDir, steps: int) -> dict[str, Any] | None:
     """Conformal half-widths for `steps` steps ahead, from rollouts over the validation part."""
-    w, frame = read_windows(run), read_series(run)
-    first = max(int(w["val_start"]), int(w["lookback"]) + (0 if config.prep.target_transform == "none" else 1))
+    w, frame, encoding = read_windows(run), read_series(run), read_encoding(run)
+    first = max(int(w["val_start"]), encoding.rows_needed)
     origins = np.arange(first, int(w["test_start"]) - steps + 1)
-    intervals = calibrate(network, frame, w, origins, steps, read_scaler(run), config)
+    intervals = calibrate(network, encoding, frame, w["values"], origins, steps, config.evaluate.intervals)
     if intervals is None:
         log.warning(
             "no validation windows %d steps long to calibrate intervals on: no bands; "
@@ -154,7 +154,8 @@ def make_forecast(
     latest, origin_text = latest_series(config, run, data_dir, refresh)
     history = cut_at(latest, as_of, trained_until)
     prep = config.prep
-    needed = prep.lookback + (0 if prep.target_transform == "none" else 1)
+    encoding = read_encoding(run)
+    needed = encoding.rows_needed
     if len(history) < needed:
         raise DataError(
             f"{len(history)} bars up to {history.index[-1].date()}: the model needs {needed} "
@@ -171,7 +172,7 @@ def make_forecast(
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])
-    forecast = rollout(network, values, levels, origin, steps, read_scaler(run), prep, future_inputs)
+    forecast = rollout(network, encoding, values, levels, origin, steps, future_inputs)
     intervals = _calibration(network, config, run, steps)
     bounds = interval_bounds(intervals, forecast, levels[-1:])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from forecast.errors import DataError, UsageError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
-from forecast.prepare.inputs import fit_scaler
+from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, plan_split, prepared_series, transformed
 from forecast.rollout import conformal
 from forecast.rollout.intervals import calibrate, forecast_rows, interval_bounds
@@ -29,8 +29,8 @@ from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import (
     load_model,
+    read_encoding,
     read_history,
-    read_scaler,
     read_series,
     read_split_starts,
     read_windows,
@@ -84,18 +84,15 @@ def scale(ctx: Context) -> dict[str, Any]:
             hint="choose another target or feature column",
         )
     try:
-        scaler = fit_scaler(values, split, config.prep, names)
+        encoding = Encoding.fit(values, split, config.prep, names)
     except ValueError as exc:
         raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: global") from exc
-    payload = scaler.to_dict()
-    payload["target_transform"] = config.prep.target_transform
-    payload["normalize"] = config.prep.normalize
-    payload["fitted_on"] = {
+    fitted_on = {
         "rows": len(fit_part),
         "first": frame.index[split.train_start].date().isoformat(),
         "last": frame.index[split.test_start - 1].date().isoformat(),
     }
-    ctx.run.write_json(rundir.SCALER, payload)
+    ctx.run.write_json(rundir.SCALER, replace(encoding, fitted_on=fitted_on).to_dict())
     return {"fitted_rows": len(fit_part)}
 
 
@@ -120,8 +117,8 @@ def train(ctx: Context) -> dict[str, Any]:
             f"run {ctx.run.path} belongs to a global model, which is trained on its whole universe at once",
             hint="train the universe's config again: forecast train --config CONFIG",
         )
-    config, w, scaler = ctx.config, read_windows(ctx.run), read_scaler(ctx.run)
-    x_train, y_train, x_val, y_val = training_inputs([(w, scaler)], config)
+    config, w = ctx.config, read_windows(ctx.run)
+    x_train, y_train, x_val, y_val = training_inputs([(w, read_encoding(ctx.run))], config)
     logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
     model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
     return save_trained(ctx.run, model, result)
@@ -156,13 +153,13 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
 
 def evaluate(ctx: Context) -> dict[str, Any]:
     run, config = ctx.run, ctx.config
-    frame, scaler, w = read_series(run), read_scaler(run), read_windows(run)
+    frame, encoding, w = read_series(run), read_encoding(run), read_windows(run)
     model = load_model(run)
     network = keras_network(model)
     starts, horizon = w["test"], int(w["horizon"])
-    predicted = forecast_rows(network, frame, w, starts, horizon, scaler, config)
+    predicted = forecast_rows(network, encoding, frame, w["values"], starts, horizon)
     assessed = assess_run(frame, w, predicted, config)
-    intervals = calibrate(network, frame, w, w["val"], horizon, scaler, config)
+    intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
     bands = interval_bounds(intervals, predicted, frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1])
     if intervals is not None:
         intervals["coverage"] = {}

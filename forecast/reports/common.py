@@ -7,7 +7,8 @@ from typing import Any
 
 from forecast.reports import html as h
 from forecast.rundir import RunDir
-from forecast.tables import SCORE_COLUMNS, score_rows
+from forecast.scoring.evaluation import SCORE_COLUMNS
+from forecast.tables import score_rows
 
 SIGNIFICANT = 0.05
 

@@ -9,7 +9,7 @@ from forecast import rundir
 from forecast.reports import html as h
 from forecast.reports.common import kind, p_value, read
 from forecast.rundir import RunDir
-from forecast.tables import SCORE_COLUMNS
+from forecast.scoring.evaluation import SCORE_COLUMNS
 
 
 def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:

@@ -11,29 +11,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.config import Config
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 from forecast.rollout import conformal
 from forecast.rollout.rollout import Network, rollout
 
 
-def forecast_rows(network: Network, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
-                  scaler: MinMax, config: Config) -> np.ndarray:  # fmt: skip
-    """(m, steps) forecasts in the target's units from each origin row (see rollout.py)."""
-    values = w["values"]
+def forecast_rows(network: Network, encoding: Encoding, frame: pd.DataFrame, values: np.ndarray, origins: np.ndarray,
+                  steps: int) -> np.ndarray:  # fmt: skip
+    """(m, steps) forecasts in the target's units from each origin row of the series `frame`
+    (`values`: its model values; see rollout.py). Inputs other than the target are the
+    series' own, as known when the forecast rows come."""
     known = values[origins[:, None] + np.arange(steps)[None, :], 1:] if values.shape[1] > 1 else None
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
-    return rollout(network, values, levels, origins, steps, scaler, config.prep, known)
+    return rollout(network, encoding, values, levels, origins, steps, known)
 
 
-def calibrate(network: Network, frame: pd.DataFrame, w: dict[str, np.ndarray], origins: np.ndarray, steps: int,
-              scaler: MinMax, config: Config) -> dict[str, Any] | None:  # fmt: skip
-    """Conformal half-widths per level and step from forecasts of the validation part."""
+def calibrate(network: Network, encoding: Encoding, frame: pd.DataFrame, values: np.ndarray, origins: np.ndarray,
+              steps: int, interval_levels: list[float]) -> dict[str, Any] | None:  # fmt: skip
+    """Conformal half-widths per interval level and step from forecasts of the validation part."""
     if len(origins) == 0:
         return None
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     relative = bool((levels > 0).all())
-    forecast = forecast_rows(network, frame, w, origins, steps, scaler, config)
+    forecast = forecast_rows(network, encoding, frame, values, origins, steps)
     actual = levels[origins[:, None] + np.arange(steps)[None, :]]
     calibration = conformal.scores(actual, forecast, levels[origins - 1], relative)
     last_row = int(origins[-1]) + steps - 1
@@ -50,7 +50,7 @@ def calibrate(network: Network, frame: pd.DataFrame, w: dict[str, np.ndarray], o
             conformal.label(level): [
                 None if not np.isfinite(v) else float(v) for v in conformal.half_widths(calibration, level)
             ]
-            for level in config.evaluate.intervals
+            for level in interval_levels
         },
     }
 

@@ -16,10 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from forecast.config import PrepConfig
-from forecast.prepare.inputs import network_inputs, to_levels
-from forecast.prepare.scaling import MinMax
-from forecast.prepare.transforms import continue_forward, first_row
+from forecast.prepare.encoding import Encoding
+from forecast.prepare.transforms import continue_forward
 
 CHUNK = 1024  # origins per network call: bounds the inputs and the LSTM activations (~120 MB)
 # (m, lookback, channels) float32 -> (m, horizon) scaled network output
@@ -28,12 +26,11 @@ Network = Callable[[np.ndarray], np.ndarray]
 
 def rollout(
     network: Network,
+    encoding: Encoding,
     values: np.ndarray,
     levels: np.ndarray,
     origins: np.ndarray,
     steps: int,
-    scaler: MinMax,
-    prep: PrepConfig,
     future_inputs: np.ndarray | None = None,
 ) -> np.ndarray:
     """Forecast `steps` levels from each origin; returns (m, steps).
@@ -48,13 +45,13 @@ def rollout(
     origins = np.asarray(origins, dtype=int)
     if len(origins) > CHUNK:  # bounded memory on long series: CHUNK windows at a time
         return np.concatenate([
-            rollout(network, values, levels, origins[i : i + CHUNK], steps, scaler, prep,
+            rollout(network, encoding, values, levels, origins[i : i + CHUNK], steps,
                     None if future_inputs is None else future_inputs[i : i + CHUNK])
             for i in range(0, len(origins), CHUNK)
         ])  # fmt: skip
     values = np.asarray(values, dtype="float64").reshape(len(values), -1)
-    channels, lookback, horizon = values.shape[1], prep.lookback, prep.horizon
-    earliest = lookback + first_row(prep.target_transform)  # row 0 of a transformed target is undefined
+    channels, lookback, horizon = values.shape[1], encoding.lookback, encoding.horizon
+    earliest = encoding.rows_needed  # row 0 of a transformed target is undefined
     if origins.min() < earliest:
         raise ValueError(f"origin row {origins.min()} has fewer than the {earliest} rows a window needs before it")
     if steps > horizon and channels > 1 and future_inputs is None:
@@ -64,15 +61,15 @@ def rollout(
     out = np.empty((len(origins), steps))
     done = 0
     while done < steps:
-        output = np.asarray(network(network_inputs(buffer, scaler, prep)))
-        forecast = to_levels(output, scaler, last_level, buffer[:, -1, 0], prep)  # (m, horizon)
+        output = np.asarray(network(encoding.encode(buffer)))
+        forecast = encoding.decode(output, last_level, buffer[:, -1, 0])  # (m, horizon)
         take = min(horizon, steps - done)
         out[:, done : done + take] = forecast[:, :take]
         done += take
         if done < steps:
             # Feed the forecasts back as if they had been observed.
             new = np.empty((len(origins), take, channels))
-            new[:, :, 0] = continue_forward(forecast[:, :take], last_level, prep.target_transform)
+            new[:, :, 0] = continue_forward(forecast[:, :take], last_level, encoding.transform)
             if channels > 1:
                 new[:, :, 1:] = future_inputs[:, done - take : done]  # type: ignore[index]
             buffer = np.concatenate([buffer, new], axis=1)[:, -lookback:]

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from forecast import atomic
+from forecast.config import load_config
 from forecast.network.training import import_keras
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
-from forecast.rundir import HISTORY, MODEL, SCALER, SERIES, WINDOWS, RunDir
+from forecast.rundir import CONFIG, HISTORY, MODEL, SCALER, SERIES, WINDOWS, RunDir
 
 
 def save_series(run: RunDir, frame: pd.DataFrame) -> None:
@@ -27,8 +28,13 @@ def read_series(run: RunDir) -> pd.DataFrame:
     return pd.read_parquet(run.file(SERIES))
 
 
-def read_scaler(run: RunDir) -> MinMax:
-    return MinMax.from_dict(run.read_json(SCALER))
+def read_encoding(run: RunDir) -> Encoding:
+    """scaler.json: the run's encoding (target transform, window normalisation, MinMax)."""
+    payload = run.read_json(SCALER)
+    if "lookback" not in payload:  # written before the encoding carried its window geometry
+        prep = load_config(run.file(CONFIG)).prep
+        payload = {**payload, "lookback": prep.lookback, "horizon": prep.horizon}
+    return Encoding.from_dict(payload)
 
 
 def save_windows(run: RunDir, values: np.ndarray, split: Split) -> None:

@@ -23,8 +23,7 @@ import pandas as pd
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.network.training import train_model
-from forecast.prepare.inputs import fit_scaler, model_windows
-from forecast.prepare.scaling import MinMax
+from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, transformed
 from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
@@ -67,7 +66,7 @@ def plan_folds(n_rows: int, config: Config) -> list[Fold]:
 class FoldResult:
     fold: Fold
     assessed: Assessment
-    scaler: MinMax
+    encoding: Encoding
     fitted_rows: tuple[int, int]  # [first, last] row the scaler was fitted on
     windows: dict[str, int]
     epochs_run: int | None  # None when the fold reused an earlier model
@@ -100,17 +99,16 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
                 hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
             )
         # The scaler sees this fold's training data and nothing after it.
-        scaler = fit_scaler(values, split, prep, names)
+        encoding = Encoding.fit(values, split, prep, names)
         epochs, seconds = None, 0.0
         if model is None or spec.refit:
-            x_train, y_train = model_windows(values, split.train, scaler, prep)
-            x_val, y_val = model_windows(values, split.val, scaler, prep)
+            x_train, y_train = encoding.windows(values, split.train)
+            x_val, y_val = encoding.windows(values, split.val)
             clock = time.perf_counter()
             logs = log_dir / f"fold-{fold.number}" if log_dir is not None else None
             model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-        predicted = forecast_rows(keras_network(model), frame, {"values": values}, split.test, prep.horizon, scaler,
-                                  config)  # fmt: skip
+        predicted = forecast_rows(keras_network(model), encoding, frame, values, split.test, prep.horizon)
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=config.evaluate.season,
             train_end=fold.test_start, train_start=fold.train_start,
@@ -119,7 +117,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             "fold %d/%d: RMSE %.4f, naive %.4f",
             fold.number, spec.folds, assessed.metrics["model"]["rmse"], assessed.metrics["naive"]["rmse"],
         )  # fmt: skip
-        results.append(FoldResult(fold, assessed, scaler, (begin, fold.test_start - 1), counts, epochs, seconds))
+        results.append(FoldResult(fold, assessed, encoding, (begin, fold.test_start - 1), counts, epochs, seconds))
     return results
 
 

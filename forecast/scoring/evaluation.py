@@ -90,11 +90,11 @@ class Scoring:
     mase_scale: float  # in-sample one-step naive MAE of the training part
 
 
-def _rmse(a: np.ndarray, p: np.ndarray, s: Scoring) -> float:
+def rmse(a: np.ndarray, p: np.ndarray, s: Scoring | None = None) -> float:
     return float(np.sqrt(np.mean((p - a) ** 2)))
 
 
-def _mae(a: np.ndarray, p: np.ndarray, s: Scoring) -> float:
+def mae(a: np.ndarray, p: np.ndarray, s: Scoring | None = None) -> float:
     return float(np.mean(np.abs(p - a)))
 
 
@@ -110,7 +110,7 @@ def _smape(a: np.ndarray, p: np.ndarray, s: Scoring) -> float:
 
 
 def _mase(a: np.ndarray, p: np.ndarray, s: Scoring) -> float | None:
-    return None if s.mase_scale == 0 else _mae(a, p, s) / s.mase_scale
+    return None if s.mase_scale == 0 else mae(a, p) / s.mase_scale
 
 
 def _directional_accuracy(a: np.ndarray, p: np.ndarray, s: Scoring) -> float | None:
@@ -124,16 +124,39 @@ def _directional_accuracy(a: np.ndarray, p: np.ndarray, s: Scoring) -> float | N
     return None if not made.any() else float(np.mean(call[made] == truth[made]))
 
 
-METRICS: dict[str, Callable[[np.ndarray, np.ndarray, Scoring], float | None]] = {
-    "rmse": _rmse,
-    "mae": _mae,
-    "mape": _mape,
-    "smape": _smape,
-    "mase": _mase,
-    "directional_accuracy": _directional_accuracy,
+@dataclass(frozen=True)
+class Metric:
+    """A metric's one home: its key in metrics.json, its column label and digits in every
+    table (terminal, compare, report, MLflow take them from here), and how it is computed."""
+
+    name: str
+    label: str
+    digits: int
+    compute: Callable[[np.ndarray, np.ndarray, Scoring], float | None] | None  # None: derived (skill)
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("rmse", "RMSE", 4, rmse),
+        Metric("mae", "MAE", 4, mae),
+        Metric("mape", "MAPE%", 2, _mape),
+        Metric("smape", "sMAPE%", 2, _smape),
+        Metric("mase", "MASE", 3, _mase),
+        Metric("directional_accuracy", "dir.acc", 3, _directional_accuracy),
+        Metric("skill", "skill", 3, None),  # 1 - RMSE / naive's RMSE, on the same targets
+    )
 }
-# Shown in tables; skill is computed against the naive forecast's RMSE.
-METRIC_NAMES = (*METRICS, "skill")
+METRIC_NAMES = tuple(METRICS)
+# (label, key, digits) of every metric, then the Diebold-Mariano p-value against naive.
+SCORE_COLUMNS: list[tuple[str, str, int]] = [(m.label, m.name, m.digits) for m in METRICS.values()] + [
+    ("DM p", "dm_p", 4)
+]
+
+
+def columns(*names: str) -> list[tuple[str, str, int]]:
+    """(label, key, digits) of the named metrics, for a table that shows a few."""
+    return [(METRICS[n].label, n, METRICS[n].digits) for n in names]
 
 
 def mase_scale(train_target: np.ndarray) -> float:
@@ -152,7 +175,11 @@ def score(actual: np.ndarray, forecasts: dict[str, np.ndarray], scoring: Scoring
     """Every metric for every forecaster (which must include 'naive'), on the same targets."""
     actual = np.asarray(actual, dtype="float64")
     table = {
-        name: {metric: fn(actual, np.asarray(f, dtype="float64"), scoring) for metric, fn in METRICS.items()}
+        name: {
+            m.name: m.compute(actual, np.asarray(f, dtype="float64"), scoring)
+            for m in METRICS.values()
+            if m.compute is not None
+        }
         for name, f in forecasts.items()
     }
     for row in table.values():

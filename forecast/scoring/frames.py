@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.scoring.evaluation import Assessment, skill
+from forecast.scoring.evaluation import Assessment, rmse, skill
 
 
 def predictions_frame(
@@ -33,7 +33,6 @@ def per_step_scores(assessed: Assessment) -> list[dict[str, Any]]:
     rows = []
     for k in range(assessed.actual.shape[1]):
         actual = assessed.actual[:, k]
-        model = float(np.sqrt(np.mean((assessed.forecasts["model"][:, k] - actual) ** 2)))
-        naive = float(np.sqrt(np.mean((assessed.forecasts["naive"][:, k] - actual) ** 2)))
+        model, naive = rmse(actual, assessed.forecasts["model"][:, k]), rmse(actual, assessed.forecasts["naive"][:, k])
         rows.append({"step": k + 1, "rmse": model, "naive_rmse": naive, "skill": skill(model, naive)})
     return rows

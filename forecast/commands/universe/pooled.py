@@ -26,7 +26,7 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import read_scaler, read_windows, save_trained
+from forecast.rundir.artifacts import read_encoding, read_windows, save_trained
 
 log = logging.getLogger(__name__)
 UNIVERSE = "universe.json"
@@ -58,7 +58,7 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
         if not prepared:
             raise DataError(f"no symbol of {config.name} could be prepared for the global model",
                             hint="see the errors above, one per symbol")  # fmt: skip
-        pooled = [(read_windows(run), read_scaler(run)) for _, run in prepared]
+        pooled = [(read_windows(run), read_encoding(run)) for _, run in prepared]
         x_train, y_train, x_val, y_val = training_inputs(pooled, config)
         log.info("global %s on %d windows pooled from %d symbols", config.model.kind, len(x_train), len(prepared))
         logs = index.file(rundir.TENSORBOARD) if config.train.tensorboard else None

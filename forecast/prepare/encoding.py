@@ -1,0 +1,149 @@
+"""One Encoding: how the series becomes what the network sees, and how its output becomes
+levels in the target's units again. Fitted on the training part only; saved as
+scaler.json (JSON, never pickle); used alike by every stage, backtest fold, rollout and
+predict.
+
+    levels --target transform--> values --window normalisation--> --MinMax--> network
+    network output --MinMax inverse--> --times the window's last value--> --inverse transform--> levels
+
+- target transform (prep.target_transform): the model learns changes, not levels, and
+  a change needs the row before it: rows_needed is lookback + 1 then.
+- window normalisation (prep.normalize: window, levels only): each window's target
+  channel, inputs and targets alike, divided by the window's last input value, minus 1.
+  A model trained on 20-dollar prices then applies to 200-dollar prices.
+- MinMax (scikit-learn's MinMaxScaler) on every channel, fitted on the training rows;
+  for a window-normalised target, on the training windows. Fitting on the whole series,
+  as many tutorials do, leaks the test period's range into training. The test part may
+  fall outside the fitted range: it is not clipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler
+
+from forecast.config import PrepConfig
+from forecast.prepare.transforms import Transform, first_row, inverse
+from forecast.prepare.windows import Split, windows
+
+
+def _scaler(low: np.ndarray, high: np.ndarray, feature_range: tuple[float, float]) -> MinMaxScaler:
+    """A MinMaxScaler fitted to exactly these extremes: fitting on the two rows [low, high]
+    gives the same parameters as fitting on any data with that minimum and maximum."""
+    return MinMaxScaler(feature_range=tuple(feature_range)).fit(np.vstack([low, high]))
+
+
+@dataclass(frozen=True)
+class Encoding:
+    transform: Transform
+    normalize: str  # global | window
+    lookback: int
+    horizon: int
+    columns: tuple[str, ...]  # the target (as transformed) first, then features
+    scaler: MinMaxScaler = field(repr=False)
+    fitted_on: dict[str, Any] | None = None  # rows, first and last date of the fitted part
+
+    # --- geometry --------------------------------------------------------------------
+
+    @property
+    def first_row(self) -> int:
+        """The first row with a defined value: row 0 of a transformed target is undefined."""
+        return first_row(self.transform)
+
+    @property
+    def rows_needed(self) -> int:
+        """Rows of history one forecast needs."""
+        return self.lookback + self.first_row
+
+    # --- fit -------------------------------------------------------------------------
+
+    @classmethod
+    def fit(cls, values: np.ndarray, split: Split, prep: PrepConfig, columns: tuple[str, ...]) -> Encoding:
+        """On the training part only: its rows (from the first defined one), or for a
+        window-normalised target its training windows. ValueError on a constant column."""
+        rows = np.asarray(values, dtype="float64")[split.train_start : split.test_start]
+        low, high = rows.min(axis=0), rows.max(axis=0)
+        encoding = cls(prep.target_transform, prep.normalize, prep.lookback, prep.horizon, tuple(columns),
+                       _scaler(low, high, prep.scaler_range))  # fmt: skip
+        if prep.normalize == "window":
+            x, y = encoding._raw_windows(values, split.train)
+            relative = np.concatenate([x[:, :, 0].ravel(), y.ravel()])
+            low[0], high[0] = relative.min(), relative.max()
+            if low[0] == high[0]:
+                raise ValueError(f"constant column(s) in the fitted part: {columns[0]} relative to each window")
+            encoding = replace(encoding, scaler=_scaler(low, high, prep.scaler_range))
+        constant = [c for c, lo, hi in zip(columns, low, high, strict=True) if hi == lo]
+        if constant:  # callers check first with a friendlier message; this guards the division
+            raise ValueError(f"constant column(s) in the fitted part: {', '.join(constant)}")
+        return encoding
+
+    # --- encode ----------------------------------------------------------------------
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Raw input windows (m, lookback, channels) of model values -> what the network sees."""
+        if self.normalize == "window":
+            x = x.copy()
+            x[:, :, 0] = x[:, :, 0] / x[:, -1:, 0] - 1.0
+        return self.scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
+
+    def windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Network inputs (m, lookback, channels) and targets (m, horizon), float32, for the
+        windows whose first target rows are `starts`."""
+        x, y = windows(values, values[:, 0], starts, self.lookback, self.horizon)
+        if self.normalize == "window":
+            y = y / x[:, -1:, 0] - 1.0
+        return self.encode(x), self._scale_target(y).astype("float32")
+
+    def _raw_windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, y = windows(values, values[:, 0], starts, self.lookback, self.horizon)
+        if self.normalize != "window":
+            return x, y
+        last = x[:, -1:, 0]
+        x = x.copy()
+        x[:, :, 0] = x[:, :, 0] / last - 1.0
+        return x, y / last - 1.0
+
+    def _scale_target(self, y: np.ndarray) -> np.ndarray:
+        return np.asarray(y, dtype="float64") * self.scaler.scale_[0] + self.scaler.min_[0]
+
+    # --- decode ----------------------------------------------------------------------
+
+    def decode(self, output: np.ndarray, last_level: np.ndarray, last_value: np.ndarray) -> np.ndarray:
+        """Network output (m, horizon) -> forecasts in the target's units.
+
+        last_level: the target's level at each window's last row (for the transform);
+        last_value: each window's last model value of the target (for window normalisation).
+        """
+        z = np.asarray(output, dtype="float64").reshape(len(last_level), -1) - self.scaler.min_[0]
+        z = z / self.scaler.scale_[0]
+        if self.normalize == "window":
+            z = (z + 1.0) * np.asarray(last_value, dtype="float64")[:, None]
+        return inverse(z, last_level, self.transform)
+
+    # --- scaler.json -----------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "minmax",
+            "columns": list(self.columns),
+            "data_min": self.scaler.data_min_.tolist(),
+            "data_max": self.scaler.data_max_.tolist(),
+            "feature_range": list(self.scaler.feature_range),
+            "target_transform": self.transform,
+            "normalize": self.normalize,
+            "lookback": self.lookback,
+            "horizon": self.horizon,
+            "fitted_on": self.fitted_on,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Encoding:
+        if data.get("kind") != "minmax":
+            raise ValueError(f"not a minmax encoding: kind={data.get('kind')!r}")
+        scaler = _scaler(np.asarray(data["data_min"], dtype="float64"), np.asarray(data["data_max"], dtype="float64"),
+                         tuple(data["feature_range"]))  # fmt: skip
+        return cls(data.get("target_transform", "none"), data.get("normalize", "global"), int(data["lookback"]),
+                   int(data["horizon"]), tuple(data["columns"]), scaler, data.get("fitted_on"))  # fmt: skip
