@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import atomic, rundir, tracking
-from forecast.config import Config, load_config
+from forecast.config import MODEL_KINDS, Config, load_config
 from forecast.data import data_root
 from forecast.errors import DataError, MissingInputError, UsageError
 from forecast.pipeline.lifecycle import new_run
@@ -29,7 +29,7 @@ from forecast.rundir import RunDir, runs_root
 from forecast.scoring.evaluation import rmse_interval
 
 log = logging.getLogger(__name__)
-KINDS = ("rnn", "lstm", "gru")
+KINDS = tuple(MODEL_KINDS)
 BASELINES = ("naive", "seasonal_naive", "drift", "window_mean")
 
 

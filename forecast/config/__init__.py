@@ -19,6 +19,7 @@ from forecast.config.load import (
     require_one_series,
 )
 from forecast.config.schema import (
+    MODEL_KINDS,
     Activation,
     BacktestConfig,
     Config,
@@ -33,6 +34,7 @@ from forecast.config.schema import (
 )
 
 __all__ = [
+    "MODEL_KINDS",
     "Activation", "BacktestConfig", "Config", "ConfigLike", "DataConfig", "EvaluateConfig", "Interval",
     "MAX_UNIVERSE", "MlflowConfig", "ModelConfig", "Period", "PlotConfig", "PredictConfig", "PrepConfig",
     "RetrainConfig", "Section", "Source", "TrainConfig", "apply_overrides", "as_config", "build_config",

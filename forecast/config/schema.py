@@ -54,12 +54,18 @@ class PrepConfig(Section):
 
 
 Activation = Literal["tanh", "relu", "sigmoid", "linear"]
+# The model kinds: model.kind -> the Keras recurrent layer network/models.py stacks. The
+# one list of kinds: model.kind's allowed values, compare's kinds and the README come from
+# it. It lives here, not in network/, because config/ validates it and sits below network/.
+MODEL_KINDS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 class ModelConfig(Section):
     """The recurrent network."""
 
-    kind: Literal["rnn", "lstm", "gru"] = Field("lstm", description="rnn (SimpleRNN), lstm or gru.")
+    kind: Literal[tuple(MODEL_KINDS)] = Field(  # type: ignore[valid-type]
+        "lstm", description="; ".join(f"{kind}: Keras {layer}" for kind, layer in MODEL_KINDS.items()) + "."
+    )
     units: list[int] = Field([50, 50], min_length=1, max_length=8, description="Units of each stacked recurrent layer.")
     dense: list[int] = Field([25], max_length=8, description="Hidden Dense layers after the recurrent ones.")
     activation: Activation = Field("tanh", description="Recurrent layers' activation.")

@@ -1,22 +1,20 @@
-"""Keras model builders behind one registry: rnn (SimpleRNN), lstm, gru."""
+"""The Keras model of every kind in config's MODEL_KINDS (rnn: SimpleRNN, lstm, gru): stacked
+recurrent layers of that kind, optional dense layers, one output per step ahead."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from forecast.config import ModelConfig
+from forecast.config import MODEL_KINDS, ModelConfig
 
 if TYPE_CHECKING:
     import keras
-
-# model.kind -> Keras recurrent layer class name
-RECURRENT_LAYERS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def build_model(config: ModelConfig, lookback: int, features: int, horizon: int) -> keras.Model:
     import keras
 
-    layer_class = getattr(keras.layers, RECURRENT_LAYERS[config.kind])
+    layer_class = getattr(keras.layers, MODEL_KINDS[config.kind])
     penalty = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
     layers: list[keras.layers.Layer] = [keras.Input(shape=(lookback, features), name="window")]
     for depth, units in enumerate(config.units):

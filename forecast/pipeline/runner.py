@@ -91,6 +91,7 @@ def run_pipeline(
     rerun_from: str | None = None,
     must_be_current: frozenset[str] = frozenset(),
     until: str | None = None,
+    stages: tuple[Stage, ...] = STAGES,
 ) -> dict[str, Any]:
     """Run every stage that is not current; return the final manifest.
 
@@ -98,13 +99,14 @@ def run_pipeline(
     named in must_be_current is never run: if it is not current, the run stops with
     an error instead (so `forecast evaluate` can never silently retrain). until stops
     after that stage, leaving the run "prepared" (a global model's members wait there
-    for the pooled model: forecast/commands/universe/pooled.py).
+    for the pooled model: forecast/commands/universe/pooled.py). `stages` is the
+    pipeline's STAGES; tests give it fakes.
     """
     require_one_series(ctx.config, "a run")
     tracking.require(ctx.config)  # before any training, not after it
     # One command at a time per run directory: a second one exits 75 instead of interleaving writes.
     with exclusive(ctx.run.file(rundir.LOCK), f"a command on run {ctx.run.path}"):
-        return _run_locked(ctx, force, listener, rerun_from, must_be_current, until)
+        return _run_locked(ctx, stages, force, listener, rerun_from, must_be_current, until)
 
 
 def _prepared(run: RunDir, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -115,13 +117,14 @@ def _prepared(run: RunDir, manifest: dict[str, Any]) -> dict[str, Any]:
 
 def _run_locked(
     ctx: Context,
+    stages: tuple[Stage, ...],
     force: bool,
     listener: Listener | None,
     rerun_from: str | None,
     must_be_current: frozenset[str],
     until: str | None = None,
 ) -> dict[str, Any]:
-    names = [stage.name for stage in STAGES]
+    names = [stage.name for stage in stages]
     if rerun_from is not None and rerun_from not in names:
         raise ValueError(f"unknown stage {rerun_from!r}")
     if until is not None and until not in names:
@@ -133,10 +136,10 @@ def _run_locked(
 
     # Plan before writing anything: a stage is current only if nothing before it reruns.
     current: list[bool] = []
-    for position, stage in enumerate(STAGES):
+    for position, stage in enumerate(stages):
         upstream_ran = not all(current)
         current.append(position < first_forced and not upstream_ran and is_current(stage, records.get(stage.name), ctx))
-    blocked = [s for s, ok in zip(STAGES, current, strict=True) if not ok and s.name in must_be_current]
+    blocked = [s for s, ok in zip(stages, current, strict=True) if not ok and s.name in must_be_current]
     if blocked:
         status = records.get(blocked[0].name, {}).get("status", "not run")
         raise MissingInputError(
@@ -156,7 +159,7 @@ def _run_locked(
     )
     run.save_manifest(manifest)
 
-    for stage, is_fresh in zip(STAGES, current, strict=True):
+    for stage, is_fresh in zip(stages, current, strict=True):
         record = records.get(stage.name)
         if is_fresh:
             notify(stage.name, "skipped", record)

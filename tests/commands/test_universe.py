@@ -12,7 +12,7 @@ from forecast.config import build_config
 from forecast.config.universe import member_configs, member_name, read_symbols
 from forecast.errors import ConfigError
 
-from .conftest import snapshot_tree
+from ..conftest import snapshot_tree
 
 UNIVERSE = """\
 name: uni
@@ -198,7 +198,7 @@ def test_single_series_commands_refuse_a_universe(invoke, universe: Path) -> Non
 def test_the_shipped_universe_config_names_the_four_bundled_stocks() -> None:
     from forecast.config import load_config
 
-    config = load_config(Path(__file__).parents[1] / "configs" / "examples" / "universe.yaml")
+    config = load_config(Path(__file__).parents[2] / "configs" / "examples" / "universe.yaml")
     members = member_configs(config)
     assert [m.name for m in members] == ["universe-MSFT", "universe-AAPL", "universe-IBM", "universe-GOOG"]
     assert all(m.data.source == "sample" and m.model.scope == "ticker" for m in members)

@@ -17,7 +17,7 @@ from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
 
-from .conftest import snapshot_tree, yahoo_frame
+from ..conftest import snapshot_tree, yahoo_frame
 
 # Sample MSFT from 2011: training and validation end in mid-2012, before 2012-12-20.
 MSFT = """\

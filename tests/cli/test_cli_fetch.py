@@ -15,7 +15,7 @@ from yfinance.utils import empty_df
 
 from forecast.errors import EXIT_CODES
 
-from .conftest import snapshot_tree, yahoo_frame
+from ..conftest import snapshot_tree, yahoo_frame
 
 
 def assert_one_line_error(result, code: int, *needles: str) -> None:
@@ -109,12 +109,12 @@ def test_data_list_and_show(invoke) -> None:
 
 
 def test_readme_exit_code_table_matches_the_code() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     for code, meaning in EXIT_CODES:
         assert f"| {code} | {meaning} |" in readme
 
 
-CONFIG = str(Path(__file__).parents[1] / "configs" / "lstm.yaml")
+CONFIG = str(Path(__file__).parents[2] / "configs" / "lstm.yaml")
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)"),
 ]
-LSTM = Path(__file__).resolve().parents[1] / "configs" / "lstm.yaml"
+LSTM = Path(__file__).resolve().parents[2] / "configs" / "lstm.yaml"
 # The flags a sandboxed, offline machine needs (see the machine notes): no sandbox as root,
 # no GPU, and none of Chromium's own background connections.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -14,7 +14,7 @@ from forecast.config import DataConfig
 from forecast.data.sources import yahoo
 from forecast.errors import DataError, MissingInputError, SourceUnavailableError, TryLaterError
 
-from .conftest import yahoo_frame
+from ..conftest import yahoo_frame
 
 
 def cfg(**kw) -> DataConfig:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import snapshot_tree
+from ..conftest import snapshot_tree
 
 BASE = """\
 data: {source: synthetic, points: 240, seed: 1, target: value}

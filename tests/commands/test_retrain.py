@@ -21,7 +21,7 @@ from forecast.data.sources import Fetched
 from forecast.data.store import Cache
 from forecast.registry.rules import decide
 
-from .conftest import snapshot_tree
+from ..conftest import snapshot_tree
 
 CONFIG = """\
 name: msft
@@ -190,7 +190,7 @@ def child(tmp_path: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "FAKE_YAHOO_FRAME": str(tmp_path / "fake.parquet"),
            "FORECAST_DATA_DIR": str(tmp_path / "data"), "FORECAST_RUNS_DIR": str(tmp_path / "runs"),
            "FORECAST_MODELS_DIR": str(tmp_path / "models")}  # fmt: skip
-    script = Path(__file__).with_name("fake_yahoo_cli.py")
+    script = Path(__file__).parents[1] / "fake_yahoo_cli.py"
     return subprocess.Popen([sys.executable, str(script), *args], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import snapshot_tree
+from ..conftest import snapshot_tree
 
 TINY = """\
 name: tiny

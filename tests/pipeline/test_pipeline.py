@@ -17,7 +17,7 @@ from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, artifacts
 
-from .conftest import snapshot_tree, yahoo_frame
+from ..conftest import snapshot_tree, yahoo_frame
 
 TINY = """\
 name: tiny

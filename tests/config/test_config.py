@@ -9,7 +9,7 @@ import pytest
 from forecast.config import Config, load_config
 from forecast.errors import ConfigError, MissingInputError
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 D = "data: {source: sample, ticker: IBM}\n"
 
 

@@ -13,7 +13,7 @@ from forecast.data.sources import Fetched
 from forecast.data.store import Cache, sha256_file
 from forecast.errors import DataError, MissingInputError, UsageError
 
-from .conftest import snapshot_tree
+from ..conftest import snapshot_tree
 
 CONFIG = DataConfig(source="yahoo", ticker="MSFT")
 
@@ -120,7 +120,7 @@ def test_paths_never_leave_the_root(tmp_path: Path, symbol: str) -> None:
 def test_refresh_fetches_only_recent_bars_and_merges_them(tmp_path: Path, fake_yahoo) -> None:
     from forecast.data.store import refresh
 
-    from .conftest import yahoo_frame
+    from ..conftest import yahoo_frame
 
     cache = Cache(tmp_path / "data")
     cache.save(CONFIG, fetched(bars("2024-01-01", 5)))  # 2024-01-01 .. 2024-01-05
