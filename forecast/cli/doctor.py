@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from forecast import rundir
 from forecast.cli.options import DataDir, JsonFlag, ModelsDir, RunsDir, echo_json
 from forecast.errors import DataError
 
@@ -130,7 +131,7 @@ def _models_health(path: Path) -> dict[str, Any]:
         except Exception as exc:
             root["problems"].append(getattr(exc, "message", str(exc)))
             continue
-        if champion and not (Path(champion["run"]) / "config.yaml").is_file():
+        if champion and not (Path(champion["run"]) / rundir.CONFIG).is_file():
             root["problems"].append(f"model {registry.name}: champion run {champion['run']} is missing")
     root["summary"] = f"{len(registries)} model(s)"
     return root

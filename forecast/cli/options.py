@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from forecast import rundir
+
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", envvar="FORECAST_DATA_DIR", help="Cache root (default: ./data).", show_default=False),
@@ -57,7 +59,7 @@ def complete_run(incomplete: str) -> list[str]:
     root = runs_root()
     if not root.is_dir():
         return []
-    found = [p.name for p in root.iterdir() if p.name.startswith(incomplete) and (p / "manifest.json").is_file()]
+    found = [p.name for p in root.iterdir() if p.name.startswith(incomplete) and (p / rundir.MANIFEST).is_file()]
     return sorted(found, reverse=True)
 
 
@@ -91,7 +93,7 @@ def paint(text: str, good: bool | None) -> str:
 
 def report_of(run: Path) -> str | None:
     """The run's report.html, if it has one (plot.report: false writes none)."""
-    path = run / "report.html"
+    path = run / rundir.REPORT
     return str(path) if path.is_file() else None
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from forecast import rundir
 from forecast.cli.options import (
     JsonFlag,
     RunsDir,
@@ -29,15 +30,15 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _run_row(path: Path) -> dict[str, Any]:
-    manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
+    manifest, metrics = _read_json(path / rundir.MANIFEST), _read_json(path / rundir.METRICS)
     scores = metrics.get("metrics", {})
     model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
-    comparison = _read_json(path / "comparison.json")
+    comparison = _read_json(path / rundir.COMPARISON)
     if comparison:  # a comparison's numbers are its best model's
         best = next((r for r in comparison.get("rows", []) if r.get("kind") != "baseline"), {})
         naive = next((r for r in comparison.get("rows", []) if r.get("name") == "naive"), {})
         model, skill, metrics = best, best.get("skill"), {"model": f"best: {best.get('name')}"}
-    backtest = _read_json(path / "backtest.json")
+    backtest = _read_json(path / rundir.BACKTEST)
     if backtest:  # a backtest's numbers are means over its folds
         summary = backtest.get("summary", {})
         model = {k: v["mean"] for k, v in summary.get("model", {}).items()}
@@ -100,7 +101,7 @@ def runs_show(
 ) -> None:
     """Show one run: status, stages, versions and metrics."""
     path = resolve_run(run, runs_dir)
-    manifest, metrics = _read_json(path / "manifest.json"), _read_json(path / "metrics.json")
+    manifest, metrics = _read_json(path / rundir.MANIFEST), _read_json(path / rundir.METRICS)
     if as_json:
         echo_json({"path": str(path), "manifest": manifest, "metrics": metrics, "report": report_of(path)})
         return

@@ -42,7 +42,6 @@ from forecast.rundir.verify import verify_run
 from forecast.scoring.evaluation import mae, rmse
 
 log = logging.getLogger(__name__)
-RETRAIN_LOG = "retrain.log"
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
 @contextlib.contextmanager
 def run_log(run: RunDir) -> Iterator[None]:
     """Everything logged during the retrain also goes to <run>/retrain.log, in full."""
-    handler = logging.FileHandler(run.file(RETRAIN_LOG), encoding="utf-8")
+    handler = logging.FileHandler(run.file(rundir.RETRAIN_LOG), encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

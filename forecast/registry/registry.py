@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from forecast import atomic
+from forecast import atomic, rundir
 from forecast.errors import DataError, MissingInputError, UsageError
 
 ENV_VAR = "FORECAST_MODELS_DIR"
@@ -81,7 +81,7 @@ class Registry:
         if current is None or not current.get("previous"):
             raise UsageError(f"model {self.name} has no earlier champion to roll back to")
         restored, *rest = current["previous"]
-        if not (Path(restored["run"]) / "config.yaml").is_file():
+        if not (Path(restored["run"]) / rundir.CONFIG).is_file():
             raise MissingInputError(
                 f"the earlier champion's run {restored['run']} no longer exists",
                 hint=f"promote another run: forecast models promote {self.name} RUN",

@@ -62,6 +62,10 @@ COMPARISON = "comparison.json"
 COMPARISON_CSV = "comparison.csv"
 COMPARISON_PNG = "comparison.png"
 COMPARISON_PREDICTIONS = "comparison_predictions.csv"
+# a global model's own run (commands/universe/pooled.py)
+UNIVERSE = "universe.json"
+# forecast retrain: everything logged while the challenger trained and was judged
+RETRAIN_LOG = "retrain.log"
 # forecast predict
 FORECAST_CSV = "forecast.csv"
 FORECAST_JSON = "forecast.json"

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from forecast import rundir
 from forecast.commands.challenge import retrain_one
 from forecast.config import build_config
 from forecast.errors import IO_ERROR, ForecastError, on_signal, was_interrupted
@@ -100,7 +101,7 @@ def _train(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, An
     run = RunDir.create(Path(roots["runs"]), config.name)
     base["run"] = str(run.path)  # a failed member's run is named too (it is marked failed)
     run_pipeline(Context(config, run, Path(roots["data"])))
-    return scores(run.read_json("metrics.json"))
+    return scores(run.read_json(rundir.METRICS))
 
 
 def scores(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_encoding, read_windows, save_trained
 
 log = logging.getLogger(__name__)
-UNIVERSE = "universe.json"
 
 
 def train_global(config: Config, members: list[Config], runs_root: Path, data_dir: Path,
@@ -77,7 +76,7 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
                 continue
             finished(entry)
         rows = [results[m.data.symbol] for m in members]
-        index.write_json(UNIVERSE, {"scope": "global", "rows": rows})
+        index.write_json(rundir.UNIVERSE, {"scope": "global", "rows": rows})
         if any(r["status"] == "failed" for r in rows):
             started.status = "partial"
     return index, rows
