@@ -4,7 +4,7 @@ The same runs as the command line, from Python:
 
     import forecast
     run = forecast.train("configs/lstm.yaml", overrides=["data.source=sample"])
-    run.metrics["skill"], run.predictions        # metrics.json, predictions.csv as a DataFrame
+    run.metrics.skill, run.predictions           # metrics.json (typed), predictions.csv as a DataFrame
     run.predict(10).table                        # the next 10 steps, dated, with bands
     forecast.train(config, data=my_series)       # a pandas Series or DataFrame of your own
 

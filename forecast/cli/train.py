@@ -122,7 +122,7 @@ def resumable() -> Iterator[Callable[[Path], None]]:
 
 
 def report_run(run: Any, as_json: bool) -> None:
-    metrics = run.metrics
+    metrics = run.metrics.to_json()  # the printed summary and --json show metrics.json as it is
     if as_json:
         echo_json({"run": str(run.path), "status": run.status, "report": report_of(run.path), **metrics})
     else:

@@ -26,6 +26,7 @@ from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.plotting import plot_comparison
 from forecast.rundir import RunDir, runs_root
+from forecast.rundir.artifacts import read_metrics
 from forecast.scoring.evaluation import rmse_interval
 
 log = logging.getLogger(__name__)
@@ -103,14 +104,13 @@ def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
 
 def signature(run: RunDir) -> dict[str, Any]:
     """What must be identical across compared runs."""
-    manifest, metrics = run.manifest(), run.read_json(rundir.METRICS)
-    test = metrics["test"]
+    metrics = read_metrics(run)
     return {
-        "data fingerprint": manifest.get("data_fingerprint"),
-        "target": f"{metrics['symbol']} {metrics['target']}",
-        "test period": f"{test['first']}..{test['last']}",
-        "test windows": test["windows"],
-        "horizon": test.get("horizon", 1),
+        "data fingerprint": run.manifest().get("data_fingerprint"),
+        "target": f"{metrics.symbol} {metrics.target}",
+        "test period": f"{metrics.test.first}..{metrics.test.last}",
+        "test windows": metrics.test.windows,
+        "horizon": metrics.test.horizon,
     }
 
 
@@ -142,18 +142,17 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
     """Models and the baselines (from the first candidate: identical targets) ranked by RMSE."""
     rows: list[dict[str, Any]] = []
     for c in candidates:
-        metrics, manifest = c.run.read_json(rundir.METRICS), c.run.manifest()
-        info = manifest.get("stages", {}).get("train", {}).get("info", {})
+        metrics = read_metrics(c.run)
+        info = c.run.manifest().get("stages", {}).get("train", {}).get("info", {})
         rows.append({
-            "name": c.label, "kind": metrics["model"], "run": str(c.run.path), **metrics["metrics"]["model"],
-            "dm_p": metrics.get("diebold_mariano", {}).get("model", {}).get("p_value"),
-            "parameters": info.get("parameters"), "train_seconds": info.get("fit_seconds"),
+            "name": c.label, "kind": metrics.model, "run": str(c.run.path), **metrics.scores["model"],
+            "dm_p": metrics.dm_p, "parameters": info.get("parameters"), "train_seconds": info.get("fit_seconds"),
             "epochs": info.get("epochs_run"),
         })  # fmt: skip
-    first = candidates[0].run.read_json(rundir.METRICS)
-    for name, scores in first["metrics"].items():
+    first = read_metrics(candidates[0].run)
+    for name, scores in first.scores.items():
         if name != "model":
-            dm = first.get("diebold_mariano", {}).get(name, {})
+            dm = first.diebold_mariano.get(name, {})
             rows.append({"name": name, "kind": "baseline", **scores, "dm_p": dm.get("p_value")})
     rows.sort(key=lambda r: r["rmse"])
     for rank, row in enumerate(rows, start=1):

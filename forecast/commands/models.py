@@ -11,6 +11,7 @@ from forecast.errors import UsageError
 from forecast.registry.registry import Registry, models_root
 from forecast.registry.rules import champion_record
 from forecast.rundir import RunDir, runs_root, utc_now
+from forecast.rundir.artifacts import read_metrics
 from forecast.rundir.verify import verify_run
 
 
@@ -24,10 +25,10 @@ def promote(name: str, run: str | Path, *, models_dir: Path | None = None,
     current = registry.champion()
     if current and current.get("symbol") not in (None, config.data.symbol):
         raise UsageError(f"model {name} forecasts {current['symbol']}; run {found.path} forecasts {config.data.symbol}")
-    metrics = found.read_json(rundir.METRICS)
-    scores = {"rmse": metrics["metrics"]["model"]["rmse"], "naive_rmse": metrics["metrics"]["naive"]["rmse"]}
+    metrics = read_metrics(found)
+    scores = {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse}
     record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "promoted", "run": str(found.path.resolve()),
-              "data_end": metrics["test"]["last"], "reason": "promoted by hand", "challenger": scores}  # fmt: skip
+              "data_end": metrics.test.last, "reason": "promoted by hand", "challenger": scores}  # fmt: skip
     registry.set_champion({**champion_record(config, found, record, "by hand"), "name": name})
     registry.record(record)
     return record

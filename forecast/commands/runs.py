@@ -1,7 +1,7 @@
 """A finished run as a Python object: `forecast.open_run("lstm")`.
 
 run = forecast.open_run("lstm")        # the newest lstm-* run, a folder name, or a path
-run.metrics["skill"], run.predictions  # metrics.json as a dict, predictions.csv as a DataFrame
+run.metrics.skill, run.predictions      # metrics.json (typed), predictions.csv as a DataFrame
 run.predict(10).table                  # the next 10 steps, dated, with bands (nothing written)
 """
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from forecast.pipeline.future import Forecast
+    from forecast.scoring.metrics_file import Metrics
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,11 @@ class Run:
         return load_config(self.path / rundir.CONFIG)
 
     @property
-    def metrics(self) -> dict[str, Any]:
-        return self.folder.read_json(rundir.METRICS)
+    def metrics(self) -> Metrics:
+        """metrics.json, typed: .scores["model"]["rmse"], .skill, .beats_naive, .dm_p, .test, ..."""
+        from forecast.rundir.artifacts import read_metrics
+
+        return read_metrics(self.folder)
 
     @property
     def predictions(self) -> pd.DataFrame:

@@ -6,7 +6,6 @@ model on all of them (model.scope: global): see commands/universe/.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, runs_root
 
-log = logging.getLogger(__name__)
 # Called with the run's folder before its first stage: the CLI's resume hint names it.
 Started = Callable[[Path], None]
 
@@ -46,12 +44,12 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
     return run_stages(Context(config, run, data_root(data_dir)), listener, on_start)
 
 
-def resume(run_dir: Path, config: Path | None = None, overrides: list[str] | None = None, *, force: bool = False,
-           data_dir: Path | None = None, listener: Listener | None = None,
+def resume(run_dir: str | Path, config: str | Path | None = None, overrides: list[str] | None = None, *,
+           force: bool = False, data_dir: Path | None = None, listener: Listener | None = None,
            on_start: Started | None = None) -> Run:  # fmt: skip
     """Rerun only the stages of `run_dir` whose inputs or config changed (every stage with force)."""
-    run = RunDir.open(run_dir)
-    resolved = load_config(config or run.file(rundir.CONFIG), overrides)
+    run = RunDir.open(Path(run_dir))
+    resolved = load_config(Path(config) if config else run.file(rundir.CONFIG), overrides)
     if resolved.model.scope == "global":  # refused before any stage reruns
         raise UsageError(
             f"run {run.path} is one symbol of a global model, trained on its whole universe at once",

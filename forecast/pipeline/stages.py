@@ -34,6 +34,7 @@ from forecast.rundir.artifacts import (
     read_series,
     read_split_starts,
     read_windows,
+    save_metrics,
     save_series,
     save_trained,
     save_windows,
@@ -41,6 +42,7 @@ from forecast.rundir.artifacts import (
 )
 from forecast.scoring.evaluation import Assessment, assess
 from forecast.scoring.frames import per_step_scores, predictions_frame
+from forecast.scoring.metrics_file import Metrics, TestPart
 
 log = logging.getLogger(__name__)
 
@@ -170,29 +172,22 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     del model, network, w, predicted  # on long series these are hundreds of MB the CSV below does not need
     write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, assessed, bands))
     scores = assessed.metrics
-    metrics = {
-        "target": config.data.target,
-        "symbol": config.data.symbol,
-        "model": config.model.kind,
-        "units": "target units (inverse-transformed)",
-        "test": {
-            "windows": test_windows,
-            "first": frame.index[assessed.rows[0, 0]].date().isoformat(),
-            "last": frame.index[assessed.rows[-1, -1]].date().isoformat(),
-            "first_row": test_start,
-            "horizon": horizon,
-        },
-        "metrics": scores,
-        "skill": scores["model"]["skill"],
-        "beats_naive": bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
-        "diebold_mariano": assessed.dm,
-        "mase_scale": assessed.mase_scale,
-        "season": config.evaluate.season,
-        "per_step": per_step_scores(assessed) if horizon > 1 else None,
-        "intervals": intervals,
-    }
-    run.write_json(rundir.METRICS, metrics)
-    return {"rmse": scores["model"]["rmse"], "naive_rmse": scores["naive"]["rmse"], "skill": metrics["skill"]}
+    test = TestPart(
+        windows=test_windows,
+        first=frame.index[assessed.rows[0, 0]].date().isoformat(),
+        last=frame.index[assessed.rows[-1, -1]].date().isoformat(),
+        first_row=test_start,
+        horizon=horizon,
+    )
+    metrics = Metrics(
+        target=config.data.target, symbol=config.data.symbol, model=config.model.kind,
+        units="target units (inverse-transformed)", test=test, scores=scores, skill=scores["model"]["skill"],
+        beats_naive=bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
+        diebold_mariano=assessed.dm, mase_scale=assessed.mase_scale, season=config.evaluate.season,
+        per_step=per_step_scores(assessed) if horizon > 1 else None, intervals=intervals,
+    )  # fmt: skip
+    save_metrics(run, metrics)
+    return {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse, "skill": metrics.skill}
 
 
 # --- plot --------------------------------------------------------------------------

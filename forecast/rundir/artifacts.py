@@ -10,13 +10,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from forecast import atomic
 from forecast.config import load_config
+from forecast.errors import DataError
 from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
-from forecast.rundir import CONFIG, HISTORY, MODEL, SCALER, SERIES, WINDOWS, RunDir
+from forecast.rundir import CONFIG, HISTORY, METRICS, MODEL, SCALER, SERIES, WINDOWS, RunDir
+from forecast.scoring.metrics_file import Metrics
 
 
 def save_series(run: RunDir, frame: pd.DataFrame) -> None:
@@ -78,6 +81,19 @@ def save_trained(run: RunDir, model: Any, result: Any) -> dict[str, Any]:
         "parameters": int(model.count_params()),
         "fit_seconds": round(result.seconds, 3),
     }
+
+
+def save_metrics(run: RunDir, metrics: Metrics) -> None:
+    run.write_json(METRICS, metrics.to_json())
+
+
+def read_metrics(run: RunDir) -> Metrics:
+    """metrics.json, checked against its type: a file of another shape is an error naming it."""
+    try:
+        return Metrics.model_validate(run.read_json(METRICS))
+    except ValidationError as exc:
+        raise DataError(f"{run.file(METRICS)} is not a metrics file of this version ({exc.errors()[0]['msg']})",
+                        hint=f"score the run again: forecast evaluate {run.path}") from exc  # fmt: skip
 
 
 def read_history(run: RunDir) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,12 @@ def test_a_series_from_python_is_trained_into_an_ordinary_run(trained: forecast.
     cached = pd.read_parquet(roots["data_dir"] / "frame" / "SALES_1d.parquet")
     assert np.allclose(cached["sales"].to_numpy(), monthly().to_numpy())
     metrics = trained.metrics
-    assert set(metrics["metrics"]) >= {"model", "naive"} and metrics["test"]["windows"] > 0
+    assert set(metrics.scores) >= {"model", "naive"} and metrics.test.windows > 0
+    assert metrics.rmse == metrics.scores["model"]["rmse"] and metrics.beats_naive == (metrics.skill > 0)
+    assert metrics.to_json() == json.loads((trained.path / "metrics.json").read_text())  # the file, typed
     predictions = trained.predictions
-    assert len(predictions) == metrics["test"]["windows"] and predictions["date"].dtype.kind == "M"
+    assert len(predictions) == metrics.test.windows and predictions["date"].dtype.kind == "M"
+    assert np.allclose(((predictions["predicted"] - predictions["actual"]) ** 2).mean() ** 0.5, metrics.rmse)
     actual = monthly().reindex(predictions["date"]).to_numpy()
     assert np.allclose(predictions["actual"], actual)  # scored against the series' own values
 

@@ -14,7 +14,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from forecast import rundir
 from forecast.commands.challenge import retrain_one
 from forecast.config import build_config
 from forecast.errors import IO_ERROR, ForecastError, on_signal, was_interrupted
@@ -22,6 +21,8 @@ from forecast.network.training import import_keras
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
+from forecast.rundir.artifacts import read_metrics
+from forecast.scoring.metrics_file import Metrics
 
 log = logging.getLogger("forecast")
 
@@ -101,19 +102,18 @@ def _train(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, An
     run = RunDir.create(Path(roots["runs"]), config.name)
     base["run"] = str(run.path)  # a failed member's run is named too (it is marked failed)
     run_pipeline(Context(config, run, Path(roots["data"])))
-    return scores(run.read_json(rundir.METRICS))
+    return scores(read_metrics(run))
 
 
-def scores(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The numbers a universe summary shows for one member."""
-    model, naive = metrics["metrics"]["model"], metrics["metrics"]["naive"]
+def scores(metrics: Metrics) -> dict[str, Any]:
+    """The numbers a universe summary shows for one member (plain data: it crosses processes)."""
     return {
-        "model": metrics["model"],
-        "rmse": model["rmse"],
-        "naive_rmse": naive["rmse"],
-        "skill": metrics["skill"],
-        "beats_naive": metrics["beats_naive"],
-        "test": {k: metrics["test"][k] for k in ("first", "last", "windows")},
+        "model": metrics.model,
+        "rmse": metrics.rmse,
+        "naive_rmse": metrics.naive_rmse,
+        "skill": metrics.skill,
+        "beats_naive": metrics.beats_naive,
+        "test": {"first": metrics.test.first, "last": metrics.test.last, "windows": metrics.test.windows},
     }
 
 

@@ -26,7 +26,7 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import read_encoding, read_windows, save_trained
+from forecast.rundir.artifacts import read_encoding, read_metrics, read_windows, save_trained
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
             entry = results[member.data.symbol]
             try:
                 run_pipeline(Context(member, run, data_dir, pretrained=index.path))
-                entry.update(status="done", **scores(run.read_json(rundir.METRICS)))
+                entry.update(status="done", **scores(read_metrics(run)))
                 entry.update(per_ticker(config, member, runs_root, entry))
             except ForecastError as exc:
                 finished(entry, exc)
@@ -87,7 +87,7 @@ def per_ticker(config: Config, member: Config, runs_root: Path, entry: dict[str,
     own = RunDir.newest(member_name(config.name, member.data.symbol), runs_root)
     if own is None or not own.exists(rundir.METRICS):
         return {"per_ticker": None}
-    theirs = scores(own.read_json(rundir.METRICS))
+    theirs = scores(read_metrics(own))
     if theirs["test"] != entry["test"]:
         log.warning("%s: the per-symbol run %s was tested on other windows; not compared", member.data.symbol,
                     own.path.name)  # fmt: skip

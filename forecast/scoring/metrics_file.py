@@ -1,0 +1,59 @@
+"""metrics.json as a type: what `evaluate` writes and every reader loads (rundir/artifacts.py).
+
+The per-forecaster scores stay a mapping keyed by the metric registry's names
+(evaluation.METRICS), so a new metric needs no change here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TestPart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    windows: int  # forecast origins scored
+    first: str  # date of the first test target
+    last: str  # date of the last test target
+    first_row: int  # row of the first test target in series.parquet
+    horizon: int  # steps per forecast
+
+
+class Metrics(BaseModel):
+    """A run's scores on its test part, in the target's own units."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    target: str
+    symbol: str
+    model: str  # the model kind
+    units: str
+    test: TestPart
+    # forecaster ("model", "naive", ...) -> metric name -> value; "metrics" in the file
+    scores: dict[str, dict[str, float | None]] = Field(alias="metrics")
+    skill: float | None  # the model's, against naive
+    beats_naive: bool
+    diebold_mariano: dict[str, dict[str, Any]]  # forecaster -> the test against naive
+    mase_scale: float
+    season: int
+    per_step: list[dict[str, Any]] | None = None
+    intervals: dict[str, Any] | None = None
+
+    @property
+    def rmse(self) -> float:
+        return self.scores["model"]["rmse"]  # type: ignore[return-value]
+
+    @property
+    def naive_rmse(self) -> float:
+        return self.scores["naive"]["rmse"]  # type: ignore[return-value]
+
+    @property
+    def dm_p(self) -> float | None:
+        """The Diebold-Mariano p-value of the model against naive."""
+        return self.diebold_mariano.get("model", {}).get("p_value")
+
+    def to_json(self) -> dict[str, Any]:
+        """The mapping metrics.json holds (scores under "metrics")."""
+        return self.model_dump(mode="json", by_alias=True)
