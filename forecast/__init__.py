@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 _API = {
     "load_config": "forecast.config",
     "Config": "forecast.config",
+    "fetch": "forecast.commands.fetch",
     "train": "forecast.commands.train",
     "resume": "forecast.commands.train",
     "evaluate": "forecast.commands.evaluate",
@@ -45,7 +46,7 @@ _API = {
 }
 __all__ = [
     "Config", "ConfigError", "DataError", "Forecast", "ForecastError", "MissingInputError", "Run", "UsageError",
-    "__version__", "backtest", "compare", "evaluate", "load_config", "open_run", "predict", "report", "resume",
+    "__version__", "backtest", "compare", "evaluate", "fetch", "load_config", "open_run", "predict", "report", "resume",
     "retrain", "train",
 ]  # fmt: skip
 
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from forecast.commands.backtest import backtest
     from forecast.commands.compare import compare
     from forecast.commands.evaluate import evaluate
+    from forecast.commands.fetch import fetch
     from forecast.commands.predict import predict
     from forecast.commands.report import report
     from forecast.commands.retrain import retrain

@@ -8,7 +8,6 @@ import typer
 
 from forecast.cli.options import DataDir, JsonFlag, echo_json, print_rich_table
 from forecast.data.sources import SPECS
-from forecast.errors import ForecastError, UsageError
 
 SOURCE_HELP = ", ".join(f"{s.name} ({s.help})" for s in SPECS.values()) + "."  # from the sources' own specs
 
@@ -31,60 +30,35 @@ def fetch(
     as_json: JsonFlag = False,
 ) -> None:
     """Fetch prices into the local cache (merging new bars; never shrinking it)."""
-    from forecast.config import data_config_from_options
-    from forecast.data.sources import fetch as fetch_source
-    from forecast.data.store import Cache, data_root
+    from forecast.commands.fetch import fetch as command
 
-    cache = Cache(data_root(data_dir))
-    results: list[dict[str, Any]] = []
-    first_error: ForecastError | None = None
-    for name in tickers:
-        csv_path = source in SPECS and SPECS[source].takes_path
-        if not csv_path and name.lower().endswith(".csv"):
-            raise UsageError(
-                f"{name} looks like a CSV file, not a ticker", hint=f"run: forecast fetch {name} --source csv"
-            )
-        try:
-            config = data_config_from_options(
-                source=source,
-                ticker=None if csv_path else name,
-                path=name if csv_path else None,
-                period=period,
-                start=start,
-                end=end,
-                interval=interval,
-                auto_adjust=auto_adjust,
-                date_column=date_column,
-                repair=repair,
-            )
-            saved = cache.save(config, fetch_source(config))
-        except ForecastError as exc:
-            if len(tickers) == 1:
-                raise
-            # Several tickers: report this one, go on with the rest, fail at the end.
-            typer.echo(f"error: {name}: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
-            results.append({"ticker": name, "error": exc.message, "exit_code": exc.exit_code})
-            first_error = first_error or exc
-            continue
-        meta = saved.meta
-        results.append({**meta, "path": str(saved.path), "added": saved.added, "revised": saved.revised})
-        if not as_json:
+    def line(result: dict[str, Any]) -> None:
+        if "error" in result:  # one of several symbols failed: said here, the others go on
+            hint = f"; {result['hint']}" if result.get("hint") else ""
+            typer.echo(f"error: {result['ticker']}: {result['error']}{hint}", err=True)
+        elif not as_json:
             typer.echo(
-                f"{meta['symbol']:<8} {meta['source']:<9} {meta['rows']:>6} bars  "
-                f"{meta['first'][:10]} .. {meta['last'][:10]}  (+{saved.added} new)  {saved.path}"
+                f"{result['symbol']:<8} {result['source']:<9} {result['rows']:>6} bars  "
+                f"{result['first'][:10]} .. {result['last'][:10]}  (+{result['added']} new)  {result['path']}"
             )
+
+    results = command(tickers, source=source, period=period, start=start, end=end, interval=interval,
+                      auto_adjust=auto_adjust, date_column=date_column, repair=repair, data_dir=data_dir,
+                      on_each=line)  # fmt: skip
     if as_json:
-        echo_json(results)
-    if first_error is not None:
-        raise typer.Exit(first_error.exit_code)
+        echo_json([{k: v for k, v in r.items() if k != "hint"} for r in results])
+    failed = [r for r in results if "error" in r]
+    if failed:
+        raise typer.Exit(failed[0]["exit_code"])
 
 
 def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """List what is in the cache."""
-    from forecast.data.store import Cache, data_root
+    from forecast.commands.fetch import cached
+    from forecast.data import data_root
 
     root = data_root(data_dir)
-    entries = Cache(root).entries()
+    entries = cached(data_dir)
     if as_json:
         echo_json(entries)
         return
@@ -113,28 +87,13 @@ def data_show(
     """Show one cached series: provenance and its first and last rows."""
     import pandas as pd
 
-    from forecast.data.sources import SOURCES
-    from forecast.data.store import Cache, data_root
-    from forecast.data.symbols import normalise_ticker
-    from forecast.errors import MissingInputError
+    from forecast.commands.fetch import show_cached
 
-    try:
-        symbol = normalise_ticker(ticker)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    if source is not None and source not in SOURCES:
-        raise UsageError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
-    cache = Cache(data_root(data_dir))
-    found = [(s, hit) for s in ([source] if source else SOURCES) if (hit := cache.find(s, symbol, interval))]
-    if not found:
-        raise MissingInputError(
-            f"{symbol} ({interval}) is not in the cache {cache.root}",
-            hint=f"run: forecast fetch {symbol}  (or see: forecast data list)",
-        )
+    found = show_cached(ticker, source, interval, data_dir)
     if as_json:
-        echo_json([meta for _, (_, meta) in found])
+        echo_json([meta for _, meta in found])
         return
-    for _, (frame, meta) in found:
+    for frame, meta in found:
         for key, value in meta.items():
             typer.echo(f"{key:>16}: {value}")
         if rows:

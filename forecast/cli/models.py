@@ -134,20 +134,11 @@ def schedule(
 
 def models_list(models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None:
     """List models: champion run, data end, holdout RMSE vs naive, last retrain."""
-    from forecast.registry.registry import entries, models_root
+    from forecast.commands.models import list_models
+    from forecast.registry.registry import models_root
 
     root = models_root(models_dir)
-    rows = []
-    for registry in entries(root):
-        champion = registry.champion() or {}
-        outcomes = [r for r in registry.history() if r.get("decision") != "started"]
-        last = outcomes[-1] if outcomes else {}
-        scores = champion.get("scores") or {}
-        rows.append({
-            "name": registry.name, "champion": champion.get("run"), "symbol": champion.get("symbol"),
-            "data_end": champion.get("data_end"), "rmse": scores.get("rmse"), "naive_rmse": scores.get("naive_rmse"),
-            "last_retrain": last.get("time"), "last_decision": last.get("decision"),
-        })  # fmt: skip
+    rows = list_models(models_dir)
     if as_json:
         echo_json(rows)
         return

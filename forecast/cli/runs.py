@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -22,53 +21,13 @@ from forecast.cli.options import (
 from forecast.cli.train import print_summary
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _run_row(path: Path) -> dict[str, Any]:
-    manifest, metrics = _read_json(path / rundir.MANIFEST), _read_json(path / rundir.METRICS)
-    scores = metrics.get("metrics", {})
-    model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
-    comparison = _read_json(path / rundir.COMPARISON)
-    if comparison:  # a comparison's numbers are its best model's
-        best = next((r for r in comparison.get("rows", []) if r.get("kind") != "baseline"), {})
-        naive = next((r for r in comparison.get("rows", []) if r.get("name") == "naive"), {})
-        model, skill, metrics = best, best.get("skill"), {"model": f"best: {best.get('name')}"}
-    backtest = _read_json(path / rundir.BACKTEST)
-    if backtest:  # a backtest's numbers are means over its folds
-        summary = backtest.get("summary", {})
-        model = {k: v["mean"] for k, v in summary.get("model", {}).items()}
-        naive = {k: v["mean"] for k, v in summary.get("naive", {}).items()}
-        skill, metrics = model.get("skill"), backtest
-    if manifest.get("kind") == "global":  # scores are its members' (runs <name>-global-<symbol>)
-        symbols = manifest.get("symbols", [])
-        metrics = {"model": f"pooled over {len(symbols)} symbols: see their runs"}
-    if manifest.get("kind") == "predict":  # a forecast of the future has no scores yet
-        steps, after = manifest.get("horizon"), manifest.get("last_bar")
-        metrics = {"model": f"{manifest.get('model')}, {steps} steps after {after}"}
-    return {
-        "run": path.name,
-        "path": str(path),
-        "kind": manifest.get("kind", "train"),
-        "created": manifest.get("created"),
-        "model": metrics.get("model"),
-        "rmse": model.get("rmse"),
-        "naive_rmse": naive.get("rmse"),
-        "skill": skill,
-        "status": manifest.get("status", "unknown"),
-    }
-
-
 def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
     """List runs: name, created, model, RMSE, naive RMSE, skill, status."""
+    from forecast.commands.runs import list_runs
     from forecast.rundir import runs_root
 
     root = runs_root(runs_dir)
-    rows = [_run_row(p.parent) for p in sorted(root.glob("*/manifest.json"))] if root.is_dir() else []
+    rows = list_runs(runs_dir)
     if as_json:
         echo_json(rows)
         return
@@ -101,7 +60,9 @@ def runs_show(
 ) -> None:
     """Show one run: status, stages, versions and metrics."""
     path = resolve_run(run, runs_dir)
-    manifest, metrics = _read_json(path / rundir.MANIFEST), _read_json(path / rundir.METRICS)
+    from forecast.commands.runs import read_json
+
+    manifest, metrics = read_json(path / rundir.MANIFEST), read_json(path / rundir.METRICS)
     if as_json:
         echo_json({"path": str(path), "manifest": manifest, "metrics": metrics, "report": report_of(path)})
         return

@@ -8,7 +8,7 @@ from typing import Any
 from forecast import rundir
 from forecast.config import load_config
 from forecast.errors import UsageError
-from forecast.registry.registry import Registry, models_root
+from forecast.registry.registry import Registry, entries, models_root
 from forecast.registry.rules import champion_record
 from forecast.rundir import RunDir, runs_root, utc_now
 from forecast.rundir.artifacts import read_metrics
@@ -41,3 +41,19 @@ def rollback(name: str, *, models_dir: Path | None = None) -> dict[str, Any]:
     registry.record({"time": utc_now(), "decision": "rolled_back", "run": restored["run"],
                      "data_end": restored.get("data_end"), "reason": "rolled back by hand"})  # fmt: skip
     return restored
+
+
+def list_models(models_dir: Path | None = None) -> list[dict[str, Any]]:
+    """One row per registered model: its champion, the champion's holdout scores, the last decision."""
+    rows = []
+    for registry in entries(models_root(models_dir)):
+        champion = registry.champion() or {}
+        outcomes = [r for r in registry.history() if r.get("decision") != "started"]
+        last = outcomes[-1] if outcomes else {}
+        scores = champion.get("scores") or {}
+        rows.append({
+            "name": registry.name, "champion": champion.get("run"), "symbol": champion.get("symbol"),
+            "data_end": champion.get("data_end"), "rmse": scores.get("rmse"), "naive_rmse": scores.get("naive_rmse"),
+            "last_retrain": last.get("time"), "last_decision": last.get("decision"),
+        })  # fmt: skip
+    return rows

@@ -8,6 +8,7 @@ run.predict(10).table                  # the next 10 steps, dated, with bands (n
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -86,3 +87,52 @@ class Run:
 def open_run(run: str | Path, runs_dir: Path | None = None) -> Run:
     """A run by path, by its folder name under the runs root, or by its config name (the newest such run)."""
     return Run(RunDir.find(str(run), runs_root(runs_dir), marker=rundir.MANIFEST).path)
+
+
+def list_runs(runs_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Every run under the runs root (folders with a manifest), by name."""
+    root = runs_root(runs_dir)
+    return [run_row(p.parent) for p in sorted(root.glob(f"*/{rundir.MANIFEST}"))] if root.is_dir() else []
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A run file as JSON, or {} when it is missing or unreadable: listings show what there is."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def run_row(path: Path) -> dict[str, Any]:
+    """One line of `forecast runs list`: any kind of run, its headline numbers and status."""
+    manifest, metrics = read_json(path / rundir.MANIFEST), read_json(path / rundir.METRICS)
+    scores = metrics.get("metrics", {})
+    model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
+    comparison = read_json(path / rundir.COMPARISON)
+    if comparison:  # a comparison's numbers are its best model's
+        best = next((r for r in comparison.get("rows", []) if r.get("kind") != "baseline"), {})
+        naive = next((r for r in comparison.get("rows", []) if r.get("name") == "naive"), {})
+        model, skill, metrics = best, best.get("skill"), {"model": f"best: {best.get('name')}"}
+    backtest = read_json(path / rundir.BACKTEST)
+    if backtest:  # a backtest's numbers are means over its folds
+        summary = backtest.get("summary", {})
+        model = {k: v["mean"] for k, v in summary.get("model", {}).items()}
+        naive = {k: v["mean"] for k, v in summary.get("naive", {}).items()}
+        skill, metrics = model.get("skill"), backtest
+    if manifest.get("kind") == "global":  # scores are its members' (runs <name>-global-<symbol>)
+        symbols = manifest.get("symbols", [])
+        metrics = {"model": f"pooled over {len(symbols)} symbols: see their runs"}
+    if manifest.get("kind") == "predict":  # a forecast of the future has no scores yet
+        steps, after = manifest.get("horizon"), manifest.get("last_bar")
+        metrics = {"model": f"{manifest.get('model')}, {steps} steps after {after}"}
+    return {
+        "run": path.name,
+        "path": str(path),
+        "kind": manifest.get("kind", "train"),
+        "created": manifest.get("created"),
+        "model": metrics.get("model"),
+        "rmse": model.get("rmse"),
+        "naive_rmse": naive.get("rmse"),
+        "skill": skill,
+        "status": manifest.get("status", "unknown"),
+    }
