@@ -1,1 +1,2 @@
-"""prepare: target transforms, MinMax scaling, windows, and the arrays the network sees (pure numpy)."""
+"""prepare: the model's columns and split (series.py), target transforms, windows, and the Encoding
+that turns them into what the network sees and its output back into levels (encoding.py)."""

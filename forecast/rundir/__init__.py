@@ -4,8 +4,8 @@
       config.yaml      the resolved config (defaults filled in)
       manifest.json    per stage: status, times, input/output sha256; versions; seed
       series.parquet   snapshot of the series used        (snapshot)
-      scaler.json      MinMax fitted on the training part   (scale)
-      windows.npz      scaled values and window positions   (window)
+      scaler.json      the encoding: transform, window normalisation, MinMax fitted on the training part (scale)
+      windows.npz      model values and window positions    (window)
       model.keras      the trained model, Keras' own format (train)
       history.csv      loss per epoch                       (train)
       predictions.csv  date, step, actual, predicted, naive (evaluate)
@@ -14,7 +14,8 @@
       report.html      everything above on one page, figures embedded (forecast report)
       tensorboard/     event files, with train.tensorboard: true (train)
 
-Everything a later command needs is here: scaler parameters are JSON, never pickle.
+Everything a later command needs is here: the encoding's parameters are JSON, never pickle.
+Typed load and save per file: artifacts.py; checks before a model is loaded: verify.py.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def read_encoding(run: RunDir) -> Encoding:
 
 def save_windows(run: RunDir, values: np.ndarray, split: Split) -> None:
     """Model values before scaling and the window positions: windows are cut, normalised
-    and scaled when used (prepare/inputs.py), never stored three times over."""
+    and scaled when used (prepare/encoding.py), never stored three times over."""
     buffer = io.BytesIO()
     np.savez(
         buffer, values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
