@@ -10,6 +10,7 @@ targets; otherwise the comparison is refused, naming what differs.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,13 +191,14 @@ class Comparison:
     result: dict[str, Any]  # comparison.json: the test part shared, the ranking, a row per forecaster
 
 
-def compare(names: list[str], base: Path | None = None, overrides: list[str] | None = None, *,
+def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overrides: list[str] | None = None, *,
             runs_dir: Path | None = None, data_dir: Path | None = None, listener=None,
             track: bool = False) -> Comparison:  # fmt: skip
     """Train (or take) every candidate, check they share data, split and test targets, rank them
     with every baseline. listener(label, stage, status, record) hears each candidate's stages."""
     if len(names) < 2:
         raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")
+    names = [os.fspath(n) for n in names]  # names, paths, or Run objects from the API
     root = runs_root(runs_dir)
     candidates = resolve(names, base, list(overrides or []), root)
     precheck(candidates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from forecast import rundir
@@ -17,10 +18,10 @@ from forecast.rundir import RunDir, runs_root
 FROZEN = frozenset({"snapshot", "scale", "window", "train"})
 
 
-def evaluate(run: str | Path, overrides: list[str] | None = None, *, runs_dir: Path | None = None,
+def evaluate(run: str | os.PathLike[str], overrides: list[str] | None = None, *, runs_dir: Path | None = None,
              data_dir: Path | None = None, listener: Listener | None = None,
              on_start: Started | None = None) -> Run:  # fmt: skip
-    found = RunDir.find(str(run), runs_root(runs_dir))
+    found = RunDir.find(os.fspath(run), runs_root(runs_dir))
     config = load_config(found.file(rundir.CONFIG), overrides)
     ctx = Context(config, found, data_root(data_dir))
     return run_stages(ctx, listener, on_start, rerun_from="evaluate", must_be_current=FROZEN)

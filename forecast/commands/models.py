@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ from forecast.rundir.artifacts import read_metrics
 from forecast.rundir.verify import verify_run
 
 
-def promote(name: str, run: str | Path, *, models_dir: Path | None = None,
+def promote(name: str, run: str | os.PathLike[str], *, models_dir: Path | None = None,
             runs_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
     """Make a complete, verified run the champion of model `name`; returns the history record."""
-    found = RunDir.find(str(run), runs_root(runs_dir))
+    found = RunDir.find(os.fspath(run), runs_root(runs_dir))
     verify_run(found)
     config = load_config(found.file(rundir.CONFIG))
     registry = Registry(models_root(models_dir), name)

@@ -5,6 +5,7 @@ written to."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class Prediction:
 
 
 def predict(
-    run: str | Path | None = None,
+    run: str | os.PathLike[str] | None = None,
     *,
     model: str | None = None,
     horizon: int | None = None,
@@ -56,12 +57,12 @@ def predict(
     return Prediction(out.path, result)
 
 
-def model_run(run: str | Path | None, model: str | None, root: Path, models_dir: Path | None) -> RunDir:
+def model_run(run: str | os.PathLike[str] | None, model: str | None, root: Path, models_dir: Path | None) -> RunDir:
     """The run to forecast with: RUN, or the champion of the registry model `model`."""
     if (run is None) == (model is None):
         raise UsageError("predict needs RUN or --model NAME (not both)", hint="e.g. forecast predict --model lstm")
     if run is not None:
-        return RunDir.find(str(run), root)
+        return RunDir.find(os.fspath(run), root)
     champion = Registry.open(models_root(models_dir), model).champion()  # type: ignore[arg-type]
     if champion is None:
         raise MissingInputError(

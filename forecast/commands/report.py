@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,8 @@ class Report:
     tracking_uri: str | None
 
 
-def report(run: str | Path, *, mlflow: bool = False, runs_dir: Path | None = None) -> Report:
-    found = RunDir.find(str(run), runs_root(runs_dir), marker=rundir.MANIFEST)
+def report(run: str | os.PathLike[str], *, mlflow: bool = False, runs_dir: Path | None = None) -> Report:
+    found = RunDir.find(os.fspath(run), runs_root(runs_dir), marker=rundir.MANIFEST)
     tracked = None
     if mlflow:  # asked for explicitly, an MLflow failure is an error here (after a run it is a warning)
         config = tracking.switched(run_config(found), True)

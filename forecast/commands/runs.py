@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -83,10 +84,14 @@ class Run:
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, status={self.status!r})"
 
+    def __fspath__(self) -> str:
+        """A Run is a path-like: forecast.predict(run), forecast.evaluate(run), Path(run) all take it."""
+        return str(self.path)
 
-def open_run(run: str | Path, runs_dir: Path | None = None) -> Run:
+
+def open_run(run: str | os.PathLike[str], runs_dir: Path | None = None) -> Run:
     """A run by path, by its folder name under the runs root, or by its config name (the newest such run)."""
-    return Run(RunDir.find(str(run), runs_root(runs_dir), marker=rundir.MANIFEST).path)
+    return Run(RunDir.find(os.fspath(run), runs_root(runs_dir), marker=rundir.MANIFEST).path)
 
 
 def list_runs(runs_dir: Path | None = None) -> list[dict[str, Any]]:

@@ -69,13 +69,13 @@ def test_run_predict_forecasts_the_dated_future_in_memory(trained: forecast.Run,
 
 
 def test_predict_writes_a_predict_run_with_the_same_forecast(trained: forecast.Run, roots: dict[str, Path]) -> None:
-    done = forecast.predict(trained.path, horizon=3, **roots)
+    done = forecast.predict(trained, horizon=3, **roots)  # a Run is path-like
     written = pd.read_csv(done.run / "forecast.csv")
     assert np.allclose(written["forecast"], trained.predict(3, data_dir=roots["data_dir"]).table["forecast"])
 
 
 def test_open_run_finds_a_run_by_name_folder_or_path(trained: forecast.Run, roots: dict[str, Path]) -> None:
-    for given in ("sales", trained.name, trained.path):
+    for given in ("sales", trained.name, trained.path, trained):
         assert forecast.open_run(given, runs_dir=roots["runs_dir"]).path == trained.path
 
 
