@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,8 +30,6 @@ from forecast.cli.options import (
 from forecast.cli.universe import member_line, print_universe, stoppable_universe
 from forecast.errors import UsageError, was_interrupted, was_terminated
 from forecast.tables import render, score_rows
-
-log = logging.getLogger("forecast")
 
 
 def train(
@@ -128,12 +125,6 @@ def report_run(run: Any, as_json: bool) -> None:
     else:
         print_summary(run.path, metrics)
         echo_report(run.path)
-    if not metrics["beats_naive"]:
-        log.warning(
-            "the %s model is worse than the naive forecast (tomorrow = today) on the test part: "
-            "do not trust its forecasts over naive",
-            metrics["model"],
-        )
 
 
 def verdict(metrics: dict[str, Any]) -> str:

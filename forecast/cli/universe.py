@@ -8,7 +8,6 @@ and the command exits with the first failure's exit code after every symbol is d
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ import typer
 
 from forecast.cli.options import echo_json, num, print_rich_table, progress
 from forecast.errors import was_interrupted, was_terminated
-
-log = logging.getLogger("forecast")
 
 
 @contextlib.contextmanager
@@ -48,10 +45,6 @@ def print_universe(universe: Any, as_json: bool) -> None:
         echo_json({"name": universe.name, "scope": universe.scope, "rows": rows})
     else:
         _train_table(rows, universe.scope == "global")
-    worse = [r["symbol"] for r in rows if r["status"] == "done" and not r["beats_naive"]]
-    if worse:
-        log.warning("worse than the naive forecast on the test part: %s; do not trust their forecasts over naive",
-                    ", ".join(worse))  # fmt: skip
     exit_on_failures(rows)
 
 

@@ -6,6 +6,7 @@ model on all of them (model.scope: global): see commands/universe/.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, runs_root
 
+log = logging.getLogger("forecast")
 # Called with the run's folder before its first stage: the CLI's resume hint names it.
 Started = Callable[[Path], None]
 
@@ -67,4 +69,9 @@ def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None
         if ctx.run.exists(rundir.MANIFEST) and ctx.run.manifest().get("status") == "failed":
             exc.message = f"{exc.message} [run {ctx.run.path} marked failed]"
         raise
-    return Run(ctx.run.path)
+    run = Run(ctx.run.path)
+    metrics = run.metrics
+    if not metrics.beats_naive:  # said by the command, so a Python caller hears it as the CLI does
+        log.warning("the %s model is worse than the naive forecast (tomorrow = today) on the test part: "
+                    "do not trust its forecasts over naive", metrics.model)  # fmt: skip
+    return run

@@ -114,3 +114,15 @@ def test_backtest_takes_a_series_too(roots: dict[str, Path]) -> None:
     done = forecast.backtest(config, data=monthly(name="folds"), **roots)
     assert [fold["fold"] for fold in done.report["folds"]] == [1, 2]
     assert (done.run / "backtest.json").is_file()
+
+
+def test_a_model_worse_than_naive_is_said_to_a_python_caller_too(roots: dict[str, Path], caplog) -> None:
+    # An untrained network (learning rate ~0) forecasts about one level for a wandering series:
+    # far worse than the last value, whatever the seed.
+    walk = pd.Series(100 + np.cumsum(np.random.default_rng(3).normal(0, 1, 200)), name="walk",
+                     index=pd.date_range("2020-01-01", periods=200, freq="D"))  # fmt: skip
+    config = {**TINY, "name": "untrained", "train": {"epochs": 1, "learning_rate": 1e-9}}
+    with caplog.at_level("WARNING", logger="forecast"):
+        run = forecast.train(config, data=walk, **roots)
+    assert run.metrics.rmse > 2 * run.metrics.naive_rmse and not run.metrics.beats_naive
+    assert "the lstm model is worse than the naive forecast (tomorrow = today)" in caplog.text

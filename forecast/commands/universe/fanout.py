@@ -44,10 +44,18 @@ def train_universe(config: Config, roots: dict[str, Path], executor: str, worker
             log.info("a global model trains once, in this process: --executor/--workers do not apply")
         index, rows = train_global(config, members, roots["runs"], roots["data"], on_done=on_done)
         log.info("run       %s", index.path)
-        return Universe(config.name, "global", rows, index.path)
+        return _warned(Universe(config.name, "global", rows, index.path))
     log.info("universe  %s: %d symbols, executor %s", config.name, len(members), executor)
     rows = run_jobs([payload("train", m, roots) for m in members], executor, workers, address, on_done)  # type: ignore[arg-type]
-    return Universe(config.name, "ticker", rows)
+    return _warned(Universe(config.name, "ticker", rows))
+
+
+def _warned(universe: Universe) -> Universe:
+    worse = [r["symbol"] for r in universe.rows if r["status"] == "done" and not r["beats_naive"]]
+    if worse:  # said by the command, so a Python caller hears it as the CLI does
+        log.warning("worse than the naive forecast on the test part: %s; do not trust their forecasts over naive",
+                    ", ".join(worse))  # fmt: skip
+    return universe
 
 
 def retrain_universe(config: Config, roots: dict[str, Path], force: bool, executor: str, workers: int | None,
