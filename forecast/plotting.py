@@ -17,6 +17,7 @@ import pandas as pd
 from cycler import cycler
 
 from forecast.config import Config
+from forecast.scoring.metrics_file import Metrics
 
 ACTUAL, MODEL, NAIVE = "#1a1a1a", "#c0392b", "#7f8c8d"
 MODELS = ["#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]  # the i-th model's colour
@@ -76,11 +77,10 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4g}"
 
 
-def verdict(metrics: dict[str, Any]) -> str:
-    skill = metrics.get("skill")
-    if skill is None:
+def verdict(metrics: Metrics) -> str:
+    if metrics.skill is None:
         return "skill n/a"
-    return f"skill {skill:+.3f}: " + ("beats naive" if metrics["beats_naive"] else "WORSE than naive")
+    return f"skill {metrics.skill:+.3f}: " + ("beats naive" if metrics.beats_naive else "WORSE than naive")
 
 
 def _bands(ax: Any, x: Any, rows: pd.DataFrame) -> None:
@@ -90,12 +90,12 @@ def _bands(ax: Any, x: Any, rows: pd.DataFrame) -> None:
                         label=f"{level}% interval")  # fmt: skip
 
 
-def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: dict[str, Any], split: dict[str, str],
+def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: Metrics, split: dict[str, str],
                   config: Config, path: Path, zoom: int = 90) -> None:  # fmt: skip
     """Top: the whole series with the split's parts shaded and the step-1 test forecasts.
     Bottom: the last `zoom` test days close up, with the intervals and naive."""
     step1 = predictions[predictions["step"] == 1]
-    model, naive = metrics["metrics"]["model"], metrics["metrics"]["naive"]
+    model, naive = metrics.scores["model"], metrics.scores["naive"]
     horizon = "" if config.prep.horizon == 1 else f", step 1 of {config.prep.horizon}"
     with _figure(path, config.plot.dpi, nrows=2, figsize=(11, 7.5), gridspec_kw={"height_ratios": [3, 2]},
                  layout="constrained") as (fig, (top, bottom)):  # fmt: skip
@@ -107,7 +107,7 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: dict[st
                 following = split.get("test") if part == "validation" else None
                 top.axvspan(pd.Timestamp(start), pd.Timestamp(following) if following else end, color=PARTS[part],
                             alpha=0.7, linewidth=0, label=f"{part} part")  # fmt: skip
-        top.set_title(f"{metrics['symbol']} {series.name}, {split.get('first', '')}..{end.date()}: "
+        top.set_title(f"{metrics.symbol} {series.name}, {split.get('first', '')}..{end.date()}: "
                       f"training, validation and test parts")  # fmt: skip
         top.set_ylabel(str(series.name))
         top.legend(loc="upper left")
@@ -122,12 +122,12 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: dict[st
         bottom.set_ylabel(str(series.name))
         bottom.legend(loc="upper left", ncols=3)
         _dated(bottom)
-        fig.suptitle(f"{metrics['symbol']} {series.name}: {config.model.kind} on the test part "
-                     f"{metrics['test']['first']}..{metrics['test']['last']}: RMSE {_fmt(model['rmse'])} "
+        fig.suptitle(f"{metrics.symbol} {series.name}: {config.model.kind} on the test part "
+                     f"{metrics.test.first}..{metrics.test.last}: RMSE {_fmt(model['rmse'])} "
                      f"vs naive {_fmt(naive['rmse'])} ({verdict(metrics)})")  # fmt: skip
 
 
-def plot_residuals(predictions: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path,
+def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, path: Path,
                    window: int = 20) -> None:  # fmt: skip
     """Step-1 test residuals (actual - forecast) over time and their histogram, beside naive's,
     and the rolling RMSE ratio: where in time the model gains or loses against naive."""
@@ -135,14 +135,14 @@ def plot_residuals(predictions: pd.DataFrame, metrics: dict[str, Any], config: C
     dates = pd.to_datetime(step1["date"])
     model = (step1["actual"] - step1["predicted"]).to_numpy()
     naive = (step1["actual"] - step1["naive"]).to_numpy()
-    target = f"{metrics['symbol']} {metrics['target']}"
+    target = f"{metrics.symbol} {metrics.target}"
     mosaic = [["time", "time"], ["histogram", "rolling"]]
     with _figure(path, config.plot.dpi, mosaic, figsize=(11, 7.5), layout="constrained") as (fig, axes):
         over_time, histogram, rolling = axes["time"], axes["histogram"], axes["rolling"]
         over_time.plot(dates, naive, color=NAIVE, linewidth=0.6, alpha=0.8, label="naive")
         over_time.plot(dates, model, color=MODEL, linewidth=0.7, label=config.model.kind)
         over_time.axhline(0, color=ACTUAL, linewidth=0.8)
-        over_time.set_title(f"residuals over the test part (actual - forecast, {metrics['target']} units)")
+        over_time.set_title(f"residuals over the test part (actual - forecast, {metrics.target} units)")
         over_time.legend(loc="upper left")
         _dated(over_time)
         bins = np.histogram_bin_edges(np.concatenate([model, naive]), bins=40)
@@ -151,7 +151,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: dict[str, Any], config: C
                        label=f"{config.model.kind} (mean {model.mean():+.3g}, sd {model.std():.3g})")  # fmt: skip
         histogram.axvline(0, color=ACTUAL, linewidth=0.8)
         histogram.set_title("distribution of residuals")
-        histogram.set_xlabel(f"residual ({metrics['target']} units)")
+        histogram.set_xlabel(f"residual ({metrics.target} units)")
         histogram.set_ylabel("test days")
         histogram.legend(loc="upper left")
         # The ratio, not the two RMSEs: next to naive a model's RMSE differs by a few percent,
@@ -165,11 +165,11 @@ def plot_residuals(predictions: pd.DataFrame, metrics: dict[str, Any], config: C
         rolling.set_title(f"rolling RMSE over {window} test days, {config.model.kind} / naive")
         rolling.legend(loc="upper left")
         _dated(rolling)
-        fig.suptitle(f"{target}: {config.model.kind} residuals, test {metrics['test']['first']}.."
-                     f"{metrics['test']['last']} ({verdict(metrics)})")  # fmt: skip
+        fig.suptitle(f"{target}: {config.model.kind} residuals, test {metrics.test.first}.."
+                     f"{metrics.test.last} ({verdict(metrics)})")  # fmt: skip
 
 
-def plot_loss(history: pd.DataFrame, metrics: dict[str, Any], config: Config, path: Path) -> None:
+def plot_loss(history: pd.DataFrame, metrics: Metrics, config: Config, path: Path) -> None:
     with _figure(path, config.plot.dpi, figsize=(8, 4.2), layout="constrained") as (fig, ax):
         for column, label, colour in (("loss", "training", "#2471a3"), ("val_loss", "validation", MODEL)):
             if column in history:
@@ -180,7 +180,7 @@ def plot_loss(history: pd.DataFrame, metrics: dict[str, Any], config: Config, pa
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"{config.train.loss} on the scaled target (log)")
-        ax.set_title(f"{metrics['symbol']} {metrics['target']}: {config.model.kind} loss per epoch "
+        ax.set_title(f"{metrics.symbol} {metrics.target}: {config.model.kind} loss per epoch "
                      f"(batch {config.train.batch_size}, lr {config.train.learning_rate:g})")  # fmt: skip
         ax.legend()
 

@@ -23,13 +23,3 @@ def render(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]], labe
         return "  ".join([cells[0].ljust(widths[0]), *[c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]])
 
     return "\n".join(line(cells) for cells in [header, *body])
-
-
-def score_rows(metrics: dict[str, Any], model_name: str | None = None) -> list[dict[str, Any]]:
-    """One row per forecaster of a metrics.json: the model (named by its kind) first."""
-    rows = []
-    for name, scores in metrics["metrics"].items():
-        dm = metrics.get("diebold_mariano", {}).get(name, {})
-        shown = (model_name or metrics["model"]) if name == "model" else name
-        rows.append({"name": shown, **scores, "dm_p": dm.get("p_value")})
-    return rows

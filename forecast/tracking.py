@@ -19,6 +19,7 @@ from forecast import rundir
 from forecast.config import Config
 from forecast.errors import ConfigError
 from forecast.rundir import RunDir
+from forecast.rundir.artifacts import read_metrics
 
 log = logging.getLogger(__name__)
 # Stage inputs a user can rebuild from the cache; the rest of the run is logged.
@@ -143,11 +144,11 @@ def scores(run: RunDir, kind: str) -> list[tuple[str, float, int]]:
     """(name, value, step) for the run's kind; only finite numbers (MLflow's metrics are floats)."""
     out: list[tuple[str, Any, int]] = []
     if kind == "train" and run.exists(rundir.METRICS):
-        metrics = run.read_json(rundir.METRICS)
-        for name, values in metrics["metrics"].items():
+        metrics = read_metrics(run)
+        for name, values in metrics.scores.items():
             out += [(f"{name}_{key}", value, 0) for key, value in values.items()]
-        out.append(("dm_p", metrics.get("diebold_mariano", {}).get("model", {}).get("p_value"), 0))
-        for level, coverage in ((metrics.get("intervals") or {}).get("coverage") or {}).items():
+        out.append(("dm_p", metrics.dm_p, 0))
+        for level, coverage in ((metrics.intervals or {}).get("coverage") or {}).items():
             out.append((f"coverage_{level}", coverage["test"], 0))
         if run.exists(rundir.HISTORY):
             import pandas as pd

@@ -76,5 +76,8 @@ def runs_show(
         extra = f"  {record['error']}" if record.get("error") else ""
         typer.echo(f"  {name:<9} {record.get('status', '?'):<11} {record.get('seconds', 0):>8.1f} s{extra}")
     if metrics:
-        print_summary(path, metrics)
+        from forecast.rundir import RunDir
+        from forecast.rundir.artifacts import read_metrics
+
+        print_summary(path, read_metrics(RunDir(path)))
     echo_report(path)

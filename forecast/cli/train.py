@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,7 +29,10 @@ from forecast.cli.options import (
 )  # fmt: skip
 from forecast.cli.universe import member_line, print_universe, stoppable_universe
 from forecast.errors import UsageError, was_interrupted, was_terminated
-from forecast.tables import render, score_rows
+
+if TYPE_CHECKING:
+    from forecast.scoring.metrics_file import Metrics
+from forecast.tables import render
 
 
 def train(
@@ -119,18 +122,17 @@ def resumable() -> Iterator[Callable[[Path], None]]:
 
 
 def report_run(run: Any, as_json: bool) -> None:
-    metrics = run.metrics.to_json()  # the printed summary and --json show metrics.json as it is
-    if as_json:
-        echo_json({"run": str(run.path), "status": run.status, "report": report_of(run.path), **metrics})
+    metrics = run.metrics
+    if as_json:  # metrics.json as it is
+        echo_json({"run": str(run.path), "status": run.status, "report": report_of(run.path), **metrics.to_json()})
     else:
         print_summary(run.path, metrics)
         echo_report(run.path)
 
 
-def verdict(metrics: dict[str, Any]) -> str:
+def verdict(metrics: Metrics) -> str:
     """One sentence: better or worse than naive, by how much, and whether it is significant."""
-    dm = metrics.get("diebold_mariano", {}).get("model", {})
-    p = dm.get("p_value")
+    p = metrics.dm_p
     shown = "" if p is None else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
     if p is None:
         significance = ""
@@ -138,29 +140,27 @@ def verdict(metrics: dict[str, Any]) -> str:
         significance = f"; the difference is significant (DM p {shown})"
     else:
         significance = f"; the difference is not significant (DM p {shown})"
-    better = "beats" if metrics["beats_naive"] else "is WORSE than"
+    better = "beats" if metrics.beats_naive else "is WORSE than"
     naive = "the naive forecast (tomorrow = today)"
-    return f"skill {num(metrics['skill'], 3)}: the {metrics['model']} {better} {naive}{significance}"
+    return f"skill {num(metrics.skill, 3)}: the {metrics.model} {better} {naive}{significance}"
 
 
-def print_summary(path: Path, metrics: dict[str, Any]) -> None:
+def print_summary(path: Path, metrics: Metrics) -> None:
     from forecast.scoring.evaluation import SCORE_COLUMNS, columns  # numpy: not on the path of --help
 
-    test = metrics["test"]
+    test = metrics.test
     typer.echo(f"run   {path}")
-    typer.echo(
-        f"test  {test['first']} .. {test['last']}, {test['windows']} windows of {metrics['symbol']} {metrics['target']}"
-    )
+    typer.echo(f"test  {test.first} .. {test.last}, {test.windows} windows of {metrics.symbol} {metrics.target}")
     typer.echo("")
-    typer.echo(render(score_rows(metrics), SCORE_COLUMNS))
-    per_step = metrics.get("per_step")
+    typer.echo(render(metrics.rows(), SCORE_COLUMNS))
+    per_step = metrics.per_step
     if per_step:
         typer.echo("")
         rows = [{**s, "name": f"step {s['step']}"} for s in per_step]
         typer.echo(render(rows, [*columns("rmse"), ("naive RMSE", "naive_rmse", 4), *columns("skill")], "ahead"))
     typer.echo("")
-    typer.echo(paint(verdict(metrics), metrics["beats_naive"]))
-    line = intervals_line(metrics.get("intervals"))
+    typer.echo(paint(verdict(metrics), metrics.beats_naive))
+    line = intervals_line(metrics.intervals)
     if line:
         typer.echo(line)
 

@@ -30,7 +30,7 @@ from forecast.rollout.calendar import Calendar, resolve
 from forecast.rollout.intervals import calibrate, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import load_model, read_encoding, read_series, read_windows
+from forecast.rundir.artifacts import load_model, read_encoding, read_metrics, read_series, read_windows
 from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def make_forecast(
         table["actual"] = actual.to_numpy()
         _check_calendar(latest, history.index[-1], dates, calendar)
 
-    metrics = run.read_json(rundir.METRICS) if run.exists(rundir.METRICS) else {}
+    metrics = read_metrics(run)  # a complete run (verify_run) has its scores
     info = {
         "run": str(run.path),
         "model_sha256": manifest["stages"]["train"]["outputs"][rundir.MODEL],
@@ -202,9 +202,9 @@ def make_forecast(
         if intervals is None
         else {k: intervals[k] for k in ("method", "calibration", "half_width", "relative")},
         "test": {
-            "skill": metrics.get("skill"),
-            "beats_naive": metrics.get("beats_naive"),
-            "coverage": {k: v["test"] for k, v in ((metrics.get("intervals") or {}).get("coverage") or {}).items()},
+            "skill": metrics.skill,
+            "beats_naive": metrics.beats_naive,
+            "coverage": {k: v["test"] for k, v in ((metrics.intervals or {}).get("coverage") or {}).items()},
         },
     }
     return Forecast(table, history.iloc[:, 0], info)

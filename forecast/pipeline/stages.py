@@ -31,6 +31,7 @@ from forecast.rundir.artifacts import (
     load_model,
     read_encoding,
     read_history,
+    read_metrics,
     read_series,
     read_split_starts,
     read_windows,
@@ -217,7 +218,7 @@ def plot(ctx: Context) -> dict[str, Any]:
     frame = read_series(run)
     predictions = pd.read_csv(run.file(rundir.PREDICTIONS), parse_dates=["date"])
     history = read_history(run)
-    metrics = run.read_json(rundir.METRICS)
+    metrics = read_metrics(run)
     with atomic.replacing(run.file(rundir.FORECAST_PNG)) as tmp:
         plot_forecast(frame.iloc[:, 0], predictions, metrics, split_dates(frame, run), config, tmp)
     with atomic.replacing(run.file(rundir.RESIDUALS_PNG)) as tmp:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from forecast import rundir
+from forecast.errors import DataError
 from forecast.reports import html as h
 from forecast.rundir import RunDir
+from forecast.rundir.artifacts import read_metrics
 from forecast.scoring.evaluation import SCORE_COLUMNS
-from forecast.tables import score_rows
+from forecast.scoring.metrics_file import Metrics
 
 SIGNIFICANT = 0.05
 
@@ -42,17 +45,25 @@ def p_value(value: float | None) -> str:
     return f"Diebold-Mariano p {value:.3g}: {significant} at {SIGNIFICANT:g}"
 
 
-def skill_verdict(metrics: dict[str, Any]) -> str:
-    model, naive = metrics["metrics"]["model"], metrics["metrics"]["naive"]
-    p = metrics.get("diebold_mariano", {}).get("model", {}).get("p_value")
-    word = "beats" if metrics["beats_naive"] else "is WORSE than"
-    skill = "n/a" if metrics["skill"] is None else f"{metrics['skill']:+.3f}"
-    return (f"{metrics['model']} {word} the naive forecast (tomorrow = today) on the test part: RMSE "
-            f"{model['rmse']:.4g} vs {naive['rmse']:.4g}, skill {skill} ({p_value(p)}).")  # fmt: skip
+def scores_of(run: RunDir) -> Metrics | None:
+    """metrics.json typed, or None when the run has none or one of another shape (failed, older)."""
+    if not run.exists(rundir.METRICS):
+        return None
+    try:
+        return read_metrics(run)
+    except DataError:
+        return None
 
 
-def scores_table(metrics: dict[str, Any]) -> str:
-    rows = score_rows(metrics)
+def skill_verdict(metrics: Metrics) -> str:
+    word = "beats" if metrics.beats_naive else "is WORSE than"
+    skill = "n/a" if metrics.skill is None else f"{metrics.skill:+.3f}"
+    return (f"{metrics.model} {word} the naive forecast (tomorrow = today) on the test part: RMSE "
+            f"{metrics.rmse:.4g} vs {metrics.naive_rmse:.4g}, skill {skill} ({p_value(metrics.dm_p)}).")  # fmt: skip
+
+
+def scores_table(metrics: Metrics) -> str:
+    rows = metrics.rows()
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS]]
     body = [[r["name"], *[r.get(key) for _, key, _ in SCORE_COLUMNS]] for r in rows]
     return h.table(columns, body, highlight={0})

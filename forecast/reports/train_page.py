@@ -6,36 +6,37 @@ from typing import Any
 
 from forecast import rundir
 from forecast.reports import html as h
-from forecast.reports.common import read, scores_table, skill_verdict
+from forecast.reports.common import read, scores_of, scores_table, skill_verdict
 from forecast.rundir import RunDir
+from forecast.scoring.metrics_file import Metrics
 
 
 def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
-    metrics = read(run, rundir.METRICS)
+    metrics = scores_of(run)
     stages = manifest.get("stages", {})
     config = _config(run)
-    symbol = metrics["symbol"] if metrics else (config.get("data", {}).get("ticker") or "?")
-    target = metrics["target"] if metrics else config.get("data", {}).get("target", "?")
+    symbol = metrics.symbol if metrics else (config.get("data", {}).get("ticker") or "?")
+    target = metrics.target if metrics else config.get("data", {}).get("target", "?")
     model = config.get("model", {}).get("kind", "model")
     title = f"{symbol} {target}: {model}"
-    top = h.verdict(skill_verdict(metrics), metrics["beats_naive"]) if metrics else ""
+    top = h.verdict(skill_verdict(metrics), metrics.beats_naive) if metrics else ""
     sections = []
     if metrics:
         parts = [
             h.note(
-                f"Test part {metrics['test']['first']}..{metrics['test']['last']}, {metrics['test']['windows']} "
-                f"windows, horizon {metrics['test']['horizon']}. Errors in {target} units (inverse-transformed), "
+                f"Test part {metrics.test.first}..{metrics.test.last}, {metrics.test.windows} "
+                f"windows, horizon {metrics.test.horizon}. Errors in {target} units (inverse-transformed), "
                 "so they compare across models and with the baselines. skill = 1 - RMSE / naive RMSE; "
                 "DM p: Diebold-Mariano test against naive."
             ),  # fmt: skip
             scores_table(metrics),
         ]
-        if metrics.get("per_step"):
+        if metrics.per_step:
             parts += ["<h3>Per step ahead</h3>", h.table(
                 ["step", "RMSE", "naive RMSE", "skill"],
-                [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics["per_step"]],
+                [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics.per_step],
             )]  # fmt: skip
-        parts.append(_intervals(metrics.get("intervals")))
+        parts.append(_intervals(metrics.intervals))
         sections.append(("results", "Results on the test part", "".join(parts)))
     figures = [
         h.figure(run.file(rundir.FORECAST_PNG), "Forecast versus actual, with the split and the intervals"),
@@ -80,7 +81,7 @@ def _intervals(intervals: dict[str, Any] | None) -> str:
     )
 
 
-def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], metrics: dict[str, Any] | None) -> str:
+def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], metrics: Metrics | None) -> str:
     data = config.get("data", {})
     snapshot = stages.get("snapshot", {}).get("info", {})
     windows = stages.get("window", {}).get("info", {})
@@ -96,7 +97,7 @@ def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], met
         ("training windows", windows.get("train")),
         ("validation windows", windows.get("val")),
         ("test windows", windows.get("test")),
-        ("test period", f"{metrics['test']['first']}..{metrics['test']['last']}" if metrics else None),
+        ("test period", f"{metrics.test.first}..{metrics.test.last}" if metrics else None),
         ("scaler fitted on", f"{fitted['rows']} rows, {fitted['first']}..{fitted['last']}" if fitted else None),
     ]
     leakage = h.note("The MinMax scaler is fitted on the rows before the test part only, so nothing of the test "

@@ -54,6 +54,15 @@ class Metrics(BaseModel):
         """The Diebold-Mariano p-value of the model against naive."""
         return self.diebold_mariano.get("model", {}).get("p_value")
 
+    def rows(self, model_name: str | None = None) -> list[dict[str, Any]]:
+        """One row per forecaster for a table: the model (named by its kind) first, then each
+        baseline, every metric and the DM p-value against naive."""
+        return [
+            {"name": (model_name or self.model) if name == "model" else name, **scores,
+             "dm_p": self.diebold_mariano.get(name, {}).get("p_value")}
+            for name, scores in self.scores.items()
+        ]  # fmt: skip
+
     def to_json(self) -> dict[str, Any]:
         """The mapping metrics.json holds (scores under "metrics")."""
         return self.model_dump(mode="json", by_alias=True)
