@@ -69,7 +69,7 @@ class Encoding:
         encoding = cls(prep.target_transform, prep.normalize, prep.lookback, prep.horizon, tuple(columns),
                        _scaler(low, high, prep.scaler_range))  # fmt: skip
         if prep.normalize == "window":
-            x, y = encoding._raw_windows(values, split.train)
+            x, y = encoding.relative_windows(values, split.train)
             relative = np.concatenate([x[:, :, 0].ravel(), y.ravel()])
             low[0], high[0] = relative.min(), relative.max()
             if low[0] == high[0]:
@@ -84,27 +84,32 @@ class Encoding:
 
     def encode(self, x: np.ndarray) -> np.ndarray:
         """Raw input windows (m, lookback, channels) of model values -> what the network sees."""
-        if self.normalize == "window":
-            x = x.copy()
-            x[:, :, 0] = x[:, :, 0] / x[:, -1:, 0] - 1.0
-        return self.scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
+        return self._scale_inputs(self._relative(x))
 
     def windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Network inputs (m, lookback, channels) and targets (m, horizon), float32, for the
         windows whose first target rows are `starts`."""
+        x, y = self.relative_windows(values, starts)
+        return self._scale_inputs(x), self._scale_target(y).astype("float32")
+
+    def relative_windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unscaled inputs and targets, window-normalised when prep.normalize is window: what
+        the MinMax of a window-normalised target is fitted on."""
         x, y = windows(values, values[:, 0], starts, self.lookback, self.horizon)
         if self.normalize == "window":
             y = y / x[:, -1:, 0] - 1.0
-        return self.encode(x), self._scale_target(y).astype("float32")
+        return self._relative(x), y
 
-    def _raw_windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x, y = windows(values, values[:, 0], starts, self.lookback, self.horizon)
+    def _relative(self, x: np.ndarray) -> np.ndarray:
+        """Channel 0 of each window relative to its last input, minus 1 (window normalisation only)."""
         if self.normalize != "window":
-            return x, y
-        last = x[:, -1:, 0]
+            return x
         x = x.copy()
-        x[:, :, 0] = x[:, :, 0] / last - 1.0
-        return x, y / last - 1.0
+        x[:, :, 0] = x[:, :, 0] / x[:, -1:, 0] - 1.0
+        return x
+
+    def _scale_inputs(self, x: np.ndarray) -> np.ndarray:
+        return self.scaler.transform(x.reshape(-1, x.shape[2])).reshape(x.shape).astype("float32")
 
     def _scale_target(self, y: np.ndarray) -> np.ndarray:
         return np.asarray(y, dtype="float64") * self.scaler.scale_[0] + self.scaler.min_[0]

@@ -121,7 +121,7 @@ def test_window_normalisation_divides_by_the_last_input() -> None:
     values = np.array([[10.0, 7.0], [20.0, 8.0], [30.0, 9.0], [10.0, 6.0], [40.0, 5.0], [5.0, 4.0]])
     prep = PrepConfig(lookback=2, horizon=2, normalize="window", test_fraction=0.3, val_fraction=0.0)
     encoding = Encoding.fit(values, split_rows(6, 2, 2, 0.3, 0.0), prep, ("y", "x"))
-    rx, ry = encoding._raw_windows(values, np.array([2]))
+    rx, ry = encoding.relative_windows(values, np.array([2]))
     assert rx[0, :, 0].tolist() == [-0.5, 0.0] and rx[0, :, 1].tolist() == [7.0, 8.0]
     assert ry.tolist() == [[0.5, -0.5]]
 
