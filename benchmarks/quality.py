@@ -1,5 +1,5 @@
 """Forecast quality under walk-forward backtests: every model beside naive, seasonal naive
-and drift, on the bundled tickers and on generated series with known structure.
+and drift, on the bundled stocks and on generated series with known structure.
 
     .venv/bin/python benchmarks/quality.py                       # the full grid (hours on 2 cores)
     .venv/bin/python benchmarks/quality.py --configs configs/lstm.yaml --transforms none log_return
@@ -67,10 +67,10 @@ def series_frame(name: str, config) -> tuple[pd.DataFrame, int]:
 def run_cell(config_path: Path, transform: str, series: str, folds: int, epochs: int | None) -> dict:
     # "window" stands for levels with window normalisation (prep.normalize: window).
     prep = ["prep.target_transform=none", "prep.normalize=window"] if transform == "window" else [
-        f"prep.target_transform={transform}", "prep.normalize=global"]  # fmt: skip
+        f"prep.target_transform={transform}", "prep.normalize=series"]  # fmt: skip
     overrides = [*prep, f"evaluate.backtest.folds={folds}", "plot.enabled=false"]
     if series in TICKERS:
-        overrides += ["data.source=sample", f"data.ticker={series}"]
+        overrides += ["data.source=sample", f"data.symbol={series}"]
     if epochs:
         overrides.append(f"train.epochs={epochs}")
     config = load_config(config_path, overrides)

@@ -56,7 +56,7 @@ def msft_windows(lookback: int = 60):
     from forecast.prepare.encoding import Encoding
     from forecast.prepare.windows import split_rows
 
-    series = fetch(DataConfig(source="sample", ticker="MSFT")).frame["adj_close"].to_numpy()[:, None]
+    series = fetch(DataConfig(source="sample", symbol="MSFT")).frame["adj_close"].to_numpy()[:, None]
     prep = PrepConfig(lookback=lookback, val_fraction=0.1)
     split = split_rows(len(series), lookback, 1, 0.2, 0.1)
     encoding = Encoding.fit(series, split, prep, ("adj_close",))
@@ -240,21 +240,21 @@ def memory(points: int, steps: int = 200) -> dict:
     return result
 
 
-def universe(tickers: int, bars: int, epochs: int) -> dict:
+def universe(count: int, bars: int, epochs: int) -> dict:
     """Wall time of `forecast train` on a synthetic universe: one model per symbol (local
     processes, one per core) versus one global model, each a fresh CLI process."""
     import tempfile
 
-    symbols = [f"T{i:03d}" for i in range(tickers)]
-    config = {"name": "bench", "data": {"source": "synthetic", "points": bars, "target": "value", "tickers": symbols},
+    symbols = [f"T{i:03d}" for i in range(count)]
+    config = {"name": "bench", "data": {"source": "synthetic", "points": bars, "target": "value", "symbols": symbols},
               "prep": {"lookback": 60}, "model": {"kind": "lstm", "units": [50, 50], "dense": [25]},
               "train": {"epochs": epochs, "patience": 0, "batch_size": 64}, "plot": {"enabled": False}}  # fmt: skip
-    result: dict = {"tickers": tickers, "bars": bars, "epochs": epochs, "cpus": os.cpu_count()}
+    result: dict = {"symbols": count, "bars": bars, "epochs": epochs, "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
         path.write_text(json.dumps(config))  # JSON is YAML
         env = {**os.environ, "FORECAST_RUNS_DIR": f"{tmp}/runs", "FORECAST_DATA_DIR": f"{tmp}/data"}
-        for scope in ("ticker", "global"):
+        for scope in ("symbol", "global"):
             clock = time.perf_counter()
             command = [sys.executable, "-m", "forecast", "train", "--config", str(path), "--json",
                        "--set", f"model.scope={scope}"]  # fmt: skip
@@ -267,10 +267,10 @@ def universe(tickers: int, bars: int, epochs: int) -> dict:
                              "beat_naive": sum(r["beats_naive"] for r in rows),
                              "rmse": {r["symbol"]: r["rmse"] for r in rows}}  # fmt: skip
             shown = result[scope]
-            print(f"universe {tickers} x {bars} bars, scope {scope}: {seconds:.0f} s, mean skill "
+            print(f"universe {count} x {bars} bars, scope {scope}: {seconds:.0f} s, mean skill "
                   f"{shown['mean_skill']:.3f}, {shown['beat_naive']} beat naive", flush=True)  # fmt: skip
-    per, pooled = result["ticker"]["rmse"], result["global"]["rmse"]
-    result["global_better"] = sum(pooled[s] < per[s] for s in per)
+    per, one = result["symbol"]["rmse"], result["global"]["rmse"]
+    result["global_better"] = sum(one[s] < per[s] for s in per)
     return result
 
 
@@ -304,7 +304,7 @@ def write_markdown(results: dict, path: Path) -> None:
     if "memory" in results:
         m = results["memory"]
         lines += ["## Memory on a long series", "",
-                  f"The whole pipeline (snapshot, scale, window, train, evaluate) on {m['points']:,} synthetic points, "
+                  f"The whole pipeline (snapshot, encode, split, train, evaluate) on {m['points']:,} synthetic points, "
                   f"lookback 120, the LSTM above, one epoch of {m['steps_per_epoch']} steps (peak memory does not "
                   f"grow with steps), in a fresh process: peak RSS **{m['peak_rss_gb']:.2f} GB** in "
                   f"{m['seconds']:.0f} s. Holding the training windows as one array would take "
@@ -312,17 +312,17 @@ def write_markdown(results: dict, path: Path) -> None:
                   + ("**met**." if m["peak_rss_gb"] < 2 else "**not met**."), ""]  # fmt: skip
     if "universe" in results:
         u = results["universe"]
-        tick, glob = u["ticker"], u["global"]
-        lines += ["## Many tickers: per-symbol models versus one global model", "",
-                  f"`forecast train` on {u['tickers']} synthetic symbols x {u['bars']:,} bars (the LSTM above, "
+        tick, glob = u["symbol"], u["global"]
+        lines += ["## Many symbols: per-symbol models versus one global model", "",
+                  f"`forecast train` on {u['symbols']} synthetic symbols x {u['bars']:,} bars (the LSTM above, "
                   f"lookback 60, {u['epochs']} epochs each, {u['cpus']} CPUs), each a fresh process:", "",
                   "| scope | wall seconds | mean skill vs naive | symbols beating naive |",
                   "| --- | ---: | ---: | ---: |",
-                  f"| ticker (local processes, one per core) | {tick['seconds']:.0f} | {tick['mean_skill']:.3f} | "
-                  f"{tick['beat_naive']} of {u['tickers']} |",
+                  f"| symbol (local processes, one per core) | {tick['seconds']:.0f} | {tick['mean_skill']:.3f} | "
+                  f"{tick['beat_naive']} of {u['symbols']} |",
                   f"| global (one model, pooled windows) | {glob['seconds']:.0f} | {glob['mean_skill']:.3f} | "
-                  f"{glob['beat_naive']} of {u['tickers']} |", "",
-                  f"The global model had the lower test RMSE on {u['global_better']} of {u['tickers']} symbols. "
+                  f"{glob['beat_naive']} of {u['symbols']} |", "",
+                  f"The global model had the lower test RMSE on {u['global_better']} of {u['symbols']} symbols. "
                   "The synthetic symbols share one shape (a sine) under different noise, which favours pooling; "
                   "real universes are less alike.", ""]  # fmt: skip
     if "predict" in results:
@@ -352,13 +352,13 @@ def write_markdown(results: dict, path: Path) -> None:
         "recursive forecast therefore misses 0.2 s at lookback 120 and is about at it at lookback 60.",
         "- Memory: above 128 MB of windows, training cuts batches from the series on demand (a Keras PyDataset "
         "over a zero-copy view), evaluation forecasts 1,024 windows per call, and prediction CSVs are streamed. "
-        "Measured by stage on the 10-million-point series (a sampling probe): 0.6 GB after snapshot, scale and "
-        "window (the series, its index arrays, pyarrow's pool); 1.7 GB at the end of training, which TensorFlow "
+        "Measured by stage on the 10-million-point series (a sampling probe): 0.6 GB after snapshot, encode and "
+        "split (the series, its index arrays, pyarrow's pool); 1.7 GB at the end of training, which TensorFlow "
         "keeps (after `keras.backend.clear_session()` and glibc's `malloc_trim` too: measured, no change); "
         "evaluation adds 0.3-0.4 GB for the 2 million test and 0.8 million validation forecasts. Runs measured "
         "1.99 and 2.13 GB: at the target, not reliably under it. Next: evaluation in a fresh process, or split "
-        "ranges instead of index arrays in windows.npz.",
-        "- Many tickers: `data.tickers` fans out to local processes (one per core) or Ray (`--executor ray`, "
+        "ranges instead of index arrays in split.npz.",
+        "- Many symbols: `data.symbols` fans out to local processes (one per core) or Ray (`--executor ray`, "
         "tested against a local instance: byte-identical predictions); `model.scope: global` pools the windows.",
         "- JAX backend: measured when jax is installed (not a dependency). Here (jax 0.10.2, Keras 3.15, CPU) it "
         "ran at a few dozen windows x epochs/s, far below both TensorFlow and the 2,520 of issue 9: something "
@@ -376,7 +376,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=["startup", "throughput", "predict", "memory", "universe"])
     parser.add_argument("--points", type=int, default=10_000_000, help="Length of the long series (memory).")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--tickers", type=int, default=100, help="Symbols of the synthetic universe.")
+    parser.add_argument("--symbols", type=int, default=100, help="Symbols of the synthetic universe.")
     parser.add_argument("--bars", type=int, default=2500, help="Bars per symbol of the synthetic universe.")
     parser.add_argument("--epochs", type=int, default=5, help="Epochs per model in the universe benchmark.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
@@ -395,7 +395,7 @@ def main() -> None:
     if "memory" in wanted:
         results["memory"] = memory(args.points)
     if "universe" in wanted:
-        results["universe"] = universe(args.tickers, args.bars, args.epochs)
+        results["universe"] = universe(args.symbols, args.bars, args.epochs)
     store.write_text(json.dumps(results, indent=1) + "\n")
     write_markdown(results, args.out / "SPEED.md")
     print(f"wrote {args.out / 'SPEED.md'}")

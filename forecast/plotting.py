@@ -96,7 +96,7 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: Metrics
     Bottom: the last `zoom` test days close up, with the intervals and naive."""
     step1 = predictions[predictions["step"] == 1]
     model, naive = metrics.scores["model"], metrics.scores["naive"]
-    horizon = "" if config.prep.horizon == 1 else f", step 1 of {config.prep.horizon}"
+    horizon = "" if config.prep.output_steps == 1 else f", step 1 of {config.prep.output_steps}"
     with _figure(path, config.plot.dpi, nrows=2, figsize=(11, 7.5), gridspec_kw={"height_ratios": [3, 2]},
                  layout="constrained") as (fig, (top, bottom)):  # fmt: skip
         top.plot(series.index, series.to_numpy(), color=ACTUAL, linewidth=0.8, label=f"actual {series.name}")

@@ -23,7 +23,7 @@ from forecast.rundir.artifacts import read_metrics
 
 log = logging.getLogger(__name__)
 # Stage inputs a user can rebuild from the cache; the rest of the run is logged.
-SKIPPED = frozenset({rundir.WINDOWS, rundir.SERIES, rundir.LOCK, rundir.REPORT})
+SKIPPED = frozenset({rundir.SPLIT, rundir.LEGACY_FILES[rundir.SPLIT], rundir.SERIES, rundir.LOCK, rundir.REPORT})
 BATCH = 100  # MLflow's limit of params per log_batch call
 
 

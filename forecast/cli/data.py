@@ -13,7 +13,7 @@ SOURCE_HELP = ", ".join(f"{s.name} ({s.help})" for s in SPECS.values()) + "."  #
 
 
 def fetch(
-    tickers: Annotated[
+    symbols: Annotated[
         list[str], typer.Argument(help="Symbols such as MSFT or ^GSPC; with --source csv, CSV file paths.")
     ],
     source: Annotated[str, typer.Option(help=SOURCE_HELP)] = "yahoo",
@@ -35,14 +35,14 @@ def fetch(
     def line(result: dict[str, Any]) -> None:
         if "error" in result:  # one of several symbols failed: said here, the others go on
             hint = f"; {result['hint']}" if result.get("hint") else ""
-            typer.echo(f"error: {result['ticker']}: {result['error']}{hint}", err=True)
+            typer.echo(f"error: {result['symbol']}: {result['error']}{hint}", err=True)
         elif not as_json:
             typer.echo(
                 f"{result['symbol']:<8} {result['source']:<9} {result['rows']:>6} bars  "
                 f"{result['first'][:10]} .. {result['last'][:10]}  (+{result['added']} new)  {result['path']}"
             )
 
-    results = command(tickers, source=source, period=period, start=start, end=end, interval=interval,
+    results = command(symbols, source=source, period=period, start=start, end=end, interval=interval,
                       auto_adjust=auto_adjust, date_column=date_column, repair=repair, data_dir=data_dir,
                       on_each=line)  # fmt: skip
     if as_json:
@@ -77,7 +77,7 @@ def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
 
 def data_show(
-    ticker: Annotated[str, typer.Argument(help="Symbol as cached, e.g. MSFT.")],
+    symbol: Annotated[str, typer.Argument(help="Symbol as cached, e.g. MSFT.")],
     source: Annotated[str | None, typer.Option(help="Only this source (default: every source).")] = None,
     interval: Annotated[str, typer.Option(help="Bar size.")] = "1d",
     rows: Annotated[int, typer.Option(min=0, help="Rows to show from each end.")] = 5,
@@ -89,7 +89,7 @@ def data_show(
 
     from forecast.commands.fetch import show_cached
 
-    found = show_cached(ticker, source, interval, data_dir)
+    found = show_cached(symbol, source, interval, data_dir)
     if as_json:
         echo_json([meta for _, meta in found])
         return

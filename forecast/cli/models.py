@@ -50,7 +50,7 @@ def retrain(
 ) -> None:
     """Fetch new bars, train a challenger, and promote it only if it beats the champion and naive.
 
-    A universe config (data.tickers) retrains every symbol's model (<name>-<symbol>), one line each.
+    A universe config (data.symbols) retrains every symbol's model (<name>-<symbol>), one line each.
     """
     from forecast.commands.retrain import retrain as command
     from forecast.config import load_config

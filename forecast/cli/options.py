@@ -35,7 +35,7 @@ Overrides = Annotated[
     typer.Option("--set", help="Override a field: section.key=value (repeatable).", show_default=False),
 ]
 
-# A universe (data.tickers) fans out one job per symbol; these say where the jobs run.
+# A universe (data.symbols) fans out one job per symbol; these say where the jobs run.
 ExecutorOpt = Annotated[
     Literal["local", "ray"],
     typer.Option("--executor", help="Universe: local (parallel processes here) or ray (pip install 'forecast[ray]')."),

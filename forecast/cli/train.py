@@ -51,9 +51,9 @@ def train(
     mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Train a model: snapshot -> scale -> window -> train -> evaluate -> plot, in a run directory.
+    """Train a model: snapshot -> encode -> split -> train -> evaluate -> plot, in a run directory.
 
-    A config naming a universe (data.tickers) trains one run per symbol, in parallel, or
+    A config naming a universe (data.symbols) trains one run per symbol, in parallel, or
     one global model on all of them (model.scope: global), and ends with a table.
     """
     from forecast.commands import train as command

@@ -58,23 +58,24 @@ def print_retrained(universe: Any, as_json: bool) -> None:
     exit_on_failures(universe.rows)
 
 
-def _train_table(rows: list[dict[str, Any]], pooled: bool) -> None:
+def _train_table(rows: list[dict[str, Any]], is_global: bool) -> None:
     columns = ["symbol", "run", "RMSE", "naive RMSE", "skill"]
-    if pooled:
+    if is_global:
         columns += ["per-symbol RMSE", "per-symbol skill"]
     body = []
     for r in rows:
         if r["status"] != "done":
-            body.append([r["symbol"], Path(r.get("run") or "-").name, "-", "-", "-", *(["-", "-"] if pooled else [])])
+            dashes = ["-", "-"] if is_global else []
+            body.append([r["symbol"], Path(r.get("run") or "-").name, "-", "-", "-", *dashes])
             continue
         cells = [r["symbol"], Path(r["run"]).name, num(r["rmse"]), num(r["naive_rmse"]), num(r["skill"], 3)]
-        if pooled:
-            own = r.get("per_ticker") or {}
+        if is_global:
+            own = r.get("per_symbol") or {}
             cells += [num(own.get("rmse")), num(own.get("skill"), 3)]
         body.append(cells)
     print_rich_table(columns, body)
-    if pooled and any(r.get("status") == "done" and not r.get("per_ticker") for r in rows):
-        typer.echo("per-symbol columns: train the same universe with --set model.scope=ticker to fill them in")
+    if is_global and any(r.get("status") == "done" and not r.get("per_symbol") for r in rows):
+        typer.echo("per-symbol columns: train the same universe with --set model.scope=symbol to fill them in")
 
 
 def exit_on_failures(rows: list[dict[str, Any]]) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import rundir
-from forecast.config import Config, load_config
+from forecast.config import Config
 from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
@@ -37,7 +37,7 @@ from forecast.registry.rules import champion_record, decide, last_trained_end, p
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir, utc_now
-from forecast.rundir.artifacts import load_model, read_encoding, read_series, read_windows
+from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_series, read_split
 from forecast.rundir.verify import verify_run
 from forecast.scoring.evaluation import mae, rmse
 
@@ -63,18 +63,18 @@ class Outcome:
 
 def holdout_dates(challenger: RunDir, champion: RunDir | None) -> tuple[pd.DatetimeIndex, int]:
     """First target dates of the challenger's test windows that neither model was fitted on."""
-    w, frame = read_windows(challenger), read_series(challenger)
+    w, frame = read_split(challenger), read_series(challenger)
     dates = frame.index[w["test"]]
     if champion is not None:
-        fitted = pd.Timestamp(champion.read_json(rundir.SCALER)["fitted_on"]["last"])
+        fitted = pd.Timestamp(read_encoding(champion).fitted_on["last"])
         dates = dates[dates > fitted]
-    return dates, int(w["horizon"])
+    return dates, int(w["output_steps"])
 
 
 def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> dict[str, Any]:
     """RMSE and MAE of a run's model, and of naive, forecasting `steps` from each date."""
     verify_run(run)
-    config = load_config(run.file(rundir.CONFIG))
+    config = read_config(run)
     frame, _ = latest_series(config, run, data_dir, refresh=False)
     rows = frame.index.get_indexer(dates)
     origins = rows[(rows >= 0) & (rows + steps <= len(frame))]

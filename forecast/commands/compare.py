@@ -27,7 +27,7 @@ from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.plotting import plot_comparison
 from forecast.rundir import RunDir, runs_root
-from forecast.rundir.artifacts import read_metrics
+from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.scoring.evaluation import rmse_interval
 
 log = logging.getLogger(__name__)
@@ -88,13 +88,13 @@ def precheck(candidates: list[Candidate]) -> None:
         for what, mine, theirs in (
             ("data", config.data.model_dump(mode="json"), first.data.model_dump(mode="json")),
             ("prep.test_fraction", config.prep.test_fraction, first.prep.test_fraction),
-            ("prep.horizon", config.prep.horizon, first.prep.horizon),
+            ("prep.output_steps", config.prep.output_steps, first.prep.output_steps),
         ):
             if mine != theirs:
                 differs = _first_difference(mine, theirs) if isinstance(mine, dict) else f"{mine} vs {theirs}"
                 raise UsageError(
                     f"cannot compare {label} with {first_label}: {what} differs ({differs})",
-                    hint="compare models on the same data, test_fraction and horizon",
+                    hint="compare models on the same data, test_fraction and output_steps",
                 )
 
 
@@ -209,7 +209,7 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
     if len(existing) > 1:
         check_comparable(existing)  # refuse mismatched runs before training anything
     labels = {c.label: str(c.run.path) if c.run else None for c in candidates}
-    first = tracking.asked(candidates[0].config or load_config(candidates[0].run.file(rundir.CONFIG)), track)
+    first = tracking.asked(candidates[0].config or read_config(candidates[0].run), track)
     with new_run(root, "compare", "compare", first, save_config=False, candidates=labels) as started:
         out = started.run
         for c in candidates:

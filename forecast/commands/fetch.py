@@ -11,10 +11,10 @@ from forecast.data import data_root
 from forecast.data.sources import SOURCES, SPECS
 from forecast.data.sources import fetch as fetch_source
 from forecast.data.store import Cache
-from forecast.data.symbols import normalise_ticker
+from forecast.data.symbols import normalise_symbol
 from forecast.errors import ForecastError, MissingInputError, UsageError
 
-# One result per symbol: the cache's sidecar with path, added and revised; or ticker, error, exit_code.
+# One result per symbol: the cache's sidecar with path, added and revised; or symbol, error, exit_code.
 Result = dict[str, Any]
 
 
@@ -32,11 +32,11 @@ def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None
     for name in names:
         if not takes_path and name.lower().endswith(".csv"):
             raise UsageError(
-                f"{name} looks like a CSV file, not a ticker", hint=f"run: forecast fetch {name} --source csv"
+                f"{name} looks like a CSV file, not a symbol", hint=f"run: forecast fetch {name} --source csv"
             )
         try:
             config = data_config_from_options(
-                source=source, ticker=None if takes_path else name, path=name if takes_path else None,
+                source=source, symbol=None if takes_path else name, path=name if takes_path else None,
                 period=period, start=start, end=end, interval=interval, auto_adjust=auto_adjust,
                 date_column=date_column, repair=repair,
             )  # fmt: skip
@@ -45,7 +45,7 @@ def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None
         except ForecastError as exc:
             if len(names) == 1:
                 raise
-            result = {"ticker": name, "error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code}
+            result = {"symbol": name, "error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code}
         results.append(result)
         if on_each is not None:
             on_each(result)
@@ -60,7 +60,7 @@ def cached(data_dir: Path | None = None) -> list[dict[str, Any]]:
 def show_cached(symbol: str, source: str | None = None, interval: str = "1d", data_dir: Path | None = None) -> list:
     """[(frame, sidecar)] of a cached symbol, for one source or every source that has it."""
     try:
-        symbol = normalise_ticker(symbol)
+        symbol = normalise_symbol(symbol)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if source is not None and source not in SOURCES:

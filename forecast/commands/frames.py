@@ -13,7 +13,7 @@ from forecast.data.sources import Fetched
 from forecast.data.sources.frame import from_pandas
 from forecast.data.sources.shared import snake
 from forecast.data.store import Cache
-from forecast.data.symbols import normalise_ticker
+from forecast.data.symbols import normalise_symbol
 from forecast.errors import DataError, UsageError
 
 log = logging.getLogger(__name__)
@@ -22,14 +22,14 @@ log = logging.getLogger(__name__)
 def with_frame(config: ConfigLike, overrides: list[str] | None, data: Any, data_dir: Path) -> Config:
     """The config reading `data` (a pandas Series or DataFrame) as source frame.
 
-    The series is named by its own name (Series.name), else data.ticker, else SERIES. A
+    The series is named by its own name (Series.name), else data.symbol, else SERIES. A
     data section written for another source (a shipped config's MSFT from Yahoo, with its
     dates) describes other data: only its target and features carry over."""
     raw = raw_config(config, overrides)
     section = raw.get("data") or {}
-    if not isinstance(section, dict) or section.get("tickers") or section.get("tickers_file"):
-        raise UsageError("data= is one series, and this config names a universe (data.tickers)",
-                         hint="train one series at a time, or drop data.tickers")  # fmt: skip
+    if not isinstance(section, dict) or section.get("symbols") or section.get("symbols_file"):
+        raise UsageError("data= is one series, and this config names a universe (data.symbols)",
+                         hint="train one series at a time, or drop data.symbols")  # fmt: skip
     if section.get("source") != "frame":
         dropped = sorted(set(section) - {"source", "target", "features"})
         if dropped:
@@ -37,11 +37,11 @@ def with_frame(config: ConfigLike, overrides: list[str] | None, data: Any, data_
                      ", data.".join(dropped))  # fmt: skip
         section = {k: v for k, v in section.items() if k in ("target", "features")}
     own = getattr(data, "name", None)
-    raw_name = own if isinstance(own, str) and own else section.get("ticker") or "SERIES"
+    raw_name = own if isinstance(own, str) and own else section.get("symbol") or "SERIES"
     try:
-        name = normalise_ticker(str(raw_name))
+        name = normalise_symbol(str(raw_name))
     except ValueError as exc:
-        raise UsageError(f"cannot name the series {raw_name!r}: {exc}", hint="set data.ticker to a short name") from exc
+        raise UsageError(f"cannot name the series {raw_name!r}: {exc}", hint="set data.symbol to a short name") from exc
     frame = from_pandas(data, name)
     target = section.get("target", "adj_close")
     if target not in frame.columns:
@@ -49,7 +49,7 @@ def with_frame(config: ConfigLike, overrides: list[str] | None, data: Any, data_
             raise DataError(f"data.target {target} is not a column of the series {name} "
                             f"(it has: {', '.join(frame.columns)})", hint="set data.target")  # fmt: skip
         target = frame.columns[0]
-    raw["data"] = {**section, "source": "frame", "ticker": name, "path": None, "target": target}
+    raw["data"] = {**section, "source": "frame", "symbol": name, "path": None, "target": target}
     raw.setdefault("name", snake(name) or "series")
     resolved = build_config(raw, f"config {raw['name']} with a series from Python")
     Cache(data_dir).save(resolved.data, Fetched(frame, (), "pandas, from Python"), replace=True)

@@ -6,13 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from forecast import rundir
-from forecast.config import load_config
 from forecast.errors import UsageError
 from forecast.registry.registry import Registry, entries, models_root
 from forecast.registry.rules import champion_record
 from forecast.rundir import RunDir, runs_root, utc_now
-from forecast.rundir.artifacts import read_metrics
+from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import verify_run
 
 
@@ -21,7 +19,7 @@ def promote(name: str, run: str | os.PathLike[str], *, models_dir: Path | None =
     """Make a complete, verified run the champion of model `name`; returns the history record."""
     found = RunDir.find(os.fspath(run), runs_root(runs_dir))
     verify_run(found)
-    config = load_config(found.file(rundir.CONFIG))
+    config = read_config(found)
     registry = Registry(models_root(models_dir), name)
     current = registry.champion()
     if current and current.get("symbol") not in (None, config.data.symbol):

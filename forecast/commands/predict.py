@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forecast import atomic, rundir, tracking
-from forecast.config import load_config
 from forecast.data import data_root
 from forecast.errors import MissingInputError, UsageError
 from forecast.pipeline.future import Forecast, make_forecast, records
@@ -18,6 +17,7 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.plotting import plot_future
 from forecast.registry.registry import Registry, models_root
 from forecast.rundir import RunDir, runs_root
+from forecast.rundir.artifacts import read_config
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def predict(
     the champion of the registry model `model`."""
     source = model_run(run, model, runs_root(runs_dir), models_dir)
     result = make_forecast(source, data_root(data_dir), horizon, refresh, as_of)
-    config = tracking.asked(load_config(source.file(rundir.CONFIG)), track)
+    config = tracking.asked(read_config(source), track)
     tracking.require(config)
     facts = {"model_run": str(source.path), "model": config.model.kind}
     with new_run(runs_root(runs_dir), f"predict-{config.name}", "predict", config, save_config=False,

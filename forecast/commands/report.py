@@ -47,7 +47,7 @@ def run_config(run: RunDir) -> Config:
         sources.append(Path(manifest["model_run"]) / rundir.CONFIG)
     for source in sources:
         if source.is_file():
-            return load_config(source)
+            return load_config(source, warn_renamed=False)  # a config the tool wrote
     raise MissingInputError(
         f"no config found for run {run.path} (looked for {', '.join(map(str, sources))})",
         hint="MLflow needs the run's config for its params; the report works without it",

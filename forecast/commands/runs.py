@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forecast import rundir
-from forecast.config import Config, load_config
+from forecast.config import Config
 from forecast.data import data_root
 from forecast.rundir import RunDir, runs_root
 
@@ -51,7 +51,9 @@ class Run:
 
     @cached_property
     def config(self) -> Config:
-        return load_config(self.path / rundir.CONFIG)
+        from forecast.rundir.artifacts import read_config  # pandas and numpy: only when asked
+
+        return read_config(RunDir(self.path))
 
     @property
     def metrics(self) -> Metrics:
@@ -126,7 +128,7 @@ def run_row(path: Path) -> dict[str, Any]:
         skill, metrics = model.get("skill"), backtest
     if manifest.get("kind") == "global":  # scores are its members' (runs <name>-global-<symbol>)
         symbols = manifest.get("symbols", [])
-        metrics = {"model": f"pooled over {len(symbols)} symbols: see their runs"}
+        metrics = {"model": f"global over {len(symbols)} symbols: see their runs"}
     if manifest.get("kind") == "predict":  # a forecast of the future has no scores yet
         steps, after = manifest.get("horizon"), manifest.get("last_bar")
         metrics = {"model": f"{manifest.get('model')}, {steps} steps after {after}"}

@@ -1,6 +1,6 @@
 """`forecast train`: run (or resume) the stage pipeline in a run directory.
 
-A config naming a universe (data.tickers) trains one run per symbol, or one global
+A config naming a universe (data.symbols) trains one run per symbol, or one global
 model on all of them (model.scope: global): see commands/universe/.
 """
 
@@ -21,6 +21,7 @@ from forecast.errors import ForecastError, UsageError
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, runs_root
+from forecast.rundir.artifacts import read_config
 
 log = logging.getLogger("forecast")
 # Called with the run's folder before its first stage: the CLI's resume hint names it.
@@ -41,7 +42,7 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
         return train_universe(config, roots, executor, workers, address, on_member)
     if config.model.scope == "global":
         raise UsageError(f"config {config.name}: model.scope global needs a universe to pool",
-                         hint="list the symbols in data.tickers, or set model.scope: ticker")  # fmt: skip
+                         hint="list the symbols in data.symbols, or set model.scope: symbol")  # fmt: skip
     run = RunDir.create(runs_root(runs_dir), config.name)
     return run_stages(Context(config, run, data_root(data_dir)), listener, on_start)
 
@@ -51,7 +52,7 @@ def resume(run_dir: str | Path, config: str | Path | None = None, overrides: lis
            on_start: Started | None = None) -> Run:  # fmt: skip
     """Rerun only the stages of `run_dir` whose inputs or config changed (every stage with force)."""
     run = RunDir.open(Path(run_dir))
-    resolved = load_config(Path(config) if config else run.file(rundir.CONFIG), overrides)
+    resolved = load_config(Path(config), overrides) if config else read_config(run, overrides)
     if resolved.model.scope == "global":  # refused before any stage reruns
         raise UsageError(
             f"run {run.path} is one symbol of a global model, trained on its whole universe at once",

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from forecast.data.sources import SOURCES, SPECS, SourceSpec
-from forecast.data.symbols import normalise_ticker, ticker_from_filename
+from forecast.data.symbols import normalise_symbol, symbol_from_filename
 
 Source = Literal[SOURCES]  # type: ignore[valid-type]  # the names of data/sources/SPECS
 Interval = Literal["1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h", "1d", "5d", "1wk", "1mo", "3mo"]
@@ -26,15 +26,19 @@ class DataConfig(Section):
     """Where the series comes from and which column is forecast."""
 
     source: Source = Field("yahoo", description="; ".join(f"{s.name}: {s.help}" for s in SPECS.values()) + ".")
-    ticker: str | None = Field(None, description="Symbol, e.g. MSFT or ^GSPC; for csv/synthetic the cache name.")
-    tickers: list[str] | None = Field(
+    symbol: str | None = Field(
+        None,
+        description="The series' name, e.g. MSFT or ^GSPC; csv and synthetic name it themselves (the file's name, "
+        "SINE) unless set. Its name in the cache, in run names and in output.",
+    )
+    symbols: list[str] | None = Field(
         None,
         min_length=1,
         max_length=MAX_UNIVERSE,
-        description="A universe instead of one ticker: one run (and one registry entry) per symbol, "
+        description="A universe instead of one symbol: one run (and one registry entry) per symbol, "
         "named <name>-<symbol>.",
     )
-    tickers_file: Path | None = Field(
+    symbols_file: Path | None = Field(
         None, description="A universe from a file: one symbol per line, # comments (relative to the config)."
     )
     path: Path | None = Field(None, description="CSV file (source: csv).")
@@ -55,17 +59,32 @@ class DataConfig(Section):
     timeout: float = Field(30.0, gt=0, le=600, description="Yahoo: seconds before a request is abandoned.")
     retries: int = Field(3, ge=0, le=10, description="Yahoo: retries on rate limits and network errors.")
 
-    @field_validator("ticker")
+    @model_validator(mode="before")
     @classmethod
-    def _ticker(cls, value: str | None) -> str | None:
-        return None if value is None else normalise_ticker(value)
+    def _own_symbol(cls, raw: object) -> object:
+        """A source that names its series itself (csv: the file's name; synthetic: SINE)
+        fills in data.symbol, so the resolved config (a run's config.yaml) says it."""
+        if not isinstance(raw, dict) or raw.get("symbol") is not None or raw.get("symbols") or raw.get("symbols_file"):
+            return raw
+        spec = SPECS.get(raw.get("source", "yahoo"))
+        if spec is None or spec.named:
+            return raw
+        path = raw.get("path")
+        if spec.takes_path and not path:
+            return raw  # the "needs path" error below says what is wrong
+        return {**raw, "symbol": symbol_from_filename(Path(path).stem) if spec.takes_path else "SINE"}
 
-    @field_validator("tickers")
+    @field_validator("symbol")
     @classmethod
-    def _tickers(cls, value: list[str] | None) -> list[str] | None:
+    def _symbol(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_symbol(value)
+
+    @field_validator("symbols")
+    @classmethod
+    def _symbols(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        symbols = [normalise_ticker(str(v)) for v in value]
+        symbols = [normalise_symbol(str(v)) for v in value]
         repeated = sorted({s for s in symbols if symbols.count(s) > 1})
         if repeated:
             raise ValueError(f"symbol(s) {', '.join(repeated)} listed more than once")
@@ -81,13 +100,13 @@ class DataConfig(Section):
         if spec.takes_path and self.path is None:
             raise ValueError(f"source {self.source} needs path: the file to read")
         universe = self.universe
-        if sum([self.ticker is not None, self.tickers is not None, self.tickers_file is not None]) > 1:
-            raise ValueError("set one of ticker, tickers or tickers_file")
+        if sum([self.symbols is not None, self.symbols_file is not None]) > 1 or (universe and self.symbol):
+            raise ValueError("set one of symbol, symbols or symbols_file")
         if universe and not spec.universe:
             able = ", ".join(s.name for s in SPECS.values() if s.universe)
-            raise ValueError(f"a universe (tickers) needs source {able}; source {self.source} is one series")
-        if spec.named and self.ticker is None and not universe:
-            raise ValueError(f"source {self.source} needs ticker, e.g. MSFT")
+            raise ValueError(f"a universe (symbols) needs source {able}; source {self.source} is one series")
+        if self.symbol is None and not universe:
+            raise ValueError(f"source {self.source} needs symbol, e.g. MSFT")
         if spec.daily_only and self.interval != "1d":
             raise ValueError(f"source {self.source} has daily bars only (interval 1d)")
         return self
@@ -100,13 +119,4 @@ class DataConfig(Section):
     @property
     def universe(self) -> bool:
         """True when the config names several symbols (forecast/commands/universe/)."""
-        return self.tickers is not None or self.tickers_file is not None
-
-    @property
-    def symbol(self) -> str:
-        """The name this series has in the cache and in run names."""
-        if self.ticker:
-            return self.ticker
-        if self.spec.takes_path and self.path is not None:
-            return ticker_from_filename(self.path.stem)
-        return "SINE"
+        return self.symbols is not None or self.symbols_file is not None

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from forecast.config import legacy
 from forecast.config.data import DataConfig
 from forecast.config.schema import Config
 from forecast.errors import ConfigError, MissingInputError, UsageError
@@ -33,7 +34,7 @@ def describe_validation_error(
     """One line naming the first bad field by its dotted path, with what is allowed.
 
     `names` switches to command-line wording: a field is named by its option
-    (--interval) or by the argument it came from (TICKER).
+    (--interval) or by the argument it came from (SYMBOL).
     """
     first = error.errors()[0]
     loc = tuple(first["loc"])
@@ -79,6 +80,7 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
     """Apply `a.b=c` overrides onto a raw mapping (values parsed as YAML scalars/lists)."""
     for text in overrides:
         path, value = _parse_override(text)
+        path = legacy.upgrade_key(path, f"--set {text}")
         node = raw
         for part in path[:-1]:
             child = node.setdefault(part, {})
@@ -115,28 +117,30 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 def build_config(raw: dict[str, Any], source_name: str = "config") -> Config:
     try:
-        return Config.model_validate(raw)
+        return Config.model_validate(legacy.upgrade(raw, source_name))
     except ValidationError as exc:
         raise ConfigError(f"{source_name}: {describe_validation_error(exc, Config)}") from exc
 
 
-def load_config(path: Path, overrides: list[str] | None = None) -> Config:
-    return build_config(apply_overrides(read_config_file(path), overrides or []), str(path))
+def load_config(path: Path, overrides: list[str] | None = None, warn_renamed: bool = True) -> Config:
+    """warn_renamed=False for a config the tool wrote (a run's config.yaml): its old names
+    are read without a deprecation line (config/legacy.py)."""
+    return build_config(apply_overrides(read_config_file(path, warn_renamed), overrides or []), str(path))
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """A config file's mapping, unvalidated: the name defaults to the file's stem, and
-    paths in it are made relative to the file."""
-    raw = read_yaml_mapping(path)
+def read_config_file(path: Path, warn_renamed: bool = True) -> dict[str, Any]:
+    """A config file's mapping, unvalidated, with old names renamed (config/legacy.py): the
+    name defaults to the file's stem, and paths in it are made relative to the file."""
+    raw = legacy.upgrade(read_yaml_mapping(path), f"config {path}", warn_renamed)
     raw.setdefault("name", path.stem)
     data = raw.get("data")
     if isinstance(data, dict) and isinstance(data.get("path"), str) and not Path(data["path"]).is_absolute():
         # A path written in a config file is relative to that file, so a config works
         # from any working directory (cron). A path given with --set is relative to cwd.
         data["path"] = str((path.parent / data["path"]).resolve())
-    tickers_file = data.get("tickers_file") if isinstance(data, dict) else None
-    if isinstance(tickers_file, str) and not Path(tickers_file).is_absolute():
-        data["tickers_file"] = str((path.parent / data["tickers_file"]).resolve())
+    symbols_file = data.get("symbols_file") if isinstance(data, dict) else None
+    if isinstance(symbols_file, str) and not Path(symbols_file).is_absolute():
+        data["symbols_file"] = str((path.parent / data["symbols_file"]).resolve())
     return raw
 
 
@@ -148,7 +152,7 @@ def raw_config(config: ConfigLike, overrides: list[str] | None = None) -> dict[s
     if isinstance(config, Config):
         raw = config.model_dump(mode="json")
     elif isinstance(config, dict):
-        raw = copy.deepcopy(config)
+        raw = legacy.upgrade(copy.deepcopy(config), "config")
     else:
         raw = read_config_file(Path(config))
     return apply_overrides(raw, overrides or [])
@@ -167,7 +171,7 @@ def data_config_from_options(**options: Any) -> DataConfig:
     try:
         return DataConfig.model_validate({k: v for k, v in options.items() if v is not None})
     except ValidationError as exc:
-        names = {"ticker": "TICKER", "path": "TICKER"}
+        names = {"symbol": "SYMBOL", "path": "SYMBOL"}
         raise UsageError(describe_validation_error(exc, DataConfig, names=names)) from exc
 
 
@@ -175,8 +179,8 @@ def require_one_series(config: Config, what: str) -> None:
     """Stages, backtests and forecasts work on one series; a universe is fanned out first."""
     if config.data.universe:
         raise ConfigError(
-            f"{what} works on one series, and config {config.name} names a universe (data.tickers)",
-            hint="train or retrain the universe (one run per symbol), or set data.ticker for one symbol",
+            f"{what} works on one series, and config {config.name} names a universe (data.symbols)",
+            hint="train or retrain the universe (one run per symbol), or set data.symbol for one symbol",
         )
 
 

@@ -18,13 +18,15 @@ class PrepConfig(Section):
     """How the series becomes supervised windows."""
 
     lookback: int = Field(60, ge=1, le=10_000, description="Past steps each window sees.")
-    horizon: int = Field(1, ge=1, le=365, description="Steps ahead each window predicts (direct, all at once).")
+    output_steps: int = Field(
+        1, ge=1, le=365, description="Steps the network outputs at once (direct); predict.horizon reaches further."
+    )
     test_fraction: float = Field(0.2, gt=0, lt=1, description="Chronological tail of targets held out for testing.")
     val_fraction: float = Field(
         0.1, ge=0, lt=1, description="Tail of the training part used for early stopping (0 disables)."
     )
     scaler_range: tuple[float, float] = Field((0.0, 1.0), description="MinMax range, fitted on the training part only.")
-    calendar: list[Literal["day_of_week", "month"]] = Field(
+    calendar_features: list[Literal["day_of_week", "month"]] = Field(
         default_factory=list, description="Calendar inputs added as sine/cosine pairs (dates are known in advance)."
     )
     target_transform: Literal["none", "diff", "log_return", "pct_change"] = Field(
@@ -32,9 +34,9 @@ class PrepConfig(Section):
         description="What the model learns: levels (none) or changes; forecasts are mapped back to levels.",
     )
 
-    normalize: Literal["global", "window"] = Field(
-        "global",
-        description="global: one scaler for the series; window: each window relative to its last value (levels only).",
+    normalize: Literal["series", "window"] = Field(
+        "series",
+        description="series: one scaler for the series; window: each window relative to its last value (levels only).",
     )
 
     @model_validator(mode="after")
@@ -76,9 +78,9 @@ class ModelConfig(Section):
     bidirectional: bool = Field(
         False, description="Wrap recurrent layers in Bidirectional (reads the window both ways)."
     )
-    scope: Literal["ticker", "global"] = Field(
-        "ticker",
-        description="With a universe: ticker trains one model per symbol; global one model on windows pooled from "
+    scope: Literal["symbol", "global"] = Field(
+        "symbol",
+        description="With a universe: symbol trains one model per symbol; global one model on windows pooled from "
         "every symbol (each scaled on its own training part).",
     )
 

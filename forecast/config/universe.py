@@ -6,41 +6,41 @@ import re
 from pathlib import Path
 
 from forecast.config import Config, build_config
-from forecast.data.symbols import normalise_ticker
+from forecast.data.symbols import normalise_symbol
 from forecast.errors import ConfigError, MissingInputError
 
 
 def read_symbols(path: Path) -> list[str]:
     """Symbols from a file: one or more per line (commas or spaces between), # starts a comment."""
     if not path.is_file():
-        raise MissingInputError(f"tickers file {path} not found", hint="point data.tickers_file at a file of symbols")
+        raise MissingInputError(f"symbols file {path} not found", hint="point data.symbols_file at a file of symbols")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"tickers file {path} is not UTF-8 text") from exc
+        raise ConfigError(f"symbols file {path} is not UTF-8 text") from exc
     symbols: list[str] = []
     for number, line in enumerate(lines, start=1):
         for raw in re.split(r"[\s,]+", line.split("#", 1)[0].strip()):
             if not raw:
                 continue
             try:
-                symbol = normalise_ticker(raw)
+                symbol = normalise_symbol(raw)
             except ValueError as exc:
-                raise ConfigError(f"tickers file {path} line {number}: {exc}", hint="fix or remove that line") from exc
+                raise ConfigError(f"symbols file {path} line {number}: {exc}", hint="fix or remove that line") from exc
             if symbol in symbols:
-                raise ConfigError(f"tickers file {path} line {number}: {symbol} is listed twice")
+                raise ConfigError(f"symbols file {path} line {number}: {symbol} is listed twice")
             symbols.append(symbol)
     if not symbols:
-        raise ConfigError(f"tickers file {path} lists no symbols", hint="one symbol per line, e.g. MSFT")
+        raise ConfigError(f"symbols file {path} lists no symbols", hint="one symbol per line, e.g. MSFT")
     return symbols
 
 
 def symbols(config: Config) -> list[str]:
     data = config.data
-    if data.tickers is not None:
-        return list(data.tickers)
-    if data.tickers_file is not None:
-        return read_symbols(data.tickers_file)
+    if data.symbols is not None:
+        return list(data.symbols)
+    if data.symbols_file is not None:
+        return read_symbols(data.symbols_file)
     return [data.symbol]
 
 
@@ -54,7 +54,7 @@ def member_configs(config: Config) -> list[Config]:
     members = []
     prefix = f"{config.name}-global" if config.model.scope == "global" else config.name
     for i, symbol in enumerate(symbols(config)):
-        update = {"ticker": symbol, "tickers": None, "tickers_file": None}
+        update = {"symbol": symbol, "symbols": None, "symbols_file": None}
         if config.data.source == "synthetic":  # distinct series, reproducible from the universe's seed
             update["seed"] = config.data.seed + i
         raw = config.model_dump(mode="json")

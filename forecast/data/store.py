@@ -25,7 +25,7 @@ import pandas as pd
 from forecast import atomic
 from forecast.data import ENV_VAR, data_root, library_cache  # noqa: F401  (re-exported: store is where callers look)
 from forecast.data.sources import DataRequest, Fetched, fetch
-from forecast.data.symbols import normalise_ticker
+from forecast.data.symbols import normalise_symbol
 from forecast.errors import DataError, MissingInputError, UsageError
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class Cache:
         self.root = root
 
     def paths(self, source: str, symbol: str, interval: str) -> tuple[Path, Path]:
-        name = f"{normalise_ticker(symbol)}_{interval}"
+        name = f"{normalise_symbol(symbol)}_{interval}"
         folder = self.root / source
         parquet, sidecar = folder / f"{name}.parquet", folder / f"{name}.json"
         # Defence in depth: symbols are validated, but never trust a path we built.

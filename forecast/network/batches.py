@@ -21,7 +21,7 @@ STREAM_ABOVE = 128 * 2**20  # bytes of float32 windows (all parts); Keras copies
 
 
 def window_bytes(starts: np.ndarray, channels: int, prep: PrepConfig) -> int:
-    return int(len(starts)) * (prep.lookback * channels + prep.horizon) * 4
+    return int(len(starts)) * (prep.lookback * channels + prep.output_steps) * 4
 
 
 class WindowBatches(keras.utils.PyDataset):
@@ -35,7 +35,7 @@ class WindowBatches(keras.utils.PyDataset):
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(self.starts)) if shuffle else np.arange(len(self.starts))
         self.shape = (len(self.starts), encoding.lookback, values.shape[1])
-        self.horizon = encoding.horizon
+        self.output_steps = encoding.output_steps
 
     def __len__(self) -> int:
         return math.ceil(len(self.starts) / self.batch_size)

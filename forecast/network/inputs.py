@@ -36,7 +36,7 @@ def training_inputs(members: list[tuple[dict[str, np.ndarray], Encoding]], confi
     if len(members) > 1:
         raise DataError(
             f"the pooled windows would take {size / 2**30:.1f} GB",
-            hint="use model.scope: ticker, or a shorter history (data.start)",
+            hint="use model.scope: symbol, or a shorter history (data.start)",
         )
     ((w, encoding),) = members
     log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import keras
 
 
-def build_model(config: ModelConfig, lookback: int, features: int, horizon: int) -> keras.Model:
+def build_model(config: ModelConfig, lookback: int, features: int, output_steps: int) -> keras.Model:
     import keras
 
     layer_class = getattr(keras.layers, MODEL_KINDS[config.kind])
@@ -35,5 +35,5 @@ def build_model(config: ModelConfig, lookback: int, features: int, horizon: int)
                 units, activation=config.dense_activation, kernel_regularizer=penalty, name=f"dense_{depth + 1}"
             )
         )
-    layers.append(keras.layers.Dense(horizon, name="forecast"))
+    layers.append(keras.layers.Dense(output_steps, name="forecast"))
     return keras.Sequential(layers, name=f"{config.kind}_forecaster")

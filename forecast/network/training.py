@@ -162,8 +162,8 @@ def train_model(
     from forecast.network.models import build_model
 
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
-    horizon = x_train.horizon if y_train is None else y_train.shape[1]
-    model = build_model(model_config, x_train.shape[1], x_train.shape[2], horizon)
+    output_steps = x_train.output_steps if y_train is None else y_train.shape[1]
+    model = build_model(model_config, x_train.shape[1], x_train.shape[2], output_steps)
     log.info("training %s (%d parameters) on %d windows, validating on %d",
              model_config.kind, model.count_params(), x_train.shape[0], x_val.shape[0])  # fmt: skip
     return model, fit(model, config, x_train, y_train, x_val, y_val, log_dir)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import rundir
-from forecast.config import Config, load_config
+from forecast.config import Config
 from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
@@ -30,7 +30,7 @@ from forecast.rollout.calendar import Calendar, resolve
 from forecast.rollout.intervals import calibrate, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import load_model, read_encoding, read_metrics, read_series, read_windows
+from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics, read_series, read_split
 from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
@@ -91,32 +91,32 @@ def cut_at(frame: pd.DataFrame, as_of: dt.date | None, trained_until: str) -> pd
 # --- the forecast --------------------------------------------------------------------
 
 
-def strategy(steps: int, horizon: int) -> str:
-    if steps <= horizon:
+def strategy(steps: int, output_steps: int) -> str:
+    if steps <= output_steps:
         return "direct"
-    return "recursive" if horizon == 1 else f"direct {horizon} steps per call, recursive beyond"
+    return "recursive" if output_steps == 1 else f"direct {output_steps} steps per call, recursive beyond"
 
 
 def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.ndarray | None:
     features = [f for f in config.data.features if f != config.data.target]
-    if features and steps > config.prep.horizon:
+    if features and steps > config.prep.output_steps:
         raise UsageError(
             f"this model reads {', '.join(features)}, whose future values are unknown, so it can forecast at "
-            f"most prep.horizon = {config.prep.horizon} step(s) ahead, not {steps}",
-            hint=f"use --horizon {config.prep.horizon}, or train with a larger prep.horizon",
+            f"most prep.output_steps = {config.prep.output_steps} step(s) ahead, not {steps}",
+            hint=f"use --horizon {config.prep.output_steps}, or train with a larger prep.output_steps",
         )
-    if not config.prep.calendar:
+    if not config.prep.calendar_features:
         return None
-    columns = calendar_columns(dates, config.prep.calendar)
+    columns = calendar_columns(dates, config.prep.calendar_features)
     known = np.column_stack(list(columns.values()))  # (steps, calendar channels)
-    if features:  # steps <= horizon: never fed back, any placeholder will do
+    if features:  # steps <= output_steps: never fed back, any placeholder will do
         known = np.column_stack([np.zeros((steps, len(features))), known])
     return known[None, :, :]
 
 
 def _calibration(network: Network, config: Config, run: RunDir, steps: int) -> dict[str, Any] | None:
     """Conformal half-widths for `steps` steps ahead, from rollouts over the validation part."""
-    w, frame, encoding = read_windows(run), read_series(run), read_encoding(run)
+    w, frame, encoding = read_split(run), read_series(run), read_encoding(run)
     first = max(int(w["val_start"]), encoding.rows_needed)
     origins = np.arange(first, int(w["test_start"]) - steps + 1)
     intervals = calibrate(network, encoding, frame, w["values"], origins, steps, config.evaluate.intervals)
@@ -146,15 +146,14 @@ def make_forecast(
     refresh: bool = False,
     as_of: dt.date | None = None,
 ) -> Forecast:
-    config = load_config(run.file(rundir.CONFIG))
+    config = read_config(run)
     manifest = verify_run(run)
     steps = steps or config.predict.horizon
-    scaler_info = run.read_json(rundir.SCALER)
-    trained_until = scaler_info["fitted_on"]["last"]
+    encoding = read_encoding(run)
+    trained_until = encoding.fitted_on["last"]
     latest, origin_text = latest_series(config, run, data_dir, refresh)
     history = cut_at(latest, as_of, trained_until)
     prep = config.prep
-    encoding = read_encoding(run)
     needed = encoding.rows_needed
     if len(history) < needed:
         raise DataError(
@@ -196,7 +195,7 @@ def make_forecast(
         "last_bar": history.index[-1].date().isoformat(),
         "last_value": float(levels[-1]),
         "horizon": steps,
-        "strategy": strategy(steps, prep.horizon),
+        "strategy": strategy(steps, prep.output_steps),
         "calendar": {"name": calendar.name, "reason": calendar.reason},
         "intervals": None
         if intervals is None

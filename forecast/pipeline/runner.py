@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forecast import rundir, tracking
-from forecast.config import Config, dump_config, require_one_series
+from forecast.config import Config, dump_config, legacy, require_one_series
 from forecast.errors import MissingInputError
 from forecast.lock import exclusive
 from forecast.pipeline import stages
@@ -40,15 +40,15 @@ class Stage:
 
 
 R = rundir
-_EVALUATE_INPUTS = (R.SERIES, R.SCALER, R.WINDOWS, R.MODEL)
-_PLOT_INPUTS = (R.SERIES, R.WINDOWS, R.PREDICTIONS, R.HISTORY, R.METRICS)
+_EVALUATE_INPUTS = (R.SERIES, R.ENCODING, R.SPLIT, R.MODEL)
+_PLOT_INPUTS = (R.SERIES, R.SPLIT, R.PREDICTIONS, R.HISTORY, R.METRICS)
 _PLOT_OUTPUTS = (R.FORECAST_PNG, R.RESIDUALS_PNG, R.LOSS_PNG)
 _EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals")
 STAGES: tuple[Stage, ...] = (
-    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar")),
-    Stage("scale", stages.scale, (R.SERIES,), (R.SCALER,), ("data", "prep")),
-    Stage("window", stages.window, (R.SERIES,), (R.WINDOWS,), ("data", "prep")),
-    Stage("train", stages.train, (R.WINDOWS, R.SCALER), (R.MODEL, R.HISTORY), ("model", "train")),
+    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
+    Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
+    Stage("split", stages.split, (R.SERIES,), (R.SPLIT,), ("data", "prep")),
+    Stage("train", stages.train, (R.SPLIT, R.ENCODING), (R.MODEL, R.HISTORY), ("model", "train")),
     Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), _EVALUATE_CONFIG),
     Stage("plot", stages.plot, _PLOT_INPUTS, _PLOT_OUTPUTS, ("plot.enabled", "plot.dpi")),
 )  # fmt: skip
@@ -66,8 +66,21 @@ def _section(config: Config, dotted: str) -> Any:
 
 def section_hash(config: Config, sections: tuple[str, ...]) -> str:
     """Hash of the config a stage depends on: whole sections, or single fields ('evaluate.season')."""
-    payload = {name: _section(config, name) for name in sections}
+    return _digest({name: _section(config, name) for name in sections})
+
+
+def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _same_config(recorded: Any, config: Config, sections: tuple[str, ...]) -> bool:
+    """The recorded hash is this config's, spelt with today's names or (a run written
+    before 0.2) with the old ones: renaming a field changes no stage's inputs."""
+    payload = {name: _section(config, name) for name in sections}
+    if recorded == _digest(payload):
+        return True
+    unnamed = not config.data.spec.named  # csv, synthetic: an old config may have left the symbol unset
+    return any(recorded == _digest(old) for old in legacy.legacy_payloads(payload, unnamed))
 
 
 def _hashes(run: RunDir, names: tuple[str, ...]) -> dict[str, str | None]:
@@ -77,7 +90,7 @@ def _hashes(run: RunDir, names: tuple[str, ...]) -> dict[str, str | None]:
 def is_current(stage: Stage, record: dict[str, Any] | None, ctx: Context) -> bool:
     if not record or record.get("status") != "done":
         return False
-    if record.get("config") != section_hash(ctx.config, stage.sections):
+    if not _same_config(record.get("config"), ctx.config, stage.sections):
         return False
     if record.get("inputs") != _hashes(ctx.run, stage.inputs):
         return False
@@ -99,7 +112,7 @@ def run_pipeline(
     named in must_be_current is never run: if it is not current, the run stops with
     an error instead (so `forecast evaluate` can never silently retrain). until stops
     after that stage, leaving the run "prepared" (a global model's members wait there
-    for the pooled model: forecast/commands/universe/pooled.py). `stages` is the
+    for the global model: forecast/commands/universe/global_model.py). `stages` is the
     pipeline's STAGES; tests give it fakes.
     """
     require_one_series(ctx.config, "a run")

@@ -33,12 +33,12 @@ from forecast.rundir.artifacts import (
     read_history,
     read_metrics,
     read_series,
+    read_split,
     read_split_starts,
-    read_windows,
     save_metrics,
     save_series,
+    save_split,
     save_trained,
-    save_windows,
     write_csv,
 )
 from forecast.scoring.evaluation import Assessment, assess
@@ -53,7 +53,7 @@ class Context:
     config: Config
     run: RunDir
     data_dir: Path  # the cache root, for the snapshot stage
-    pretrained: Path | None = None  # a global model's run: its model is this run's (commands/universe/pooled.py)
+    pretrained: Path | None = None  # a global model's run: its model is this run's (commands/universe/global_model.py)
 
 
 # --- snapshot ----------------------------------------------------------------------
@@ -65,10 +65,10 @@ def snapshot(ctx: Context) -> dict[str, Any]:
     return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat()}
 
 
-# --- scale -------------------------------------------------------------------------
+# --- encode ----------------------------------------------------------------------
 
 
-def scale(ctx: Context) -> dict[str, Any]:
+def encode(ctx: Context) -> dict[str, Any]:
     config, frame = ctx.config, read_series(ctx.run)
     split = plan_split(len(frame), config)
     if len(split.train) < 100:
@@ -89,24 +89,24 @@ def scale(ctx: Context) -> dict[str, Any]:
     try:
         encoding = Encoding.fit(values, split, config.prep, names)
     except ValueError as exc:
-        raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: global") from exc
+        raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: series") from exc
     fitted_on = {
         "rows": len(fit_part),
         "first": frame.index[split.train_start].date().isoformat(),
         "last": frame.index[split.test_start - 1].date().isoformat(),
     }
-    ctx.run.write_json(rundir.SCALER, replace(encoding, fitted_on=fitted_on).to_dict())
+    ctx.run.write_json(rundir.ENCODING, replace(encoding, fitted_on=fitted_on).to_dict())
     return {"fitted_rows": len(fit_part)}
 
 
-# --- window ------------------------------------------------------------------------
+# --- split -------------------------------------------------------------------------
 
 
-def window(ctx: Context) -> dict[str, Any]:
+def split(ctx: Context) -> dict[str, Any]:
     frame = read_series(ctx.run)
-    split = plan_split(len(frame), ctx.config)
-    save_windows(ctx.run, transformed(frame, ctx.config), split)
-    return {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
+    parts = plan_split(len(frame), ctx.config)
+    save_split(ctx.run, transformed(frame, ctx.config), parts)
+    return {"train": len(parts.train), "val": len(parts.val), "test": len(parts.test)}
 
 
 # --- train -------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def train(ctx: Context) -> dict[str, Any]:
             f"run {ctx.run.path} belongs to a global model, which is trained on its whole universe at once",
             hint="train the universe's config again: forecast train --config CONFIG",
         )
-    config, w = ctx.config, read_windows(ctx.run)
+    config, w = ctx.config, read_split(ctx.run)
     x_train, y_train, x_val, y_val = training_inputs([(w, read_encoding(ctx.run))], config)
     logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
     model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
@@ -128,7 +128,7 @@ def train(ctx: Context) -> dict[str, Any]:
 
 
 def copy_pretrained(ctx: Context) -> dict[str, Any]:
-    """A member of a global model: its model and history are the pooled run's, byte for byte."""
+    """A member of a global model: its model and history are the global model's run's, byte for byte."""
     source = RunDir.open(ctx.pretrained)  # type: ignore[arg-type]
     for name in (rundir.MODEL, rundir.HISTORY):
         with atomic.replacing(ctx.run.file(name)) as tmp:
@@ -156,10 +156,10 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
 
 def evaluate(ctx: Context) -> dict[str, Any]:
     run, config = ctx.run, ctx.config
-    frame, encoding, w = read_series(run), read_encoding(run), read_windows(run)
+    frame, encoding, w = read_series(run), read_encoding(run), read_split(run)
     model = load_model(run)
     network = keras_network(model)
-    starts, horizon = w["test"], int(w["horizon"])
+    starts, horizon = w["test"], int(w["output_steps"])
     predicted = forecast_rows(network, encoding, frame, w["values"], starts, horizon)
     assessed = assess_run(frame, w, predicted, config)
     intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)

@@ -1,6 +1,6 @@
 """One Encoding: how the series becomes what the network sees, and how its output becomes
 levels in the target's units again. Fitted on the training part only; saved as
-scaler.json (JSON, never pickle); used alike by every stage, backtest fold, rollout and
+encoding.json (JSON, never pickle); used alike by every stage, backtest fold, rollout and
 predict.
 
     levels --target transform--> values --window normalisation--> --MinMax--> network
@@ -39,9 +39,9 @@ def _scaler(low: np.ndarray, high: np.ndarray, feature_range: tuple[float, float
 @dataclass(frozen=True)
 class Encoding:
     transform: Transform
-    normalize: str  # global | window
+    normalize: str  # series | window
     lookback: int
-    horizon: int
+    output_steps: int
     columns: tuple[str, ...]  # the target (as transformed) first, then features
     scaler: MinMaxScaler = field(repr=False)
     fitted_on: dict[str, Any] | None = None  # rows, first and last date of the fitted part
@@ -66,7 +66,7 @@ class Encoding:
         window-normalised target its training windows. ValueError on a constant column."""
         rows = np.asarray(values, dtype="float64")[split.train_start : split.test_start]
         low, high = rows.min(axis=0), rows.max(axis=0)
-        encoding = cls(prep.target_transform, prep.normalize, prep.lookback, prep.horizon, tuple(columns),
+        encoding = cls(prep.target_transform, prep.normalize, prep.lookback, prep.output_steps, tuple(columns),
                        _scaler(low, high, prep.scaler_range))  # fmt: skip
         if prep.normalize == "window":
             x, y = encoding.relative_windows(values, split.train)
@@ -87,7 +87,7 @@ class Encoding:
         return self._scale_inputs(self._relative(x))
 
     def windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Network inputs (m, lookback, channels) and targets (m, horizon), float32, for the
+        """Network inputs (m, lookback, channels) and targets (m, output_steps), float32, for the
         windows whose first target rows are `starts`."""
         x, y = self.relative_windows(values, starts)
         return self._scale_inputs(x), self._scale_target(y).astype("float32")
@@ -95,7 +95,7 @@ class Encoding:
     def relative_windows(self, values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unscaled inputs and targets, window-normalised when prep.normalize is window: what
         the MinMax of a window-normalised target is fitted on."""
-        x, y = windows(values, values[:, 0], starts, self.lookback, self.horizon)
+        x, y = windows(values, values[:, 0], starts, self.lookback, self.output_steps)
         if self.normalize == "window":
             y = y / x[:, -1:, 0] - 1.0
         return self._relative(x), y
@@ -117,7 +117,7 @@ class Encoding:
     # --- decode ----------------------------------------------------------------------
 
     def decode(self, output: np.ndarray, last_level: np.ndarray, last_value: np.ndarray) -> np.ndarray:
-        """Network output (m, horizon) -> forecasts in the target's units.
+        """Network output (m, output_steps) -> forecasts in the target's units.
 
         last_level: the target's level at each window's last row (for the transform);
         last_value: each window's last model value of the target (for window normalisation).
@@ -128,7 +128,7 @@ class Encoding:
             z = (z + 1.0) * np.asarray(last_value, dtype="float64")[:, None]
         return inverse(z, last_level, self.transform)
 
-    # --- scaler.json -----------------------------------------------------------------
+    # --- encoding.json ---------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,7 +140,7 @@ class Encoding:
             "target_transform": self.transform,
             "normalize": self.normalize,
             "lookback": self.lookback,
-            "horizon": self.horizon,
+            "output_steps": self.output_steps,
             "fitted_on": self.fitted_on,
         }
 
@@ -150,5 +150,9 @@ class Encoding:
             raise ValueError(f"not a minmax encoding: kind={data.get('kind')!r}")
         scaler = _scaler(np.asarray(data["data_min"], dtype="float64"), np.asarray(data["data_max"], dtype="float64"),
                          tuple(data["feature_range"]))  # fmt: skip
-        return cls(data.get("target_transform", "none"), data.get("normalize", "global"), int(data["lookback"]),
-                   int(data["horizon"]), tuple(data["columns"]), scaler, data.get("fitted_on"))  # fmt: skip
+        # Before 0.2: normalize "global" meant "series", and output_steps was called horizon.
+        normalize = data.get("normalize", "series")
+        normalize = "series" if normalize == "global" else normalize
+        steps = int(data.get("output_steps", data.get("horizon", 1)))
+        return cls(data.get("target_transform", "none"), normalize, int(data["lookback"]), steps,
+                   tuple(data["columns"]), scaler, data.get("fitted_on"))  # fmt: skip

@@ -46,8 +46,8 @@ def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The model's columns: the target first, then data.features, then calendar inputs."""
     frame = check_series(frame, config)
-    if config.prep.calendar:
-        frame = frame.assign(**calendar_columns(frame.index, config.prep.calendar))
+    if config.prep.calendar_features:
+        frame = frame.assign(**calendar_columns(frame.index, config.prep.calendar_features))
     return frame
 
 
@@ -60,14 +60,14 @@ def plan_split(n_rows: int, config: Config) -> Split:
     """The chronological split, refusing before any training when it leaves too little."""
     prep = config.prep
     start = first_row(prep.target_transform)
-    split = split_rows(n_rows, prep.lookback, prep.horizon, prep.test_fraction, prep.val_fraction, start)
+    split = split_rows(n_rows, prep.lookback, prep.output_steps, prep.test_fraction, prep.val_fraction, start)
     needed = {"training": split.train, "test": split.test}
     if prep.val_fraction > 0:
         needed["validation"] = split.val
     empty = [part for part, starts in needed.items() if len(starts) == 0]
     if empty:
         raise DataError(
-            f"{n_rows} rows with lookback {prep.lookback} + horizon {prep.horizon} and test_fraction "
+            f"{n_rows} rows with lookback {prep.lookback} + output_steps {prep.output_steps} and test_fraction "
             f"{prep.test_fraction} leave no {' or '.join(empty)} windows "
             f"(train {len(split.train)}, validation {len(split.val)}, test {len(split.test)})",
             hint="fetch a longer period or lower prep.lookback",

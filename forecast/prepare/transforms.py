@@ -46,7 +46,7 @@ def forward(levels: np.ndarray, kind: Transform) -> np.ndarray:
 
 
 def inverse(z: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarray:
-    """(m, horizon) transformed forecasts -> (m, horizon) levels, from each window's last level."""
+    """(m, output_steps) transformed forecasts -> (m, output_steps) levels, from each window's last level."""
     z = np.asarray(z, dtype="float64").reshape(len(last_level), -1)
     if kind == "none":
         return z

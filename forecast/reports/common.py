@@ -23,7 +23,7 @@ def kind(manifest: dict[str, Any]) -> str:
 def read(run: RunDir, name: str) -> Any:
     """A JSON artifact, or None when the run has none (a failed run, an older run)."""
     try:
-        return json.loads(run.file(name).read_text(encoding="utf-8"))
+        return json.loads(run.existing(name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

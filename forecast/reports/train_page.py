@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forecast import rundir
+from forecast.config import legacy
 from forecast.reports import html as h
 from forecast.reports.common import read, scores_of, scores_table, skill_verdict
 from forecast.rundir import RunDir
@@ -15,7 +16,7 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
     metrics = scores_of(run)
     stages = manifest.get("stages", {})
     config = _config(run)
-    symbol = metrics.symbol if metrics else (config.get("data", {}).get("ticker") or "?")
+    symbol = metrics.symbol if metrics else (config.get("data", {}).get("symbol") or "?")
     target = metrics.target if metrics else config.get("data", {}).get("target", "?")
     model = config.get("model", {}).get("kind", "model")
     title = f"{symbol} {target}: {model}"
@@ -57,7 +58,8 @@ def _config(run: RunDir) -> dict[str, Any]:
         loaded = yaml.safe_load(run.file(rundir.CONFIG).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return {}
-    return loaded if isinstance(loaded, dict) else {}
+    # A run written before 0.2 says data.ticker: read with today's names (config/legacy.py).
+    return legacy.upgrade(loaded, str(run.path), warn=False) if isinstance(loaded, dict) else {}
 
 
 def _intervals(intervals: dict[str, Any] | None) -> str:
@@ -84,12 +86,12 @@ def _intervals(intervals: dict[str, Any] | None) -> str:
 def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], metrics: Metrics | None) -> str:
     data = config.get("data", {})
     snapshot = stages.get("snapshot", {}).get("info", {})
-    windows = stages.get("window", {}).get("info", {})
-    scaler = read(run, rundir.SCALER) or {}
+    windows = stages.get("split", {}).get("info", {})
+    scaler = read(run, rundir.ENCODING) or {}
     fitted = scaler.get("fitted_on", {})
     pairs = [
         ("source", data.get("source")),
-        ("symbol", data.get("ticker") or data.get("path")),
+        ("symbol", data.get("symbol") or data.get("path")),
         ("target", data.get("target")),
         ("interval", data.get("interval")),
         ("rows", snapshot.get("rows")),

@@ -1,6 +1,6 @@
 """Multi-step forecasts from a trained network: direct and recursive, in one function.
 
-A model trained with prep.horizon = H emits H steps per call (direct). To go further,
+A model trained with prep.output_steps = H emits H steps per call (direct). To go further,
 its forecasts are fed back as inputs and it is called again (recursive): a one-step
 model (H = 1) is purely recursive, a model with H > 1 goes H steps per call.
 
@@ -20,7 +20,7 @@ from forecast.prepare.encoding import Encoding
 from forecast.prepare.transforms import continue_forward
 
 CHUNK = 1024  # origins per network call: bounds the inputs and the LSTM activations (~120 MB)
-# (m, lookback, channels) float32 -> (m, horizon) scaled network output
+# (m, lookback, channels) float32 -> (m, output_steps) scaled network output
 Network = Callable[[np.ndarray], np.ndarray]
 
 
@@ -50,20 +50,20 @@ def rollout(
             for i in range(0, len(origins), CHUNK)
         ])  # fmt: skip
     values = np.asarray(values, dtype="float64").reshape(len(values), -1)
-    channels, lookback, horizon = values.shape[1], encoding.lookback, encoding.horizon
+    channels, lookback, output_steps = values.shape[1], encoding.lookback, encoding.output_steps
     earliest = encoding.rows_needed  # row 0 of a transformed target is undefined
     if origins.min() < earliest:
         raise ValueError(f"origin row {origins.min()} has fewer than the {earliest} rows a window needs before it")
-    if steps > horizon and channels > 1 and future_inputs is None:
-        raise ValueError("recursive forecasts past the model's horizon need the future values of its other inputs")
+    if steps > output_steps and channels > 1 and future_inputs is None:
+        raise ValueError("recursive forecasts past the model's output_steps need the future values of its other inputs")
     buffer = values[origins[:, None] + np.arange(-lookback, 0)[None, :]]  # (m, lookback, channels): a copy
     last_level = np.asarray(levels, dtype="float64")[origins - 1]
     out = np.empty((len(origins), steps))
     done = 0
     while done < steps:
         output = np.asarray(network(encoding.encode(buffer)))
-        forecast = encoding.decode(output, last_level, buffer[:, -1, 0])  # (m, horizon)
-        take = min(horizon, steps - done)
+        forecast = encoding.decode(output, last_level, buffer[:, -1, 0])  # (m, output_steps)
+        take = min(output_steps, steps - done)
         out[:, done : done + take] = forecast[:, :take]
         done += take
         if done < steps:

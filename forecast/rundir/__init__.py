@@ -4,8 +4,8 @@
       config.yaml      the resolved config (defaults filled in)
       manifest.json    per stage: status, times, input/output sha256; versions; seed
       series.parquet   snapshot of the series used        (snapshot)
-      scaler.json      the encoding: transform, window normalisation, MinMax fitted on the training part (scale)
-      windows.npz      model values and window positions    (window)
+      encoding.json    target transform, window normalisation, MinMax fitted on the training part (encode)
+      split.npz        model values and the train/validation/test window positions (split)
       model.keras      the trained model, Keras' own format (train)
       history.csv      loss per epoch                       (train)
       predictions.csv  date, step, actual, predicted, naive (evaluate)
@@ -42,8 +42,8 @@ CONFIG = "config.yaml"
 MANIFEST = "manifest.json"
 LOCK = ".lock"  # held while a command writes the run (forecast/lock.py)
 SERIES = "series.parquet"
-SCALER = "scaler.json"
-WINDOWS = "windows.npz"
+ENCODING = "encoding.json"
+SPLIT = "split.npz"
 MODEL = "model.keras"
 HISTORY = "history.csv"
 PREDICTIONS = "predictions.csv"
@@ -63,7 +63,7 @@ COMPARISON = "comparison.json"
 COMPARISON_CSV = "comparison.csv"
 COMPARISON_PNG = "comparison.png"
 COMPARISON_PREDICTIONS = "comparison_predictions.csv"
-# a global model's own run (commands/universe/pooled.py)
+# a global model's own run (commands/universe/global_model.py)
 UNIVERSE = "universe.json"
 # forecast retrain: everything logged while the challenger trained and was judged
 RETRAIN_LOG = "retrain.log"
@@ -71,6 +71,12 @@ RETRAIN_LOG = "retrain.log"
 FORECAST_CSV = "forecast.csv"
 FORECAST_JSON = "forecast.json"
 FORECAST_FUTURE_PNG = "forecast_future.png"
+
+# Renamed in 0.2, read for one release: a run written before keeps its files and its
+# manifest as they are; reads fall back to the old file names (RunDir.existing), and the
+# manifest is read with the new stage and file names (RunDir.manifest).
+LEGACY_FILES = {ENCODING: "scaler.json", SPLIT: "windows.npz"}
+LEGACY_STAGES = {"scale": "encode", "window": "split"}
 
 
 def runs_root(explicit: Path | None = None) -> Path:
@@ -140,13 +146,21 @@ class RunDir:
         return cls(max(found, key=_stamp_order)) if found else None
 
     def file(self, name: str) -> Path:
+        """Where `name` is written."""
         return self.path / name
 
+    def existing(self, name: str) -> Path:
+        """Where `name` is read: the file, or its old name in a run written before 0.2."""
+        path = self.file(name)
+        if not path.exists() and name in LEGACY_FILES and (old := self.path / LEGACY_FILES[name]).exists():
+            return old
+        return path
+
     def exists(self, name: str) -> bool:
-        return self.file(name).is_file()
+        return self.existing(name).is_file()
 
     def sha256(self, name: str) -> str | None:
-        path = self.file(name)
+        path = self.existing(name)
         if not path.is_file():
             return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -155,7 +169,7 @@ class RunDir:
         atomic.write_text(self.file(name), json.dumps(payload, indent=2, sort_keys=False) + "\n")
 
     def read_json(self, name: str) -> Any:
-        path = self.file(name)
+        path = self.existing(name)
         if not path.is_file():
             raise MissingInputError(
                 f"{path} not found", hint=f"rerun the stage that writes it: forecast train --run-dir {self.path}"
@@ -174,12 +188,29 @@ class RunDir:
         if not self.exists(MANIFEST):
             return {}
         try:
-            return self.read_json(MANIFEST)
+            return _renamed(self.read_json(MANIFEST))
         except DataError:
             return {}  # an unreadable manifest trusts nothing: every stage reruns
 
     def save_manifest(self, manifest: dict[str, Any]) -> None:
         self.write_json(MANIFEST, manifest)
+
+
+def _renamed(manifest: Any) -> Any:
+    """A manifest with the stage and file names of 0.2 (LEGACY_STAGES, LEGACY_FILES)."""
+    stages = manifest.get("stages") if isinstance(manifest, dict) else None
+    if not isinstance(stages, dict):
+        return manifest
+    old_files = {old: new for new, old in LEGACY_FILES.items()}
+    renamed = {}
+    for name, record in stages.items():
+        if isinstance(record, dict):
+            for key in ("inputs", "outputs"):
+                if isinstance(record.get(key), dict):
+                    record[key] = {old_files.get(file, file): sha for file, sha in record[key].items()}
+        renamed[LEGACY_STAGES.get(name, name)] = record
+    manifest["stages"] = renamed
+    return manifest
 
 
 def _stamp_order(path: Path) -> tuple[str, int]:

@@ -13,12 +13,12 @@ import pandas as pd
 from pydantic import ValidationError
 
 from forecast import atomic
-from forecast.config import load_config
+from forecast.config import Config, load_config
 from forecast.errors import DataError
 from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
-from forecast.rundir import CONFIG, HISTORY, METRICS, MODEL, SCALER, SERIES, WINDOWS, RunDir
+from forecast.rundir import CONFIG, ENCODING, HISTORY, METRICS, MODEL, SERIES, SPLIT, RunDir
 from forecast.scoring.metrics_file import Metrics
 
 
@@ -31,34 +31,42 @@ def read_series(run: RunDir) -> pd.DataFrame:
     return pd.read_parquet(run.file(SERIES))
 
 
+def read_config(run: RunDir, overrides: list[str] | None = None) -> Config:
+    """config.yaml: the resolved config the run was made with (old names read quietly)."""
+    return load_config(run.file(CONFIG), overrides, warn_renamed=False)
+
+
 def read_encoding(run: RunDir) -> Encoding:
-    """scaler.json: the run's encoding (target transform, window normalisation, MinMax)."""
-    payload = run.read_json(SCALER)
+    """encoding.json: the run's encoding (target transform, window normalisation, MinMax)."""
+    payload = run.read_json(ENCODING)
     if "lookback" not in payload:  # written before the encoding carried its window geometry
-        prep = load_config(run.file(CONFIG)).prep
-        payload = {**payload, "lookback": prep.lookback, "horizon": prep.horizon}
+        prep = read_config(run).prep
+        payload = {**payload, "lookback": prep.lookback, "output_steps": prep.output_steps}
     return Encoding.from_dict(payload)
 
 
-def save_windows(run: RunDir, values: np.ndarray, split: Split) -> None:
+def save_split(run: RunDir, values: np.ndarray, split: Split) -> None:
     """Model values before scaling and the window positions: windows are cut, normalised
     and scaled when used (prepare/encoding.py), never stored three times over."""
     buffer = io.BytesIO()
     np.savez(
         buffer, values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
-        horizon=split.horizon, val_start=split.val_start, test_start=split.test_start,
+        output_steps=split.output_steps, val_start=split.val_start, test_start=split.test_start,
     )  # fmt: skip
-    atomic.write_bytes(run.file(WINDOWS), buffer.getvalue())
+    atomic.write_bytes(run.file(SPLIT), buffer.getvalue())
 
 
-def read_windows(run: RunDir) -> dict[str, np.ndarray]:
-    with np.load(run.file(WINDOWS)) as npz:
-        return {key: npz[key] for key in npz.files}
+def read_split(run: RunDir) -> dict[str, np.ndarray]:
+    with np.load(run.existing(SPLIT)) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    if "horizon" in arrays:  # windows.npz, written before 0.2
+        arrays["output_steps"] = arrays.pop("horizon")
+    return arrays
 
 
 def read_split_starts(run: RunDir) -> tuple[int, int]:
     """(validation start, test start) rows: two scalars, the window arrays stay on disk."""
-    with np.load(run.file(WINDOWS)) as npz:
+    with np.load(run.existing(SPLIT)) as npz:
         return int(npz["val_start"]), int(npz["test_start"])
 
 

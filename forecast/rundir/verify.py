@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from forecast.errors import DataError, MissingInputError
-from forecast.rundir import MODEL, SCALER, SERIES, WINDOWS, RunDir
+from forecast.rundir import ENCODING, MODEL, SERIES, SPLIT, RunDir
 
 # Which stage wrote each file predict reads: its sha256 is in that stage's record.
-VERIFIED = {SERIES: "snapshot", SCALER: "scale", WINDOWS: "window", MODEL: "train"}
+VERIFIED = {SERIES: "snapshot", ENCODING: "encode", SPLIT: "split", MODEL: "train"}
 # What a Keras 3 .keras file is: a zip archive with these members.
 KERAS_MEMBERS = {"metadata.json", "config.json"}
 
@@ -28,7 +28,7 @@ def verify_run(run: RunDir) -> dict[str, Any]:
         )
     stages = manifest.get("stages", {})
     for name, stage in VERIFIED.items():
-        path = run.file(name)
+        path = run.existing(name)
         if name == MODEL:
             check_keras_file(path)
         expected = stages.get(stage, {}).get("outputs", {}).get(name)

@@ -90,7 +90,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
     for fold in plan_folds(len(frame), config):
         begin = max(fold.train_start, start)  # no window reads an undefined transformed row
         val_start = validation_start(begin, fold.test_start, prep.val_fraction)
-        split = split_bounds(prep.lookback, prep.horizon, begin, val_start, fold.test_start, fold.test_end)
+        split = split_bounds(prep.lookback, prep.output_steps, begin, val_start, fold.test_start, fold.test_end)
         counts = {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
         if not counts["train"] or not counts["test"] or (prep.val_fraction > 0 and not counts["val"]):
             raise DataError(
@@ -108,7 +108,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             logs = log_dir / f"fold-{fold.number}" if log_dir is not None else None
             model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-        predicted = forecast_rows(keras_network(model), encoding, frame, values, split.test, prep.horizon)
+        predicted = forecast_rows(keras_network(model), encoding, frame, values, split.test, prep.output_steps)
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=config.evaluate.season,
             train_end=fold.test_start, train_start=fold.train_start,

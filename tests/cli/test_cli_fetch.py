@@ -60,7 +60,7 @@ def test_fetch_yahoo_through_the_fake(invoke, fake_yahoo) -> None:
     ("args", "code", "needles"),
     [
         (["fetch", "TSLA", "--source", "sample"], 66, ["TSLA", "AAPL, FB, GOOG, IBM, MSFT"]),
-        (["fetch", "../etc", "--source", "sample"], 64, ["TICKER", "letters, digits"]),
+        (["fetch", "../etc", "--source", "sample"], 64, ["SYMBOL", "letters, digits"]),
         (["fetch", "MSFT", "--interval", "2d"], 64, ["--interval", "'2d'"]),
         (["fetch", "MSFT", "--source", "nasdaq"], 64, ["--source", "'nasdaq'"]),
         (["fetch", "MSFT", "--period", "1y", "--start", "2020-01-01"], 64, ["period or start/end"]),
@@ -85,10 +85,10 @@ def test_yahoo_failures_map_to_exit_codes(invoke, fake_yahoo, tmp_path: Path) ->
     assert snapshot_tree(tmp_path / "data") == before
 
 
-def test_several_tickers_go_on_after_a_failure(invoke, tmp_path: Path) -> None:
+def test_several_symbols_go_on_after_a_failure(invoke, tmp_path: Path) -> None:
     result = invoke("fetch", "NOPE", "IBM", "--source", "sample")
     assert result.exit_code == 66
-    assert "error: NOPE: sample data has no ticker" in result.stderr
+    assert "error: NOPE: sample data has no symbol" in result.stderr
     assert (tmp_path / "data" / "sample" / "IBM_1d.parquet").exists()
 
 

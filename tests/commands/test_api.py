@@ -42,7 +42,7 @@ def test_a_series_from_python_is_trained_into_an_ordinary_run(trained: forecast.
     assert trained.status == "complete"
     assert trained.name.startswith("sales-") and trained.path.parent == roots["runs_dir"]
     data = trained.config.data
-    assert (data.source, data.ticker, data.target) == ("frame", "SALES", "sales")
+    assert (data.source, data.symbol, data.target) == ("frame", "SALES", "sales")
     # The series went to the cache as the user gave it: every value, in date order.
     cached = pd.read_parquet(roots["data_dir"] / "frame" / "SALES_1d.parquet")
     assert np.allclose(cached["sales"].to_numpy(), monthly().to_numpy())
@@ -103,7 +103,7 @@ def test_mistakes_raise_the_forecast_error_family(roots: dict[str, Path]) -> Non
     two = pd.DataFrame({"a": monthly(), "b": monthly()})
     with pytest.raises(forecast.DataError, match=r"data.target adj_close is not a column .* \(it has: a, b\)"):
         forecast.train(TINY, data=two, **roots)
-    universe = {**TINY, "data": {"tickers": ["MSFT", "IBM"], "source": "sample"}}
+    universe = {**TINY, "data": {"symbols": ["MSFT", "IBM"], "source": "sample"}}
     with pytest.raises(forecast.UsageError, match="data= is one series"):
         forecast.train(universe, data=monthly(), **roots)
     assert issubclass(forecast.ConfigError, forecast.ForecastError)

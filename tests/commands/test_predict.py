@@ -22,7 +22,7 @@ from ..conftest import snapshot_tree, yahoo_frame
 # Sample MSFT from 2011: training and validation end in mid-2012, before 2012-12-20.
 MSFT = """\
 name: msft
-data: {source: sample, ticker: MSFT, start: 2011-01-01}
+data: {source: sample, symbol: MSFT, start: 2011-01-01}
 prep: {lookback: 10, test_fraction: 0.2, val_fraction: 0.25, target_transform: log_return}
 model: {kind: lstm, units: [4], dense: []}
 train: {epochs: 2, batch_size: 64, patience: 0, seed: 3}
@@ -78,7 +78,7 @@ def load(run: Path):
     """The run's model, and MinMax by hand from the parameters scaler.json records."""
     import keras
 
-    saved = json.loads((run / "scaler.json").read_text())
+    saved = json.loads((run / "encoding.json").read_text())
     low, high = np.array(saved["data_min"]), np.array(saved["data_max"])
     a, b = saved["feature_range"]
 
@@ -223,7 +223,7 @@ def test_only_the_keras_format_is_accepted(invoke, msft: Path) -> None:
 
 
 def test_as_of_before_the_training_end_would_look_ahead_and_is_refused(invoke, msft: Path) -> None:
-    trained_until = json.loads((msft / "scaler.json").read_text())["fitted_on"]["last"]
+    trained_until = json.loads((msft / "encoding.json").read_text())["fitted_on"]["last"]
     result = invoke("predict", str(msft), "--as-of", "2011-06-01")
     assert result.exit_code == 64
     assert f"before {trained_until}" in result.stderr and "would have seen the future" in result.stderr
@@ -246,8 +246,8 @@ def test_refresh_fetches_new_bars_and_forecasts_after_them(invoke, msft: Path, t
     # The same run as if trained on Yahoo data: its cache holds the sample prices.
     config = (msft / "config.yaml").read_text().replace("source: sample", "source: yahoo")
     (msft / "config.yaml").write_text(config)
-    yahoo = DataConfig(source="yahoo", ticker="MSFT")
-    Cache(tmp_path / "data").save(yahoo, fetch(DataConfig(source="sample", ticker="MSFT")))
+    yahoo = DataConfig(source="yahoo", symbol="MSFT")
+    Cache(tmp_path / "data").save(yahoo, fetch(DataConfig(source="sample", symbol="MSFT")))
     new_bars = yahoo_frame(days=4, start="2013-03-04")
     fake_yahoo.responses = [new_bars]
     out = predict_json(invoke, msft, "--refresh", "-n", "2")
@@ -259,7 +259,7 @@ def test_refresh_fetches_new_bars_and_forecasts_after_them(invoke, msft: Path, t
 def test_unknown_future_features_limit_the_horizon(invoke, tmp_path: Path) -> None:
     root = tmp_path / "f"
     root.mkdir()
-    run = train_once(root, MSFT.replace("ticker: MSFT,", "ticker: MSFT, features: [volume],"))
+    run = train_once(root, MSFT.replace("symbol: MSFT,", "symbol: MSFT, features: [volume],"))
     result = invoke("predict", str(run), "--horizon", "2")
     assert result.exit_code == 64
     assert "reads volume, whose future values are unknown" in result.stderr and "--horizon 1" in result.stderr

@@ -25,7 +25,7 @@ from ..conftest import snapshot_tree
 
 CONFIG = """\
 name: msft
-data: {source: yahoo, ticker: MSFT, start: 2011-06-01, end: 2013-03-02}
+data: {source: yahoo, symbol: MSFT, start: 2011-06-01, end: 2013-03-02}
 prep: {lookback: 10, test_fraction: 0.2, val_fraction: 0.25, target_transform: log_return}
 model: {kind: lstm, units: [4], dense: []}
 train: {epochs: 2, batch_size: 64, patience: 0, seed: 3}
@@ -38,7 +38,7 @@ FIRST_DAY = "2012-12-14"  # what the cache holds before the first evening
 def sample_msft() -> pd.DataFrame:
     from forecast.data.sources import fetch
 
-    return fetch(DataConfig(source="sample", ticker="MSFT")).frame
+    return fetch(DataConfig(source="sample", symbol="MSFT")).frame
 
 
 def as_yahoo(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def sample_until(day: str) -> pd.DataFrame:
 def setup(tmp_path: Path) -> Path:
     """A yahoo cache holding real MSFT bars up to FIRST_DAY, and the config."""
     Cache(tmp_path / "data").save(
-        DataConfig(source="yahoo", ticker="MSFT"), Fetched(sample_until(FIRST_DAY), ("adj_close",), "test")
+        DataConfig(source="yahoo", symbol="MSFT"), Fetched(sample_until(FIRST_DAY), ("adj_close",), "test")
     )
     (tmp_path / "msft.yaml").write_text(CONFIG)
     return tmp_path / "msft.yaml"
@@ -123,7 +123,7 @@ def test_several_evenings_promote_keep_skip_prune_and_roll_back(
     # Both models were scored on the same holdout, after what either was fitted on.
     assert second["champion"]["run"] == run1 and second["champion"]["windows"] == second["challenger"]["windows"]
     assert second["champion"]["naive_rmse"] == pytest.approx(second["challenger"]["naive_rmse"])
-    fitted = json.loads((Path(run1) / "scaler.json").read_text())["fitted_on"]["last"]
+    fitted = json.loads((Path(run1) / "encoding.json").read_text())["fitted_on"]["last"]
     assert second["holdout"]["first"] > fitted
     assert len(pd.read_parquet(cache)) > rows  # the cache grew, never shrank
     # Evening 3: kept again; keep_runs 1 prunes the evening-2 run, never the champion.

@@ -16,7 +16,7 @@ from ..conftest import snapshot_tree
 
 UNIVERSE = """\
 name: uni
-data: {source: synthetic, points: 300, seed: 3, target: value, tickers: [AAA, BBB]}
+data: {source: synthetic, points: 300, seed: 3, target: value, symbols: [AAA, BBB]}
 prep: {lookback: 6, test_fraction: 0.2, val_fraction: 0.2}
 model: {kind: gru, units: [4], dense: []}
 train: {epochs: 2, batch_size: 32, patience: 0, seed: 7}
@@ -45,10 +45,10 @@ def by_symbol(rows: list[dict]) -> dict[str, dict]:
 
 
 def test_each_symbol_becomes_a_valid_config_of_its_own() -> None:
-    raw = {"name": "uni", "data": {"source": "synthetic", "tickers": ["aaa", "^GSPC", "EURUSD=X"], "seed": 5}}
+    raw = {"name": "uni", "data": {"source": "synthetic", "symbols": ["aaa", "^GSPC", "EURUSD=X"], "seed": 5}}
     members = member_configs(build_config(raw))
     assert [m.name for m in members] == ["uni-AAA", "uni-_GSPC", "uni-EURUSD_X"]  # run names allow no ^ or =
-    assert [m.data.ticker for m in members] == ["AAA", "^GSPC", "EURUSD=X"]
+    assert [m.data.symbol for m in members] == ["AAA", "^GSPC", "EURUSD=X"]
     assert [m.data.seed for m in members] == [5, 6, 7]  # synthetic members are distinct series
     assert all(not m.data.universe for m in members)
     glob = member_configs(build_config({**raw, "model": {"scope": "global"}}))
@@ -59,11 +59,11 @@ def test_each_symbol_becomes_a_valid_config_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
-        ({"source": "sample", "tickers": ["MSFT", "msft"]}, "symbol(s) MSFT listed more than once"),
-        ({"source": "sample", "tickers": ["MSFT", "../x"]}, "may hold only letters"),
-        ({"source": "sample", "tickers": []}, "at least 1"),
-        ({"source": "sample", "ticker": "MSFT", "tickers": ["IBM"]}, "one of ticker, tickers or tickers_file"),
-        ({"source": "csv", "path": "x.csv", "tickers": ["IBM"]}, "source csv is one series"),
+        ({"source": "sample", "symbols": ["MSFT", "msft"]}, "symbol(s) MSFT listed more than once"),
+        ({"source": "sample", "symbols": ["MSFT", "../x"]}, "may hold only letters"),
+        ({"source": "sample", "symbols": []}, "at least 1"),
+        ({"source": "sample", "symbol": "MSFT", "symbols": ["IBM"]}, "one of symbol, symbols or symbols_file"),
+        ({"source": "csv", "path": "x.csv", "symbols": ["IBM"]}, "source csv is one series"),
     ],
 )
 def test_bad_universes_are_refused_naming_the_key(data: dict, fragment: str) -> None:
@@ -72,24 +72,24 @@ def test_bad_universes_are_refused_naming_the_key(data: dict, fragment: str) -> 
     assert fragment in caught.value.message
 
 
-def test_a_tickers_file_is_read_with_comments_and_its_errors_name_the_line(tmp_path: Path) -> None:
+def test_a_symbols_file_is_read_with_comments_and_its_errors_name_the_line(tmp_path: Path) -> None:
     good = tmp_path / "tickers.txt"
     good.write_text("# big tech\nMSFT, aapl\n\nIBM  # blue\n")
     assert read_symbols(good) == ["MSFT", "AAPL", "IBM"]
     bad = tmp_path / "bad.txt"
     bad.write_text("MSFT\nIBM\nrm -rf;\n")
-    with pytest.raises(ConfigError, match=r"bad.txt line 3: ticker '-rf;' may hold only letters"):
+    with pytest.raises(ConfigError, match=r"bad.txt line 3: symbol '-rf;' may hold only letters"):
         read_symbols(bad)
     (tmp_path / "dup.txt").write_text("MSFT\nmsft\n")
     with pytest.raises(ConfigError, match="line 2: MSFT is listed twice"):
         read_symbols(tmp_path / "dup.txt")
 
 
-def test_a_tickers_file_is_found_relative_to_its_config(invoke, tmp_path: Path) -> None:
+def test_a_symbols_file_is_found_relative_to_its_config(invoke, tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "symbols.txt").write_text("AAA\n")
     config = tmp_path / "sub" / "uni.yaml"
-    config.write_text(UNIVERSE.replace("tickers: [AAA, BBB]", "tickers_file: symbols.txt"))
+    config.write_text(UNIVERSE.replace("symbols: [AAA, BBB]", "symbols_file: symbols.txt"))
     rows = train_json(invoke, config, "--workers", "1")["rows"]
     assert [r["symbol"] for r in rows] == ["AAA"] and rows[0]["status"] == "done"
 
@@ -113,8 +113,8 @@ def test_a_universe_trains_one_ordinary_run_per_symbol(invoke, universe: Path, t
 
 def test_one_failing_symbol_is_named_and_the_others_finish(invoke, tmp_path: Path) -> None:
     config = tmp_path / "mixed.yaml"
-    config.write_text(UNIVERSE.replace("source: synthetic, points: 300, seed: 3, target: value, tickers: [AAA, BBB]",
-                                       "source: sample, start: 2012-01-01, tickers: [NOPE, MSFT]"))  # fmt: skip
+    config.write_text(UNIVERSE.replace("source: synthetic, points: 300, seed: 3, target: value, symbols: [AAA, BBB]",
+                                       "source: sample, start: 2012-01-01, symbols: [NOPE, MSFT]"))  # fmt: skip
     result = invoke("train", "--config", str(config), "--workers", "1", "--json")
     assert result.exit_code == 66, result.output  # the failure's own exit code (missing input)
     rows = by_symbol(json.loads(result.stdout)["rows"])
@@ -167,14 +167,14 @@ def test_a_global_model_is_trained_once_and_compared_with_per_symbol_models(
     manifest = json.loads((index / "manifest.json").read_text())
     assert manifest["kind"] == "global" and manifest["status"] == "complete"
     assert manifest["train"]["windows"] == sum(  # pooled: every member's training windows
-        json.loads(Path(r["run"], "manifest.json").read_text())["stages"]["window"]["info"]["train"]
+        json.loads(Path(r["run"], "manifest.json").read_text())["stages"]["split"]["info"]["train"]
         for r in rows.values()
     )
     for symbol, row in rows.items():
         assert Path(row["run"]).name.startswith(f"uni-global-{symbol}-")
         assert Path(row["run"], "model.keras").read_bytes() == (index / "model.keras").read_bytes()
         assert row["test"] == per_symbol[symbol]["test"]  # the same test windows as the per-symbol model
-        assert row["per_ticker"]["rmse"] == per_symbol[symbol]["rmse"]
+        assert row["per_symbol"]["rmse"] == per_symbol[symbol]["rmse"]
         assert row["rmse"] != per_symbol[symbol]["rmse"]
     universe_json = json.loads((index / "universe.json").read_text())
     assert [r["symbol"] for r in universe_json["rows"]] == ["AAA", "BBB"]
@@ -190,7 +190,7 @@ def test_a_global_model_is_trained_once_and_compared_with_per_symbol_models(
 def test_single_series_commands_refuse_a_universe(invoke, universe: Path) -> None:
     result = invoke("backtest", "--config", str(universe))
     assert result.exit_code == 78 and "names a universe" in result.stderr
-    alone = invoke("train", "--config", str(universe), "--set", "data.tickers=null", "--set", "data.ticker=AAA",
+    alone = invoke("train", "--config", str(universe), "--set", "data.symbols=null", "--set", "data.symbol=AAA",
                    "--set", "model.scope=global")  # fmt: skip
     assert alone.exit_code == 64 and "needs a universe" in alone.stderr
 
@@ -201,4 +201,4 @@ def test_the_shipped_universe_config_names_the_four_bundled_stocks() -> None:
     config = load_config(Path(__file__).parents[2] / "configs" / "examples" / "universe.yaml")
     members = member_configs(config)
     assert [m.name for m in members] == ["universe-MSFT", "universe-AAPL", "universe-IBM", "universe-GOOG"]
-    assert all(m.data.source == "sample" and m.model.scope == "ticker" for m in members)
+    assert all(m.data.source == "sample" and m.model.scope == "symbol" for m in members)

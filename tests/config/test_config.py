@@ -10,7 +10,7 @@ from forecast.config import Config, load_config
 from forecast.errors import ConfigError, MissingInputError
 
 ROOT = Path(__file__).parents[2]
-D = "data: {source: sample, ticker: IBM}\n"
+D = "data: {source: sample, symbol: IBM}\n"
 
 
 def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
@@ -25,13 +25,13 @@ def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
 def test_shipped_configs_load_and_run_offline_with_sample(name: str) -> None:
     config = load_config(ROOT / "configs" / name)
     assert config.name == Path(name).stem
-    sample = load_config(ROOT / "configs" / name, ["data.source=sample", "data.ticker=MSFT"])
+    sample = load_config(ROOT / "configs" / name, ["data.source=sample", "data.symbol=MSFT"])
     assert sample.data.source == "sample"
 
 
 def test_lstm_config_is_the_case_study() -> None:
     c = load_config(ROOT / "configs" / "lstm.yaml")
-    assert (c.data.ticker, c.data.target, c.prep.lookback, c.prep.test_fraction) == ("MSFT", "adj_close", 120, 0.2)
+    assert (c.data.symbol, c.data.target, c.prep.lookback, c.prep.test_fraction) == ("MSFT", "adj_close", 120, 0.2)
     assert (c.model.kind, c.model.units, c.model.dense, c.train.optimizer, c.train.loss) == (
         "lstm", [50, 50], [25], "adam", "mse"
     )  # fmt: skip
@@ -43,13 +43,13 @@ def test_csv_path_is_relative_to_the_config_file() -> None:
 
 
 def test_defaults_are_filled_in(tmp_path: Path) -> None:
-    c = load_config(write(tmp_path, "data: {source: sample, ticker: IBM}\n"))
+    c = load_config(write(tmp_path, "data: {source: sample, symbol: IBM}\n"))
     assert isinstance(c, Config) and c.prep.lookback == 60 and c.train.batch_size == 64 and c.name == "c"
 
 
 def test_overrides_are_typed(tmp_path: Path) -> None:
     c = load_config(
-        write(tmp_path, "data: {source: sample, ticker: IBM}\n"),
+        write(tmp_path, "data: {source: sample, symbol: IBM}\n"),
         ["prep.lookback=30", "model.units=[8, 4]", "model.bidirectional=true", "train.learning_rate=0.01"],
     )
     assert (c.prep.lookback, c.model.units, c.model.bidirectional, c.train.learning_rate) == (30, [8, 4], True, 0.01)
@@ -58,17 +58,17 @@ def test_overrides_are_typed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "overrides", "message"),
     [
-        ("data: {source: sample, tickr: IBM}\n", [], "data.tickr: unknown key; did you mean 'ticker'?"),
-        ("data: {source: sample, ticker: IBM}\nmodle: {}\n", [], "modle: unknown key; did you mean 'model'?"),
+        ("data: {source: sample, symbl: IBM}\n", [], "data.symbl: unknown key; did you mean 'symbol'?"),
+        ("data: {source: sample, symbol: IBM}\nmodle: {}\n", [], "modle: unknown key; did you mean 'model'?"),
         (D + "prep: {lookback: many}\n", [], "prep.lookback: input should be a valid integer"),
         (D + "prep: {lookback: 0}\n", [], "prep.lookback: input should be greater than or equal to 1"),
         (D + "model: {kind: transformer}\n", [], "model.kind: input should be 'rnn', 'lstm' or 'gru'"),
-        ("data: {source: sample, ticker: IBM}\n", ["train.epochs=-1"], "train.epochs"),
-        ("data: {source: sample, ticker: IBM}\n", ["train.epoch=3"], "did you mean 'epochs'"),
-        ("data: {source: sample, ticker: IBM}\n", ["lookback"], "not of the form section.key=value"),
+        ("data: {source: sample, symbol: IBM}\n", ["train.epochs=-1"], "train.epochs"),
+        ("data: {source: sample, symbol: IBM}\n", ["train.epoch=3"], "did you mean 'epochs'"),
+        ("data: {source: sample, symbol: IBM}\n", ["lookback"], "not of the form section.key=value"),
         ("prep: {lookback: 3}\n", [], "data: required but missing"),
-        ("data: {source: yahoo}\n", [], "source yahoo needs ticker"),
-        ("data: {source: sample, ticker: '../x'}\n", [], "data.ticker: ticker '../x' may hold only"),
+        ("data: {source: yahoo}\n", [], "source yahoo needs symbol"),
+        ("data: {source: sample, symbol: '../x'}\n", [], "data.symbol: symbol '../x' may hold only"),
         ("", [], "is empty"),
         ("- a\n- b\n", [], "must be a mapping"),
         ("data: [unclosed\n", [], "line 2"),

@@ -14,7 +14,7 @@ from forecast.errors import DataError, MissingInputError
 
 
 def test_sample_msft_is_the_real_bundled_series() -> None:
-    fetched = fetch(DataConfig(source="sample", ticker="MSFT"))
+    fetched = fetch(DataConfig(source="sample", symbol="MSFT"))
     frame = fetched.frame
     assert (frame.index[0].date(), frame.index[-1].date()) == (dt.date(2000, 3, 1), dt.date(2013, 3, 1))
     assert len(frame) == 3270
@@ -25,23 +25,23 @@ def test_sample_msft_is_the_real_bundled_series() -> None:
 
 
 def test_sample_restricts_dates_and_periods() -> None:
-    window = fetch(DataConfig(source="sample", ticker="IBM", start=dt.date(2012, 1, 1), end=dt.date(2012, 2, 1)))
+    window = fetch(DataConfig(source="sample", symbol="IBM", start=dt.date(2012, 1, 1), end=dt.date(2012, 2, 1)))
     assert window.frame.index.min() >= np.datetime64("2012-01-01")
     assert window.frame.index.max() < np.datetime64("2012-02-01")
-    year = fetch(DataConfig(source="sample", ticker="IBM", period="1y")).frame
+    year = fetch(DataConfig(source="sample", symbol="IBM", period="1y")).frame
     assert 245 <= len(year) <= 255  # one year of trading days before 2013-03-01
 
 
 def test_sample_auto_adjust_scales_ohlc() -> None:
-    raw = fetch(DataConfig(source="sample", ticker="AAPL")).frame
-    adjusted = fetch(DataConfig(source="sample", ticker="AAPL", auto_adjust=True))
+    raw = fetch(DataConfig(source="sample", symbol="AAPL")).frame
+    adjusted = fetch(DataConfig(source="sample", symbol="AAPL", auto_adjust=True))
     assert np.allclose(adjusted.frame["close"], raw["adj_close"])
     assert adjusted.adjusted == ("open", "high", "low", "close")
 
 
-def test_sample_unknown_ticker_lists_choices() -> None:
+def test_sample_unknown_symbol_lists_choices() -> None:
     with pytest.raises(MissingInputError) as info:
-        fetch(DataConfig(source="sample", ticker="TSLA"))
+        fetch(DataConfig(source="sample", symbol="TSLA"))
     assert "AAPL, FB, GOOG, IBM, MSFT" in info.value.hint
 
 

@@ -15,7 +15,7 @@ from forecast.errors import DataError, MissingInputError, UsageError
 
 from ..conftest import snapshot_tree
 
-CONFIG = DataConfig(source="yahoo", ticker="MSFT")
+CONFIG = DataConfig(source="yahoo", symbol="MSFT")
 
 
 def bars(start: str, days: int, close0: float = 100.0) -> pd.DataFrame:

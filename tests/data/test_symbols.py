@@ -1,6 +1,6 @@
 import pytest
 
-from forecast.data.symbols import normalise_ticker, ticker_from_filename
+from forecast.data.symbols import normalise_symbol, symbol_from_filename
 
 
 @pytest.mark.parametrize(
@@ -8,7 +8,7 @@ from forecast.data.symbols import normalise_ticker, ticker_from_filename
     [("MSFT", "MSFT"), ("brk-b", "BRK-B"), ("^GSPC", "^GSPC"), ("EURUSD=X", "EURUSD=X"), ("ry.to", "RY.TO")],
 )
 def test_valid_symbols_are_upper_cased(raw: str, expected: str) -> None:
-    assert normalise_ticker(raw) == expected
+    assert normalise_symbol(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -17,9 +17,9 @@ def test_valid_symbols_are_upper_cased(raw: str, expected: str) -> None:
 )
 def test_symbols_that_could_escape_or_confuse_are_refused(raw: str) -> None:
     with pytest.raises(ValueError):
-        normalise_ticker(raw)
+        normalise_symbol(raw)
 
 
 def test_csv_file_names_become_safe_symbols() -> None:
-    assert ticker_from_filename("my prices (2024)") == "MY-PRICES-2024"
-    assert ticker_from_filename("...") == "CSV"
+    assert symbol_from_filename("my prices (2024)") == "MY-PRICES-2024"
+    assert symbol_from_filename("...") == "CSV"

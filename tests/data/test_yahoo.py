@@ -18,7 +18,7 @@ from ..conftest import yahoo_frame
 
 
 def cfg(**kw) -> DataConfig:
-    return DataConfig(source="yahoo", ticker=kw.pop("ticker", "MSFT"), **kw)
+    return DataConfig(source="yahoo", symbol=kw.pop("symbol", "MSFT"), **kw)
 
 
 def test_every_history_argument_is_explicit(fake_yahoo) -> None:
@@ -62,7 +62,7 @@ def test_frame_is_normalised(fake_yahoo, multiindex: bool) -> None:
 def test_daily_bars_keep_the_exchange_date_east_of_utc(fake_yahoo) -> None:
     # Tokyo midnight is the previous day in UTC: converting would shift every date.
     fake_yahoo.responses = [yahoo_frame(days=2, start="2024-03-04", tz="Asia/Tokyo")]
-    frame = yahoo.fetch(cfg(ticker="7203.T")).frame
+    frame = yahoo.fetch(cfg(symbol="7203.T")).frame
     assert [d.date().isoformat() for d in frame.index] == ["2024-03-04", "2024-03-05"]
 
 
@@ -92,7 +92,7 @@ def test_duplicated_last_bar_keeps_the_latest(fake_yahoo) -> None:
 def test_empty_frame_is_an_unknown_symbol(fake_yahoo) -> None:
     fake_yahoo.responses = [empty_df()]
     with pytest.raises(MissingInputError, match="no bars for NOPE") as info:
-        yahoo.fetch(cfg(ticker="NOPE"))
+        yahoo.fetch(cfg(symbol="NOPE"))
     assert "delisted" in info.value.hint and info.value.exit_code == 66
 
 
@@ -102,7 +102,7 @@ def test_empty_frame_is_an_unknown_symbol(fake_yahoo) -> None:
 def test_missing_errors_name_the_symbol(fake_yahoo, error) -> None:
     fake_yahoo.responses = [error]
     with pytest.raises(MissingInputError, match="NOPE"):
-        yahoo.fetch(cfg(ticker="NOPE"))
+        yahoo.fetch(cfg(symbol="NOPE"))
 
 
 def test_rate_limit_retries_with_backoff_then_succeeds(fake_yahoo) -> None:

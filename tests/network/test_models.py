@@ -15,7 +15,7 @@ def test_registry_builds_stacked_layers_with_the_options(kind: str, layer: str) 
 
     import_keras(0)
     config = ModelConfig(kind=kind, units=[4, 3], dense=[5], dropout=0.1, recurrent_dropout=0.2, l2=0.01)
-    model = build_model(config, lookback=7, features=2, horizon=3)
+    model = build_model(config, lookback=7, features=2, output_steps=3)
     recurrent = [m for m in model.layers if type(m).__name__ == layer]
     assert [r.units for r in recurrent] == [4, 3]
     assert [r.return_sequences for r in recurrent] == [True, False]

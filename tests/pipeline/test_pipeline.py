@@ -28,7 +28,7 @@ train: {epochs: 3, batch_size: 32, patience: 2, seed: 7}
 plot: {dpi: 50}
 """
 ARTIFACTS = [
-    ".lock", "config.yaml", "manifest.json", "series.parquet", "scaler.json", "windows.npz", "model.keras",
+    ".lock", "config.yaml", "manifest.json", "series.parquet", "encoding.json", "split.npz", "model.keras",
     "history.csv", "predictions.csv", "metrics.json", "forecast.png", "residuals.png", "loss.png", "report.html",
 ]  # fmt: skip
 
@@ -50,7 +50,7 @@ def stage_lines(result) -> dict[str, str]:
         line.split()[0]: line.split(None, 1)[1]
         for line in result.stderr.splitlines()
         if line.split()
-        and line.split()[0] in {"snapshot", "scale", "window", "train", "evaluate", "plot"}
+        and line.split()[0] in {"snapshot", "encode", "split", "train", "evaluate", "plot"}
         and "..." not in line
         and "training" not in line
     }
@@ -92,7 +92,7 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     before = series.index.get_indexer(predictions["date"]) - 1
     assert np.allclose(predictions["naive"], series.iloc[before].to_numpy())
     assert len(predictions) == 48  # 240 rows, test_fraction 0.2
-    scaler = json.loads((run / "scaler.json").read_text())
+    scaler = json.loads((run / "encoding.json").read_text())
     assert pd.Timestamp(scaler["fitted_on"]["last"]) < predictions["date"].min()
     # Reload the model from the run directory alone and reproduce the first prediction.
     import keras
@@ -131,10 +131,10 @@ def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
     config = load_config(tmp_path / "c.yaml")
     run = RunDir.create(tmp_path / "runs", "leak")
     ctx = Context(config, run, tmp_path / "data")
-    stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
-    scaler = json.loads((run.path / "scaler.json").read_text())
+    stages.snapshot(ctx), stages.encode(ctx), stages.split(ctx)
+    scaler = json.loads((run.path / "encoding.json").read_text())
     assert scaler["data_max"] == [89.0] and scaler["data_min"] == [10.0]  # rows 0..79 only
-    encoding, w = artifacts.read_encoding(run), artifacts.read_windows(run)
+    encoding, w = artifacts.read_encoding(run), artifacts.read_split(run)
     _, y_train = part(w, "train", encoding)
     _, y_test = part(w, "test", encoding)
     assert y_train.max() <= 1.0 + 1e-6
@@ -158,7 +158,7 @@ def test_rerun_skips_unchanged_stages_and_reruns_what_changed(invoke, tiny: Path
     assert [s for s, status in plot_only.items() if not status.startswith("unchanged")] == ["plot"]
 
     retrain = stage_lines(invoke("train", "--run-dir", str(run), "--set", "train.epochs=2"))
-    assert [s for s, status in retrain.items() if status.startswith("unchanged")] == ["snapshot", "scale", "window"]
+    assert [s for s, status in retrain.items() if status.startswith("unchanged")] == ["snapshot", "encode", "split"]
     assert yaml.safe_load((run / "config.yaml").read_text())["train"]["epochs"] == 2  # the resolved config is kept
 
     forced = stage_lines(invoke("train", "--run-dir", str(run), "--force"))
@@ -184,7 +184,7 @@ def test_interrupted_training_is_recorded_and_resumed(invoke, tiny: Path, tmp_pa
     resumed = invoke("train", "--run-dir", str(run))
     assert resumed.exit_code == 0, resumed.output
     lines = stage_lines(resumed)
-    assert [s for s, status in lines.items() if status.startswith("unchanged")] == ["snapshot", "scale", "window"]
+    assert [s for s, status in lines.items() if status.startswith("unchanged")] == ["snapshot", "encode", "split"]
     assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
 
 
@@ -199,7 +199,8 @@ def test_same_config_data_and_seed_give_the_same_metrics(invoke, tiny: Path, tmp
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["data.points=10"], "10 rows with lookback 6 + horizon 1 and test_fraction 0.2 leave no training windows"),
+        (["data.points=10"], "10 rows with lookback 6 + output_steps 1 and test_fraction 0.2 leave no training "
+                             "windows"),
         (["data.target=close"], "column(s) close not in the SINE series"),
     ],
 )
@@ -224,7 +225,7 @@ def test_missing_target_values_are_refused_with_dates(invoke, fake_yahoo, tmp_pa
     frame = yahoo_frame(days=80)
     frame.iloc[40, frame.columns.get_loc("Adj Close")] = np.nan
     fake_yahoo.responses = [frame]
-    (tmp_path / "y.yaml").write_text("data: {source: yahoo, ticker: MSFT}\nprep: {lookback: 5}\n")
+    (tmp_path / "y.yaml").write_text("data: {source: yahoo, symbol: MSFT}\nprep: {lookback: 5}\n")
     result = invoke("train", "--config", str(tmp_path / "y.yaml"))
     assert (
         result.exit_code == 65
@@ -283,8 +284,8 @@ def test_evaluate_rescores_without_retraining(invoke, tiny: Path, tmp_path: Path
     lines = stage_lines(result)
     assert [s for s, status in lines.items() if status.startswith("unchanged")] == [
         "snapshot",
-        "scale",
-        "window",
+        "encode",
+        "split",
         "train",
     ]
     assert (run / "model.keras").read_bytes() == model_bytes

@@ -20,11 +20,11 @@ LEVELS = np.array([100.0, 101.5, 99.0, 103.0, 104.25, 102.0, 107.0])
 
 
 @pytest.mark.parametrize("kind", ["none", "diff", "log_return", "pct_change"])
-@pytest.mark.parametrize("horizon", [1, 3])
-def test_forward_then_inverse_recovers_the_levels(kind: str, horizon: int) -> None:
+@pytest.mark.parametrize("output_steps", [1, 3])
+def test_forward_then_inverse_recovers_the_levels(kind: str, output_steps: int) -> None:
     z = forward(LEVELS, kind)
-    starts = np.arange(1, len(LEVELS) - horizon + 1)
-    rows = starts[:, None] + np.arange(horizon)[None, :]
+    starts = np.arange(1, len(LEVELS) - output_steps + 1)
+    rows = starts[:, None] + np.arange(output_steps)[None, :]
     levels = inverse(z[rows], LEVELS[starts - 1], kind)
     assert np.allclose(levels, LEVELS[rows], rtol=0, atol=1e-12)
 
@@ -37,11 +37,11 @@ def test_returns_need_positive_values() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "normalize"),
-    [("none", "global"), ("diff", "global"), ("log_return", "global"), ("pct_change", "global"), ("none", "window")],
+    [("none", "series"), ("diff", "series"), ("log_return", "series"), ("pct_change", "series"), ("none", "window")],
 )
-@pytest.mark.parametrize("horizon", [1, 3])
+@pytest.mark.parametrize("output_steps", [1, 3])
 def test_a_perfect_model_is_scored_as_perfect_in_price_units(
-    kind, normalize, horizon, tmp_path: Path, monkeypatch
+    kind, normalize, output_steps, tmp_path: Path, monkeypatch
 ) -> None:
     # A trending series that leaves the training range: the case levels models cannot reach.
     rng = np.random.default_rng(0)
@@ -50,14 +50,14 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
     pd.DataFrame({"date": dates, "close": close}).to_csv(tmp_path / "p.csv", index=False)
     (tmp_path / "c.yaml").write_text(
         f"data: {{source: csv, path: p.csv, target: close}}\n"
-        f"prep: {{lookback: 10, horizon: {horizon}, target_transform: {kind}, normalize: {normalize}}}\n"
+        f"prep: {{lookback: 10, output_steps: {output_steps}, target_transform: {kind}, normalize: {normalize}}}\n"
     )
     run = RunDir.create(tmp_path / "runs", "t")
     ctx = Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data")
-    stages.snapshot(ctx), stages.scale(ctx), stages.window(ctx)
+    stages.snapshot(ctx), stages.encode(ctx), stages.split(ctx)
 
     # A perfect network: the true scaled (transformed) targets of the test or validation windows.
-    parts = [part(artifacts.read_windows(run), name, artifacts.read_encoding(run)) for name in ("test", "val")]
+    parts = [part(artifacts.read_split(run), name, artifacts.read_encoding(run)) for name in ("test", "val")]
 
     def perfect(x):
         return next(y for inputs, y in parts if inputs.shape == x.shape and np.array_equal(inputs, x))
@@ -71,7 +71,7 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
     predictions = pd.read_csv(run.path / "predictions.csv")
     assert np.allclose(predictions["predicted"], predictions["actual"], atol=1e-4)
     assert predictions["actual"].max() > close[:240].max()  # the test part leaves the training range
-    scaler = json.loads((run.path / "scaler.json").read_text())
+    scaler = json.loads((run.path / "encoding.json").read_text())
     assert scaler["target_transform"] == kind
     assert scaler["columns"][0] == ("close" if kind == "none" else f"close:{kind}")
 
@@ -87,7 +87,7 @@ def test_calendar_inputs_are_exact_cyclic_encodings() -> None:
 
 def test_multivariate_inputs_each_scaled_on_the_training_part(invoke, tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text(
-        "data: {source: sample, ticker: IBM, period: 2y, features: [volume]}\n"
+        "data: {source: sample, symbol: IBM, period: 2y, features: [volume]}\n"
         "prep: {lookback: 5, calendar: [day_of_week, month], target_transform: log_return}\n"
         "model: {units: [3], dense: []}\ntrain: {epochs: 1}\nplot: {enabled: false}\n"
     )
@@ -97,7 +97,7 @@ def test_multivariate_inputs_each_scaled_on_the_training_part(invoke, tmp_path: 
     series = pd.read_parquet(run / "series.parquet")
     names = ["adj_close", "volume", "day_of_week_sin", "day_of_week_cos", "month_sin", "month_cos"]
     assert list(series.columns) == names
-    scaler = json.loads((run / "scaler.json").read_text())
+    scaler = json.loads((run / "encoding.json").read_text())
     assert scaler["columns"] == ["adj_close:log_return", *names[1:]]
     train_rows = series.iloc[1 : scaler["fitted_on"]["rows"] + 1]  # row 0 has no log return
     assert scaler["data_max"][1] == train_rows["volume"].max()  # volume: training rows only
@@ -107,7 +107,7 @@ def test_multivariate_inputs_each_scaled_on_the_training_part(invoke, tmp_path: 
 
 
 def test_missing_feature_columns_are_named(invoke, tmp_path: Path) -> None:
-    (tmp_path / "m.yaml").write_text("data: {source: sample, ticker: IBM, features: [volume, sentiment, rsi]}\n")
+    (tmp_path / "m.yaml").write_text("data: {source: sample, symbol: IBM, features: [volume, sentiment, rsi]}\n")
     result = invoke("train", "--config", str(tmp_path / "m.yaml"))
     assert result.exit_code == 65 and "column(s) sentiment, rsi not in the IBM series" in result.stderr
 
@@ -119,7 +119,7 @@ def test_window_normalisation_divides_by_the_last_input() -> None:
 
     # Rows: target, feature. One window of two steps (rows 0-1) predicting rows 2-3.
     values = np.array([[10.0, 7.0], [20.0, 8.0], [30.0, 9.0], [10.0, 6.0], [40.0, 5.0], [5.0, 4.0]])
-    prep = PrepConfig(lookback=2, horizon=2, normalize="window", test_fraction=0.3, val_fraction=0.0)
+    prep = PrepConfig(lookback=2, output_steps=2, normalize="window", test_fraction=0.3, val_fraction=0.0)
     encoding = Encoding.fit(values, split_rows(6, 2, 2, 0.3, 0.0), prep, ("y", "x"))
     rx, ry = encoding.relative_windows(values, np.array([2]))
     assert rx[0, :, 0].tolist() == [-0.5, 0.0] and rx[0, :, 1].tolist() == [7.0, 8.0]

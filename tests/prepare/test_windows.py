@@ -10,7 +10,7 @@ from forecast.prepare.windows import split_rows, windows
 
 def test_each_window_reads_lookback_rows_and_predicts_the_next() -> None:
     values = np.arange(10, dtype=float)
-    split = split_rows(10, lookback=3, horizon=1, test_fraction=0.3, val_fraction=0.0)
+    split = split_rows(10, lookback=3, output_steps=1, test_fraction=0.3, val_fraction=0.0)
     x, y = windows(values, values, split.train, 3, 1)
     assert split.train.tolist() == [3, 4, 5, 6]
     assert x[:, :, 0].tolist() == [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]]
@@ -20,7 +20,7 @@ def test_each_window_reads_lookback_rows_and_predicts_the_next() -> None:
 
 def test_test_windows_may_read_training_inputs_but_targets_never_mix() -> None:
     n, lookback = 100, 20
-    split = split_rows(n, lookback, horizon=1, test_fraction=0.2, val_fraction=0.25)
+    split = split_rows(n, lookback, output_steps=1, test_fraction=0.2, val_fraction=0.25)
     assert split.test_start == 80 and split.val_start == 60
     assert split.train.max() < split.val_start <= split.val.min()
     assert split.val.max() < split.test_start == split.test.min()
@@ -29,7 +29,7 @@ def test_test_windows_may_read_training_inputs_but_targets_never_mix() -> None:
 
 
 def test_multi_step_windows_straddling_a_boundary_are_dropped() -> None:
-    split = split_rows(50, lookback=5, horizon=3, test_fraction=0.2, val_fraction=0.0)
+    split = split_rows(50, lookback=5, output_steps=3, test_fraction=0.2, val_fraction=0.0)
     assert split.test_start == 40
     assert (split.train + 3 - 1 < 40).all() and split.train.max() == 37
     assert split.test.min() == 40 and split.test.max() == 47  # last window ends at row 49

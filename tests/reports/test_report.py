@@ -17,7 +17,7 @@ from ..conftest import snapshot_tree
 TINY = """\
 name: tiny
 data: {source: synthetic, points: 260, seed: 4, target: value}
-prep: {lookback: 6, horizon: 1, test_fraction: 0.2}
+prep: {lookback: 6, output_steps: 1, test_fraction: 0.2}
 model: {kind: gru, units: [3], dense: []}
 train: {epochs: 3, patience: 0, seed: 5}
 evaluate: {backtest: {folds: 2}}
@@ -61,7 +61,7 @@ def test_a_train_run_reports_its_scores_figures_config_and_provenance(invoke, ti
     verdict = re.search(r'<div class="verdict (\w+)">(.*?)</div>', page).groups()
     assert verdict[0] == ("good" if metrics["beats_naive"] else "bad")
     assert ("beats" if metrics["beats_naive"] else "WORSE than") in verdict[1]
-    scaler = json.loads((run / "scaler.json").read_text())["fitted_on"]
+    scaler = json.loads((run / "encoding.json").read_text())["fitted_on"]
     assert f"{scaler['rows']} rows, {scaler['first']}..{scaler['last']}" in page
     assert "lookback: 6" in page and "keras" in page and metrics["test"]["first"] in page
     assert json.loads(invoke("runs", "show", run.name, "--json").stdout)["report"] == str(run / "report.html")
@@ -206,7 +206,7 @@ def test_mlflow_run_holds_params_metrics_history_and_artifacts(invoke, tiny: Pat
     assert len(client.get_metric_history(logged.info.run_id, "loss")) == 3
     artifacts = {a.path for a in client.list_artifacts(logged.info.run_id)}
     assert {"model.keras", "metrics.json", "config.yaml", "report.html", "forecast.png"} <= artifacts
-    assert "windows.npz" not in artifacts
+    assert "split.npz" not in artifacts
     experiment = client.get_experiment(logged.info.experiment_id)
     assert experiment.name == "tiny"
 

@@ -28,7 +28,7 @@ from ..conftest import yahoo_frame
 
 TINY = """\
 name: tiny
-data: {source: sample, ticker: MSFT, start: 2011-06-01}
+data: {source: sample, symbol: MSFT, start: 2011-06-01}
 prep: {lookback: 10, test_fraction: 0.2, val_fraction: 0.25, target_transform: log_return}
 model: {kind: lstm, units: [4], dense: []}
 train: {epochs: 1, batch_size: 64, patience: 0, seed: 3}
@@ -105,18 +105,18 @@ CASES = [
     Case("config-empty", ["train", "--config", "{tmp}/bad.yaml"], 78, ("bad.yaml is empty",), config("")),
     Case("config-list", ["train", "--config", "{tmp}/bad.yaml"], 78, ("must be a mapping",), config("- a\n- b\n")),
     Case("config-unknown-key", ["train", "--config", "{tmp}/bad.yaml"], 78, ("prep.lookbak: unknown key", "'lookback'"),
-         config("data: {source: sample, ticker: MSFT}\nprep: {lookbak: 5}\n")),
+         config("data: {source: sample, symbol: MSFT}\nprep: {lookbak: 5}\n")),
     Case("config-wrong-type", ["train", "--config", "{tmp}/bad.yaml"], 78, ("prep.lookback", "'abc'"),
-         config("data: {source: sample, ticker: MSFT}\nprep: {lookback: abc}\n")),
+         config("data: {source: sample, symbol: MSFT}\nprep: {lookback: abc}\n")),
     Case("config-out-of-range", ["train", "--config", "{tmp}/bad.yaml"], 78, ("train.epochs", "greater than or equal"),
-         config("data: {source: sample, ticker: MSFT}\ntrain: {epochs: 0}\n")),
+         config("data: {source: sample, symbol: MSFT}\ntrain: {epochs: 0}\n")),
     Case("config-python-tag", ["train", "--config", "{tmp}/bad.yaml"], 78, ("bad.yaml", "fix the YAML"),
          config("data: !!python/object/apply:os.mkdir ['{tmp}/pwned']\n")),
     Case("config-yaml-syntax", ["train", "--config", "{tmp}/bad.yaml"], 78, ("line 2", "fix the YAML syntax"),
          config("data: {source: sample\nprep: [\n")),
     Case("config-not-utf8", ["train", "--config", "{tmp}/bad.yaml"], 78, ("is not UTF-8",), config(b"\xff\xfe\x00d")),
     Case("config-name-escapes", ["train", "--config", "{tmp}/bad.yaml"], 78, ("name:",),
-         config("name: ../../etc/evil\ndata: {source: sample, ticker: MSFT}\n")),
+         config("name: ../../etc/evil\ndata: {source: sample, symbol: MSFT}\n")),
     Case("config-set-no-equals", ["train", "--config", "{tmp}/bad.yaml", "--set", "prep.lookback"], 78,
          ("is not of the form", "--set prep.lookback=60"), config(TINY)),
     Case("config-set-unknown", ["train", "--config", "{tmp}/bad.yaml", "--set", "prep.windowz=3"], 78,
@@ -124,27 +124,27 @@ CASES = [
     Case("config-csv-outside", ["train", "--config", "{tmp}/bad.yaml"], 65, ("/etc/hostname",),
          config("data: {source: csv, path: /etc/hostname, target: close}\n")),
     Case("config-both-period-and-dates", ["train", "--config", "{tmp}/bad.yaml"], 78, ("either period or start/end",),
-         config("data: {source: sample, ticker: MSFT, period: 1y, start: 2010-01-01}\n")),
+         config("data: {source: sample, symbol: MSFT, period: 1y, start: 2010-01-01}\n")),
     # --- universes ----------------------------------------------------------------------
-    Case("universe-bad-symbol", ["train", "--config", "{tmp}/bad.yaml"], 78, ("data.tickers", "may hold only"),
-         config("data: {source: sample, tickers: [MSFT, ../x]}\n")),
-    Case("universe-file-missing", ["train", "--config", "{tmp}/bad.yaml"], 66, ("nope.txt not found", "tickers_file"),
-         config("data: {source: sample, tickers_file: nope.txt}\n")),
+    Case("universe-bad-symbol", ["train", "--config", "{tmp}/bad.yaml"], 78, ("data.symbols", "may hold only"),
+         config("data: {source: sample, symbols: [MSFT, ../x]}\n")),
+    Case("universe-file-missing", ["train", "--config", "{tmp}/bad.yaml"], 66, ("nope.txt not found", "symbols_file"),
+         config("data: {source: sample, symbols_file: nope.txt}\n")),
     Case("universe-file-bad-line", ["train", "--config", "{tmp}/bad.yaml"], 78, ("symbols.txt line 2", "fix or remove"),
-         both(config("data: {source: sample, tickers_file: symbols.txt}\n"), write("symbols.txt", "MSFT\n$$$\n"))),
+         both(config("data: {source: sample, symbols_file: symbols.txt}\n"), write("symbols.txt", "MSFT\n$$$\n"))),
     Case("universe-executor", ["train", "--config", "{tmp}/bad.yaml", "--executor", "spark"], 64, ("--executor",),
          config(TINY)),
     Case("universe-global-alone", ["train", "--config", "{tmp}/bad.yaml", "--set", "model.scope=global"], 64,
-         ("needs a universe", "data.tickers"), config(TINY)),
-    Case("universe-backtest", ["backtest", "--config", "{tmp}/bad.yaml"], 78, ("names a universe", "data.ticker"),
-         config("data: {source: sample, tickers: [MSFT, IBM]}\n")),
+         ("needs a universe", "data.symbols"), config(TINY)),
+    Case("universe-backtest", ["backtest", "--config", "{tmp}/bad.yaml"], 78, ("names a universe", "data.symbol"),
+         config("data: {source: sample, symbols: [MSFT, IBM]}\n")),
     # --- symbols ----------------------------------------------------------------------
-    Case("symbol-path", ["fetch", "../etc/passwd"], 64, ("TICKER",)),
-    Case("symbol-shell", ["fetch", "MSFT;rm -rf ~"], 64, ("TICKER",)),
-    Case("symbol-control", ["fetch", "MS\x07FT"], 64, ("TICKER",)),
-    Case("symbol-absurd-length", ["fetch", "A" * 500], 64, ("TICKER",)),
+    Case("symbol-path", ["fetch", "../etc/passwd"], 64, ("SYMBOL",)),
+    Case("symbol-shell", ["fetch", "MSFT;rm -rf ~"], 64, ("SYMBOL",)),
+    Case("symbol-control", ["fetch", "MS\x07FT"], 64, ("SYMBOL",)),
+    Case("symbol-absurd-length", ["fetch", "A" * 500], 64, ("SYMBOL",)),
     Case("symbol-unknown-sample", ["fetch", "ZZZZ", "--source", "sample"], 66, ("ZZZZ", "choose one of")),
-    Case("symbol-csv-as-ticker", ["fetch", "prices.csv"], 64, ("looks like a CSV file", "--source csv")),
+    Case("symbol-csv-as-symbol", ["fetch", "prices.csv"], 64, ("looks like a CSV file", "--source csv")),
     Case("symbol-data-show-path", ["data", "show", "../../x"], 64, ("../../x",)),
     # --- CSV content ----------------------------------------------------------------------
     Case("csv-bad-dates", CSV_FETCH, 65, ("prices.csv", "date"), csv("date,close\nyesterday,1\n2024-01-02,2\n")),
@@ -183,8 +183,8 @@ CASES = [
          tamper("model.keras", lambda p: p.write_bytes(p.read_bytes() + b"x"))),
     Case("run-model-zero-bytes", ["predict", "{run}"], 65, ("model.keras",),
          tamper("model.keras", lambda p: p.write_bytes(b""))),
-    Case("run-scaler-truncated", ["predict", "{run}"], 65, ("scaler.json does not match",),
-         tamper("scaler.json", lambda p: p.write_text(p.read_text()[:40]))),
+    Case("run-encoding-truncated", ["predict", "{run}"], 65, ("encoding.json does not match",),
+         tamper("encoding.json", lambda p: p.write_text(p.read_text()[:40]))),
     Case("run-foreign-model", ["predict", "{run}"], 66, ("model.keras not found", "model.h5"),
          tamper("model.keras", lambda p: p.rename(p.with_suffix(".h5")))),
     Case("run-manifest-garbage", ["predict", "{run}"], 66, ("not complete",),
@@ -250,8 +250,8 @@ def test_catalogue(case: Case, invoke, trained: Path, tmp_path: Path, fake_yahoo
     run = Path(shutil.copytree(trained, tmp_path / "runs" / trained.name))
     from forecast.data.sources import fetch
 
-    sample = fetch(DataConfig(source="sample", ticker="MSFT")).frame
-    Cache(tmp_path / "data").save(DataConfig(source="yahoo", ticker="MSFT"), Fetched(sample, ("adj_close",), "test"))
+    sample = fetch(DataConfig(source="sample", symbol="MSFT")).frame
+    Cache(tmp_path / "data").save(DataConfig(source="yahoo", symbol="MSFT"), Fetched(sample, ("adj_close",), "test"))
     (tmp_path / "models" / "tiny").mkdir(parents=True)
     if case.setup:
         case.setup(tmp_path)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 SLOW = """\
 name: slow
-data: {source: sample, ticker: MSFT, start: 2011-06-01}
+data: {source: sample, symbol: MSFT, start: 2011-06-01}
 prep: {lookback: 10, test_fraction: 0.2, val_fraction: 0.25, target_transform: log_return}
 model: {kind: lstm, units: [4], dense: []}
 train: {epochs: 2000, batch_size: 64, patience: 0, seed: 3}
@@ -76,7 +76,7 @@ def test_a_signal_during_training_stops_cleanly_and_the_run_resumes(tmp_path: Pa
     run = next((tmp_path / "runs").glob("slow-*"))
     assert not (run / "model.keras").exists() and not list(run.glob(".*.tmp*"))  # no half-written model
     err = resume(tmp_path)
-    assert "snapshot  unchanged, skipped" in err and "window    unchanged, skipped" in err
+    assert "snapshot  unchanged, skipped" in err and "split     unchanged, skipped" in err
 
 
 def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
     process.wait(timeout=60)
     assert manifest(tmp_path)["stages"]["train"]["status"] == "running"  # nobody could record the end
     err = resume(tmp_path)
-    assert "scale     unchanged, skipped" in err
+    assert "encode    unchanged, skipped" in err
 
 
 def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def running(pid: str) -> bool:
 
 def test_sigterm_stops_a_universe_and_every_worker_its_runs_resumable(tmp_path: Path) -> None:
     """The parent stops its worker processes too; each member run is recorded as interrupted."""
-    (tmp_path / "uni.yaml").write_text(SLOW.replace("ticker: MSFT", "tickers: [MSFT, IBM]"))
+    (tmp_path / "uni.yaml").write_text(SLOW.replace("symbol: MSFT", "symbols: [MSFT, IBM]"))
     process = forecast(tmp_path, "train", "--config", "uni.yaml", "--workers", "2")
 
     def training() -> int:

@@ -29,18 +29,19 @@ def test_continue_forward_is_the_inverse_of_inverse(kind: str) -> None:
 
 
 def encoding_for(values: np.ndarray, prep: PrepConfig, names: tuple[str, ...] = ("y",)) -> Encoding:
-    split = split_rows(len(values), prep.lookback, prep.horizon, 0.2, 0.0, 0 if prep.target_transform == "none" else 1)
+    first = 0 if prep.target_transform == "none" else 1
+    split = split_rows(len(values), prep.lookback, prep.output_steps, 0.2, 0.0, first)
     return Encoding.fit(values, split, prep, names)
 
 
-def last_input_network(encoding: Encoding, horizon: int):
+def last_input_network(encoding: Encoding, output_steps: int):
     """A 'network' that forecasts each step as the window's last scaled input."""
     calls: list[int] = []
 
     def network(x: np.ndarray) -> np.ndarray:
         calls.append(len(x))
         assert x.dtype == np.float32 and np.isfinite(x).all()
-        return np.repeat(x[:, -1:, 0], horizon, axis=1)
+        return np.repeat(x[:, -1:, 0], output_steps, axis=1)
 
     network.calls = calls  # type: ignore[attr-defined]
     return network
@@ -50,7 +51,7 @@ def test_recursive_log_returns_compound_from_the_last_level() -> None:
     # Prices growing 1% a day: the model repeats the last log return, so the forecast
     # keeps compounding 1% a day from the last price, step after step.
     prices = 100 * 1.01 ** np.arange(60)
-    prep = PrepConfig(lookback=5, horizon=1, target_transform="log_return")
+    prep = PrepConfig(lookback=5, output_steps=1, target_transform="log_return")
     values = model_values(prices, "log_return")
     values[1:, 0] += np.tile([1e-4, -1e-4], 30)[1:]  # not constant, or the encoding cannot fit
     values = values.copy()
@@ -64,7 +65,7 @@ def test_recursive_log_returns_compound_from_the_last_level() -> None:
 
 def test_direct_model_calls_once_per_horizon_and_recursion_continues_past_it() -> None:
     levels = np.sin(np.arange(80) / 3.0) + 5
-    prep = PrepConfig(lookback=6, horizon=3)
+    prep = PrepConfig(lookback=6, output_steps=3)
     values = levels[:, None].copy()
     encoding = encoding_for(values, prep)
     origins = np.array([40, 50, 60])
@@ -78,7 +79,7 @@ def test_direct_model_calls_once_per_horizon_and_recursion_continues_past_it() -
 
 def test_rollout_never_reads_at_or_after_its_origin() -> None:
     levels = np.cos(np.arange(50) / 4.0) + 3
-    prep = PrepConfig(lookback=8, horizon=2)
+    prep = PrepConfig(lookback=8, output_steps=2)
     values = levels[:, None].copy()
     encoding = encoding_for(values, prep)
     network = last_input_network(encoding, 2)
@@ -90,7 +91,7 @@ def test_rollout_never_reads_at_or_after_its_origin() -> None:
 
 def test_rollout_refuses_origins_without_a_full_window_and_unknown_future_inputs() -> None:
     levels = np.linspace(1, 2, 40)
-    prep = PrepConfig(lookback=8, horizon=1, target_transform="diff")
+    prep = PrepConfig(lookback=8, output_steps=1, target_transform="diff")
     values = model_values(np.column_stack([levels, np.arange(40.0)]), "diff")
     values[1:, 0] += np.tile([1e-3, -1e-3], 20)[1:]
     encoding = encoding_for(values, prep, ("y", "x"))
@@ -182,7 +183,7 @@ def test_many_origins_are_forecast_in_chunks_with_the_same_result(monkeypatch: p
     from forecast.rollout import rollout as module
 
     levels = np.sin(np.arange(300) / 5.0) + 4
-    prep = PrepConfig(lookback=6, horizon=1)
+    prep = PrepConfig(lookback=6, output_steps=1)
     values = levels[:, None].copy()
     encoding = encoding_for(values, prep)
     origins = np.arange(10, 290)

@@ -2,7 +2,7 @@
 
 config/universe.py turns a universe config into one ordinary config per symbol;
 executors.py runs a job per member in parallel processes or on Ray; jobs.py is what a
-worker runs (train or retrain of one member); pooled.py trains one global model on
+worker runs (train or retrain of one member); global_model.py trains one global model on
 windows pooled from every member; fanout.py ties them into train and retrain. Each
 member's run is an ordinary run: predict, compare, evaluate and the registry treat it
 like any other.

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from forecast.commands.universe.executors import Done, run_jobs
+from forecast.commands.universe.global_model import train_global
 from forecast.commands.universe.jobs import payload
-from forecast.commands.universe.pooled import train_global
 from forecast.config import Config
 from forecast.config.universe import member_configs
 from forecast.errors import UsageError
@@ -26,7 +26,7 @@ class Universe:
     """What a universe's train or retrain did: one row per symbol, in the config's order."""
 
     name: str
-    scope: str  # ticker (one model per symbol) or global (one pooled model)
+    scope: str  # symbol (one model per symbol) or global (one model over every symbol)
     rows: list[dict[str, Any]]
     index: Path | None = None  # the global model's own run
 
@@ -47,7 +47,7 @@ def train_universe(config: Config, roots: dict[str, Path], executor: str, worker
         return _warned(Universe(config.name, "global", rows, index.path))
     log.info("universe  %s: %d symbols, executor %s", config.name, len(members), executor)
     rows = run_jobs([payload("train", m, roots) for m in members], executor, workers, address, on_done)  # type: ignore[arg-type]
-    return _warned(Universe(config.name, "ticker", rows))
+    return _warned(Universe(config.name, "symbol", rows))
 
 
 def _warned(universe: Universe) -> Universe:
@@ -63,8 +63,8 @@ def retrain_universe(config: Config, roots: dict[str, Path], force: bool, execut
     if config.model.scope == "global":
         raise UsageError(
             f"retrain of a global model ({config.name}) is not supported",
-            hint="retrain per symbol with --set model.scope=ticker, or retrain with forecast train on a schedule",
+            hint="retrain per symbol with --set model.scope=symbol, or retrain with forecast train on a schedule",
         )
     members = member_configs(config)
     rows = run_jobs([payload("retrain", m, roots, force=force) for m in members], executor, workers, address)  # type: ignore[arg-type]
-    return Universe(config.name, "ticker", rows)
+    return Universe(config.name, "symbol", rows)

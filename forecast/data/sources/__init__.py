@@ -25,8 +25,8 @@ class SourceSpec:
     cached: bool  # kept in the cache and read from there (else read afresh from the source every time)
     fetches: bool  # new bars come from the network: fetched on demand, refreshed by retrain and predict --refresh
     takes_path: bool  # data.path names the file to read
-    named: bool  # needs data.ticker (or data.tickers for a universe)
-    universe: bool  # can fan out over data.tickers
+    named: bool  # needs data.symbol (or data.symbols for a universe)
+    universe: bool  # can fan out over data.symbols
     daily_only: bool  # interval 1d only
     exchange_days: bool  # daily bars are exchange sessions: future dates follow the exchange calendar
 
@@ -55,7 +55,7 @@ class DataRequest(Protocol):
     DataConfig is one. A protocol, not an import: data/ sits below config/ in the layers."""
 
     source: str
-    ticker: str | None
+    symbol: str | None  # set for one series (DataConfig fills it in for sources that name their series)
     path: Path | None
     period: str | None
     start: dt.date | None
@@ -68,9 +68,6 @@ class DataRequest(Protocol):
     seed: int
     timeout: float
     retries: int
-
-    @property
-    def symbol(self) -> str: ...
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any: ...
 

@@ -15,7 +15,7 @@ from forecast.data.sources.shared import auto_adjust, normalise, restrict
 from forecast.errors import MissingInputError
 
 
-def tickers() -> list[str]:
+def symbols() -> list[str]:
     return sorted(_table()["Ticker"].unique())
 
 
@@ -27,11 +27,11 @@ def _table() -> pd.DataFrame:
 
 def fetch(config: DataRequest) -> Fetched:
     table = _table()
-    rows = table[table["Ticker"] == config.ticker]
+    rows = table[table["Ticker"] == config.symbol]
     if rows.empty:
         choices = ", ".join(sorted(table["Ticker"].unique()))
         raise MissingInputError(
-            f"sample data has no ticker {config.ticker!r}",
+            f"sample data has no symbol {config.symbol!r}",
             hint=f"choose one of {choices}, or use --source yahoo",
         )
     frame = normalise(rows.drop(columns="Ticker").set_index("Date"), "1d")

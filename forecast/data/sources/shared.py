@@ -26,7 +26,7 @@ def flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:
         if names & set(PRICE_COLUMNS):
             others = [lv for lv in range(frame.columns.nlevels) if lv != level]
             if any(frame.columns.get_level_values(lv).nunique() > 1 for lv in others):
-                raise ValueError("frame holds several tickers; fetch one ticker at a time")
+                raise ValueError("frame holds several symbols; fetch one symbol at a time")
             out = frame.copy()
             out.columns = frame.columns.get_level_values(level)
             return out

@@ -1,4 +1,4 @@
-"""Yahoo Finance through yfinance's single-ticker history call.
+"""Yahoo Finance through yfinance's single-symbol history call (yf.Ticker).
 
 Every argument is passed explicitly, so a change of yfinance's defaults cannot change
 what we fetch. yfinance's failure shapes become ForecastErrors:
@@ -59,7 +59,7 @@ def history_arguments(config: DataRequest) -> dict[str, object]:
 def _describe(config: DataRequest) -> str:
     args = history_arguments(config)
     span = f"period {args['period']}" if args["period"] else f"{args['start'] or '...'} to {args['end'] or 'now'}"
-    return f"{config.ticker} ({config.interval}, {span})"
+    return f"{config.symbol} ({config.interval}, {span})"
 
 
 def fetch(config: DataRequest) -> Fetched:
@@ -82,7 +82,7 @@ def fetch(config: DataRequest) -> Fetched:
     for attempt in range(config.retries + 1):
         last = attempt == config.retries
         try:
-            raw = yf.Ticker(config.ticker).history(**arguments)
+            raw = yf.Ticker(config.symbol).history(**arguments)
             break
         except YFRateLimitError as exc:
             if last:
@@ -108,7 +108,7 @@ def fetch(config: DataRequest) -> Fetched:
                 ) from exc
             reason = f"network error ({type(exc).__name__})"
         delay = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
-        log.warning("%s for %s; retry %d of %d in %.0f s", reason, config.ticker, attempt + 1, config.retries, delay)
+        log.warning("%s for %s; retry %d of %d in %.0f s", reason, config.symbol, attempt + 1, config.retries, delay)
         sleep(delay)
 
     if raw is None or raw.empty:
@@ -135,7 +135,7 @@ def fetch(config: DataRequest) -> Fetched:
         # Never cached, so the next fetch (which overlaps the cache's end) stores the final values.
         log.warning(
             "%s: %d bar(s) with missing prices not cached (%s); a later fetch fills them in",
-            config.ticker,
+            config.symbol,
             int(incomplete.sum()),
             ", ".join(d.isoformat()[:10] for d in frame.index[incomplete][:3]),
         )

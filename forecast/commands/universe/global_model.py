@@ -1,11 +1,11 @@
 """A global model: one network trained on windows pooled from every symbol of a universe.
 
 Each member is an ordinary run (<name>-global-<symbol>): its own snapshot, its scaler
-fitted on its own training part, its own windows and split. The pooled model is
+fitted on its own training part, its own windows and split. The global model is
 trained once, in the universe's run (<name>-global), on every member's training
 windows (validated on every member's validation windows), then copied into each
 member run, which evaluates it on its own test part like any model. The summary puts
-each member beside the newest per-symbol model (model.scope: ticker) on the same
+each member beside the newest per-symbol model (model.scope: symbol) on the same
 test windows, when one exists.
 """
 
@@ -26,14 +26,14 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import read_encoding, read_metrics, read_windows, save_trained
+from forecast.rundir.artifacts import read_encoding, read_metrics, read_split, save_trained
 
 log = logging.getLogger(__name__)
 
 
 def train_global(config: Config, members: list[Config], runs_root: Path, data_dir: Path,
                  on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:  # fmt: skip
-    """members: member_configs(config), computed once by the caller (a tickers file is read once)."""
+    """members: member_configs(config), computed once by the caller (a symbols file is read once)."""
     symbols = [m.data.symbol for m in members]
     with new_run(runs_root, f"{config.name}-global", "global", config, symbols=symbols) as started:
         index, manifest = started.run, started.manifest
@@ -50,14 +50,14 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
             run = RunDir.create(runs_root, member.name)
             results[member.data.symbol] = {"symbol": member.data.symbol, "run": str(run.path)}
             try:
-                run_pipeline(Context(member, run, data_dir, pretrained=index.path), until="window")
+                run_pipeline(Context(member, run, data_dir, pretrained=index.path), until="split")
                 prepared.append((member, run))
             except ForecastError as exc:
                 finished(results[member.data.symbol], exc)
         if not prepared:
             raise DataError(f"no symbol of {config.name} could be prepared for the global model",
                             hint="see the errors above, one per symbol")  # fmt: skip
-        pooled = [(read_windows(run), read_encoding(run)) for _, run in prepared]
+        pooled = [(read_split(run), read_encoding(run)) for _, run in prepared]
         x_train, y_train, x_val, y_val = training_inputs(pooled, config)
         log.info("global %s on %d windows pooled from %d symbols", config.model.kind, len(x_train), len(prepared))
         logs = index.file(rundir.TENSORBOARD) if config.train.tensorboard else None
@@ -65,12 +65,12 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
         manifest["train"] = {**save_trained(index, model, result), "windows": len(x_train), "symbols": len(prepared)}
         del x_train, y_train, x_val, y_val, pooled
         index.save_manifest(manifest)
-        for member, run in prepared:  # each member evaluates the pooled model on its own test part
+        for member, run in prepared:  # each member evaluates the global model on its own test part
             entry = results[member.data.symbol]
             try:
                 run_pipeline(Context(member, run, data_dir, pretrained=index.path))
                 entry.update(status="done", **scores(read_metrics(run)))
-                entry.update(per_ticker(config, member, runs_root, entry))
+                entry.update(per_symbol(config, member, runs_root, entry))
             except ForecastError as exc:
                 finished(entry, exc)
                 continue
@@ -82,14 +82,14 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
     return index, rows
 
 
-def per_ticker(config: Config, member: Config, runs_root: Path, entry: dict[str, Any]) -> dict[str, Any]:
+def per_symbol(config: Config, member: Config, runs_root: Path, entry: dict[str, Any]) -> dict[str, Any]:
     """The newest per-symbol run of this universe, if it was tested on exactly these windows."""
     own = RunDir.newest(member_name(config.name, member.data.symbol), runs_root)
     if own is None or not own.exists(rundir.METRICS):
-        return {"per_ticker": None}
+        return {"per_symbol": None}
     theirs = scores(read_metrics(own))
     if theirs["test"] != entry["test"]:
         log.warning("%s: the per-symbol run %s was tested on other windows; not compared", member.data.symbol,
                     own.path.name)  # fmt: skip
-        return {"per_ticker": None}
-    return {"per_ticker": {"run": str(own.path), "rmse": theirs["rmse"], "skill": theirs["skill"]}}
+        return {"per_symbol": None}
+    return {"per_symbol": {"run": str(own.path), "rmse": theirs["rmse"], "skill": theirs["skill"]}}

@@ -1,0 +1,113 @@
+"""Runs written before 0.2's renames (config/legacy.py, rundir.LEGACY_*) stay finished runs:
+every stage current, evaluate and predict work on them, and nothing in them is rewritten
+by reading it. The old run is built the way 0.1 wrote it: its file and stage names, its
+config keys, and its config hashes computed by 0.1's formula over the old names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..conftest import snapshot_tree
+from .test_pipeline import TINY, only_run, stage_lines
+
+# 0.1's stages: name -> (config sections it hashed, with 0.1's names)
+OLD_STAGES = {
+    "snapshot": ("data", "prep.calendar"),
+    "scale": ("data", "prep"),
+    "window": ("data", "prep"),
+    "train": ("model", "train"),
+    "evaluate": ("data", "evaluate.season", "evaluate.intervals"),
+    "plot": ("plot.enabled", "plot.dpi"),
+}
+NEW_STAGES = {"snapshot": "snapshot", "scale": "encode", "window": "split", "train": "train", "evaluate": "evaluate",
+              "plot": "plot"}  # fmt: skip
+OLD_FILES = {"encoding.json": "scaler.json", "split.npz": "windows.npz"}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def old_hash(config: dict, sections: tuple[str, ...]) -> str:
+    """0.1's runner.section_hash, over a config mapping spelt with 0.1's names."""
+    payload = {}
+    for dotted in sections:
+        node = config
+        for part in dotted.split("."):
+            node = node[part]
+        payload[dotted] = node
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def downgrade(run: Path) -> None:
+    """Rewrite a finished run as 0.1 wrote it."""
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    data, prep, model = config["data"], config["prep"], config["model"]
+    # csv and synthetic name their series themselves: 0.1 left the name unset.
+    data.update(ticker=None, tickers=data.pop("symbols"), tickers_file=data.pop("symbols_file"))
+    del data["symbol"]
+    prep["horizon"], prep["calendar"] = prep.pop("output_steps"), prep.pop("calendar_features")
+    prep["normalize"] = {"series": "global"}.get(prep["normalize"], prep["normalize"])
+    model["scope"] = {"symbol": "ticker"}[model["scope"]]
+    (run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    encoding = json.loads((run / "encoding.json").read_text())
+    encoding["horizon"] = encoding.pop("output_steps")
+    encoding["normalize"] = {"series": "global"}.get(encoding["normalize"], encoding["normalize"])
+    (run / "scaler.json").write_text(json.dumps(encoding, indent=2) + "\n")
+    with np.load(run / "split.npz") as npz:
+        arrays = {("horizon" if k == "output_steps" else k): npz[k] for k in npz.files}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    (run / "windows.npz").write_bytes(buffer.getvalue())
+    (run / "encoding.json").unlink()
+    (run / "split.npz").unlink()
+
+    manifest = json.loads((run / "manifest.json").read_text())
+    stages = {}
+    for old, sections in OLD_STAGES.items():
+        record = manifest["stages"][NEW_STAGES[old]]
+        for key in ("inputs", "outputs"):
+            record[key] = {
+                OLD_FILES.get(name, name): sha(run / OLD_FILES.get(name, name)) if digest else None
+                for name, digest in record[key].items()
+            }
+        record["config"] = old_hash(config, sections)
+        stages[old] = record
+    manifest["stages"] = stages
+    (run / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def test_a_run_written_before_the_renames_is_current_and_is_read_as_it_is(invoke, tmp_path: Path) -> None:
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY.replace("prep: {", "prep: {calendar_features: [day_of_week], "))
+    assert invoke("train", "--config", str(config)).exit_code == 0
+    run = only_run(tmp_path)
+    fresh = invoke("predict", run.name, "--horizon", "3", "--json")
+    assert fresh.exit_code == 0, fresh.output
+    downgrade(run)
+    before = snapshot_tree(run)
+
+    old = invoke("predict", run.name, "--horizon", "3", "--json")
+    assert old.exit_code == 0, old.output
+    assert "is now called" not in old.output  # a config the tool wrote: read without a deprecation line
+    assert json.loads(old.stdout)["forecast"] == json.loads(fresh.stdout)["forecast"]
+    # Reading migrates nothing: the run's files are as 0.1 left them (.lock holds a pid).
+    after = snapshot_tree(run)
+    assert {k: v for k, v in after.items() if k != ".lock"} == {k: v for k, v in before.items() if k != ".lock"}
+
+    again = invoke("train", "--run-dir", str(run))
+    assert again.exit_code == 0, again.output
+    assert set(stage_lines(again).values()) == {"unchanged, skipped"}
+
+    rescored = invoke("evaluate", run.name, "--set", "evaluate.season=3")
+    assert rescored.exit_code == 0, rescored.output
+    lines = stage_lines(rescored)
+    unchanged = [s for s, status in lines.items() if status.startswith("unchanged")]
+    assert unchanged == ["snapshot", "encode", "split", "train"]
