@@ -25,6 +25,9 @@ def fetch(
         bool, typer.Option("--auto-adjust/--no-auto-adjust", help="Adjust OHLC for splits and dividends.")
     ] = False,
     date_column: Annotated[str, typer.Option(help="CSV: name of the date column.")] = "date",
+    date_format: Annotated[
+        str | None, typer.Option(help="CSV: format of its dates, e.g. %d/%m/%Y (needed when they read both ways).")
+    ] = None,
     repair: Annotated[bool, typer.Option(help="CSV: drop bad rows, sort, de-duplicate (else fail).")] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
@@ -43,8 +46,8 @@ def fetch(
             )
 
     results = command(symbols, source=source, period=period, start=start, end=end, interval=interval,
-                      auto_adjust=auto_adjust, date_column=date_column, repair=repair, data_dir=data_dir,
-                      on_each=line)  # fmt: skip
+                      auto_adjust=auto_adjust, date_column=date_column, date_format=date_format, repair=repair,
+                      data_dir=data_dir, on_each=line)  # fmt: skip
     if as_json:
         echo_json([{k: v for k, v in r.items() if k != "hint"} for r in results])
     failed = [r for r in results if "error" in r]

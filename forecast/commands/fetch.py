@@ -20,7 +20,7 @@ Result = dict[str, Any]
 
 def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None = None, start: str | None = None,
           end: str | None = None, interval: str = "1d", auto_adjust: bool = False, date_column: str = "date",
-          repair: bool = False, data_dir: Path | None = None,
+          date_format: str | None = None, repair: bool = False, data_dir: Path | None = None,
           on_each: Callable[[Result], None] | None = None) -> list[Result]:  # fmt: skip
     """Fetch each symbol (with a path-taking source such as csv: each file) into the cache,
     merging new bars, never shrinking it. One symbol's failure raises; with several, each
@@ -38,7 +38,7 @@ def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None
             config = data_config_from_options(
                 source=source, symbol=None if takes_path else name, path=name if takes_path else None,
                 period=period, start=start, end=end, interval=interval, auto_adjust=auto_adjust,
-                date_column=date_column, repair=repair,
+                date_column=date_column, date_format=date_format, repair=repair,
             )  # fmt: skip
             saved = cache.save(config, fetch_source(config))
             result: Result = {**saved.meta, "path": str(saved.path), "added": saved.added, "revised": saved.revised}

@@ -53,6 +53,12 @@ class DataConfig(Section):
     target: str = Field("adj_close", description="Column to forecast: adj_close, close, value, ...")
     features: list[str] = Field(default_factory=list, description="Extra input columns besides the target.")
     date_column: str = Field("date", description="Date column of a CSV (matched case-insensitively).")
+    date_format: str | None = Field(
+        None,
+        max_length=64,
+        description="Format of a CSV's dates, e.g. %d/%m/%Y (strftime codes). Unset: ISO and other unambiguous "
+        "dates are read; day/month dates that read both ways are refused.",
+    )
     repair: bool = Field(False, description="CSV: drop bad rows, sort and de-duplicate instead of failing.")
     points: int = Field(1000, ge=10, le=10_000_000, description="Synthetic: number of points.")
     seed: int = Field(0, ge=0, description="Synthetic: noise seed (in a universe, the i-th symbol's is seed + i).")

@@ -34,6 +34,9 @@ model: {kind: lstm, units: [4], dense: []}
 train: {epochs: 1, batch_size: 64, patience: 0, seed: 3}
 plot: {enabled: false}
 """
+# 20 years of monthly values dated day-first: every day number is 01, so 01/02/2000 reads both ways.
+MONTHLY_DMY = "date,close\n" + "".join(f"01/{m:02d}/{y},{y - 1990 + m / 12:.3f}\n" for y in range(2000, 2020)
+                                        for m in range(1, 13))  # fmt: skip
 GOOD_CSV = "date,close\n" + "".join(f"2024-01-{d:02d},{100 + d}.5\n" for d in range(1, 29))
 
 
@@ -168,6 +171,26 @@ CASES = [
     Case("csv-constant", ["train", "--config", "{tmp}/bad.yaml"], 65, ("constant",),
          lambda tmp: (csv("date,close\n" + "".join(f"2024-02-{d:02d},7\n" for d in range(1, 29)))(tmp),
                       config("data: {source: csv, path: prices.csv, target: close}\nprep: {lookback: 3}\n")(tmp))),
+    # --- CSV dates: never guessed ---------------------------------------------------------
+    Case("dates-ambiguous-fetch", CSV_FETCH, 65,
+         ("prices.csv", "column 'date'", "'01/02/2000' is 1 February 2000 or 2 January 2000", "data.date_format"),
+         csv(MONTHLY_DMY)),
+    Case("dates-ambiguous-train", ["train", "--config", "{tmp}/bad.yaml"], 65,
+         ("prices.csv", "read both day-first and month-first", "'%d/%m/%Y'"),
+         both(csv(MONTHLY_DMY), config("data: {source: csv, path: prices.csv, target: close}\n"))),
+    Case("dates-ambiguous-two-digit-year", CSV_FETCH, 65, ("'01/02/00' is 1 February 2000 or 2 January 2000",),
+         csv(MONTHLY_DMY.replace("/20", "/"))),
+    Case("dates-both-orders", CSV_FETCH, 65, ("day-first at line 2 ('13/01/2000')", "month-first at line 3"),
+         csv("date,close\n13/01/2000,1\n01/14/2000,2\n")),
+    Case("dates-format-mismatch", [*CSV_FETCH, "--date-format", "%Y-%m-%d"], 65,
+         ("unreadable dates", "'01/01/2000', not '%Y-%m-%d' (data.date_format)"), csv(MONTHLY_DMY)),
+    Case("dates-format-wrong-order", ["train", "--config", "{tmp}/bad.yaml"], 65,
+         ("1 day(s) apart as a rule", "gaps are over 10 days", "misread dates"),
+         both(csv(MONTHLY_DMY), config("data: {source: csv, path: prices.csv, target: close, "
+                                       "date_format: '%m/%d/%Y'}\n"))),
+    Case("dates-mixed-frequencies", CSV_FETCH, 65, ("30 day(s) apart as a rule", "gaps are under 15 days"),
+         csv("date,close\n" + "".join(f"2000-{m:02d}-01,{m}\n" for m in range(1, 13))
+             + "".join(f"2001-01-{d:02d},{d}\n" for d in range(2, 12)))),
     # --- the data source ------------------------------------------------------------------
     Case("yahoo-empty", ["fetch", "MSFT"], 66, ("no bars", "check the symbol"), yahoo=["empty"]),
     Case("yahoo-rate-limited", ["fetch", "MSFT"], 75, ("rate-limited", "wait"), yahoo=["ratelimit"]),

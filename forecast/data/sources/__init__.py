@@ -63,6 +63,7 @@ class DataRequest(Protocol):
     interval: str
     auto_adjust: bool
     date_column: str
+    date_format: str | None
     repair: bool
     points: int
     seed: int

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.data.sources import DataRequest, Fetched
+from forecast.data.sources.dates import check_spacing, parse_dates
 from forecast.data.sources.shared import normalise, restrict, snake
 from forecast.errors import DataError, MissingInputError
 
@@ -60,11 +61,12 @@ def read_csv_series(config: DataRequest) -> pd.DataFrame:
     bad_rows = pd.Series(False, index=table.index)
 
     text_dates = table[date_col].str.strip()
-    dates = pd.to_datetime(text_dates, errors="coerce", format="mixed")
+    dates = parse_dates(text_dates, str(date_col), path, config.date_format)
     bad_dates = dates.isna()
     if bad_dates.any():
         first = table.index[bad_dates][0]
-        problems.append(f"unreadable dates at {_lines(table.index[bad_dates])} (e.g. {text_dates[first]!r})")
+        wanted = f", not {config.date_format!r} (data.date_format)" if config.date_format else ""
+        problems.append(f"unreadable dates at {_lines(table.index[bad_dates])} (e.g. {text_dates[first]!r}{wanted})")
         bad_rows |= bad_dates
 
     values = {}
@@ -114,6 +116,7 @@ def read_csv_series(config: DataRequest) -> pd.DataFrame:
         )
     if problems:
         log.warning("CSV %s repaired: dropped %d bad row(s); %s", path, int(bad_rows.sum()), "; ".join(problems))
+    check_spacing(good["date"].drop_duplicates(keep="last"), str(date_col), path)
     # normalise() sorts and keeps the last of duplicate dates: the repair the user asked for.
     return normalise(good.set_index("date"), config.interval, keep=None)
 
