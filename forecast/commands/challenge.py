@@ -129,11 +129,10 @@ def retrain_one(config: Config, runs_root: Path, data_dir: Path, models_root: Pa
                 log.info(
                     "%s: %d new bar(s); the cache ends %s", config.data.symbol, saved.added, saved.meta["last"][:10]
                 )
-            except SourceUnavailableError as exc:
+            except (SourceUnavailableError, TryLaterError) as exc:  # unreachable, or a stale/short answer
                 registry.record({**base, "decision": "failed", "reason": f"fetch failed: {exc.message}"})
-                raise TryLaterError(
-                    f"{exc.message}; the cache is unchanged", hint="the next retrain will try again"
-                ) from exc
+                said = "" if "unchanged" in exc.message else "; the cache is unchanged"
+                raise TryLaterError(f"{exc.message}{said}", hint="the next retrain will try again") from exc
         newest = prepared_series(config, data_dir).index[-1].date().isoformat()
         trained_end, trained_run = last_trained_end(registry)
         if trained_end is not None and newest <= trained_end and not force:

@@ -9,8 +9,7 @@ from typing import Any
 from forecast.config import data_config_from_options
 from forecast.data import data_root
 from forecast.data.sources import SOURCES, SPECS
-from forecast.data.sources import fetch as fetch_source
-from forecast.data.store import Cache
+from forecast.data.store import Cache, fetch_into
 from forecast.data.symbols import normalise_symbol
 from forecast.errors import ForecastError, MissingInputError, UsageError
 
@@ -40,7 +39,7 @@ def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None
                 period=period, start=start, end=end, interval=interval, auto_adjust=auto_adjust,
                 date_column=date_column, date_format=date_format, repair=repair,
             )  # fmt: skip
-            saved = cache.save(config, fetch_source(config))
+            saved = fetch_into(cache, config)
             result: Result = {**saved.meta, "path": str(saved.path), "added": saved.added, "revised": saved.revised}
         except ForecastError as exc:
             if len(names) == 1:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from forecast.data.sources import SPECS, DataRequest, fetch
 from forecast.data.sources.shared import restrict
-from forecast.data.store import Cache
+from forecast.data.store import Cache, fetch_into
 from forecast.errors import MissingInputError
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,6 @@ def load_series(data: DataRequest, data_dir: Path) -> pd.DataFrame:
         )
     if found is None:
         log.info("%s is not in the cache %s; fetching it (source %s)", data.symbol, data_dir, data.source)
-        cache.save(data, fetch(data))
+        fetch_into(cache, data)
         found = cache.load(data.source, data.symbol, data.interval)
     return restrict(found[0], data)

@@ -5,6 +5,9 @@ Rules that keep a user's data safe:
   the result never has fewer rows than the cache had, so a short or stale answer from
   a source can never shrink it (a series from Python replaces its namesake: it is the
   user's own data, not a source's bars);
+- an answer from a network source that ends before the cache does (stale) or holds fewer
+  bars over the span the cache covers (truncated) is refused before anything is written
+  (exit 75, try later), and so is an empty answer for a symbol the cache holds;
 - every write is atomic (temporary file, then os.replace): the parquet first, the
   sidecar last, and the sidecar's sha256 must match the parquet for a load to succeed;
 - paths come from validated symbols only, so nothing is written outside the root.
@@ -24,9 +27,9 @@ import pandas as pd
 
 from forecast import atomic
 from forecast.data import ENV_VAR, data_root, library_cache  # noqa: F401  (re-exported: store is where callers look)
-from forecast.data.sources import DataRequest, Fetched, fetch
+from forecast.data.sources import SPECS, DataRequest, Fetched, fetch
 from forecast.data.symbols import normalise_symbol
-from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.errors import DataError, MissingInputError, TryLaterError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,8 @@ class Cache:
                     f"this fetch asks for auto_adjust={str(config.auto_adjust).lower()}",
                     hint="fetch with the same adjustment, or use another --data-dir",
                 )
+            if SPECS[config.source].fetches:
+                check_answer(config, cached, fetched.frame, parquet)
             frame, added, revised = merge(cached, fetched.frame)
             if revised:
                 log.warning(
@@ -164,6 +169,23 @@ class Cache:
 REFRESH_OVERLAP_DAYS = 7
 
 
+def fetch_into(cache: Cache, config: DataRequest) -> Saved:
+    """Fetch from the source and merge into the cache (on any failure nothing is written)."""
+    try:
+        fetched = fetch(config)
+    except MissingInputError as exc:
+        found = cache.find(config.source, config.symbol, config.interval) if SPECS[config.source].fetches else None
+        if found is None:
+            raise
+        held = _span(found[0])
+        raise TryLaterError(
+            f"{exc.message}, though the cache holds {config.symbol} ({held}): most likely a source outage or "
+            f"rate limit, not an unknown symbol; the cache is unchanged",
+            hint="try again later",
+        ) from exc
+    return cache.save(config, fetched)
+
+
 def refresh(cache: Cache, config: DataRequest) -> Saved:
     """Bring a yahoo series up to date: fetch only bars from shortly before the cached end.
 
@@ -171,10 +193,47 @@ def refresh(cache: Cache, config: DataRequest) -> Saved:
     """
     found = cache.find(config.source, config.symbol, config.interval)
     if found is None:
-        return cache.save(config, fetch(config))
+        return fetch_into(cache, config)
     since = (found[0].index[-1] - pd.Timedelta(days=REFRESH_OVERLAP_DAYS)).date()
     recent = config.model_copy(update={"start": since, "end": None, "period": None})
-    return cache.save(recent, fetch(recent))
+    return fetch_into(cache, recent)
+
+
+def check_answer(config: DataRequest, cached: pd.DataFrame, new: pd.DataFrame, parquet: Path) -> None:
+    """Refuse a source's answer that is not news: empty; ending before the cache does though
+    nothing bounded its end (stale); or holding fewer bars than the cache over the span it
+    covers, or over the whole cached span when the whole history was asked for (truncated).
+    Nothing is written: the cache and its sidecar's fetched-at stay as they were."""
+    if cached.empty:
+        return
+    held = f"cached {_span(cached)}"
+    if new.empty:
+        raise TryLaterError(
+            f"{config.symbol}: the source's answer holds no bars ({held}): a failed answer; {parquet} is unchanged",
+            hint="try again later",
+        )
+    received = f"received {_span(new)}"
+    if config.end is None and new.index[-1] < cached.index[-1]:
+        raise TryLaterError(
+            f"{config.symbol}: the source's answer ends {new.index[-1].date()}, before the cache's last bar "
+            f"{cached.index[-1].date()} ({held}; {received}): a stale answer; {parquet} is unchanged",
+            hint="try again later",
+        )
+    whole_history = config.start is None and config.period in (None, "max")
+    start = cached.index[0] if whole_history else max(new.index[0], cached.index[0])
+    end = min(cached.index[-1], new.index[-1])
+    expected = int(((cached.index >= start) & (cached.index <= end)).sum())
+    got = int(((new.index >= start) & (new.index <= end)).sum())
+    if got < expected:
+        raise TryLaterError(
+            f"{config.symbol}: the source's answer holds {got} bars from {start.date()} to {end.date()}, where "
+            f"the cache holds {expected} ({held}; {received}): a truncated answer; {parquet} is unchanged",
+            hint="try again later",
+        )
+
+
+def _span(frame: pd.DataFrame) -> str:
+    return f"{frame.index[0].date()}..{frame.index[-1].date()}, {len(frame)} rows"
 
 
 def merge(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:

@@ -81,7 +81,9 @@ def test_yahoo_failures_map_to_exit_codes(invoke, fake_yahoo, tmp_path: Path) ->
     fake_yahoo.responses = [YFRateLimitError()]
     assert_one_line_error(invoke("fetch", "MSFT"), 75, "rate-limited", "wait a few minutes")
     fake_yahoo.responses = [empty_df()]
-    assert_one_line_error(invoke("fetch", "MSFT"), 66, "no bars", "delisted")
+    # No bars for a symbol the cache holds: an outage, not an unknown symbol.
+    assert_one_line_error(invoke("fetch", "MSFT"), 75, "no bars", "the cache holds MSFT", "outage or rate limit")
+    assert_one_line_error(invoke("fetch", "NOPE"), 66, "no bars", "delisted")
     assert snapshot_tree(tmp_path / "data") == before
 
 

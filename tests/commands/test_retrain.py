@@ -303,3 +303,21 @@ def test_schedule_install_adds_the_line_once_and_replaces_an_older_schedule(
     assert moved.stdout.startswith("installed: ")
     lines = fake_crontab.read_text().splitlines()
     assert len(lines) == 2 and lines[1].startswith("0 23 * * 1-5 ")
+
+
+def test_a_stale_answer_from_yahoo_fails_the_evening_and_leaves_the_cache_as_it_was(
+    invoke, setup: Path, fake_yahoo
+) -> None:
+    """Yahoo answers with bars that end a week before the cache does: a stale answer. The
+    retrain exits 75 for cron, the cache is byte for byte as it was (sidecar included), and
+    the registry's history says why the evening failed."""
+    cache = setup.parent / "data"
+    before = snapshot_tree(cache)
+    fake_yahoo.responses = [as_yahoo(sample_until("2012-12-07").iloc[-10:])]
+    result = invoke("retrain", "--config", str(setup))
+    assert result.exit_code == 75, result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert "ends 2012-12-07, before the cache's last bar 2012-12-14" in line and "stale answer" in line, line
+    assert snapshot_tree(cache) == before
+    history = (setup.parent / "models" / "msft" / "history.jsonl").read_text().splitlines()
+    assert json.loads(history[-1])["decision"] == "failed" and "stale answer" in json.loads(history[-1])["reason"]

@@ -11,11 +11,12 @@ import pytest
 from forecast.config import DataConfig
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache, sha256_file
-from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.errors import DataError, MissingInputError, TryLaterError, UsageError
 
 from ..conftest import snapshot_tree
 
-CONFIG = DataConfig(source="yahoo", symbol="MSFT")
+CONFIG = DataConfig(source="yahoo", symbol="MSFT")  # the whole history, up to now
+SINCE_JAN_4 = DataConfig(source="yahoo", symbol="MSFT", start="2024-01-04")
 
 
 def bars(start: str, days: int, close0: float = 100.0) -> pd.DataFrame:
@@ -45,22 +46,35 @@ def test_refetch_merges_new_bars_and_new_values_win(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     cache.save(CONFIG, fetched(bars("2024-01-01", 5)))
     newer = bars("2024-01-04", 5, close0=500.0)  # overlaps 2 days, adds 3
-    saved = cache.save(CONFIG, fetched(newer))
+    saved = cache.save(SINCE_JAN_4, fetched(newer))
     frame, meta = cache.load("yahoo", "MSFT", "1d")
     assert (saved.added, saved.revised, meta["rows"]) == (3, 2, 8)
     assert frame.loc["2024-01-04", "close"] == 500.0 and frame.loc["2024-01-01", "close"] == 100.0
 
 
-@pytest.mark.parametrize("answer", [bars("2024-01-08", 2), bars("2023-06-01", 3), bars("2024-01-01", 0)])
-def test_a_shorter_or_older_answer_never_shrinks_the_cache(tmp_path: Path, answer: pd.DataFrame) -> None:
+@pytest.mark.parametrize(
+    ("config", "answer", "says"),
+    [
+        (CONFIG, bars("2024-01-08", 2), "ends 2024-01-09, before the cache's last bar 2024-01-12"),
+        (CONFIG, bars("2023-06-01", 3), "ends 2023-06-05, before the cache's last bar 2024-01-12"),
+        (CONFIG, bars("2024-01-01", 0), "holds no bars"),
+        # The whole history was asked for: an answer that begins later is short.
+        (CONFIG, bars("2024-01-03", 10), "holds 8 bars from 2024-01-01 to 2024-01-12, where the cache holds 10"),
+        # A bar missing inside the span the answer covers.
+        (SINCE_JAN_4, bars("2024-01-04", 10).drop(pd.Timestamp("2024-01-09")), "holds 6 bars from 2024-01-04 to "
+         "2024-01-12, where the cache holds 7"),
+    ],
+)  # fmt: skip
+def test_a_stale_short_or_empty_answer_is_refused_and_the_cache_stays_byte_identical(
+    tmp_path: Path, config: DataConfig, answer: pd.DataFrame, says: str
+) -> None:
     cache = Cache(tmp_path)
-    cache.save(CONFIG, fetched(bars("2024-01-01", 10)))
-    before, _ = cache.load("yahoo", "MSFT", "1d")
-    cache.save(CONFIG, fetched(answer))
-    after, meta = cache.load("yahoo", "MSFT", "1d")
-    assert len(after) >= len(before) and meta["rows"] == len(after)
-    assert before.index.isin(after.index).all()
-    assert after.index.max() == max(before.index.max(), answer.index.max() if len(answer) else before.index.max())
+    cache.save(CONFIG, fetched(bars("2024-01-01", 10)))  # 2024-01-01 .. 2024-01-12
+    before = snapshot_tree(tmp_path)
+    with pytest.raises(TryLaterError, match="stale|truncated|failed") as caught:
+        cache.save(config, fetched(answer))
+    assert says in caught.value.message and "MSFT_1d.parquet is unchanged" in caught.value.message
+    assert snapshot_tree(tmp_path) == before  # the sidecar's fetched-at too
 
 
 def test_failed_write_leaves_the_cache_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,7 +88,7 @@ def test_failed_write_leaves_the_cache_byte_identical(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", half_written)
     with pytest.raises(OSError, match="No space"):
-        cache.save(CONFIG, fetched(bars("2024-01-08", 5)))
+        cache.save(CONFIG, fetched(bars("2024-01-01", 10)))
     assert snapshot_tree(tmp_path) == before  # no temporary files left either
 
 

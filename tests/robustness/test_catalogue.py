@@ -192,7 +192,18 @@ CASES = [
          csv("date,close\n" + "".join(f"2000-{m:02d}-01,{m}\n" for m in range(1, 13))
              + "".join(f"2001-01-{d:02d},{d}\n" for d in range(2, 12)))),
     # --- the data source ------------------------------------------------------------------
-    Case("yahoo-empty", ["fetch", "MSFT"], 66, ("no bars", "check the symbol"), yahoo=["empty"]),
+    Case("yahoo-empty", ["fetch", "NOPE"], 66, ("no bars", "check the symbol"), yahoo=["empty"]),
+    # --- a download that would shrink or age the cache: refused, nothing written ------------
+    Case("yahoo-empty-cached", ["fetch", "MSFT"], 75, ("no bars", "the cache holds MSFT (2000-03-01..2013-03-01",
+         "outage or rate limit", "try again later"), yahoo=["empty"]),
+    Case("yahoo-stale", ["fetch", "MSFT"], 75, ("ends 2011-08-30", "before the cache's last bar 2013-03-01",
+         "cached 2000-03-01..2013-03-01, 3270 rows", "received 2000-03-01..", "stale answer", "is unchanged"),
+         yahoo=["stale"]),
+    Case("yahoo-truncated", ["fetch", "MSFT"], 75, ("holds 262 bars from 2000-03-01 to 2013-03-01", "the cache "
+         "holds 3270", "received 2012-03-01..2013-07-24, 365 rows", "truncated answer", "is unchanged"),
+         yahoo=["truncated"]),
+    Case("yahoo-stale-refresh", ["predict", "{run}", "--refresh"], 75, ("stale answer",), yahoo=["stale"],
+         setup=lambda tmp: _yahoo_run(tmp)),
     Case("yahoo-rate-limited", ["fetch", "MSFT"], 75, ("rate-limited", "wait"), yahoo=["ratelimit"]),
     Case("yahoo-hangs", ["fetch", "MSFT"], 69, ("could not reach Yahoo", "data.timeout"), yahoo=["timeout"]),
     Case("yahoo-shape", ["fetch", "MSFT"], 65, ("lacks columns",), yahoo=["noclose"]),
@@ -253,6 +264,10 @@ def yahoo_answer(kind: str):
         return YFRateLimitError()
     if kind == "timeout":
         return TimeoutError("Operation timed out after 30000 milliseconds")
+    if kind == "stale":  # the cache holds 2000-03-01..2013-03-01; this answer stops in 2011
+        return yahoo_frame(days=3000, start="2000-03-01")
+    if kind == "truncated":  # reaches past the cache's end, but begins in 2012
+        return yahoo_frame(days=365, start="2012-03-01")
     if kind == "noclose":
         return yahoo_frame().drop(columns=["Close"])
     raise ValueError(kind)
