@@ -1,6 +1,7 @@
-"""Generate the README's config reference from the schema: `python -m forecast.docs`.
+"""Generate the README's config reference (from the schema) and its exit-code table (from
+the error classes, forecast/errors.py): `python -m forecast.docs`.
 
-The reference lives between two markers in README.md; a test fails when it is stale.
+Each lives between two markers in README.md; a test fails when one is stale.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from forecast.config import Config
+from forecast.errors import EXIT_CODES
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+EXIT_START, EXIT_END = "<!-- exit-codes:start -->", "<!-- exit-codes:end -->"
 
 
 def _type(annotation: object) -> str:
@@ -78,12 +81,21 @@ def config_reference() -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+def exit_code_table() -> str:
+    return "\n".join(["| code | meaning |", "| --- | --- |", *(f"| {c} | {m} |" for c, m in EXIT_CODES)]) + "\n"
+
+
+def _between(text: str, start: str, end: str, body: str) -> str:
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{body}{end}{tail}"
+
+
 def sync_readme(readme: Path) -> bool:
-    """Rewrite the reference in place; returns True when the file changed."""
+    """Rewrite both generated parts in place; returns True when the file changed."""
     text = readme.read_text(encoding="utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    updated = f"{head}{START}\n{config_reference()}{END}{tail}"
+    updated = _between(text, START, END, config_reference())
+    updated = _between(updated, EXIT_START, EXIT_END, exit_code_table())
     if updated != text:
         readme.write_text(updated, encoding="utf-8")
     return updated != text
@@ -91,4 +103,4 @@ def sync_readme(readme: Path) -> bool:
 
 if __name__ == "__main__":
     changed = sync_readme(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("README.md"))
-    print("README.md config reference " + ("updated" if changed else "already up to date"))
+    print("README.md config reference and exit codes " + ("updated" if changed else "already up to date"))

@@ -51,6 +51,12 @@ class TryLaterError(ForecastError):
     exit_code = 75
 
 
+class DependencyError(ForecastError):
+    """A package forecast needs does not import: the environment, not the input (forecast/environment.py)."""
+
+    exit_code = 71
+
+
 class ConfigError(ForecastError):
     """The configuration is invalid: unknown key, wrong type, out of range."""
 
@@ -104,8 +110,13 @@ EXIT_CODES: list[tuple[int, str]] = [
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),
     (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found"),
     (SourceUnavailableError.exit_code, "data source unavailable: network error or source failure"),
+    (DependencyError.exit_code, "environment: a package forecast needs does not import (forecast doctor names it)"),
     (IO_ERROR, "i/o error: a file could not be written or read (permissions, read-only or full disk)"),
-    (TryLaterError.exit_code, "try later: rate limited, source down during retrain, or the model's retrain running"),
+    (
+        TryLaterError.exit_code,
+        "try later: rate limited, a stale or short answer from the source, source down during retrain, "
+        "or the model's retrain running",
+    ),
     (ConfigError.exit_code, "bad configuration: unknown key, wrong type or value"),
     (130, "interrupted (Ctrl-C); a run stopped in a stage resumes with forecast train --run-dir RUN"),
     (143, "terminated (SIGTERM); resumable like 130"),

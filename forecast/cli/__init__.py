@@ -18,7 +18,15 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from forecast.errors import IO_ERROR, ForecastError, UsageError, on_signal, was_interrupted, was_terminated
+from forecast.errors import (
+    IO_ERROR,
+    DependencyError,
+    ForecastError,
+    UsageError,
+    on_signal,
+    was_interrupted,
+    was_terminated,
+)
 
 log = logging.getLogger("forecast")
 _verbose = False
@@ -52,6 +60,11 @@ class ForecastGroup(TyperGroup):
                 code = _fail("terminated (SIGTERM)", None, 143, exc)
             else:
                 code = _fail("aborted", None, 130, exc)
+        except ImportError as exc:  # a dependency that does not import: the environment, not the input
+            from forecast.environment import describe
+
+            message, hint, _ = describe(exc)
+            code = _fail(message, hint, DependencyError.exit_code, exc)
         except OSError as exc:  # permissions, a read-only or full disk: the file and what to check
             where = f" {exc.filename}" if exc.filename else ""
             code = _fail(

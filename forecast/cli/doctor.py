@@ -1,5 +1,7 @@
-"""`forecast doctor`: versions, backend, threads, and the health of the cache, runs and
-models roots. The first thing to paste into a bug report; never imports TensorFlow."""
+"""`forecast doctor`: versions, backend, threads, whether every dependency imports, and
+the health of the cache, runs and models roots. The first thing to paste into a bug
+report. The imports are tried in a child process (TensorFlow's takes seconds, and a broken
+one cannot crash the doctor); --no-imports skips them."""
 
 from __future__ import annotations
 
@@ -7,22 +9,27 @@ import json
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from forecast import rundir
 from forecast.cli.options import DataDir, JsonFlag, ModelsDir, RunsDir, echo_json
-from forecast.errors import DataError
+from forecast.errors import DataError, DependencyError
 
 PACKAGES = ("forecast", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "yfinance", "pyarrow",
             "exchange-calendars", "typer", "pydantic")  # fmt: skip
 
 
 def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: ModelsDir = None,
-           as_json: JsonFlag = False) -> None:  # fmt: skip
-    """Versions, Keras backend, threads, and the health of the data, runs and models roots."""
+           as_json: JsonFlag = False,
+           imports: Annotated[bool, typer.Option("--imports/--no-imports",
+                                                 help="Import every dependency (in a child process).")] = True,
+           ) -> None:  # fmt: skip
+    """Versions, Keras backend, threads, whether every dependency imports, and the health
+    of the data, runs and models roots."""
     from forecast.data.store import data_root
+    from forecast.environment import BY_MODULE, probe_imports, reinstall_hint
     from forecast.pipeline.lifecycle import package_version as _package_version
     from forecast.registry.registry import models_root
     from forecast.rundir import runs_root
@@ -46,6 +53,8 @@ def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: Model
             "models": _models_health(models_root(models_dir)),
         },
     }
+    report["imports"] = probe_imports() if imports else []
+    broken = [r for r in report["imports"] if not r["ok"] and not (r["absent"] and BY_MODULE[r["module"]].extra)]
     problems = [f"{name}: {p}" for name, root in report["roots"].items() for p in root["problems"]]
     if as_json:
         echo_json(report)
@@ -57,13 +66,37 @@ def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: Model
             typer.echo(f"missing    {', '.join(missing)}")
         typer.echo(f"backend    keras on {report['keras_backend']}")
         typer.echo("threads    " + "  ".join(f"{k} {v}" for k, v in report["threads"].items()))
+        _print_imports(report["imports"], BY_MODULE)
         for name, root in report["roots"].items():
             access = "writable" if root["writable"] else ("read-only" if root["exists"] else "not created yet")
             typer.echo(f"{name:<10} {root['path']}  ({access}; {root['summary']})")
             for problem in root["problems"]:
                 typer.echo(f"  problem: {problem}")
+    if broken:  # the environment first: nothing else works without its packages
+        first = BY_MODULE[broken[0]["module"]]
+        raise DependencyError(
+            f"{len(broken)} package(s) do not import, first {first.module} ({first.distribution}): "
+            f"{broken[0]['error']}",
+            hint=reinstall_hint(first).removeprefix("run forecast doctor; "),
+        )
     if problems:
         raise DataError(f"{len(problems)} problem(s) found, first: {problems[0]}", hint="see the report above")
+
+
+def _print_imports(results: list[dict[str, Any]], known: dict[str, Any]) -> None:
+    if not results:
+        return
+    slow = [f"{r['module']} {r['seconds']:.1f} s" for r in results if r["ok"] and (r["seconds"] or 0) >= 1]
+    good = sum(r["ok"] for r in results)
+    typer.echo(f"imports    {good} of {len(results)} import" + (f" ({', '.join(slow)})" if slow else ""))
+    for r in results:
+        if r["ok"]:
+            continue
+        extra = known[r["module"]].extra
+        if r["absent"] and extra:
+            typer.echo(f"  optional: {r['module']} not installed (pip install 'forecast[{extra}]')")
+        else:
+            typer.echo(f"  problem: cannot import {r['module']}: {r['error']}")
 
 
 def _keras_backend() -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 from forecast.commands.challenge import retrain_one
 from forecast.config import build_config
-from forecast.errors import IO_ERROR, ForecastError, on_signal, was_interrupted
+from forecast.environment import describe
+from forecast.errors import IO_ERROR, DependencyError, ForecastError, on_signal, was_interrupted
 from forecast.network.training import import_keras
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
@@ -89,6 +90,9 @@ def run_job(p: dict[str, Any]) -> dict[str, Any]:
         return {**base, "status": "failed", "error": str(exc), "exit_code": exc.exit_code}
     except OSError as exc:
         return {**base, "status": "failed", "error": f"{exc.strerror or exc}: {exc.filename}", "exit_code": IO_ERROR}
+    except ImportError as exc:  # the worker's environment: a dependency that does not import
+        message, hint, _ = describe(exc)
+        return {**base, "status": "failed", "error": f"{message} ({hint})", "exit_code": DependencyError.exit_code}
     except Exception as exc:  # a bug: reported with the symbol, the other members go on
         if was_interrupted(exc):
             raise  # being stopped, not failing
