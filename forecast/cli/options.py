@@ -25,9 +25,16 @@ ModelsDir = Annotated[
                  show_default=False),
 ]  # fmt: skip
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def extra(name: str) -> str:
+    """'forecast[name]' in a help text: rich markup would take [name] for a style tag and drop it."""
+    return f"'forecast\\[{name}]'"
+
+
 MlflowFlag = Annotated[
     bool,
-    typer.Option("--mlflow", help="Also log the run to MLflow (mlflow.* in the config; needs 'forecast[mlflow]')."),
+    typer.Option("--mlflow", help=f"Also log the run to MLflow (mlflow.* in the config; needs {extra('mlflow')})."),
 ]
 ConfigPath = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config, e.g. configs/lstm.yaml.")]
 Overrides = Annotated[
@@ -38,7 +45,7 @@ Overrides = Annotated[
 # A universe (data.symbols) fans out one job per symbol; these say where the jobs run.
 ExecutorOpt = Annotated[
     Literal["local", "ray"],
-    typer.Option("--executor", help="Universe: local (parallel processes here) or ray (pip install 'forecast[ray]')."),
+    typer.Option("--executor", help=f"Universe: local (parallel processes here) or ray (pip install {extra('ray')})."),
 ]
 WorkersOpt = Annotated[
     int | None,

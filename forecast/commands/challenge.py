@@ -97,7 +97,7 @@ def run_log(run: RunDir) -> Iterator[None]:
     """Everything logged during the retrain also goes to <run>/retrain.log, in full."""
     handler = logging.FileHandler(run.file(rundir.RETRAIN_LOG), encoding="utf-8")
     handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(rundir.UtcFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     try:

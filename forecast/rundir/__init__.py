@@ -87,6 +87,14 @@ def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+class UtcFormatter(logging.Formatter):
+    """Log lines stamped in UTC with an explicit zone (2026-11-29T03:05:01.123+00:00),
+    whatever TZ the environment sets: a cron job's logs compare with the manifests'."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
 def stopped(exc: BaseException) -> dict[str, str]:
     """How a run or stage ended when `exc` stopped it: status and a one-line error."""
     status = "interrupted" if was_interrupted(exc) else "failed"

@@ -321,3 +321,27 @@ def test_a_stale_answer_from_yahoo_fails_the_evening_and_leaves_the_cache_as_it_
     assert snapshot_tree(cache) == before
     history = (setup.parent / "models" / "msft" / "history.jsonl").read_text().splitlines()
     assert json.loads(history[-1])["decision"] == "failed" and "stale answer" in json.loads(history[-1])["reason"]
+
+
+def test_the_retrain_log_is_stamped_in_utc_whatever_tz_says(
+    invoke, setup: Path, tmp_path: Path, fake_yahoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cron runs with the machine's TZ; the retrain log, the manifest and the registry's
+    history must still agree on when things happened."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # UTC+9: a local stamp would be 9 hours off
+    time.tzset()
+    try:
+        evening(fake_yahoo, "2012-12-21")
+        outcome = retrain(invoke, setup)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    run = Path(outcome["run"])
+    created = pd.Timestamp(json.loads((run / "manifest.json").read_text())["created"])
+    assert created.tzinfo is not None and created.utcoffset() == pd.Timedelta(0)
+    lines = (run / "retrain.log").read_text().splitlines()
+    stamps = [pd.Timestamp(line.split(" ", 1)[0]) for line in lines if line[:4].isdigit()]
+    assert stamps and all(s.utcoffset() == pd.Timedelta(0) for s in stamps)
+    assert abs(stamps[0] - created) < pd.Timedelta(minutes=5)  # the same clock, not 9 hours apart
+    history = (tmp_path / "models" / "msft" / "history.jsonl").read_text().splitlines()
+    assert all(pd.Timestamp(json.loads(line)["time"]).utcoffset() == pd.Timedelta(0) for line in history)
