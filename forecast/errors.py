@@ -108,7 +108,7 @@ EXIT_CODES: list[tuple[int, str]] = [
     (1, "unexpected internal error (a bug: please report it with --verbose output)"),
     (UsageError.exit_code, "usage: bad option, argument or symbol"),
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),
-    (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found"),
+    (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found, or a run not complete"),
     (SourceUnavailableError.exit_code, "data source unavailable: network error or source failure"),
     (DependencyError.exit_code, "environment: a package forecast needs does not import (forecast doctor names it)"),
     (IO_ERROR, "i/o error: a file could not be written or read (permissions, read-only or full disk)"),

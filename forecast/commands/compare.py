@@ -28,6 +28,7 @@ from forecast.pipeline.stages import Context
 from forecast.plotting import plot_comparison
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
+from forecast.rundir.verify import require_complete
 from forecast.scoring.evaluation import rmse_interval
 
 log = logging.getLogger(__name__)
@@ -118,13 +119,9 @@ def signature(run: RunDir) -> dict[str, Any]:
 def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
     reference = candidates[0]
     expected = signature(reference.run)
-    if manifest_status(reference.run) != "complete":
-        raise DataError(
-            f"run {reference.run.path} is not complete", hint=f"forecast train --run-dir {reference.run.path}"
-        )
+    for c in candidates:
+        require_complete(c.run)
     for c in candidates[1:]:
-        if manifest_status(c.run) != "complete":
-            raise DataError(f"run {c.run.path} is not complete", hint=f"forecast train --run-dir {c.run.path}")
         found = signature(c.run)
         for key, value in expected.items():
             if found[key] != value:
@@ -133,10 +130,6 @@ def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
                     hint="compare runs trained on the same data snapshot and split",
                 )
     return expected
-
-
-def manifest_status(run: RunDir) -> str:
-    return run.manifest().get("status", "unknown")
 
 
 def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from forecast.errors import MissingInputError
 from forecast.reports.build import write_report
 from forecast.reports.common import kind
 from forecast.rundir import RunDir, runs_root
+from forecast.rundir.verify import require_complete
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Report:
 
 def report(run: str | os.PathLike[str], *, mlflow: bool = False, runs_dir: Path | None = None) -> Report:
     found = RunDir.find(os.fspath(run), runs_root(runs_dir), marker=rundir.MANIFEST)
+    if found.manifest().get("status") != "complete":  # the page says how far it got; the exit code says it failed
+        page = write_report(found)
+        require_complete(found, after=f"; {page} shows how far it got")
     tracked = None
     if mlflow:  # asked for explicitly, an MLflow failure is an error here (after a run it is a warning)
         config = tracking.switched(run_config(found), True)

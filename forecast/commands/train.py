@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forecast import rundir, tracking
+from forecast import tracking
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
@@ -64,10 +64,11 @@ def resume(run_dir: str | Path, config: str | Path | None = None, overrides: lis
 def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None, **options: Any) -> Run:
     if on_start is not None:
         on_start(ctx.run.path)
+    before = ctx.run.manifest().get("status")
     try:
         run_pipeline(ctx, listener=listener, **options)
     except ForecastError as exc:
-        if ctx.run.exists(rundir.MANIFEST) and ctx.run.manifest().get("status") == "failed":
+        if before != "failed" and ctx.run.manifest().get("status") == "failed":  # said only when this call did it
             exc.message = f"{exc.message} [run {ctx.run.path} marked failed]"
         raise
     run = Run(ctx.run.path)

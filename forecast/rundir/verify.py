@@ -18,14 +18,21 @@ VERIFIED = {SERIES: "snapshot", ENCODING: "encode", SPLIT: "split", MODEL: "trai
 KERAS_MEMBERS = {"metadata.json", "config.json"}
 
 
-def verify_run(run: RunDir) -> dict[str, Any]:
-    """The manifest of a complete run whose files are exactly those it recorded."""
-    manifest = run.manifest()
+def require_complete(run: RunDir, manifest: dict[str, Any] | None = None, after: str = "") -> dict[str, Any]:
+    """The manifest of a run that finished; for any other (interrupted, killed while
+    running, failed, never started) one error with one exit code (66) in every command."""
+    manifest = run.manifest() if manifest is None else manifest
     status = manifest.get("status", "not started")
     if status != "complete":
         raise MissingInputError(
-            f"run {run.path} is {status}, not complete", hint=f"finish it: forecast train --run-dir {run.path}"
+            f"run {run.path} is {status}, not complete{after}", hint=f"finish it: forecast train --run-dir {run.path}"
         )
+    return manifest
+
+
+def verify_run(run: RunDir) -> dict[str, Any]:
+    """The manifest of a complete run whose files are exactly those it recorded."""
+    manifest = require_complete(run)
     stages = manifest.get("stages", {})
     for name, stage in VERIFIED.items():
         path = run.existing(name)

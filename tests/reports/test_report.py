@@ -87,7 +87,8 @@ def test_report_rebuilds_any_run_and_shows_where_a_failed_one_stopped(invoke, ti
     manifest["stages"]["evaluate"]["error"] = "DataError: the test said so"
     (run / "manifest.json").write_text(json.dumps(manifest))
     (run / "metrics.json").unlink()
-    assert invoke("report", str(run)).exit_code == 0
+    result = invoke("report", str(run))  # the page is written, and the exit code says the run did not finish
+    assert result.exit_code == 66 and "is failed, not complete" in result.stderr, result.output
     page = (run / "report.html").read_text()
     assert "This run is failed at stage evaluate: DataError: the test said so" in page
     assert "Results on the test part" not in page
