@@ -8,21 +8,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from forecast.errors import WriteError
 
 
 @contextlib.contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to `path`; on success it replaces `path`.
 
-    On any exception the temporary file is removed and `path` is left untouched.
+    On any exception the temporary file is removed and `path` is left untouched. An
+    OSError (a full disk, a read-only folder, a file-size limit; from Python, pyarrow,
+    Keras or matplotlib alike) becomes a WriteError naming `path`, not the temporary
+    file nor nothing at all.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Keep the real suffix last: Keras refuses to save a model to a name not ending in .keras.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Keep the real suffix last: Keras refuses to save a model to a name not ending in .keras.
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
     tmp = Path(tmp_name)
     try:
         yield tmp
@@ -31,9 +40,25 @@ def replacing(path: Path) -> Iterator[Path]:
         # mkstemp creates 0600; give the file the permissions a plain open() would.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(path, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _cannot_write(path: Path, exc: OSError) -> WriteError:
+    number = exc.errno
+    if number is None:  # pyarrow says "Error writing bytes to file. Detail: [errno 28] ..."
+        found = re.search(r"\[errno (\d+)\]", str(exc))
+        number = int(found.group(1)) if found else None
+    reason = os.strerror(number) if number else (exc.strerror or str(exc))
+    return WriteError(
+        f"cannot write {path}: {reason}",
+        hint="free space, raise the file-size limit or make the folder writable, then run the command again; "
+        "the file was left as it was",
+    )
 
 
 def _umask() -> int:

@@ -45,6 +45,13 @@ class SourceUnavailableError(ForecastError):
     exit_code = 69
 
 
+class WriteError(ForecastError):
+    """A file could not be written (a full disk, a read-only folder, a file-size limit):
+    the message names the file; the old file, if any, is left as it was (forecast/atomic.py)."""
+
+    exit_code = 74
+
+
 class TryLaterError(ForecastError):
     """A temporary condition (rate limit, lock held); the same command may work later."""
 
@@ -100,7 +107,7 @@ def was_interrupted(exc: BaseException) -> bool:
     return isinstance(exc, KeyboardInterrupt) or Terminated.signal is not None
 
 
-IO_ERROR = 74  # an OSError reached the CLI: permissions, read-only or full file system
+IO_ERROR = WriteError.exit_code  # also an OSError that reached the CLI: permissions, read-only or full disk
 
 # The README's exit-code table is generated from this list (tests check it is in sync).
 EXIT_CODES: list[tuple[int, str]] = [

@@ -17,7 +17,7 @@ from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
 from forecast.config import ConfigLike, as_config, load_config
 from forecast.data import data_root
-from forecast.errors import ForecastError, UsageError
+from forecast.errors import UsageError
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, runs_root
@@ -64,13 +64,7 @@ def resume(run_dir: str | Path, config: str | Path | None = None, overrides: lis
 def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None, **options: Any) -> Run:
     if on_start is not None:
         on_start(ctx.run.path)
-    before = ctx.run.manifest().get("status")
-    try:
-        run_pipeline(ctx, listener=listener, **options)
-    except ForecastError as exc:
-        if before != "failed" and ctx.run.manifest().get("status") == "failed":  # said only when this call did it
-            exc.message = f"{exc.message} [run {ctx.run.path} marked failed]"
-        raise
+    run_pipeline(ctx, listener=listener, **options)  # a failure says which run it marked failed (lifecycle.stop)
     run = Run(ctx.run.path)
     metrics = run.metrics
     if not metrics.beats_naive:  # said by the command, so a Python caller hears it as the CLI does

@@ -25,6 +25,7 @@ from typing import Any
 
 from forecast import rundir, tracking
 from forecast.config import Config, dump_config
+from forecast.errors import ForecastError
 from forecast.reports.build import write_report
 from forecast.rundir import RunDir, stopped, utc_now
 
@@ -66,10 +67,20 @@ class Started:
 
 
 def stop(run: RunDir, manifest: dict[str, Any], exc: BaseException) -> None:
-    """Record how `exc` ended the run: failed, or interrupted by a signal."""
+    """Record how `exc` ended the run: failed, or interrupted by a signal. The error then
+    says which run it marked failed; when even that cannot be written (a full disk), the
+    error that stopped the run is still the one reported."""
     ended = stopped(exc)
+    was = manifest.get("status")
     manifest.update(status=ended["status"], error=ended["error"], updated=ended["updated"])
-    run.save_manifest(manifest)
+    try:
+        run.save_manifest(manifest)
+    except ForecastError as failure:
+        log.warning("run %s could not be marked %s: %s", run.path, ended["status"], failure.message)
+        return
+    newly_failed = ended["status"] == "failed" and was != "failed"
+    if isinstance(exc, ForecastError) and newly_failed and "marked failed]" not in exc.message:
+        exc.message = f"{exc.message} [run {run.path} marked failed]"
 
 
 def complete(run: RunDir, manifest: dict[str, Any], config: Config | None, status: str = "complete") -> None:

@@ -11,7 +11,7 @@ import pytest
 from forecast.config import DataConfig
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache, sha256_file
-from forecast.errors import DataError, MissingInputError, TryLaterError, UsageError
+from forecast.errors import DataError, MissingInputError, TryLaterError, UsageError, WriteError
 
 from ..conftest import snapshot_tree
 
@@ -87,7 +87,7 @@ def test_failed_write_leaves_the_cache_byte_identical(tmp_path: Path, monkeypatc
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", half_written)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(WriteError, match=r"cannot write .*yahoo/MSFT_1d.parquet: No space left on device"):
         cache.save(CONFIG, fetched(bars("2024-01-01", 10)))
     assert snapshot_tree(tmp_path) == before  # no temporary files left either
 

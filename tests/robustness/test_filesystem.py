@@ -25,7 +25,8 @@ def test_a_write_failing_half_way_leaves_the_cache_as_it_was(invoke, tmp_path: P
     result = invoke("fetch", "MSFT", "--source", "sample")
     assert result.exit_code == 74
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("error: cannot write or read ") and "No space left on device" in line
+    parquet = tmp_path / "data" / "sample" / "MSFT_1d.parquet"  # the file, never its temporary name
+    assert line.startswith(f"error: cannot write {parquet}: No space left on device"), line
     assert "free space" in line and "Traceback" not in result.output
     assert snapshot_tree(tmp_path / "data") == before  # no temporary file left, the old file intact
 
@@ -38,4 +39,4 @@ def test_a_root_that_cannot_be_written_is_one_clear_line(invoke, monkeypatch, co
         assert result.exit_code == 0  # reading an absent root is fine
         return
     assert result.exit_code == 74
-    assert result.stderr.strip().startswith("error: cannot write or read /proc/forecast-data")
+    assert result.stderr.strip().startswith("error: cannot write /proc/forecast-data/sample/MSFT_1d.parquet: ")

@@ -1,0 +1,69 @@
+"""What rhythm a series' dates follow: trading days, calendar days, hours, minutes, weeks,
+months, quarters or years, and what follows from it (the natural season, the word for
+one step in output).
+
+Inferred from the dates themselves, never from the source or `data.interval`: a weekly
+CSV is weekly whatever its cache entry is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+RECENT = 500  # the most recent dates decide: old history may have another rhythm
+
+
+@dataclass(frozen=True)
+class Frequency:
+    name: str  # trading days, calendar days, hours, 5-minute readings, weeks, months, quarters, years, irregular
+    step: str  # one step in words: day, hour, 5 minutes, week, month, quarter, year
+    season: int | None  # rows in the natural season (seasonal naive; evaluate.season: auto); None: no season
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "step": self.step, "season": self.season}
+
+
+TRADING_DAYS = Frequency("trading days", "day", 5)
+CALENDAR_DAYS = Frequency("calendar days", "day", 7)
+HOURS = Frequency("hours", "hour", 24)
+WEEKS = Frequency("weeks", "week", 52)
+MONTHS = Frequency("months", "month", 12)
+QUARTERS = Frequency("quarters", "quarter", 4)
+YEARS = Frequency("years", "year", None)
+IRREGULAR = Frequency("irregular", "step", None)
+
+
+def infer_frequency(index: pd.DatetimeIndex) -> Frequency:
+    """The frequency of the most recent dates, from their usual spacing (the median gap)."""
+    recent = pd.DatetimeIndex(index[-RECENT:])
+    if len(recent) < 3:
+        return IRREGULAR
+    usual = pd.Series(recent).diff().dropna().median()
+    day = pd.Timedelta(days=1)
+    if usual < pd.Timedelta(minutes=1):
+        return IRREGULAR
+    if usual < pd.Timedelta(minutes=55):
+        minutes = _minutes(usual)
+        return Frequency(f"{minutes}-minute readings", f"{minutes} minutes", _day_season(usual))
+    if usual < pd.Timedelta(hours=20):
+        return HOURS if abs(usual - pd.Timedelta(hours=1)) <= pd.Timedelta(minutes=5) else IRREGULAR
+    if usual <= pd.Timedelta(days=1, hours=12):
+        # Trading days: no weekends at all, and the weekday gaps are mostly a day.
+        weekends = bool((recent.day_of_week >= 5).any())
+        return CALENDAR_DAYS if weekends else TRADING_DAYS
+    for frequency, low, high in ((WEEKS, 6, 8), (MONTHS, 27, 32), (QUARTERS, 88, 93), (YEARS, 360, 371)):
+        if low * day <= usual <= high * day:
+            return frequency
+    return IRREGULAR
+
+
+def _minutes(gap: pd.Timedelta) -> int:
+    return max(1, round(gap / pd.Timedelta(minutes=1)))
+
+
+def _day_season(gap: pd.Timedelta) -> int | None:
+    """Bars of a minutes series in one day (5-minute readings: 288), when that is whole."""
+    per_day = pd.Timedelta(days=1) / gap
+    return int(round(per_day)) if abs(per_day - round(per_day)) < 1e-6 and per_day <= 1440 else None
