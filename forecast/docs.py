@@ -24,10 +24,13 @@ EXIT_START, EXIT_END = "<!-- exit-codes:start -->", "<!-- exit-codes:end -->"
 
 def _type(annotation: object) -> str:
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:  # int with its bounds: the bounds are their own column
+        return _type(args[0])
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in args)
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type(a) for a in args if a is not type(None)) + " (optional)"
+        optional = " (optional)" if type(None) in args else ""
+        return " or ".join(_type(a) for a in args if a is not type(None)) + optional
     if origin in (list, tuple):
         return f"{origin.__name__} of {_type(args[0])}" if args else origin.__name__
     return getattr(annotation, "__name__", str(annotation))

@@ -7,7 +7,7 @@ reference is generated from this schema (`python -m forecast.docs`).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -128,7 +128,11 @@ class BacktestConfig(Section):
 class EvaluateConfig(Section):
     """Metrics and baselines."""
 
-    season: int = Field(5, ge=1, le=366, description="Season length in rows for seasonal naive (5 = a trading week).")
+    season: Annotated[int, Field(ge=1, le=10_000)] | Literal["auto"] = Field(
+        "auto",
+        description="Season length in rows for seasonal naive. auto: the series' natural season, from its dates "
+        "(5 trading days, 7 calendar days, 24 hours, 52 weeks, 12 months, 4 quarters; none for years).",
+    )
     intervals: list[float] = Field(
         [0.8, 0.95],
         max_length=5,

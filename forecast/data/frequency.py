@@ -59,6 +59,12 @@ def infer_frequency(index: pd.DatetimeIndex) -> Frequency:
     return IRREGULAR
 
 
+def season_of(setting: int | str, index: pd.DatetimeIndex) -> int | None:
+    """evaluate.season resolved: a number as given; auto the natural season of the dates
+    (None: the series has none, and there is no seasonal naive baseline)."""
+    return setting if isinstance(setting, int) else infer_frequency(index).season
+
+
 def _minutes(gap: pd.Timedelta) -> int:
     return max(1, round(gap / pd.Timedelta(minutes=1)))
 

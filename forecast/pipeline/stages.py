@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecast import atomic, rundir
 from forecast.config import Config
+from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import DataError, UsageError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
@@ -147,7 +148,7 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
             w["test"],
             predicted,
             lookback=int(w["lookback"]),
-            season=config.evaluate.season,
+            season=season_of(config.evaluate.season, frame.index),
             train_end=int(w["test_start"]),
         )
     except ValueError as exc:
@@ -184,7 +185,8 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         target=config.data.target, symbol=config.data.symbol, model=config.model.kind,
         units="target units (inverse-transformed)", test=test, scores=scores, skill=scores["model"]["skill"],
         beats_naive=bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
-        diebold_mariano=assessed.dm, mase_scale=assessed.mase_scale, season=config.evaluate.season,
+        diebold_mariano=assessed.dm, mase_scale=assessed.mase_scale,
+        season=season_of(config.evaluate.season, frame.index), frequency=infer_frequency(frame.index).name,
         per_step=per_step_scores(assessed) if horizon > 1 else None, intervals=intervals,
     )  # fmt: skip
     save_metrics(run, metrics)

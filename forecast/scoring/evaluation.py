@@ -28,7 +28,7 @@ class History:
     starts: np.ndarray  # first target row of each window
     horizon: int
     lookback: int
-    season: int
+    season: int | None  # None: the series has no season, and no seasonal naive
 
     @property
     def last_known(self) -> np.ndarray:  # (m, 1)
@@ -78,7 +78,7 @@ BASELINES: dict[str, Callable[[History], np.ndarray]] = {
 
 
 def baselines(h: History) -> dict[str, np.ndarray]:
-    return {name: make(h) for name, make in BASELINES.items()}
+    return {name: make(h) for name, make in BASELINES.items() if h.season is not None or name != "seasonal_naive"}
 
 
 # --- metrics -----------------------------------------------------------------------
@@ -269,7 +269,7 @@ def assess(
     predicted: np.ndarray,
     *,
     lookback: int,
-    season: int,
+    season: int | None,
     train_end: int,
     train_start: int = 0,
 ) -> Assessment:

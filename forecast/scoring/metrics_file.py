@@ -37,7 +37,8 @@ class Metrics(BaseModel):
     beats_naive: bool
     diebold_mariano: dict[str, dict[str, Any]]  # forecaster -> the test against naive
     mase_scale: float
-    season: int
+    season: int | None  # None: no natural season (yearly data), so no seasonal naive
+    frequency: str | None = None  # of the series' dates: trading days, weeks, months, ... (data/frequency.py)
     per_step: list[dict[str, Any]] | None = None
     intervals: dict[str, Any] | None = None
 

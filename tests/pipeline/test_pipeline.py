@@ -106,9 +106,11 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     metrics = json.loads((run / "metrics.json").read_text())
     errors = predictions["predicted"] - predictions["actual"]
     assert metrics["metrics"]["model"]["rmse"] == pytest.approx(float(np.sqrt((errors**2).mean())))
-    # Every baseline is scored on the same rows; seasonal naive is the value 5 rows back.
+    # Every baseline is scored on the same rows; the synthetic series is daily with weekends, so
+    # evaluate.season auto is a week and seasonal naive is the value 7 rows back.
     assert set(metrics["metrics"]) == {"model", "naive", "seasonal_naive", "drift", "window_mean"}
-    assert np.allclose(predictions["seasonal_naive"], series.iloc[before - 4].to_numpy())
+    assert (metrics["frequency"], metrics["season"]) == ("calendar days", 7)
+    assert np.allclose(predictions["seasonal_naive"], series.iloc[before - 6].to_numpy())
     assert 0 <= metrics["diebold_mariano"]["model"]["p_value"] <= 1
     # Intervals: nested bands around the forecast, coverage as stated, calibrated before the test part.
     p = predictions

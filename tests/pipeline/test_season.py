@@ -1,0 +1,56 @@
+"""evaluate.season: auto takes the natural season of the series' own dates (issue 18)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+CONFIG = """\
+name: s
+data: {source: csv, path: series.csv, target: value}
+prep: {lookback: 4, test_fraction: 0.25, val_fraction: 0.2, target_transform: diff}
+model: {kind: gru, units: [2], dense: []}
+train: {epochs: 1, seed: 1}
+plot: {enabled: false}
+"""
+
+
+def series_csv(tmp_path: Path, freq: str, rows: int) -> Path:
+    dates = pd.date_range("1900-01-01", periods=rows, freq=freq)
+    values = 10 + np.sin(np.arange(rows) / 3.0) + np.arange(rows) * 0.01
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "value": values}).to_csv(tmp_path / "series.csv", index=False)
+    (tmp_path / "s.yaml").write_text(CONFIG)
+    return tmp_path / "s.yaml"
+
+
+def metrics(tmp_path: Path) -> dict:
+    (run,) = (tmp_path / "runs").glob("s-*")
+    return json.loads((run / "metrics.json").read_text())
+
+
+SEASONAL = [("W-SUN", 260, "weeks", 52), ("MS", 120, "months", 12), ("QS", 80, "quarters", 4)]
+
+
+@pytest.mark.parametrize(("freq", "rows", "frequency", "season"), SEASONAL)
+def test_auto_season_follows_the_dates(invoke, tmp_path: Path, freq: str, rows: int, frequency: str, season) -> None:
+    config = series_csv(tmp_path, freq, rows)
+    assert invoke("train", "--config", str(config)).exit_code == 0
+    found = metrics(tmp_path)
+    assert (found["frequency"], found["season"]) == (frequency, season)
+    assert "seasonal_naive" in found["metrics"]
+
+
+def test_yearly_data_has_no_season_and_no_seasonal_naive_unless_set(invoke, tmp_path: Path) -> None:
+    config = series_csv(tmp_path, "YS", 80)
+    result = invoke("train", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    found = metrics(tmp_path)
+    assert (found["frequency"], found["season"]) == ("years", None)
+    assert "seasonal_naive" not in found["metrics"] and "seasonal_naive" not in result.stdout
+    (run,) = (tmp_path / "runs").glob("s-*")
+    assert invoke("evaluate", run.name, "--set", "evaluate.season=4").exit_code == 0
+    assert metrics(tmp_path)["season"] == 4 and "seasonal_naive" in metrics(tmp_path)["metrics"]
