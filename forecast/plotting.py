@@ -118,7 +118,7 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: Metrics
         bottom.plot(dates, recent["naive"], color=NAIVE, linestyle=":", linewidth=1.0, label="naive (last value)")
         bottom.plot(dates, recent["actual"], color=ACTUAL, marker=".", markersize=3, linewidth=0.9, label="actual")
         bottom.plot(dates, recent["predicted"], color=MODEL, linewidth=1.1, label=f"{config.model.kind} forecast")
-        bottom.set_title(f"last {len(recent)} test days{horizon}, with the conformal intervals")
+        bottom.set_title(f"last {len(recent)} test {metrics.steps_word}{horizon}, with the conformal intervals")
         bottom.set_ylabel(str(series.name))
         bottom.legend(loc="upper left", ncols=3)
         _dated(bottom)
@@ -152,7 +152,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, 
         histogram.axvline(0, color=ACTUAL, linewidth=0.8)
         histogram.set_title("distribution of residuals")
         histogram.set_xlabel(f"residual ({metrics.target} units)")
-        histogram.set_ylabel("test days")
+        histogram.set_ylabel(f"test {metrics.steps_word}")
         histogram.legend(loc="upper left")
         # The ratio, not the two RMSEs: next to naive a model's RMSE differs by a few percent,
         # invisible on a shared scale; above 1 are the stretches where naive was better.
@@ -162,7 +162,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, 
         rolling.axhline(1, color=NAIVE, linestyle=":", linewidth=1.2, label="naive = 1")
         rolling.fill_between(ratio.index, 1, ratio.to_numpy(), where=ratio.to_numpy() > 1, color=MODEL, alpha=0.2,
                              linewidth=0, label="worse than naive")  # fmt: skip
-        rolling.set_title(f"rolling RMSE over {window} test days, {config.model.kind} / naive")
+        rolling.set_title(f"rolling RMSE over {window} test {metrics.steps_word}, {config.model.kind} / naive")
         rolling.legend(loc="upper left")
         _dated(rolling)
         fig.suptitle(f"{target}: {config.model.kind} residuals, test {metrics.test.first}.."

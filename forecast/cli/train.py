@@ -141,8 +141,7 @@ def verdict(metrics: Metrics) -> str:
     else:
         significance = f"; the difference is not significant (DM p {shown})"
     better = "beats" if metrics.beats_naive else "is WORSE than"
-    naive = "the naive forecast (tomorrow = today)"
-    return f"skill {num(metrics.skill, 3)}: the {metrics.model} {better} {naive}{significance}"
+    return f"skill {num(metrics.skill, 3)}: the {metrics.model} {better} {metrics.naive_words}{significance}"
 
 
 def print_summary(path: Path, metrics: Metrics) -> None:

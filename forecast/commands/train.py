@@ -68,6 +68,6 @@ def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None
     run = Run(ctx.run.path)
     metrics = run.metrics
     if not metrics.beats_naive:  # said by the command, so a Python caller hears it as the CLI does
-        log.warning("the %s model is worse than the naive forecast (tomorrow = today) on the test part: "
-                    "do not trust its forecasts over naive", metrics.model)  # fmt: skip
+        log.warning("the %s model is worse than %s on the test part: do not trust its forecasts over naive",
+                    metrics.model, metrics.naive_words)  # fmt: skip
     return run

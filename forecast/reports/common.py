@@ -58,7 +58,7 @@ def scores_of(run: RunDir) -> Metrics | None:
 def skill_verdict(metrics: Metrics) -> str:
     word = "beats" if metrics.beats_naive else "is WORSE than"
     skill = "n/a" if metrics.skill is None else f"{metrics.skill:+.3f}"
-    return (f"{metrics.model} {word} the naive forecast (tomorrow = today) on the test part: RMSE "
+    return (f"{metrics.model} {word} {metrics.naive_words} on the test part: RMSE "
             f"{metrics.rmse:.4g} vs {metrics.naive_rmse:.4g}, skill {skill} ({p_value(metrics.dm_p)}).")  # fmt: skip
 
 

@@ -38,10 +38,13 @@ SEASONAL = [("W-SUN", 260, "weeks", 52), ("MS", 120, "months", 12), ("QS", 80, "
 @pytest.mark.parametrize(("freq", "rows", "frequency", "season"), SEASONAL)
 def test_auto_season_follows_the_dates(invoke, tmp_path: Path, freq: str, rows: int, frequency: str, season) -> None:
     config = series_csv(tmp_path, freq, rows)
-    assert invoke("train", "--config", str(config)).exit_code == 0
+    result = invoke("train", "--config", str(config))
+    assert result.exit_code == 0, result.output
     found = metrics(tmp_path)
     assert (found["frequency"], found["season"]) == (frequency, season)
     assert "seasonal_naive" in found["metrics"]
+    step = frequency.removesuffix("s")  # the verdict speaks the series' rhythm, not "tomorrow = today"
+    assert f"the naive forecast (next {step} = this {step})" in result.stdout
 
 
 def test_yearly_data_has_no_season_and_no_seasonal_naive_unless_set(invoke, tmp_path: Path) -> None:
