@@ -68,11 +68,11 @@ def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     if not entries:
         typer.echo(f"cache {root} is empty; fill it with: forecast fetch MSFT --source sample")
         return
-    columns = ["symbol", "source", "interval", "rows", "first", "last", "adjusted", "fetched at (UTC)"]
+    columns = ["symbol", "source", "interval", "frequency", "rows", "first", "last", "adjusted", "fetched at (UTC)"]
     rows = [
-        [e["symbol"], e["source"], "", "", "", "", "", f"[red]{e['error']}[/red]"] if "error" in e else [
-            e["symbol"], e["source"], e["interval"], str(e["rows"]), e["first"][:10], e["last"][:10],
-            ",".join(e["adjusted_columns"]) or "-", e["fetched_at"][:19],
+        [e["symbol"], e["source"], "", "", "", "", "", "", f"[red]{e['error']}[/red]"] if "error" in e else [
+            e["symbol"], e["source"], e["interval"], e.get("frequency") or "-", str(e["rows"]), e["first"][:10],
+            e["last"][:10], ",".join(e["adjusted_columns"]) or "-", e["fetched_at"][:19],
         ]
         for e in entries
     ]  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Any
 
 from forecast.config import data_config_from_options
 from forecast.data import data_root
+from forecast.data.frequency import infer_frequency
 from forecast.data.sources import SOURCES, SPECS
 from forecast.data.store import Cache, fetch_into
 from forecast.data.symbols import normalise_symbol
@@ -66,6 +67,8 @@ def show_cached(symbol: str, source: str | None = None, interval: str = "1d", da
         raise UsageError(f"--source {source!r} is not one of {', '.join(SOURCES)}")
     cache = Cache(data_root(data_dir))
     found = [hit for s in ([source] if source else SOURCES) if (hit := cache.find(s, symbol, interval))]
+    for frame, meta in found:  # a sidecar written before 0.2 did not record it
+        meta.setdefault("frequency", infer_frequency(frame.index).name)
     if not found:
         raise MissingInputError(
             f"{symbol} ({interval}) is not in the cache {cache.root}",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from forecast import atomic
 from forecast.data import ENV_VAR, data_root, library_cache  # noqa: F401  (re-exported: store is where callers look)
+from forecast.data.frequency import infer_frequency
 from forecast.data.sources import SPECS, DataRequest, Fetched, fetch
 from forecast.data.symbols import normalise_symbol
 from forecast.errors import DataError, MissingInputError, TryLaterError, UsageError
@@ -158,6 +159,8 @@ class Cache:
             "columns": list(frame.columns),
             "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "rows": len(frame),
+            # What the dates are, whatever the interval label says (a weekly CSV is cached as _1d).
+            "frequency": infer_frequency(pd.DatetimeIndex(frame.index)).name,
             "first": frame.index[0].isoformat() if len(frame) else None,
             "last": frame.index[-1].isoformat() if len(frame) else None,
             "sha256": sha256_file(parquet),

@@ -63,7 +63,8 @@ class Context:
 def snapshot(ctx: Context) -> dict[str, Any]:
     frame = prepared_series(ctx.config, ctx.data_dir)
     save_series(ctx.run, frame)
-    return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat()}
+    return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat(),
+            "frequency": infer_frequency(pd.DatetimeIndex(frame.index)).name}
 
 
 # --- encode ----------------------------------------------------------------------

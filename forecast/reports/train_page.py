@@ -94,6 +94,7 @@ def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], met
         ("symbol", data.get("symbol") or data.get("path")),
         ("target", data.get("target")),
         ("interval", data.get("interval")),
+        ("frequency", snapshot.get("frequency") or (metrics.frequency if metrics else None)),
         ("rows", snapshot.get("rows")),
         ("period", f"{snapshot['first']}..{snapshot['last']}" if snapshot else None),
         ("training windows", windows.get("train")),

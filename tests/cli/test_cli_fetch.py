@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from yfinance.exceptions import YFRateLimitError
 from yfinance.utils import empty_df
@@ -107,7 +108,16 @@ def test_data_list_and_show(invoke) -> None:
     shown = invoke("data", "show", "msft", "--rows", "2")
     assert "bokeh-sampledata" in shown.stdout and "2013-03-01" in shown.stdout and "90.81" in shown.stdout
     meta = json.loads(invoke("data", "show", "MSFT", "--json").stdout)
-    assert meta[0]["rows"] == 3270
+    assert meta[0]["rows"] == 3270 and meta[0]["frequency"] == "trading days"
+
+
+def test_the_cache_says_what_the_dates_are_whatever_the_interval_label(invoke, tmp_path: Path) -> None:
+    weeks = "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(pd.date_range("2000-01-07", periods=60, freq="W-FRI")))
+    (tmp_path / "weekly.csv").write_text("date,value\n" + weeks)
+    assert invoke("fetch", str(tmp_path / "weekly.csv"), "--source", "csv").exit_code == 0
+    listing = invoke("data", "list").stdout
+    assert re.search(r"WEEKLY\s+.*csv\s+.*1d\s+.*weeks\s+.*60", listing), listing
+    assert json.loads(invoke("data", "show", "WEEKLY", "--json").stdout)[0]["frequency"] == "weeks"
 
 
 def test_readme_exit_code_table_is_generated_from_the_error_classes() -> None:

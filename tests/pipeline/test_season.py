@@ -15,7 +15,7 @@ data: {source: csv, path: series.csv, target: value}
 prep: {lookback: 4, test_fraction: 0.25, val_fraction: 0.2, target_transform: diff}
 model: {kind: gru, units: [2], dense: []}
 train: {epochs: 1, seed: 1}
-plot: {enabled: false}
+plot: {enabled: false, report: true}
 """
 
 
@@ -45,6 +45,9 @@ def test_auto_season_follows_the_dates(invoke, tmp_path: Path, freq: str, rows: 
     assert "seasonal_naive" in found["metrics"]
     step = frequency.removesuffix("s")  # the verdict speaks the series' rhythm, not "tomorrow = today"
     assert f"the naive forecast (next {step} = this {step})" in result.stdout
+    (run,) = (tmp_path / "runs").glob("s-*")
+    assert json.loads((run / "manifest.json").read_text())["stages"]["snapshot"]["info"]["frequency"] == frequency
+    assert f"<dt>frequency</dt><dd>{frequency}</dd>" in (run / "report.html").read_text()
 
 
 def test_yearly_data_has_no_season_and_no_seasonal_naive_unless_set(invoke, tmp_path: Path) -> None:
