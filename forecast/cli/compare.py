@@ -81,6 +81,6 @@ def print_comparison(path: Path, result: dict[str, Any]) -> None:
             typer.echo(f"but the {leader['name']} baseline beats every model (RMSE {leader['rmse']:.4f})")
     else:
         typer.echo(paint(
-            f"no model beats the naive forecast (tomorrow = today); the best, {best['name']}, has skill "
+            f"no model beats {result.get('naive_words', 'the naive forecast')}; the best, {best['name']}, has skill "
             f"{best['skill']:.3f}", False,
         ))  # fmt: skip

@@ -151,7 +151,8 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
     rows.sort(key=lambda r: r["rmse"])
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    return {"test": shared, "ranking": [r["name"] for r in rows], "rows": rows}
+    # naive in the series' own rhythm: (tomorrow = today), (next month = this month), ...
+    return {"test": shared, "ranking": [r["name"] for r in rows], "rows": rows, "naive_words": first.naive_words}
 
 
 def predictions(candidates: list[Candidate]) -> pd.DataFrame:
