@@ -173,7 +173,7 @@ def make_forecast(
     origin = np.array([len(history)])
     forecast = rollout(network, encoding, values, levels, origin, steps, future_inputs)
     intervals = _calibration(network, config, run, steps)
-    bounds = interval_bounds(intervals, forecast, levels[-1:])
+    bounds = interval_bounds(intervals, forecast, levels[-1:], history=levels)
 
     table = pd.DataFrame({"date": dates.date, "step": np.arange(1, steps + 1), "forecast": forecast[0]})
     for name, bound in bounds.items():

@@ -165,7 +165,8 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     predicted = forecast_rows(network, encoding, frame, w["values"], starts, horizon)
     assessed = assess_run(frame, w, predicted, config)
     intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
-    bands = interval_bounds(intervals, predicted, frame.iloc[:, 0].to_numpy(dtype="float64")[starts - 1])
+    target = frame.iloc[:, 0].to_numpy(dtype="float64")
+    bands = interval_bounds(intervals, predicted, target[starts - 1], history=target[: int(w["test_start"])])
     if intervals is not None:
         intervals["coverage"] = {}
         for name in intervals["half_width"]:

@@ -55,11 +55,18 @@ def calibrate(network: Network, encoding: Encoding, frame: pd.DataFrame, values:
     }
 
 
-def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray):
-    """{'lower_80': (m, steps), 'upper_80': ...} around forecasts; NaN where a band is unbounded."""
+def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray,
+                    history: np.ndarray | None = None):  # fmt: skip
+    """{'lower_80': (m, steps), 'upper_80': ...} around forecasts; NaN where a band is unbounded.
+
+    A series that has never been negative (prices, counts, rainfall: `history`, the values
+    known before the forecasts) gets no band below zero: a band it cannot enter says nothing.
+    """
     out: dict[str, np.ndarray] = {}
+    floor = 0.0 if history is not None and len(history) and np.nanmin(history) >= 0 else None
     for name, widths in (intervals or {}).get("half_width", {}).items():
         finite = np.array([np.nan if v is None else v for v in widths], dtype="float64")
         lower, upper = conformal.bands(forecast, last_level, finite, intervals["relative"])
-        out[f"lower_{name}"], out[f"upper_{name}"] = lower, upper
+        out[f"lower_{name}"] = lower if floor is None else np.maximum(lower, floor)  # NaN (unbounded) stays NaN
+        out[f"upper_{name}"] = upper
     return out

@@ -60,3 +60,18 @@ def test_yearly_data_has_no_season_and_no_seasonal_naive_unless_set(invoke, tmp_
     (run,) = (tmp_path / "runs").glob("s-*")
     assert invoke("evaluate", run.name, "--set", "evaluate.season=4").exit_code == 0
     assert metrics(tmp_path)["season"] == 4 and "seasonal_naive" in metrics(tmp_path)["metrics"]
+
+
+def test_counts_get_no_band_below_zero_in_evaluate_or_predict(invoke, tmp_path: Path) -> None:
+    config = series_csv(tmp_path, "W-SUN", 400)
+    counts = np.random.default_rng(3).poisson(0.7, 400)  # mostly 0 and 1: the bands would reach below zero
+    pd.read_csv(tmp_path / "series.csv").assign(value=counts).to_csv(tmp_path / "series.csv", index=False)
+    assert invoke("train", "--config", str(config)).exit_code == 0
+    (run,) = (tmp_path / "runs").glob("s-*")
+    predictions = pd.read_csv(run / "predictions.csv")
+    half = predictions["upper_80"] - predictions["predicted"]
+    assert (predictions["predicted"] - half < 0).any()  # where the band would have gone below zero ...
+    assert predictions["lower_80"].min() == 0.0  # ... it stops at zero
+    future = invoke("predict", run.name, "--horizon", "3", "--json")
+    assert future.exit_code == 0, future.output
+    assert min(row["lower_80"] for row in json.loads(future.stdout)["forecast"]) >= 0.0

@@ -192,3 +192,15 @@ def test_many_origins_are_forecast_in_chunks_with_the_same_result(monkeypatch: p
     network = last_input_network(encoding, 1)
     chunked = rollout(network, encoding, values, levels, origins, 3)
     assert np.array_equal(whole, chunked) and max(network.calls) == 64
+
+
+def test_a_series_never_negative_gets_no_band_below_zero() -> None:
+    from forecast.rollout.intervals import interval_bounds
+
+    calibrated = {"half_width": {"95": [5.0, None]}, "relative": False}  # step 2: unbounded (NaN)
+    forecast, last = np.array([[1.0, 2.0]]), np.array([1.0])
+    counts = interval_bounds(calibrated, forecast, last, history=np.array([0.0, 3.0, 1.0]))
+    assert counts["lower_95"][0, 0] == 0.0 and np.isnan(counts["lower_95"][0, 1])
+    assert counts["upper_95"][0, 0] == 6.0
+    anomalies = interval_bounds(calibrated, forecast, last, history=np.array([-0.5, 3.0]))
+    assert anomalies["lower_95"][0, 0] == -4.0  # a series that has been negative may be again
