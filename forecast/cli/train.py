@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -162,6 +163,10 @@ def print_summary(path: Path, metrics: Metrics) -> None:
     line = intervals_line(metrics.intervals)
     if line:
         typer.echo(line)
+    from forecast.rollout.conformal import short_bands  # numpy: not on the path of --help
+
+    for warning in short_bands(metrics.intervals, metrics.test.windows * metrics.test.horizon):
+        logging.getLogger("forecast").warning("%s", warning)
 
 
 def intervals_line(intervals: dict[str, Any] | None) -> str | None:

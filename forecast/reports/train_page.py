@@ -8,6 +8,7 @@ from forecast import rundir
 from forecast.config import legacy
 from forecast.reports import html as h
 from forecast.reports.common import read, scores_of, scores_table, skill_verdict
+from forecast.rollout.conformal import short_bands
 from forecast.rundir import RunDir
 from forecast.scoring.metrics_file import Metrics
 
@@ -37,7 +38,7 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
                 ["step", "RMSE", "naive RMSE", "skill"],
                 [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics.per_step],
             )]  # fmt: skip
-        parts.append(_intervals(metrics.intervals))
+        parts.append(_intervals(metrics.intervals, metrics.test.windows * metrics.test.horizon))
         sections.append(("results", "Results on the test part", "".join(parts)))
     figures = [
         h.figure(run.file(rundir.FORECAST_PNG), "Forecast versus actual, with the split and the intervals"),
@@ -62,9 +63,10 @@ def _config(run: RunDir) -> dict[str, Any]:
     return legacy.upgrade(loaded, str(run.path), warn=False) if isinstance(loaded, dict) else {}
 
 
-def _intervals(intervals: dict[str, Any] | None) -> str:
+def _intervals(intervals: dict[str, Any] | None, actuals: int) -> str:
     if not intervals:
         return ""
+    short = "".join(h.note(f"Warning: {line}.") for line in short_bands(intervals, actuals))
     calibration = intervals["calibration"]
     rows = [
         [f"{level}%", (intervals["half_width"][level] or [None])[0], coverage["test"]]
@@ -80,6 +82,7 @@ def _intervals(intervals: dict[str, Any] | None) -> str:
         + h.table(
             ["level", "half-width, step 1" + (" (relative)" if intervals["relative"] else ""), "test coverage"], rows
         )  # fmt: skip
+        + short
     )
 
 

@@ -55,6 +55,22 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[
     return float(inside.mean()), [float(v) for v in inside.mean(axis=0)]
 
 
+def short_bands(intervals: dict | None, actuals: int) -> list[str]:
+    """The bands that held fewer test actuals than their level by more than chance allows
+    (over two binomial standard errors below it): too narrow for the test period. One
+    sentence each, for the summary and the report."""
+    found = []
+    for name, held in ((intervals or {}).get("coverage") or {}).items():
+        share, level = held.get("test"), float(name) / 100
+        if share is None or math.isnan(share) or actuals <= 0:
+            continue
+        expected = level - 2 * math.sqrt(level * (1 - level) / actuals)
+        if share < expected:
+            found.append(f"the {name}% band held {share:.1%} of {actuals} test actuals, below its level beyond chance "
+                         f"(at least {expected:.1%} expected): it is too narrow for this test period")  # fmt: skip
+    return found
+
+
 def minimum_windows(level: float) -> int:
     """The fewest calibration windows that give a finite band at this level."""
     return math.ceil(level / (1 - level) - 1e-9)

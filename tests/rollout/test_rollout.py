@@ -204,3 +204,18 @@ def test_a_series_never_negative_gets_no_band_below_zero() -> None:
     assert counts["upper_95"][0, 0] == 6.0
     anomalies = interval_bounds(calibrated, forecast, last, history=np.array([-0.5, 3.0]))
     assert anomalies["lower_95"][0, 0] == -4.0  # a series that has been negative may be again
+
+
+def test_a_band_that_held_fewer_actuals_than_chance_allows_is_flagged() -> None:
+    from forecast.rollout.conformal import short_bands
+
+    def held(share80: float, share95: float) -> dict:
+        return {"coverage": {"80": {"test": share80}, "95": {"test": share95}}}
+
+    # 654 actuals: two standard errors of a 95% band are 1.7 points, of an 80% band 3.1.
+    assert short_bands(held(0.836, 0.965), 654) == []  # the demo's bands
+    assert short_bands(held(0.78, 0.94), 654) == []  # below the level, within chance
+    (line,) = short_bands(held(0.80, 0.90), 654)
+    assert line.startswith("the 95% band held 90.0% of 654 test actuals, below its level beyond chance")
+    assert "(at least 93.3% expected)" in line
+    assert short_bands(held(float("nan"), 0.5), 0) == [] and short_bands(None, 10) == []
