@@ -18,6 +18,7 @@ from forecast.commands.universe import Universe, train_universe
 from forecast.config import ConfigLike, as_config, load_config
 from forecast.data import data_root
 from forecast.errors import UsageError
+from forecast.network.budget import cut_short
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, runs_root
@@ -70,4 +71,7 @@ def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None
     if not metrics.beats_naive:  # said by the command, so a Python caller hears it as the CLI does
         log.warning("the %s model is worse than %s on the test part: do not trust its forecasts over naive",
                     metrics.model, metrics.naive_words)  # fmt: skip
+    train_info = run.manifest.get("stages", {}).get("train", {}).get("info", {})
+    if (short := cut_short(train_info, ctx.config.train.epochs)) is not None:
+        log.warning("%s", short)
     return run

@@ -95,7 +95,9 @@ class ModelConfig(Section):
 class TrainConfig(Section):
     """Fitting."""
 
-    epochs: int = Field(50, ge=1, le=10_000, description="Maximum epochs.")
+    epochs: int = Field(
+        300, ge=1, le=10_000, description="Maximum epochs: a cap; early stopping (patience) ends training."
+    )
     batch_size: int = Field(64, ge=1, le=65_536, description="Windows per gradient step.")
     optimizer: Literal["adam", "rmsprop", "sgd"] = Field("adam", description="Optimizer.")
     learning_rate: float = Field(1e-3, gt=0, le=1, description="Optimizer learning rate.")

@@ -6,6 +6,7 @@ from typing import Any
 
 from forecast import rundir
 from forecast.config import legacy
+from forecast.network.budget import cut_short
 from forecast.reports import html as h
 from forecast.reports.common import read, scores_of, scores_table, skill_verdict
 from forecast.rollout.conformal import short_bands
@@ -128,7 +129,8 @@ def _training_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any])
         ("pretrained (global model)", info.get("pretrained")),
         ("TensorBoard logs", f"tensorboard --logdir {logs}" if logs.is_dir() else None),
     ]
-    return h.facts(pairs)
+    short = cut_short(info, train.get("epochs"))
+    return h.facts(pairs) + (h.note(f"Warning: {short}.") if short else "")
 
 
 # --- compare -----------------------------------------------------------------------
