@@ -64,6 +64,8 @@ def short_bands(intervals: dict | None, actuals: int) -> list[str]:
         share, level = held.get("test"), float(name) / 100
         if share is None or math.isnan(share) or actuals <= 0:
             continue
+        if None in (intervals.get("half_width") or {}).get(name, []):  # type: ignore[union-attr]
+            continue  # too few validation windows for this level: no band, so nothing held (said elsewhere)
         expected = level - 2 * math.sqrt(level * (1 - level) / actuals)
         if share < expected:
             found.append(f"the {name}% band held {share:.1%} of {actuals} test actuals, below its level beyond chance "

@@ -219,3 +219,5 @@ def test_a_band_that_held_fewer_actuals_than_chance_allows_is_flagged() -> None:
     assert line.startswith("the 95% band held 90.0% of 654 test actuals, below its level beyond chance")
     assert "(at least 93.3% expected)" in line
     assert short_bands(held(float("nan"), 0.5), 0) == [] and short_bands(None, 10) == []
+    empty = {**held(0.80, 0.0), "half_width": {"80": [0.1], "95": [None]}}  # too few windows for a 95% band
+    assert short_bands(empty, 40) == []
