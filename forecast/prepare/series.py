@@ -70,9 +70,16 @@ def plan_split(n_rows: int, config: Config) -> Split:
             f"{n_rows} rows with lookback {prep.lookback} + output_steps {prep.output_steps} and test_fraction "
             f"{prep.test_fraction} leave no {' or '.join(empty)} windows "
             f"(train {len(split.train)}, validation {len(split.val)}, test {len(split.test)})",
-            hint="fetch a longer period or lower prep.lookback",
+            hint=_longer(config) + " or lower prep.lookback",
         )
     return split
+
+
+def _longer(config: Config) -> str:
+    """How to get more rows: the config's own date span first, when it set one."""
+    data = config.data
+    span = [f"data.{k}" for k in ("start", "end", "period") if getattr(data, k) is not None]
+    return f"widen or drop {', '.join(span)} (set to null)" if span else "fetch a longer period"
 
 
 def transformed(frame: pd.DataFrame, config: Config) -> np.ndarray:

@@ -75,3 +75,22 @@ def test_counts_get_no_band_below_zero_in_evaluate_or_predict(invoke, tmp_path: 
     future = invoke("predict", run.name, "--horizon", "3", "--json")
     assert future.exit_code == 0, future.output
     assert min(row["lower_80"] for row in json.loads(future.stdout)["forecast"]) >= 0.0
+
+
+def test_a_config_written_for_another_series_does_not_cut_this_one_unseen(invoke, tmp_path: Path) -> None:
+    """The shipped configs keep MSFT's span (2000-03-01 .. 2013-03-02): a weekly CSV since
+    1970 read through one is cut to 13 of its 44 years, and that is said, with the fix."""
+    dates = pd.date_range("1970-01-04", periods=2284, freq="W-SUN")
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "value": np.arange(2284) % 52 + 10.0}).to_csv(
+        tmp_path / "weekly.csv", index=False
+    )
+    shipped = str(Path(__file__).parents[2] / "configs" / "lstm.yaml")
+    common = ["--set", f"data.path={tmp_path / 'weekly.csv'}", "--set", "data.source=csv", "--set", "data.symbol=W",
+              "--set", "data.target=value", "--set", "train.epochs=1", "--set", "model.units=[2]"]  # fmt: skip
+    result = invoke("train", "--config", shipped, *common)
+    assert result.exit_code == 0, result.output
+    assert "data.start 2000-03-01, data.end 2013-03-02 keep 678 of its 2284 rows" in result.stderr
+    assert "set them to null to use the whole file" in result.stderr
+    short = invoke("train", "--config", shipped, *common, "--set", "data.end=2001-06-01")
+    assert short.exit_code == 65
+    assert "widen or drop data.start, data.end (set to null) or lower prep.lookback" in short.stderr

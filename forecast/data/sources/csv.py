@@ -40,6 +40,10 @@ def _read(path: Path) -> pd.DataFrame:
         raise DataError(f"CSV file {path} cannot be parsed: {str(exc).strip()}") from exc
 
 
+def _span(config: DataRequest) -> str:
+    return ", ".join(f"data.{k} {getattr(config, k)}" for k in ("start", "end", "period") if getattr(config, k))
+
+
 def _date_column(table: pd.DataFrame, wanted: str, path: Path) -> str:
     for column in table.columns:
         if column == wanted or snake(column) == snake(wanted):
@@ -122,8 +126,18 @@ def read_csv_series(config: DataRequest) -> pd.DataFrame:
 
 
 def fetch(config: DataRequest) -> Fetched:
-    frame = restrict(read_csv_series(config), config)
+    whole = read_csv_series(config)
+    frame = restrict(whole, config)
     if frame.empty:
-        raise DataError(f"CSV file {config.path} has no rows in the requested date range")
+        raise DataError(
+            f"CSV file {config.path} has no rows in the requested date range ({_span(config)}); the file holds "
+            f"{whole.index[0].date()}..{whole.index[-1].date()}",
+            hint="set data.start, data.end and data.period to null to use the whole file",
+        )
+    if len(frame) < len(whole):  # a config written for another series (MSFT's span) must not cut this one unseen
+        log.warning(
+            "CSV %s: %s keep %d of its %d rows (%s..%s); set them to null to use the whole file",
+            config.path, _span(config), len(frame), len(whole), frame.index[0].date(), frame.index[-1].date(),
+        )  # fmt: skip
     # A CSV says nothing about adjustment: record none rather than guess.
     return Fetched(frame, (), f"csv {config.path}")
