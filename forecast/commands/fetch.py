@@ -11,7 +11,7 @@ from forecast.data import data_root
 from forecast.data.frequency import infer_frequency
 from forecast.data.sources import SOURCES, SPECS
 from forecast.data.store import Cache, fetch_into
-from forecast.data.symbols import normalise_symbol
+from forecast.data.symbols import normalise_symbol, symbol_from_filename
 from forecast.errors import ForecastError, MissingInputError, UsageError
 
 # One result per symbol: the cache's sidecar with path, added and revised; or symbol, error, exit_code.
@@ -58,9 +58,11 @@ def cached(data_dir: Path | None = None) -> list[dict[str, Any]]:
 
 
 def show_cached(symbol: str, source: str | None = None, interval: str = "1d", data_dir: Path | None = None) -> list:
-    """[(frame, sidecar)] of a cached symbol, for one source or every source that has it."""
+    """[(frame, sidecar)] of a cached symbol, for one source or every source that has it.
+    A CSV is found by the path it was fetched from too (fetch prices.csv, data show prices.csv)."""
     try:
-        symbol = normalise_symbol(symbol)
+        is_file = symbol.lower().endswith(".csv")
+        symbol = symbol_from_filename(Path(symbol).stem) if is_file else normalise_symbol(symbol)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if source is not None and source not in SOURCES:

@@ -162,3 +162,7 @@ def test_fetch_csv_caches_under_the_file_name(invoke, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "csv" / "MY-PRICES_1d.parquet").exists()
     assert "MY-PRICES" in invoke("data", "list").stdout
+    # The name given at fetch is a name data show accepts.
+    shown = invoke("data", "show", str(tmp_path / "my prices.csv"), "--json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)[0]["symbol"] == "MY-PRICES"
