@@ -33,6 +33,24 @@ MONTHS = Frequency("months", "month", 12)
 QUARTERS = Frequency("quarters", "quarter", 4)
 YEARS = Frequency("years", "year", None)
 IRREGULAR = Frequency("irregular", "step", None)
+# The named frequencies (n-minute readings are named by their n), for what a run recorded.
+BY_NAME = {f.name: f for f in (TRADING_DAYS, CALENDAR_DAYS, HOURS, WEEKS, MONTHS, QUARTERS, YEARS)}
+
+
+def naive_words(name: str | None) -> str:
+    """Naive in words: (tomorrow = today) for daily data, (next month = this month) for
+    monthly, (the last value) for readings; a run made before 0.2 recorded no frequency
+    and was daily."""
+    if name is None:
+        return "the naive forecast (tomorrow = today)"
+    step = BY_NAME[name].step if name in BY_NAME else None
+    said = "tomorrow = today" if step == "day" else f"next {step} = this {step}" if step else "the last value"
+    return f"the naive forecast ({said})"
+
+
+def steps_word(name: str | None) -> str:
+    """One test step, plural: "days", "weeks", "months", ... ("steps" when unknown)."""
+    return f"{BY_NAME[name].step}s" if name in BY_NAME else "steps"
 
 
 def infer_frequency(index: pd.DatetimeIndex) -> Frequency:
@@ -59,10 +77,10 @@ def infer_frequency(index: pd.DatetimeIndex) -> Frequency:
     return IRREGULAR
 
 
-def season_of(setting: int | str, index: pd.DatetimeIndex) -> int | None:
-    """evaluate.season resolved: a number as given; auto the natural season of the dates
-    (None: the series has none, and there is no seasonal naive baseline)."""
-    return setting if isinstance(setting, int) else infer_frequency(index).season
+def season_of(setting: int | str, frequency: Frequency) -> int | None:
+    """evaluate.season resolved: a number as given; auto the natural season of the
+    frequency (None: the series has none, and there is no seasonal naive baseline)."""
+    return setting if isinstance(setting, int) else frequency.season
 
 
 def _minutes(gap: pd.Timedelta) -> int:

@@ -142,14 +142,14 @@ def copy_pretrained(ctx: Context) -> dict[str, Any]:
 # --- evaluate ----------------------------------------------------------------------
 
 
-def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, config: Config) -> Assessment:
+def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, season: int | None) -> Assessment:
     try:
         return assess(
             frame.iloc[:, 0].to_numpy(dtype="float64"),  # actuals from the raw series, not inverted scaled values
             w["test"],
             predicted,
             lookback=int(w["lookback"]),
-            season=season_of(config.evaluate.season, frame.index),
+            season=season,
             train_end=int(w["test_start"]),
         )
     except ValueError as exc:
@@ -163,7 +163,9 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     network = keras_network(model)
     starts, horizon = w["test"], int(w["output_steps"])
     predicted = forecast_rows(network, encoding, frame, w["values"], starts, horizon)
-    assessed = assess_run(frame, w, predicted, config)
+    frequency = infer_frequency(pd.DatetimeIndex(frame.index))
+    season = season_of(config.evaluate.season, frequency)
+    assessed = assess_run(frame, w, predicted, season)
     intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
     bands = interval_bounds(intervals, predicted, target[starts - 1], history=target[: int(w["test_start"])])
@@ -188,7 +190,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         units="target units (inverse-transformed)", test=test, scores=scores, skill=scores["model"]["skill"],
         beats_naive=bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
         diebold_mariano=assessed.dm, mase_scale=assessed.mase_scale,
-        season=season_of(config.evaluate.season, frame.index), frequency=infer_frequency(frame.index).name,
+        season=season, frequency=frequency.name,
         per_step=per_step_scores(assessed) if horizon > 1 else None, intervals=intervals,
     )  # fmt: skip
     save_metrics(run, metrics)

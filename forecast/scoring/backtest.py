@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Config
-from forecast.data.frequency import season_of
+from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import DataError
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
@@ -84,7 +84,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
     prep, spec = config.prep, config.evaluate.backtest
     values = transformed(frame, config)  # the target transformed (prep.target_transform), features as they are
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    season = season_of(config.evaluate.season, pd.DatetimeIndex(frame.index))  # auto: from the series' own dates
+    season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))  # auto: its dates
     start = first_row(prep.target_transform)
     names = column_names(frame, config)
     results: list[FoldResult] = []

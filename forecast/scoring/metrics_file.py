@@ -10,21 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# frequency (data/frequency.py) -> one step, for "tomorrow = today" and "test days" alike
-STEP_WORDS = {"trading days": "days", "calendar days": "days", "hours": "hours", "weeks": "weeks",
-              "months": "months", "quarters": "quarters", "years": "years"}  # fmt: skip
-_NEXT = {"days": "tomorrow = today", "hours": "next hour = this hour", "weeks": "next week = this week",
-         "months": "next month = this month", "quarters": "next quarter = this quarter",
-         "years": "next year = this year"}  # fmt: skip
-
-
-def naive_words(frequency: str | None) -> str:
-    """Naive in words: (tomorrow = today) for daily data, (next month = this month) for
-    monthly, (the last value) for readings; a run made before 0.2 recorded no frequency
-    and was daily."""
-    if frequency is None:
-        return "the naive forecast (tomorrow = today)"
-    return f"the naive forecast ({_NEXT.get(STEP_WORDS.get(frequency, ''), 'the last value')})"
+from forecast.data.frequency import naive_words, steps_word
 
 
 class TestPart(BaseModel):
@@ -69,12 +55,12 @@ class Metrics(BaseModel):
     @property
     def naive_words(self) -> str:
         """What naive is, in the series' own rhythm (the frequency of its dates)."""
-        return naive_words(self.frequency)
+        return naive_words(self.frequency)  # data/frequency.py
 
     @property
     def steps_word(self) -> str:
         """One test step, plural: "days", "weeks", "months", ... ("steps" when unknown)."""
-        return STEP_WORDS.get(self.frequency or "", "steps")
+        return steps_word(self.frequency)
 
     @property
     def dm_p(self) -> float | None:
