@@ -35,6 +35,7 @@ DEPENDENCIES: tuple[Dependency, ...] = (
     Dependency("curl_cffi", "curl-cffi"),
     Dependency("yfinance", "yfinance"),
     Dependency("exchange_calendars", "exchange-calendars"),
+    Dependency("statsforecast", "statsforecast"),
     Dependency("bokeh_sampledata", "bokeh-sampledata"),
     Dependency("tensorflow", "tensorflow"),
     Dependency("keras", "keras"),

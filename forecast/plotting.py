@@ -18,8 +18,9 @@ from cycler import cycler
 
 from forecast.config import Config
 from forecast.scoring.metrics_file import Metrics
+from forecast.tables import is_model
 
-ACTUAL, MODEL, NAIVE = "#1a1a1a", "#c0392b", "#7f8c8d"
+ACTUAL, MODEL, NAIVE, COMPETITOR = "#1a1a1a", "#c0392b", "#7f8c8d", "#a0785a"
 MODELS = ["#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]  # the i-th model's colour
 PARTS = {"validation": "#f6e7b4", "test": "#d6e6f5"}  # background of the split's parts
 STYLE = {
@@ -225,7 +226,7 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
     forecaster's test RMSE with its 95% bootstrap interval, ranked."""
     test = report["test"]
     rows = report["rows"]
-    models = [r["name"] for r in rows if r["kind"] != "baseline"]
+    models = [r["name"] for r in rows if is_model(r)]
     with _figure(path, dpi, nrows=2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]},
                  layout="constrained") as (fig, (top, bottom)):  # fmt: skip
         recent = table.iloc[-zoom:]
@@ -244,7 +245,7 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
         rmse = np.array([r["rmse"] for r in rows])
         low = np.array([r.get("rmse_low", r["rmse"]) for r in rows])
         high = np.array([r.get("rmse_high", r["rmse"]) for r in rows])
-        colours = [colour.get(r["name"], NAIVE) for r in rows]
+        colours = [colour.get(r["name"], COMPETITOR if r["kind"] == "competitor" else NAIVE) for r in rows]
         bottom.bar(positions, rmse, 0.6, color=colours, alpha=0.85)
         bottom.errorbar(positions, rmse, yerr=[rmse - low, high - rmse], fmt="none", ecolor=ACTUAL, capsize=4,
                         linewidth=1)  # fmt: skip
@@ -252,10 +253,15 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
         bottom.axhline(naive_rmse, color=ACTUAL, linestyle=":", linewidth=1, label="naive RMSE")
         bottom.set_xticks(list(positions), [f"{r['rank']}. {r['name']}" for r in rows], rotation=15, ha="right")
         bottom.set_ylabel(f"test RMSE ({test['target'].split()[-1]})")
-        bottom.set_title("ranked by test RMSE (lower is better), 95% block-bootstrap intervals; grey: baselines")
+        bottom.set_title(
+            "ranked by test RMSE (lower is better), 95% block-bootstrap intervals; brown: statistical "
+            "competitors; grey: baselines"
+        )
         bottom.grid(axis="x", visible=False)
         bottom.legend(loc="upper left")
-        fig.suptitle(f"{test['target']}: {', '.join(models)} against the baselines on identical test windows")
+        fig.suptitle(
+            f"{test['target']}: {', '.join(models)} against the competitors and baselines on identical test windows"
+        )
 
 
 def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], dpi: int, path: Path) -> None:

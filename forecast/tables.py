@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# What a ranking row (comparison.json's "kind") is when it is not a trained model.
+NOT_MODELS = ("baseline", "competitor")
+
+
+def is_model(row: dict[str, Any]) -> bool:
+    return row.get("kind") not in NOT_MODELS
+
 
 def _cell(value: Any, digits: int) -> str:
     if value is None:

@@ -63,9 +63,12 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
             "test": f"{fold['test']['first']}..{fold['test']['last']}",
             "rmse": m["model"]["rmse"], "naive": m["naive"]["rmse"], "skill": m["model"]["skill"],
             "dm_p": fold["diebold_mariano"]["model"]["p_value"],
+            "rival": (fold.get("best_competitor") or {}).get("against"),
+            "rival_rmse": (fold.get("best_competitor") or {}).get("rmse"),
         })  # fmt: skip
     columns = [("train", "train", 0), ("test", "test", 0), ("RMSE", "rmse", 4), ("naive RMSE", "naive", 4),
-               ("skill", "skill", 3), ("DM p", "dm_p", 4)]  # fmt: skip
+               ("skill", "skill", 3), ("DM p", "dm_p", 4), ("best competitor", "rival", 0),
+               ("its RMSE", "rival_rmse", 4)]  # fmt: skip
     typer.echo(render(rows, columns, label="fold"))
     typer.echo("")
     summary = report["summary"]
@@ -84,3 +87,8 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
         f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}; "
         f"worse than naive in {worse} of {len(report['folds'])} folds", worse == 0,
     ))  # fmt: skip
+    rivals = [r for r in rows if r["rival_rmse"] is not None]
+    if rivals:
+        lost = sum(1 for r in rivals if r["rmse"] >= r["rival_rmse"])
+        typer.echo(paint(f"{report['model']} is worse than the fold's best statistical competitor in {lost} of "
+                         f"{len(rivals)} folds", lost == 0))  # fmt: skip

@@ -21,7 +21,7 @@ from forecast.cli.options import (
     report_of,
     with_mlflow,
 )
-from forecast.tables import render
+from forecast.tables import is_model, render
 
 # Metrics by name (their labels and digits come from the registry), then what a comparison adds.
 COMPARE_METRICS = ("rmse", "mae", "mase", "skill")
@@ -47,9 +47,9 @@ def compare(
     def listener(label: str, stage: str, status: str, record: dict[str, Any]) -> None:
         if status == "done" or (status == "running" and stage == "train"):
             done = f"done in {record['seconds']:.1f} s" if status == "done" else "..."
-            progress(f"{label:<10} {stage:<9} {done}")
+            progress(f"{label:<10} {stage:<11} {done}")
         elif status == "skipped":
-            progress(f"{label:<10} {stage:<9} unchanged, skipped")
+            progress(f"{label:<10} {stage:<11} unchanged, skipped")
 
     done = command(candidates, config, with_mlflow(overrides, mlflow), runs_dir=runs_dir, data_dir=data_dir,
                    listener=listener, track=mlflow)  # fmt: skip
@@ -70,15 +70,15 @@ def print_comparison(path: Path, result: dict[str, Any]) -> None:
     rows = [{**r, "name": f"{r['rank']}. {r['name']}"} for r in result["rows"]]
     typer.echo(render(rows, [*columns(*COMPARE_METRICS), *COMPARE_EXTRA], label="rank"))
     typer.echo("")
-    models = [r for r in result["rows"] if r["kind"] != "baseline"]
+    models = [r for r in result["rows"] if is_model(r)]
     best = models[0]
     naive = next(r for r in result["rows"] if r["name"] == "naive")
     leader = result["rows"][0]
     if best["rmse"] < naive["rmse"]:
         dm = "n/a" if best["dm_p"] is None else f"{best['dm_p']:.4f}"
         typer.echo(paint(f"best model: {best['name']} (skill {best['skill']:.3f} vs naive, DM p {dm})", True))
-        if leader["kind"] == "baseline":
-            typer.echo(f"but the {leader['name']} baseline beats every model (RMSE {leader['rmse']:.4f})")
+        if not is_model(leader):
+            typer.echo(f"but the {leader['name']} {leader['kind']} beats every model (RMSE {leader['rmse']:.4f})")
     else:
         typer.echo(paint(
             f"no model beats {result.get('naive_words', 'the naive forecast')}; the best, {best['name']}, has skill "

@@ -74,7 +74,7 @@ def runs_show(
     typer.echo("versions  " + "  ".join(f"{k} {v}" for k, v in versions.items() if v))
     for name, record in manifest.get("stages", {}).items():
         extra = f"  {record['error']}" if record.get("error") else ""
-        typer.echo(f"  {name:<9} {record.get('status', '?'):<11} {record.get('seconds', 0):>8.1f} s{extra}")
+        typer.echo(f"  {name:<11} {record.get('status', '?'):<11} {record.get('seconds', 0):>8.1f} s{extra}")
     if metrics:
         from forecast.rundir import RunDir
         from forecast.rundir.artifacts import read_metrics

@@ -81,7 +81,8 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     if len(origins) == 0:
         raise ValueError("none of the holdout dates is in this model's series")
     network = keras_network(load_model(run))
-    forecast = forecast_rows(network, read_encoding(run), frame, transformed(frame, config), origins, steps)
+    encoding = read_encoding(run)
+    forecast = forecast_rows(network, encoding, frame, transformed(frame, config, encoding.transform), origins, steps)
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     actual = levels[origins[:, None] + np.arange(steps)[None, :]]
     naive = np.repeat(levels[origins - 1][:, None], steps, axis=1)

@@ -29,11 +29,11 @@ from forecast.plotting import plot_comparison
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import require_complete
-from forecast.scoring.evaluation import rmse_interval
+from forecast.scoring.significance import rmse_interval
 
 log = logging.getLogger(__name__)
+BOUNDS = ("lower_", "upper_")  # interval columns of predictions.csv: the model's, not forecasters
 KINDS = tuple(MODEL_KINDS)
-BASELINES = ("naive", "seasonal_naive", "drift", "window_mean")
 
 
 @dataclass
@@ -133,7 +133,8 @@ def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
 
 
 def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any]:
-    """Models and the baselines (from the first candidate: identical targets) ranked by RMSE."""
+    """Models, the statistical competitors and the baselines (from the first candidate:
+    identical targets) ranked by RMSE."""
     rows: list[dict[str, Any]] = []
     for c in candidates:
         metrics = read_metrics(c.run)
@@ -144,10 +145,12 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
             "epochs": info.get("epochs_run"),
         })  # fmt: skip
     first = read_metrics(candidates[0].run)
+    competitors = (first.competitors or {}).get("fitted", {})
     for name, scores in first.scores.items():
         if name != "model":
             dm = first.diebold_mariano.get(name, {})
-            rows.append({"name": name, "kind": "baseline", **scores, "dm_p": dm.get("p_value")})
+            kind = "competitor" if name in competitors else "baseline"
+            rows.append({"name": name, "kind": kind, **scores, "dm_p": dm.get("p_value")})
     rows.sort(key=lambda r: r["rmse"])
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
@@ -156,15 +159,15 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
 
 
 def predictions(candidates: list[Candidate]) -> pd.DataFrame:
-    """Step-1 actual, every baseline (from the first candidate: identical targets) and each
-    model's forecast over the test part, one column per forecaster."""
+    """Step-1 actual, every competitor and baseline (from the first candidate: identical
+    targets) and each model's forecast over the test part, one column per forecaster."""
     table = None
     for c in candidates:
         frame = pd.read_csv(c.run.file(rundir.PREDICTIONS), parse_dates=["date"])
         frame = frame[frame["step"] == 1].set_index("date")
         if table is None:
-            baselines = [n for n in BASELINES if n in frame.columns]
-            table = frame[["actual", *baselines]].copy()
+            others = [c for c in frame.columns if c not in ("step", "predicted") and not c.startswith(BOUNDS)]
+            table = frame[others].copy()  # actual first
         table[c.label] = frame["predicted"]
     return table
 

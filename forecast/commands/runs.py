@@ -19,6 +19,7 @@ from forecast import rundir
 from forecast.config import Config
 from forecast.data import data_root
 from forecast.rundir import RunDir, runs_root
+from forecast.tables import is_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,7 +118,7 @@ def run_row(path: Path) -> dict[str, Any]:
     model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
     comparison = read_json(path / rundir.COMPARISON)
     if comparison:  # a comparison's numbers are its best model's
-        best = next((r for r in comparison.get("rows", []) if r.get("kind") != "baseline"), {})
+        best = next((r for r in comparison.get("rows", []) if is_model(r)), {})
         naive = next((r for r in comparison.get("rows", []) if r.get("name") == "naive"), {})
         model, skill, metrics = best, best.get("skill"), {"model": f"best: {best.get('name')}"}
     backtest = read_json(path / rundir.BACKTEST)

@@ -26,12 +26,15 @@ class PrepConfig(Section):
         0.1, ge=0, lt=1, description="Tail of the training part used for early stopping (0 disables)."
     )
     scaler_range: tuple[float, float] = Field((0.0, 1.0), description="MinMax range, fitted on the training part only.")
-    calendar_features: list[Literal["day_of_week", "month"]] = Field(
-        default_factory=list, description="Calendar inputs added as sine/cosine pairs (dates are known in advance)."
+    calendar_features: list[Literal["hour_of_day", "day_of_week", "week_of_year", "month"]] = Field(
+        default_factory=list,
+        description="Calendar inputs added as sine/cosine pairs (dates are known in advance); "
+        "one that is the same on every date (day_of_week of weekly data) is left out with a note.",
     )
-    target_transform: Literal["none", "diff", "log_return", "pct_change"] = Field(
-        "none",
-        description="What the model learns: levels (none) or changes; forecasts are mapped back to levels.",
+    target_transform: Literal["auto", "none", "diff", "log_return", "pct_change"] = Field(
+        "auto",
+        description="What the model learns: levels (none) or changes; forecasts are mapped back to levels. "
+        "auto: log_return for a series positive throughout, diff otherwise (none with normalize: window).",
     )
 
     normalize: Literal["series", "window"] = Field(
@@ -41,7 +44,7 @@ class PrepConfig(Section):
 
     @model_validator(mode="after")
     def _normalize_levels(self) -> PrepConfig:
-        if self.normalize == "window" and self.target_transform != "none":
+        if self.normalize == "window" and self.target_transform not in ("none", "auto"):
             raise ValueError(
                 f"normalize window applies to levels; target_transform {self.target_transform} is already relative"
             )
@@ -60,6 +63,9 @@ Activation = Literal["tanh", "relu", "sigmoid", "linear"]
 # one list of kinds: model.kind's allowed values, compare's kinds and the README come from
 # it. It lives here, not in network/, because config/ validates it and sits below network/.
 MODEL_KINDS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+# The statistical competitors: evaluate.competitors -> the statsforecast model fitted
+# (scoring/competitors.py). Here for the same reason as MODEL_KINDS.
+COMPETITORS: dict[str, str] = {"auto_ets": "AutoETS", "auto_arima": "AutoARIMA", "auto_theta": "AutoTheta"}
 
 
 class ModelConfig(Section):
@@ -140,6 +146,15 @@ class EvaluateConfig(Section):
         max_length=5,
         description="Interval levels: split-conformal bands calibrated on the validation part, "
         "their coverage measured on the test part.",
+    )
+    competitors: list[Literal[tuple(COMPETITORS)]] = Field(  # type: ignore[valid-type]
+        list(COMPETITORS),
+        description="Statistical models (statsforecast) scored beside the network on the same test targets: "
+        + "; ".join(f"{name}: {model}" for name, model in COMPETITORS.items())
+        + ". Fitted on the rows before the test part, with the season of evaluate.season. [] for none.",
+    )
+    competitor_timeout: float = Field(
+        60.0, gt=0, le=86_400, description="Seconds each competitor may take; a slower one is skipped with the reason."
     )
     backtest: BacktestConfig = BacktestConfig()
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from forecast import rundir
 from forecast.config import Config
+from forecast.data.frequency import TRADING_DAYS, infer_frequency
 from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
@@ -97,7 +98,9 @@ def strategy(steps: int, output_steps: int) -> str:
     return "recursive" if output_steps == 1 else f"direct {output_steps} steps per call, recursive beyond"
 
 
-def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.ndarray | None:
+def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: list[str]) -> np.ndarray | None:
+    """The inputs of future steps that are known in advance: the calendar columns among the
+    model's columns `kept` (a calendar feature constant over the series was left out)."""
     features = [f for f in config.data.features if f != config.data.target]
     if features and steps > config.prep.output_steps:
         raise UsageError(
@@ -105,10 +108,11 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int) -> np.nd
             f"most prep.output_steps = {config.prep.output_steps} step(s) ahead, not {steps}",
             hint=f"use --horizon {config.prep.output_steps}, or train with a larger prep.output_steps",
         )
-    if not config.prep.calendar_features:
-        return None
     columns = calendar_columns(dates, config.prep.calendar_features)
-    known = np.column_stack(list(columns.values()))  # (steps, calendar channels)
+    calendar = [values for name, values in columns.items() if name in kept]
+    if not calendar:
+        return None
+    known = np.column_stack(calendar)  # (steps, calendar channels)
     if features:  # steps <= output_steps: never fed back, any placeholder will do
         known = np.column_stack([np.zeros((steps, len(features))), known])
     return known[None, :, :]
@@ -161,13 +165,15 @@ def make_forecast(
             f"(prep.lookback {prep.lookback})",
             hint="use a later --as-of, or fetch more history",
         )
-    daily_stock = config.data.spec.exchange_days and config.data.interval == "1d"
+    # Exchange sessions only for exchange data: daily bars of an exchange source whose dates
+    # are trading days (a monthly series from the same source steps by months).
+    daily_stock = config.data.spec.exchange_days and infer_frequency(history.index) == TRADING_DAYS
     calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock)
     dates = calendar.future(history.index[-1], steps)
-    future_inputs = _future_inputs(config, dates, steps)
+    future_inputs = _future_inputs(config, dates, steps, list(history.columns))
 
     network = keras_network(load_model(run))  # only after every check above (verify_run)
-    values = transformed(history, config)
+    values = transformed(history, config, encoding.transform)  # the model's own transform, whatever new bars hold
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])

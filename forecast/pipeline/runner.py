@@ -40,15 +40,18 @@ class Stage:
 
 
 R = rundir
-_EVALUATE_INPUTS = (R.SERIES, R.ENCODING, R.SPLIT, R.MODEL)
+_EVALUATE_INPUTS = (R.SERIES, R.ENCODING, R.SPLIT, R.MODEL, R.COMPETITORS)
+_COMPETITORS_CONFIG = ("data", "prep", "evaluate.season", "evaluate.competitors", "evaluate.competitor_timeout")
 _PLOT_INPUTS = (R.SERIES, R.SPLIT, R.PREDICTIONS, R.HISTORY, R.METRICS)
 _PLOT_OUTPUTS = (R.FORECAST_PNG, R.RESIDUALS_PNG, R.LOSS_PNG)
-_EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals")
+_EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals", "evaluate.competitors")
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
     Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
     Stage("split", stages.split, (R.SERIES,), (R.SPLIT,), ("data", "prep")),
     Stage("train", stages.train, (R.SPLIT, R.ENCODING), (R.MODEL, R.HISTORY), ("model", "train")),
+    # After train, so a run made before competitors existed gains them without retraining.
+    Stage("competitors", stages.competitors, (R.SERIES, R.SPLIT), (R.COMPETITORS,), _COMPETITORS_CONFIG),
     Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), _EVALUATE_CONFIG),
     Stage("plot", stages.plot, _PLOT_INPUTS, _PLOT_OUTPUTS, ("plot.enabled", "plot.dpi")),
 )  # fmt: skip

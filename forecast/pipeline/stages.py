@@ -23,25 +23,29 @@ from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 from forecast.prepare.encoding import Encoding
-from forecast.prepare.series import column_names, plan_split, prepared_series, transformed
+from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
 from forecast.rollout import conformal
 from forecast.rollout.intervals import calibrate, forecast_rows, interval_bounds
 from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import (
     load_model,
+    read_competitors,
     read_encoding,
     read_history,
     read_metrics,
     read_series,
     read_split,
     read_split_starts,
+    save_competitors,
     save_metrics,
     save_series,
     save_split,
     save_trained,
     write_csv,
 )
+from forecast.scoring.competitors import Task, warm_up
+from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.evaluation import Assessment, assess
 from forecast.scoring.frames import per_step_scores, predictions_frame
 from forecast.scoring.metrics_file import Metrics, TestPart
@@ -63,8 +67,12 @@ class Context:
 def snapshot(ctx: Context) -> dict[str, Any]:
     frame = prepared_series(ctx.config, ctx.data_dir)
     save_series(ctx.run, frame)
-    return {"rows": len(frame), "first": frame.index[0].date().isoformat(), "last": frame.index[-1].date().isoformat(),
-            "frequency": infer_frequency(pd.DatetimeIndex(frame.index)).name}
+    return {
+        "rows": len(frame),
+        "first": frame.index[0].date().isoformat(),
+        "last": frame.index[-1].date().isoformat(),
+        "frequency": infer_frequency(pd.DatetimeIndex(frame.index)).name,
+    }
 
 
 # --- encode ----------------------------------------------------------------------
@@ -77,19 +85,17 @@ def encode(ctx: Context) -> dict[str, Any]:
         log.warning(
             "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
         )
-    names = column_names(frame, config)
-    values = transformed(frame, config)
+    kind = target_transform(frame, config)
+    if config.prep.target_transform == "auto":  # say what it chose, and why
+        why = {"log_return": "is positive throughout", "diff": "is not always positive", "none": "is window-normalised"}
+        log.info("prep.target_transform auto: %s (%s %s %s)", kind, config.data.symbol, config.data.target, why[kind])
+    names = column_names(frame, kind)
+    values = transformed(frame, config, kind)
     # The training part only, from the first row with a defined value: no test-period leakage.
     fit_part = values[split.train_start : split.test_start]
-    constant = [name for name, column in zip(names, fit_part.T, strict=True) if np.ptp(column) == 0]
-    if constant:
-        raise DataError(
-            f"column(s) {', '.join(constant)} of {config.data.symbol} are constant "
-            f"({fit_part[0, names.index(constant[0])]:g}) over the {len(fit_part)} training rows: nothing to learn",
-            hint="choose another target or feature column",
-        )
+    _refuse_constant(frame.iloc[split.train_start : split.test_start], fit_part, names, config)
     try:
-        encoding = Encoding.fit(values, split, config.prep, names)
+        encoding = Encoding.fit(values, split, config.prep, names, kind)
     except ValueError as exc:
         raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: series") from exc
     fitted_on = {
@@ -99,6 +105,27 @@ def encode(ctx: Context) -> dict[str, Any]:
     }
     ctx.run.write_json(rundir.ENCODING, replace(encoding, fitted_on=fitted_on).to_dict())
     return {"fitted_rows": len(fit_part)}
+
+
+def _refuse_constant(raw: pd.DataFrame, fit_part: np.ndarray, names: tuple[str, ...], config: Config) -> None:
+    """A column that never moves over the training rows gives the scaler nothing to fit. Named
+    as the user knows it: a flat price by its level (7.5), not by its log return (0)."""
+    constant = [i for i, column in enumerate(fit_part.T) if np.ptp(column) == 0]
+    if not constant:
+        return
+    flat = [i for i in constant if np.ptp(raw.iloc[:, i].to_numpy(dtype="float64")) == 0]
+    first = constant[0]
+    value = raw.iloc[0, first] if first in flat else fit_part[0, first]
+    shown = [str(raw.columns[i]) if i in flat else names[i] for i in constant]
+    calendar = [c.rsplit("_", 1)[0] for c in shown if c.endswith(("_sin", "_cos"))]
+    hint = "choose another target or feature column"
+    if calendar:  # the training span is too short for the date to move (month over three weeks)
+        hint = f"drop {calendar[0]} from prep.calendar_features"
+    raise DataError(
+        f"column(s) {', '.join(shown)} of {config.data.symbol} are constant ({value:g}) over the "
+        f"{len(fit_part)} training rows: nothing to learn",
+        hint=hint,
+    )
 
 
 # --- split -------------------------------------------------------------------------
@@ -123,6 +150,8 @@ def train(ctx: Context) -> dict[str, Any]:
             hint="train the universe's config again: forecast train --config CONFIG",
         )
     config, w = ctx.config, read_split(ctx.run)
+    if config.evaluate.competitors:
+        warm_up()  # the competitors' process imports statsforecast on the other core meanwhile
     x_train, y_train, x_val, y_val = training_inputs([(w, read_encoding(ctx.run))], config)
     logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
     model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
@@ -139,10 +168,26 @@ def copy_pretrained(ctx: Context) -> dict[str, Any]:
     return {**info, "pretrained": str(source.path)}
 
 
+# --- competitors -------------------------------------------------------------------
+
+
+def competitors(ctx: Context) -> dict[str, Any]:
+    """The statistical competitors' forecasts of the test windows, fitted on the rows before them."""
+    run, config = ctx.run, ctx.config
+    frame, w = read_series(run), read_split(run)
+    season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
+    target = frame.iloc[:, 0].to_numpy(dtype="float64")  # levels: the competitors model the raw series
+    task = Task(target, (0, int(w["test_start"])), w["test"], int(w["output_steps"]), season)
+    outcome = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
+    save_competitors(run, outcome)
+    return {**outcome.info(), "seconds": {name: round(t, 3) for name, t in outcome.seconds.items()}}
+
+
 # --- evaluate ----------------------------------------------------------------------
 
 
-def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, season: int | None) -> Assessment:
+def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, season: int | None,
+               rivals: dict[str, np.ndarray]) -> Assessment:  # fmt: skip
     try:
         return assess(
             frame.iloc[:, 0].to_numpy(dtype="float64"),  # actuals from the raw series, not inverted scaled values
@@ -151,6 +196,7 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
             lookback=int(w["lookback"]),
             season=season,
             train_end=int(w["test_start"]),
+            competitors=rivals,
         )
     except ValueError as exc:
         raise DataError(f"cannot compute the baselines: {exc}", hint="lower evaluate.season") from exc
@@ -165,7 +211,8 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     predicted = forecast_rows(network, encoding, frame, w["values"], starts, horizon)
     frequency = infer_frequency(pd.DatetimeIndex(frame.index))
     season = season_of(config.evaluate.season, frequency)
-    assessed = assess_run(frame, w, predicted, season)
+    rivals = read_competitors(run)
+    assessed = assess_run(frame, w, predicted, season, rivals.forecasts)
     intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
     bands = interval_bounds(intervals, predicted, target[starts - 1], history=target[: int(w["test_start"])])
@@ -192,6 +239,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         diebold_mariano=assessed.dm, mase_scale=assessed.mase_scale,
         season=season, frequency=frequency.name,
         per_step=per_step_scores(assessed) if horizon > 1 else None, intervals=intervals,
+        competitors={**rivals.info(), "best": assessed.best_competitor} if config.evaluate.competitors else None,
     )  # fmt: skip
     save_metrics(run, metrics)
     return {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse, "skill": metrics.skill}

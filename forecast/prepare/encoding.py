@@ -61,12 +61,17 @@ class Encoding:
     # --- fit -------------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, values: np.ndarray, split: Split, prep: PrepConfig, columns: tuple[str, ...]) -> Encoding:
+    def fit(cls, values: np.ndarray, split: Split, prep: PrepConfig, columns: tuple[str, ...],
+            transform: Transform | None = None) -> Encoding:  # fmt: skip
         """On the training part only: its rows (from the first defined one), or for a
-        window-normalised target its training windows. ValueError on a constant column."""
+        window-normalised target its training windows. ValueError on a constant column.
+        `transform`: what `values` were transformed with (prep.target_transform's auto resolved)."""
         rows = np.asarray(values, dtype="float64")[split.train_start : split.test_start]
         low, high = rows.min(axis=0), rows.max(axis=0)
-        encoding = cls(prep.target_transform, prep.normalize, prep.lookback, prep.output_steps, tuple(columns),
+        transform = transform or prep.target_transform
+        if transform == "auto":
+            raise ValueError("resolve prep.target_transform auto first (prepare/series.target_transform)")
+        encoding = cls(transform, prep.normalize, prep.lookback, prep.output_steps, tuple(columns),
                        _scaler(low, high, prep.scaler_range))  # fmt: skip
         if prep.normalize == "window":
             x, y = encoding.relative_windows(values, split.train)

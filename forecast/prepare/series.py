@@ -6,16 +6,20 @@ Every stage, backtest fold and forecast goes through these functions.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from forecast.config import Config
+from forecast.data.frequency import infer_frequency
 from forecast.data.load import load_series
 from forecast.errors import DataError
-from forecast.prepare.transforms import calendar_columns, first_row, model_values
+from forecast.prepare.transforms import Transform, calendar_columns, choose, first_row, model_values
 from forecast.prepare.windows import Split, split_rows
+
+log = logging.getLogger(__name__)
 
 
 def columns(config: Config) -> list[str]:
@@ -46,9 +50,18 @@ def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
     """The model's columns: the target first, then data.features, then calendar inputs."""
     frame = check_series(frame, config)
-    if config.prep.calendar_features:
-        frame = frame.assign(**calendar_columns(frame.index, config.prep.calendar_features))
-    return frame
+    if not config.prep.calendar_features:
+        return frame
+    columns = calendar_columns(frame.index, config.prep.calendar_features)
+    for name in config.prep.calendar_features:
+        pair = (columns[f"{name}_sin"], columns[f"{name}_cos"])
+        if len(frame) and all(np.ptp(c) == 0 for c in pair):  # weekly bars all on Fridays: nothing to learn
+            log.warning(
+                "prep.calendar_features %s is the same on every date of %s (%s): left out",
+                name, config.data.symbol, infer_frequency(pd.DatetimeIndex(frame.index)).name,
+            )  # fmt: skip
+            del columns[f"{name}_sin"], columns[f"{name}_cos"]
+    return frame.assign(**columns)
 
 
 def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
@@ -82,18 +95,24 @@ def _longer(config: Config) -> str:
     return f"widen or drop {', '.join(span)} (set to null)" if span else "fetch a longer period"
 
 
-def transformed(frame: pd.DataFrame, config: Config) -> np.ndarray:
-    """What the model sees before scaling: the target transformed, features as they are."""
-    kind = config.prep.target_transform
+def target_transform(frame: pd.DataFrame, config: Config) -> Transform:
+    """The transform this series gets: prep.target_transform, auto resolved on its target."""
+    prep = config.prep
+    return choose(prep.target_transform, frame.iloc[:, 0].to_numpy(dtype="float64"), prep.normalize)
+
+
+def transformed(frame: pd.DataFrame, config: Config, kind: Transform | None = None) -> np.ndarray:
+    """What the model sees before scaling: the target transformed, features as they are.
+    `kind`: a trained model's own transform (its encoding), for new data; else the config's."""
+    kind = kind or target_transform(frame, config)
     try:
         return model_values(frame.to_numpy(dtype="float64"), kind)
     except ValueError as exc:
         raise DataError(
             f"prep.target_transform {kind} cannot be applied to {config.data.symbol} {config.data.target}: {exc}",
-            hint="use diff or none for series that can be zero or negative",
+            hint="use prep.target_transform: auto (differences for series that reach zero or below)",
         ) from exc
 
 
-def column_names(frame: pd.DataFrame, config: Config) -> tuple[str, ...]:
-    kind = config.prep.target_transform
+def column_names(frame: pd.DataFrame, kind: Transform) -> tuple[str, ...]:
     return (f"{frame.columns[0]}:{kind}" if kind != "none" else str(frame.columns[0]), *map(str, frame.columns[1:]))

@@ -10,21 +10,43 @@ output back to levels from the last known level, so results stay in price units.
     pct_change  z[t] = y[t] / y[t-1] - 1      y[t+k] = y[t-1] * prod(1 + z)
 
 z[0] is undefined (NaN): windows start reading at row 1 (see FIRST_ROW).
+
+prep.target_transform auto (see `choose`) takes log returns for a series that is positive
+throughout (prices, counts that never hit 0) and differences otherwise: a yearly series with
+a zero in it must not fail on log(0).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 Transform = Literal["none", "diff", "log_return", "pct_change"]
 POSITIVE_ONLY = ("log_return", "pct_change")
 
 
-def first_row(kind: Transform) -> int:
-    """The first row with a defined transformed value."""
+def first_row(kind: str) -> int:
+    """The first row with a defined transformed value (auto is always a change)."""
     return 0 if kind == "none" else 1
+
+
+def choose(setting: str, target: np.ndarray, normalize: str = "series") -> Transform:
+    """prep.target_transform resolved: as set, or for auto the one that fits the values.
+
+    Multiplicative changes (log returns) suit a series that is positive throughout, such
+    as a price whose moves scale with its level; a series that reaches 0 or below has no
+    log return there, so it learns differences. A window-normalised series is already
+    relative to each window's last value: auto leaves its levels alone.
+    """
+    if setting != "auto":
+        return setting  # type: ignore[return-value]
+    if normalize == "window":
+        return "none"
+    values = np.asarray(target, dtype="float64")
+    return "log_return" if len(values) and np.all(values > 0) else "diff"
 
 
 def forward(levels: np.ndarray, kind: Transform) -> np.ndarray:
@@ -85,18 +107,25 @@ def model_values(values: np.ndarray, kind: Transform) -> np.ndarray:
     return out
 
 
-CALENDAR_PERIODS = {"day_of_week": 7, "month": 12}
+# The calendar inputs: name -> (period, the date's position in it). Weekly data has one
+# weekday and its season is the year, so it wants week_of_year; hourly data wants hour_of_day.
+CALENDAR_PERIODS: dict[str, tuple[float, Callable[[pd.DatetimeIndex], np.ndarray]]] = {
+    "hour_of_day": (24, lambda index: index.hour),
+    "day_of_week": (7, lambda index: index.day_of_week),
+    "week_of_year": (365.25 / 7, lambda index: index.isocalendar().week.to_numpy() - 1),
+    "month": (12, lambda index: index.month - 1),
+}
 
 
-def calendar_columns(index, names: list[str]) -> dict[str, np.ndarray]:
+def calendar_columns(index: pd.DatetimeIndex, names: list[str]) -> dict[str, np.ndarray]:
     """Sine/cosine encodings of the date: cyclic, so December sits next to January.
 
     Dates are known in advance, so these inputs never look ahead.
     """
     columns: dict[str, np.ndarray] = {}
     for name in names:
-        period = CALENDAR_PERIODS[name]
-        value = np.asarray(index.day_of_week if name == "day_of_week" else index.month - 1, dtype="float64")
+        period, position = CALENDAR_PERIODS[name]
+        value = np.asarray(position(pd.DatetimeIndex(index)), dtype="float64")
         columns[f"{name}_sin"] = np.sin(2 * np.pi * value / period)
         columns[f"{name}_cos"] = np.cos(2 * np.pi * value / period)
     return columns

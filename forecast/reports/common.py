@@ -62,6 +62,35 @@ def skill_verdict(metrics: Metrics) -> str:
             f"{metrics.rmse:.4g} vs {metrics.naive_rmse:.4g}, skill {skill} ({p_value(metrics.dm_p)}).")  # fmt: skip
 
 
+def competitor_verdict(metrics: Metrics) -> str | None:
+    """Against the best statistical competitor; None when none gave forecasts."""
+    best = metrics.best_competitor
+    if best is None:
+        return None
+    word = "beats" if metrics.beats_competitors else "is WORSE than"
+    return (f"{metrics.model} {word} the best statistical competitor, {best['against']}: RMSE {metrics.rmse:.4g} "
+            f"vs {best['rmse']:.4g} ({p_value(best.get('p_value'))}).")  # fmt: skip
+
+
+def competitors_part(metrics: Metrics) -> str:
+    """What each competitor's automatic search chose, and which were skipped and why."""
+    info = metrics.competitors
+    if not info:
+        return ""
+    rows = [[name, model] for name, model in info["fitted"].items()]
+    rows += [[name, f"skipped: {why}"] for name, why in info["skipped"].items()]
+    return (
+        "<h3>Statistical competitors</h3>"
+        + h.note(
+            "statsforecast's automatic models, fitted once on the rows before the test part, then forecasting "
+            "every test window from the history up to its origin with those parameters, as the network does. "
+            "The DM p in the scores table is each one's test against naive; the verdict above tests the "
+            "model against the best of them."
+        )
+        + h.table(["competitor", "model chosen"], rows, text_columns={0, 1})
+    )
+
+
 def scores_table(metrics: Metrics) -> str:
     rows = metrics.rows()
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS]]

@@ -10,6 +10,7 @@ from forecast.reports import html as h
 from forecast.reports.common import kind, p_value, read
 from forecast.rundir import RunDir
 from forecast.scoring.evaluation import SCORE_COLUMNS
+from forecast.tables import is_model
 
 
 def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
@@ -18,9 +19,10 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
         return "Comparison", "", [("candidates", "Candidates", _candidates(run, manifest))]
     test, rows = result["test"], result["rows"]
     leader = rows[0]
-    best_model = next((r for r in rows if r["kind"] != "baseline"), None)
-    if leader["kind"] == "baseline":
-        top = h.verdict(f"No model beats the baselines: {leader['name']} ranks first (RMSE {leader['rmse']:.4g})"
+    best_model = next((r for r in rows if is_model(r)), None)
+    if not is_model(leader):
+        top = h.verdict(f"No model beats the {leader['kind']}s: {leader['name']} ranks first "
+                        f"(RMSE {leader['rmse']:.4g})"
                         + (f"; the best model, {best_model['name']}, has RMSE {best_model['rmse']:.4g} "
                            f"({p_value(best_model.get('dm_p'))})." if best_model else "."), False)  # fmt: skip
     else:
@@ -42,9 +44,7 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
             "targets. Intervals: 95% moving-block bootstrap of the step-1 RMSE; overlapping intervals mean "
             "the ranking between them may be noise."
         )  # fmt: skip
-        + h.table(
-            columns, body, highlight={i for i, r in enumerate(rows) if r["kind"] != "baseline"}, text_columns={1, 2}
-        )
+        + h.table(columns, body, highlight={i for i, r in enumerate(rows) if is_model(r)}, text_columns={1, 2})
     )
     figures = h.figure(run.file(rundir.COMPARISON_PNG), "Forecasts over the test part, and RMSE with error bars")
     sections = [("ranking", "Ranking", ranking)]

@@ -8,7 +8,7 @@ from forecast import rundir
 from forecast.config import legacy
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
-from forecast.reports.common import read, scores_of, scores_table, skill_verdict
+from forecast.reports.common import competitor_verdict, competitors_part, read, scores_of, scores_table, skill_verdict
 from forecast.rollout.conformal import short_bands
 from forecast.rundir import RunDir
 from forecast.scoring.metrics_file import Metrics
@@ -23,13 +23,15 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
     model = config.get("model", {}).get("kind", "model")
     title = f"{symbol} {target}: {model}"
     top = h.verdict(skill_verdict(metrics), metrics.beats_naive) if metrics else ""
+    if metrics and (against := competitor_verdict(metrics)):
+        top += h.verdict(against, metrics.beats_competitors)
     sections = []
     if metrics:
         parts = [
             h.note(
                 f"Test part {metrics.test.first}..{metrics.test.last}, {metrics.test.windows} "
                 f"windows, horizon {metrics.test.horizon}. Errors in {target} units (inverse-transformed), "
-                "so they compare across models and with the baselines. skill = 1 - RMSE / naive RMSE; "
+                "so they compare across models, competitors and baselines. skill = 1 - RMSE / naive RMSE; "
                 "DM p: Diebold-Mariano test against naive."
             ),  # fmt: skip
             scores_table(metrics),
@@ -39,6 +41,7 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
                 ["step", "RMSE", "naive RMSE", "skill"],
                 [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics.per_step],
             )]  # fmt: skip
+        parts.append(competitors_part(metrics))
         parts.append(_intervals(metrics.intervals, metrics.test.windows * metrics.test.horizon))
         sections.append(("results", "Results on the test part", "".join(parts)))
     figures = [

@@ -44,6 +44,7 @@ LOCK = ".lock"  # held while a command writes the run (forecast/lock.py)
 SERIES = "series.parquet"
 ENCODING = "encoding.json"
 SPLIT = "split.npz"
+COMPETITORS = "competitors.npz"  # the statistical competitors' test forecasts
 MODEL = "model.keras"
 HISTORY = "history.csv"
 PREDICTIONS = "predictions.csv"

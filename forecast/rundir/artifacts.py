@@ -5,6 +5,7 @@ constants in rundir/__init__.py. Every write goes to a temporary name, then os.r
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from forecast.errors import DataError
 from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
-from forecast.rundir import CONFIG, ENCODING, HISTORY, METRICS, MODEL, SERIES, SPLIT, RunDir
+from forecast.rundir import COMPETITORS, CONFIG, ENCODING, HISTORY, METRICS, MODEL, SERIES, SPLIT, RunDir
+from forecast.scoring.competitors import Outcome
 from forecast.scoring.metrics_file import Metrics
 
 
@@ -68,6 +70,25 @@ def read_split_starts(run: RunDir) -> tuple[int, int]:
     """(validation start, test start) rows: two scalars, the window arrays stay on disk."""
     with np.load(run.existing(SPLIT)) as npz:
         return int(npz["val_start"]), int(npz["test_start"])
+
+
+def save_competitors(run: RunDir, outcome: Outcome) -> None:
+    """Each competitor's (test windows, steps) forecasts, what was fitted and why any was
+    skipped (as JSON text: nothing here needs pickle to load)."""
+    buffer = io.BytesIO()
+    arrays = {f"forecast_{name}": values for name, values in outcome.forecasts.items()}
+    np.savez(buffer, info=np.array(json.dumps(outcome.info())), **arrays)
+    atomic.write_bytes(run.file(COMPETITORS), buffer.getvalue())
+
+
+def read_competitors(run: RunDir) -> Outcome:
+    """What the competitors stage saved; nothing for a run made before 0.2 had competitors."""
+    if not run.exists(COMPETITORS):
+        return Outcome()
+    with np.load(run.existing(COMPETITORS)) as npz:
+        info = json.loads(str(npz["info"]))
+        forecasts = {key.removeprefix("forecast_"): npz[key] for key in npz.files if key.startswith("forecast_")}
+    return Outcome(forecasts, info["fitted"], skipped=info["skipped"])
 
 
 def load_model(run: RunDir):

@@ -5,8 +5,9 @@
     sliding:   fold k trains on the first_test rows just before fold k start
 
 For every fold the scaler is fitted on that fold's training rows only and the model
-is refit (or, with refit: false, trained on fold 1 and reused); the forecasts and
-every baseline are scored on that fold's test targets alone.
+is refit (or, with refit: false, trained on fold 1 and reused), and so are the
+statistical competitors; the forecasts, the competitors' and every baseline's are scored
+on that fold's test targets alone.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import DataError
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
-from forecast.prepare.series import column_names, transformed
+from forecast.prepare.series import column_names, target_transform, transformed
 from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
+from forecast.scoring.competitors import Task
+from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.evaluation import Assessment, assess
 from forecast.scoring.frames import predictions_frame
 
@@ -82,12 +85,14 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
     scaler on the fold's training rows, train, forecast the test part through rollout
     (as evaluate does), assess."""
     prep, spec = config.prep, config.evaluate.backtest
-    values = transformed(frame, config)  # the target transformed (prep.target_transform), features as they are
+    kind = target_transform(frame, config)  # prep.target_transform, auto resolved on the whole frame
+    values = transformed(frame, config, kind)  # the target transformed, features as they are
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
     season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))  # auto: its dates
-    start = first_row(prep.target_transform)
-    names = column_names(frame, config)
+    start = first_row(kind)
+    names = column_names(frame, kind)
     results: list[FoldResult] = []
+    competitor_rows: tuple[int, int] | None = None
     model = None
     for fold in plan_folds(len(frame), config):
         begin = max(fold.train_start, start)  # no window reads an undefined transformed row
@@ -101,7 +106,7 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
                 hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
             )
         # The scaler sees this fold's training data and nothing after it.
-        encoding = Encoding.fit(values, split, prep, names)
+        encoding = Encoding.fit(values, split, prep, names, kind)
         epochs, seconds = None, 0.0
         if model is None or spec.refit:
             x_train, y_train = encoding.windows(values, split.train)
@@ -111,9 +116,14 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
             epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
         predicted = forecast_rows(keras_network(model), encoding, frame, values, split.test, prep.output_steps)
+        # The competitors are fitted like the model: on this fold's training rows, or fold 1's without refit.
+        if competitor_rows is None or spec.refit:
+            competitor_rows = (fold.train_start, fold.test_start)
+        task = Task(target, competitor_rows, split.test, prep.output_steps, season)
+        rivals = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=season,
-            train_end=fold.test_start, train_start=fold.train_start,
+            train_end=fold.test_start, train_start=fold.train_start, competitors=rivals.forecasts,
         )  # fmt: skip
         log.info(
             "fold %d/%d: RMSE %.4f, naive %.4f",
@@ -129,7 +139,8 @@ def summarise(results: list[FoldResult]) -> dict[str, dict[str, dict[str, float 
     for name in results[0].assessed.metrics:
         summary[name] = {}
         for metric in results[0].assessed.metrics[name]:
-            values = [r.assessed.metrics[name][metric] for r in results]
+            # A competitor skipped in one fold (over its time limit) has no score there.
+            values = [r.assessed.metrics.get(name, {}).get(metric) for r in results]
             known = np.array([v for v in values if v is not None], dtype="float64")
             summary[name][metric] = {
                 "mean": float(known.mean()) if len(known) else None,
@@ -157,6 +168,7 @@ def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> di
                 "fit_seconds": round(r.fit_seconds, 3),
                 "metrics": r.assessed.metrics,
                 "diebold_mariano": r.assessed.dm,
+                "best_competitor": r.assessed.best_competitor,  # and the model's DM test against it
             }
         )
     spec = config.evaluate.backtest

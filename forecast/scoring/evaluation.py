@@ -1,4 +1,4 @@
-"""Baselines, metrics and significance, in the target's own units (pure numpy).
+"""Baselines and metrics, in the target's own units (pure numpy); significance.py tests them.
 
 Every number here is computed after inverting the scaling: an RMSE on scaled values
 in [0, 1] says nothing about prices. Baselines forecast exactly the same targets as
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from forecast.scoring.significance import significance, versus
 
 # --- baselines ---------------------------------------------------------------------
 
@@ -187,69 +189,6 @@ def score(actual: np.ndarray, forecasts: dict[str, np.ndarray], scoring: Scoring
     return table
 
 
-# --- significance ------------------------------------------------------------------
-
-
-def diebold_mariano(errors_a: np.ndarray, errors_b: np.ndarray, h: int = 1) -> dict[str, float | int | None]:
-    """Diebold-Mariano test on squared errors, with Harvey-Leybourne-Newbold's small-sample
-    correction; two-sided p-value from Student's t with n - 1 degrees of freedom.
-
-    A negative statistic means `a` has the smaller squared errors. `h` is the forecast
-    horizon of the errors: h-step errors are autocorrelated up to lag h - 1.
-    """
-    from scipy import stats
-
-    d = np.asarray(errors_a, dtype="float64") ** 2 - np.asarray(errors_b, dtype="float64") ** 2
-    n = len(d)
-    if n < 3 or h >= n:
-        return {"statistic": None, "p_value": None, "n": n}
-    mean = d.mean()
-    centred = d - mean
-    gamma = [float(np.sum(centred[k:] * centred[: n - k]) / n) for k in range(h)]
-    variance = (gamma[0] + 2 * sum(gamma[1:])) / n
-    if variance <= 0:
-        return {"statistic": None, "p_value": None, "n": n}  # identical errors: no test to make
-    correction = math.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
-    statistic = mean / math.sqrt(variance) * correction
-    p_value = float(2 * stats.t.sf(abs(statistic), df=n - 1))
-    return {"statistic": float(statistic), "p_value": p_value, "n": n}
-
-
-def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
-    """DM of every forecaster against naive, per horizon step (step k uses h = k)."""
-    out = {}
-    for name, forecast in forecasts.items():
-        if name == "naive":
-            continue
-        per_step = [
-            diebold_mariano(forecast[:, k] - actual[:, k], forecasts["naive"][:, k] - actual[:, k], h=k + 1)
-            for k in range(actual.shape[1])
-        ]
-        out[name] = {**per_step[0], "step": 1, "per_step": per_step if len(per_step) > 1 else None}
-    return out
-
-
-def rmse_interval(errors: np.ndarray, level: float = 0.95, draws: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """Moving-block bootstrap interval for the RMSE of a series of forecast errors.
-
-    Errors of daily forecasts cluster in calm and wild weeks, so resampling single days
-    would make the interval too narrow; blocks of about n^(1/3) days keep that clustering.
-    """
-    e2 = np.asarray(errors, dtype="float64") ** 2
-    n = len(e2)
-    if n < 2:
-        value = float(np.sqrt(e2.mean())) if n else float("nan")
-        return value, value
-    block = max(1, round(n ** (1 / 3)))
-    blocks = -(-n // block)
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n - block + 1, size=(draws, blocks))
-    index = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(draws, -1)[:, :n]
-    rmse = np.sqrt(e2[index].mean(axis=1))
-    tail = (1 - level) / 2
-    return float(np.quantile(rmse, tail)), float(np.quantile(rmse, 1 - tail))
-
-
 # --- everything at once ------------------------------------------------------------
 
 
@@ -261,6 +200,7 @@ class Assessment:
     metrics: dict[str, dict[str, Any]]
     dm: dict[str, dict[str, Any]]  # each forecaster against naive
     mase_scale: float
+    best_competitor: dict[str, Any] | None = None  # the best statistical competitor, and the model's DM against it
 
 
 def assess(
@@ -272,8 +212,10 @@ def assess(
     season: int | None,
     train_end: int,
     train_start: int = 0,
+    competitors: dict[str, np.ndarray] | None = None,
 ) -> Assessment:
-    """The model's forecasts beside every baseline on the same targets, scored and tested.
+    """The model's forecasts beside every competitor's (scoring/competitors.py: the same
+    windows) and every baseline on the same targets, scored and tested.
 
     MASE's scale comes from the training rows [train_start, train_end).
     """
@@ -283,7 +225,9 @@ def assess(
     history = History(target, starts, horizon, lookback, season)
     rows = starts[:, None] + np.arange(horizon)[None, :]
     actual = target[rows]
-    forecasts = {"model": predicted, **baselines(history)}
+    forecasts = {"model": predicted, **(competitors or {}), **baselines(history)}
     scale = mase_scale(target[train_start:train_end])
     table = score(actual, forecasts, Scoring(history.last_known, scale))
-    return Assessment(rows, actual, forecasts, table, significance(actual, forecasts), scale)
+    best = min(competitors or {}, key=lambda name: table[name]["rmse"], default=None)
+    rival = None if best is None else {"rmse": table[best]["rmse"], **versus(actual, forecasts, best)}
+    return Assessment(rows, actual, forecasts, table, significance(actual, forecasts), scale, rival)

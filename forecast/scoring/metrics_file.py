@@ -43,6 +43,20 @@ class Metrics(BaseModel):
     frequency: str | None = None  # of the series' dates: trading days, weeks, months, ... (data/frequency.py)
     per_step: list[dict[str, Any]] | None = None
     intervals: dict[str, Any] | None = None
+    # The statistical competitors (evaluate.competitors): the model chosen by each one's search,
+    # seconds, those skipped and why, and the best one with the model's DM test against it.
+    competitors: dict[str, Any] | None = None
+
+    @property
+    def best_competitor(self) -> dict[str, Any] | None:
+        """{"against": name, "rmse", "statistic", "p_value", ...}, or None (none ran)."""
+        return (self.competitors or {}).get("best")
+
+    @property
+    def beats_competitors(self) -> bool | None:
+        """Below the best competitor's RMSE; None when no competitor gave forecasts."""
+        best = self.best_competitor
+        return None if best is None else self.rmse < best["rmse"]
 
     @property
     def rmse(self) -> float:

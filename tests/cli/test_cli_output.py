@@ -64,7 +64,7 @@ def test_quiet_keeps_results_and_warnings_and_drops_progress(invoke, tmp_path: P
     loud = invoke("train", "--config", "tiny.yaml", *untrained)
     quiet = invoke("--quiet", "train", "--config", "tiny.yaml", *untrained)
     assert loud.exit_code == quiet.exit_code == 0
-    assert "snapshot  done" in loud.stderr and "epoch 1/2" in loud.stderr
+    assert "snapshot    done" in loud.stderr and "epoch 1/2" in loud.stderr
     assert "snapshot" not in quiet.stderr and "epoch 1/" not in quiet.stderr and "training lstm" not in quiet.stderr
     strip = lambda out: [line for line in out.splitlines() if not line.startswith("run ")]  # noqa: E731
     assert strip(quiet.stdout) == strip(loud.stdout) and "naive" in quiet.stdout

@@ -84,7 +84,7 @@ def test_resume_reruns_nothing_when_nothing_changed(trained: forecast.Run, roots
     model = (trained.path / "model.keras").read_bytes()
     again = forecast.resume(trained.path, data_dir=roots["data_dir"], listener=lambda s, st, r: events.append((s, st)))
     assert again.path == trained.path
-    assert {status for _, status in events} == {"skipped"} and len(events) == 6
+    assert {status for _, status in events} == {"skipped"} and len(events) == 7
     assert (trained.path / "model.keras").read_bytes() == model
 
 

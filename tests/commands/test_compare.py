@@ -37,8 +37,10 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     fingerprints = {json.loads((out / k / "manifest.json").read_text())["data_fingerprint"] for k in ("rnn", "gru")}
     assert len(fingerprints) == 1  # the identical data snapshot
     report = json.loads((out / "comparison.json").read_text())
-    names = {r["name"] for r in report["rows"]}
-    assert names == {"rnn", "gru", "naive", "seasonal_naive", "drift", "window_mean"}
+    kinds = {r["name"]: r["kind"] for r in report["rows"]}
+    assert kinds == {"rnn": "rnn", "gru": "gru", "auto_ets": "competitor", "auto_arima": "competitor",
+                     "auto_theta": "competitor", "naive": "baseline", "seasonal_naive": "baseline",
+                     "drift": "baseline", "window_mean": "baseline"}  # fmt: skip
     rmses = [r["rmse"] for r in report["rows"]]
     assert rmses == sorted(rmses) and report["ranking"][0] == report["rows"][0]["name"]
     rnn = next(r for r in report["rows"] if r["name"] == "rnn")
@@ -47,7 +49,10 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     assert list(table["name"]) == report["ranking"]
     # The step-1 forecasts behind the ranking, and each RMSE's bootstrap interval around it.
     side = pd.read_csv(out / "comparison_predictions.csv", index_col="date")
-    assert list(side.columns) == ["actual", "naive", "seasonal_naive", "drift", "window_mean", "rnn", "gru"]
+    assert list(side.columns) == [
+        "actual", "auto_ets", "auto_arima", "auto_theta", "naive", "seasonal_naive", "drift", "window_mean",
+        "rnn", "gru",
+    ]  # fmt: skip
     for row in report["rows"]:
         errors = side[row["name"]] - side["actual"]
         assert ((errors**2).mean() ** 0.5) == pytest.approx(row["rmse"])
@@ -55,7 +60,7 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     header = next(line for line in result.stdout.splitlines() if line.startswith("rank"))
     assert header.split() == ["rank", "RMSE", "MAE", "MASE", "skill", "DM", "p", "params", "train", "s", "epochs"]
     # The verdict line is the one the ranking determines: the best model against naive.
-    best = next(r for r in report["rows"] if r["kind"] != "baseline")
+    best = next(r for r in report["rows"] if r["kind"] not in ("baseline", "competitor"))
     naive = next(r for r in report["rows"] if r["name"] == "naive")
     if best["rmse"] < naive["rmse"]:
         assert f"best model: {best['name']} (skill {best['skill']:.3f} vs naive" in result.stdout
@@ -63,7 +68,7 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
         assert f"no model beats the naive forecast (tomorrow = today); the best, {best['name']}" in result.stdout
     listed = json.loads(invoke("runs", "list", "--json").stdout)
     assert [(r["kind"], r["status"]) for r in listed] == [("compare", "complete")]
-    assert listed[0]["model"] == f"best: {next(r['name'] for r in report['rows'] if r['kind'] != 'baseline')}"
+    assert listed[0]["model"] == f"best: {best['name']}"
 
 
 def test_existing_runs_are_compared_without_retraining(invoke, tmp_path: Path) -> None:

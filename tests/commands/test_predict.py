@@ -32,7 +32,7 @@ plot: {dpi: 50}
 DIRECT = """\
 name: direct
 data: {source: synthetic, points: 300, seed: 2, target: value}
-prep: {lookback: 8, horizon: 3, val_fraction: 0.3, calendar: [day_of_week]}
+prep: {lookback: 8, horizon: 3, val_fraction: 0.3, calendar: [day_of_week], target_transform: none}
 model: {kind: gru, units: [4], dense: []}
 train: {epochs: 2, batch_size: 32, patience: 0, seed: 5}
 plot: {enabled: false}

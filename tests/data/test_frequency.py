@@ -24,7 +24,7 @@ from forecast.data.frequency import infer_frequency
     ],
 )
 def test_the_frequency_and_its_season_come_from_the_dates(freq: str, name: str, season: int | None) -> None:
-    found = infer_frequency(pd.date_range("2000-01-03", periods=300, freq=freq))
+    found = infer_frequency(pd.date_range("2000-01-03", periods=200, freq=freq))  # 300 years: past pandas 2's 2262
     assert (found.name, found.season) == (name, season)
 
 

@@ -68,6 +68,18 @@ def downgrade(run: Path) -> None:
     (run / "windows.npz").write_bytes(buffer.getvalue())
     (run / "encoding.json").unlink()
     (run / "split.npz").unlink()
+    # 0.1 had no statistical competitors: no stage, no file, no rows or columns of theirs.
+    (run / "competitors.npz").unlink()
+    metrics = json.loads((run / "metrics.json").read_text())
+    competitors = list(metrics.pop("competitors")["fitted"])
+    for name in competitors:
+        del metrics["metrics"][name], metrics["diebold_mariano"][name]
+    (run / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    predictions = (run / "predictions.csv").read_text().splitlines()
+    header = predictions[0].split(",")
+    keep = [i for i, name in enumerate(header) if name not in competitors]
+    rows = [",".join(line.split(",")[i] for i in keep) for line in predictions]
+    (run / "predictions.csv").write_text("\n".join(rows) + "\n")
 
     manifest = json.loads((run / "manifest.json").read_text())
     stages = {}
@@ -77,6 +89,7 @@ def downgrade(run: Path) -> None:
             record[key] = {
                 OLD_FILES.get(name, name): sha(run / OLD_FILES.get(name, name)) if digest else None
                 for name, digest in record[key].items()
+                if name != "competitors.npz"
             }
         record["config"] = old_hash(config, sections)
         stages[old] = record
@@ -102,9 +115,18 @@ def test_a_run_written_before_the_renames_is_current_and_is_read_as_it_is(invoke
     after = snapshot_tree(run)
     assert {k: v for k, v in after.items() if k != ".lock"} == {k: v for k, v in before.items() if k != ".lock"}
 
+    # Renames make nothing out of date; the competitors stage (new in 0.2) is added, and
+    # evaluate runs again to score them, without retraining.
     again = invoke("train", "--run-dir", str(run))
     assert again.exit_code == 0, again.output
-    assert set(stage_lines(again).values()) == {"unchanged, skipped"}
+    lines = stage_lines(again)
+    assert [s for s, status in lines.items() if status.startswith("unchanged")] == [
+        "snapshot", "encode", "split", "train",
+    ]  # fmt: skip
+    assert [s for s, status in lines.items() if status.startswith("done")] == ["competitors", "evaluate", "plot"]
+    assert set(json.loads((run / "metrics.json").read_text())["competitors"]["fitted"]) == {
+        "auto_ets", "auto_arima", "auto_theta",
+    }  # fmt: skip
 
     rescored = invoke("evaluate", run.name, "--set", "evaluate.season=3")
     assert rescored.exit_code == 0, rescored.output

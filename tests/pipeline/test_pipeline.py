@@ -22,14 +22,15 @@ from ..conftest import snapshot_tree, yahoo_frame
 TINY = """\
 name: tiny
 data: {source: synthetic, points: 240, seed: 1, target: value}
-prep: {lookback: 6, test_fraction: 0.2, val_fraction: 0.2}
+prep: {lookback: 6, test_fraction: 0.2, val_fraction: 0.2, target_transform: none}
 model: {kind: gru, units: [4], dense: []}
 train: {epochs: 3, batch_size: 32, patience: 2, seed: 7}
 plot: {dpi: 50}
 """
 ARTIFACTS = [
     ".lock", "config.yaml", "manifest.json", "series.parquet", "encoding.json", "split.npz", "model.keras",
-    "history.csv", "predictions.csv", "metrics.json", "forecast.png", "residuals.png", "loss.png", "report.html",
+    "history.csv", "competitors.npz", "predictions.csv", "metrics.json", "forecast.png", "residuals.png", "loss.png",
+    "report.html",
 ]  # fmt: skip
 
 
@@ -50,7 +51,7 @@ def stage_lines(result) -> dict[str, str]:
         line.split()[0]: line.split(None, 1)[1]
         for line in result.stderr.splitlines()
         if line.split()
-        and line.split()[0] in {"snapshot", "encode", "split", "train", "evaluate", "plot"}
+        and line.split()[0] in {"snapshot", "encode", "split", "train", "competitors", "evaluate", "plot"}
         and "..." not in line
         and "training" not in line
     }
@@ -66,7 +67,9 @@ def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, t
     assert f"run   {run}" in out
     header, *rows = out.split("\n\n")[1].splitlines()
     assert header.split() == ["forecaster", "RMSE", "MAE", "MAPE%", "sMAPE%", "MASE", "dir.acc", "skill", "DM", "p"]
-    assert [r.split()[0] for r in rows] == ["gru", "naive", "seasonal_naive", "drift", "window_mean"]
+    assert [r.split()[0] for r in rows] == [
+        "gru", "auto_ets", "auto_arima", "auto_theta", "naive", "seasonal_naive", "drift", "window_mean",
+    ]  # fmt: skip
     metrics = json.loads((run / "metrics.json").read_text())
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 7
@@ -84,8 +87,8 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     series = pd.read_parquet(run / "series.parquet")["value"]
     predictions = pd.read_csv(run / "predictions.csv", parse_dates=["date"])
     assert list(predictions.columns) == [
-        "date", "step", "actual", "predicted", "naive", "seasonal_naive", "drift", "window_mean",
-        "lower_80", "upper_80", "lower_95", "upper_95",
+        "date", "step", "actual", "predicted", "auto_ets", "auto_arima", "auto_theta",
+        "naive", "seasonal_naive", "drift", "window_mean", "lower_80", "upper_80", "lower_95", "upper_95",
     ]  # fmt: skip
     # Each actual is the series value on its date; naive is the value of the trading row before.
     assert np.allclose(predictions["actual"], series.loc[predictions["date"]].to_numpy())
@@ -108,7 +111,9 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     assert metrics["metrics"]["model"]["rmse"] == pytest.approx(float(np.sqrt((errors**2).mean())))
     # Every baseline is scored on the same rows; the synthetic series is daily with weekends, so
     # evaluate.season auto is a week and seasonal naive is the value 7 rows back.
-    assert set(metrics["metrics"]) == {"model", "naive", "seasonal_naive", "drift", "window_mean"}
+    assert set(metrics["metrics"]) == {
+        "model", "auto_ets", "auto_arima", "auto_theta", "naive", "seasonal_naive", "drift", "window_mean",
+    }  # fmt: skip
     assert (metrics["frequency"], metrics["season"]) == ("calendar days", 7)
     assert np.allclose(predictions["seasonal_naive"], series.iloc[before - 6].to_numpy())
     assert 0 <= metrics["diebold_mariano"]["model"]["p_value"] <= 1
@@ -128,7 +133,8 @@ def test_scaler_is_fitted_on_the_training_part_only(tmp_path: Path) -> None:
     dates = pd.bdate_range("2020-01-01", periods=100)
     pd.DataFrame({"date": dates, "close": np.arange(100.0) + 10}).to_csv(tmp_path / "line.csv", index=False)
     (tmp_path / "c.yaml").write_text(
-        "data: {source: csv, path: line.csv, target: close}\nprep: {lookback: 5, test_fraction: 0.2}\n"
+        "data: {source: csv, path: line.csv, target: close}\n"
+        "prep: {lookback: 5, test_fraction: 0.2, target_transform: none}\n"
     )
     config = load_config(tmp_path / "c.yaml")
     run = RunDir.create(tmp_path / "runs", "leak")
@@ -164,7 +170,7 @@ def test_rerun_skips_unchanged_stages_and_reruns_what_changed(invoke, tiny: Path
     assert yaml.safe_load((run / "config.yaml").read_text())["train"]["epochs"] == 2  # the resolved config is kept
 
     forced = stage_lines(invoke("train", "--run-dir", str(run), "--force"))
-    assert all(status.startswith("done") for status in forced.values()) and len(forced) == 6
+    assert all(status.startswith("done") for status in forced.values()) and len(forced) == 7
 
 
 def test_interrupted_training_is_recorded_and_resumed(invoke, tiny: Path, tmp_path: Path, monkeypatch) -> None:
@@ -201,8 +207,10 @@ def test_same_config_data_and_seed_give_the_same_metrics(invoke, tiny: Path, tmp
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["data.points=10"], "10 rows with lookback 6 + output_steps 1 and test_fraction 0.2 leave no training "
-                             "windows"),
+        (
+            ["data.points=10"],
+            "10 rows with lookback 6 + output_steps 1 and test_fraction 0.2 leave no training windows",
+        ),
         (["data.target=close"], "column(s) close not in the SINE series"),
     ],
 )

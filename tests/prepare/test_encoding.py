@@ -15,7 +15,8 @@ from forecast.prepare.windows import split_rows
 
 
 def fitted(values: np.ndarray, names: tuple[str, ...] = ("close",), **prep: object) -> Encoding:
-    config = PrepConfig(**{"lookback": 2, "output_steps": 1, "test_fraction": 0.4, "val_fraction": 0.0, **prep})
+    config = PrepConfig(**{"lookback": 2, "output_steps": 1, "test_fraction": 0.4, "val_fraction": 0.0,
+                           "target_transform": "none", **prep})  # fmt: skip
     first = 0 if config.target_transform == "none" else 1
     split = split_rows(len(values), config.lookback, config.output_steps, 0.4, 0.0, first)
     return Encoding.fit(values, split, config, names)

@@ -120,7 +120,7 @@ def test_window_normalisation_divides_by_the_last_input() -> None:
     # Rows: target, feature. One window of two steps (rows 0-1) predicting rows 2-3.
     values = np.array([[10.0, 7.0], [20.0, 8.0], [30.0, 9.0], [10.0, 6.0], [40.0, 5.0], [5.0, 4.0]])
     prep = PrepConfig(lookback=2, output_steps=2, normalize="window", test_fraction=0.3, val_fraction=0.0)
-    encoding = Encoding.fit(values, split_rows(6, 2, 2, 0.3, 0.0), prep, ("y", "x"))
+    encoding = Encoding.fit(values, split_rows(6, 2, 2, 0.3, 0.0), prep, ("y", "x"), "none")
     rx, ry = encoding.relative_windows(values, np.array([2]))
     assert rx[0, :, 0].tolist() == [-0.5, 0.0] and rx[0, :, 1].tolist() == [7.0, 8.0]
     assert ry.tolist() == [[0.5, -0.5]]

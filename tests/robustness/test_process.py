@@ -76,7 +76,7 @@ def test_a_signal_during_training_stops_cleanly_and_the_run_resumes(tmp_path: Pa
     run = next((tmp_path / "runs").glob("slow-*"))
     assert not (run / "model.keras").exists() and not list(run.glob(".*.tmp*"))  # no half-written model
     err = resume(tmp_path)
-    assert "snapshot  unchanged, skipped" in err and "split     unchanged, skipped" in err
+    assert "snapshot    unchanged, skipped" in err and "split       unchanged, skipped" in err
 
 
 def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
     process.wait(timeout=60)
     assert manifest(tmp_path)["stages"]["train"]["status"] == "running"  # nobody could record the end
     err = resume(tmp_path)
-    assert "encode    unchanged, skipped" in err
+    assert "encode      unchanged, skipped" in err
 
 
 def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_recursive_log_returns_compound_from_the_last_level() -> None:
 
 def test_direct_model_calls_once_per_horizon_and_recursion_continues_past_it() -> None:
     levels = np.sin(np.arange(80) / 3.0) + 5
-    prep = PrepConfig(lookback=6, output_steps=3)
+    prep = PrepConfig(lookback=6, output_steps=3, target_transform="none")
     values = levels[:, None].copy()
     encoding = encoding_for(values, prep)
     origins = np.array([40, 50, 60])
@@ -79,7 +79,7 @@ def test_direct_model_calls_once_per_horizon_and_recursion_continues_past_it() -
 
 def test_rollout_never_reads_at_or_after_its_origin() -> None:
     levels = np.cos(np.arange(50) / 4.0) + 3
-    prep = PrepConfig(lookback=8, output_steps=2)
+    prep = PrepConfig(lookback=8, output_steps=2, target_transform="none")
     values = levels[:, None].copy()
     encoding = encoding_for(values, prep)
     network = last_input_network(encoding, 2)
@@ -183,7 +183,7 @@ def test_many_origins_are_forecast_in_chunks_with_the_same_result(monkeypatch: p
     from forecast.rollout import rollout as module
 
     levels = np.sin(np.arange(300) / 5.0) + 4
-    prep = PrepConfig(lookback=6, output_steps=1)
+    prep = PrepConfig(lookback=6, output_steps=1, target_transform="none")
     values = levels[:, None].copy()
     encoding = encoding_for(values, prep)
     origins = np.arange(10, 290)

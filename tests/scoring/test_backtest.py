@@ -18,7 +18,7 @@ def config(**backtest) -> Config:
     return Config.model_validate(
         {
             "data": {"source": "synthetic", "target": "value"},
-            "prep": {"lookback": 4, "test_fraction": 0.3, "val_fraction": 0.2},
+            "prep": {"lookback": 4, "test_fraction": 0.3, "val_fraction": 0.2, "target_transform": "none"},
             "model": {"kind": "rnn", "units": [2], "dense": []},
             "train": {"epochs": 1, "batch_size": 64, "patience": 0},
             "evaluate": {"backtest": {"folds": 3, **backtest}},
@@ -43,10 +43,10 @@ def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, mon
     fitted: list[tuple[float, float]] = []
     real_fit = Encoding.fit.__func__
 
-    def spy(cls, values, split, prep, columns):
+    def spy(cls, values, split, prep, columns, transform):
         seen = values[split.train_start : split.test_start]  # what the encoding is fitted on
         fitted.append((float(np.min(seen)) - 1000, float(np.max(seen)) - 1000))
-        return real_fit(cls, values, split, prep, columns)
+        return real_fit(cls, values, split, prep, columns, transform)
 
     monkeypatch.setattr(Encoding, "fit", classmethod(spy))
     cfg = config(**spec)

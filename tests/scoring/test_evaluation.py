@@ -12,7 +12,6 @@ from forecast.scoring.evaluation import (
     History,
     Scoring,
     assess,
-    diebold_mariano,
     drift,
     mase_scale,
     naive,
@@ -21,6 +20,7 @@ from forecast.scoring.evaluation import (
     skill,
     window_mean,
 )
+from forecast.scoring.significance import diebold_mariano
 
 # rows:            0    1    2    3    4    5    6    7    8    9
 TARGET = np.array([10., 12., 11., 13., 14., 13., 15., 16., 18., 17.])  # fmt: skip

@@ -1,0 +1,233 @@
+"""The statistical competitors: AutoETS, AutoARIMA and AutoTheta from statsforecast, the
+models practitioners fit in a second, forecasting exactly the test targets the network does.
+
+Each is fitted once on the rows before the test part (the rows the network learnt from
+and was stopped on), then forecasts every test window from the history up to that
+window's origin with the parameters it was fitted with: the test part is never fitted on,
+and no forecast sees a value at or after its own origin.
+
+A fit can be slow (a seasonal ARIMA with a 52-week season takes minutes): each competitor
+runs in a child process that is killed at evaluate.competitor_timeout and reported as
+skipped with the reason, never a hang.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from forecast.config.schema import COMPETITORS
+from forecast.errors import DependencyError
+
+log = logging.getLogger(__name__)
+
+# One-step forecasts of these equal their in-sample fitted values when the fitted model is run
+# over the whole series once (a filter: each fitted value uses only the rows before it;
+# checked in tests/scoring/test_competitors.py). The others are forecast from each origin's
+# history: run over a whole series, AutoTheta re-tests and re-decomposes its seasonality and
+# AutoARIMA re-fits its drift term with the rows after the origin, a small look-ahead.
+FILTERED = ("auto_ets",)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What every competitor forecasts: `starts` are the first target rows of the windows
+    (as in scoring/evaluation.py); history is target[first:origin]."""
+
+    target: np.ndarray  # the whole raw series, float64
+    fit_rows: tuple[int, int]  # [first, end): the rows the competitors are fitted on
+    starts: np.ndarray  # (m,) first target row of each window
+    horizon: int
+    season: int | None
+
+
+@dataclass
+class Outcome:
+    forecasts: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (m, horizon)
+    fitted: dict[str, str] = field(default_factory=dict)  # name -> the model chosen: "ETS(M,Ad,N)"
+    seconds: dict[str, float] = field(default_factory=dict)  # name -> fit and forecasts, wall time
+    skipped: dict[str, str] = field(default_factory=dict)  # name -> why it has no forecasts
+
+    def info(self) -> dict[str, Any]:
+        """What metrics.json records of the competitors (forecasts go to the score tables;
+        seconds to the manifest, so that evaluating again writes the same metrics.json)."""
+        return {"fitted": self.fitted, "skipped": self.skipped}
+
+
+def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
+    """(m, horizon) forecasts of one competitor, and the model its automatic search chose."""
+    import statsforecast.models as models
+
+    first, end = task.fit_rows
+    y = np.asarray(task.target, dtype="float64")
+    model = getattr(models, COMPETITORS[name])(season_length=task.season or 1)
+    with warnings.catch_warnings():  # statsforecast warns about its own numerical corners
+        warnings.simplefilter("ignore")
+        model.fit(y[first:end])
+        if task.horizon == 1 and name in FILTERED:
+            last = int(task.starts.max())
+            fitted = model.forward(y[first : last + 1], h=1, fitted=True)["fitted"]
+            out = fitted[task.starts - first][:, None]
+        else:
+            out = np.stack([model.forward(y[first:start], h=task.horizon)["mean"] for start in task.starts])
+    return np.asarray(out, dtype="float64").reshape(len(task.starts), task.horizon), _describe(name, model)
+
+
+def _describe(name: str, model: Any) -> str:
+    if name == "auto_arima":
+        from statsforecast.arima import arima_string
+
+        return arima_string(model.model_).strip()
+    if name == "auto_ets":
+        return str(model.model_["method"])
+    return f"Theta ({model.model_['modeltype']})"
+
+
+def run(names: list[str], task: Task, timeout: float) -> Outcome:
+    """Every named competitor in turn, each bounded by `timeout` seconds."""
+    outcome = Outcome()
+    for name in names:
+        (status, *result), outcome.seconds[name] = _bounded(name, task, timeout)
+        if status == "ok" and not np.all(np.isfinite(result[0])):
+            status, result = "error", ["it gave non-finite forecasts"]
+        if status == "ok":
+            outcome.forecasts[name], outcome.fitted[name] = result
+        else:
+            outcome.skipped[name] = result[0]
+            log.info("competitor %s skipped: %s", name, result[0])
+    return outcome
+
+
+def warm_up() -> None:
+    """Start the competitors' process now, without waiting for it: importing statsforecast
+    takes seconds, which pass while the network trains (pipeline/stages.py: train)."""
+    _worker()
+
+
+def _worker() -> _Worker:
+    global _WORKER
+    if _WORKER is None or _WORKER.poll() is not None:
+        _WORKER = _Worker()
+    return _WORKER
+
+
+def _bounded(name: str, task: Task, timeout: float) -> tuple[tuple[Any, ...], float]:
+    """The child's answer, and the seconds it took (from a started child: see _Worker.ready)."""
+    global _WORKER
+    with _LOCK:
+        worker = _worker()
+        clock = time.perf_counter()
+        try:
+            worker.ready()
+            clock = time.perf_counter()
+            answer = worker.ask((name, task), timeout)
+        except TimeoutError as exc:
+            _WORKER = None
+            worker.kill()
+            answer = ("timeout", str(exc) or f"no result within {timeout:g} s (evaluate.competitor_timeout)")
+        except EOFError:
+            _WORKER = None
+            answer = ("error", f"its process ended without a result (exit code {worker.kill()})")
+        return answer, time.perf_counter() - clock
+
+
+class _Worker:
+    """One child process that fits competitors on request, started once and reused (importing
+    statsforecast costs seconds), killed and replaced when a fit runs over its time limit.
+
+    A plain interpreter, not multiprocessing: that would re-import the user's __main__
+    script in the child, and a script without an `if __name__ == "__main__"` guard would run
+    again there. Requests and answers are pickles framed by multiprocessing's Connection.
+    """
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", f"from {__name__} import serve; serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+        pipes = self.process.stdin, self.process.stdout
+        # The Connections own duplicates, so closing the pipes' file objects closes nothing twice.
+        self.send = Connection(os.dup(pipes[0].fileno()), readable=False)  # type: ignore[union-attr]
+        self.receive = Connection(os.dup(pipes[1].fileno()), writable=False)  # type: ignore[union-attr]
+        for pipe in pipes:
+            pipe.close()  # type: ignore[union-attr]
+        self.started = False
+
+    def ready(self) -> None:
+        """Wait until the child has imported statsforecast: not counted against a competitor's limit."""
+        if self.started:
+            return
+        if not self.receive.poll(STARTUP):
+            raise TimeoutError(f"the competitors' process did not start within {STARTUP} s")
+        answer = self.receive.recv()
+        self.started = answer == "ready"
+        if not self.started:
+            self.kill()
+            raise DependencyError(
+                f"cannot import statsforecast (needed by evaluate.competitors): {answer}",
+                hint="pip install statsforecast, or set evaluate.competitors: [] to score without them",
+            )
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    def ask(self, request: Any, timeout: float) -> tuple[Any, ...]:
+        try:
+            self.send.send(request)
+        except OSError as exc:
+            raise EOFError from exc
+        if not self.receive.poll(timeout):
+            raise TimeoutError
+        return self.receive.recv()
+
+    def kill(self) -> int:
+        self.send.close()
+        self.receive.close()
+        self.process.kill()
+        return self.process.wait()
+
+
+def serve() -> None:
+    """The child's loop: (name, task) in, ("ok", forecasts, model) or ("error", reason) out,
+    until the parent closes the pipe. Its own stdout goes to stderr: the pipe carries pickles."""
+    receive = Connection(os.dup(0), writable=False)
+    send = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    try:
+        import statsforecast.models  # noqa: F401  (before saying ready: see _Worker)
+    except ImportError as exc:
+        send.send(f"{type(exc).__name__}: {exc}")
+        return
+    send.send("ready")
+    while True:
+        try:
+            name, task = receive.recv()
+        except EOFError:
+            return
+        try:
+            send.send(("ok", *forecast(name, task)))
+        except Exception as exc:  # the parent reports it as the reason the competitor was skipped
+            send.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+STARTUP = 300  # seconds the child may take to import statsforecast (a cold disk, a busy machine)
+_WORKER: _Worker | None = None
+_LOCK = threading.Lock()
+
+
+@atexit.register
+def _stop() -> None:
+    if _WORKER is not None:
+        _WORKER.kill()

@@ -1,0 +1,64 @@
+"""The statistical competitors forecast the test windows from their own past only, with the
+parameters fitted before the test part; a slow one is cut off and said so, never a hang."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from forecast.scoring.competitors import COMPETITORS, FILTERED, Task, forecast, run
+
+
+def walk(n: int = 220, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return 100 + np.cumsum(rng.normal(size=n)) + 3 * np.sin(np.arange(n) * 2 * np.pi / 7)
+
+
+@pytest.mark.parametrize("name", FILTERED)
+def test_one_step_fast_path_equals_forecasting_from_each_origin(name: str) -> None:
+    # The fast path reads one-step forecasts off one pass of the fitted filter; they must be
+    # exactly what the model forecasts from each origin's history alone.
+    import statsforecast.models as models
+
+    y = walk()
+    task = Task(y, (0, 160), np.arange(160, 220), 1, 7)
+    fast, _ = forecast(name, task)
+    model = getattr(models, COMPETITORS[name])(season_length=7).fit(y[:160])
+    by_origin = [model.forward(y[:start], h=1)["mean"][0] for start in task.starts]
+    assert fast[:, 0] == pytest.approx(by_origin, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+@pytest.mark.parametrize("name", list(COMPETITORS))
+def test_no_forecast_sees_a_value_at_or_after_its_origin(name: str, horizon: int) -> None:
+    y = walk()
+    starts = np.arange(160, 221 - horizon)
+    changed = y.copy()
+    changed[185:] += 40.0  # a break in the test part, at row 185
+    before, _ = forecast(name, Task(y, (0, 160), starts, horizon, 7))
+    after, _ = forecast(name, Task(changed, (0, 160), starts, horizon, 7))
+    assert before.shape == (len(starts), horizon)
+    unseen = starts <= 185  # origins whose history ends before the break
+    assert np.array_equal(before[unseen], after[unseen])
+    assert not np.allclose(before[~unseen], after[~unseen])  # later origins do see it
+
+
+def test_a_competitor_over_its_time_limit_is_skipped_with_the_reason_and_the_next_runs() -> None:
+    # A seasonal ARIMA with a 52-step season takes far longer than a second to fit.
+    rng = np.random.default_rng(1)
+    y = 100 + np.cumsum(rng.normal(size=600)) + 10 * np.sin(np.arange(600) * 2 * np.pi / 52)
+    task = Task(y, (0, 500), np.arange(500, 600), 1, 52)
+    clock = time.perf_counter()
+    outcome = run(["auto_arima", "auto_theta"], task, timeout=1.0)
+    assert outcome.skipped == {"auto_arima": "no result within 1 s (evaluate.competitor_timeout)"}
+    assert time.perf_counter() - clock < 30  # cut off, not waited for
+    assert list(outcome.forecasts) == ["auto_theta"] and outcome.forecasts["auto_theta"].shape == (100, 1)
+    assert outcome.info() == {"fitted": {"auto_theta": outcome.fitted["auto_theta"]}, "skipped": outcome.skipped}
+
+
+def test_a_competitor_that_fails_is_skipped_with_its_error() -> None:
+    y = walk(8)
+    outcome = run(["auto_ets"], Task(y, (0, 4), np.arange(4, 8), 1, None), timeout=60)
+    assert outcome.forecasts == {} and outcome.skipped["auto_ets"].startswith("NotImplementedError")
