@@ -84,3 +84,8 @@ def print_comparison(path: Path, result: dict[str, Any]) -> None:
             f"no model beats {result.get('naive_words', 'the naive forecast')}; the best, {best['name']}, has skill "
             f"{best['skill']:.3f}", False,
         ))  # fmt: skip
+    rival = next((r for r in result["rows"] if r["kind"] == "competitor"), None)  # rows are ranked: the best
+    if rival is not None:
+        wins = best["rmse"] < rival["rmse"]
+        typer.echo(paint(f"{best['name']} {'beats' if wins else 'is WORSE than'} the best statistical competitor, "
+                         f"{rival['name']} (RMSE {best['rmse']:.4f} vs {rival['rmse']:.4f})", wins))  # fmt: skip

@@ -92,6 +92,11 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
         f"(sd {skill['std']:.3f}).",
         better == len(folds) and skill["mean"] > 0,
     )
+    rivals = [(f["metrics"]["model"]["rmse"], f["best_competitor"]["rmse"]) for f in folds if f.get("best_competitor")]
+    if rivals:
+        won = sum(1 for model, rival in rivals if model < rival)
+        top += h.verdict(f"{result['model']} beats the fold's best statistical competitor in {won} of "
+                         f"{len(rivals)} folds.", won == len(rivals))  # fmt: skip
     spec = result["backtest"]
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS[:-1]]]
     summary = [
@@ -104,7 +109,8 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
          f"{f['scaler_fitted_on']['first']}..{f['scaler_fitted_on']['last']}",
          f"{f['windows']['train']}/{f['windows']['val']}/{f['windows']['test']}", f.get("epochs_run"),
          f["metrics"]["model"]["rmse"], f["metrics"]["naive"]["rmse"], f["metrics"]["model"]["skill"],
-         f.get("diebold_mariano", {}).get("model", {}).get("p_value")]
+         f.get("diebold_mariano", {}).get("model", {}).get("p_value"),
+         (f.get("best_competitor") or {}).get("against", "-"), (f.get("best_competitor") or {}).get("rmse")]
         for f in folds
     ]  # fmt: skip
     sections = [
@@ -114,7 +120,7 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
          + h.table(columns, summary, highlight={0})),
         ("folds", "Folds", h.table(
             ["fold", "training", "test", "scaler fitted on", "windows tr/val/test", "epochs", "RMSE", "naive RMSE",
-             "skill", "DM p"], fold_rows)),
+             "skill", "DM p", "best competitor", "its RMSE"], fold_rows, text_columns={10})),
     ]  # fmt: skip
     figure = h.figure(run.file(rundir.BACKTEST_PNG), "Each fold's forecasts, and RMSE per fold against naive")
     if figure:

@@ -66,6 +66,9 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
         assert f"best model: {best['name']} (skill {best['skill']:.3f} vs naive" in result.stdout
     else:
         assert f"no model beats the naive forecast (tomorrow = today); the best, {best['name']}" in result.stdout
+    rival = next(r for r in report["rows"] if r["kind"] == "competitor")  # ranked: the best competitor
+    word = "beats" if best["rmse"] < rival["rmse"] else "is WORSE than"
+    assert f"{best['name']} {word} the best statistical competitor, {rival['name']}" in result.stdout
     listed = json.loads(invoke("runs", "list", "--json").stdout)
     assert [(r["kind"], r["status"]) for r in listed] == [("compare", "complete")]
     assert listed[0]["model"] == f"best: {best['name']}"

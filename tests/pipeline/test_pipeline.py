@@ -16,6 +16,7 @@ from forecast.network.inputs import part
 from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, artifacts
+from forecast.scoring.significance import diebold_mariano
 
 from ..conftest import snapshot_tree, yahoo_frame
 
@@ -117,6 +118,13 @@ def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Pat
     assert (metrics["frequency"], metrics["season"]) == ("calendar days", 7)
     assert np.allclose(predictions["seasonal_naive"], series.iloc[before - 6].to_numpy())
     assert 0 <= metrics["diebold_mariano"]["model"]["p_value"] <= 1
+    # The competitors forecast the same rows; the verdict's test is against the best of them.
+    competitors = metrics["competitors"]
+    best = min(competitors["fitted"], key=lambda name: metrics["metrics"][name]["rmse"])
+    assert competitors["best"]["against"] == best and competitors["skipped"] == {}
+    actual = predictions["actual"]
+    by_hand = diebold_mariano(predictions["predicted"] - actual, predictions[best] - actual)
+    assert competitors["best"]["p_value"] == pytest.approx(by_hand["p_value"])
     # Intervals: nested bands around the forecast, coverage as stated, calibrated before the test part.
     p = predictions
     assert (p["lower_95"] <= p["lower_80"]).all() and (p["lower_80"] < p["predicted"]).all()

@@ -149,3 +149,52 @@ def test_a_window_normalised_model_applies_to_any_price_range(invoke, tmp_path: 
     a = pd.read_csv(first / "predictions.csv")["predicted"]
     b = pd.read_csv(second / "predictions.csv")["predicted"]
     assert np.allclose(b, 10 * a, rtol=1e-5)  # same relative forecasts at ten times the price
+
+
+def test_auto_takes_log_returns_for_a_positive_series_and_differences_otherwise(tmp_path: Path) -> None:
+    from forecast.prepare.transforms import choose
+
+    assert choose("auto", np.array([3.0, 4.0, 2.5])) == "log_return"
+    assert choose("auto", np.array([3.0, 0.0, 2.5])) == "diff"  # log(0) does not exist
+    assert choose("auto", np.array([-1.0, 2.0])) == "diff"
+    assert choose("auto", np.array([3.0, 4.0]), normalize="window") == "none"  # already relative
+    assert choose("pct_change", np.array([3.0, 0.0])) == "pct_change"  # as set: refused later, by name
+    # Through the encode stage: a yearly count that hits zero learns differences.
+    years = pd.date_range("1900-01-01", periods=60, freq="YS")
+    counts = np.abs(np.round(np.sin(np.arange(60)) * 5))
+    assert (counts == 0).any()
+    pd.DataFrame({"date": years, "count": counts}).to_csv(tmp_path / "counts.csv", index=False)
+    (tmp_path / "c.yaml").write_text("data: {source: csv, path: counts.csv, target: count}\nprep: {lookback: 4}\n")
+    run = RunDir.create(tmp_path / "runs", "counts")
+    ctx = Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data")
+    stages.snapshot(ctx), stages.encode(ctx)
+    encoding = json.loads((run.path / "encoding.json").read_text())
+    assert encoding["target_transform"] == "diff" and encoding["columns"] == ["count:diff"]
+
+
+def test_a_calendar_input_that_never_changes_is_left_out_with_a_note(invoke, tmp_path: Path) -> None:
+    from forecast.prepare.transforms import calendar_columns
+
+    index = pd.DatetimeIndex(["2024-01-01", "2024-07-01"])  # ISO weeks 1 and 27
+    assert np.allclose(calendar_columns(index, ["week_of_year"])["week_of_year_sin"],
+                       np.sin(2 * np.pi * np.array([0, 26]) / (365.25 / 7)))  # fmt: skip
+    fridays = pd.date_range("2015-01-02", periods=200, freq="W-FRI")
+    level = 50 + 10 * np.sin(np.arange(200) * 2 * np.pi / 52) + np.arange(200) * 0.1
+    pd.DataFrame({"date": fridays, "sales": level}).to_csv(tmp_path / "weekly.csv", index=False)
+    (tmp_path / "w.yaml").write_text(
+        "data: {source: csv, path: weekly.csv, target: sales}\n"
+        "prep: {lookback: 8, calendar_features: [day_of_week, week_of_year]}\n"
+        "model: {units: [3], dense: []}\ntrain: {epochs: 1}\nevaluate: {competitors: []}\nplot: {enabled: false}\n"
+    )
+    trained = invoke("train", "--config", str(tmp_path / "w.yaml"))
+    assert trained.exit_code == 0, trained.output
+    assert "prep.calendar_features day_of_week is the same on every date of WEEKLY (weeks): left out" in (
+        trained.stderr
+    )
+    (run,) = (tmp_path / "runs").iterdir()
+    assert list(pd.read_parquet(run / "series.parquet").columns) == ["sales", "week_of_year_sin", "week_of_year_cos"]
+    # Future steps get the same inputs the model was trained with: weekly dates, week of year only.
+    predicted = invoke("predict", str(run), "--horizon", "3", "--json")
+    assert predicted.exit_code == 0, predicted.output
+    dates = [row["date"] for row in json.loads(predicted.stdout)["forecast"]]
+    assert dates == [d.date().isoformat() for d in pd.date_range(fridays[-1], periods=4, freq="W-FRI")[1:]]

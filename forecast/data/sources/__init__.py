@@ -36,7 +36,8 @@ SPECS: dict[str, SourceSpec] = {
     for spec in (
         SourceSpec("yahoo", "prices from Yahoo Finance (network, cached)", cached=True, fetches=True,
                    takes_path=False, named=True, universe=True, daily_only=False, exchange_days=True),
-        SourceSpec("sample", "bundled real prices, offline (bokeh-sampledata)", cached=False, fetches=False,
+        SourceSpec("sample", "bundled real data, offline (bokeh-sampledata): stock prices, and monthly, "
+                   "yearly and intraday series", cached=False, fetches=False,
                    takes_path=False, named=True, universe=True, daily_only=True, exchange_days=True),
         SourceSpec("csv", "a CSV file (data.path)", cached=False, fetches=False, takes_path=True, named=False,
                    universe=False, daily_only=False, exchange_days=False),
