@@ -34,7 +34,7 @@ def test_one_step_fast_path_equals_forecasting_from_each_origin(name: str) -> No
 @pytest.mark.parametrize("name", list(COMPETITORS))
 def test_no_forecast_sees_a_value_at_or_after_its_origin(name: str, horizon: int) -> None:
     y = walk()
-    starts = np.arange(160, 221 - horizon)
+    starts = np.arange(175, 221 - horizon)  # origins on both sides of the break
     changed = y.copy()
     changed[185:] += 40.0  # a break in the test part, at row 185
     before, _ = forecast(name, Task(y, (0, 160), starts, horizon, 7))
@@ -62,3 +62,18 @@ def test_a_competitor_that_fails_is_skipped_with_its_error() -> None:
     y = walk(8)
     outcome = run(["auto_ets"], Task(y, (0, 4), np.arange(4, 8), 1, None), timeout=60)
     assert outcome.forecasts == {} and outcome.skipped["auto_ets"].startswith("NotImplementedError")
+
+
+def test_a_broken_statsforecast_is_a_dependency_error_that_names_it(tmp_path, monkeypatch) -> None:
+    from forecast.errors import DependencyError
+    from forecast.scoring import competitors
+
+    fake = tmp_path / "fakes" / "statsforecast"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('libcoreforecast.so: cannot open shared object file')\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "fakes"))  # the child's path is this process's
+    monkeypatch.setattr(competitors, "_WORKER", None)
+    monkeypatch.setattr(competitors, "_DONE", {})
+    with pytest.raises(DependencyError, match="cannot import statsforecast .*libcoreforecast.so") as caught:
+        run(["auto_ets"], Task(walk(), (0, 160), np.arange(160, 220), 1, 7), timeout=60)
+    assert caught.value.exit_code == 71 and "evaluate.competitors: []" in caught.value.hint
