@@ -106,7 +106,6 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
     ]  # fmt: skip
     fold_rows = [
         [f["fold"], f"{f['train']['first']}..{f['train']['last']}", f"{f['test']['first']}..{f['test']['last']}",
-         f"{f['scaler_fitted_on']['first']}..{f['scaler_fitted_on']['last']}",
          f"{f['windows']['train']}/{f['windows']['val']}/{f['windows']['test']}", f.get("epochs_run"),
          f["metrics"]["model"]["rmse"], f["metrics"]["naive"]["rmse"], f["metrics"]["model"]["skill"],
          f.get("diebold_mariano", {}).get("model", {}).get("p_value"),
@@ -116,11 +115,12 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
     sections = [
         ("summary", "Summary over folds", h.note(
             f"{len(folds)} walk-forward folds ({spec['mode']} training window, refit {spec['refit']}): each fold's "
-            "scaler and model see only the rows before its test part. Mean ± standard deviation over folds.")
+            "scaler, model and competitors see only the rows before its test part (backtest.json: scaler_fitted_on). "
+            "Mean ± standard deviation over folds; windows: training/validation/test.")
          + h.table(columns, summary, highlight={0})),
         ("folds", "Folds", h.table(
-            ["fold", "training", "test", "scaler fitted on", "windows tr/val/test", "epochs", "RMSE", "naive RMSE",
-             "skill", "DM p", "best competitor", "its RMSE"], fold_rows, text_columns={10})),
+            ["fold", "training", "test", "windows", "epochs", "RMSE", "naive RMSE", "skill", "DM p",
+             "best competitor", "its RMSE"], fold_rows, text_columns={9})),
     ]  # fmt: skip
     figure = h.figure(run.file(rundir.BACKTEST_PNG), "Each fold's forecasts, and RMSE per fold against naive")
     if figure:

@@ -49,14 +49,29 @@ def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, mon
         return real_fit(cls, values, split, prep, columns, transform)
 
     monkeypatch.setattr(Encoding, "fit", classmethod(spy))
+    tasks = []  # what each fold's statistical competitors are fitted on and forecast
+
+    def competitors(names, task, timeout):
+        tasks.append(task)
+        return real_competitors(names, task, timeout)
+
+    from forecast.scoring import backtest
+
+    real_competitors = backtest.run_competitors
+    monkeypatch.setattr(backtest, "run_competitors", competitors)
     cfg = config(**spec)
     results = run_fold_stack(frame, cfg)
     folds = plan_folds(120, cfg)
-    assert len(fitted) == len(folds) == len(results) == 3
-    for (low, high), fold, result in zip(fitted, folds, results, strict=True):
+    assert len(fitted) == len(folds) == len(results) == len(tasks) == 3
+    for (low, high), fold, result, task in zip(fitted, folds, results, tasks, strict=True):
         assert low == fold.train_start and high == fold.test_start - 1  # exactly the training rows
         assert result.assessed.rows.min() >= fold.test_start  # every test target after the training end
         assert result.assessed.rows.max() < fold.test_end
+        # The competitors are fitted like the model: this fold's training rows (fold 1's without refit).
+        fitted_on = folds[0] if spec.get("refit") is False else fold
+        assert task.fit_rows == (fitted_on.train_start, fitted_on.test_start)
+        assert np.array_equal(task.starts, result.assessed.rows[:, 0])
+        assert set(result.assessed.metrics) >= {"auto_ets", "auto_arima", "auto_theta"}
     if spec.get("refit") is False:
         assert [r.epochs_run for r in results] == [1, None, None]  # trained once, reused
 
@@ -93,6 +108,12 @@ def test_backtest_command_writes_report_predictions_and_plot(invoke, tmp_path: P
     ends = table.groupby("fold")["date"].agg(["min", "max"])
     assert (ends["max"].iloc[:-1].to_numpy() < ends["min"].iloc[1:].to_numpy()).all()  # folds in order, no overlap
     assert "worse than naive in" in result.stdout and "mean over 3 folds" in result.stdout
+    # Each fold names its best competitor (the lowest RMSE among them), and the summary counts the folds.
+    for fold in folds:
+        rivals = {name: fold["metrics"][name]["rmse"] for name in ("auto_ets", "auto_arima", "auto_theta")}
+        assert fold["best_competitor"]["against"] == min(rivals, key=rivals.get)
+    lost = sum(f["metrics"]["model"]["rmse"] >= f["best_competitor"]["rmse"] for f in folds)
+    assert f"is worse than the fold's best statistical competitor in {lost} of 3 folds" in result.stdout
 
 
 def test_too_many_folds_is_refused_with_numbers(invoke, tmp_path: Path) -> None:
