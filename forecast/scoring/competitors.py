@@ -110,8 +110,10 @@ def run(names: list[str], task: Task, timeout: float) -> Outcome:
                     del _DONE[next(iter(_DONE))]
         if status == "ok" and not np.all(np.isfinite(result[0])):
             status, result = "error", ["it gave non-finite forecasts"]
+        # One line each: on a long series a competitor takes a minute, and the stage is otherwise silent.
         if status == "ok":
             outcome.forecasts[name], outcome.fitted[name] = result
+            log.info("competitor %s: %s in %.1f s", name, result[1], outcome.seconds[name])
         else:
             outcome.skipped[name] = result[0]
             log.info("competitor %s skipped: %s", name, result[0])
