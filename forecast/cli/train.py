@@ -133,28 +133,11 @@ def report_run(run: Any, as_json: bool) -> None:
 
 def verdict(metrics: Metrics) -> str:
     """One sentence: better or worse than naive, by how much, and whether it is significant."""
+    from forecast.scoring.metrics_file import significance_words  # pandas: not on the path of --help
+
     p = metrics.dm_p
     better = "beats" if metrics.beats_naive else "is WORSE than"
-    return f"skill {num(metrics.skill, 3)}: the {metrics.model} {better} {metrics.naive_words}{_significance(p)}"
-
-
-def _significance(p: float | None) -> str:
-    if p is None:
-        return ""
-    shown = "< 0.0001" if p < 1e-4 else f"{p:.4f}"
-    return f"; the difference is {'' if p < 0.05 else 'not '}significant (DM p {shown})"
-
-
-def competitor_verdict(metrics: Metrics) -> str | None:
-    """The second sentence: against the best statistical competitor, the comparison practitioners make."""
-    best = metrics.best_competitor
-    if best is None:
-        return None
-    better = "beats" if metrics.beats_competitors else "is WORSE than"
-    fitted = (metrics.competitors or {}).get("fitted", {}).get(best["against"])
-    model = f"{best['against']}, {fitted}" if fitted else best["against"]
-    return (f"RMSE {num(metrics.rmse)} vs {num(best['rmse'])}: the {metrics.model} {better} the best statistical "
-            f"competitor ({model}){_significance(best.get('p_value'))}")  # fmt: skip
+    return f"skill {num(metrics.skill, 3)}: the {metrics.model} {better} {metrics.naive_words}{significance_words(p)}"
 
 
 def print_summary(path: Path, metrics: Metrics) -> None:
@@ -172,7 +155,7 @@ def print_summary(path: Path, metrics: Metrics) -> None:
         typer.echo(render(rows, [*columns("rmse"), ("naive RMSE", "naive_rmse", 4), *columns("skill")], "ahead"))
     typer.echo("")
     typer.echo(paint(verdict(metrics), metrics.beats_naive))
-    if (against := competitor_verdict(metrics)) is not None:
+    if (against := metrics.competitor_verdict()) is not None:
         typer.echo(paint(against, bool(metrics.beats_competitors)))
     for name, why in (metrics.competitors or {}).get("skipped", {}).items():
         logging.getLogger("forecast").warning("competitor %s was skipped: %s", name, why)

@@ -62,16 +62,6 @@ def skill_verdict(metrics: Metrics) -> str:
             f"{metrics.rmse:.4g} vs {metrics.naive_rmse:.4g}, skill {skill} ({p_value(metrics.dm_p)}).")  # fmt: skip
 
 
-def competitor_verdict(metrics: Metrics) -> str | None:
-    """Against the best statistical competitor; None when none gave forecasts."""
-    best = metrics.best_competitor
-    if best is None:
-        return None
-    word = "beats" if metrics.beats_competitors else "is WORSE than"
-    return (f"{metrics.model} {word} the best statistical competitor, {best['against']}: RMSE {metrics.rmse:.4g} "
-            f"vs {best['rmse']:.4g} ({p_value(best.get('p_value'))}).")  # fmt: skip
-
-
 def competitors_part(metrics: Metrics) -> str:
     """What each competitor's automatic search chose, and which were skipped and why."""
     info = metrics.competitors

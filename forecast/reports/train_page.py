@@ -8,7 +8,7 @@ from forecast import rundir
 from forecast.config import legacy
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
-from forecast.reports.common import competitor_verdict, competitors_part, read, scores_of, scores_table, skill_verdict
+from forecast.reports.common import competitors_part, read, scores_of, scores_table, skill_verdict
 from forecast.rollout.conformal import short_bands
 from forecast.rundir import RunDir
 from forecast.scoring.metrics_file import Metrics
@@ -23,7 +23,7 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
     model = config.get("model", {}).get("kind", "model")
     title = f"{symbol} {target}: {model}"
     top = h.verdict(skill_verdict(metrics), metrics.beats_naive) if metrics else ""
-    if metrics and (against := competitor_verdict(metrics)):
+    if metrics and (against := metrics.competitor_verdict()):
         top += h.verdict(against, metrics.beats_competitors)
     sections = []
     if metrics:

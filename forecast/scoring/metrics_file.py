@@ -52,6 +52,18 @@ class Metrics(BaseModel):
         """{"against": name, "rmse", "statistic", "p_value", ...}, or None (none ran)."""
         return (self.competitors or {}).get("best")
 
+    def competitor_verdict(self) -> str | None:
+        """Against the best statistical competitor, the comparison practitioners make; the one
+        wording of the train summary and the report. None when no competitor gave forecasts."""
+        best = self.best_competitor
+        if best is None:
+            return None
+        better = "beats" if self.beats_competitors else "is WORSE than"
+        fitted = (self.competitors or {}).get("fitted", {}).get(best["against"])
+        model = f"{best['against']}, {fitted}" if fitted else best["against"]
+        return (f"RMSE {self.rmse:.4f} vs {best['rmse']:.4f}: the {self.model} {better} the best statistical "
+                f"competitor ({model}){significance_words(best.get('p_value'))}")  # fmt: skip
+
     @property
     def beats_competitors(self) -> bool | None:
         """Below the best competitor's RMSE; None when no competitor gave forecasts."""
@@ -93,3 +105,11 @@ class Metrics(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """The mapping metrics.json holds (scores under "metrics")."""
         return self.model_dump(mode="json", by_alias=True)
+
+
+def significance_words(p: float | None) -> str:
+    """ "; the difference is (not) significant (DM p ...)", or nothing without a test."""
+    if p is None:
+        return ""
+    shown = "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+    return f"; the difference is {'' if p < 0.05 else 'not '}significant (DM p {shown})"
