@@ -16,18 +16,15 @@ from __future__ import annotations
 import atexit
 import hashlib
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
 
+from forecast.child import Child, StartError
 from forecast.config.schema import COMPETITORS
 from forecast.errors import DependencyError
 
@@ -135,23 +132,32 @@ def warm_up() -> None:
     _worker()
 
 
-def _worker() -> _Worker:
+def _worker() -> Child:
+    """One child that fits competitors on request, started once and reused (importing
+    statsforecast costs seconds), killed and replaced when a fit runs over its time limit."""
     global _WORKER
     if _WORKER is None or _WORKER.poll() is not None:
-        _WORKER = _Worker()
+        _WORKER = Child(__name__)
     return _WORKER
 
 
 def _bounded(name: str, task: Task, timeout: float) -> tuple[tuple[Any, ...], float]:
-    """The child's answer, and the seconds it took (from a started child: see _Worker.ready)."""
+    """The child's answer, and the seconds it took (from a started child: see Child.ready)."""
     global _WORKER
     with _LOCK:
         worker = _worker()
         clock = time.perf_counter()
         try:
-            worker.ready()
+            try:
+                worker.ready()
+            except StartError as exc:
+                raise DependencyError(
+                    f"cannot import statsforecast (needed by evaluate.competitors): {exc}",
+                    hint="pip install statsforecast, or set evaluate.competitors: [] to score without them",
+                ) from None
             clock = time.perf_counter()
-            answer = worker.ask((name, task), timeout)
+            status, result = worker.ask((name, task), timeout)
+            answer = (status, *result) if status == "ok" else (status, result)
         except TimeoutError as exc:
             _WORKER = None
             worker.kill()
@@ -162,88 +168,17 @@ def _bounded(name: str, task: Task, timeout: float) -> tuple[tuple[Any, ...], fl
         return answer, time.perf_counter() - clock
 
 
-class _Worker:
-    """One child process that fits competitors on request, started once and reused (importing
-    statsforecast costs seconds), killed and replaced when a fit runs over its time limit.
-
-    A plain interpreter, not multiprocessing: that would re-import the user's __main__
-    script in the child, and a script without an `if __name__ == "__main__"` guard would run
-    again there. Requests and answers are pickles framed by multiprocessing's Connection.
-    """
-
-    def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", f"from {__name__} import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-        )  # fmt: skip
-        pipes = self.process.stdin, self.process.stdout
-        # The Connections own duplicates, so closing the pipes' file objects closes nothing twice.
-        self.send = Connection(os.dup(pipes[0].fileno()), readable=False)  # type: ignore[union-attr]
-        self.receive = Connection(os.dup(pipes[1].fileno()), writable=False)  # type: ignore[union-attr]
-        for pipe in pipes:
-            pipe.close()  # type: ignore[union-attr]
-        self.started = False
-
-    def ready(self) -> None:
-        """Wait until the child has imported statsforecast: not counted against a competitor's limit."""
-        if self.started:
-            return
-        if not self.receive.poll(STARTUP):
-            raise TimeoutError(f"the competitors' process did not start within {STARTUP} s")
-        answer = self.receive.recv()
-        self.started = answer == "ready"
-        if not self.started:
-            self.kill()
-            raise DependencyError(
-                f"cannot import statsforecast (needed by evaluate.competitors): {answer}",
-                hint="pip install statsforecast, or set evaluate.competitors: [] to score without them",
-            )
-
-    def poll(self) -> int | None:
-        return self.process.poll()
-
-    def ask(self, request: Any, timeout: float) -> tuple[Any, ...]:
-        try:
-            self.send.send(request)
-        except OSError as exc:
-            raise EOFError from exc
-        if not self.receive.poll(timeout):
-            raise TimeoutError
-        return self.receive.recv()
-
-    def kill(self) -> int:
-        self.send.close()
-        self.receive.close()
-        self.process.kill()
-        return self.process.wait()
+def prepare() -> None:
+    """In the competitors' child (forecast/child.py), before it says ready."""
+    import statsforecast.models  # noqa: F401
 
 
-def serve() -> None:
-    """The child's loop: (name, task) in, ("ok", forecasts, model) or ("error", reason) out,
-    until the parent closes the pipe. Its own stdout goes to stderr: the pipe carries pickles."""
-    receive = Connection(os.dup(0), writable=False)
-    send = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)
-    try:
-        import statsforecast.models  # noqa: F401  (before saying ready: see _Worker)
-    except ImportError as exc:
-        send.send(f"{type(exc).__name__}: {exc}")
-        return
-    send.send("ready")
-    while True:
-        try:
-            name, task = receive.recv()
-        except EOFError:
-            return
-        try:
-            send.send(("ok", *forecast(name, task)))
-        except Exception as exc:  # the parent reports it as the reason the competitor was skipped
-            send.send(("error", f"{type(exc).__name__}: {exc}"))
+def answer(request: tuple[str, Task]) -> tuple[np.ndarray, str]:
+    """In the competitors' child: one competitor's forecasts for one task."""
+    return forecast(*request)
 
 
-STARTUP = 300  # seconds the child may take to import statsforecast (a cold disk, a busy machine)
-_WORKER: _Worker | None = None
+_WORKER: Child | None = None
 _DONE: dict[str, tuple[Any, ...]] = {}  # _key -> a competitor's answer, the newest 64
 _LOCK = threading.Lock()
 

@@ -1,0 +1,30 @@
+"""forecast/child.py: a plain interpreter answering requests, its errors, a module that does not import."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecast.child import Child, StartError
+
+
+def test_a_child_answers_requests_and_reports_errors_without_dying(tmp_path, monkeypatch) -> None:
+    (tmp_path / "doubler.py").write_text(
+        "def answer(request):\n    if request == 'boom':\n        raise ValueError('no boom')\n    return request * 2\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))  # the child's path is this process's
+    child = Child("doubler")
+    try:
+        child.ready()
+        assert child.ask(21, timeout=30) == ("ok", 42)
+        assert child.ask("boom", timeout=30) == ("error", "ValueError: no boom")
+        assert child.ask([1], timeout=30) == ("ok", [1, 1])  # still serving after an error
+    finally:
+        assert child.kill() is not None
+
+
+def test_a_module_that_does_not_import_is_a_start_error_with_its_message(tmp_path, monkeypatch) -> None:
+    (tmp_path / "broken.py").write_text("raise ImportError('libthing.so: cannot open shared object file')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    child = Child("broken")
+    with pytest.raises(StartError, match="ImportError: libthing.so"):
+        child.ready()
