@@ -7,6 +7,7 @@ The same runs as the command line, from Python:
     run.metrics.skill, run.predictions           # metrics.json (typed), predictions.csv as a DataFrame
     run.predict(10).table                        # the next 10 steps, dated, with bands
     forecast.train(config, data=my_series)       # a pandas Series or DataFrame of your own
+    forecast.tune(config, trials=30).final        # search the options, score the best once
 
 The layout is the pipeline: data/ (fetch) -> prepare/ (encode, window) -> network/ (train)
 -> scoring/ (evaluate) -> rollout/ (forecast) -> plotting; pipeline/ runs them in a run
@@ -32,6 +33,7 @@ _API = {
     "evaluate": "forecast.commands.evaluate",
     "backtest": "forecast.commands.backtest",
     "compare": "forecast.commands.compare",
+    "tune": "forecast.commands.tune",
     "predict": "forecast.commands.predict",
     "retrain": "forecast.commands.retrain",
     "report": "forecast.commands.report",
@@ -47,7 +49,7 @@ _API = {
 __all__ = [
     "Config", "ConfigError", "DataError", "Forecast", "ForecastError", "MissingInputError", "Run", "UsageError",
     "__version__", "backtest", "compare", "evaluate", "fetch", "load_config", "open_run", "predict", "report", "resume",
-    "retrain", "train",
+    "retrain", "train", "tune",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     from forecast.commands.retrain import retrain
     from forecast.commands.runs import Run, open_run
     from forecast.commands.train import resume, train
+    from forecast.commands.tune import tune
     from forecast.config import Config, load_config
     from forecast.errors import ConfigError, DataError, ForecastError, MissingInputError, UsageError
     from forecast.pipeline.future import Forecast

@@ -36,6 +36,7 @@ DEPENDENCIES: tuple[Dependency, ...] = (
     Dependency("yfinance", "yfinance"),
     Dependency("exchange_calendars", "exchange-calendars"),
     Dependency("statsforecast", "statsforecast"),
+    Dependency("optuna", "optuna"),
     Dependency("bokeh_sampledata", "bokeh-sampledata"),
     Dependency("tensorflow", "tensorflow"),
     Dependency("keras", "keras"),

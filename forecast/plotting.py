@@ -53,7 +53,7 @@ def _pyplot():
 
 
 @contextlib.contextmanager
-def _figure(path: Path, dpi: int, mosaic: list[list[str]] | None = None, **kwargs: Any) -> Iterator[tuple[Any, Any]]:
+def figure(path: Path, dpi: int, mosaic: list[list[str]] | None = None, **kwargs: Any) -> Iterator[tuple[Any, Any]]:
     """A styled figure (subplots, or a mosaic of named axes) saved to `path` as PNG and
     closed, whatever happens."""
     plt = _pyplot()
@@ -98,7 +98,7 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: Metrics
     step1 = predictions[predictions["step"] == 1]
     model, naive = metrics.scores["model"], metrics.scores["naive"]
     horizon = "" if config.prep.output_steps == 1 else f", step 1 of {config.prep.output_steps}"
-    with _figure(path, config.plot.dpi, nrows=2, figsize=(11, 7.5), gridspec_kw={"height_ratios": [3, 2]},
+    with figure(path, config.plot.dpi, nrows=2, figsize=(11, 7.5), gridspec_kw={"height_ratios": [3, 2]},
                  layout="constrained") as (fig, (top, bottom)):  # fmt: skip
         top.plot(series.index, series.to_numpy(), color=ACTUAL, linewidth=0.8, label=f"actual {series.name}")
         top.plot(step1["date"], step1["predicted"], color=MODEL, linewidth=0.8, label=f"{config.model.kind} forecast")
@@ -138,7 +138,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, 
     naive = (step1["actual"] - step1["naive"]).to_numpy()
     target = f"{metrics.symbol} {metrics.target}"
     mosaic = [["time", "time"], ["histogram", "rolling"]]
-    with _figure(path, config.plot.dpi, mosaic, figsize=(11, 7.5), layout="constrained") as (fig, axes):
+    with figure(path, config.plot.dpi, mosaic, figsize=(11, 7.5), layout="constrained") as (fig, axes):
         over_time, histogram, rolling = axes["time"], axes["histogram"], axes["rolling"]
         over_time.plot(dates, naive, color=NAIVE, linewidth=0.6, alpha=0.8, label="naive")
         over_time.plot(dates, model, color=MODEL, linewidth=0.7, label=config.model.kind)
@@ -171,7 +171,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, 
 
 
 def plot_loss(history: pd.DataFrame, metrics: Metrics, config: Config, path: Path) -> None:
-    with _figure(path, config.plot.dpi, figsize=(8, 4.2), layout="constrained") as (fig, ax):
+    with figure(path, config.plot.dpi, figsize=(8, 4.2), layout="constrained") as (fig, ax):
         for column, label, colour in (("loss", "training", "#2471a3"), ("val_loss", "validation", MODEL)):
             if column in history:
                 ax.plot(history.index, history[column], marker=".", color=colour, label=label)
@@ -191,7 +191,7 @@ def plot_backtest(
 ) -> None:
     """Top: actual and each fold's step-1 forecasts. Bottom: RMSE per fold, model vs naive."""
     step1 = predictions[predictions["step"] == 1]
-    with _figure(path, config.plot.dpi, nrows=2, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]},
+    with figure(path, config.plot.dpi, nrows=2, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]},
                  layout="constrained") as (fig, (top, bottom)):  # fmt: skip
         start = pd.Timestamp(report["folds"][0]["test"]["first"])
         context = series[series.index >= start - (series.index[-1] - start) * 0.25]
@@ -227,7 +227,7 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
     test = report["test"]
     rows = report["rows"]
     models = [r["name"] for r in rows if is_model(r)]
-    with _figure(path, dpi, nrows=2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]},
+    with figure(path, dpi, nrows=2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]},
                  layout="constrained") as (fig, (top, bottom)):  # fmt: skip
         recent = table.iloc[-zoom:]
         top.plot(recent.index, recent["actual"], color=ACTUAL, linewidth=1.1, marker=".", markersize=3,
@@ -266,7 +266,7 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
 
 def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], dpi: int, path: Path) -> None:
     """Recent history, the forecast and its bands (widest first), and actuals where known."""
-    with _figure(path, dpi, figsize=(11, 5), layout="constrained") as (fig, ax):
+    with figure(path, dpi, figsize=(11, 5), layout="constrained") as (fig, ax):
         recent = history.iloc[-max(60, 4 * len(table)) :]
         ax.plot(recent.index, recent.to_numpy(), color=ACTUAL, linewidth=1.0, label=f"{history.name} (history)")
         dates = pd.to_datetime(table["date"])

@@ -21,12 +21,16 @@ def _cell(value: Any, digits: int) -> str:
     return str(value)
 
 
-def render(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]], label: str = "forecaster") -> str:
+def render(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]], label: str = "forecaster",
+           text: tuple[str, ...] = ()) -> str:  # fmt: skip
+    """Numbers right-aligned; the name and the `text` columns (by key) left-aligned."""
     header = [label, *[c[0] for c in columns]]
     body = [[str(r["name"]), *[_cell(r.get(key), digits) for _, key, digits in columns]] for r in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    left = [True, *[key in text for _, key, _ in columns]]
 
     def line(cells: list[str]) -> str:
-        return "  ".join([cells[0].ljust(widths[0]), *[c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]])
+        padded = [c.ljust(w) if lj else c.rjust(w) for c, w, lj in zip(cells, widths, left, strict=True)]
+        return "  ".join(padded).rstrip()
 
     return "\n".join(line(cells) for cells in [header, *body])

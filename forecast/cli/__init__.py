@@ -178,13 +178,14 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, report, runs, train  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, report, runs, train, tune  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
 app.command()(train.evaluate)
 app.command()(backtest.backtest)
 app.command()(compare.compare)
+app.command()(tune.tune)
 app.command()(predict.predict)
 app.command()(report.report)
 app.command()(models.retrain)

@@ -37,7 +37,8 @@ def describe_validation_error(
     (--interval) or by the argument it came from (SYMBOL).
     """
     first = error.errors()[0]
-    loc = tuple(first["loc"])
+    # A union's branch shows in loc as "function-after[_ordered(), Range]": not a key.
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
     if names is not None:
         field = str(loc[-1]) if loc else ""
         where = names.get(field, "--" + field.replace("_", "-")) if field else "options"
@@ -53,6 +54,8 @@ def describe_validation_error(
     if kind == "missing":
         return f"{where}: required but missing"
     msg = msg.removeprefix("Value error, ")
+    if not loc and names is None:  # a check across sections names its own keys
+        return msg
     msg = msg[:1].lower() + msg[1:]
     given = first.get("input")
     if loc and given is not None and not isinstance(given, dict) and repr(given) not in msg:

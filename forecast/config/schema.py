@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from forecast.config.data import DataConfig, Section
+from forecast.config.tune import TuneConfig, check_space
 
 
 class PrepConfig(Section):
@@ -230,3 +231,9 @@ class Config(Section):
     retrain: RetrainConfig = RetrainConfig()
     plot: PlotConfig = PlotConfig()
     mlflow: MlflowConfig = MlflowConfig()
+    tune: TuneConfig = TuneConfig()
+
+    @model_validator(mode="after")
+    def _space(self) -> Config:
+        check_space(self.tune.space, {"prep": self.prep, "model": self.model, "train": self.train})
+        return self

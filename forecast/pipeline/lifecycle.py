@@ -103,6 +103,22 @@ def new_run(root: Path, name: str, kind: str, config: Config | None, save_config
         run.write_text(rundir.CONFIG, dump_config(config))
     manifest: dict[str, Any] = {"name": run.path.name, "kind": kind, "created": utc_now(), "status": "running",
                                 **facts, **environment()}  # fmt: skip
+    with _lived(run, manifest, config) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def reopened_run(run: RunDir, config: Config) -> Iterator[Started]:
+    """A stopped run of a resumable command (forecast tune --run-dir) taken up again: running,
+    then complete, or failed / interrupted once more."""
+    manifest = run.manifest()
+    manifest.update(status="running", updated=utc_now(), **environment())
+    with _lived(run, manifest, config) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def _lived(run: RunDir, manifest: dict[str, Any], config: Config | None) -> Iterator[Started]:
     run.save_manifest(manifest)
     started = Started(run, manifest)
     try:

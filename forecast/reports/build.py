@@ -14,6 +14,7 @@ from forecast.reports import html as h
 from forecast.reports.common import kind, stopped
 from forecast.reports.pages import backtest_page, compare_page, other_page, predict_page
 from forecast.reports.train_page import train_page
+from forecast.reports.tune_page import tune_page
 from forecast.rundir import RunDir
 
 
@@ -25,9 +26,9 @@ def write_report(run: RunDir) -> Path:
 
 def render(run: RunDir) -> str:
     manifest = run.manifest()
-    builder = {"train": train_page, "compare": compare_page, "backtest": backtest_page, "predict": predict_page}.get(
-        kind(manifest), other_page
-    )
+    pages = {"train": train_page, "compare": compare_page, "backtest": backtest_page, "predict": predict_page,
+             "tune": tune_page}  # fmt: skip
+    builder = pages.get(kind(manifest), other_page)
     title, top, sections = builder(run, manifest)
     sections = [*sections, ("provenance", "Provenance", _provenance(run, manifest))]
     if run.exists(rundir.CONFIG):

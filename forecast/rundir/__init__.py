@@ -64,6 +64,13 @@ COMPARISON = "comparison.json"
 COMPARISON_CSV = "comparison.csv"
 COMPARISON_PNG = "comparison.png"
 COMPARISON_PREDICTIONS = "comparison_predictions.csv"
+# forecast tune
+STUDY_DB = "study.db"  # the Optuna study: every trial, so a stopped tune resumes
+TRIALS_CSV = "trials.csv"  # the leaderboard
+TUNE = "tune.json"
+BEST_CONFIG = "best.yaml"  # the best trial's config, ready for train and retrain
+TUNE_HISTORY_PNG = "tune_history.png"
+TUNE_IMPORTANCE_PNG = "tune_importance.png"
 # a global model's own run (commands/universe/global_model.py)
 UNIVERSE = "universe.json"
 # forecast retrain: everything logged while the challenger trained and was judged

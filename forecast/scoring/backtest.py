@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,11 @@ class FoldResult:
     fit_seconds: float
 
 
-def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None) -> list[FoldResult]:
+def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None,
+                   on_fold: Callable[[FoldResult], None] | None = None) -> list[FoldResult]:  # fmt: skip
     """Run every fold; `frame` holds the target first, then features (prepare/series.py).
-    With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>.
+    With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>; on_fold sees
+    each fold's result as it is made (tune's pruning stops a trial from there by raising).
 
     A fold is a run in memory, made by the functions the stages use: split, fit the
     scaler on the fold's training rows, train, forecast the test part through rollout
@@ -130,6 +133,8 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             fold.number, spec.folds, assessed.metrics["model"]["rmse"], assessed.metrics["naive"]["rmse"],
         )  # fmt: skip
         results.append(FoldResult(fold, assessed, encoding, (begin, fold.test_start - 1), counts, epochs, seconds))
+        if on_fold is not None:
+            on_fold(results[-1])
     return results
 
 

@@ -91,9 +91,9 @@ def test_doctor_imports_every_dependency_and_tells_broken_from_optional(tmp_path
     done = run(tmp_path, fakes, "doctor")
     assert "problem: cannot import curl_cffi: ImportError: libcurl-impersonate.so.4" in done.stdout
     assert "optional: mlflow not installed (pip install 'forecast[mlflow]')" in done.stdout
-    assert "imports    17 of 19 import" in done.stdout
+    assert "imports    18 of 20 import" in done.stdout
     assert_environment_error(done, "1 package(s) do not import, first curl_cffi", "pip install --force-reinstall")
 
     healthy = run(tmp_path, None, "doctor")
     assert healthy.returncode == 0, healthy.stderr
-    assert "imports    19 of 19 import" in healthy.stdout
+    assert "imports    20 of 20 import" in healthy.stdout

@@ -1,0 +1,122 @@
+"""`forecast tune`: search a config's options, then score the best once on the test part."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from forecast.cli.options import (
+    ConfigPath,
+    DataDir,
+    JsonFlag,
+    Overrides,
+    RunsDir,
+    echo_json,
+    echo_report,
+    progress,
+    report_of,
+)
+from forecast.cli.train import print_summary, resumable
+from forecast.errors import UsageError
+from forecast.tables import render
+
+log = logging.getLogger("forecast")
+SHOWN = 10  # leaderboard rows in the terminal; trials.csv and the report have them all
+TrialsOpt = Annotated[
+    int | None, typer.Option("--trials", min=1, help="Trials to run (default: tune.trials).", show_default=False)
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", min=1, help="Seconds after which no new trial starts (default: tune.timeout).",
+                 show_default=False),
+]  # fmt: skip
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Trials at once, each in its own process (default: one per CPU core; "
+                 "1 = in this process).", show_default=False),
+]  # fmt: skip
+
+
+def tune(
+    config: ConfigPath = None,
+    overrides: Overrides = None,
+    trials: TrialsOpt = None,
+    timeout: TimeoutOpt = None,
+    workers: WorkersOpt = None,
+    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Resume this stopped tune run.")] = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Search the config's options (tune.space) by walk-forward backtests inside the training part,
+    then train the best configuration once and score it on the test part."""
+    from forecast.commands.tune import tune as command
+    from forecast.config import load_config
+
+    if config is None and run_dir is None:
+        raise UsageError("tune needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
+    resolved = load_config(config, overrides) if config is not None else None
+    total = [trials or (resolved.tune.trials if resolved else None)]
+
+    def told(trial: Any) -> None:
+        from forecast.tuning.leaderboard import describe, leaderboard
+
+        row = leaderboard([trial])[0]
+        progress(trial_line(row, total[0]) + f"  {describe(row['values'])}")
+
+    with resumable("tune") as on_start:
+        done = command(resolved, run_dir=run_dir, overrides=overrides if run_dir else None, trials=trials,
+                       timeout=timeout, workers=workers, runs_dir=runs_dir, data_dir=data_dir, on_trial=told,
+                       on_start=on_start)  # fmt: skip
+    if as_json:
+        echo_json({"run": str(done.run), "report": report_of(done.run), **done.summary,
+                   "leaderboard": done.leaderboard})  # fmt: skip
+        return
+    print_tune(done)
+
+
+def trial_line(row: dict[str, Any], total: int | None) -> str:
+    of = f"/{total}" if total else ""
+    if row["state"] == "failed":
+        return f"trial {row['trial']}{of}  failed: {row['error']}"
+    score = f"RMSE {row['rmse']:.4f}" + (f" ({row['ratio']:.3f}x naive)" if row["ratio"] is not None else "")
+    after = f" after {row['folds']} folds" if row["state"] == "pruned" else ""
+    return f"trial {row['trial']}{of}  {row['state']}{after}  {score}  {row['seconds']:.0f} s"
+
+
+def print_tune(done: Any) -> None:
+    from forecast.tuning.leaderboard import describe
+
+    summary = done.summary
+    typer.echo(f"run   {done.run}")
+    counts = summary["trials"]
+    typer.echo(f"trials {counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
+               f"{counts['failed']} failed; objective: {summary['objective']}")  # fmt: skip
+    typer.echo("")
+    rows = [{**r, "name": str(r["trial"]), "about": describe(r["values"]) if r["state"] != "failed" else r["error"]}
+            for r in done.leaderboard[:SHOWN]]  # fmt: skip
+    columns = [("state", "state", 0), ("RMSE", "rmse", 4), ("naive", "naive_rmse", 4), ("ratio", "ratio", 3),
+               ("folds", "folds", 0), ("seconds", "seconds", 0), ("values", "about", 0)]  # fmt: skip
+    typer.echo(render(rows, columns, label="trial", text=("state", "about")))
+    if len(done.leaderboard) > SHOWN:
+        typer.echo(f"... {len(done.leaderboard) - SHOWN} more in {done.run / 'trials.csv'}")
+    typer.echo("")
+    best, own = summary.get("best"), summary.get("config_trial")
+    if best is None:
+        typer.echo("no trial completed: nothing to train; see the errors above and in trials.csv")
+        return
+    if own is not None and own["state"] == "complete":
+        change = best["rmse"] / own["rmse"] - 1
+        typer.echo(f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f} vs {own['rmse']:.4f} for the "
+                   f"config as given (trial 0), {change:+.1%}")  # fmt: skip
+    else:
+        typer.echo(f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f}")
+    typer.echo(f"its config: {done.best}")
+    if done.final is not None:
+        typer.echo("")
+        typer.echo("the best configuration, trained once and scored on the test part (unseen by the search):")
+        print_summary(done.final.path, done.final.metrics)
+    echo_report(done.run)

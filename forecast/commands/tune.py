@@ -1,0 +1,182 @@
+"""`forecast tune`: search a config's options by walk-forward backtests inside the training
+part, then train the best configuration once and score it on the test part.
+
+    runs/<name>-tune-<time>/
+      series.parquet   the series searched on (the final run reads the same cache)
+      study.db         the Optuna study: every trial; --run-dir resumes from it
+      trials.csv       the leaderboard        tune.json   the summary and the final verdict
+      best.yaml        the best trial's config, ready for train and retrain
+
+The test part is never seen by the search: each trial is scored on folds of the rows
+before it (tuning/trials.py). It is scored once, by the best configuration's own run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import atomic, rundir, tracking
+from forecast.commands.frames import with_frame
+from forecast.commands.runs import Run
+from forecast.commands.train import run_stages
+from forecast.config import Config, ConfigLike, as_config, dump_config, require_one_series
+from forecast.data import data_root
+from forecast.data.frequency import infer_frequency, season_of
+from forecast.errors import UsageError
+from forecast.pipeline.lifecycle import new_run, reopened_run
+from forecast.pipeline.stages import Context
+from forecast.prepare.series import plan_split, prepared_series
+from forecast.rundir import RunDir, runs_root
+from forecast.rundir.artifacts import read_config, read_series, save_series
+from forecast.scoring.backtest import plan_folds
+from forecast.tuning.figures import plot_history, plot_importance
+from forecast.tuning.leaderboard import leaderboard, table_rows
+from forecast.tuning.search import Told, finished, importance, open_study, search
+from forecast.tuning.space import Space, configure, default_space, own_values
+from forecast.tuning.trials import scoring_config
+
+log = logging.getLogger("forecast")
+
+
+@dataclass(frozen=True)
+class Tune:
+    run: Path  # runs/<name>-tune-<time>/
+    summary: dict[str, Any]  # tune.json
+    leaderboard: list[dict[str, Any]]  # every finished trial, best first
+    best: Path | None  # best.yaml (None when no trial completed)
+    final: Run | None  # the best configuration trained once and scored on the test part
+
+
+def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None, data: Any = None,
+         run_dir: str | Path | None = None, trials: int | None = None, timeout: float | None = None,
+         workers: int | None = None, runs_dir: Path | None = None, data_dir: Path | None = None,
+         on_trial: Told | None = None, on_start: Callable[[Path], None] | None = None) -> Tune:  # fmt: skip
+    """Tune a config in a new run directory, or resume the stopped tune in `run_dir`.
+    `trials` and `timeout` override tune.trials and tune.timeout; `workers` (default: one
+    per core) run trials in parallel processes; on_start hears the tune run's folder first."""
+    notify = on_start or (lambda path: None)
+    if run_dir is not None:
+        run = RunDir.open(Path(run_dir))
+        if run.manifest().get("kind") != "tune":
+            raise UsageError(f"{run.path} is not a tune run", hint="forecast runs list shows the tune-* runs")
+        resolved = read_config(run, overrides)
+        notify(run.path)
+        with reopened_run(run, resolved) as started:
+            return _tune(started, resolved, read_series(run), trials, timeout, workers, runs_dir, data_dir, on_trial)
+    if config is None:
+        raise UsageError("tune needs a config (e.g. configs/lstm.yaml) or run_dir to resume")
+    if data is None:
+        resolved = as_config(config, overrides)
+    else:
+        resolved = with_frame(config, overrides, data, data_root(data_dir))
+    require_one_series(resolved, "tune")
+    tracking.require(resolved)
+    frame = prepared_series(resolved, data_root(data_dir))
+    with new_run(runs_root(runs_dir), f"{resolved.name}-tune", "tune", resolved, seed=resolved.tune.seed) as started:
+        notify(started.run.path)
+        save_series(started.run, frame)
+        started.manifest["data_fingerprint"] = started.run.sha256(rundir.SERIES)
+        started.run.save_manifest(started.manifest)
+        return _tune(started, resolved, frame, trials, timeout, workers, runs_dir, data_dir, on_trial)
+
+
+def _tune(started: Any, config: Config, frame: pd.DataFrame, trials: int | None, timeout: float | None,
+          workers: int | None, runs_dir: Path | None, data_dir: Path | None,
+          on_trial: Told | None) -> Tune:  # fmt: skip
+    run = started.run
+    end = plan_split(len(frame), config).test_start  # the first test row: trials see rows before it
+    target = frame.iloc[:end, 0].to_numpy(dtype="float64")
+    season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
+    first_fold = plan_folds(end, scoring_config(config))[0].test_start
+    space = config.tune.space or default_space(config, target, season, first_fold)
+    workers = workers or os.cpu_count() or 1
+    limit = trials or config.tune.trials
+    log.info("tune: %d trials of %s on %s, %d at a time; each scored by %d walk-forward folds of the rows "
+             "before %s", limit, config.name, config.data.symbol, workers, config.tune.folds,
+             frame.index[end].date())  # fmt: skip
+    study = open_study(run.file(rundir.STUDY_DB), config.tune.seed)
+    search(study, config, space, run.file(rundir.SERIES), end, first=own_values(config, space, target),
+           workers=workers, trials=limit, timeout=timeout or config.tune.timeout, on_told=on_trial)  # fmt: skip
+    rows = leaderboard(finished(study))
+    with atomic.replacing(run.file(rundir.TRIALS_CSV)) as tmp:
+        pd.DataFrame(table_rows(rows)).to_csv(tmp, index=False)
+    summary = _summary(config, space, rows, frame, end, workers)
+    summary["importance"] = importance(study)
+    if config.plot.enabled:
+        _figures(run, rows, summary, config.plot.dpi)
+    best_path, final = None, None
+    best = rows[0] if rows and rows[0]["state"] == "complete" else None
+    if best is not None:
+        name = config.name if config.name.endswith("-tuned") else f"{config.name}-tuned"  # a re-tune keeps it
+        chosen = configure(config, best["values"], name=name)
+        best_path = run.file(rundir.BEST_CONFIG)
+        run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
+        log.info("tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
+                 best["trial"], best["rmse"])  # fmt: skip
+        final = run_stages(Context(chosen, RunDir.create(runs_root(runs_dir), chosen.name), data_root(data_dir)),
+                           None, None)  # fmt: skip
+        summary["final"] = _final(final, run)
+    run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
+    return Tune(run.path, summary, rows, best_path, final)
+
+
+def _summary(config: Config, space: Space, rows: list[dict[str, Any]], frame: pd.DataFrame, end: int,
+             workers: int) -> dict[str, Any]:  # fmt: skip
+    counts = {state: sum(1 for r in rows if r["state"] == state) for state in ("complete", "pruned", "failed")}
+    first = next((r for r in rows if r["trial"] == 0), None)
+    return {
+        "symbol": config.data.symbol,
+        "target": config.data.target,
+        "objective": f"mean RMSE of {config.tune.folds} walk-forward folds over the rows before "
+        f"{frame.index[end].date()}",
+        "searched_rows": {"first": str(frame.index[0].date()), "last": str(frame.index[end - 1].date())},
+        "trials": {"finished": len(rows), **counts},
+        "workers": workers,
+        "seed": config.tune.seed,
+        "space": {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in space.items()},
+        "config_trial": first,  # trial 0: the config's own values
+        "best": rows[0] if rows and rows[0]["state"] == "complete" else None,
+    }
+
+
+def _figures(run: RunDir, rows: list[dict[str, Any]], summary: dict[str, Any], dpi: int) -> None:
+    naive = (summary.get("best") or summary.get("config_trial") or {}).get("naive_rmse")
+    with atomic.replacing(run.file(rundir.TUNE_HISTORY_PNG)) as tmp:
+        plot_history(rows, naive, dpi, tmp)
+    if summary["importance"]:
+        with atomic.replacing(run.file(rundir.TUNE_IMPORTANCE_PNG)) as tmp:
+            plot_importance(summary["importance"], dpi, tmp)
+
+
+def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
+    """The test verdict of the best configuration, from its own run's metrics.json."""
+    metrics = final.metrics
+    same_data = RunDir(final.path).sha256(rundir.SERIES) == tune_run.sha256(rundir.SERIES)
+    if not same_data:
+        log.warning("the cache changed during the tune: the final run %s scored a different series than the "
+                    "trials searched", final.path)  # fmt: skip
+    return {
+        "run": str(final.path),
+        "same_series": same_data,
+        "rmse": metrics.rmse,
+        "naive_rmse": metrics.naive_rmse,
+        "skill": metrics.skill,
+        "beats_naive": metrics.beats_naive,
+        "dm_p": metrics.dm_p,
+        "best_competitor": (metrics.competitors or {}).get("best"),
+        "beats_competitors": metrics.beats_competitors,
+    }
+
+
+def _header(config: Config, best: dict[str, Any], tune_run: Path) -> str:
+    return (f"# Found by forecast tune ({tune_run.name}) from config {config.name}: trial {best['trial']}, "
+            f"mean walk-forward RMSE {best['rmse']:.6g}\n# over {best['folds']} folds of the training part "
+            f"(naive {best['naive_rmse']:.6g}).\n# Train it: forecast train --config "
+            f"{tune_run / rundir.BEST_CONFIG}\n")  # fmt: skip

@@ -1,0 +1,98 @@
+"""The report page of a tune run: the final verdict on the test part, the leaderboard, the
+search's figures and the space searched; built from tune.json alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forecast import rundir
+from forecast.reports import html as h
+from forecast.reports.common import p_value, read
+from forecast.rundir import RunDir
+from forecast.tuning.leaderboard import SHORT
+
+SHOWN = 50  # leaderboard rows on the page; trials.csv has them all
+
+
+def tune_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
+    summary = read(run, rundir.TUNE)
+    if not summary:
+        return "Tune", "", []
+    title = f"Tune: {summary['symbol']} {summary['target']}"
+    counts = summary["trials"]
+    about = h.facts([
+        ("objective", summary["objective"]),
+        ("rows searched", f"{summary['searched_rows']['first']} .. {summary['searched_rows']['last']}"),
+        ("trials", f"{counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
+                   f"{counts['failed']} failed"),
+        ("workers, sampler seed", f"{summary['workers']}, {summary['seed']}"),
+    ])  # fmt: skip
+    sections = [("search", "Search", about + _improvement(summary))]
+    leaderboard = summary.get("leaderboard") or []
+    if leaderboard:
+        sections.append(("leaderboard", "Leaderboard", _leaderboard(leaderboard)))
+    figures = h.figure(run.file(rundir.TUNE_HISTORY_PNG), "Optimisation history") + h.figure(
+        run.file(rundir.TUNE_IMPORTANCE_PNG), "Parameter importance"
+    )
+    if figures:
+        sections.append(("figures", "Figures", figures))
+    space = [[key, _choices(value)] for key, value in summary["space"].items()]
+    sections.append(("space", "Space", h.table(["key", "choices or range"], space, text_columns={0, 1})))
+    return title, _top(summary), sections
+
+
+def _top(summary: dict[str, Any]) -> str:
+    final = summary.get("final")
+    if final is None:
+        return h.verdict("No trial completed: nothing was trained. The leaderboard says why each one failed.", False)
+    naive = "beats" if final["beats_naive"] else "is WORSE than"
+    text = (f"The best configuration (trial {summary['best']['trial']}), trained once and scored on the test "
+            f"part the search never saw, {naive} naive: RMSE {final['rmse']:.4g} vs {final['naive_rmse']:.4g} "
+            f"({p_value(final['dm_p'])}).")  # fmt: skip
+    parts = [h.verdict(text, final["beats_naive"])]
+    rival = final.get("best_competitor")
+    if rival:
+        word = "beats" if final["beats_competitors"] else "is WORSE than"
+        parts.append(h.verdict(f"It {word} the best statistical competitor, {rival['against']}: RMSE "
+                               f"{final['rmse']:.4g} vs {rival['rmse']:.4g} ({p_value(rival['p_value'])}).",
+                               bool(final["beats_competitors"])))  # fmt: skip
+    parts.append(h.note(f"Its run: {final['run']} (report.html there has every figure). Its config: "
+                        f"{rundir.BEST_CONFIG} in this run, ready for forecast train and retrain."))  # fmt: skip
+    return "".join(parts)
+
+
+def _improvement(summary: dict[str, Any]) -> str:
+    best, own = summary.get("best"), summary.get("config_trial")
+    if not best or not own or own["state"] != "complete":
+        return ""
+    change = best["rmse"] / own["rmse"] - 1
+    return h.note(f"Best mean fold RMSE {best['rmse']:.4g} (trial {best['trial']}) vs {own['rmse']:.4g} for the "
+                  f"config as given (trial 0): {change:+.1%}. Naive on the same folds: {best['naive_rmse']:.4g}. "
+                  "The folds lie in the training part; a gain here is a search result, the verdict above is the "
+                  "test.")  # fmt: skip
+
+
+def _leaderboard(rows: list[dict[str, Any]]) -> str:
+    keys = sorted({k for r in rows for k in r["values"]})
+    fields = [k.split(".", 1)[1] for k in keys]
+    columns = ["trial", "state", "RMSE", "ratio", "folds", "s", *[SHORT.get(f, f) for f in fields]]
+    body = [
+        [r["trial"], r["state"] if r["state"] != "failed" else f"failed: {r['error']}", r["rmse"], r["ratio"],
+         r["folds"], f"{r['seconds']:.0f}", *[_value(r["values"].get(k)) for k in keys]]
+        for r in rows[:SHOWN]
+    ]  # fmt: skip
+    more = h.note(f"{len(rows) - SHOWN} more trials in {rundir.TRIALS_CSV}.") if len(rows) > SHOWN else ""
+    return h.table(columns, body, highlight={0}, text_columns={1}) + more
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "-" if value is None else (str(value) if isinstance(value, list) else value)
+
+
+def _choices(spec: Any) -> str:
+    if isinstance(spec, dict):  # a range
+        step = f", step {spec['step']:g}" if spec.get("step") else ""
+        return f"{spec['low']:g} .. {spec['high']:g}" + (" (log scale)" if spec.get("log") else "") + step
+    return ", ".join(str(choice) for choice in spec)

@@ -1,0 +1,1 @@
+"""forecast tune: the search space, one trial, and the search (Optuna)."""

@@ -1,0 +1,66 @@
+"""The trials of a study as rows: the leaderboard (trials.csv, the terminal table, the
+report), best first. Plain data from the study's own records (search.py writes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
+SHORT = {"learning_rate": "lr", "target_transform": "transform", "batch_size": "batch"}  # a field's name in a table
+
+
+def leaderboard(trials: list[Any]) -> list[dict[str, Any]]:
+    """One row per finished trial (Optuna FrozenTrials): complete ones by their objective,
+    then pruned ones by their last running mean, then failed ones."""
+    rows = [_row(t) for t in trials]
+    order = {"complete": 0, "pruned": 1, "failed": 2}
+    return sorted(rows, key=lambda r: (order[r["state"]], r["rmse"] if r["rmse"] is not None else np.inf, r["trial"]))
+
+
+def _row(trial: Any) -> dict[str, Any]:
+    attrs = trial.user_attrs
+    folds = attrs.get("folds") or []
+    state = STATES[trial.state.name]
+    rmse = trial.value if state == "complete" else (trial.intermediate_values or {}).get(trial.last_step)
+    naive = float(np.mean([f["naive_rmse"] for f in folds])) if folds else None
+    return {
+        "trial": trial.number,
+        "state": state,
+        "rmse": rmse,  # the objective: mean fold RMSE (pruned: over the folds it ran)
+        "naive_rmse": naive,  # naive's mean RMSE over the same folds
+        "ratio": rmse / naive if rmse is not None and naive else None,
+        "folds": len(folds),
+        "seconds": attrs.get("seconds"),
+        "values": attrs.get("values") or {},
+        "error": attrs.get("error"),
+    }
+
+
+def describe(values: dict[str, Any]) -> str:
+    """A trial's values in a few words: "gru, lookback 20, units [64], lr 0.0012"."""
+    words = []
+    for key, value in values.items():
+        field = key.split(".", 1)[1]
+        if field == "kind":
+            words.append(str(value))
+            continue
+        short = SHORT.get(field, field)
+        shown = f"{value:.3g}" if isinstance(value, float) else value
+        words.append(f"{short} {shown}")
+    return ", ".join(words)
+
+
+def table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The leaderboard flattened for trials.csv: one column per searched key."""
+    keys = sorted({k for r in rows for k in r["values"]})
+    flat = []
+    for r in rows:
+        flat.append({**{k: v for k, v in r.items() if k != "values"},
+                     **{k: _cell(r["values"].get(k)) for k in keys}})  # fmt: skip
+    return flat
+
+
+def _cell(value: Any) -> Any:
+    return str(value) if isinstance(value, list) else value

@@ -1,0 +1,184 @@
+"""The search of `forecast tune`: Optuna's TPE sampler over the space, trials run in batches
+of one per worker, the study kept in a SQLite file so that a stopped tune resumes.
+
+Determinism: each batch asks one trial per worker (the sampler seeded from tune.seed and
+the trial's number, constant_liar so the batch's pending trials count as seen), runs them
+here or in child interpreters, and tells their results in trial-number order. A trial's
+pruning compares it with the trials finished before its batch (trials.py). So the same
+seed and worker count give the same trials and scores, whichever worker finishes first.
+The price: a batch waits for its slowest trial.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from forecast.child import Child, StartError
+from forecast.config import Config
+from forecast.errors import DependencyError
+from forecast.tuning.space import Space, configure, suggest
+from forecast.tuning.trials import THREADS, run_trial, running_means
+
+log = logging.getLogger(__name__)
+STUDY = "tune"  # the study's name inside study.db
+STARTUP_TRIALS = 10  # random trials before TPE models the results (Optuna's default)
+Told = Callable[[Any], None]  # called with each finished FrozenTrial, in number order
+
+
+def open_study(path: Path, seed: int):
+    """The study in `path` (created, or loaded to resume). Trials a stopped tune left
+    running are marked failed ("interrupted") and queued to run again with their values."""
+    optuna = _optuna()
+    study = optuna.create_study(study_name=STUDY, storage=f"sqlite:///{path}", load_if_exists=True,
+                                direction="minimize", sampler=_sampler(seed, 0))  # fmt: skip
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        study.enqueue_trial(trial.params, skip_if_exists=False)
+    return study
+
+
+def finished(study: Any) -> list[Any]:
+    """The trials that count towards tune.trials: complete, pruned or failed on their own."""
+    from optuna.trial import TrialState
+
+    done = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    return [t for t in study.get_trials(deepcopy=False, states=done) if not t.user_attrs.get("interrupted")]
+
+
+def search(study: Any, config: Config, space: Space, series: Path, end: int, *, first: dict[str, Any],
+           workers: int, trials: int, timeout: float | None, on_told: Told | None = None) -> None:  # fmt: skip
+    """Run trials until `trials` have finished (counting a resumed study's) or `timeout`
+    seconds have passed. `first` is the config's own values, the first trial of a new study."""
+    optuna = _optuna()
+    if not study.get_trials(deepcopy=False):
+        study.enqueue_trial(first)
+    clock = time.monotonic()
+    with _Pool(workers) as pool:
+        while (left := trials - len(finished(study))) > 0:
+            if timeout is not None and time.monotonic() - clock >= timeout:
+                log.info("tune: the time limit (%g s) has passed; no new trial starts", timeout)
+                break
+            batch = []
+            for _ in range(min(left, workers)):
+                study.sampler = _sampler(config.tune.seed, len(study.get_trials(deepcopy=False)))
+                trial = study.ask()
+                batch.append((trial, suggest(trial, space)))
+            completed = study.get_trials(deepcopy=True, states=(optuna.trial.TrialState.COMPLETE,))
+            requests = [
+                {"number": trial.number, "series": str(series), "end": end, "completed": completed,
+                 "config": configure(config, values).model_dump(mode="json")}
+                for trial, values in batch
+            ]  # fmt: skip
+            for (trial, values), result in zip(batch, pool.run(requests), strict=True):
+                _tell(study, trial, values, result)
+                if on_told is not None:
+                    on_told(study.get_trials(deepcopy=False)[trial.number])
+
+
+def importance(study: Any) -> dict[str, float] | None:
+    """Each searched key's share of the variance of the log objective (Optuna's fANOVA,
+    seeded): the log, so one trial 8x worse than naive does not decide every share alone.
+    None with fewer than 3 complete trials, where it would be noise."""
+    optuna = _optuna()
+    if len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))) < 3:
+        return None
+    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+    try:
+        shares = optuna.importance.get_param_importances(
+            study, evaluator=evaluator, target=lambda t: math.log(t.value), normalize=True
+        )
+    except (RuntimeError, ValueError):  # no key varied across the complete trials
+        return None
+    return {key: round(float(share), 4) for key, share in shares.items()}
+
+
+def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]) -> None:
+    from optuna.trial import TrialState
+
+    folds = result["folds"]
+    for step, mean in enumerate(running_means(folds)):
+        trial.report(float(mean), step)
+    attrs = {"values": values, "folds": folds, "seconds": result["seconds"], "error": result["error"]}
+    for key, value in attrs.items():
+        trial.set_user_attr(key, value)
+    if result["state"] == "complete":
+        study.tell(trial, float(running_means(folds)[-1]))
+    else:
+        study.tell(trial, state=TrialState.PRUNED if result["state"] == "pruned" else TrialState.FAIL)
+
+
+def _sampler(seed: int, number: int):
+    # Seeded per trial, not once: a resumed study draws what an uninterrupted one would.
+    optuna = _optuna()
+    return optuna.samplers.TPESampler(seed=seed * 100_003 + number, constant_liar=True,
+                                      n_startup_trials=STARTUP_TRIALS)  # fmt: skip
+
+
+def _optuna():
+    try:
+        import optuna
+    except ImportError as exc:
+        raise DependencyError(f"forecast tune needs optuna, which does not import: {exc}",
+                              hint="pip install 'optuna>=4.2'") from exc  # fmt: skip
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    return optuna
+
+
+class _Pool:
+    """One worker: trials run in this process. More: one child interpreter each, started
+    once for the whole tune, each pinned to its share of the cores."""
+
+    def __init__(self, workers: int) -> None:
+        self.threads = max(1, (os.cpu_count() or 1) // workers)
+        self.children: list[Child | None] = [None] * (workers if workers > 1 else 0)
+
+    def __enter__(self) -> _Pool:
+        for i in range(len(self.children)):
+            self.children[i] = self._start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        for child in self.children:
+            if child is not None:
+                child.kill()
+
+    def _start(self) -> Child:
+        return Child("forecast.tuning.trials", env={THREADS: str(self.threads)}, quiet=False)
+
+    def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.children:
+            return [run_trial(r) for r in requests]
+        for i, request in enumerate(requests):
+            child = self.children[i]
+            if child is None or child.poll() is not None:
+                child = self.children[i] = self._start()
+            try:
+                child.ready()
+            except StartError as exc:
+                raise DependencyError(
+                    f"a tune worker could not start: {exc}",
+                    hint="forecast doctor checks the environment; --workers 1 runs trials here",
+                ) from None
+            child.submit(request)
+        return [self._answer(i, r) for i, r in enumerate(requests)]
+
+    def _answer(self, i: int, request: dict[str, Any]) -> dict[str, Any]:
+        child = self.children[i]
+        try:
+            status, result = child.receive.recv()  # type: ignore[union-attr]
+        except EOFError:  # the child died (out of memory, killed): this trial fails, a new child runs the next
+            code = child.kill()  # type: ignore[union-attr]
+            self.children[i] = None
+            status, result = "error", f"its worker process ended without a result (exit code {code})"
+        if status == "ok":
+            return result
+        return {"number": request["number"], "state": "failed", "folds": [], "error": result, "seconds": 0.0}

@@ -1,0 +1,158 @@
+"""One trial of `forecast tune`: a config scored by walk-forward folds over the training
+part only (scoring/backtest.py's fold stack on the rows before the test part), so the
+test part is never seen by the search.
+
+A trial runs in the tune's own process (one worker) or in a child interpreter
+(forecast/child.py calls prepare() once, then answer() per trial). Requests and results
+are plain data: they cross process boundaries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import time
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.config import Config, build_config
+from forecast.errors import ForecastError, was_interrupted
+from forecast.scoring.backtest import FoldResult, run_fold_stack
+
+log = logging.getLogger(__name__)
+THREADS = "FORECAST_TRIAL_THREADS"  # a child's share of the cores, set by search.py
+STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
+# What a trial's own progress would print: one line per trial (search.py) says enough.
+NOISY = ("forecast.scoring.backtest", "forecast.network.training", "forecast.scoring.competitors")
+
+
+class Pruned(Exception):
+    """Raised from a fold to stop a trial whose running mean is worse than the median."""
+
+
+def scoring_config(config: Config) -> Config:
+    """The trial's config as its folds use it: tune.folds expanding folds, each refit, no
+    statistical competitors (they do not change the network's score, and cost seconds each)."""
+    raw = config.model_dump(mode="json")
+    raw["evaluate"].update(competitors=[], backtest={"folds": config.tune.folds, "mode": "expanding", "refit": True})
+    raw["train"]["tensorboard"] = False
+    return build_config(raw, "a tune trial's config")
+
+
+def run_trial(request: dict[str, Any]) -> dict[str, Any]:
+    """{"number", "config", "series", "end", "completed"} -> the trial's folds and state.
+    `end` is the first test row: the trial sees rows [0, end). `completed` are the finished
+    trials (Optuna FrozenTrials) the pruner compares this one with."""
+    clock = time.perf_counter()
+    folds: list[dict[str, Any]] = []
+    result: dict[str, Any] = {"number": request["number"], "folds": folds, "error": None}
+    try:
+        config = scoring_config(build_config(request["config"], "a tune trial's config"))
+        frame = _series(request["series"]).iloc[: request["end"]]
+        pruner = _pruner(request["completed"]) if config.tune.pruning else None
+
+        def on_fold(fold: FoldResult) -> None:
+            metrics = fold.assessed.metrics
+            folds.append({"rmse": metrics["model"]["rmse"], "naive_rmse": metrics["naive"]["rmse"],
+                          "epochs": fold.epochs_run, "seconds": round(fold.fit_seconds, 2)})  # fmt: skip
+            if pruner is not None and pruner(running_means(folds)):
+                raise Pruned
+
+        with _quiet():
+            run_fold_stack(frame, config, on_fold=on_fold)
+        result["state"] = "complete"
+    except Pruned:
+        result["state"] = "pruned"
+    except ForecastError as exc:  # this trial's values do not fit the series (a lookback too long)
+        result.update(state="failed", error=exc.message)
+    except Exception as exc:
+        if was_interrupted(exc):
+            raise
+        result.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+    result["seconds"] = round(time.perf_counter() - clock, 2)
+    return result
+
+
+def running_means(folds: list[dict[str, Any]]) -> list[float]:
+    """The objective so far after each fold: what the pruner compares at that step."""
+    rmse = np.array([f["rmse"] for f in folds], dtype="float64")
+    return list(np.cumsum(rmse) / np.arange(1, len(rmse) + 1))
+
+
+def _pruner(completed: list[Any]):
+    """Optuna's MedianPruner on a snapshot of the finished trials: the same snapshot for every
+    trial of a batch, so the decision does not depend on which worker finishes first."""
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize")
+    study.add_trials(completed)
+    median = optuna.pruners.MedianPruner(n_startup_trials=STARTUP_TRIALS, n_warmup_steps=0)
+
+    def should_prune(means: list[float]) -> bool:
+        running = create_trial(state=TrialState.RUNNING, params={}, distributions={},
+                               intermediate_values=dict(enumerate(means)))  # fmt: skip
+        return median.prune(study, running)
+
+    return should_prune
+
+
+@cache
+def _series(path: str) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """No Keras bars and no per-epoch or per-fold lines inside a trial (warnings still show)."""
+    loggers = [logging.getLogger(name) for name in NOISY]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+# --- in a child interpreter (forecast/child.py) ------------------------------------------
+
+
+def prepare() -> None:
+    """Warnings only, named as the tune's; Keras imported; this child's share of the cores."""
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent stops the search and kills its
+    # children, so a child does not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Named())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    for name in ("tensorflow", "absl", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    from forecast.network.training import import_keras
+
+    import_keras()
+    import tensorflow as tf
+
+    threads = int(os.environ.get(THREADS, "1"))
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    return run_trial(request)
+
+
+class _Named(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: [tune trial] {record.getMessage()}"

@@ -1,0 +1,69 @@
+"""One tune trial: scored on folds of the rows before the test part, never after; pruned by the median."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from optuna.distributions import FloatDistribution
+from optuna.trial import create_trial
+
+from forecast.config import build_config
+from forecast.tuning.trials import STARTUP_TRIALS, run_trial
+
+CONFIG = build_config({
+    "data": {"source": "synthetic", "points": 200, "target": "value"},
+    "prep": {"lookback": 8, "val_fraction": 0.2},
+    "model": {"units": [4], "dense": []},
+    "train": {"epochs": 2, "batch_size": 32},
+    "tune": {"folds": 2},
+})  # fmt: skip
+
+
+def series(path, n: int = 200, end: int = 160, after: float = 0.0):
+    """A positive walk; `after` is added to every row from `end` on (the test part)."""
+    rng = np.random.default_rng(0)
+    values = 50 + np.cumsum(rng.normal(0, 1, n))
+    values[end:] += after
+    frame = pd.DataFrame({"value": values}, index=pd.date_range("2020-01-01", periods=n, freq="D"))
+    frame.to_parquet(path)
+    return str(path)
+
+
+def request(path, end: int = 160, completed=(), **config) -> dict:
+    raw = CONFIG.model_dump(mode="json")
+    for key, value in config.items():
+        section, field = key.split("__")
+        raw[section][field] = value
+    return {"number": 0, "config": raw, "series": path, "end": end, "completed": list(completed)}
+
+
+def scores(result: dict) -> list[tuple]:
+    return [(f["rmse"], f["naive_rmse"], f["epochs"]) for f in result["folds"]]
+
+
+def test_a_trial_never_reads_the_test_part(tmp_path) -> None:
+    plain = run_trial(request(series(tmp_path / "a.parquet")))
+    changed = run_trial(request(series(tmp_path / "b.parquet", after=1000.0)))
+    assert plain["state"] == "complete" and len(plain["folds"]) == 2
+    assert scores(plain) == scores(changed)
+    # and the rows before the end do matter: the same change one row earlier moves the score
+    earlier = run_trial(request(series(tmp_path / "c.parquet", end=159, after=1000.0)))
+    assert earlier["folds"][-1]["rmse"] != plain["folds"][-1]["rmse"]
+
+
+def test_a_trial_worse_than_the_median_of_finished_ones_is_pruned_after_its_first_fold(tmp_path) -> None:
+    path = series(tmp_path / "s.parquet")
+    good = [
+        create_trial(params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)}, value=1e-6,
+                     intermediate_values={0: 1e-6, 1: 1e-6})
+        for _ in range(STARTUP_TRIALS)
+    ]  # fmt: skip
+    pruned = run_trial(request(path, completed=good))
+    assert pruned["state"] == "pruned" and len(pruned["folds"]) == 1
+    assert run_trial(request(path, completed=good[:-1]))["state"] == "complete"  # too few finished trials to judge
+    assert run_trial(request(path, completed=good, tune__pruning=False))["state"] == "complete"
+
+
+def test_a_trial_whose_values_do_not_fit_the_series_fails_with_the_reason(tmp_path) -> None:
+    failed = run_trial(request(series(tmp_path / "s.parquet"), prep__lookback=150))
+    assert failed["state"] == "failed" and "backtest fold 1" in failed["error"] and failed["folds"] == []
