@@ -23,6 +23,12 @@ from typing import Any
 STARTUP = 300  # seconds a child may take to import its module (a cold disk, a busy machine)
 
 
+def share_of_cores(workers: int) -> int:
+    """Threads for each of `workers` parallel processes: a TensorFlow per process using every
+    core would oversubscribe the machine."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
 class StartError(RuntimeError):
     """The child could not import its module: the message is the ImportError's."""
 

@@ -42,10 +42,14 @@ Overrides = Annotated[
     typer.Option("--set", help="Override a field: section.key=value (repeatable).", show_default=False),
 ]
 
-# A universe (data.symbols) fans out one job per symbol; these say where the jobs run.
+# A universe (data.symbols) fans out one job per symbol, tune one trial per worker; these say where they run.
 ExecutorOpt = Annotated[
     Literal["local", "ray"],
-    typer.Option("--executor", help=f"Universe: local (parallel processes here) or ray (pip install {extra('ray')})."),
+    typer.Option(
+        "--executor",
+        help=f"Where parallel work runs (a universe's symbols, tune's trials): local "
+        f"processes here, or ray (pip install {extra('ray')}).",
+    ),
 ]
 WorkersOpt = Annotated[
     int | None,

@@ -9,8 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from forecast.cli.options import (
+    AddressOpt,
     ConfigPath,
     DataDir,
+    ExecutorOpt,
     JsonFlag,
     Overrides,
     RunsDir,
@@ -47,6 +49,8 @@ def tune(
     timeout: TimeoutOpt = None,
     workers: WorkersOpt = None,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Resume this stopped tune run.")] = None,
+    executor: ExecutorOpt = "local",
+    address: AddressOpt = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
@@ -70,7 +74,7 @@ def tune(
     with resumable("tune") as on_start:
         done = command(resolved, run_dir=run_dir, overrides=overrides if run_dir else None, trials=trials,
                        timeout=timeout, workers=workers, runs_dir=runs_dir, data_dir=data_dir, on_trial=told,
-                       on_start=on_start)  # fmt: skip
+                       on_start=on_start, executor=executor, address=address)  # fmt: skip
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.summary,
                    "leaderboard": done.leaderboard})  # fmt: skip

@@ -38,6 +38,7 @@ from forecast.rundir.artifacts import read_config, read_series, save_series
 from forecast.scoring.backtest import plan_folds
 from forecast.tuning.figures import plot_history, plot_importance
 from forecast.tuning.leaderboard import leaderboard, table_rows
+from forecast.tuning.pools import Executor
 from forecast.tuning.search import Told, finished, importance, open_study, search
 from forecast.tuning.space import Space, configure, default_space, own_values
 from forecast.tuning.trials import scoring_config
@@ -57,11 +58,14 @@ class Tune:
 def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None, data: Any = None,
          run_dir: str | Path | None = None, trials: int | None = None, timeout: float | None = None,
          workers: int | None = None, runs_dir: Path | None = None, data_dir: Path | None = None,
-         on_trial: Told | None = None, on_start: Callable[[Path], None] | None = None) -> Tune:  # fmt: skip
+         on_trial: Told | None = None, on_start: Callable[[Path], None] | None = None, executor: Executor = "local",
+         address: str | None = None) -> Tune:  # fmt: skip
     """Tune a config in a new run directory, or resume the stopped tune in `run_dir`.
     `trials` and `timeout` override tune.trials and tune.timeout; `workers` (default: one
-    per core) run trials in parallel processes; on_start hears the tune run's folder first."""
+    per core) run trials in parallel processes, or on Ray with executor "ray" (address: a
+    cluster's; default a private local instance); on_start hears the tune run's folder first."""
     notify = on_start or (lambda path: None)
+    how = _How(trials, timeout, workers or os.cpu_count() or 1, executor, address, runs_dir, data_dir, on_trial)
     if run_dir is not None:
         run = RunDir.open(Path(run_dir))
         if run.manifest().get("kind") != "tune":
@@ -69,7 +73,7 @@ def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None
         resolved = read_config(run, overrides)
         notify(run.path)
         with reopened_run(run, resolved) as started:
-            return _tune(started, resolved, read_series(run), trials, timeout, workers, runs_dir, data_dir, on_trial)
+            return _tune(started, resolved, read_series(run), how)
     if config is None:
         raise UsageError("tune needs a config (e.g. configs/lstm.yaml) or run_dir to resume")
     if data is None:
@@ -84,30 +88,42 @@ def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None
         save_series(started.run, frame)
         started.manifest["data_fingerprint"] = started.run.sha256(rundir.SERIES)
         started.run.save_manifest(started.manifest)
-        return _tune(started, resolved, frame, trials, timeout, workers, runs_dir, data_dir, on_trial)
+        return _tune(started, resolved, frame, how)
 
 
-def _tune(started: Any, config: Config, frame: pd.DataFrame, trials: int | None, timeout: float | None,
-          workers: int | None, runs_dir: Path | None, data_dir: Path | None,
-          on_trial: Told | None) -> Tune:  # fmt: skip
+@dataclass(frozen=True)
+class _How:
+    """The command's options, as they reach the search and the final run."""
+
+    trials: int | None
+    timeout: float | None
+    workers: int
+    executor: Executor
+    address: str | None
+    runs_dir: Path | None
+    data_dir: Path | None
+    on_trial: Told | None
+
+
+def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
     run = started.run
     end = plan_split(len(frame), config).test_start  # the first test row: trials see rows before it
     target = frame.iloc[:end, 0].to_numpy(dtype="float64")
     season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
     first_fold = plan_folds(end, scoring_config(config))[0].test_start
     space = config.tune.space or default_space(config, target, season, first_fold)
-    workers = workers or os.cpu_count() or 1
-    limit = trials or config.tune.trials
+    limit = how.trials or config.tune.trials
     log.info("tune: %d trials of %s on %s, %d at a time; each scored by %d walk-forward folds of the rows "
-             "before %s", limit, config.name, config.data.symbol, workers, config.tune.folds,
+             "before %s", limit, config.name, config.data.symbol, how.workers, config.tune.folds,
              frame.index[end].date())  # fmt: skip
     study = open_study(run.file(rundir.STUDY_DB), config.tune.seed)
     search(study, config, space, run.file(rundir.SERIES), end, first=own_values(config, space, target),
-           workers=workers, trials=limit, timeout=timeout or config.tune.timeout, on_told=on_trial)  # fmt: skip
+           workers=how.workers, trials=limit, timeout=how.timeout or config.tune.timeout, on_told=how.on_trial,
+           executor=how.executor, address=how.address)  # fmt: skip
     rows = leaderboard(finished(study))
     with atomic.replacing(run.file(rundir.TRIALS_CSV)) as tmp:
         pd.DataFrame(table_rows(rows)).to_csv(tmp, index=False)
-    summary = _summary(config, space, rows, frame, end, workers)
+    summary = _summary(config, space, rows, frame, end, how.workers)
     summary["importance"] = importance(study)
     if config.plot.enabled:
         _figures(run, rows, summary, config.plot.dpi)
@@ -120,8 +136,8 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, trials: int | None,
         run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
         log.info("tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
                  best["trial"], best["rmse"])  # fmt: skip
-        final = run_stages(Context(chosen, RunDir.create(runs_root(runs_dir), chosen.name), data_root(data_dir)),
-                           None, None)  # fmt: skip
+        final_run = RunDir.create(runs_root(how.runs_dir), chosen.name)
+        final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), None, None)
         summary["final"] = _final(final, run)
     run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
     return Tune(run.path, summary, rows, best_path, final)

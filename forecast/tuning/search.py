@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forecast.child import Child, StartError
 from forecast.config import Config
 from forecast.errors import DependencyError
+from forecast.tuning.pools import Executor, pool
 from forecast.tuning.space import Space, configure, suggest
-from forecast.tuning.trials import THREADS, run_trial, running_means
+from forecast.tuning.trials import running_means
 
 log = logging.getLogger(__name__)
 STUDY = "tune"  # the study's name inside study.db
@@ -54,14 +53,15 @@ def finished(study: Any) -> list[Any]:
 
 
 def search(study: Any, config: Config, space: Space, series: Path, end: int, *, first: dict[str, Any],
-           workers: int, trials: int, timeout: float | None, on_told: Told | None = None) -> None:  # fmt: skip
+           workers: int, trials: int, timeout: float | None, on_told: Told | None = None,
+           executor: Executor = "local", address: str | None = None) -> None:  # fmt: skip
     """Run trials until `trials` have finished (counting a resumed study's) or `timeout`
     seconds have passed. `first` is the config's own values, the first trial of a new study."""
     optuna = _optuna()
     if not study.get_trials(deepcopy=False):
         study.enqueue_trial(first)
     clock = time.monotonic()
-    with _Pool(workers) as pool:
+    with pool(executor, workers, address) as batch_runner:
         while (left := trials - len(finished(study))) > 0:
             if timeout is not None and time.monotonic() - clock >= timeout:
                 log.info("tune: the time limit (%g s) has passed; no new trial starts", timeout)
@@ -77,7 +77,7 @@ def search(study: Any, config: Config, space: Space, series: Path, end: int, *, 
                  "config": configure(config, values).model_dump(mode="json")}
                 for trial, values in batch
             ]  # fmt: skip
-            for (trial, values), result in zip(batch, pool.run(requests), strict=True):
+            for (trial, values), result in zip(batch, batch_runner.run(requests), strict=True):
                 _tell(study, trial, values, result)
                 if on_told is not None:
                     on_told(study.get_trials(deepcopy=False)[trial.number])
@@ -131,54 +131,3 @@ def _optuna():
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna
-
-
-class _Pool:
-    """One worker: trials run in this process. More: one child interpreter each, started
-    once for the whole tune, each pinned to its share of the cores."""
-
-    def __init__(self, workers: int) -> None:
-        self.threads = max(1, (os.cpu_count() or 1) // workers)
-        self.children: list[Child | None] = [None] * (workers if workers > 1 else 0)
-
-    def __enter__(self) -> _Pool:
-        for i in range(len(self.children)):
-            self.children[i] = self._start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        for child in self.children:
-            if child is not None:
-                child.kill()
-
-    def _start(self) -> Child:
-        return Child("forecast.tuning.trials", env={THREADS: str(self.threads)}, quiet=False)
-
-    def run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if not self.children:
-            return [run_trial(r) for r in requests]
-        for i, request in enumerate(requests):
-            child = self.children[i]
-            if child is None or child.poll() is not None:
-                child = self.children[i] = self._start()
-            try:
-                child.ready()
-            except StartError as exc:
-                raise DependencyError(
-                    f"a tune worker could not start: {exc}",
-                    hint="forecast doctor checks the environment; --workers 1 runs trials here",
-                ) from None
-            child.submit(request)
-        return [self._answer(i, r) for i, r in enumerate(requests)]
-
-    def _answer(self, i: int, request: dict[str, Any]) -> dict[str, Any]:
-        child = self.children[i]
-        try:
-            status, result = child.receive.recv()  # type: ignore[union-attr]
-        except EOFError:  # the child died (out of memory, killed): this trial fails, a new child runs the next
-            code = child.kill()  # type: ignore[union-attr]
-            self.children[i] = None
-            status, result = "error", f"its worker process ended without a result (exit code {code})"
-        if status == "ok":
-            return result
-        return {"number": request["number"], "state": "failed", "folds": [], "error": result, "seconds": 0.0}

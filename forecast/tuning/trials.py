@@ -46,7 +46,7 @@ def scoring_config(config: Config) -> Config:
 
 
 def run_trial(request: dict[str, Any]) -> dict[str, Any]:
-    """{"number", "config", "series", "end", "completed"} -> the trial's folds and state.
+    """{"number", "config", "series" (or "frame"), "end", "completed"} -> the trial's folds and state.
     `end` is the first test row: the trial sees rows [0, end). `completed` are the finished
     trials (Optuna FrozenTrials) the pruner compares this one with."""
     clock = time.perf_counter()
@@ -54,7 +54,8 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"number": request["number"], "folds": folds, "error": None}
     try:
         config = scoring_config(build_config(request["config"], "a tune trial's config"))
-        frame = _series(request["series"]).iloc[: request["end"]]
+        frame = request["frame"] if "frame" in request else _series(request["series"])
+        frame = frame.iloc[: request["end"]]
         pruner = _pruner(request["completed"]) if config.tune.pruning else None
 
         def on_fold(fold: FoldResult) -> None:
@@ -139,17 +140,30 @@ def prepare() -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     for name in ("tensorflow", "absl", "h5py"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    _pin(int(os.environ.get(THREADS, "1")))
+
+
+def _pin(threads: int) -> None:
+    """Keras imported, and this process's share of the cores."""
     from forecast.network.training import import_keras
 
     import_keras()
     import tensorflow as tf
 
-    threads = int(os.environ.get(THREADS, "1"))
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # set before, in this process, to the same count
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
+    return run_trial(request)
+
+
+def ray_trial(request: dict[str, Any], threads: int) -> dict[str, Any]:
+    """A trial as a Ray task, in a fresh worker process (tuning/pools.py)."""
+    _pin(threads)
     return run_trial(request)
 
 

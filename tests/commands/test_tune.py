@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import optuna
@@ -95,5 +96,16 @@ def test_trials_in_two_worker_processes_score_as_in_this_one(tuned, roots) -> No
     parallel = forecast.tune(TINY, data=monthly(), workers=2, trials=2, **roots)
     serial = {r["trial"]: r for r in tuned.leaderboard}
     for row in parallel.leaderboard:  # the first trials are the config and seeded draws: the same values
+        assert row["values"] == serial[row["trial"]]["values"]
+        assert row["rmse"] == pytest.approx(serial[row["trial"]]["rmse"], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_trials_on_ray_score_as_in_this_process(tuned, roots) -> None:
+    if importlib.util.find_spec("ray") is None:  # not imported here: ray_session sets its token first
+        pytest.skip("ray is not installed")
+    on_ray = forecast.tune(TINY, data=monthly(), workers=2, trials=2, executor="ray", **roots)
+    serial = {r["trial"]: r for r in tuned.leaderboard}
+    for row in on_ray.leaderboard:
         assert row["values"] == serial[row["trial"]]["values"]
         assert row["rmse"] == pytest.approx(serial[row["trial"]]["rmse"], rel=1e-6)

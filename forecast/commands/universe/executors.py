@@ -13,19 +13,14 @@ import os
 from collections.abc import Callable
 from typing import Any, Literal
 
+from forecast.child import share_of_cores
 from forecast.commands.universe.jobs import run_job
-from forecast.errors import UsageError
 
 log = logging.getLogger(__name__)
 
 Executor = Literal["local", "ray"]
 Result = dict[str, Any]
 Done = Callable[[Result, int, int], None]  # (result, finished so far, total)
-
-
-def threads_per_job(workers: int) -> int:
-    """The machine's cores shared out: a TensorFlow per job using every core would oversubscribe."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | None, address: str | None,
@@ -37,7 +32,7 @@ def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | 
     if executor == "ray":
         return _on_ray(payloads, workers, address, notify)
     workers = min(len(payloads), workers or os.cpu_count() or 1)
-    threads = threads_per_job(workers)
+    threads = share_of_cores(workers)
     if workers == 1:  # in this process: no start-up cost, and Ctrl-C behaves as for one run
         results = []
         for i, payload in enumerate(payloads):
@@ -79,33 +74,11 @@ def lost(payload: dict[str, Any], why: str) -> Result:
 
 
 def _on_ray(payloads: list[dict[str, Any]], workers: int | None, address: str | None, notify: Done) -> list[Result]:
-    if address is None and "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_MODE" not in os.environ:
-        # A private instance gets a token of its own (read by Ray when it is imported): Ray
-        # would otherwise write one to ~/.ray/auth_token, and forecast writes nothing to HOME.
-        import secrets
+    from forecast.ray_session import ray_session
 
-        os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
-    try:
-        import ray
-    except ImportError as exc:
-        raise UsageError(
-            "--executor ray needs the ray package, which is not installed",
-            hint="pip install 'forecast[ray]' (or use the default local executor)",
-        ) from exc
-    started_here = not ray.is_initialized()
-    if started_here:
-        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address is None:  # a private local instance, on loopback only
-            options.update(_node_ip_address="127.0.0.1", num_cpus=workers or os.cpu_count())
-
-        try:
-            ray.init(address=address, **options)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}",
-                             hint="check --address (e.g. ray://host:10001 or auto)") from exc  # fmt: skip
-    try:
+    with ray_session(workers, address) as ray:
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        threads = threads_per_job(min(len(payloads), workers or cpus)) if address is None else 1
+        threads = share_of_cores(min(len(payloads), workers or cpus)) if address is None else 1
         # One fresh worker process per job (max_calls=1), as TensorFlow's thread settings are per process.
         remote = ray.remote(num_cpus=1, max_calls=1)(run_job)
         pending = {remote.remote({**p, "threads": threads}): i for i, p in enumerate(payloads)}
@@ -121,6 +94,3 @@ def _on_ray(payloads: list[dict[str, Any]], workers: int | None, address: str | 
             finished += 1
             notify(results[i], finished, len(payloads))  # type: ignore[arg-type]
         return results  # type: ignore[return-value]
-    finally:
-        if started_here:
-            ray.shutdown()

@@ -1,0 +1,44 @@
+"""Ray for the commands that can fan out to it (a universe's members, tune's trials): a
+private instance on loopback unless an address is given, shut down after if started here."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from forecast.errors import UsageError
+
+
+@contextlib.contextmanager
+def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
+    """The ray module, initialised for the duration of the block."""
+    if address is None and "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_MODE" not in os.environ:
+        # A private instance gets a token of its own (read by Ray when it is imported): Ray
+        # would otherwise write one to ~/.ray/auth_token, and forecast writes nothing to HOME.
+        import secrets
+
+        os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
+    try:
+        import ray
+    except ImportError as exc:
+        raise UsageError(
+            "--executor ray needs the ray package, which is not installed",
+            hint="pip install 'forecast[ray]' (or use the default local executor)",
+        ) from exc
+    started_here = not ray.is_initialized()
+    if started_here:
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address is None:  # a private local instance, on loopback only
+            options.update(_node_ip_address="127.0.0.1", num_cpus=workers or os.cpu_count())
+        try:
+            ray.init(address=address, **options)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}",
+                             hint="check --address (e.g. ray://host:10001 or auto)") from exc  # fmt: skip
+    try:
+        yield ray
+    finally:
+        if started_here:
+            ray.shutdown()
