@@ -104,8 +104,9 @@ def stage_line(stage: str, status: str, record: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def resumable(verb: str = "train") -> Iterator[Callable[[Path], None]]:
-    """Names the run when it starts; on Ctrl-C or SIGTERM says how to resume it (forecast VERB --run-dir)."""
+def resumable(verb: str = "train", kept: str = "") -> Iterator[Callable[[Path], None]]:
+    """Names the run when it starts; on Ctrl-C or SIGTERM says what is kept and how to resume
+    it (forecast VERB --run-dir)."""
     started: list[Path] = []
 
     def on_start(path: Path) -> None:
@@ -118,7 +119,7 @@ def resumable(verb: str = "train") -> Iterator[Callable[[Path], None]]:
         if not was_interrupted(exc) or not started:
             raise
         how, code = ("terminated (SIGTERM)", 143) if was_terminated(exc) else ("interrupted", 130)
-        typer.echo(f"{how}; resume with: forecast {verb} --run-dir {started[0]}", err=True)
+        typer.echo(f"{how}; {kept}resume with: forecast {verb} --run-dir {started[0]}", err=True)
         raise typer.Exit(code) from None
 
 

@@ -71,7 +71,7 @@ def tune(
         row = leaderboard([trial])[0]
         progress(trial_line(row, total[0]) + f"  {describe(row['values'])}")
 
-    with resumable("tune") as on_start:
+    with resumable("tune", kept="finished trials are kept; ") as on_start:
         done = command(resolved, run_dir=run_dir, overrides=overrides if run_dir else None, trials=trials,
                        timeout=timeout, workers=workers, runs_dir=runs_dir, data_dir=data_dir, on_trial=told,
                        on_start=on_start, executor=executor, address=address)  # fmt: skip

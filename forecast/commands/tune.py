@@ -112,7 +112,10 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
     season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
     first_fold = plan_folds(end, scoring_config(config))[0].test_start
     space = config.tune.space or default_space(config, target, season, first_fold)
-    limit = how.trials or config.tune.trials
+    # A resumed tune goes on to the count it was started with (--trials is not in its config).
+    limit = how.trials or started.manifest.get("trials") or config.tune.trials
+    started.manifest["trials"] = limit
+    run.save_manifest(started.manifest)
     log.info("tune: %d trials of %s on %s, %d at a time; each scored by %d walk-forward folds of the rows "
              "before %s", limit, config.name, config.data.symbol, how.workers, config.tune.folds,
              frame.index[end].date())  # fmt: skip

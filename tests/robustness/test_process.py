@@ -151,3 +151,35 @@ def test_sigterm_stops_a_universe_and_every_worker_its_runs_resumable(tmp_path: 
         assert record["status"] == "interrupted" and record["stages"]["train"]["status"] == "interrupted"
     time.sleep(1.0)
     assert [pid for pid in workers if running(pid)] == []  # no worker left training alone
+
+
+def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study(tmp_path: Path) -> None:
+    """Finished trials are kept; those under way run again on resume; no worker is left running."""
+    (tmp_path / "slow.yaml").write_text(SLOW + "tune: {folds: 1, space: {model.units: [[4], [3]]}}\n")
+    process = forecast(tmp_path, "tune", "--config", "slow.yaml", "--workers", "2", "--trials", "2")
+    deadline = time.monotonic() + 180
+
+    def children() -> list[str]:
+        return subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+
+    while len(workers := children()) < 2 or not list(tmp_path.glob("runs/*/study.db")):
+        assert time.monotonic() < deadline and process.poll() is None, "the tune never started its workers"
+        time.sleep(0.3)
+    time.sleep(15.0)  # the workers import TensorFlow, then train (epochs: 2000, never done in time)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    (run,) = tmp_path.glob("runs/slow-tune-*")
+    said = f"interrupted; finished trials are kept; resume with: forecast tune --run-dir {run}"
+    assert err.strip().splitlines()[-1] == said
+    assert "Traceback" not in err and json.loads((run / "manifest.json").read_text())["status"] == "interrupted"
+    time.sleep(1.0)
+    assert [pid for pid in workers if running(pid)] == []
+    resumed = forecast(tmp_path, "tune", "--run-dir", str(run), "--set", "train.epochs=1", "--workers", "1")
+    out, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    summary = json.loads((run / "tune.json").read_text())
+    # The two interrupted trials ran again (as trials 2 and 3) with the values they had.
+    assert sorted(r["trial"] for r in summary["leaderboard"]) == [2, 3]
+    assert sorted(str(r["values"]["model.units"]) for r in summary["leaderboard"]) == ["[3]", "[4]"]
+    assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
