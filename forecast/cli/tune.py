@@ -21,7 +21,7 @@ from forecast.cli.options import (
     progress,
     report_of,
 )
-from forecast.cli.train import print_summary, resumable
+from forecast.cli.train import print_summary, resumable, stage_line
 from forecast.errors import UsageError
 from forecast.tables import render
 
@@ -74,7 +74,7 @@ def tune(
     with resumable("tune", kept="finished trials are kept; ") as on_start:
         done = command(resolved, run_dir=run_dir, overrides=overrides if run_dir else None, trials=trials,
                        timeout=timeout, workers=workers, runs_dir=runs_dir, data_dir=data_dir, on_trial=told,
-                       on_start=on_start, executor=executor, address=address)  # fmt: skip
+                       on_start=on_start, executor=executor, address=address, listener=stage_line)  # fmt: skip
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.summary,
                    "leaderboard": done.leaderboard})  # fmt: skip

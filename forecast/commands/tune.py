@@ -31,6 +31,7 @@ from forecast.data import data_root
 from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import UsageError
 from forecast.pipeline.lifecycle import new_run, reopened_run
+from forecast.pipeline.runner import Listener
 from forecast.pipeline.stages import Context
 from forecast.prepare.series import plan_split, prepared_series
 from forecast.rundir import RunDir, runs_root
@@ -59,13 +60,15 @@ def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None
          run_dir: str | Path | None = None, trials: int | None = None, timeout: float | None = None,
          workers: int | None = None, runs_dir: Path | None = None, data_dir: Path | None = None,
          on_trial: Told | None = None, on_start: Callable[[Path], None] | None = None, executor: Executor = "local",
-         address: str | None = None) -> Tune:  # fmt: skip
+         address: str | None = None, listener: Listener | None = None) -> Tune:  # fmt: skip
     """Tune a config in a new run directory, or resume the stopped tune in `run_dir`.
     `trials` and `timeout` override tune.trials and tune.timeout; `workers` (default: one
     per core) run trials in parallel processes, or on Ray with executor "ray" (address: a
-    cluster's; default a private local instance); on_start hears the tune run's folder first."""
+    cluster's; default a private local instance); on_start hears the tune run's folder first,
+    listener the final run's stages."""
     notify = on_start or (lambda path: None)
-    how = _How(trials, timeout, workers or os.cpu_count() or 1, executor, address, runs_dir, data_dir, on_trial)
+    how = _How(trials, timeout, workers or os.cpu_count() or 1, executor, address, runs_dir, data_dir, on_trial,
+               listener)  # fmt: skip
     if run_dir is not None:
         run = RunDir.open(Path(run_dir))
         if run.manifest().get("kind") != "tune":
@@ -103,6 +106,7 @@ class _How:
     runs_dir: Path | None
     data_dir: Path | None
     on_trial: Told | None
+    listener: Listener | None
 
 
 def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
@@ -140,7 +144,7 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         log.info("tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
                  best["trial"], best["rmse"])  # fmt: skip
         final_run = RunDir.create(runs_root(how.runs_dir), chosen.name)
-        final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), None, None)
+        final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), how.listener, None)
         summary["final"] = _final(final, run)
     run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
     return Tune(run.path, summary, rows, best_path, final)
