@@ -87,7 +87,9 @@ def trial_line(row: dict[str, Any], total: int | None) -> str:
     if row["state"] == "failed":
         return f"trial {row['trial']}{of}  failed: {row['error']}"
     score = f"RMSE {row['rmse']:.4f}" + (f" ({row['ratio']:.3f}x naive)" if row["ratio"] is not None else "")
-    after = f" after {row['folds']} folds" if row["state"] == "pruned" else ""
+    after = ""
+    if row["state"] == "pruned":
+        after = f" after {row['folds']} fold" + ("s" if row["folds"] != 1 else "")
     return f"trial {row['trial']}{of}  {row['state']}{after}  {score}  {row['seconds']:.0f} s"
 
 

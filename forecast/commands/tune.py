@@ -141,6 +141,8 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         chosen = configure(config, best["values"], name=name)
         best_path = run.file(rundir.BEST_CONFIG)
         run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
+        # Saved before the final training: a failure there keeps the search's results.
+        run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
         log.info("tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
                  best["trial"], best["rmse"])  # fmt: skip
         final_run = RunDir.create(runs_root(how.runs_dir), chosen.name)

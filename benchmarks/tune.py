@@ -1,0 +1,150 @@
+"""`forecast tune` as a user runs it: wall time, peak memory, and whether the best
+configuration found beats naive and the statistical competitors on the test part.
+
+    .venv/bin/python benchmarks/tune.py                          # every series below, 30 trials each
+    .venv/bin/python benchmarks/tune.py --series UNEMPLOYMENT --trials 30
+
+Each series is tuned by the real command in a subprocess (fresh roots under a temporary
+folder, the bundled sample data, one worker per core), so the time is what a user waits.
+Appends to benchmarks/tune.json and rewrites benchmarks/TUNE.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecast.pipeline.lifecycle import environment  # noqa: E402
+
+# series -> (config, overrides): the shipped configs, on the bundled data.
+SERIES = {
+    "MSFT": ("configs/lstm.yaml", ["data.source=sample"]),
+    "UNEMPLOYMENT": ("configs/examples/unemployment.yaml", []),
+}
+STOCKS = ("MSFT",)
+MSFT_MINUTES = 30  # the target: 30 trials on sample MSFT within 30 minutes on 2 cores
+
+
+def run_one(series: str, trials: int, workers: int | None) -> dict:
+    config, overrides = SERIES[series]
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = Path(scratch) / "runs"
+        command = [sys.executable, "-m", "forecast", "tune", "--config", str(ROOT / config), "--trials", str(trials),
+                   "--runs-dir", str(runs), "--data-dir", str(Path(scratch) / "data")]  # fmt: skip
+        command += [a for o in overrides for a in ("--set", o)] + (["--workers", str(workers)] if workers else [])
+        clock = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        seconds = time.monotonic() - clock
+        if done.returncode != 0:
+            raise SystemExit(f"{series}: forecast tune failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        (run,) = runs.glob("*-tune-*")
+        summary = json.loads((run / "tune.json").read_text())
+    # The largest resident set of any process this script waited for: the tune or one of its workers.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return cell(series, summary, seconds, peak_mb, " ".join(command[2:]))
+
+
+def cell(series: str, summary: dict, seconds: float, peak_mb: float, command: str) -> dict:
+    final, best, own = summary.get("final") or {}, summary.get("best") or {}, summary.get("config_trial") or {}
+    rival = final.get("best_competitor") or {}
+    return {
+        "series": series,
+        "date": dt.date.today().isoformat(),
+        "command": command,
+        "seconds": round(seconds, 1),
+        "peak_mb": round(peak_mb),
+        "trials": summary["trials"],
+        "workers": summary["workers"],
+        "config_trial_rmse": own.get("rmse"),
+        "best_trial": best.get("trial"),
+        "best_trial_rmse": best.get("rmse"),
+        "best_values": best.get("values"),
+        "folds_naive_rmse": best.get("naive_rmse"),
+        "test_rmse": final.get("rmse"),
+        "test_naive_rmse": final.get("naive_rmse"),
+        "test_dm_p": final.get("dm_p"),
+        "competitor": rival.get("against"),
+        "competitor_rmse": rival.get("rmse"),
+        "competitor_p": rival.get("p_value"),
+    }
+
+
+def write_markdown(results: dict, out: Path) -> None:
+    env = environment()
+    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v)
+    lines = [
+        "# forecast tune",
+        "",
+        f"Measured by `benchmarks/tune.py` ({env['platform']}, {os.cpu_count()} cores); {versions}.",
+        "",
+        "Each row is one `forecast tune` of a shipped config on bundled data, as a user runs it. The search "
+        "scores trials on walk-forward folds of the training part; `test` columns are the best configuration "
+        "trained once and scored on the test part, which the search never saw.",
+        "",
+        "| series | date | trials (complete/pruned/failed) | minutes | peak MB | config's own fold RMSE | best fold "
+        "RMSE | test RMSE | naive | best competitor | its RMSE | DM p vs naive | DM p vs competitor |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for r in results.values():
+        t = r["trials"]
+        lines.append(
+            f"| {r['series']} | {r['date']} | {t['finished']} ({t['complete']}/{t['pruned']}/{t['failed']}) | "
+            f"{r['seconds'] / 60:.1f} | {r['peak_mb']} | {_num(r['config_trial_rmse'])} | "
+            f"{_num(r['best_trial_rmse'])} | **{_num(r['test_rmse'])}** | {_num(r['test_naive_rmse'])} | "
+            f"{r['competitor']} | {_num(r['competitor_rmse'])} | {_num(r['test_dm_p'])} | {_num(r['competitor_p'])} |"
+        )
+    lines += ["", "Best values found:", ""]
+    lines += [f"- {r['series']}: trial {r['best_trial']}: " + ", ".join(f"`{k}` {v}" for k, v in
+                                                                      (r["best_values"] or {}).items())
+              for r in results.values()]  # fmt: skip
+    lines += ["", "## Targets (issue 18)", ""]
+    for r in results.values():
+        if r["series"] == "MSFT":
+            ok = r["seconds"] <= MSFT_MINUTES * 60
+            lines.append(f"- 30 trials on sample MSFT within {MSFT_MINUTES} minutes on this machine: "
+                         f"**{'met' if ok else 'NOT met'}** ({r['seconds'] / 60:.1f} min).")  # fmt: skip
+        if r["series"] not in STOCKS and r["competitor_rmse"] is not None:
+            ok = r["test_rmse"] < r["competitor_rmse"]
+            lines.append(f"- {r['series']}: the tuned configuration's test RMSE below the best statistical "
+                         f"competitor's: **{'met' if ok else 'NOT met'}** ({r['test_rmse']:.4f} vs "
+                         f"{r['competitor']} {r['competitor_rmse']:.4f}).")  # fmt: skip
+    out.write_text("\n".join(lines) + "\n")
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES))
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=None, help="Default: one per core, as the command's.")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    store = args.out / "tune.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    for series in args.series:
+        print(f"{series}: forecast tune, {args.trials} trials ...", flush=True)
+        results[series] = run_one(series, args.trials, args.workers)
+        store.write_text(json.dumps(results, indent=1) + "\n")
+        r = results[series]
+        print(f"  {r['seconds'] / 60:.1f} min; test RMSE {r['test_rmse']:.4f}, naive {r['test_naive_rmse']:.4f}, "
+              f"{r['competitor']} {r['competitor_rmse']}", flush=True)  # fmt: skip
+    write_markdown(results, args.out / "TUNE.md")
+    print(f"wrote {args.out / 'TUNE.md'}")
+
+
+if __name__ == "__main__":
+    main()
