@@ -36,13 +36,14 @@ STOCKS = ("MSFT",)
 MSFT_MINUTES = 30  # the target: 30 trials on sample MSFT within 30 minutes on 2 cores
 
 
-def run_one(series: str, trials: int, workers: int | None) -> dict:
+def run_one(series: str, trials: int, workers: int | None, timeout: float | None) -> dict:
     config, overrides = SERIES[series]
     with tempfile.TemporaryDirectory() as scratch:
         runs = Path(scratch) / "runs"
         command = [sys.executable, "-m", "forecast", "tune", "--config", str(ROOT / config), "--trials", str(trials),
                    "--runs-dir", str(runs), "--data-dir", str(Path(scratch) / "data")]  # fmt: skip
         command += [a for o in overrides for a in ("--set", o)] + (["--workers", str(workers)] if workers else [])
+        command += ["--timeout", str(timeout)] if timeout else []
         clock = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
         seconds = time.monotonic() - clock
@@ -131,13 +132,14 @@ def main() -> None:
     parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES))
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None, help="Default: one per core, as the command's.")
+    parser.add_argument("--timeout", type=float, default=None, help="Seconds after which no new trial starts.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args()
     store = args.out / "tune.json"
     results = json.loads(store.read_text()) if store.exists() else {}
     for series in args.series:
         print(f"{series}: forecast tune, {args.trials} trials ...", flush=True)
-        results[series] = run_one(series, args.trials, args.workers)
+        results[series] = run_one(series, args.trials, args.workers, args.timeout)
         store.write_text(json.dumps(results, indent=1) + "\n")
         r = results[series]
         print(f"  {r['seconds'] / 60:.1f} min; test RMSE {r['test_rmse']:.4f}, naive {r['test_naive_rmse']:.4f}, "

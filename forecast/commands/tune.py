@@ -172,9 +172,8 @@ def _summary(config: Config, space: Space, rows: list[dict[str, Any]], frame: pd
 
 
 def _figures(run: RunDir, rows: list[dict[str, Any]], summary: dict[str, Any], dpi: int) -> None:
-    naive = (summary.get("best") or summary.get("config_trial") or {}).get("naive_rmse")
     with atomic.replacing(run.file(rundir.TUNE_HISTORY_PNG)) as tmp:
-        plot_history(rows, naive, dpi, tmp)
+        plot_history(rows, dpi, tmp)
     if summary["importance"]:
         with atomic.replacing(run.file(rundir.TUNE_IMPORTANCE_PNG)) as tmp:
             plot_importance(summary["importance"], dpi, tmp)

@@ -13,10 +13,16 @@ SHORT = {"learning_rate": "lr", "target_transform": "transform", "batch_size": "
 
 def leaderboard(trials: list[Any]) -> list[dict[str, Any]]:
     """One row per finished trial (Optuna FrozenTrials): complete ones by their objective,
-    then pruned ones by their last running mean, then failed ones."""
+    then pruned ones by their ratio to naive over the folds they ran (their mean RMSE covers
+    fewer folds than the others', so it does not compare), then failed ones."""
     rows = [_row(t) for t in trials]
     order = {"complete": 0, "pruned": 1, "failed": 2}
-    return sorted(rows, key=lambda r: (order[r["state"]], r["rmse"] if r["rmse"] is not None else np.inf, r["trial"]))
+
+    def rank(r: dict[str, Any]) -> tuple:
+        score = r["rmse"] if r["state"] == "complete" else r["ratio"]
+        return order[r["state"]], np.inf if score is None else score, r["trial"]
+
+    return sorted(rows, key=rank)
 
 
 def _row(trial: Any) -> dict[str, Any]:
