@@ -14,6 +14,7 @@ from forecast import rundir
 from forecast.config import load_config
 from forecast.tuning.search import STUDY
 
+from .test_api import TINY as API_TINY
 from .test_api import monthly
 
 SPACE = {
@@ -21,16 +22,8 @@ SPACE = {
     "model.units": [[4], [6]],
     "train.learning_rate": {"low": 1e-3, "high": 1e-2, "log": True},
 }
-TINY = {
-    "name": "sales",
-    "data": {},
-    "prep": {"lookback": 12, "val_fraction": 0.2},
-    "model": {"units": [4], "dense": []},
-    "train": {"epochs": 2, "batch_size": 32},
-    "evaluate": {"competitors": ["auto_ets"]},
-    "plot": {"enabled": False, "report": False},
-    "tune": {"folds": 2, "trials": 3, "space": SPACE},
-}
+# The API tests' tiny monthly config, with one competitor and a small space.
+TINY = {**API_TINY, "evaluate": {"competitors": ["auto_ets"]}, "tune": {"folds": 2, "trials": 3, "space": SPACE}}
 
 
 @pytest.fixture(scope="module")
