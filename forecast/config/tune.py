@@ -64,8 +64,8 @@ class TuneConfig(Section):
         "part; the objective is their mean RMSE.",
     )  # fmt: skip
     pruning: bool = Field(
-        True, description="Stop a trial after a fold whose running mean RMSE is worse than the median of finished "
-        "trials at that fold (Optuna's MedianPruner, after 5 finished trials).",
+        True, description="Stop a trial after a fold whose running mean of RMSE / naive RMSE is worse than the "
+        "median of finished trials at that fold (Optuna's MedianPruner, after 5 finished trials).",
     )  # fmt: skip
     seed: int = Field(0, ge=0, description="Seed of the sampler (TPE): the same seed and workers, the same trials.")
     space: dict[str, Range | Choice] = Field(

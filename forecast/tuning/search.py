@@ -23,7 +23,7 @@ from forecast.config import Config
 from forecast.errors import DependencyError
 from forecast.tuning.pools import Executor, pool
 from forecast.tuning.space import Space, configure, suggest
-from forecast.tuning.trials import running_means
+from forecast.tuning.trials import mean_rmse, running_ratios
 
 log = logging.getLogger(__name__)
 STUDY = "tune"  # the study's name inside study.db
@@ -104,13 +104,13 @@ def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]
     from optuna.trial import TrialState
 
     folds = result["folds"]
-    for step, mean in enumerate(running_means(folds)):
-        trial.report(float(mean), step)
+    for step, ratio in enumerate(running_ratios(folds)):
+        trial.report(float(ratio), step)
     attrs = {"values": values, "folds": folds, "seconds": result["seconds"], "error": result["error"]}
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
     if result["state"] == "complete":
-        study.tell(trial, float(running_means(folds)[-1]))
+        study.tell(trial, mean_rmse(folds))
     else:
         study.tell(trial, state=TrialState.PRUNED if result["state"] == "pruned" else TrialState.FAIL)
 

@@ -62,7 +62,7 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
             metrics = fold.assessed.metrics
             folds.append({"rmse": metrics["model"]["rmse"], "naive_rmse": metrics["naive"]["rmse"],
                           "epochs": fold.epochs_run, "seconds": round(fold.fit_seconds, 2)})  # fmt: skip
-            if pruner is not None and pruner(running_means(folds)):
+            if pruner is not None and pruner(running_ratios(folds)):
                 raise Pruned
 
         with _quiet():
@@ -80,10 +80,18 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def running_means(folds: list[dict[str, Any]]) -> list[float]:
-    """The objective so far after each fold: what the pruner compares at that step."""
-    rmse = np.array([f["rmse"] for f in folds], dtype="float64")
-    return list(np.cumsum(rmse) / np.arange(1, len(rmse) + 1))
+def mean_rmse(folds: list[dict[str, Any]]) -> float:
+    """The objective: the mean of the folds' RMSEs."""
+    return float(np.mean([f["rmse"] for f in folds]))
+
+
+def running_ratios(folds: list[dict[str, Any]]) -> list[float]:
+    """After each fold, the mean so far of RMSE / naive RMSE: what the pruner compares at that
+    step. A ratio, not the RMSE: Optuna's median rule compares a trial's best value over its
+    steps with the others' at the current step, and folds differ in scale (prices were lower
+    earlier), so a running mean of RMSEs would compare numbers on different scales."""
+    ratios = np.array([f["rmse"] / f["naive_rmse"] for f in folds], dtype="float64")
+    return list(np.cumsum(ratios) / np.arange(1, len(ratios) + 1))
 
 
 def _pruner(completed: list[Any]):
