@@ -63,13 +63,13 @@ def tune(
     if config is None and run_dir is None:
         raise UsageError("tune needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
     resolved = load_config(config, overrides) if config is not None else None
-    total = [trials or (resolved.tune.trials if resolved else None)]
+    total = trials or (resolved.tune.trials if resolved else None)
 
     def told(trial: Any) -> None:
         from forecast.tuning.leaderboard import describe, leaderboard
 
         row = leaderboard([trial])[0]
-        progress(trial_line(row, total[0]) + f"  {describe(row['values'])}")
+        progress(trial_line(row, total) + f"  {describe(row['values'])}")
 
     with resumable("tune", kept="finished trials are kept; ") as on_start:
         done = command(resolved, run_dir=run_dir, overrides=overrides if run_dir else None, trials=trials,

@@ -38,8 +38,9 @@ def open_study(path: Path, seed: int):
     study = optuna.create_study(study_name=STUDY, storage=f"sqlite:///{path}", load_if_exists=True,
                                 direction="minimize", sampler=_sampler(seed, 0))  # fmt: skip
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        # Optuna has no public setter for a trial that is no longer running anywhere.
         study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
-        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
         study.enqueue_trial(trial.params, skip_if_exists=False)
     return study
 
