@@ -67,9 +67,9 @@ def predict(
     test = result.info["test"]
     if test.get("beats_naive") is False:
         log.warning(
-            "this %s model was WORSE than the naive forecast on its test part (skill %s): "
+            "this %s was WORSE than the naive forecast on its test part (skill %s): "
             "the last value, %s, is the better forecast",
-            result.info["model"],
+            _forecaster(result.info),
             num(test.get("skill"), 3),
             num(result.info["last_value"]),
         )
@@ -82,15 +82,22 @@ def _date(text: str) -> dt.date:
         raise UsageError(f"--as-of {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2012-12-20") from None
 
 
+def _forecaster(info: dict[str, Any]) -> str:
+    """What made the forecast: "lstm model", or "lstm combination" (evaluate.combine)."""
+    return f"{info['model']} {'combination' if info.get('combination') else 'model'}"
+
+
 def print_forecast(path: str, table: Any, info: dict[str, Any]) -> None:
     from forecast.cli.options import print_rich_table
 
     levels = [c.removeprefix("lower_") for c in table.columns if c.startswith("lower_")]
     typer.echo(f"run       {path}")
     typer.echo(
-        f"forecast  {info['symbol']} {info['target']} by the {info['model']} of {info['run']}, "
+        f"forecast  {info['symbol']} {info['target']} by the {_forecaster(info)} of {info['run']}, "
         f"from {info['last_bar']} ({num(info['last_value'])}), {info['strategy']}"
     )
+    if info.get("combination"):  # the members' own forecasts are in the table (and --json)
+        typer.echo(f"combined  {info['combination']['verdict']}")
     typer.echo(f"dates     {info['calendar']['name']}: {info['calendar']['reason']}")
     intervals = info.get("intervals")
     if intervals:

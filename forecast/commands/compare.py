@@ -29,10 +29,13 @@ from forecast.plotting import plot_comparison
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import require_complete
+from forecast.scoring.combination import NAME as COMBINATION
 from forecast.scoring.significance import rmse_interval
 
 log = logging.getLogger(__name__)
-BOUNDS = ("lower_", "upper_")  # interval columns of predictions.csv: the model's, not forecasters
+# A candidate's own columns of predictions.csv, not shared forecasters: its bands (lower_80, ...),
+# its combination and the combination's bands.
+OWN = ("lower_", "upper_", COMBINATION)
 KINDS = tuple(MODEL_KINDS)
 
 
@@ -144,10 +147,14 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
             "dm_p": metrics.dm_p, "parameters": info.get("parameters"), "train_seconds": info.get("fit_seconds"),
             "epochs": info.get("epochs_run"),
         })  # fmt: skip
+        if COMBINATION in metrics.scores:  # each candidate's own combination (evaluate.combine)
+            dm = metrics.diebold_mariano[COMBINATION]["p_value"]
+            rows.append({"name": f"{c.label} {COMBINATION}", "kind": COMBINATION, "run": str(c.run.path),
+                         **metrics.scores[COMBINATION], "dm_p": dm})  # fmt: skip
     first = read_metrics(candidates[0].run)
     competitors = (first.competitors or {}).get("fitted", {})
     for name, scores in first.scores.items():
-        if name != "model":
+        if name not in ("model", COMBINATION):
             dm = first.diebold_mariano.get(name, {})
             kind = "competitor" if name in competitors else "baseline"
             rows.append({"name": name, "kind": kind, **scores, "dm_p": dm.get("p_value")})
@@ -166,9 +173,11 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
         frame = pd.read_csv(c.run.file(rundir.PREDICTIONS), parse_dates=["date"])
         frame = frame[frame["step"] == 1].set_index("date")
         if table is None:
-            others = [c for c in frame.columns if c not in ("step", "predicted") and not c.startswith(BOUNDS)]
+            others = [c for c in frame.columns if c not in ("step", "predicted") and not c.startswith(OWN)]
             table = frame[others].copy()  # actual first
         table[c.label] = frame["predicted"]
+        if COMBINATION in frame.columns:
+            table[f"{c.label} {COMBINATION}"] = frame[COMBINATION]
     return table
 
 

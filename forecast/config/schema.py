@@ -157,6 +157,12 @@ class EvaluateConfig(Section):
     competitor_timeout: float = Field(
         60.0, gt=0, le=86_400, description="Seconds each competitor may take; a slower one is skipped with the reason."
     )
+    combine: bool = Field(
+        False,
+        description="Also score a combination: convex weights, fitted on the validation part, for the network, the "
+        "best statistical competitor there and naive (a forecaster of its own in every table; predict and retrain "
+        "use it). Needs prep.val_fraction > 0.",
+    )
     backtest: BacktestConfig = BacktestConfig()
 
     @field_validator("intervals")
@@ -236,4 +242,12 @@ class Config(Section):
     @model_validator(mode="after")
     def _space(self) -> Config:
         check_space(self.tune.space, {"prep": self.prep, "model": self.model, "train": self.train})
+        return self
+
+    @model_validator(mode="after")
+    def _combine(self) -> Config:
+        if self.evaluate.combine and self.prep.val_fraction == 0:
+            # The weights are fitted on forecasts of rows no member was fitted on: the validation part.
+            raise ValueError("evaluate.combine fits its weights on the validation part, and prep.val_fraction is 0; "
+                             "set prep.val_fraction (e.g. 0.1) or evaluate.combine: false")  # fmt: skip
         return self

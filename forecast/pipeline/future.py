@@ -24,11 +24,12 @@ from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
+from forecast.pipeline import combined
 from forecast.prepare.series import model_columns, prepared_series, transformed
 from forecast.prepare.transforms import calendar_columns
 from forecast.rollout import conformal
 from forecast.rollout.calendar import Calendar, resolve
-from forecast.rollout.intervals import calibrate, interval_bounds
+from forecast.rollout.intervals import calibration, forecast_rows, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics, read_series, read_split
@@ -118,12 +119,20 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: li
     return known[None, :, :]
 
 
-def _calibration(network: Network, config: Config, run: RunDir, steps: int) -> dict[str, Any] | None:
-    """Conformal half-widths for `steps` steps ahead, from rollouts over the validation part."""
+def validation_rollouts(network: Network, run: RunDir, steps: int) -> combined.Validation:
+    """Rollouts of `steps` steps over the validation part, which calibrate the bands of a
+    forecast that far ahead."""
     w, frame, encoding = read_split(run), read_series(run), read_encoding(run)
     first = max(int(w["val_start"]), encoding.rows_needed)
     origins = np.arange(first, int(w["test_start"]) - steps + 1)
-    intervals = calibrate(network, encoding, frame, w["values"], origins, steps, config.evaluate.intervals)
+    forecast = forecast_rows(network, encoding, frame, w["values"], origins, steps) if len(origins) else None
+    return combined.Validation(frame, origins, forecast, int(w["val_start"]))
+
+
+def _calibration(validation: combined.Validation, config: Config, steps: int) -> dict[str, Any] | None:
+    """Conformal half-widths for `steps` steps ahead, from forecasts of the validation part."""
+    origins = validation.origins
+    intervals = calibration(validation.frame, origins, validation.forecast, config.evaluate.intervals)
     if intervals is None:
         log.warning(
             "no validation windows %d steps long to calibrate intervals on: no bands; "
@@ -178,18 +187,27 @@ def make_forecast(
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])
     forecast = rollout(network, encoding, values, levels, origin, steps, future_inputs)
-    intervals = _calibration(network, config, run, steps)
+    validation = validation_rollouts(network, run, steps)
+    metrics = read_metrics(run)  # a complete run (verify_run) has its scores
+    members: dict[str, np.ndarray] = {}
+    if metrics.combination is not None:  # the run's combination is its forecast (evaluate.combine)
+        fit_end = int(history.index.searchsorted(pd.Timestamp(trained_until), side="right"))
+        forecast, validation, members = combined.future(metrics, config, levels, fit_end, forecast, validation)
+    intervals = _calibration(validation, config, steps)
     bounds = interval_bounds(intervals, forecast, levels[-1:], history=levels)
 
     table = pd.DataFrame({"date": dates.date, "step": np.arange(1, steps + 1), "forecast": forecast[0]})
     for name, bound in bounds.items():
         table[name] = bound[0]
+    for name, member in members.items():  # the combination's members, for the curious
+        table[name] = member[0]
     if as_of is not None:
         actual = latest.iloc[:, 0].reindex(dates)
         table["actual"] = actual.to_numpy()
         _check_calendar(latest, history.index[-1], dates, calendar)
 
-    metrics = read_metrics(run)  # a complete run (verify_run) has its scores
+    forecaster = combined.NAME if members else "model"
+    coverage = ((metrics.combination or {}).get("intervals") if members else metrics.intervals) or {}
     info = {
         "run": str(run.path),
         "model_sha256": manifest["stages"]["train"]["outputs"][rundir.MODEL],
@@ -206,10 +224,12 @@ def make_forecast(
         "intervals": None
         if intervals is None
         else {k: intervals[k] for k in ("method", "calibration", "half_width", "relative")},
-        "test": {
-            "skill": metrics.skill,
-            "beats_naive": metrics.beats_naive,
-            "coverage": {k: v["test"] for k, v in ((metrics.intervals or {}).get("coverage") or {}).items()},
+        "forecaster": forecaster,  # "model": the network; "combination": the run's combination
+        "combination": combined.described(metrics) if members else None,
+        "test": {  # of the forecaster
+            "skill": metrics.scores[forecaster]["skill"],
+            "beats_naive": bool((metrics.scores[forecaster]["skill"] or 0) > 0),
+            "coverage": {k: v["test"] for k, v in (coverage.get("coverage") or {}).items()},
         },
     }
     return Forecast(table, history.iloc[:, 0], info)

@@ -41,10 +41,17 @@ class Stage:
 
 R = rundir
 _EVALUATE_INPUTS = (R.SERIES, R.ENCODING, R.SPLIT, R.MODEL, R.COMPETITORS)
-_COMPETITORS_CONFIG = ("data", "prep", "evaluate.season", "evaluate.competitors", "evaluate.competitor_timeout")
+_COMPETITORS_CONFIG = (
+    "data",
+    "prep",
+    "evaluate.season",
+    "evaluate.competitors",
+    "evaluate.competitor_timeout",
+    "evaluate.combine",
+)
 _PLOT_INPUTS = (R.SERIES, R.SPLIT, R.PREDICTIONS, R.HISTORY, R.METRICS)
 _PLOT_OUTPUTS = (R.FORECAST_PNG, R.RESIDUALS_PNG, R.LOSS_PNG)
-_EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals", "evaluate.competitors")
+_EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals", "evaluate.competitors", "evaluate.combine")
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
     Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
@@ -83,7 +90,12 @@ def _same_config(recorded: Any, config: Config, sections: tuple[str, ...]) -> bo
     if recorded == _digest(payload):
         return True
     unnamed = not config.data.spec.named  # csv, synthetic: an old config may have left the symbol unset
-    return any(recorded == _digest(old) for old in legacy.legacy_payloads(payload, unnamed))
+    payloads = [payload]
+    if payload.get("evaluate.combine") is False:  # a run written before 0.3 had no evaluate.combine
+        payloads.append({name: value for name, value in payload.items() if name != "evaluate.combine"})
+    return any(
+        recorded == _digest(spelt) for each in payloads for spelt in (each, *legacy.legacy_payloads(each, unnamed))
+    )
 
 
 def _hashes(run: RunDir, names: tuple[str, ...]) -> dict[str, str | None]:

@@ -21,11 +21,11 @@ from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import DataError, UsageError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
+from forecast.pipeline.combined import against_best, evaluate_combination
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
-from forecast.rollout import conformal
-from forecast.rollout.intervals import calibrate, forecast_rows, interval_bounds
+from forecast.rollout.intervals import calibrate, forecast_rows, with_coverage
 from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import (
@@ -44,6 +44,7 @@ from forecast.rundir.artifacts import (
     save_trained,
     write_csv,
 )
+from forecast.scoring.combination import NAME as COMBINATION
 from forecast.scoring.competitors import Task, warm_up
 from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.evaluation import Assessment, assess
@@ -179,6 +180,11 @@ def competitors(ctx: Context) -> dict[str, Any]:
     target = frame.iloc[:, 0].to_numpy(dtype="float64")  # levels: the competitors model the raw series
     task = Task(target, (0, int(w["test_start"])), w["test"], int(w["output_steps"]), season)
     outcome = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
+    if config.evaluate.combine and len(w["val"]):  # the combination's weights are fitted on these
+        task = Task(target, (0, int(w["val_start"])), w["val"], int(w["output_steps"]), season)
+        outcome.validation = run_competitors(
+            list(outcome.forecasts), task, config.evaluate.competitor_timeout
+        ).forecasts
     save_competitors(run, outcome)
     return {**outcome.info(), "seconds": {name: round(t, 3) for name, t in outcome.seconds.items()}}
 
@@ -187,7 +193,7 @@ def competitors(ctx: Context) -> dict[str, Any]:
 
 
 def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, season: int | None,
-               rivals: dict[str, np.ndarray]) -> Assessment:  # fmt: skip
+               rivals: dict[str, np.ndarray], combination: np.ndarray | None = None) -> Assessment:  # fmt: skip
     try:
         return assess(
             frame.iloc[:, 0].to_numpy(dtype="float64"),  # actuals from the raw series, not inverted scaled values
@@ -197,6 +203,7 @@ def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndar
             season=season,
             train_end=int(w["test_start"]),
             competitors=rivals,
+            combination=combination,
         )
     except ValueError as exc:
         raise DataError(f"cannot compute the baselines: {exc}", hint="lower evaluate.season") from exc
@@ -212,17 +219,22 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     frequency = infer_frequency(pd.DatetimeIndex(frame.index))
     season = season_of(config.evaluate.season, frequency)
     rivals = read_competitors(run)
-    assessed = assess_run(frame, w, predicted, season, rivals.forecasts)
+    combined = None
+    if config.evaluate.combine and len(w["val"]):
+        network_val = forecast_rows(network, encoding, frame, w["values"], w["val"], horizon)
+        combined = evaluate_combination(frame, w, network_val, predicted, rivals, config)
+    assessed = assess_run(
+        frame, w, predicted, season, rivals.forecasts, None if combined is None else combined.combined.test
+    )
     intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    bands = interval_bounds(intervals, predicted, target[starts - 1], history=target[: int(w["test_start"])])
-    if intervals is not None:
-        intervals["coverage"] = {}
-        for name in intervals["half_width"]:
-            total, steps = conformal.coverage(assessed.actual, bands[f"lower_{name}"], bands[f"upper_{name}"])
-            intervals["coverage"][name] = {"test": total, "per_step": steps}
+    intervals, bands = with_coverage(intervals, predicted, target, starts, int(w["test_start"]))
     test_windows, test_start = int(len(w["test"])), int(w["test_start"])
     del model, network, w, predicted  # on long series these are hundreds of MB the CSV below does not need
+    if combined is not None:
+        bands |= {f"{COMBINATION}_{name}": bound for name, bound in combined.bands.items()}
+        combined.info["versus_best_competitor"] = against_best(assessed.actual, assessed.forecasts,
+                                                               assessed.best_competitor)  # fmt: skip
     write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, assessed, bands))
     scores = assessed.metrics
     test = TestPart(
@@ -240,6 +252,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         season=season, frequency=frequency.name,
         per_step=per_step_scores(assessed) if horizon > 1 else None, intervals=intervals,
         competitors={**rivals.info(), "best": assessed.best_competitor} if config.evaluate.competitors else None,
+        combination=None if combined is None else combined.info,
     )  # fmt: skip
     save_metrics(run, metrics)
     return {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse, "skill": metrics.skill}

@@ -25,6 +25,8 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
     top = h.verdict(skill_verdict(metrics), metrics.beats_naive) if metrics else ""
     if metrics and (against := metrics.competitor_verdict()):
         top += h.verdict(against, metrics.beats_competitors)
+    for k, line in enumerate(metrics.combination_verdict() if metrics else []):  # the verdict, then the weights
+        top += h.verdict(line, metrics.combination_beats_naive) if k == 0 else h.note(line)  # type: ignore[union-attr]
     sections = []
     if metrics:
         parts = [
@@ -43,6 +45,7 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
             )]  # fmt: skip
         parts.append(competitors_part(metrics))
         parts.append(_intervals(metrics.intervals, metrics.test.windows * metrics.test.horizon))
+        parts.append(_combination(metrics))
         sections.append(("results", "Results on the test part", "".join(parts)))
     figures = [
         h.figure(run.file(rundir.FORECAST_PNG), "Forecast versus actual, with the split and the intervals"),
@@ -88,6 +91,25 @@ def _intervals(intervals: dict[str, Any] | None, actuals: int) -> str:
         )  # fmt: skip
         + short
     )
+
+
+def _combination(metrics: Metrics) -> str:
+    """The weights, each member's validation RMSE, and the combination's own bands."""
+    if not metrics.combination:
+        return ""
+    combination = metrics.combination
+    member = {"model": metrics.model}
+    rows = [[member.get(name, name), weight, combination["validation_rmse"][name]]
+            for name, weight in combination["weights"].items()]  # fmt: skip
+    rows.append(["combination", 1.0, combination["validation_rmse"]["combination"]])
+    note = h.note(
+        f"evaluate.combine: convex weights (each at least 0, summing to 1) fitted on {combination['windows']} "
+        "validation windows to minimise the squared error; each member forecast windows it was not fitted on "
+        "(the network was early-stopped on them). Its test scores are the combination row above."
+    )
+    bands = _intervals(combination.get("intervals"), metrics.test.windows * metrics.test.horizon)
+    bands = bands.replace("<h3>Prediction intervals</h3>", "<h4>The combination's prediction intervals</h4>", 1)
+    return "<h3>Combination</h3>" + note + h.table(["member", "weight", "validation RMSE"], rows) + bands
 
 
 def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], metrics: Metrics | None) -> str:

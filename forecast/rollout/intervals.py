@@ -31,9 +31,19 @@ def calibrate(network: Network, encoding: Encoding, frame: pd.DataFrame, values:
     """Conformal half-widths per interval level and step from forecasts of the validation part."""
     if len(origins) == 0:
         return None
+    forecast = forecast_rows(network, encoding, frame, values, origins, steps)
+    return calibration(frame, origins, forecast, interval_levels)
+
+
+def calibration(frame: pd.DataFrame, origins: np.ndarray, forecast: np.ndarray | None,
+                interval_levels: list[float]) -> dict[str, Any] | None:  # fmt: skip
+    """Conformal half-widths from any forecaster's (windows, steps) forecasts of the validation
+    windows starting at `origins` (the network's, or a combination's); None without windows."""
+    if forecast is None or len(origins) == 0:
+        return None
+    steps = forecast.shape[1]
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     relative = bool((levels > 0).all())
-    forecast = forecast_rows(network, encoding, frame, values, origins, steps)
     actual = levels[origins[:, None] + np.arange(steps)[None, :]]
     calibration = conformal.scores(actual, forecast, levels[origins - 1], relative)
     last_row = int(origins[-1]) + steps - 1
@@ -70,3 +80,18 @@ def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last
         out[f"lower_{name}"] = lower if floor is None else np.maximum(lower, floor)  # NaN (unbounded) stays NaN
         out[f"upper_{name}"] = upper
     return out
+
+
+def with_coverage(intervals: dict[str, Any] | None, forecast: np.ndarray, target: np.ndarray, starts: np.ndarray,
+                  history_end: int) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:  # fmt: skip
+    """The bands around (m, steps) test forecasts from `starts`, and the intervals with the share
+    of test actuals each held (overall and per step) under "coverage"."""
+    bands = interval_bounds(intervals, forecast, target[starts - 1], history=target[:history_end])
+    if intervals is None:
+        return None, bands
+    actual = target[starts[:, None] + np.arange(forecast.shape[1])[None, :]]
+    coverage = {}
+    for name in intervals["half_width"]:
+        total, steps = conformal.coverage(actual, bands[f"lower_{name}"], bands[f"upper_{name}"])
+        coverage[name] = {"test": total, "per_step": steps}
+    return {**intervals, "coverage": coverage}, bands

@@ -77,6 +77,7 @@ def save_competitors(run: RunDir, outcome: Outcome) -> None:
     skipped (as JSON text: nothing here needs pickle to load)."""
     buffer = io.BytesIO()
     arrays = {f"forecast_{name}": values for name, values in outcome.forecasts.items()}
+    arrays |= {f"validation_{name}": values for name, values in outcome.validation.items()}
     np.savez(buffer, info=np.array(json.dumps(outcome.info())), **arrays)
     atomic.write_bytes(run.file(COMPETITORS), buffer.getvalue())
 
@@ -88,7 +89,8 @@ def read_competitors(run: RunDir) -> Outcome:
     with np.load(run.existing(COMPETITORS)) as npz:
         info = json.loads(str(npz["info"]))
         forecasts = {key.removeprefix("forecast_"): npz[key] for key in npz.files if key.startswith("forecast_")}
-    return Outcome(forecasts, info["fitted"], skipped=info["skipped"])
+        validation = {key.removeprefix("validation_"): npz[key] for key in npz.files if key.startswith("validation_")}
+    return Outcome(forecasts, info["fitted"], skipped=info["skipped"], validation=validation)
 
 
 def load_model(run: RunDir):

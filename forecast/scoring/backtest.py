@@ -32,6 +32,7 @@ from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
+from forecast.scoring.combination import combine
 from forecast.scoring.competitors import Task
 from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.evaluation import Assessment, assess
@@ -124,9 +125,18 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             competitor_rows = (fold.train_start, fold.test_start)
         task = Task(target, competitor_rows, split.test, prep.output_steps, season)
         rivals = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
+        combination = None
+        if config.evaluate.combine and len(split.val):  # weights fitted on this fold's validation windows
+            network_val = forecast_rows(keras_network(model), encoding, frame, values, split.val, prep.output_steps)
+            task = Task(target, (competitor_rows[0], min(competitor_rows[1], val_start)), split.val,
+                        prep.output_steps, season)  # fmt: skip
+            val_rivals = run_competitors(list(rivals.forecasts), task, config.evaluate.competitor_timeout)
+            validation = (split.val, network_val, val_rivals.forecasts)
+            combination = combine(target, validation, (split.test, predicted, rivals.forecasts)).test
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=season,
             train_end=fold.test_start, train_start=fold.train_start, competitors=rivals.forecasts,
+            combination=combination,
         )  # fmt: skip
         log.info(
             "fold %d/%d: RMSE %.4f, naive %.4f",

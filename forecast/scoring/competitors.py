@@ -56,6 +56,9 @@ class Outcome:
     fitted: dict[str, str] = field(default_factory=dict)  # name -> the model chosen: "ETS(M,Ad,N)"
     seconds: dict[str, float] = field(default_factory=dict)  # name -> fit and forecasts, wall time
     skipped: dict[str, str] = field(default_factory=dict)  # name -> why it has no forecasts
+    # name -> (validation windows, steps), fitted on the rows before the validation part:
+    # what a combination's weights are fitted on (evaluate.combine; scoring/combination.py)
+    validation: dict[str, np.ndarray] = field(default_factory=dict)
 
     def info(self) -> dict[str, Any]:
         """What metrics.json records of the competitors (forecasts go to the score tables;
@@ -73,7 +76,7 @@ def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
     with warnings.catch_warnings():  # statsforecast warns about its own numerical corners
         warnings.simplefilter("ignore")
         model.fit(y[first:end])
-        if task.horizon == 1 and name in FILTERED:
+        if task.horizon == 1 and name in FILTERED and task.starts.max() < len(y):  # not from past the last row
             last = int(task.starts.max())
             fitted = model.forward(y[first : last + 1], h=1, fitted=True)["fitted"]
             out = fitted[task.starts - first][:, None]

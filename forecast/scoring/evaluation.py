@@ -213,9 +213,11 @@ def assess(
     train_end: int,
     train_start: int = 0,
     competitors: dict[str, np.ndarray] | None = None,
+    combination: np.ndarray | None = None,
 ) -> Assessment:
-    """The model's forecasts beside every competitor's (scoring/competitors.py: the same
-    windows) and every baseline on the same targets, scored and tested.
+    """The model's forecasts beside its combination's (scoring/combination.py), every
+    competitor's (scoring/competitors.py: the same windows) and every baseline on the same
+    targets, scored and tested.
 
     MASE's scale comes from the training rows [train_start, train_end).
     """
@@ -225,7 +227,8 @@ def assess(
     history = History(target, starts, horizon, lookback, season)
     rows = starts[:, None] + np.arange(horizon)[None, :]
     actual = target[rows]
-    forecasts = {"model": predicted, **(competitors or {}), **baselines(history)}
+    combined = {} if combination is None else {"combination": np.asarray(combination, dtype="float64")}
+    forecasts = {"model": predicted, **combined, **(competitors or {}), **baselines(history)}
     scale = mase_scale(target[train_start:train_end])
     table = score(actual, forecasts, Scoring(history.last_known, scale))
     best = min(competitors or {}, key=lambda name: table[name]["rmse"], default=None)

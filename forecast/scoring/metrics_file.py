@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from forecast.data.frequency import naive_words, steps_word
+from forecast.scoring.combination import NAME as COMBINATION
+from forecast.scoring.combination import Combination
 
 
 class TestPart(BaseModel):
@@ -46,6 +48,10 @@ class Metrics(BaseModel):
     # The statistical competitors (evaluate.competitors): the model chosen by each one's search,
     # seconds, those skipped and why, and the best one with the model's DM test against it.
     competitors: dict[str, Any] | None = None
+    # evaluate.combine: the weights (fitted on the validation part), each member's validation
+    # RMSE, the combination's conformal intervals and coverage, and its DM test against the
+    # best competitor; its test scores are under "metrics" as "combination".
+    combination: dict[str, Any] | None = None
 
     @property
     def best_competitor(self) -> dict[str, Any] | None:
@@ -69,6 +75,25 @@ class Metrics(BaseModel):
         """Below the best competitor's RMSE; None when no competitor gave forecasts."""
         best = self.best_competitor
         return None if best is None else self.rmse < best["rmse"]
+
+    def combination_verdict(self) -> list[str]:
+        """The combination (evaluate.combine) against naive, against the best competitor, and
+        its weights: the train summary's and the report's lines; none without one."""
+        if self.combination is None or COMBINATION not in self.scores:
+            return []
+        rmse, p = self.scores[COMBINATION]["rmse"], self.diebold_mariano.get(COMBINATION, {}).get("p_value")
+        word = "beats" if self.combination_beats_naive else "is WORSE than"
+        lines = [f"RMSE {rmse:.4f} vs {self.naive_rmse:.4f}: the combination {word} naive{significance_words(p)}"]
+        best, test = self.best_competitor, self.combination.get("versus_best_competitor")
+        if best is not None and test is not None:
+            word = "beats" if rmse < best["rmse"] else "is worse than"
+            lines[0] += f"; it {word} {best['against']} ({best['rmse']:.4f}){significance_words(test.get('p_value'))}"
+        return [*lines, Combination.from_dict(self.combination).verdict(self.model)]
+
+    @property
+    def combination_beats_naive(self) -> bool | None:
+        scores = self.scores.get(COMBINATION)
+        return None if scores is None else bool(scores["rmse"] < self.naive_rmse)  # type: ignore[operator]
 
     @property
     def rmse(self) -> float:

@@ -70,7 +70,9 @@ def rmse_interval(errors: np.ndarray, level: float = 0.95, draws: int = 1000, se
     return float(np.quantile(rmse, tail)), float(np.quantile(rmse, 1 - tail))
 
 
-def versus(actual: np.ndarray, forecasts: dict[str, np.ndarray], rival: str) -> dict[str, Any]:
-    """DM of the model against one rival (the best competitor), on step-1 errors."""
-    model, other = forecasts["model"][:, 0] - actual[:, 0], forecasts[rival][:, 0] - actual[:, 0]
+def versus(
+    actual: np.ndarray, forecasts: dict[str, np.ndarray], rival: str, forecaster: str = "model"
+) -> dict[str, Any]:
+    """DM of the model (or another forecaster) against one rival (the best competitor), on step-1 errors."""
+    model, other = forecasts[forecaster][:, 0] - actual[:, 0], forecasts[rival][:, 0] - actual[:, 0]
     return {"against": rival, **diebold_mariano(model, other, h=1), "step": 1}

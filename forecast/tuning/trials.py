@@ -38,9 +38,12 @@ class Pruned(Exception):
 
 def scoring_config(config: Config) -> Config:
     """The trial's config as its folds use it: tune.folds expanding folds, each refit, no
-    statistical competitors (they do not change the network's score, and cost seconds each)."""
+    statistical competitors and no combination (they do not change the network's score, and
+    cost seconds each; the final run has them)."""
     raw = config.model_dump(mode="json")
-    raw["evaluate"].update(competitors=[], backtest={"folds": config.tune.folds, "mode": "expanding", "refit": True})
+    raw["evaluate"].update(
+        competitors=[], combine=False, backtest={"folds": config.tune.folds, "mode": "expanding", "refit": True}
+    )
     raw["train"]["tensorboard"] = False
     return build_config(raw, "a tune trial's config")
 

@@ -127,3 +127,36 @@ def test_too_many_folds_is_refused_with_numbers(invoke, tmp_path: Path) -> None:
         and "20 backtest folds over the 12 test rows" in result.stderr
         and "fewer evaluate.backtest.folds" in result.stderr
     )
+
+
+def test_each_folds_combination_is_weighted_on_its_own_validation_windows(monkeypatch) -> None:
+    frame = pd.DataFrame(
+        {"value": 100 + np.cumsum(np.random.default_rng(5).normal(size=160))},
+        index=pd.bdate_range("2020-01-01", periods=160),
+    )
+    from forecast.scoring import backtest
+
+    tasks = []
+    real_competitors = backtest.run_competitors
+
+    def competitors(names, task, timeout):
+        tasks.append(task)
+        return real_competitors(names, task, timeout)
+
+    monkeypatch.setattr(backtest, "run_competitors", competitors)
+    raw = config().model_dump(mode="json")
+    raw["evaluate"].update(combine=True, competitors=["auto_ets"])
+    results = run_fold_stack(frame, Config.model_validate(raw))
+    assert len(tasks) == 2 * len(results)  # per fold: the test windows, then the validation windows
+    for fold_result, test_task, val_task in zip(results, tasks[::2], tasks[1::2], strict=True):
+        fold = fold_result.fold
+        assert np.array_equal(test_task.starts, fold_result.assessed.rows[:, 0])
+        # The validation windows come before the test part, and the competitor forecasting
+        # them is fitted on the rows before the first of them.
+        assert val_task.starts.max() + val_task.horizon <= fold.test_start
+        assert val_task.fit_rows == (fold.train_start, int(val_task.starts.min()))
+        forecasts = fold_result.assessed.forecasts
+        members = np.column_stack([forecasts[name][:, 0] for name in ("model", "auto_ets", "naive")])
+        weights, *_ = np.linalg.lstsq(members, forecasts["combination"][:, 0], rcond=None)
+        assert np.allclose(members @ weights, forecasts["combination"][:, 0])  # a weighting of the three
+        assert weights.min() >= -1e-9 and weights.sum() == pytest.approx(1.0)

@@ -1,0 +1,156 @@
+"""Combinations (evaluate.combine): the network, the best statistical competitor and naive,
+weighted by convex weights fitted on the validation part (pure numpy).
+
+Why these three: the network and the competitor err in different ways, and naive is the
+forecast every other must beat; a convex weighting can always fall back on any one of
+them, so on the validation part the combination is never worse than its best member, and
+when nothing beat naive there it is (close to) naive, which is what an honest forecaster
+should publish then.
+
+The weights minimise the squared error over every validation window and step. Every member
+forecasts windows it was not fitted on: the competitor is fitted on the rows before the
+validation part, naive needs no fit. The network was early-stopped on these windows, so its
+validation errors are a little optimistic and the weights lean to it a little; the test
+part, which no member or weight saw, is where the combination is scored.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+NAME = "combination"  # its name in metrics.json, predictions.csv and every table
+NETWORK = "model"  # the network among the members, as in scoring/evaluation.py's forecasts
+
+
+def convex_weights(actual: np.ndarray, forecasts: list[np.ndarray]) -> np.ndarray:
+    """Weights w >= 0, sum 1, minimising ||sum_i w_i f_i - actual||^2, exactly.
+
+    With at most a few members the optimum is found by trying every support: on a support
+    the equality-constrained optimum is G^-1 1 / (1' G^-1 1) (G: the Gram matrix of the
+    members' errors); the best of those that are non-negative is the constrained optimum.
+    Smaller supports come first and win ties, so a member that adds nothing gets weight 0.
+    """
+    errors = np.column_stack([np.ravel(f) - np.ravel(actual) for f in forecasts]).astype("float64")
+    scale = np.sqrt(np.mean(errors**2)) or 1.0  # conditioning only: the weights do not depend on it
+    gram = (errors / scale).T @ (errors / scale)
+    k = len(forecasts)
+    # A tiny ridge: a member without error (or two identical ones) makes the Gram matrix singular.
+    gram += np.eye(k) * 1e-12 * max(float(np.trace(gram)), 1e-300)
+    best, best_loss = np.eye(k)[0], np.inf
+    for size in range(1, k + 1):
+        for support in itertools.combinations(range(k), size):
+            inverse = np.linalg.pinv(gram[np.ix_(support, support)]) @ np.ones(size)
+            if inverse.sum() <= 0:
+                continue
+            on_support = inverse / inverse.sum()
+            if np.any(on_support < -1e-10):
+                continue
+            weights = np.zeros(k)
+            weights[list(support)] = np.clip(on_support, 0, None)
+            weights /= weights.sum()
+            loss = float(weights @ gram @ weights)
+            if loss < best_loss * (1 - 1e-9):
+                best, best_loss = weights, loss
+    return best
+
+
+@dataclass(frozen=True)
+class Combination:
+    weights: dict[str, float]  # member -> weight: the network ("model") first, naive last
+    validation_rmse: dict[str, float]  # each member's on the validation windows, and the combination's
+    windows: int  # validation windows the weights were fitted on
+
+    def apply(self, forecasts: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The weighted forecast; a member of weight 0 need not be in `forecasts`."""
+        used = [
+            (weight, np.asarray(forecasts[name], dtype="float64")) for name, weight in self.weights.items() if weight
+        ]
+        return np.sum([weight * forecast for weight, forecast in used], axis=0)
+
+    @property
+    def competitor(self) -> str | None:
+        """The statistical competitor among the members, if one gave validation forecasts."""
+        return next((name for name in self.weights if name not in (NETWORK, "naive")), None)
+
+    def words(self, network: str) -> str:
+        """The weights as a sum, the network named by its kind: "0.62 lstm + 0.38 naive"."""
+        return " + ".join(
+            f"{weight:.2f} {network if name == NETWORK else name}" for name, weight in self.weights.items() if weight
+        )
+
+    def verdict(self, network: str) -> str:
+        """The one sentence the summary, predict and the report print about the weights; plainly
+        when nothing beat naive on the validation part."""
+        fitted = f"{self.words(network)} (weights fitted on {self.windows} validation windows)"
+        others = [name for name in self.weights if name != "naive"]
+        if all(self.validation_rmse[name] >= self.validation_rmse["naive"] for name in others):
+            shown = [network if name == NETWORK else name for name in others]
+            beat = f"{shown[0]} did not beat" if len(shown) == 1 else f"neither {' nor '.join(shown)} beat"
+            lean = "is naive" if self.weights["naive"] == 1 else "leans on naive"
+            return f"on the validation part {beat} naive, so the combination {lean}: {fitted}"
+        return f"the combination is {fitted}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weights": self.weights, "validation_rmse": self.validation_rmse, "windows": self.windows}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Combination:
+        return cls(dict(data["weights"]), dict(data["validation_rmse"]), int(data["windows"]))
+
+
+def fit(
+    actual: np.ndarray, network: np.ndarray, naive: np.ndarray, competitors: Mapping[str, np.ndarray]
+) -> Combination:
+    """Weights for the network, the competitor with the lowest validation RMSE and naive, from
+    (windows, steps) validation forecasts and their actuals."""
+    actual = np.asarray(actual, dtype="float64")
+
+    def rmse(forecast: np.ndarray) -> float:
+        return float(np.sqrt(np.mean((np.asarray(forecast, dtype="float64") - actual) ** 2)))
+
+    members = {NETWORK: network}
+    best = min(competitors, key=lambda name: rmse(competitors[name]), default=None)
+    if best is not None:
+        members[best] = competitors[best]
+    members["naive"] = naive
+    weights = convex_weights(actual, list(members.values()))
+    combination = Combination(
+        {name: float(w) for name, w in zip(members, weights, strict=True)},
+        {name: rmse(forecast) for name, forecast in members.items()},
+        int(actual.shape[0]),
+    )
+    combination.validation_rmse[NAME] = rmse(combination.apply(members))
+    return combination
+
+
+def naive_forecasts(target: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
+    """(m, horizon): the last known value, from each window's origin (evaluation.naive's forecast)."""
+    return np.repeat(np.asarray(target, dtype="float64")[starts - 1][:, None], horizon, axis=1)
+
+
+@dataclass(frozen=True)
+class Combined:
+    combination: Combination
+    test: np.ndarray  # (test windows, steps)
+    validation: np.ndarray  # (validation windows, steps): for its conformal bands
+
+
+def combine(target: np.ndarray, validation: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]],
+            test: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]) -> Combined:  # fmt: skip
+    """Fit the weights on the validation windows and apply them to the test windows; each part
+    is (window starts, the network's forecasts, the competitors' forecasts). A competitor
+    without forecasts of both parts (skipped over its time limit) is not a member."""
+    (val_starts, val_network, val_rivals), (test_starts, test_network, test_rivals) = validation, test
+    horizon = val_network.shape[1]
+    actual = np.asarray(target, dtype="float64")[val_starts[:, None] + np.arange(horizon)[None, :]]
+    val_naive = naive_forecasts(target, val_starts, horizon)
+    rivals = {name: forecast for name, forecast in val_rivals.items() if name in test_rivals}
+    combination = fit(actual, val_network, val_naive, rivals)
+    test_members = {NETWORK: test_network, **test_rivals, "naive": naive_forecasts(target, test_starts, horizon)}
+    val_members = {NETWORK: val_network, **rivals, "naive": val_naive}
+    return Combined(combination, combination.apply(test_members), combination.apply(val_members))

@@ -1,0 +1,82 @@
+"""Convex combination weights: exact, sparse when a member adds nothing, naive when nothing beats it."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from forecast.scoring.combination import Combination, combine, convex_weights, fit, naive_forecasts
+
+
+def _loss(actual: np.ndarray, forecasts: list[np.ndarray], weights: np.ndarray) -> float:
+    return float(np.mean((sum(w * f for w, f in zip(weights, forecasts, strict=True)) - actual) ** 2))
+
+
+def test_the_weights_are_the_constrained_optimum() -> None:
+    rng = np.random.default_rng(3)
+    actual = rng.normal(size=(200, 2))
+    forecasts = [actual + rng.normal(0, s, size=actual.shape) + b for s, b in ((0.5, 0.1), (0.8, -0.2), (1.2, 0.0))]
+    weights = convex_weights(actual, forecasts)
+    assert weights.min() >= 0 and weights.sum() == pytest.approx(1.0)
+    # No point of a fine grid over the simplex does better.
+    grid = np.linspace(0, 1, 101)
+    best = min(
+        _loss(actual, forecasts, np.array([a, b, 1 - a - b])) for a, b in itertools.product(grid, grid) if a + b <= 1
+    )
+    assert _loss(actual, forecasts, weights) <= best + 1e-12
+    assert (weights > 0.05).all()  # independent errors: every member helps
+
+
+def test_an_exact_member_takes_all_the_weight() -> None:
+    rng = np.random.default_rng(0)
+    actual = rng.normal(size=(50, 1))
+    weights = convex_weights(actual, [actual + rng.normal(size=actual.shape), actual.copy(), actual + 1.0])
+    assert weights.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_a_network_that_only_adds_a_bias_to_naive_gets_no_weight() -> None:
+    # Its errors are naive's plus a constant: mixing it in only adds the bias, so the
+    # combination is naive, and the verdict says that plainly.
+    rng = np.random.default_rng(1)
+    target = np.cumsum(rng.normal(size=300)) + 100
+    starts = np.arange(200, 290)
+    actual = target[starts][:, None]
+    naive = naive_forecasts(target, starts, 1)
+    combination = fit(actual, naive + 0.5, naive, {})
+    assert combination.weights == {"model": 0.0, "naive": 1.0}
+    assert combination.validation_rmse["combination"] == pytest.approx(combination.validation_rmse["naive"])
+    assert combination.verdict("lstm") == (
+        "on the validation part lstm did not beat naive, so the combination is naive: "
+        "1.00 naive (weights fitted on 90 validation windows)"
+    )
+
+
+def test_the_best_competitor_on_validation_is_the_member() -> None:
+    rng = np.random.default_rng(2)
+    actual = rng.normal(size=(80, 1))
+    good, bad = actual + rng.normal(0, 0.3, actual.shape), actual + rng.normal(0, 0.9, actual.shape)
+    naive = actual + rng.normal(0, 1.0, actual.shape)
+    combination = fit(actual, actual + rng.normal(0, 0.5, actual.shape), naive, {"auto_arima": bad, "auto_ets": good})
+    assert list(combination.weights) == ["model", "auto_ets", "naive"]
+    assert combination.competitor == "auto_ets"
+    assert combination.validation_rmse["combination"] <= min(combination.validation_rmse.values()) + 1e-12
+    assert Combination.from_dict(combination.to_dict()) == combination
+
+
+def test_combine_fits_on_validation_and_applies_to_test() -> None:
+    rng = np.random.default_rng(4)
+    target = np.cumsum(rng.normal(size=400)) + 50
+    val, test = np.arange(250, 300), np.arange(320, 390)
+    rows = lambda starts: target[starts][:, None]  # noqa: E731
+    network = {"val": rows(val) + rng.normal(0, 0.5, (50, 1)), "test": rows(test) + rng.normal(0, 0.5, (70, 1))}
+    ets = {"val": rows(val) + rng.normal(0, 0.7, (50, 1)), "test": rows(test) + rng.normal(0, 0.7, (70, 1))}
+    combined = combine(target, (val, network["val"], {"auto_ets": ets["val"]}),
+                       (test, network["test"], {"auto_ets": ets["test"]}))  # fmt: skip
+    w = combined.combination.weights
+    expected = w["model"] * network["test"] + w["auto_ets"] * ets["test"] + w["naive"] * target[test - 1][:, None]
+    assert np.allclose(combined.test, expected)
+    # A competitor skipped on the test part is not a member, whatever its validation forecasts.
+    alone = combine(target, (val, network["val"], {"auto_ets": ets["val"]}), (test, network["test"], {}))
+    assert list(alone.combination.weights) == ["model", "naive"]
