@@ -3,6 +3,7 @@ and drift, on the bundled stocks and on generated series with known structure.
 
     .venv/bin/python benchmarks/quality.py                       # the full grid (hours on 2 cores)
     .venv/bin/python benchmarks/quality.py --configs configs/lstm.yaml --transforms none log_return
+    .venv/bin/python benchmarks/quality.py --verdicts   # combinations and competitors (benchmarks/verdicts.py)
 
 Writes benchmarks/quality.json (every cell, appended as it finishes, so a long run can
 be stopped and resumed) and benchmarks/QUALITY.md (the table, the date, the versions,
@@ -168,6 +169,10 @@ def write_markdown(results: dict, out: Path) -> None:
             f"{m['model']['mase']:.3f} vs seasonal naive {m['seasonal_naive']['mase']:.3f}: "
             f"**{'met' if ok else 'NOT met'}** (target: below 1 and below seasonal naive)."
         )
+    from benchmarks.verdicts import markdown
+
+    store = out.parent / "verdicts.json"
+    lines += ["", *markdown(json.loads(store.read_text()) if store.exists() else {})]
     out.write_text("\n".join(lines) + "\n")
 
 
@@ -188,7 +193,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     parser.add_argument("--fresh", action="store_true", help="Ignore results already in quality.json.")
     parser.add_argument("--report-only", action="store_true", help="Only rewrite QUALITY.md from quality.json.")
+    parser.add_argument("--verdicts", action="store_true", help="Measure issue 18's verdicts (benchmarks/verdicts.py)")
+    parser.add_argument("--tuned", nargs="*", default=[], metavar="SERIES=BEST_YAML",
+                        help="with --verdicts: a best.yaml of forecast tune, measured as the tuned column")  # fmt: skip
     args = parser.parse_args()
+    if args.verdicts:
+        from benchmarks.verdicts import SERIES, measure
+
+        chosen = args.series if "--series" in sys.argv else [*SERIES, *GENERATED]
+        measure(chosen, dict(item.split("=", 1) for item in args.tuned), args.folds, args.out / "verdicts.json")
+        args.configs = []
 
     store = args.out / "quality.json"
     results = {} if args.fresh or not store.exists() else json.loads(store.read_text())

@@ -1,0 +1,152 @@
+"""The verdicts of issue 18 under walk-forward backtests: on each series, the network of a
+shipped config, its combination (evaluate.combine), the statistical competitors, naive and
+seasonal naive, and a tuned configuration where one is given, on the same test targets.
+
+    .venv/bin/python benchmarks/quality.py --verdicts                       # every series
+    .venv/bin/python benchmarks/quality.py --verdicts --series UNEMPLOYMENT MSFT
+    .venv/bin/python benchmarks/quality.py --verdicts --tuned UNEMPLOYMENT=runs/unemployment-tune-.../best.yaml
+
+Each cell appends to benchmarks/verdicts.json as it finishes (resumable); quality.py writes
+the table and the targets into benchmarks/QUALITY.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast.config import load_config
+from forecast.prepare.series import prepared_series
+from forecast.scoring.backtest import run_fold_stack, summarise
+
+ROOT = Path(__file__).resolve().parents[1]
+STOCK = "configs/lstm.yaml"
+SEASONAL = "configs/examples/unemployment.yaml"
+# name -> (config, overrides): the shipped config a user of that kind of data starts from.
+# The long sub-hourly series are cut to their last weeks so that a fold trains in minutes.
+SERIES: dict[str, tuple[str, list[str]]] = {
+    "UNEMPLOYMENT": (SEASONAL, []),
+    "MARRIAGES": (SEASONAL, ["data.symbol=MARRIAGES", "data.target=marriages_per_1000", "prep.lookback=8",
+                             "prep.test_fraction=0.3", "prep.val_fraction=0.25"]),  # fmt: skip
+    "SEA-TEMPERATURE": (SEASONAL, ["data.symbol=SEA-TEMPERATURE", "data.target=temperature", "data.start=2016-12-01",
+                                   "prep.lookback=96"]),  # fmt: skip
+    "GLUCOSE": (SEASONAL, ["data.symbol=GLUCOSE", "data.target=glucose", "data.start=2010-09-10", "prep.lookback=72"]),
+    "MSFT": (STOCK, ["data.source=sample", "data.symbol=MSFT"]),
+    "AAPL": (STOCK, ["data.source=sample", "data.symbol=AAPL"]),
+    "IBM": (STOCK, ["data.source=sample", "data.symbol=IBM"]),
+}
+STOCKS = ("MSFT", "AAPL", "IBM")
+
+
+def frame_and_config(series: str, config_path: Path, overrides: list[str], folds: int) -> tuple[pd.DataFrame, Any]:
+    from benchmarks.quality import GENERATED, GENERATED_POINTS  # the generated series of the quality grid
+
+    common = [f"evaluate.backtest.folds={folds}", "evaluate.combine=true", "plot.enabled=false"]
+    if series in GENERATED:
+        make, season = GENERATED[series]
+        config = load_config(config_path, [*overrides, *common, f"evaluate.season={season}"])
+        index = pd.bdate_range("2000-01-03", periods=GENERATED_POINTS, name="date")
+        return pd.DataFrame({config.data.target: make()}, index=index), config
+    config = load_config(config_path, [*overrides, *common])
+    return prepared_series(config, ROOT / "data"), config
+
+
+def run_cell(series: str, config_path: Path, overrides: list[str], folds: int) -> dict[str, Any]:
+    frame, config = frame_and_config(series, config_path, overrides, folds)
+    clock = time.perf_counter()
+    results = run_fold_stack(frame, config)
+    summary = summarise(results)
+    competitors = [name for name in config.evaluate.competitors if summary.get(name, {}).get("rmse", {}).get("mean")]
+    return {
+        "measured": dt.date.today().isoformat(),
+        "seconds": round(time.perf_counter() - clock, 1),
+        "rows": len(frame),
+        "folds": folds,
+        "test": f"{frame.index[results[0].fold.test_start]}..{frame.index[-1]}",
+        "rmse": {name: summary[name]["rmse"]["mean"] for name in summary},
+        "std_rmse": {name: summary[name]["rmse"]["std"] for name in summary},
+        "competitors": competitors,
+        # A competitor over its time limit in a fold has no score there: say so beside the table.
+        "skipped": sorted({n for r in results for n in config.evaluate.competitors if n not in r.assessed.metrics}),
+    }
+
+
+def best_competitor(cell: dict[str, Any]) -> tuple[str | None, float | None]:
+    found = [(cell["rmse"][n], n) for n in cell["competitors"]]
+    return (min(found)[1], min(found)[0]) if found else (None, None)
+
+
+def markdown(results: dict[str, Any]) -> list[str]:
+    """The verdicts table and the targets of issue 18, for QUALITY.md."""
+    if not results:
+        return []
+    lines = [
+        "## Combinations, competitors and tuning (issue 18)",
+        "",
+        "Walk-forward backtests as above (3 expanding folds over the test part; every model and competitor "
+        "fitted per fold on the rows before it). `network` is the shipped config's model (configs/lstm.yaml "
+        "for stocks, configs/examples/unemployment.yaml for the other series), `combination` its "
+        "`evaluate.combine` forecaster (weights fitted on each fold's validation part), `best competitor` the "
+        "lowest mean RMSE of AutoETS, AutoARIMA and AutoTheta, `tuned` the best configuration of "
+        "`forecast tune` on that series (when measured). Mean test RMSE in the series' units.",
+        "",
+        "| series | network | combination | tuned | best competitor | naive | seasonal naive | comb./naive |"
+        " comb./best competitor | seconds |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    targets = []
+    for series, cell in results.items():
+        if series.endswith("|tuned"):
+            continue
+        rmse = cell["rmse"]
+        name, best = best_competitor(cell)
+        tuned = results.get(f"{series}|tuned", {}).get("rmse", {}).get("model")
+        seasonal = rmse.get("seasonal_naive")
+        versus = "-" if best is None else f"**{rmse['combination'] / best:.3f}**"
+        lines.append(
+            f"| {series} | {rmse['model']:.4f} | {rmse['combination']:.4f} | "
+            f"{'-' if tuned is None else f'{tuned:.4f}'} | {name or '-'} {'' if best is None else f'{best:.4f}'} | "
+            f"{rmse['naive']:.4f} | {'-' if seasonal is None else f'{seasonal:.4f}'} | "
+            f"**{rmse['combination'] / rmse['naive']:.4f}** | "
+            f"{versus} | {cell['seconds']:.0f} |"
+        )
+        if cell.get("skipped"):
+            targets.append(f"- {series}: {', '.join(cell['skipped'])} skipped in some fold (over its time limit).")
+        ours = min(v for v in (rmse["combination"], tuned) if v is not None)
+        if series in STOCKS:
+            ratio = rmse["combination"] / rmse["naive"]
+            verdict = "met" if ratio <= 1.0005 else "NOT met"  # 1.000x at the table's three decimals
+            targets.append(f"- {series}: combination at most 1.000x naive RMSE: **{verdict}** ({ratio:.4f}x).")
+        elif best is not None and not series.islower():  # the generated series are controls, not targets
+            verdict = "met" if ours < best else "NOT met"
+            targets.append(f"- {series}: tuned or combination below the best competitor ({name}, {best:.4f}): "
+                           f"**{verdict}** ({ours:.4f}).")  # fmt: skip
+    return [*lines, "", "### Targets (issue 18)", "", *targets, ""]
+
+
+def measure(series: list[str], tuned: dict[str, str], folds: int, store: Path) -> None:
+    from benchmarks.quality import GENERATED
+
+    results = json.loads(store.read_text()) if store.exists() else {}
+    for name in series:
+        if name in GENERATED:
+            config, overrides = STOCK, ["data.source=synthetic", "data.target=value"]
+        else:
+            config, overrides = SERIES[name]
+        cells = [(name, ROOT / config, overrides)]
+        if name in tuned:
+            cells.append((f"{name}|tuned", Path(tuned[name]), overrides))
+        for key, path, extra in cells:
+            if key in results:
+                continue
+            print(f"{key} ...", flush=True)
+            results[key] = run_cell(name, path, extra, folds)
+            store.write_text(json.dumps(results, indent=1) + "\n")
+            rmse = results[key]["rmse"]
+            print(f"  network {rmse['model'] / rmse['naive']:.4f}x naive, combination "
+                  f"{rmse['combination'] / rmse['naive']:.4f}x", flush=True)  # fmt: skip
