@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from forecast.config import build_config
+from forecast.config import Config, build_config
 from forecast.errors import DataError, MissingInputError
-from forecast.pipeline.runner import Stage, run_pipeline
+from forecast.pipeline.runner import Stage, _digest, _same_config, _section, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
 
@@ -137,3 +137,12 @@ def test_a_stage_that_must_be_current_is_never_run_but_refused(fakes: Fakes, run
     with pytest.raises(MissingInputError, match="stage b of .* is out of date"):
         go(fakes, run, changed, rerun_from="c", must_be_current=frozenset({"a", "b"}))
     assert fakes.calls == [] and json.loads((run.path / "manifest.json").read_text()) == before
+
+
+def test_a_run_written_before_evaluate_combine_keeps_its_stages_current() -> None:
+    config = Config.model_validate({"data": {"source": "synthetic", "target": "value"}})
+    sections = ("data", "evaluate.season", "evaluate.intervals", "evaluate.competitors", "evaluate.combine")
+    before = _digest({name: _section(config, name) for name in sections if name != "evaluate.combine"})
+    assert _same_config(before, config, sections)  # combine false: the run's stages stay current
+    combined = config.model_copy(update={"evaluate": config.evaluate.model_copy(update={"combine": True})})
+    assert not _same_config(before, combined, sections)  # turning it on scores the run again
