@@ -272,8 +272,9 @@ def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], d
         dates = pd.to_datetime(table["date"])
         _bands(ax, dates, table)
         # Join the forecast to the last bar so the line starts where history ends.
+        made_by = f"{info['model']} combination" if info.get("combination") else info["model"]  # evaluate.combine
         ax.plot([recent.index[-1], *dates], [recent.iloc[-1], *table["forecast"]], color=MODEL, marker=".",
-                linewidth=1.3, label=f"{info['model']} forecast")  # fmt: skip
+                linewidth=1.3, label=f"{made_by} forecast")  # fmt: skip
         ax.plot([recent.index[-1], dates.iloc[-1]], [recent.iloc[-1]] * 2, color=NAIVE, linestyle=":",
                 linewidth=1.0, label="naive (last value)")  # fmt: skip
         if "actual" in table and table["actual"].notna().any():

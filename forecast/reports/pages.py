@@ -137,15 +137,19 @@ def predict_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
         return "Forecast", "", []
     test = result.get("test", {})
     skill = test.get("skill")
+    combination = result.get("combination")  # evaluate.combine: the run's combination made the forecast
+    made_by = f"{result['model']} {'combination' if combination else 'model'}"
     caveat = ("" if test.get("beats_naive") else
-              " On its test part this model was WORSE than the naive forecast: weigh it accordingly.")  # fmt: skip
+              f" On its test part this {made_by} was WORSE than the naive forecast: weigh it accordingly.")  # fmt: skip
     top = h.verdict(
         f"{result['horizon']} steps of {result['symbol']} {result['target']} after {result['last_bar']} "
-        f"(last value {result['last_value']:.4g}), by the {result['model']} of {result['run']}"
+        f"(last value {result['last_value']:.4g}), by the {made_by} of {result['run']}"
         + (f"; its test skill {skill:+.3f}." if skill is not None else ".")
         + caveat,
         None if test.get("beats_naive") else False,
     )
+    if combination:
+        top += h.note(combination["verdict"] + ". The members' forecasts are the table's last columns.")
     forecast = result["forecast"]
     columns = [c for c in forecast[0] if c != "step"] if forecast else []
     table = h.table(["step", *columns], [[r["step"], *[r[c] for c in columns]] for r in forecast])
