@@ -9,6 +9,7 @@ as the network is not.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ from forecast.scoring.significance import versus
 
 __all__ = ["NAME", "Validation", "described", "evaluate_combination", "forecast_from", "future"]
 
+log = logging.getLogger(__name__)
+FEW_WINDOWS = 30  # fewer validation windows than this give weights that move with a handful of errors
+
 
 @dataclass(frozen=True)
 class Evaluated:
@@ -39,6 +43,12 @@ def evaluate_combination(frame: pd.DataFrame, w: dict[str, np.ndarray], network_
     """Weights fitted on the validation windows, forecasts of the test windows, and conformal
     bands from the combination's own validation errors."""
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
+    if len(w["val"]) < FEW_WINDOWS:
+        log.warning(
+            "the combination's weights are fitted on only %d validation windows: expect them to be noisy; "
+            "raise prep.val_fraction if the series allows",
+            len(w["val"]),
+        )
     combined = combine(target, (w["val"], network_val, rivals.validation), (w["test"], network_test, rivals.forecasts))
     intervals = calibration(frame, w["val"], combined.validation, config.evaluate.intervals)
     intervals, bands = with_coverage(intervals, combined.test, target, w["test"], int(w["test_start"]))
