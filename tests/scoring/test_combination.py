@@ -48,9 +48,21 @@ def test_a_network_that_only_adds_a_bias_to_naive_gets_no_weight() -> None:
     assert combination.weights == {"model": 0.0, "naive": 1.0}
     assert combination.validation_rmse["combination"] == pytest.approx(combination.validation_rmse["naive"])
     assert combination.verdict("lstm") == (
-        "on the validation part lstm did not beat naive, so the combination is naive: "
-        "1.00 naive (weights fitted on 90 validation windows)"
+        "on the validation part lstm did not beat naive, so the combination is naive (90 validation windows)"
     )
+
+
+def test_a_member_that_lost_to_naive_on_validation_gets_no_weight() -> None:
+    # Independent errors: mixing this network in would lower the validation error (an
+    # unconstrained fit gives it about 0.45), but it lost to naive there, so it has not earned it.
+    rng = np.random.default_rng(6)
+    actual = rng.normal(size=(400, 1))
+    naive, network = actual + rng.normal(0, 1.0, actual.shape), actual + rng.normal(0, 1.1, actual.shape)
+    assert 0.3 < convex_weights(actual, [network, naive])[0] < 0.6
+    combination = fit(actual, network, naive, {})
+    assert combination.validation_rmse["model"] > combination.validation_rmse["naive"]
+    assert combination.weights == {"model": 0.0, "naive": 1.0}
+    assert combination.unweighed("gru") == ["gru"]
 
 
 def test_the_best_competitor_on_validation_is_the_member() -> None:
