@@ -159,7 +159,7 @@ def print_summary(path: Path, metrics: Metrics) -> None:
     if (against := metrics.competitor_verdict()) is not None:
         typer.echo(paint(against, bool(metrics.beats_competitors)))
     for k, line in enumerate(metrics.combination_verdict()):  # the verdict, then the weights
-        typer.echo(paint(line, bool(metrics.combination_beats_naive)) if k == 0 else line)
+        typer.echo(paint(line, metrics.combination_beats_naive) if k == 0 else line)
     for name, why in (metrics.competitors or {}).get("skipped", {}).items():
         logging.getLogger("forecast").warning("competitor %s was skipped: %s", name, why)
     line = intervals_line(metrics.intervals)

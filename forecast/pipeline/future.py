@@ -228,7 +228,10 @@ def make_forecast(
         "combination": combined.described(metrics) if members else None,
         "test": {  # of the forecaster
             "skill": metrics.scores[forecaster]["skill"],
-            "beats_naive": bool((metrics.scores[forecaster]["skill"] or 0) > 0),
+            # None: the combination is naive itself (nothing beat naive on validation), no warning due
+            "beats_naive": None
+            if members and metrics.combination_beats_naive is None
+            else bool((metrics.scores[forecaster]["skill"] or 0) > 0),
             "coverage": {k: v["test"] for k, v in (coverage.get("coverage") or {}).items()},
         },
     }

@@ -139,14 +139,14 @@ def predict_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     skill = test.get("skill")
     combination = result.get("combination")  # evaluate.combine: the run's combination made the forecast
     made_by = f"{result['model']} {'combination' if combination else 'model'}"
-    caveat = ("" if test.get("beats_naive") else
+    caveat = ("" if test.get("beats_naive") is not False else
               f" On its test part this {made_by} was WORSE than the naive forecast: weigh it accordingly.")  # fmt: skip
     top = h.verdict(
         f"{result['horizon']} steps of {result['symbol']} {result['target']} after {result['last_bar']} "
         f"(last value {result['last_value']:.4g}), by the {made_by} of {result['run']}"
         + (f"; its test skill {skill:+.3f}." if skill is not None else ".")
         + caveat,
-        None if test.get("beats_naive") else False,
+        False if test.get("beats_naive") is False else None,
     )
     if combination:
         top += h.note(combination["verdict"] + ". The members' forecasts are the table's last columns.")

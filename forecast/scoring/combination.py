@@ -95,7 +95,8 @@ class Combination:
         unweighed = self.unweighed(network)
         if len(unweighed) == len(self.weights) - 1:
             beat = f"{unweighed[0]} did not beat" if len(unweighed) == 1 else f"neither {' nor '.join(unweighed)} beat"
-            return f"on the validation part {beat} naive, so the combination is naive ({self.windows} validation windows)"
+            windows = f"{self.windows} validation windows"
+            return f"on the validation part {beat} naive, so the combination is naive ({windows})"
         if unweighed:
             return (f"the combination is {fitted}; {' and '.join(unweighed)} did not beat naive on the validation "
                     "part, so no weight")  # fmt: skip

@@ -82,18 +82,24 @@ class Metrics(BaseModel):
         if self.combination is None or COMBINATION not in self.scores:
             return []
         rmse, p = self.scores[COMBINATION]["rmse"], self.diebold_mariano.get(COMBINATION, {}).get("p_value")
+        weights = Combination.from_dict(self.combination)
+        if weights.weights["naive"] == 1:  # nothing earned a weight: the combination is naive itself
+            return [f"RMSE {rmse:.4f}: the combination is the naive forecast", weights.verdict(self.model)]
         word = "beats" if self.combination_beats_naive else "is WORSE than"
         lines = [f"RMSE {rmse:.4f} vs {self.naive_rmse:.4f}: the combination {word} naive{significance_words(p)}"]
         best, test = self.best_competitor, self.combination.get("versus_best_competitor")
         if best is not None and test is not None:
             word = "beats" if rmse < best["rmse"] else "is worse than"
             lines[0] += f"; it {word} {best['against']} ({best['rmse']:.4f}){significance_words(test.get('p_value'))}"
-        return [*lines, Combination.from_dict(self.combination).verdict(self.model)]
+        return [*lines, weights.verdict(self.model)]
 
     @property
     def combination_beats_naive(self) -> bool | None:
+        """None without a combination, or when it is naive itself (nothing earned a weight)."""
         scores = self.scores.get(COMBINATION)
-        return None if scores is None else bool(scores["rmse"] < self.naive_rmse)  # type: ignore[operator]
+        if scores is None or (self.combination or {}).get("weights", {}).get("naive") == 1:
+            return None
+        return bool(scores["rmse"] < self.naive_rmse)  # type: ignore[operator]
 
     @property
     def rmse(self) -> float:

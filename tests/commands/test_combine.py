@@ -111,7 +111,8 @@ def test_the_summary_says_plainly_when_nothing_beat_naive(invoke, tmp_path: Path
     assert weights == {"model": 0.0, "naive": 1.0}  # it lost to naive on validation: no weight
     assert metrics.scores["combination"]["rmse"] == pytest.approx(metrics.naive_rmse)
     verdict, weighed = metrics.combination_verdict()
-    assert verdict.startswith(f"RMSE {metrics.scores['combination']['rmse']:.4f} vs {metrics.naive_rmse:.4f}: ")
+    assert verdict == f"RMSE {metrics.naive_rmse:.4f}: the combination is the naive forecast"
+    assert metrics.combination_beats_naive is None  # neither better nor worse: naive itself
     assert weighed == (
         f"on the validation part lstm did not beat naive, so the combination is naive "
         f"({metrics.combination['windows']} validation windows)"
