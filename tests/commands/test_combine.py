@@ -114,7 +114,7 @@ def test_the_summary_says_plainly_when_nothing_beat_naive(invoke, tmp_path: Path
     assert verdict == f"RMSE {metrics.naive_rmse:.4f}: the combination is the naive forecast"
     assert metrics.combination_beats_naive is None  # neither better nor worse: naive itself
     assert weighed == (
-        f"on the validation part lstm did not beat naive, so the combination is naive "
+        f"on the validation part lstm did not beat naive significantly, so the combination is naive "
         f"({metrics.combination['windows']} validation windows)"
     )
     assert verdict in result.stdout and weighed in result.stdout

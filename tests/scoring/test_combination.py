@@ -48,7 +48,8 @@ def test_a_network_that_only_adds_a_bias_to_naive_gets_no_weight() -> None:
     assert combination.weights == {"model": 0.0, "naive": 1.0}
     assert combination.validation_rmse["combination"] == pytest.approx(combination.validation_rmse["naive"])
     assert combination.verdict("lstm") == (
-        "on the validation part lstm did not beat naive, so the combination is naive (90 validation windows)"
+        "on the validation part lstm did not beat naive significantly, so the combination is naive "
+        "(90 validation windows)"
     )
 
 
@@ -63,6 +64,24 @@ def test_a_member_that_lost_to_naive_on_validation_gets_no_weight() -> None:
     assert combination.validation_rmse["model"] > combination.validation_rmse["naive"]
     assert combination.weights == {"model": 0.0, "naive": 1.0}
     assert combination.unweighed("gru") == ["gru"]
+
+
+def test_a_member_must_beat_naive_significantly_to_be_weighed() -> None:
+    # A lower validation RMSE by chance (errors of nearly the same size) earns nothing;
+    # a clear win (DM p far below 0.05) does.
+    rng = np.random.default_rng(9)
+    actual = rng.normal(size=(60, 1))
+    naive = actual + rng.normal(0, 1.0, actual.shape)
+    lucky = actual + 0.95 * (naive - actual) + rng.normal(0, 0.3, actual.shape)  # about naive's errors
+    good = actual + rng.normal(0, 0.5, actual.shape)
+    combination = fit(actual, lucky, naive, {"auto_ets": good})
+    assert combination.validation_rmse["model"] < combination.validation_rmse["naive"]
+    assert combination.validation_p["model"] > 0.05 and combination.validation_p["auto_ets"] < 0.001
+    assert combination.weights["model"] == 0.0 and combination.weights["auto_ets"] > 0.5
+    assert combination.unweighed("lstm") == ["lstm"]
+    assert combination.verdict("lstm").endswith(
+        "; lstm did not beat naive significantly on the validation part, so no weight"
+    )
 
 
 def test_the_best_competitor_on_validation_is_the_member() -> None:
