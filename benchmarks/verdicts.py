@@ -159,6 +159,11 @@ def markdown(results: dict[str, Any]) -> list[str]:
                            + (", less than 1%: a tie in substance." if tie else "."))  # fmt: skip
             if series in NOTES and (tie or margin <= 0):
                 targets.append(f"  {NOTES[series]}")
+    from benchmarks.quality import GENERATED
+
+    missing = [name for name in (*SERIES, *GENERATED) if name not in results]
+    if missing:  # a long run stopped early says so; quality.py --verdicts resumes with these
+        lines += ["", f"Not measured yet: {', '.join(missing)} (`quality.py --verdicts` resumes with them)."]
     return [*lines, "", "### Targets (issue 18)", "", *targets, ""]
 
 
