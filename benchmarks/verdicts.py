@@ -115,8 +115,14 @@ def markdown(results: dict[str, Any]) -> list[str]:
     """The verdicts table and the targets of issue 18, for QUALITY.md."""
     if not results:
         return []
+    from forecast.pipeline.lifecycle import environment
+
+    versions = ", ".join(f"{k} {v}" for k, v in environment()["versions"].items() if v and k != "forecast")
+    dates = sorted({cell["measured"] for cell in results.values()})
     lines = [
         "## Combinations, competitors and tuning (issue 18)",
+        "",
+        f"Measured on {' to '.join(dict.fromkeys([dates[0], dates[-1]]))} ({versions}).",
         "",
         "Walk-forward backtests as above (3 expanding folds over the test part; every model and competitor "
         "fitted per fold on the rows before it). `network` is the shipped config's model (configs/lstm.yaml "
