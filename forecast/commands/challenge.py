@@ -28,7 +28,7 @@ from forecast.config import Config
 from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
-from forecast.pipeline.combined import forecast_from
+from forecast.pipeline.combined import fitted_end, forecast_from
 from forecast.pipeline.future import latest_series
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
@@ -40,8 +40,7 @@ from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir, utc_now
 from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics, read_series, read_split
 from forecast.rundir.verify import verify_run
-from forecast.scoring.combination import Combination
-from forecast.scoring.evaluation import mae, rmse
+from forecast.scoring.evaluation import mae, persistence, rmse
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +87,11 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     forecast = forecast_rows(network, encoding, frame, transformed(frame, config, encoding.transform), origins, steps)
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     metrics = read_metrics(run)
-    if metrics.combination is not None:  # its competitor fitted on the rows the run fitted it on
-        fit_end = int(frame.index.searchsorted(pd.Timestamp(encoding.fitted_on["last"]), side="right"))
-        combination = Combination.from_dict(metrics.combination)
-        forecast, _ = forecast_from(combination, config, levels, fit_end, origins, forecast, metrics.season)
+    if metrics.combination is not None:  # scored as predict publishes it
+        fit_end = fitted_end(frame.index, encoding.fitted_on["last"])
+        forecast, _ = forecast_from(metrics, config, levels, fit_end, origins, forecast)
     actual = levels[origins[:, None] + np.arange(steps)[None, :]]
-    naive = np.repeat(levels[origins - 1][:, None], steps, axis=1)
+    naive = persistence(levels, origins, steps)
     return {"rmse": rmse(actual, forecast), "mae": mae(actual, forecast), "naive_rmse": rmse(actual, naive),
             "windows": int(len(origins)), "forecaster": "combination" if metrics.combination else "model"}  # fmt: skip
 

@@ -19,13 +19,14 @@ import pandas as pd
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.rollout.intervals import calibration, with_coverage
-from forecast.scoring.combination import NAME, NETWORK, Combination, Combined, combine, naive_forecasts
+from forecast.scoring.combination import NAME, NETWORK, Combination, Combined, combine
 from forecast.scoring.competitors import Outcome, Task
 from forecast.scoring.competitors import run as run_competitors
+from forecast.scoring.evaluation import persistence
 from forecast.scoring.metrics_file import Metrics
 from forecast.scoring.significance import versus
 
-__all__ = ["NAME", "Validation", "described", "evaluate_combination", "forecast_from", "future"]
+__all__ = ["NAME", "Validation", "described", "evaluate_combination", "fitted_end", "forecast_from", "future"]
 
 log = logging.getLogger(__name__)
 FEW_WINDOWS = 30  # fewer validation windows than this give weights that move with a handful of errors
@@ -64,14 +65,21 @@ def against_best(
     return versus(actual, forecasts, best["against"], forecaster="combination")
 
 
-def forecast_from(combination: Combination, config: Config, target: np.ndarray, fit_end: int, starts: np.ndarray,
-                  network: np.ndarray, season: int | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
-    """(m, steps) combination forecasts of the windows starting at `starts` of the series
-    `target`, given the network's forecasts of them, and the members' forecasts (the network,
-    naive, and the competitor if it has weight: it is fitted on target[:fit_end], the rows its
-    run fitted it on)."""
+def fitted_end(index: pd.DatetimeIndex, last: str) -> int:
+    """The row after `last` (encoding.fitted_on["last"], the run's last row before its test part)
+    in a newer series: the competitor is fitted on the rows before it, as evaluate fitted it."""
+    return int(index.searchsorted(pd.Timestamp(last), side="right"))
+
+
+def forecast_from(metrics: Metrics, config: Config, target: np.ndarray, fit_end: int, starts: np.ndarray,
+                  network: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+    """(m, steps) forecasts of the run's combination (metrics.combination) from the windows
+    starting at `starts` of the series `target`, given the network's forecasts of them, and the
+    members' forecasts (the network, naive, and the competitor if it has weight: it is fitted
+    on target[:fit_end], the rows its run fitted it on)."""
+    combination, season = Combination.from_dict(metrics.combination or {}), metrics.season
     steps = network.shape[1]
-    members = {NETWORK: network, "naive": naive_forecasts(target, starts, steps)}
+    members = {NETWORK: network, "naive": persistence(target, starts, steps)}
     name = combination.competitor
     if name is not None and combination.weights[name] > 0:
         task = Task(np.asarray(target, dtype="float64"), (0, fit_end), starts, steps, season)
@@ -100,14 +108,13 @@ def future(metrics: Metrics, config: Config, levels: np.ndarray, fit_end: int, n
     """The run's combination from one origin past `levels` (the series up to it; the run fitted its
     competitor on levels[:fit_end]), given the network's forecast; the combination's forecasts of
     the validation windows for its bands; and each member's forecast, named as the user knows it."""
-    combination = Combination.from_dict(metrics.combination or {})
     origin = np.array([len(levels)])
-    point, members = forecast_from(combination, config, levels, fit_end, origin, network, metrics.season)
+    point, members = forecast_from(metrics, config, levels, fit_end, origin, network)
     val = None
     if validation.forecast is not None:
         run_levels = validation.frame.iloc[:, 0].to_numpy(dtype="float64")
-        val, _ = forecast_from(combination, config, run_levels, validation.fit_end, validation.origins,
-                               validation.forecast, metrics.season)  # fmt: skip
+        val, _ = forecast_from(metrics, config, run_levels, validation.fit_end, validation.origins,
+                               validation.forecast)  # fmt: skip
     named = {(metrics.model if name == NETWORK else name): forecast for name, forecast in members.items()}
     return point, Validation(validation.frame, validation.origins, val, validation.fit_end), named
 

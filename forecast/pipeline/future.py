@@ -191,7 +191,7 @@ def make_forecast(
     metrics = read_metrics(run)  # a complete run (verify_run) has its scores
     members: dict[str, np.ndarray] = {}
     if metrics.combination is not None:  # the run's combination is its forecast (evaluate.combine)
-        fit_end = int(history.index.searchsorted(pd.Timestamp(trained_until), side="right"))
+        fit_end = combined.fitted_end(history.index, trained_until)
         forecast, validation, members = combined.future(metrics, config, levels, fit_end, forecast, validation)
     intervals = _calibration(validation, config, steps)
     bounds = interval_bounds(intervals, forecast, levels[-1:], history=levels)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from forecast.scoring.evaluation import persistence
 from forecast.scoring.significance import diebold_mariano
 
 NAME = "combination"  # its name in metrics.json, predictions.csv and every table
@@ -75,6 +76,11 @@ class Combination:
             (weight, np.asarray(forecasts[name], dtype="float64")) for name, weight in self.weights.items() if weight
         ]
         return np.sum([weight * forecast for weight, forecast in used], axis=0)
+
+    @property
+    def is_naive(self) -> bool:
+        """Nothing earned a weight: the combination is naive itself."""
+        return self.weights.get("naive") == 1
 
     @property
     def competitor(self) -> str | None:
@@ -166,11 +172,6 @@ def _versus_naive(actual: np.ndarray, forecast: np.ndarray, naive: np.ndarray) -
     return diebold_mariano(per_window(forecast), per_window(naive), h=actual.shape[1])["p_value"]
 
 
-def naive_forecasts(target: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
-    """(m, horizon): the last known value, from each window's origin (evaluation.naive's forecast)."""
-    return np.repeat(np.asarray(target, dtype="float64")[starts - 1][:, None], horizon, axis=1)
-
-
 @dataclass(frozen=True)
 class Combined:
     combination: Combination
@@ -186,9 +187,9 @@ def combine(target: np.ndarray, validation: tuple[np.ndarray, np.ndarray, Mappin
     (val_starts, val_network, val_rivals), (test_starts, test_network, test_rivals) = validation, test
     horizon = val_network.shape[1]
     actual = np.asarray(target, dtype="float64")[val_starts[:, None] + np.arange(horizon)[None, :]]
-    val_naive = naive_forecasts(target, val_starts, horizon)
+    val_naive = persistence(target, val_starts, horizon)
     rivals = {name: forecast for name, forecast in val_rivals.items() if name in test_rivals}
     combination = fit(actual, val_network, val_naive, rivals)
-    test_members = {NETWORK: test_network, **test_rivals, "naive": naive_forecasts(target, test_starts, horizon)}
+    test_members = {NETWORK: test_network, **test_rivals, "naive": persistence(target, test_starts, horizon)}
     val_members = {NETWORK: val_network, **rivals, "naive": val_naive}
     return Combined(combination, combination.apply(test_members), combination.apply(val_members))

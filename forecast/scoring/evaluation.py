@@ -43,7 +43,13 @@ class History:
 
 def naive(h: History) -> np.ndarray:
     """Persistence: tomorrow = today, for every step ahead."""
-    return np.repeat(h.last_known, h.horizon, axis=1)
+    return persistence(h.target, h.starts, h.horizon)
+
+
+def persistence(target: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
+    """(m, horizon): the last known value before each window's first target row, repeated:
+    naive's forecast wherever one is needed (combinations, retrain's holdout)."""
+    return np.repeat(np.asarray(target, dtype="float64")[starts - 1][:, None], horizon, axis=1)
 
 
 def seasonal_naive(h: History) -> np.ndarray:

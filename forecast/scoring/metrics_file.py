@@ -83,7 +83,7 @@ class Metrics(BaseModel):
             return []
         rmse, p = self.scores[COMBINATION]["rmse"], self.diebold_mariano.get(COMBINATION, {}).get("p_value")
         weights = Combination.from_dict(self.combination)
-        if weights.weights["naive"] == 1:  # nothing earned a weight: the combination is naive itself
+        if weights.is_naive:
             return [f"RMSE {rmse:.4f}: the combination is the naive forecast", weights.verdict(self.model)]
         word = "beats" if self.combination_beats_naive else "is WORSE than"
         lines = [f"RMSE {rmse:.4f} vs {self.naive_rmse:.4f}: the combination {word} naive{significance_words(p)}"]
@@ -97,7 +97,7 @@ class Metrics(BaseModel):
     def combination_beats_naive(self) -> bool | None:
         """None without a combination, or when it is naive itself (nothing earned a weight)."""
         scores = self.scores.get(COMBINATION)
-        if scores is None or (self.combination or {}).get("weights", {}).get("naive") == 1:
+        if scores is None or self.combination is None or Combination.from_dict(self.combination).is_naive:
             return None
         return bool(scores["rmse"] < self.naive_rmse)  # type: ignore[operator]
 

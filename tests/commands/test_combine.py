@@ -15,7 +15,8 @@ from forecast.errors import ConfigError
 from forecast.pipeline.future import validation_rollouts
 from forecast.rollout.rollout import keras_network
 from forecast.rundir.artifacts import load_model, read_competitors, read_series, read_split
-from forecast.scoring.combination import fit, naive_forecasts
+from forecast.scoring.combination import fit
+from forecast.scoring.evaluation import persistence
 from tests.commands.test_api import TINY, monthly
 
 COMBINED = {**TINY, "evaluate": {"combine": True, "competitors": ["auto_ets", "auto_theta"]}}
@@ -59,7 +60,7 @@ def test_the_weights_come_from_the_validation_windows_alone(combined: forecast.R
     validation = validation_rollouts(keras_network(load_model(run)), run, steps)
     assert np.array_equal(validation.origins, w["val"])  # every validation window, one step ahead
     actual = target[w["val"]][:, None]
-    refit = fit(actual, validation.forecast, naive_forecasts(target, w["val"], steps), read_competitors(run).validation)
+    refit = fit(actual, validation.forecast, persistence(target, w["val"], steps), read_competitors(run).validation)
     assert refit.weights == pytest.approx(combined.metrics.combination["weights"], abs=1e-9)
 
 

@@ -7,7 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from forecast.scoring.combination import Combination, combine, convex_weights, fit, naive_forecasts
+from forecast.scoring.combination import Combination, combine, convex_weights, fit
+from forecast.scoring.evaluation import persistence
 
 
 def _loss(actual: np.ndarray, forecasts: list[np.ndarray], weights: np.ndarray) -> float:
@@ -43,7 +44,7 @@ def test_a_network_that_only_adds_a_bias_to_naive_gets_no_weight() -> None:
     target = np.cumsum(rng.normal(size=300)) + 100
     starts = np.arange(200, 290)
     actual = target[starts][:, None]
-    naive = naive_forecasts(target, starts, 1)
+    naive = persistence(target, starts, 1)
     combination = fit(actual, naive + 0.5, naive, {})
     assert combination.weights == {"model": 0.0, "naive": 1.0}
     assert combination.validation_rmse["combination"] == pytest.approx(combination.validation_rmse["naive"])
