@@ -32,7 +32,7 @@ from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
-from forecast.scoring.combination import combine
+from forecast.scoring.combination import Combination, combine
 from forecast.scoring.competitors import Task
 from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.evaluation import Assessment, assess
@@ -77,6 +77,7 @@ class FoldResult:
     windows: dict[str, int]
     epochs_run: int | None  # None when the fold reused an earlier model
     fit_seconds: float
+    combination: Combination | None = None  # the weights fitted on this fold's validation windows
 
 
 def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None,
@@ -125,24 +126,26 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
             competitor_rows = (fold.train_start, fold.test_start)
         task = Task(target, competitor_rows, split.test, prep.output_steps, season)
         rivals = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
-        combination = None
+        combined = None
         if config.evaluate.combine and len(split.val):  # weights fitted on this fold's validation windows
             network_val = forecast_rows(keras_network(model), encoding, frame, values, split.val, prep.output_steps)
             task = Task(target, (competitor_rows[0], min(competitor_rows[1], val_start)), split.val,
                         prep.output_steps, season)  # fmt: skip
             val_rivals = run_competitors(list(rivals.forecasts), task, config.evaluate.competitor_timeout)
             validation = (split.val, network_val, val_rivals.forecasts)
-            combination = combine(target, validation, (split.test, predicted, rivals.forecasts)).test
+            combined = combine(target, validation, (split.test, predicted, rivals.forecasts))
         assessed = assess(
             target, split.test, predicted, lookback=prep.lookback, season=season,
             train_end=fold.test_start, train_start=fold.train_start, competitors=rivals.forecasts,
-            combination=combination,
+            combination=combined.test if combined else None,
         )  # fmt: skip
         log.info(
             "fold %d/%d: RMSE %.4f, naive %.4f",
             fold.number, spec.folds, assessed.metrics["model"]["rmse"], assessed.metrics["naive"]["rmse"],
         )  # fmt: skip
-        results.append(FoldResult(fold, assessed, encoding, (begin, fold.test_start - 1), counts, epochs, seconds))
+        weights = combined.combination if combined else None
+        fitted_rows = (begin, fold.test_start - 1)
+        results.append(FoldResult(fold, assessed, encoding, fitted_rows, counts, epochs, seconds, weights))
         if on_fold is not None:
             on_fold(results[-1])
     return results
@@ -184,6 +187,7 @@ def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> di
                 "metrics": r.assessed.metrics,
                 "diebold_mariano": r.assessed.dm,
                 "best_competitor": r.assessed.best_competitor,  # and the model's DM test against it
+                **({"combination": r.combination.to_dict()} if r.combination else {}),
             }
         )
     spec = config.evaluate.backtest

@@ -155,8 +155,11 @@ def test_each_folds_combination_is_weighted_on_its_own_validation_windows(monkey
         # them is fitted on the rows before the first of them.
         assert val_task.starts.max() + val_task.horizon <= fold.test_start
         assert val_task.fit_rows == (fold.train_start, int(val_task.starts.min()))
-        forecasts = fold_result.assessed.forecasts
-        members = np.column_stack([forecasts[name][:, 0] for name in ("model", "auto_ets", "naive")])
-        weights, *_ = np.linalg.lstsq(members, forecasts["combination"][:, 0], rcond=None)
-        assert np.allclose(members @ weights, forecasts["combination"][:, 0])  # a weighting of the three
-        assert weights.min() >= -1e-9 and weights.sum() == pytest.approx(1.0)
+        # The fold's weights, as recorded, give its combination from its members.
+        forecasts, weights = fold_result.assessed.forecasts, fold_result.combination.weights
+        assert list(weights) == ["model", "auto_ets", "naive"]
+        assert min(weights.values()) >= 0 and sum(weights.values()) == pytest.approx(1.0)
+        weighted = sum(weight * forecasts[name] for name, weight in weights.items())
+        assert np.allclose(weighted, forecasts["combination"])
+    recorded = backtest.report(results, frame, Config.model_validate(raw))["folds"]
+    assert [fold["combination"]["weights"] for fold in recorded] == [r.combination.weights for r in results]
