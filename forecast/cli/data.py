@@ -82,7 +82,7 @@ def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 def data_show(
     symbol: Annotated[str, typer.Argument(help="Symbol as cached, e.g. MSFT, or the CSV file it was fetched from.")],
     source: Annotated[str | None, typer.Option(help="Only this source (default: every source).")] = None,
-    interval: Annotated[str, typer.Option(help="Bar size.")] = "1d",
+    interval: Annotated[str, typer.Option(help="Bar size (Yahoo); other sources are found by symbol alone.")] = "1d",
     rows: Annotated[int, typer.Option(min=0, help="Rows to show from each end.")] = 5,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,

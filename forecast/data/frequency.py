@@ -20,19 +20,20 @@ class Frequency:
     name: str  # trading days, calendar days, hours, 5-minute readings, weeks, months, quarters, years, irregular
     step: str  # one step in words: day, hour, 5 minutes, week, month, quarter, year
     season: int | None  # rows in the natural season (seasonal naive; evaluate.season: auto); None: no season
+    label: str  # yfinance's word for the bar size (1d, 1wk, 1mo, 5m): names a cache file of a series fetched by none
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "step": self.step, "season": self.season}
 
 
-TRADING_DAYS = Frequency("trading days", "day", 5)
-CALENDAR_DAYS = Frequency("calendar days", "day", 7)
-HOURS = Frequency("hours", "hour", 24)
-WEEKS = Frequency("weeks", "week", 52)
-MONTHS = Frequency("months", "month", 12)
-QUARTERS = Frequency("quarters", "quarter", 4)
-YEARS = Frequency("years", "year", None)
-IRREGULAR = Frequency("irregular", "step", None)
+TRADING_DAYS = Frequency("trading days", "day", 5, "1d")
+CALENDAR_DAYS = Frequency("calendar days", "day", 7, "1d")
+HOURS = Frequency("hours", "hour", 24, "1h")
+WEEKS = Frequency("weeks", "week", 52, "1wk")
+MONTHS = Frequency("months", "month", 12, "1mo")
+QUARTERS = Frequency("quarters", "quarter", 4, "3mo")
+YEARS = Frequency("years", "year", None, "1y")
+IRREGULAR = Frequency("irregular", "step", None, "irregular")
 # The named frequencies (n-minute readings are named by their n), for what a run recorded.
 BY_NAME = {f.name: f for f in (TRADING_DAYS, CALENDAR_DAYS, HOURS, WEEKS, MONTHS, QUARTERS, YEARS)}
 
@@ -64,7 +65,7 @@ def infer_frequency(index: pd.DatetimeIndex) -> Frequency:
         return IRREGULAR
     if usual < pd.Timedelta(minutes=55):
         minutes = _minutes(usual)
-        return Frequency(f"{minutes}-minute readings", f"{minutes} minutes", _day_season(usual))
+        return Frequency(f"{minutes}-minute readings", f"{minutes} minutes", _day_season(usual), f"{minutes}m")
     if usual < pd.Timedelta(hours=20):
         return HOURS if abs(usual - pd.Timedelta(hours=1)) <= pd.Timedelta(minutes=5) else IRREGULAR
     if usual <= pd.Timedelta(days=1, hours=12):

@@ -1,5 +1,10 @@
 """The local price cache: data/<source>/<SYMBOL>_<interval>.parquet plus a JSON sidecar.
 
+<interval> is the bar size asked of a source that fetches by it (Yahoo: 1d, 1wk, 5m); a
+series no interval was asked for (a CSV, a sample, a series from Python) is named by the
+rhythm of its own dates (UNEMPLOYMENT_1mo, CO2_1wk; frequency.py's labels), so a weekly
+CSV is never filed as daily.
+
 Rules that keep a user's data safe:
 - a save merges new bars into what is cached (new values win where dates overlap);
   the result never has fewer rows than the cache had, so a short or stale answer from
@@ -56,13 +61,31 @@ class Cache:
         self.root = root
 
     def paths(self, source: str, symbol: str, interval: str) -> tuple[Path, Path]:
-        name = f"{normalise_symbol(symbol)}_{interval}"
+        return self._files(source, symbol, self.label(source, symbol, interval))
+
+    def _files(self, source: str, symbol: str, label: str) -> tuple[Path, Path]:
+        name = f"{normalise_symbol(symbol)}_{label}"
         folder = self.root / source
         parquet, sidecar = folder / f"{name}.parquet", folder / f"{name}.json"
         # Defence in depth: symbols are validated, but never trust a path we built.
         if self.root.resolve() not in parquet.resolve().parents:
             raise UsageError(f"symbol {symbol!r} would leave the cache root {self.root}")
         return parquet, sidecar
+
+    def label(self, source: str, symbol: str, interval: str) -> str:
+        """The <interval> of a cache file: as asked for a source that fetches by interval, else the
+        label the series' dates gave when it was saved (the newest, should an interrupted
+        replacement have left two)."""
+        if SPECS[source].fetches:
+            return interval
+        held = [(sidecar.stat().st_mtime, label) for sidecar, label in self._held(source, symbol)]
+        return max(held)[1] if held else interval
+
+    def _held(self, source: str, symbol: str) -> list[tuple[Path, str]]:
+        """(sidecar, label) of every file of a symbol in a source's folder (a symbol holds no
+        underscore, so none other matches, and the label is what follows it)."""
+        name = normalise_symbol(symbol)
+        return [(sidecar, sidecar.stem.rpartition("_")[2]) for sidecar in (self.root / source).glob(f"{name}_*.json")]
 
     # --- reading ---------------------------------------------------------------
 
@@ -126,19 +149,19 @@ class Cache:
     def save(self, config: DataRequest, fetched: Fetched, replace: bool = False) -> Saved:
         """Merge fetched bars into the cache; replace=True stores exactly `fetched` (a user's own
         series from Python, which is not a source's bars to merge)."""
-        parquet, sidecar = self.paths(config.source, config.symbol, config.interval)
+        held, _ = self.paths(config.source, config.symbol, config.interval)  # what is cached, if anything
         old = None if replace else self.find(config.source, config.symbol, config.interval)
         frame, added, revised = fetched.frame, len(fetched.frame), 0
         if old is not None:
             cached, meta = old
             if bool(meta.get("auto_adjust")) != config.auto_adjust:
                 raise UsageError(
-                    f"{parquet} holds auto_adjust={str(meta.get('auto_adjust')).lower()} prices; "
+                    f"{held} holds auto_adjust={str(meta.get('auto_adjust')).lower()} prices; "
                     f"this fetch asks for auto_adjust={str(config.auto_adjust).lower()}",
                     hint="fetch with the same adjustment, or use another --data-dir",
                 )
             if SPECS[config.source].fetches:
-                check_answer(config, cached, fetched.frame, parquet)
+                check_answer(config, cached, fetched.frame, held)
             frame, added, revised = merge(cached, fetched.frame)
             if revised:
                 log.warning(
@@ -147,25 +170,33 @@ class Cache:
                     config.symbol,
                     revised,
                 )
+        frequency = infer_frequency(pd.DatetimeIndex(frame.index))
+        interval = config.interval if SPECS[config.source].fetches else frequency.label
+        parquet, sidecar = self._files(config.source, config.symbol, interval)
         with atomic.replacing(parquet) as tmp:
             frame.to_parquet(tmp, engine="pyarrow")
         meta = {
             "source": config.source,
             "symbol": config.symbol,
-            "interval": config.interval,
+            "interval": interval,
             "origin": fetched.origin,
             "auto_adjust": config.auto_adjust,
             "adjusted_columns": list(fetched.adjusted),
             "columns": list(frame.columns),
             "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "rows": len(frame),
-            # What the dates are, whatever the interval label says (a weekly CSV is cached as _1d).
-            "frequency": infer_frequency(pd.DatetimeIndex(frame.index)).name,
+            # What the dates are (a Yahoo interval asked for says what was requested, not what came).
+            "frequency": frequency.name,
             "first": frame.index[0].isoformat() if len(frame) else None,
             "last": frame.index[-1].isoformat() if len(frame) else None,
             "sha256": sha256_file(parquet),
         }
         atomic.write_text(sidecar, json.dumps(meta, indent=2) + "\n")
+        if not SPECS[config.source].fetches:  # the series replaced one whose dates had another rhythm
+            for other, label in self._held(config.source, config.symbol):
+                if label != interval:
+                    other.with_suffix(".parquet").unlink(missing_ok=True)
+                    other.unlink()
         return Saved(meta, parquet, added, revised)
 
 

@@ -111,12 +111,13 @@ def test_data_list_and_show(invoke) -> None:
     assert meta[0]["rows"] == 3270 and meta[0]["frequency"] == "trading days"
 
 
-def test_the_cache_says_what_the_dates_are_whatever_the_interval_label(invoke, tmp_path: Path) -> None:
+def test_a_weekly_csv_is_cached_and_listed_as_weekly(invoke, tmp_path: Path) -> None:
     weeks = "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(pd.date_range("2000-01-07", periods=60, freq="W-FRI")))
     (tmp_path / "weekly.csv").write_text("date,value\n" + weeks)
     assert invoke("fetch", str(tmp_path / "weekly.csv"), "--source", "csv").exit_code == 0
+    assert (tmp_path / "data" / "csv" / "WEEKLY_1wk.parquet").exists()
     listing = invoke("data", "list").stdout
-    assert re.search(r"WEEKLY\s+.*csv\s+.*1d\s+.*weeks\s+.*60", listing), listing
+    assert re.search(r"WEEKLY\s+.*csv\s+.*1wk\s+.*weeks\s+.*60", listing), listing
     assert json.loads(invoke("data", "show", "WEEKLY", "--json").stdout)[0]["frequency"] == "weeks"
 
 
@@ -157,7 +158,7 @@ def test_commands_that_do_not_train_never_import_tensorflow(args, tmp_path: Path
 
 
 def test_fetch_csv_caches_under_the_file_name(invoke, tmp_path: Path) -> None:
-    (tmp_path / "my prices.csv").write_text("Date,Close\n2024-01-02,1.5\n2024-01-03,2.5\n")
+    (tmp_path / "my prices.csv").write_text("Date,Close\n2024-01-02,1.5\n2024-01-03,2.5\n2024-01-04,3.0\n")
     result = invoke("fetch", str(tmp_path / "my prices.csv"), "--source", "csv")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "csv" / "MY-PRICES_1d.parquet").exists()

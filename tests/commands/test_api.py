@@ -44,7 +44,7 @@ def test_a_series_from_python_is_trained_into_an_ordinary_run(trained: forecast.
     data = trained.config.data
     assert (data.source, data.symbol, data.target) == ("frame", "SALES", "sales")
     # The series went to the cache as the user gave it: every value, in date order.
-    cached = pd.read_parquet(roots["data_dir"] / "frame" / "SALES_1d.parquet")
+    cached = pd.read_parquet(roots["data_dir"] / "frame" / "SALES_1mo.parquet")
     assert np.allclose(cached["sales"].to_numpy(), monthly().to_numpy())
     metrics = trained.metrics
     assert set(metrics.scores) >= {"model", "naive"} and metrics.test.windows > 0

@@ -157,3 +157,36 @@ def test_refresh_failure_leaves_the_cache_byte_identical(tmp_path: Path, fake_ya
     with pytest.raises(SourceUnavailableError):
         refresh(cache, CONFIG)
     assert snapshot_tree(tmp_path / "data") == before
+
+
+def weekly(start: str, weeks: int) -> pd.DataFrame:
+    index = pd.DatetimeIndex(pd.date_range(start, periods=weeks, freq="W-SUN"), name="date")
+    return pd.DataFrame({"value": range(weeks)}, index=index, dtype="float64")
+
+
+def test_a_series_no_interval_was_asked_for_is_filed_by_the_rhythm_of_its_dates(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "data")
+    request = DataConfig(source="csv", path="co2.csv", symbol="CO2")
+    saved = cache.save(request, fetched(weekly("2020-01-05", 30)))
+    assert saved.path == tmp_path / "data" / "csv" / "CO2_1wk.parquet"
+    assert (saved.meta["interval"], saved.meta["frequency"]) == ("1wk", "weeks")
+    # Found whatever interval the request carries (a CSV has none to ask for).
+    frame, meta = cache.load("csv", "CO2", "1d")
+    assert len(frame) == 30 and meta["interval"] == "1wk"
+
+
+def test_a_series_from_python_with_another_rhythm_replaces_its_namesake(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "data")
+    request = DataConfig(source="frame", symbol="SALES")
+    cache.save(request, fetched(bars("2024-01-01", 10)), replace=True)
+    cache.save(request, fetched(weekly("2020-01-05", 20)), replace=True)
+    assert sorted(p.name for p in (tmp_path / "data" / "frame").iterdir()) == ["SALES_1wk.json", "SALES_1wk.parquet"]
+    assert len(cache.load("frame", "SALES", "1d")[0]) == 20
+
+
+def test_yahoo_files_are_named_by_the_interval_asked_for(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "data")
+    saved = cache.save(DataConfig(source="yahoo", symbol="MSFT", interval="1wk"), fetched(bars("2024-01-01", 5)))
+    # What was asked is the name; what came is recorded beside it.
+    assert saved.path.name == "MSFT_1wk.parquet" and saved.meta["frequency"] == "trading days"
+    assert cache.find("yahoo", "MSFT", "1d") is None

@@ -1,8 +1,9 @@
 """A pandas Series or DataFrame handed over from Python: `forecast.train(config, data=series)`.
 
-It is saved to the cache as data/frame/<NAME>_<interval>.parquet (replacing any earlier
-series of that name: it is the user's own data, not bars to merge), so every stage,
-a resumed run and predict read it from there like any cached series.
+It is saved to the cache as data/frame/<NAME>_<label>.parquet, the label naming the rhythm
+of its dates (1mo for months; data/store.py), replacing any earlier series of that name
+(it is the user's own data, not bars to merge), so every stage, a resumed run and predict
+read it from there like any cached series.
 """
 
 from __future__ import annotations
