@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecast import rundir
 from forecast.config import Config
+from forecast.config.universe import run_name
 from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
@@ -148,7 +149,7 @@ def retrain_one(config: Config, runs_root: Path, data_dir: Path, models_root: Pa
             registry.record(outcome)
             return Outcome(config.name, "up_to_date", reason, outcome)
 
-        run = RunDir.create(runs_root, config.name)
+        run = RunDir.create(runs_root, run_name(config))
         registry.record({**base, "decision": "started", "run": str(run.path)})
         with run_log(run):
             try:

@@ -16,6 +16,7 @@ from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
 from forecast.config import ConfigLike, as_config, load_config
+from forecast.config.universe import run_name
 from forecast.data import data_root
 from forecast.errors import UsageError
 from forecast.network.budget import cut_short
@@ -44,7 +45,7 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
     if config.model.scope == "global":
         raise UsageError(f"config {config.name}: model.scope global needs a universe to pool",
                          hint="list the symbols in data.symbols, or set model.scope: symbol")  # fmt: skip
-    run = RunDir.create(runs_root(runs_dir), config.name)
+    run = RunDir.create(runs_root(runs_dir), run_name(config))
     return run_stages(Context(config, run, data_root(data_dir)), listener, on_start)
 
 

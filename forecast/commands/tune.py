@@ -27,6 +27,7 @@ from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.train import run_stages
 from forecast.config import Config, ConfigLike, as_config, dump_config, require_one_series
+from forecast.config.universe import run_name
 from forecast.data import data_root
 from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import UsageError
@@ -145,7 +146,7 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
         log.info("tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
                  best["trial"], best["rmse"])  # fmt: skip
-        final_run = RunDir.create(runs_root(how.runs_dir), chosen.name)
+        final_run = RunDir.create(runs_root(how.runs_dir), run_name(chosen))
         final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), how.listener, None)
         summary["final"] = _final(final, run)
     run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})

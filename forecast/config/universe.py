@@ -49,6 +49,16 @@ def member_name(name: str, symbol: str) -> str:
     return f"{name}-{re.sub(r'[^A-Za-z0-9_.-]', '_', symbol)}"[:64]
 
 
+def run_name(config: Config) -> str:
+    """A training run's folder name before its timestamp: the config's name and its series'
+    (lstm-MSFT), so runs of one config on different series tell apart; just the name when it
+    says the series already (a universe member lstm-MSFT, a config called unemployment)."""
+    series = member_name("", config.data.symbol)[1:] if config.data.symbol else ""
+    if not series or config.name.lower() == series.lower() or config.name.lower().endswith(f"-{series.lower()}"):
+        return config.name
+    return member_name(config.name, config.data.symbol)
+
+
 def member_configs(config: Config) -> list[Config]:
     """One config per symbol; each is valid on its own (it is written to its run's config.yaml)."""
     members = []

@@ -16,7 +16,7 @@ from typing import Any
 from forecast import rundir
 from forecast.config import Config, RetrainConfig
 from forecast.registry.registry import Registry
-from forecast.rundir import STAMPED, RunDir, utc_now
+from forecast.rundir import RunDir, named, utc_now
 
 log = logging.getLogger(__name__)
 TRAINED = ("promoted", "kept", "rejected")  # outcomes whose run holds a finished model
@@ -67,8 +67,7 @@ def prune(registry: Registry, keep: int, runs_root: Path) -> list[str]:
     removed = []
     for run in candidates[: max(0, len(candidates) - keep)]:
         path = Path(run).resolve()
-        match = STAMPED.match(path.name)
-        if path.parent != root or not match or match["name"] != registry.name:
+        if path.parent != root or not named(path, registry.name):
             log.warning("not pruning %s: not a %s run under %s", path, registry.name, root)
             continue
         shutil.rmtree(path)

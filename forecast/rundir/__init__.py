@@ -1,6 +1,6 @@
 """A run directory: its artifact names, atomic save/load, and manifest.json.
 
-    runs/<name>-<UTC timestamp>/
+    runs/<name>-<UTC timestamp>/   (a training run's name: lstm-MSFT; config/universe.py's run_name)
       config.yaml      the resolved config (defaults filled in)
       manifest.json    per stage: status, times, input/output sha256; versions; seed
       series.parquet   snapshot of the series used        (snapshot)
@@ -151,13 +151,14 @@ class RunDir:
 
     @classmethod
     def newest(cls, name: str, root: Path, marker: str = CONFIG) -> RunDir | None:
-        """The newest run folder <name>-<timestamp> under root."""
+        """The newest run folder under root named <name>-<timestamp> (lstm-MSFT) or made by the
+        config called `name` (lstm: lstm-MSFT-<timestamp>, lstm-CO2-<timestamp>, ...)."""
         if not STAMPED.match(f"{name}-20000101T000000Z") or "/" in name or name != Path(name).name:
             return None  # a path, not a run name
         found = [
             path
             for path in (root.glob(f"{glob.escape(name)}-*") if root.is_dir() else [])
-            if (match := STAMPED.match(path.name)) and match["name"] == name and (path / marker).is_file()
+            if named(path, name) and (path / marker).is_file()
         ]
         return cls(max(found, key=_stamp_order)) if found else None
 
@@ -227,6 +228,25 @@ def _renamed(manifest: Any) -> Any:
         renamed[LEGACY_STAGES.get(name, name)] = record
     manifest["stages"] = renamed
     return manifest
+
+
+def named(path: Path, name: str) -> bool:
+    """Whether the run folder `path` is <name>-<timestamp>, or was made by the config called
+    `name` (<name>-<series>-<timestamp>, as its config.yaml says)."""
+    match = STAMPED.match(path.name)
+    if not match or not (match["name"] == name or match["name"].startswith(f"{name}-")):
+        return False
+    return match["name"] == name or _config_name(path) == name
+
+
+def _config_name(path: Path) -> str | None:
+    import yaml  # only here: the name a run's config gave it
+
+    try:
+        config = yaml.safe_load((path / CONFIG).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return config.get("name") if isinstance(config, dict) else None
 
 
 def _stamp_order(path: Path) -> tuple[str, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from forecast.config import build_config
-from forecast.config.universe import member_configs, member_name, read_symbols
+from forecast.config.universe import member_configs, member_name, read_symbols, run_name
 from forecast.errors import ConfigError
 
 from ..conftest import snapshot_tree
@@ -54,6 +54,17 @@ def test_each_symbol_becomes_a_valid_config_of_its_own() -> None:
     glob = member_configs(build_config({**raw, "model": {"scope": "global"}}))
     assert glob[0].name == "uni-global-AAA" and glob[0].model.scope == "global"
     assert member_name("x" * 60, "ABCDEFGH") == ("x" * 60 + "-ABC")  # within the 64 characters of a run name
+    # A member's run is named by its config alone: the name says the series already.
+    assert [run_name(m) for m in members] == ["uni-AAA", "uni-_GSPC", "uni-EURUSD_X"]
+
+
+@pytest.mark.parametrize(
+    ("name", "symbol", "run"),
+    [("lstm", "MSFT", "lstm-MSFT"), ("lstm", "^GSPC", "lstm-_GSPC"), ("unemployment", "UNEMPLOYMENT", "unemployment"),
+     ("co2-lstm", "CO2", "co2-lstm-CO2"), ("lstm-co2", "CO2", "lstm-co2")],
+)  # fmt: skip
+def test_a_training_run_is_named_by_its_config_and_its_series(name: str, symbol: str, run: str) -> None:
+    assert run_name(build_config({"name": name, "data": {"source": "sample", "symbol": symbol}})) == run
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, t
     result = invoke("train", "--config", str(tiny))
     assert result.exit_code == 0, result.output
     run = only_run(tmp_path)
-    assert run.name.startswith("tiny-") and run.name.endswith("Z")
+    assert run.name.startswith("tiny-SINE-") and run.name.endswith("Z")  # the config's name, the series'
     assert sorted(p.name for p in run.iterdir()) == sorted(ARTIFACTS)
     out = result.stdout
     assert f"run   {run}" in out
@@ -336,6 +336,22 @@ def test_a_run_is_found_by_path_folder_or_name_the_newest_winning(tmp_path: Path
     assert RunDir.find("lstm-backtest", root).path.name == "lstm-backtest-20270101T000000Z"
     with pytest.raises(MissingInputError, match="not found"):
         RunDir.find("gru", root)
+
+
+def test_a_config_name_finds_its_runs_on_every_series_and_nothing_else(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    made = {
+        "lstm-MSFT-20260101T000000Z": "lstm",
+        "lstm-CO2-20260102T000000Z": "lstm",
+        "lstm-fast-20260103T000000Z": "lstm-fast",  # another config, whose name starts with lstm-
+        "lstm-20250101T000000Z": "lstm",  # named before runs carried their series
+    }
+    for folder, name in made.items():
+        (root / folder).mkdir(parents=True)
+        (root / folder / "config.yaml").write_text(f"name: {name}\n")
+    assert RunDir.find("lstm", root).path.name == "lstm-CO2-20260102T000000Z"
+    assert RunDir.find("lstm-MSFT", root).path.name == "lstm-MSFT-20260101T000000Z"
+    assert RunDir.find("lstm-fast", root).path.name == "lstm-fast-20260103T000000Z"
 
 
 def test_long_series_are_trained_batch_by_batch_never_all_windows_at_once(
