@@ -101,6 +101,9 @@ def run_cell(series: str, config_path: Path, overrides: list[str], folds: int) -
         "rmse": {name: summary[name]["rmse"]["mean"] for name in summary},
         "std_rmse": {name: summary[name]["rmse"]["std"] for name in summary},
         "competitors": competitors,
+        # Each fold's weights and its members' validation p-values: which member a loss came from.
+        "folds_combination": [r.combination.to_dict() if r.combination else None for r in results],
+        "folds_rmse": [{name: m["rmse"] for name, m in r.assessed.metrics.items()} for r in results],
         # A competitor over its time limit in a fold has no score there: say so beside the table.
         "skipped": sorted({n for r in results for n in config.evaluate.competitors if n not in r.assessed.metrics}),
     }

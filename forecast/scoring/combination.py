@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from forecast.scoring.evaluation import persistence
-from forecast.scoring.significance import diebold_mariano
+from forecast.scoring.significance import diebold_mariano_hac
 
 NAME = "combination"  # its name in metrics.json, predictions.csv and every table
 NETWORK = "model"  # the network among the members, as in scoring/evaluation.py's forecasts
 EARNED = 0.05  # a member is weighed only if it beat naive on validation with a DM p-value below this
+# (its long-run variance counting the errors' persistence: significance.diebold_mariano_hac)
 
 
 def convex_weights(actual: np.ndarray, forecasts: list[np.ndarray]) -> np.ndarray:
@@ -164,12 +165,13 @@ def fit(
 
 def _versus_naive(actual: np.ndarray, forecast: np.ndarray, naive: np.ndarray) -> float | None:
     """DM p-value of a member against naive on the validation windows: each window's root mean
-    squared error over its steps (windows overlap by up to horizon - 1 steps)."""
+    squared error over its steps (windows overlap by up to horizon - 1 steps), with a long-run
+    variance that counts the errors' persistence (significance.diebold_mariano_hac)."""
 
     def per_window(f: np.ndarray) -> np.ndarray:
         return np.sqrt(np.mean((np.asarray(f, dtype="float64") - actual) ** 2, axis=1))
 
-    return diebold_mariano(per_window(forecast), per_window(naive), h=actual.shape[1])["p_value"]
+    return diebold_mariano_hac(per_window(forecast), per_window(naive), h=actual.shape[1])["p_value"]
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,21 @@ def test_a_member_must_beat_naive_significantly_to_be_weighed() -> None:
     )
 
 
+def test_an_advantage_that_is_one_persistent_stretch_earns_nothing() -> None:
+    # Errors of 5-minute readings persist for an hour: the network's edge over naive below
+    # wanders slowly (AR(1), 0.9). Counted as 1,000 independent windows it would be significant
+    # (p < 1e-4); with its persistence counted it is not, and the combination stays naive.
+    rng = np.random.default_rng(0)
+    wander = np.zeros(1000)
+    for t in range(1, 1000):
+        wander[t] = 0.9 * wander[t - 1] + rng.normal()
+    actual = np.zeros((1000, 1))
+    network, naive = np.sqrt(np.abs(1 + 0.3 * wander))[:, None], np.ones((1000, 1))
+    combination = fit(actual, network, naive, {})
+    assert combination.validation_rmse["model"] < combination.validation_rmse["naive"]
+    assert combination.validation_p["model"] > 0.05 and combination.is_naive
+
+
 def test_the_best_competitor_on_validation_is_the_member() -> None:
     rng = np.random.default_rng(2)
     actual = rng.normal(size=(80, 1))

@@ -20,7 +20,7 @@ from forecast.scoring.evaluation import (
     skill,
     window_mean,
 )
-from forecast.scoring.significance import diebold_mariano
+from forecast.scoring.significance import diebold_mariano, diebold_mariano_hac
 
 # rows:            0    1    2    3    4    5    6    7    8    9
 TARGET = np.array([10., 12., 11., 13., 14., 13., 15., 16., 18., 17.])  # fmt: skip
@@ -91,6 +91,25 @@ def test_diebold_mariano_matches_a_hand_computed_example() -> None:
     two = diebold_mariano(e_model, e_naive, h=2)
     assert two["statistic"] == pytest.approx(-0.9 / math.sqrt(0.1692) * math.sqrt(0.48), abs=1e-9)
     assert diebold_mariano(e_model, e_model)["statistic"] is None  # identical errors: nothing to test
+
+
+def test_the_long_run_variance_test_counts_persistence_and_only_persistence() -> None:
+    e_model = np.array([1.0, -1.0, 2.0, 0.5, -0.5])
+    e_naive = np.array([2.0, 1.0, -2.0, 1.0, 1.0])
+    # The example above: lag-1 autocorrelation -0.152 gives Andrews' bandwidth 0.90, under h = 1,
+    # so no lag counts: DM's statistic without the small-sample factor, -0.9 / sqrt(1.215 / 5).
+    calm = diebold_mariano_hac(e_model, e_naive)
+    assert calm["lags"] == 1 and calm["statistic"] == pytest.approx(-1.825742, abs=1e-6)
+    # A loss differential that persists (AR(1), 0.9) around a small mean: counted as independent
+    # draws it is overwhelming evidence; with its persistence counted it is weak.
+    rng = np.random.default_rng(0)
+    x = np.zeros(1000)
+    for t in range(1, 1000):
+        x[t] = 0.9 * x[t - 1] + rng.normal()
+    e_model, e_naive = np.sqrt(np.abs(1 + 0.3 * x)), np.ones(1000)
+    assert diebold_mariano(e_model, e_naive)["p_value"] < 1e-4
+    persistent = diebold_mariano_hac(e_model, e_naive)
+    assert persistent["lags"] > 30 and persistent["p_value"] > 0.01
 
 
 def test_assess_scores_the_model_beside_every_baseline() -> None:
