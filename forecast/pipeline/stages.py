@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecast import atomic, rundir
 from forecast.config import Config
-from forecast.data.frequency import infer_frequency, season_of
+from forecast.data.frequency import gaps_said, infer_frequency, season_of
 from forecast.errors import DataError, UsageError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
@@ -67,6 +67,8 @@ class Context:
 
 def snapshot(ctx: Context) -> dict[str, Any]:
     frame = prepared_series(ctx.config, ctx.data_dir)
+    if said := gaps_said(pd.DatetimeIndex(frame.index)):
+        log.warning("%s %s: %s", ctx.config.data.symbol, ctx.config.data.target, said)
     save_series(ctx.run, frame)
     return {
         "rows": len(frame),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from forecast.data.frequency import infer_frequency
+from forecast.data.frequency import gaps_said, infer_frequency
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,16 @@ def test_the_recent_dates_decide_and_too_few_are_irregular() -> None:
     assert infer_frequency(pd.DatetimeIndex(["2000-01-01", "2000-02-17", "2003-07-04", "2003-07-05"])).name == (
         "irregular"
     )
+
+
+def test_gaps_in_the_dates_are_said_with_the_longest_and_where() -> None:
+    readings = pd.date_range("2020-01-01", periods=100, freq="5min").delete(slice(40, 60))
+    said = gaps_said(readings)
+    assert said is not None and said.startswith("1 gap(s) in its dates longer than 15 minutes")
+    assert "(the longest 1.8 hours, after 2020-01-01 03:15)" in said and "data.start" in said
+    months = pd.date_range("2000-01-31", periods=50, freq="ME").delete([10, 11, 12])
+    assert "(the longest 120 days, after 2000-10-31)" in gaps_said(months)
+    # Weekends and a holiday week's Monday off are how trading days are, not gaps.
+    sessions = pd.bdate_range("2020-01-01", periods=300).delete([50])
+    assert gaps_said(sessions) is None
+    assert gaps_said(pd.date_range("2020-01-01", periods=100, freq="h")) is None

@@ -94,3 +94,14 @@ def test_a_config_written_for_another_series_does_not_cut_this_one_unseen(invoke
     short = invoke("train", "--config", shipped, *common, "--set", "data.end=2001-06-01")
     assert short.exit_code == 65
     assert "widen or drop data.start, data.end (set to null) or lower prep.lookback" in short.stderr
+
+
+def test_a_gap_in_the_dates_is_said_before_training(invoke, tmp_path: Path) -> None:
+    config = series_csv(tmp_path, "D", 200)
+    table = pd.read_csv(tmp_path / "series.csv")
+    table.drop(index=range(100, 110)).to_csv(tmp_path / "series.csv", index=False)  # ten days without a reading
+    result = invoke("train", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "SERIES value: 1 gap(s) in its dates longer than 3 days (the longest 11 days, after 1900-04-10)" in (
+        result.stderr
+    )
