@@ -24,6 +24,7 @@ from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
+from forecast.network import runtime
 from forecast.pipeline import combined
 from forecast.prepare.series import model_columns, prepared_series, transformed
 from forecast.prepare.transforms import calendar_columns
@@ -46,6 +47,16 @@ class Forecast:
 
 
 # --- data ----------------------------------------------------------------------------
+
+
+def trained_network(run: RunDir) -> Network:
+    """The run's network for a forecast: NumPy's forward pass over model.keras (no TensorFlow
+    to import: network/runtime.py), or Keras' for a model that pass does not compute."""
+    try:
+        return runtime.load(run.file(rundir.MODEL))
+    except runtime.Unsupported as exc:
+        log.info("%s: %s is computed by Keras (the NumPy forward pass has no %s)", run.path, rundir.MODEL, exc)
+        return keras_network(load_model(run))
 
 
 def latest_series(config: Config, run: RunDir, data_dir: Path, refresh: bool) -> tuple[pd.DataFrame, str]:
@@ -181,7 +192,7 @@ def make_forecast(
     dates = calendar.future(history.index[-1], steps)
     future_inputs = _future_inputs(config, dates, steps, list(history.columns))
 
-    network = keras_network(load_model(run))  # only after every check above (verify_run)
+    network = trained_network(run)  # only after every check above (verify_run)
     values = transformed(history, config, encoding.transform)  # the model's own transform, whatever new bars hold
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
