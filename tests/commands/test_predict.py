@@ -264,3 +264,22 @@ def test_unknown_future_features_limit_the_horizon(invoke, tmp_path: Path) -> No
     assert result.exit_code == 64
     assert "reads volume, whose future values are unknown" in result.stderr and "--horizon 1" in result.stderr
     assert predict_json(invoke, run, "--horizon", "1")["forecast"][0]["step"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["msft", "direct"])
+def test_predict_never_imports_tensorflow(name: str, trained: dict[str, Path], tmp_path: Path) -> None:
+    # The forecast runs through the NumPy forward pass (network/runtime.py): a real process, as cron runs it.
+    import subprocess
+    import sys
+
+    run = Path(shutil.copytree(trained[name], tmp_path / "runs" / trained[name].name))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "forecast", "predict", str(run), "--horizon", "5", "--json",
+         "--data-dir", str(tmp_path / "data"), "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert "forecast" in imported and not imported & {"tensorflow", "keras"}
+    assert len(json.loads(result.stdout)["forecast"]) == 5
