@@ -199,9 +199,13 @@ def _weights(blob: bytes) -> dict[str, Array]:
     import h5py  # a Keras requirement, light beside TensorFlow
 
     found: dict[str, Array] = {}
+
+    def keep(name: str, item: Any) -> None:
+        if isinstance(item, h5py.Dataset):
+            found[name] = np.asarray(item, dtype="float32")
+
     with h5py.File(io.BytesIO(blob), "r") as h5:
-        h5.visititems(lambda name, item: found.__setitem__(name, np.asarray(item, dtype="float32"))
-                      if isinstance(item, h5py.Dataset) else None)  # fmt: skip
+        h5.visititems(keep)
     return found
 
 
