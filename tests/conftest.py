@@ -101,3 +101,14 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
     if not root.exists():
         return {}
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def persistent_edge(n: int = 1000, rho: float = 0.9, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(errors of a forecaster, errors of naive = 1) whose squared difference, 0.3 x, follows an
+    AR(1) x with coefficient rho: an edge over naive that wanders slowly, as the errors of
+    readings every few minutes do."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n)
+    for t in range(1, n):
+        x[t] = rho * x[t - 1] + rng.normal()
+    return np.sqrt(np.abs(1 + 0.3 * x)), np.ones(n)

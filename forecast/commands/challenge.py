@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from forecast import rundir
@@ -30,18 +29,17 @@ from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
 from forecast.pipeline.combined import fitted_end, forecast_from
-from forecast.pipeline.future import latest_series
+from forecast.pipeline.future import latest_series, trained_network
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.prepare.series import prepared_series, transformed
 from forecast.registry.registry import Registry
 from forecast.registry.rules import champion_record, decide, last_trained_end, prune
 from forecast.rollout.intervals import forecast_rows
-from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir, utc_now
-from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics, read_series, read_split
+from forecast.rundir.artifacts import read_config, read_encoding, read_metrics, read_series, read_split
 from forecast.rundir.verify import verify_run
-from forecast.scoring.evaluation import mae, persistence, rmse
+from forecast.scoring.evaluation import actuals, mae, persistence, rmse
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +81,7 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     origins = rows[(rows >= 0) & (rows + steps <= len(frame))]
     if len(origins) == 0:
         raise ValueError("none of the holdout dates is in this model's series")
-    network = keras_network(load_model(run))
+    network = trained_network(run)  # as predict computes it: the holdout scores what it publishes
     encoding = read_encoding(run)
     forecast = forecast_rows(network, encoding, frame, transformed(frame, config, encoding.transform), origins, steps)
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
@@ -91,7 +89,7 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     if metrics.combination is not None:  # scored as predict publishes it
         fit_end = fitted_end(frame.index, encoding.fitted_on["last"])
         forecast, _ = forecast_from(metrics, config, levels, fit_end, origins, forecast)
-    actual = levels[origins[:, None] + np.arange(steps)[None, :]]
+    actual = actuals(levels, origins, steps)
     naive = persistence(levels, origins, steps)
     return {"rmse": rmse(actual, forecast), "mae": mae(actual, forecast), "naive_rmse": rmse(actual, naive),
             "windows": int(len(origins)), "forecaster": "combination" if metrics.combination else "model"}  # fmt: skip

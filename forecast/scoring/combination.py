@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from forecast.scoring.evaluation import persistence
+from forecast.scoring.evaluation import actuals, persistence
 from forecast.scoring.significance import diebold_mariano_hac
 
 NAME = "combination"  # its name in metrics.json, predictions.csv and every table
@@ -188,7 +188,7 @@ def combine(target: np.ndarray, validation: tuple[np.ndarray, np.ndarray, Mappin
     without forecasts of both parts (skipped over its time limit) is not a member."""
     (val_starts, val_network, val_rivals), (test_starts, test_network, test_rivals) = validation, test
     horizon = val_network.shape[1]
-    actual = np.asarray(target, dtype="float64")[val_starts[:, None] + np.arange(horizon)[None, :]]
+    actual = actuals(target, val_starts, horizon)
     val_naive = persistence(target, val_starts, horizon)
     rivals = {name: forecast for name, forecast in val_rivals.items() if name in test_rivals}
     combination = fit(actual, val_network, val_naive, rivals)

@@ -46,6 +46,11 @@ def naive(h: History) -> np.ndarray:
     return persistence(h.target, h.starts, h.horizon)
 
 
+def actuals(target: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
+    """(m, horizon): the values each window forecasts, from its first target row on."""
+    return np.asarray(target, dtype="float64")[np.asarray(starts)[:, None] + np.arange(horizon)[None, :]]
+
+
 def persistence(target: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
     """(m, horizon): the last known value before each window's first target row, repeated:
     naive's forecast wherever one is needed (combinations, retrain's holdout)."""

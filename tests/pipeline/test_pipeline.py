@@ -15,7 +15,7 @@ from forecast.config import load_config
 from forecast.network.inputs import part
 from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
-from forecast.rundir import RunDir, artifacts
+from forecast.rundir import RunDir, artifacts, named
 from forecast.scoring.significance import diebold_mariano
 
 from ..conftest import snapshot_tree, yahoo_frame
@@ -349,6 +349,10 @@ def test_a_config_name_finds_its_runs_on_every_series_and_nothing_else(tmp_path:
     for folder, name in made.items():
         (root / folder).mkdir(parents=True)
         (root / folder / "config.yaml").write_text(f"name: {name}\n")
+    # Made by the config lstm: its runs on both series and the one named before; not lstm-fast's.
+    assert [folder for folder in made if named(root / folder, "lstm")] == [
+        "lstm-MSFT-20260101T000000Z", "lstm-CO2-20260102T000000Z", "lstm-20250101T000000Z",
+    ]  # fmt: skip
     assert RunDir.find("lstm", root).path.name == "lstm-CO2-20260102T000000Z"
     assert RunDir.find("lstm-MSFT", root).path.name == "lstm-MSFT-20260101T000000Z"
     assert RunDir.find("lstm-fast", root).path.name == "lstm-fast-20260103T000000Z"

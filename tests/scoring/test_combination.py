@@ -9,6 +9,9 @@ import pytest
 
 from forecast.scoring.combination import Combination, combine, convex_weights, fit
 from forecast.scoring.evaluation import persistence
+from forecast.scoring.significance import diebold_mariano
+
+from ..conftest import persistent_edge
 
 
 def _loss(actual: np.ndarray, forecasts: list[np.ndarray], weights: np.ndarray) -> float:
@@ -89,12 +92,9 @@ def test_an_advantage_that_is_one_persistent_stretch_earns_nothing() -> None:
     # Errors of 5-minute readings persist for an hour: the network's edge over naive below
     # wanders slowly (AR(1), 0.9). Counted as 1,000 independent windows it would be significant
     # (p < 1e-4); with its persistence counted it is not, and the combination stays naive.
-    rng = np.random.default_rng(0)
-    wander = np.zeros(1000)
-    for t in range(1, 1000):
-        wander[t] = 0.9 * wander[t - 1] + rng.normal()
+    network, naive = (errors[:, None] for errors in persistent_edge())
     actual = np.zeros((1000, 1))
-    network, naive = np.sqrt(np.abs(1 + 0.3 * wander))[:, None], np.ones((1000, 1))
+    assert diebold_mariano(network[:, 0], naive[:, 0])["p_value"] < 1e-4
     combination = fit(actual, network, naive, {})
     assert combination.validation_rmse["model"] < combination.validation_rmse["naive"]
     assert combination.validation_p["model"] > 0.05 and combination.is_naive

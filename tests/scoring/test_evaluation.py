@@ -22,6 +22,8 @@ from forecast.scoring.evaluation import (
 )
 from forecast.scoring.significance import diebold_mariano, diebold_mariano_hac
 
+from ..conftest import persistent_edge
+
 # rows:            0    1    2    3    4    5    6    7    8    9
 TARGET = np.array([10., 12., 11., 13., 14., 13., 15., 16., 18., 17.])  # fmt: skip
 
@@ -102,11 +104,7 @@ def test_the_long_run_variance_test_counts_persistence_and_only_persistence() ->
     assert calm["lags"] == 1 and calm["statistic"] == pytest.approx(-1.825742, abs=1e-6)
     # A loss differential that persists (AR(1), 0.9) around a small mean: counted as independent
     # draws it is overwhelming evidence; with its persistence counted it is weak.
-    rng = np.random.default_rng(0)
-    x = np.zeros(1000)
-    for t in range(1, 1000):
-        x[t] = 0.9 * x[t - 1] + rng.normal()
-    e_model, e_naive = np.sqrt(np.abs(1 + 0.3 * x)), np.ones(1000)
+    e_model, e_naive = persistent_edge()
     assert diebold_mariano(e_model, e_naive)["p_value"] < 1e-4
     persistent = diebold_mariano_hac(e_model, e_naive)
     assert persistent["lags"] > 30 and persistent["p_value"] > 0.01
