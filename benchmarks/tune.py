@@ -1,12 +1,13 @@
 """`forecast tune` as a user runs it: wall time, peak memory, and whether the best
 configuration found beats naive and the statistical competitors on the test part.
 
-    .venv/bin/python benchmarks/tune.py                          # every series below, 30 trials each
-    .venv/bin/python benchmarks/tune.py --series UNEMPLOYMENT --trials 30
+    .venv/bin/python benchmarks/tune.py                          # MSFT and UNEMPLOYMENT, 30 trials each
+    .venv/bin/python benchmarks/tune.py --series MARRIAGES --trials 30 --timeout 1200
 
 Each series is tuned by the real command in a subprocess (fresh roots under a temporary
 folder, the bundled sample data, one worker per core), so the time is what a user waits.
-Appends to benchmarks/tune.json and rewrites benchmarks/TUNE.md. Not a test.
+Appends to benchmarks/tune.json and rewrites benchmarks/TUNE.md; keeps each series' best.yaml as
+benchmarks/tuned/SERIES.yaml, which `quality.py --verdicts --tuned SERIES=...` backtests. Not a test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,14 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.verdicts import SERIES, STOCKS  # noqa: E402  the same series and configs as the verdicts
 from forecast.pipeline.lifecycle import environment  # noqa: E402
 
-# series -> (config, overrides): the shipped configs, on the bundled data.
-SERIES = {
-    "MSFT": ("configs/lstm.yaml", ["data.source=sample"]),
-    "UNEMPLOYMENT": ("configs/examples/unemployment.yaml", []),
-}
-STOCKS = ("MSFT",)
+TUNED = ROOT / "benchmarks" / "tuned"  # each series' best.yaml, for the verdicts' tuned column
 MSFT_MINUTES = 30  # the target: 30 trials on sample MSFT within 30 minutes on 2 cores
 
 
@@ -51,6 +49,9 @@ def run_one(series: str, trials: int, workers: int | None, timeout: float | None
             raise SystemExit(f"{series}: forecast tune failed ({done.returncode}):\n{done.stderr[-2000:]}")
         (run,) = runs.glob("*-tune-*")
         summary = json.loads((run / "tune.json").read_text())
+        if (run / "best.yaml").exists():
+            TUNED.mkdir(exist_ok=True)
+            shutil.copyfile(run / "best.yaml", TUNED / f"{series}.yaml")
     # The largest resident set of any process this script waited for: the tune or one of its workers.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     shown = " ".join(a for a in command[2:] if scratch not in a and a not in ("--runs-dir", "--data-dir"))
@@ -140,7 +141,7 @@ def _num(value: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES))
+    parser.add_argument("--series", nargs="+", default=["MSFT", "UNEMPLOYMENT"], choices=list(SERIES))
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None, help="Default: one per core, as the command's.")
     parser.add_argument("--timeout", type=float, default=None, help="Seconds after which no new trial starts.")

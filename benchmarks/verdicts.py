@@ -221,7 +221,9 @@ def measure(series: list[str], tuned: dict[str, str], folds: int, store: Path) -
             config, overrides = SERIES[name]
         cells = [(name, ROOT / config, overrides)]
         if name in tuned:
-            cells.append((f"{name}|tuned", Path(tuned[name]), overrides))
+            # best.yaml already holds the series' overrides; applying them again would undo the
+            # values the search chose (a lookback, say).
+            cells.append((f"{name}|tuned", Path(tuned[name]), []))
         for key, path, extra in cells:
             if key in results:
                 continue
