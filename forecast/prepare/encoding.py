@@ -11,7 +11,7 @@ predict.
 - window normalisation (prep.normalize: window, levels only): each window's target
   channel, inputs and targets alike, divided by the window's last input value, minus 1.
   A model trained on 20-dollar prices then applies to 200-dollar prices.
-- MinMax (scikit-learn's MinMaxScaler) on every channel, fitted on the training rows;
+- MinMax on every channel (scikit-learn's MinMaxScaler's arithmetic, see MinMax), fitted on the training rows;
   for a window-normalised target, on the training windows. Fitting on the whole series,
   as many tutorials do, leaks the test period's range into training. The test part may
   fall outside the fitted range: it is not clipped.
@@ -23,17 +23,40 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler
 
 from forecast.config import PrepConfig
 from forecast.prepare.transforms import Transform, first_row, inverse
 from forecast.prepare.windows import Split, windows
 
 
-def _scaler(low: np.ndarray, high: np.ndarray, feature_range: tuple[float, float]) -> MinMaxScaler:
-    """A MinMaxScaler fitted to exactly these extremes: fitting on the two rows [low, high]
-    gives the same parameters as fitting on any data with that minimum and maximum."""
-    return MinMaxScaler(feature_range=tuple(feature_range)).fit(np.vstack([low, high]))
+@dataclass(frozen=True)
+class MinMax:
+    """scikit-learn's MinMaxScaler reduced to its arithmetic, in the same float64 operations
+    (tested equal): importing scikit-learn costs `forecast predict` over a second (issue 19).
+    Attribute names are the scaler's, so encoding.json and its readers are unchanged."""
+
+    data_min_: np.ndarray
+    data_max_: np.ndarray
+    feature_range: tuple[float, float]
+
+    @property
+    def scale_(self) -> np.ndarray:
+        span = self.data_max_ - self.data_min_
+        # As the scaler: a (nearly) constant column is not divided by (nearly) 0.
+        span = np.where(span < 10 * np.finfo("float64").eps, 1.0, span)
+        return (self.feature_range[1] - self.feature_range[0]) / span
+
+    @property
+    def min_(self) -> np.ndarray:
+        return self.feature_range[0] - self.data_min_ * self.scale_
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype="float64") * self.scale_ + self.min_
+
+
+def _scaler(low: np.ndarray, high: np.ndarray, feature_range: tuple[float, float]) -> MinMax:
+    """MinMax with exactly these extremes (copies: `fit` changes its own low and high)."""
+    return MinMax(np.array(low, dtype="float64"), np.array(high, dtype="float64"), tuple(feature_range))
 
 
 @dataclass(frozen=True)
@@ -43,7 +66,7 @@ class Encoding:
     lookback: int
     output_steps: int
     columns: tuple[str, ...]  # the target (as transformed) first, then features
-    scaler: MinMaxScaler = field(repr=False)
+    scaler: MinMax = field(repr=False)
     fitted_on: dict[str, Any] | None = None  # rows, first and last date of the fitted part
 
     # --- geometry --------------------------------------------------------------------

@@ -72,3 +72,22 @@ def test_window_normalised_targets_decode_to_levels() -> None:
 def test_a_constant_column_is_refused() -> None:
     with pytest.raises(ValueError, match="constant"):
         fitted(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 4.0], [1.0, 5.0], [1.0, 6.0]]), ("flat", "ok"))
+
+
+def test_minmax_is_scikit_learns_scaler_to_the_bit() -> None:
+    """The Encoding's MinMax replaced scikit-learn's MinMaxScaler on predict's path (its import
+    cost over a second): the parameters and the scaled values must stay the scaler's."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    from forecast.prepare.encoding import _scaler
+
+    rng = np.random.default_rng(3)
+    # A column, a column whose span is one float step (the scaler takes it as constant), a constant.
+    almost = np.where(np.arange(300) % 2, 1.0, np.nextafter(1.0, 2.0))
+    x = np.column_stack([rng.normal(50, 20, 300), almost, np.full(300, 7.0)])
+    for feature_range in ((0.0, 1.0), (-1.0, 1.0)):
+        reference = MinMaxScaler(feature_range=feature_range).fit(x)
+        ours = _scaler(x.min(axis=0), x.max(axis=0), feature_range)
+        assert ours.scale_.tolist() == reference.scale_.tolist() and ours.min_.tolist() == reference.min_.tolist()
+        new = rng.normal(60, 30, (50, 3))
+        assert ours.transform(new).tolist() == reference.transform(new).tolist()
