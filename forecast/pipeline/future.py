@@ -26,14 +26,15 @@ from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
 from forecast.network import runtime
 from forecast.pipeline import combined
+from forecast.pipeline.validation import validation_rollouts
 from forecast.prepare.series import model_columns, prepared_series, transformed
 from forecast.prepare.transforms import calendar_columns
 from forecast.rollout import conformal
 from forecast.rollout.calendar import Calendar, resolve
-from forecast.rollout.intervals import calibration, forecast_rows, interval_bounds
+from forecast.rollout.intervals import calibration, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics, read_series, read_split
+from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics
 from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
@@ -130,16 +131,6 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: li
     return known[None, :, :]
 
 
-def validation_rollouts(network: Network, run: RunDir, steps: int) -> combined.Validation:
-    """Rollouts of `steps` steps over the validation part, which calibrate the bands of a
-    forecast that far ahead."""
-    w, frame, encoding = read_split(run), read_series(run), read_encoding(run)
-    first = max(int(w["val_start"]), encoding.rows_needed)
-    origins = np.arange(first, int(w["test_start"]) - steps + 1)
-    forecast = forecast_rows(network, encoding, frame, w["values"], origins, steps) if len(origins) else None
-    return combined.Validation(frame, origins, forecast, int(w["val_start"]))
-
-
 def _calibration(validation: combined.Validation, config: Config, steps: int) -> dict[str, Any] | None:
     """Conformal half-widths for `steps` steps ahead, from forecasts of the validation part."""
     origins = validation.origins
@@ -198,7 +189,7 @@ def make_forecast(
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])
     forecast = rollout(network, encoding, values, levels, origin, steps, future_inputs)
-    validation = validation_rollouts(network, run, steps)
+    validation = validation_rollouts(network, run, steps, manifest)
     metrics = read_metrics(run)  # a complete run (verify_run) has its scores
     members: dict[str, np.ndarray] = {}
     if metrics.combination is not None:  # the run's combination is its forecast (evaluate.combine)

@@ -51,7 +51,9 @@ _COMPETITORS_CONFIG = (
 )
 _PLOT_INPUTS = (R.SERIES, R.SPLIT, R.PREDICTIONS, R.HISTORY, R.METRICS)
 _PLOT_OUTPUTS = (R.FORECAST_PNG, R.RESIDUALS_PNG, R.LOSS_PNG)
-_EVALUATE_CONFIG = ("data", "evaluate.season", "evaluate.intervals", "evaluate.competitors", "evaluate.combine")
+_EVALUATE_CONFIG = (
+    "data", "evaluate.season", "evaluate.intervals", "evaluate.competitors", "evaluate.combine", "predict.horizon",
+)  # fmt: skip
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
     Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
@@ -59,7 +61,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("train", stages.train, (R.SPLIT, R.ENCODING), (R.MODEL, R.HISTORY), ("model", "train")),
     # After train, so a run made before competitors existed gains them without retraining.
     Stage("competitors", stages.competitors, (R.SERIES, R.SPLIT), (R.COMPETITORS,), _COMPETITORS_CONFIG),
-    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS), _EVALUATE_CONFIG),
+    Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS, R.VALIDATION), _EVALUATE_CONFIG),
     Stage("plot", stages.plot, _PLOT_INPUTS, _PLOT_OUTPUTS, ("plot.enabled", "plot.dpi")),
 )  # fmt: skip
 

@@ -22,6 +22,7 @@ from forecast.errors import DataError, UsageError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
 from forecast.pipeline.combined import against_best, evaluate_combination
+from forecast.pipeline.validation import stored_validation
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
@@ -229,6 +230,7 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         frame, w, predicted, season, rivals.forecasts, None if combined is None else combined.combined.test
     )
     intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
+    stored_validation(network, run, config)
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
     intervals, bands = with_coverage(intervals, predicted, target, starts, int(w["test_start"]))
     test_windows, test_start = int(len(w["test"])), int(w["test_start"])

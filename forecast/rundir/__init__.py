@@ -48,6 +48,9 @@ COMPETITORS = "competitors.npz"  # the statistical competitors' test forecasts
 MODEL = "model.keras"
 HISTORY = "history.csv"
 PREDICTIONS = "predictions.csv"
+# The network's forecasts of predict.horizon steps from each validation row: predict's bands
+# come from these instead of recomputing them (most of its time, issue 19).
+VALIDATION = "validation.npz"
 METRICS = "metrics.json"
 FORECAST_PNG = "forecast.png"
 LOSS_PNG = "loss.png"

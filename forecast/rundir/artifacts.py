@@ -19,7 +19,18 @@ from forecast.errors import DataError
 from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
-from forecast.rundir import COMPETITORS, CONFIG, ENCODING, HISTORY, METRICS, MODEL, SERIES, SPLIT, RunDir
+from forecast.rundir import (
+    COMPETITORS,
+    CONFIG,
+    ENCODING,
+    HISTORY,
+    METRICS,
+    MODEL,
+    SERIES,
+    SPLIT,
+    VALIDATION,
+    RunDir,
+)
 from forecast.scoring.competitors import Outcome
 from forecast.scoring.metrics_file import Metrics
 
@@ -70,6 +81,18 @@ def read_split_starts(run: RunDir) -> tuple[int, int]:
     """(validation start, test start) rows: two scalars, the window arrays stay on disk."""
     with np.load(run.existing(SPLIT)) as npz:
         return int(npz["val_start"]), int(npz["test_start"])
+
+
+def save_validation(run: RunDir, origins: np.ndarray, forecast: np.ndarray) -> None:
+    """The network's (origins, steps) forecasts of the validation part, for predict's bands."""
+    buffer = io.BytesIO()
+    np.savez(buffer, origins=origins, forecast=forecast)
+    atomic.write_bytes(run.file(VALIDATION), buffer.getvalue())
+
+
+def read_validation(run: RunDir) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(run.file(VALIDATION)) as npz:
+        return npz["origins"], npz["forecast"]
 
 
 def save_competitors(run: RunDir, outcome: Outcome) -> None:

@@ -43,12 +43,27 @@ def verify_run(run: RunDir) -> dict[str, Any]:
         if actual is None:
             raise MissingInputError(f"{path} is missing", hint=f"retrain: forecast train --run-dir {run.path} --force")
         if expected != actual:
-            raise DataError(
-                f"{path} does not match the sha256 recorded when it was written (tampered, corrupted or "
-                f"replaced); refusing to load it",
-                hint=f"retrain: forecast train --run-dir {run.path} --force",
-            )
+            raise _changed(path, f"retrain: forecast train --run-dir {run.path} --force")
     return manifest
+
+
+def verified_if_recorded(run: RunDir, manifest: dict[str, Any], name: str, stage: str) -> bool:
+    """Whether a file that only newer runs have is there and is the one `stage` recorded:
+    False when the stage never wrote it (an older run), DataError when it changed since."""
+    expected = manifest.get("stages", {}).get(stage, {}).get("outputs", {}).get(name)
+    if expected is None:
+        return False
+    if run.sha256(name) != expected:
+        raise _changed(run.file(name), f"re-evaluate: forecast evaluate {run.path}")
+    return True
+
+
+def _changed(path: Path, hint: str) -> DataError:
+    return DataError(
+        f"{path} does not match the sha256 recorded when it was written (tampered, corrupted or replaced); "
+        f"refusing to load it",
+        hint=hint,
+    )
 
 
 def check_keras_file(path: Path) -> None:

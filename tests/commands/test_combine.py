@@ -12,7 +12,7 @@ import pytest
 import forecast
 from forecast.commands.challenge import holdout_scores
 from forecast.errors import ConfigError
-from forecast.pipeline.future import validation_rollouts
+from forecast.pipeline.validation import validation_rollouts
 from forecast.rollout.rollout import keras_network
 from forecast.rundir.artifacts import load_model, read_competitors, read_series, read_split
 from forecast.scoring.combination import fit
@@ -57,7 +57,7 @@ def test_the_weights_come_from_the_validation_windows_alone(combined: forecast.R
     w, frame = read_split(run), read_series(run)
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
     steps = int(w["output_steps"])
-    validation = validation_rollouts(keras_network(load_model(run)), run, steps)
+    validation = validation_rollouts(keras_network(load_model(run)), run, steps, run.manifest())
     assert np.array_equal(validation.origins, w["val"])  # every validation window, one step ahead
     actual = target[w["val"]][:, None]
     refit = fit(actual, validation.forecast, persistence(target, w["val"], steps), read_competitors(run).validation)

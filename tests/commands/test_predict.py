@@ -203,6 +203,38 @@ def test_a_tampered_model_is_refused_before_anything_is_loaded(
     assert snapshot_tree(tmp_path / "runs") == before  # no predict run either
 
 
+def test_bands_come_from_the_validation_forecasts_evaluate_stored(
+    invoke, msft: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """predict.horizon steps (10 here) are read from validation.npz, not recomputed, with the
+    bands recomputing gives; a longer horizon, or a run from before the file, recomputes."""
+    from forecast.pipeline import validation
+
+    computed: list[int] = []
+    real = validation.forecast_rows
+    monkeypatch.setattr(validation, "forecast_rows", lambda *a: computed.append(a[-1]) or real(*a))
+    stored = predict_json(invoke, msft, "--as-of", "2012-12-20", "--horizon", "10")
+    assert computed == []
+    assert predict_json(invoke, msft, "--as-of", "2012-12-20", "--horizon", "12")["horizon"] == 12
+    assert computed == [12]
+    manifest = json.loads((msft / "manifest.json").read_text())
+    del manifest["stages"]["evaluate"]["outputs"]["validation.npz"]  # as a run written before it
+    (msft / "manifest.json").write_text(json.dumps(manifest))
+    again = predict_json(invoke, msft, "--as-of", "2012-12-20", "--horizon", "10")
+    assert computed == [12, 10]
+    for key in ("lower_80", "upper_80", "lower_95", "upper_95"):  # Keras stored them, NumPy recomputed
+        assert [r[key] for r in again["forecast"]] == pytest.approx([r[key] for r in stored["forecast"]], rel=1e-5)
+
+
+def test_tampered_validation_forecasts_are_refused(invoke, msft: Path) -> None:
+    with np.load(msft / "validation.npz") as npz:
+        origins, forecast = npz["origins"], npz["forecast"]
+    np.savez(msft / "validation.npz", origins=origins, forecast=forecast * 0.5)  # narrower bands, say
+    result = invoke("predict", str(msft))
+    assert result.exit_code == 65 and "validation.npz does not match the sha256 recorded" in result.stderr
+    assert "forecast evaluate" in result.stderr
+
+
 def test_a_foreign_model_file_is_refused_even_with_a_matching_manifest(invoke, msft: Path) -> None:
     import hashlib
 

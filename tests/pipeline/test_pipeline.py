@@ -30,7 +30,8 @@ plot: {dpi: 50}
 """
 ARTIFACTS = [
     ".lock", "config.yaml", "manifest.json", "series.parquet", "encoding.json", "split.npz", "model.keras",
-    "history.csv", "competitors.npz", "predictions.csv", "metrics.json", "forecast.png", "residuals.png", "loss.png",
+    "history.csv", "competitors.npz", "predictions.csv", "metrics.json", "validation.npz", "forecast.png",
+    "residuals.png", "loss.png",
     "report.html",
 ]  # fmt: skip
 
