@@ -201,6 +201,39 @@ def predict_latency(repeats: int = 7, lookback: int = 120) -> dict:
     return result
 
 
+def predict_command(repeats: int) -> dict:
+    """`forecast predict RUN --horizon 10` and `forecast predict --model NAME`, as cron runs them:
+    wall seconds and peak memory of the whole process (medians), on configs/lstm.yaml trained
+    for 2 epochs on sample MSFT (what predict costs does not depend on how well it learned)."""
+    import tempfile
+
+    def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+        # A small wrapper reads the peak of predict's process alone (RUSAGE_CHILDREN of the wrapper).
+        command = [sys.executable, "-c", "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+                   "capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+                   sys.executable, "-m", "forecast", *args]  # fmt: skip
+        clock = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        return time.perf_counter() - clock, int(done.stdout.split()[-1]) / 1024
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "FORECAST_RUNS_DIR": f"{tmp}/runs", "FORECAST_DATA_DIR": f"{tmp}/data",
+               "FORECAST_MODELS_DIR": f"{tmp}/models"}  # fmt: skip
+        subprocess.run([sys.executable, "-m", "forecast", "--quiet", "train", "--config", "configs/lstm.yaml", "--set",
+                        "data.source=sample", "--set", "train.epochs=2"], env=env, cwd=ROOT, check=True)  # fmt: skip
+        (run,) = Path(tmp, "runs").glob("lstm-MSFT-*")
+        subprocess.run([sys.executable, "-m", "forecast", "models", "promote", "lstm", str(run)], env=env, cwd=ROOT,
+                       check=True, capture_output=True)  # fmt: skip
+        out = {}
+        for label, args in (("run", ["predict", str(run), "--horizon", "10"]),
+                            ("model", ["predict", "--model", "lstm", "--horizon", "10"])):  # fmt: skip
+            samples = [timed(["--quiet", *args], env) for _ in range(repeats)]
+            out[label] = {"seconds": statistics.median(s for s, _ in samples),
+                          "peak_mb": statistics.median(m for _, m in samples)}  # fmt: skip
+            print(f"predict --{label}: {out[label]['seconds']:.2f} s, {out[label]['peak_mb']:.0f} MB", flush=True)
+    return out
+
+
 MEMORY_CHILD = """
 import resource, sys, time
 from pathlib import Path
@@ -336,6 +369,9 @@ def write_markdown(results: dict, path: Path) -> None:
             lines += ["", f"With lookback 60 (the throughput model): median {short['median_s']:.3f} s "
                       f"(first call {short['first_s']:.3f} s)."]  # fmt: skip
         lines += [""]
+    from benchmarks.runtimes import markdown as issue_19
+
+    lines += issue_19(results)
     lines += [
         "## Status against issue 9",
         "",
@@ -390,6 +426,7 @@ def main() -> None:
     if "throughput" in wanted:
         results["throughput"] = throughput()
     if "predict" in wanted:
+        results["predict_command"] = predict_command(args.repeats)
         results["predict"] = predict_latency()
         results["predict_lookback_60"] = predict_latency(lookback=60)
     if "memory" in wanted:

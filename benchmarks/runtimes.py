@@ -1,0 +1,264 @@
+"""Light runtimes for predict's network (issue 19): the NumPy forward pass over the .keras file
+(network/runtime.py, what `forecast predict` uses), LiteRT (TFLite) and ONNX Runtime, against
+Keras on TensorFlow, on the network of configs/lstm.yaml (2 LSTM layers of 50, Dense 25,
+lookback 120).
+
+LiteRT, ONNX Runtime and the exporters are not dependencies of forecast, so this runs in an
+environment of its own that also sees the project's packages:
+
+    python3 -m venv /tmp/rtenv
+    /tmp/rtenv/bin/pip install onnxruntime ai-edge-litert onnx && /tmp/rtenv/bin/pip install --no-deps tf2onnx
+    .venv/bin/python -c "import site; print(site.getsitepackages()[0])" \\
+        > /tmp/rtenv/lib/python3.11/site-packages/project.pth
+    /tmp/rtenv/bin/python benchmarks/runtimes.py
+
+It trains the model once on sample MSFT (2 epochs: speed and agreement do not depend on how
+well it learned) and exports it with Keras' own model.export ("onnx"; "litert" with a fixed
+batch: with a free batch the converter keeps TensorFlow ops that only TensorFlow's Flex
+delegate runs). Then, for each runtime, in a fresh process: import and load seconds, a
+10-step recursive forecast of one window (what predict publishes), the same for every
+validation window at once (predict's bands, when it recomputes them), peak memory, and the
+largest difference from Keras' outputs. Install size is the runtime's wheels on disk, its
+dependencies that forecast does not have included. Medians of several processes; the
+results go into benchmarks/speed.json ("runtimes") and benchmarks/SPEED.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STEPS = 10  # predict's default horizon
+# runtime -> (file it loads, the distributions it brings that forecast does not already need)
+RUNTIMES = {
+    "numpy": ("model.keras", ["h5py"]),  # h5py: already a Keras requirement
+    "litert": ("model_b{batch}.tflite", ["ai-edge-litert", "flatbuffers", "backports.strenum"]),
+    "onnxruntime": ("model.onnx", ["onnxruntime", "flatbuffers", "protobuf", "coloredlogs", "humanfriendly"]),
+    "keras": ("model.keras", ["tensorflow", "keras", "tensorboard", "ml-dtypes", "optree", "h5py"]),
+}
+
+
+# --- the child: one runtime in a fresh process ------------------------------------------
+
+
+def _loader(name: str, folder: Path):
+    """Import the runtime and return load(batch) -> network(x)."""
+    if name == "numpy":
+        from forecast.network import runtime
+
+        net = runtime.load(folder / "model.keras")
+        return lambda batch: net
+    if name == "keras":
+        from forecast.rollout.rollout import keras_network
+        from forecast.rundir.verify import check_keras_file
+
+        check_keras_file(folder / "model.keras")
+        import keras
+
+        net = keras_network(keras.saving.load_model(folder / "model.keras", compile=False))
+        return lambda batch: net
+    if name == "onnxruntime":
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+        feed = session.get_inputs()[0].name
+        return lambda batch: lambda x: session.run(None, {feed: x})[0]
+    from ai_edge_litert.interpreter import Interpreter
+
+    def load(batch: int):
+        interpreter = Interpreter(model_path=str(folder / f"model_b{batch}.tflite"))
+        interpreter.allocate_tensors()
+        source, sink = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+
+        def call(x: np.ndarray) -> np.ndarray:
+            interpreter.set_tensor(source, x)
+            interpreter.invoke()
+            return interpreter.get_tensor(sink).copy()
+
+        return call
+
+    return load
+
+
+def recursive(network, x: np.ndarray) -> np.ndarray:
+    """STEPS outputs per window, each fed back as the window's newest value (scaled space)."""
+    out = []
+    for _ in range(STEPS):
+        y = np.asarray(network(x), dtype="float32")
+        out.append(y[:, 0])
+        x = np.concatenate([x[:, 1:], y[:, None, :1]], axis=1)
+    return np.stack(out, axis=1)
+
+
+def child(name: str, folder: Path) -> None:
+    clock = time.perf_counter()
+    load = _loader(name, folder)  # imports happen in here (and the numpy/keras model loads)
+    imported = time.perf_counter() - clock
+    windows = np.load(folder / "windows.npy")
+    clock = time.perf_counter()
+    one, many = load(1), load(len(windows))
+    loaded = time.perf_counter() - clock
+    clock = time.perf_counter()
+    forecast = recursive(one, windows[-1:])
+    forecast_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    bands = recursive(many, windows)
+    bands_s = time.perf_counter() - clock
+    np.save(folder / f"out_{name}.npy", np.vstack([forecast, bands]))
+    # VmHWM, not getrusage: Linux carries ru_maxrss over from the parent across fork and exec, and
+    # the parent holds TensorFlow.
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    print(json.dumps({"import_load": imported + loaded, "forecast": forecast_s, "bands": bands_s, "peak_mb": peak}))
+
+
+# --- the parent -------------------------------------------------------------------------
+
+
+def prepare(folder: Path) -> int:
+    """Train, export, and save the validation windows as the network sees them."""
+    import keras
+    import tensorflow as tf
+
+    import forecast
+    from forecast.rundir import RunDir
+    from forecast.rundir.artifacts import read_encoding, read_split
+
+    run = forecast.train(ROOT / "configs/lstm.yaml", overrides=["data.source=sample", "train.epochs=2",
+                         "plot.enabled=false"], runs_dir=folder / "runs", data_dir=folder / "data")  # fmt: skip
+    path = Path(run)
+    w, encoding = read_split(RunDir(path)), read_encoding(RunDir(path))
+    x, _ = encoding.windows(w["values"], w["val"])
+    np.save(folder / "windows.npy", x)
+    (folder / "model.keras").write_bytes((path / "model.keras").read_bytes())
+    model = keras.saving.load_model(folder / "model.keras", compile=False)
+    model(x[:1])  # the exporters need a model that has been called
+    model.export(str(folder / "model.onnx"), format="onnx", verbose=False)
+    for batch in (1, len(x)):
+        spec = [tf.TensorSpec((batch, *x.shape[1:]), tf.float32)]
+        model.export(str(folder / f"model_b{batch}.tflite"), format="litert", verbose=False, input_signature=spec)
+    return len(x)
+
+
+def install_mb(distributions: list[str]) -> float:
+    total = 0
+    for name in distributions:
+        try:
+            files = metadata.distribution(name).files or []
+        except metadata.PackageNotFoundError:
+            continue
+        total += sum(f.locate().stat().st_size for f in files if f.locate().is_file())
+    return total / 1e6
+
+
+def measure(folder: Path, repeats: int) -> dict:
+    results = {}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}  # each runtime's own threads, as a user gets them
+    for name, (model_file, distributions) in RUNTIMES.items():
+        runs = []
+        for _ in range(repeats):
+            done = subprocess.run([sys.executable, __file__, "--child", name, "--folder", str(folder)],
+                                  capture_output=True, text=True, env=env, check=True)  # fmt: skip
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        out = np.load(folder / f"out_{name}.npy")
+        results[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        results[name]["file_kb"] = (folder / model_file.format(batch=1)).stat().st_size / 1e3
+        results[name]["install_mb"] = install_mb(distributions)
+        print(f"{name:<12} {results[name]}", flush=True)
+        results[name]["output"] = out
+    reference = results["keras"].pop("output")
+    for name in RUNTIMES:
+        out = results[name].pop("output", reference)
+        results[name]["max_abs_diff"] = float(np.abs(out - reference).max())
+    return results
+
+
+PREDICT_SECONDS, PREDICT_MB = 1.5, 300  # issue 19's target for `forecast predict RUN --horizon 10`
+
+
+def markdown(results: dict) -> list[str]:
+    """SPEED.md's section of issue 19's predict: the command end to end, and the runtimes."""
+    lines = []
+    if "predict_command" in results:
+        c = results["predict_command"]
+        lines += ["## forecast predict, end to end (issue 19)", "",
+                  "Wall seconds and peak memory of the whole process (median of several), the LSTM of "
+                  "configs/lstm.yaml (lookback 120) trained on sample MSFT, as cron runs it:", "",
+                  "| command | seconds | peak MB |", "| --- | ---: | ---: |",
+                  f"| `forecast predict RUN --horizon 10` | {c['run']['seconds']:.2f} | {c['run']['peak_mb']:.0f} |",
+                  f"| `forecast predict --model lstm --horizon 10` | {c['model']['seconds']:.2f} | "
+                  f"{c['model']['peak_mb']:.0f} |", ""]  # fmt: skip
+        for label, r in c.items():
+            ok = r["seconds"] <= PREDICT_SECONDS and r["peak_mb"] <= PREDICT_MB
+            lines.append(f"- Target: predict {'RUN' if label == 'run' else '--model NAME'} in at most "
+                         f"{PREDICT_SECONDS} s and {PREDICT_MB} MB: **{'met' if ok else 'NOT met'}** "
+                         f"({r['seconds']:.2f} s, {r['peak_mb']:.0f} MB).")  # fmt: skip
+        lines.append("")
+    if "runtimes" in results:
+        r = results["runtimes"]
+        lines += ["## The network without TensorFlow: runtimes compared (issue 19)", "",
+                  f"Measured by `benchmarks/runtimes.py`: the same trained network in each runtime, a fresh process "
+                  f"each (median of several). `forecast` is {r['steps']} recursive steps of one window (what predict "
+                  f"publishes); `bands` the same for all {r['windows']} validation windows at once (what predict "
+                  "computes when the run has not stored them); `difference` the largest absolute difference from "
+                  "Keras' outputs over both, in the network's scaled units.", "",
+                  "| runtime | import + load s | forecast s | bands s | peak MB | install MB | model file KB | "
+                  "difference from Keras |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+        for name, m in r["runtimes"].items():
+            lines.append(f"| {name} | {m['import_load']:.2f} | {m['forecast']:.3f} | {m['bands']:.2f} | "
+                         f"{m['peak_mb']:.0f} | {m['install_mb']:.0f} | {m['file_kb']:.0f} | "
+                         f"{m['max_abs_diff']:.1e} |")  # fmt: skip
+        lines += ["", *CHOICE, ""]
+    return lines
+
+
+# Why predict uses the NumPy pass, from the table above and what it does not show.
+CHOICE = [
+    "Chosen: the NumPy forward pass (forecast/network/runtime.py). It reads the `.keras` file itself, so "
+    "there is no second model file to export, verify and keep in step with the first; it adds nothing to "
+    "install (h5py is a Keras requirement); and it agrees with Keras to float32 precision, tested per model kind. "
+    "LiteRT needs a fixed batch size to run without TensorFlow's Flex delegate (so one exported file per batch "
+    "size: one window for the forecast, the validation windows for the bands), and an export step at training "
+    "time that itself needs TensorFlow; ONNX Runtime needs tf2onnx at training time and brings protobuf. Where "
+    "either is faster on the bands, predict no longer computes them: the evaluate stage stores them "
+    "(validation.npz).",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--child", choices=list(RUNTIMES), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.folder)
+    from benchmarks.speed import write_markdown
+
+    with tempfile.TemporaryDirectory() as scratch:
+        windows = prepare(Path(scratch))
+        results = {"windows": windows, "steps": STEPS, "runtimes": measure(Path(scratch), args.repeats)}
+    store = args.out / "speed.json"
+    saved = json.loads(store.read_text()) if store.exists() else {}
+    saved["runtimes"] = results
+    store.write_text(json.dumps(saved, indent=1) + "\n")
+    write_markdown(saved, args.out / "SPEED.md")
+    print(f"wrote {store} and {args.out / 'SPEED.md'}")
+
+
+if __name__ == "__main__":
+    main()
