@@ -9,7 +9,7 @@ their own frequency, inferred from their most recent dates.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from forecast.errors import ConfigError, DataError
 log = logging.getLogger(__name__)
 
 RECENT = 250  # bars used to recognise a calendar: about a trading year
+AHEAD = pd.Timedelta(days=400)  # sessions fetched past the last bar with the recognised calendar
 MATCH = 0.98  # share of recent bars that must be sessions of the exchange for auto to pick it
 
 
@@ -27,10 +28,17 @@ class Calendar:
     name: str  # an exchange code (XNYS) or a pandas frequency (B, D, W-FRI, ...)
     kind: str  # "exchange" or "frequency"
     reason: str  # why this calendar: shown in output and manifests
+    # The exchange's sessions where auto recognised it, reaching AHEAD past the last bar: building
+    # an exchange calendar costs a third of a second, and predict would build a second one.
+    sessions: pd.DatetimeIndex | None = field(default=None, compare=False, repr=False)
 
     def future(self, last: pd.Timestamp, steps: int) -> pd.DatetimeIndex:
         """The `steps` dates after `last`, never `last` itself."""
         if self.kind == "exchange":
+            day = pd.Timestamp(last).normalize()
+            known = None if self.sessions is None else self.sessions[self.sessions > day][:steps]
+            if known is not None and len(known) == steps:
+                return pd.DatetimeIndex(known, name="date")
             return _sessions_after(self.name, last, steps)
         return pd.date_range(last, periods=steps + 1, freq=self.name)[1:]
 
@@ -54,12 +62,16 @@ def _exchange(code: str, start: pd.Timestamp, end: pd.Timestamp):
         raise DataError(f"the {code} calendar does not cover {start.date()} .. {end.date()}: {exc}") from exc
 
 
+def _sessions(code: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    sessions = _exchange(code, start, end).sessions
+    return sessions.tz_localize(None) if sessions.tz is not None else sessions
+
+
 def _sessions_after(code: str, last: pd.Timestamp, steps: int) -> pd.DatetimeIndex:
     day = pd.Timestamp(last).normalize()
     # Two calendar days per session and a month to spare cover any run of holidays.
-    sessions = _exchange(code, day, day + pd.Timedelta(days=2 * steps + 31)).sessions
-    after = sessions[sessions > day][:steps]
-    return pd.DatetimeIndex(after.tz_localize(None) if after.tz is not None else after, name="date")
+    sessions = _sessions(code, day, day + pd.Timedelta(days=2 * steps + 31))
+    return pd.DatetimeIndex(sessions[sessions > day][:steps], name="date")
 
 
 def _is_exchange(code: str) -> bool:
@@ -114,11 +126,11 @@ def resolve(index: pd.DatetimeIndex, wanted: str, daily_stock: bool) -> Calendar
         return Calendar(wanted, "frequency", "predict.calendar")
     if daily_stock:
         recent = pd.DatetimeIndex(index[-RECENT:]).normalize()
-        sessions = _exchange("XNYS", recent[0], recent[-1]).sessions
-        sessions = sessions.tz_localize(None) if sessions.tz is not None else sessions
+        sessions = _sessions("XNYS", recent[0], recent[-1] + AHEAD)
         share = float(np.isin(recent, sessions).mean())
         if share >= MATCH:
-            return Calendar("XNYS", "exchange", f"NYSE sessions ({share:.0%} of the last {len(recent)} bars match)")
+            reason = f"NYSE sessions ({share:.0%} of the last {len(recent)} bars match)"
+            return Calendar("XNYS", "exchange", reason, sessions)
         log.warning(
             "only %.0f%% of the last %d bars fall on NYSE sessions: future dates follow the series' own "
             "frequency; set predict.calendar to the exchange's code (e.g. XLON) for exact dates",

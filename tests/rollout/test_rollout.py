@@ -153,6 +153,10 @@ def test_daily_stock_bars_step_over_weekends_and_nyse_holidays() -> None:
     ]  # fmt: skip
     # Hurricane Sandy closed the exchange on 2012-10-29 and 30.
     assert [d.isoformat() for d in calendar.future(pd.Timestamp("2012-10-26"), 2).date] == ["2012-10-31", "2012-11-01"]
+    # The sessions recognising the calendar reach about 270 sessions ahead; further, the calendar is built again.
+    far = calendar.future(history[-1], 400)
+    assert len(far) == 400 and far[:10].equals(calendar.future(history[-1], 10))
+    assert far.equals(nyse_days("2012-12-21", "2014-12-31")[:400])
 
 
 def test_other_series_follow_their_own_frequency() -> None:
