@@ -207,14 +207,16 @@ def predict_command(repeats: int) -> dict:
     for 2 epochs on sample MSFT (what predict costs does not depend on how well it learned)."""
     import tempfile
 
-    def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-        # A small wrapper reads the peak of predict's process alone (RUSAGE_CHILDREN of the wrapper).
+    def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+        # A small wrapper reads predict's own peak memory and CPU seconds (RUSAGE_CHILDREN of the
+        # wrapper): CPU seconds are what the wall time would be on an idle machine, less waiting on disk.
         command = [sys.executable, "-c", "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
-                   "capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-                   sys.executable, "-m", "forecast", *args]  # fmt: skip
+                   "capture_output=True); r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                   "print(r.ru_maxrss, r.ru_utime + r.ru_stime)", sys.executable, "-m", "forecast", *args]  # fmt: skip
         clock = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True)
-        return time.perf_counter() - clock, int(done.stdout.split()[-1]) / 1024
+        peak, cpu = done.stdout.split()[-2:]
+        return time.perf_counter() - clock, int(peak) / 1024, float(cpu)
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "FORECAST_RUNS_DIR": f"{tmp}/runs", "FORECAST_DATA_DIR": f"{tmp}/data",
@@ -228,9 +230,11 @@ def predict_command(repeats: int) -> dict:
         for label, args in (("run", ["predict", str(run), "--horizon", "10"]),
                             ("model", ["predict", "--model", "lstm", "--horizon", "10"])):  # fmt: skip
             samples = [timed(["--quiet", *args], env) for _ in range(repeats)]
-            out[label] = {"seconds": statistics.median(s for s, _ in samples),
-                          "peak_mb": statistics.median(m for _, m in samples)}  # fmt: skip
-            print(f"predict --{label}: {out[label]['seconds']:.2f} s, {out[label]['peak_mb']:.0f} MB", flush=True)
+            out[label] = {"seconds": statistics.median(s for s, _, _ in samples),
+                          "peak_mb": statistics.median(m for _, m, _ in samples),
+                          "cpu_seconds": statistics.median(c for _, _, c in samples),
+                          "load": os.getloadavg()[0]}  # fmt: skip
+            print(f"predict --{label}: {out[label]}", flush=True)
     return out
 
 

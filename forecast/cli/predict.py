@@ -45,6 +45,9 @@ def predict(
         str | None,
         typer.Option("--as-of", help="Forecast from this past date (YYYY-MM-DD), using only data up to it."),
     ] = None,
+    plot: Annotated[
+        bool, typer.Option("--plot/--no-plot", help="Draw forecast_future.png (--no-plot: faster, for cron).")
+    ] = True,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     models_dir: ModelsDir = None,
@@ -56,7 +59,7 @@ def predict(
     from forecast.pipeline.future import records
 
     done = command(run, model=model, horizon=horizon, refresh=refresh, as_of=_date(as_of) if as_of else None,
-                   runs_dir=runs_dir, data_dir=data_dir, models_dir=models_dir, track=mlflow)  # fmt: skip
+                   runs_dir=runs_dir, data_dir=data_dir, models_dir=models_dir, track=mlflow, plot=plot)  # fmt: skip
     result = done.forecast
     if as_json:
         echo_json({"predict_run": str(done.run), "report": report_of(done.run), **result.info,

@@ -37,9 +37,11 @@ def predict(
     data_dir: Path | None = None,
     models_dir: Path | None = None,
     track: bool = False,
+    plot: bool = True,
 ) -> Prediction:
     """Forecast the next `horizon` steps after the newest bar (or as_of) with RUN, or with
-    the champion of the registry model `model`."""
+    the champion of the registry model `model`. plot=False: no figure (forecast_future.png),
+    which spares drawing it and importing matplotlib, a third of predict's time (issue 19)."""
     source = model_run(run, model, runs_root(runs_dir), models_dir)
     result = make_forecast(source, data_root(data_dir), horizon, refresh, as_of)
     config = tracking.asked(read_config(source), track)
@@ -50,7 +52,7 @@ def predict(
         out = started.run
         out.write_text(rundir.FORECAST_CSV, result.table.to_csv(index=False))
         out.write_json(rundir.FORECAST_JSON, {**result.info, "forecast": records(result.table)})
-        if config.plot.enabled:
+        if plot and config.plot.enabled:
             with atomic.replacing(out.file(rundir.FORECAST_FUTURE_PNG)) as tmp:
                 plot_future(result.history, result.table, result.info, config.plot.dpi, tmp)
         started.extra.update({k: result.info[k] for k in ("last_bar", "horizon")})
