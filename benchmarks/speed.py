@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/speed.py            # everything (about 20 minutes on 2 cores)
     .venv/bin/python benchmarks/speed.py --only startup
+    .venv/bin/python benchmarks/speed.py --only command   # forecast predict end to end
 
 Writes benchmarks/speed.json and benchmarks/SPEED.md. Medians of several runs; every
 ratio is between numbers measured in the same run of this script, because these
@@ -227,14 +228,17 @@ def predict_command(repeats: int) -> dict:
         subprocess.run([sys.executable, "-m", "forecast", "models", "promote", "lstm", str(run)], env=env, cwd=ROOT,
                        check=True, capture_output=True)  # fmt: skip
         out = {}
-        for label, args in (("run", ["predict", str(run), "--horizon", "10"]),
-                            ("model", ["predict", "--model", "lstm", "--horizon", "10"])):  # fmt: skip
+        commands = {"predict RUN --horizon 10": ["predict", str(run), "--horizon", "10"],
+                    "predict --model lstm --horizon 10": ["predict", "--model", "lstm", "--horizon", "10"],
+                    "predict --model lstm --horizon 10 --no-plot": ["predict", "--model", "lstm", "--horizon", "10",
+                                                                    "--no-plot"]}  # fmt: skip
+        for label, args in commands.items():
             samples = [timed(["--quiet", *args], env) for _ in range(repeats)]
             out[label] = {"seconds": statistics.median(s for s, _, _ in samples),
                           "peak_mb": statistics.median(m for _, m, _ in samples),
                           "cpu_seconds": statistics.median(c for _, _, c in samples),
                           "load": os.getloadavg()[0]}  # fmt: skip
-            print(f"predict --{label}: {out[label]}", flush=True)
+            print(f"{label}: {out[label]}", flush=True)
     return out
 
 
@@ -413,7 +417,8 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="+", choices=["startup", "throughput", "predict", "memory", "universe"])
+    parser.add_argument("--only", nargs="+",
+                        choices=["startup", "throughput", "command", "predict", "memory", "universe"])  # fmt: skip
     parser.add_argument("--points", type=int, default=10_000_000, help="Length of the long series (memory).")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--symbols", type=int, default=100, help="Symbols of the synthetic universe.")
@@ -421,7 +426,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="Epochs per model in the universe benchmark.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args()
-    wanted = set(args.only or ["startup", "throughput", "predict", "memory", "universe"])
+    wanted = set(args.only or ["startup", "throughput", "command", "predict", "memory", "universe"])
     store = args.out / "speed.json"
     results = json.loads(store.read_text()) if store.exists() else {}
     results["date"] = dt.date.today().isoformat()
@@ -429,8 +434,9 @@ def main() -> None:
         results["startup"] = startup(args.repeats)
     if "throughput" in wanted:
         results["throughput"] = throughput()
-    if "predict" in wanted:
+    if "command" in wanted:
         results["predict_command"] = predict_command(args.repeats)
+    if "predict" in wanted:
         results["predict"] = predict_latency()
         results["predict_lookback_60"] = predict_latency(lookback=60)
     if "memory" in wanted:
