@@ -36,6 +36,7 @@ STARTUP_COMMANDS = [
     ["config", "show", "configs/lstm.yaml"], ["doctor"],
 ]  # fmt: skip
 EPOCHS = 4  # timed epochs per variant, after one warm-up epoch
+PARTS = ["startup", "throughput", "command", "compare", "predict", "memory", "universe"]
 
 
 def startup(repeats: int) -> dict[str, float]:
@@ -242,6 +243,28 @@ def predict_command(repeats: int) -> dict:
     return out
 
 
+COMPARE_EPOCHS = 5  # enough for the kinds' costs to show, few enough for a benchmark
+
+
+def compare_wall(epochs: int = COMPARE_EPOCHS) -> dict:
+    """`forecast compare rnn lstm gru` on sample MSFT: one candidate after another (--workers 1)
+    against one process per core (the default), wall seconds in the same run of this script."""
+    import tempfile
+
+    out = {"epochs": epochs, "cpus": os.cpu_count()}
+    for label, workers in (("serial", "1"), ("parallel", str(os.cpu_count() or 1))):
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [sys.executable, "-m", "forecast", "--quiet", "compare", "rnn", "lstm", "gru", "--config",
+                       "configs/lstm.yaml", "--set", "data.source=sample", "--set", f"train.epochs={epochs}",
+                       "--workers", workers, "--runs-dir", f"{tmp}/runs", "--data-dir", f"{tmp}/data"]  # fmt: skip
+            clock = time.perf_counter()
+            subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+            out[label] = {"seconds": time.perf_counter() - clock, "workers": int(workers), "load": os.getloadavg()[0]}
+        print(f"compare rnn lstm gru, {label}: {out[label]['seconds']:.0f} s", flush=True)
+    out["ratio"] = out["parallel"]["seconds"] / out["serial"]["seconds"]
+    return out
+
+
 MEMORY_CHILD = """
 import resource, sys, time
 from pathlib import Path
@@ -417,8 +440,7 @@ def main() -> None:
 
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="+",
-                        choices=["startup", "throughput", "command", "predict", "memory", "universe"])  # fmt: skip
+    parser.add_argument("--only", nargs="+", choices=PARTS)
     parser.add_argument("--points", type=int, default=10_000_000, help="Length of the long series (memory).")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--symbols", type=int, default=100, help="Symbols of the synthetic universe.")
@@ -426,7 +448,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="Epochs per model in the universe benchmark.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args()
-    wanted = set(args.only or ["startup", "throughput", "command", "predict", "memory", "universe"])
+    wanted = set(args.only or PARTS)
     store = args.out / "speed.json"
     results = json.loads(store.read_text()) if store.exists() else {}
     results["date"] = dt.date.today().isoformat()
@@ -436,6 +458,8 @@ def main() -> None:
         results["throughput"] = throughput()
     if "command" in wanted:
         results["predict_command"] = predict_command(args.repeats)
+    if "compare" in wanted:
+        results["compare"] = compare_wall()
     if "predict" in wanted:
         results["predict"] = predict_latency()
         results["predict_lookback_60"] = predict_latency(lookback=60)

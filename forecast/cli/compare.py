@@ -38,6 +38,16 @@ def compare(
     overrides: Overrides = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            show_default=False,
+            help="Candidates trained at once, each in its own process (default: one per CPU core; 1 = "
+            "one after another in this process).",
+        ),
+    ] = None,  # fmt: skip
     mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -52,7 +62,7 @@ def compare(
             progress(f"{label:<10} {stage:<11} unchanged, skipped")
 
     done = command(candidates, config, with_mlflow(overrides, mlflow), runs_dir=runs_dir, data_dir=data_dir,
-                   listener=listener, track=mlflow)  # fmt: skip
+                   listener=listener, track=mlflow, workers=workers)  # fmt: skip
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.result})
         return

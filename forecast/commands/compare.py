@@ -21,7 +21,7 @@ import pandas as pd
 from forecast import atomic, rundir, tracking
 from forecast.config import MODEL_KINDS, Config, load_config
 from forecast.data import data_root
-from forecast.errors import DataError, MissingInputError, UsageError
+from forecast.errors import DataError, ForecastError, MissingInputError, UsageError
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
@@ -191,6 +191,29 @@ def with_intervals(result: dict[str, Any], table: pd.DataFrame) -> dict[str, Any
     return result
 
 
+def train_apart(fresh: list[Candidate], roots: dict[str, Path], workers: int, listener) -> None:
+    """Each candidate's stages in a process of its own, `workers` at a time, each with its share of
+    the cores (the universe's executor); the listener hears a candidate's stages when it is done."""
+    from forecast.commands.universe.executors import run_jobs
+    from forecast.commands.universe.jobs import payload
+
+    labels = {str(c.run.path): c.label for c in fresh}  # type: ignore[union-attr]
+    # "symbol" names the job in its warnings and its failure: here, the candidate's label.
+    jobs = [{**payload("pipeline", c.config, roots, run=str(c.run.path)), "symbol": c.label}  # type: ignore[union-attr]
+            for c in fresh]  # fmt: skip
+
+    def done(result: dict[str, Any], finished: int, total: int) -> None:
+        if listener and result["status"] == "done":
+            for stage, record in RunDir(Path(result["run"])).manifest().get("stages", {}).items():
+                listener(labels[result["run"]], stage, record.get("status", "done"), record)
+
+    failed = [r for r in run_jobs(jobs, "local", workers, None, done) if r["status"] != "done"]
+    if failed:
+        first = failed[0]
+        kind = next((k for k in ForecastError.__subclasses__() if k.exit_code == first["exit_code"]), ForecastError)
+        raise kind(f"candidate {first['symbol']}: {first['error']}")
+
+
 @dataclass(frozen=True)
 class Comparison:
     run: Path  # runs/compare-<time>/, the candidates trained inside it
@@ -199,9 +222,11 @@ class Comparison:
 
 def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overrides: list[str] | None = None, *,
             runs_dir: Path | None = None, data_dir: Path | None = None, listener=None,
-            track: bool = False) -> Comparison:  # fmt: skip
+            track: bool = False, workers: int | None = None) -> Comparison:  # fmt: skip
     """Train (or take) every candidate, check they share data, split and test targets, rank them
-    with every baseline. listener(label, stage, status, record) hears each candidate's stages."""
+    with every baseline. listener(label, stage, status, record) hears each candidate's stages.
+    workers: candidates trained at once, each in its own process with its share of the cores
+    (default one per core; 1: one after another in this process)."""
     if len(names) < 2:
         raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")
     names = [os.fspath(n) for n in names]  # names, paths, or Run objects from the API
@@ -218,19 +243,23 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
     first = tracking.asked(candidates[0].config or read_config(candidates[0].run), track)
     with new_run(root, "compare", "compare", first, save_config=False, candidates=labels) as started:
         out = started.run
-        for c in candidates:
-            if c.config is None:
-                continue
+        fresh = [c for c in candidates if c.config is not None]
+        for c in fresh:
             folder = out.path / re.sub(r"[^A-Za-z0-9_.-]+", "-", c.label)
             folder.mkdir()
             c.run = RunDir(folder)
             started.manifest["candidates"][c.label] = str(folder)
-            notify = (
-                (lambda stage, status, record, label=c.label: listener(label, stage, status, record))
-                if listener
-                else None
-            )
-            run_pipeline(Context(c.config, c.run, data_root(data_dir)), listener=notify)
+        workers = min(len(fresh), workers or os.cpu_count() or 1)
+        if workers > 1:
+            train_apart(fresh, {"runs": root, "data": data_root(data_dir)}, workers, listener)
+        else:
+            for c in fresh:
+                notify = (
+                    (lambda stage, status, record, label=c.label: listener(label, stage, status, record))
+                    if listener
+                    else None
+                )
+                run_pipeline(Context(c.config, c.run, data_root(data_dir)), listener=notify)
         shared = check_comparable(candidates)
         table = predictions(candidates)
         result = with_intervals(report(candidates, shared), table)

@@ -119,3 +119,24 @@ def test_shipped_config_names_and_unknown_candidates(invoke, tmp_path: Path) -> 
     assert result.exit_code == 66 and "'nonsense'" in result.stderr
     assert invoke("compare", "rnn", "lstm").exit_code == 64  # no configs/rnn.yaml here and no --config
     assert invoke("compare", "mine").exit_code == 64  # one candidate is not a comparison
+
+
+@pytest.mark.slow
+def test_candidates_in_parallel_processes_give_the_serial_results_byte_for_byte(invoke, tmp_path: Path) -> None:
+    """--workers 2 trains each candidate in a process of its own (one core each); the files that
+    rank them are the same bytes as one after another in this process."""
+    base = str(write_base(tmp_path))
+    made = {}
+    for workers in ("1", "2"):
+        runs = tmp_path / f"runs-{workers}"
+        result = invoke("compare", "rnn", "gru", "--config", base, "--workers", workers, "--runs-dir", str(runs))
+        assert result.exit_code == 0, result.output
+        assert "rnn        train" in result.stderr and "gru        evaluate" in result.stderr  # each stage heard
+        (made[workers],) = runs.iterdir()
+    serial, parallel = made["1"], made["2"]
+    for name in ("comparison_predictions.csv", "rnn/predictions.csv", "gru/predictions.csv", "gru/validation.npz"):
+        assert (parallel / name).read_bytes() == (serial / name).read_bytes(), name
+    elsewhere = ("train_seconds", "run")  # how long it took, and the folder it is in
+    rows = [[{k: v for k, v in r.items() if k not in elsewhere} for r in json.loads((d / "comparison.json").read_text())
+             ["rows"]] for d in (serial, parallel)]  # fmt: skip
+    assert rows[0] == rows[1]

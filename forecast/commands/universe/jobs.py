@@ -1,4 +1,5 @@
-"""What a worker runs for one universe member: train it, or retrain it (its own registry entry).
+"""What a worker runs for one universe member: train it, or retrain it (its own registry entry);
+or for compare, one candidate's stages into the folder compare made for it.
 
 A job takes and returns plain dicts (they cross process and Ray boundaries) and never
 raises for a member's own failure: the result says failed, why, and the exit code the
@@ -84,7 +85,8 @@ def run_job(p: dict[str, Any]) -> dict[str, Any]:
     base: dict[str, Any] = {"symbol": p["symbol"]}
     try:
         config = build_config(p["config"], f"config for {p['symbol']}")
-        done = _train(config, p, base) if p["job"] == "train" else _retrain(config, p)
+        jobs = {"train": _train, "retrain": _retrain, "pipeline": _pipeline}
+        done = jobs[p["job"]](config, p, base)
         return {**base, "status": "done", "seconds": round(time.perf_counter() - clock, 1), **done}
     except ForecastError as exc:
         return {**base, "status": "failed", "error": str(exc), "exit_code": exc.exit_code}
@@ -121,7 +123,13 @@ def scores(metrics: Metrics) -> dict[str, Any]:
     }
 
 
-def _retrain(config: Any, p: dict[str, Any]) -> dict[str, Any]:
+def _pipeline(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    base["run"] = p["run"]
+    run_pipeline(Context(config, RunDir(Path(p["run"])), Path(p["roots"]["data"])))
+    return {}
+
+
+def _retrain(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     roots = p["roots"]
     outcome = retrain_one(
         config, Path(roots["runs"]), Path(roots["data"]), Path(roots["models"]), p.get("force", False)
