@@ -20,6 +20,9 @@ class ForecastError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def __reduce__(self):  # pickled with its hint: a worker process's error reaches the CLI whole
+        return (self.__class__, (self.message, self.hint))
+
 
 class UsageError(ForecastError):
     """The command line itself is wrong: an option, a symbol, a combination."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -32,6 +32,17 @@ def backtest(
     overrides: Overrides = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            show_default=False,
+            help="Folds at once, each in its own process (default: one per CPU core; 1 = one after "
+            "another in this process). Without evaluate.backtest.refit, folds share fold 1's model: "
+            "one after another.",
+        ),
+    ] = None,  # fmt: skip
     mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -41,7 +52,8 @@ def backtest(
 
     if config is None:
         raise UsageError("backtest needs --config CONFIG (e.g. configs/lstm.yaml)")
-    done = command(load_config(config, with_mlflow(overrides, mlflow)), runs_dir=runs_dir, data_dir=data_dir)
+    done = command(load_config(config, with_mlflow(overrides, mlflow)), runs_dir=runs_dir, data_dir=data_dir,
+                   workers=workers)  # fmt: skip
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.report})
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,10 @@ class Backtest:
     report: dict[str, Any]  # backtest.json: per fold and mean ± sd of every metric
 
 
-def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: Any = None,
-             runs_dir: Path | None = None, data_dir: Path | None = None) -> Backtest:  # fmt: skip
-    """Snapshot the series into a new run directory, run the folds, save the report."""
+def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: Any = None, runs_dir: Path | None = None,
+             data_dir: Path | None = None, workers: int | None = None) -> Backtest:  # fmt: skip
+    """Snapshot the series into a new run directory, run the folds, save the report. workers:
+    folds at once, each in its own process (default one per core; 1: one after another here)."""
     config = as_config(config, overrides) if data is None else with_frame(config, overrides, data, data_root(data_dir))
     require_one_series(config, "a backtest")
     tracking.require(config)
@@ -43,7 +45,8 @@ def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: An
         save_series(run, frame)
         started.manifest["data_fingerprint"] = run.sha256(rundir.SERIES)
         run.save_manifest(started.manifest)
-        results = run_fold_stack(frame, config, run.file(rundir.TENSORBOARD) if config.train.tensorboard else None)
+        logs = run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
+        results = run_fold_stack(frame, config, logs, workers=workers or os.cpu_count() or 1)
         result = report(results, frame, config)
         run.write_json(rundir.BACKTEST, result)
         table = predictions(results, frame)

@@ -67,6 +67,19 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
     return keras
 
 
+def pin_threads(threads: int) -> None:
+    """Keras imported, and this process's share of the cores: a worker among several (tune's
+    trials, a universe's members, compare's candidates, backtest's folds) must not use them all."""
+    import_keras()
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # set before, in this process, to the same count
+
+
 @dataclass(frozen=True)
 class FitResult:
     history: dict[str, list[float]]

@@ -80,75 +80,141 @@ class FoldResult:
     combination: Combination | None = None  # the weights fitted on this fold's validation windows
 
 
+@dataclass(frozen=True)
+class Series:
+    """What every fold reads: the series as the model sees it, and the run's settings (plain
+    data: it goes to the worker processes too)."""
+
+    frame: pd.DataFrame
+    config: Config
+    log_dir: Path | None
+    kind: str  # prep.target_transform, auto resolved on the whole frame
+    values: np.ndarray  # the target transformed, features as they are
+    target: np.ndarray  # the target's levels
+    season: int | None
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, config: Config, log_dir: Path | None) -> Series:
+        kind = target_transform(frame, config)
+        season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))  # auto: its dates
+        return cls(frame, config, log_dir, kind, transformed(frame, config, kind),
+                   frame.iloc[:, 0].to_numpy(dtype="float64"), season)  # fmt: skip
+
+
 def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None,
-                   on_fold: Callable[[FoldResult], None] | None = None) -> list[FoldResult]:  # fmt: skip
+                   on_fold: Callable[[FoldResult], None] | None = None,
+                   workers: int = 1) -> list[FoldResult]:  # fmt: skip
     """Run every fold; `frame` holds the target first, then features (prepare/series.py).
     With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>; on_fold sees
     each fold's result as it is made (tune's pruning stops a trial from there by raising).
+    workers > 1: refitted folds run in that many processes at once, each with its share of
+    the cores; the results are those of one process (tested).
 
     A fold is a run in memory, made by the functions the stages use: split, fit the
     scaler on the fold's training rows, train, forecast the test part through rollout
     (as evaluate does), assess."""
-    prep, spec = config.prep, config.evaluate.backtest
-    kind = target_transform(frame, config)  # prep.target_transform, auto resolved on the whole frame
-    values = transformed(frame, config, kind)  # the target transformed, features as they are
-    target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))  # auto: its dates
-    start = first_row(kind)
-    names = column_names(frame, kind)
-    results: list[FoldResult] = []
-    competitor_rows: tuple[int, int] | None = None
-    model = None
-    for fold in plan_folds(len(frame), config):
-        begin = max(fold.train_start, start)  # no window reads an undefined transformed row
-        val_start = validation_start(begin, fold.test_start, prep.val_fraction)
-        split = split_bounds(prep.lookback, prep.output_steps, begin, val_start, fold.test_start, fold.test_end)
-        counts = {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
-        if not counts["train"] or not counts["test"] or (prep.val_fraction > 0 and not counts["val"]):
-            raise DataError(
-                f"backtest fold {fold.number} (rows {fold.train_start}..{fold.test_end - 1}) has "
-                f"{counts['train']} training, {counts['val']} validation and {counts['test']} test windows",
-                hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
-            )
-        # The scaler sees this fold's training data and nothing after it.
-        encoding = Encoding.fit(values, split, prep, names, kind)
-        epochs, seconds = None, 0.0
-        if model is None or spec.refit:
-            x_train, y_train = encoding.windows(values, split.train)
-            x_val, y_val = encoding.windows(values, split.val)
-            clock = time.perf_counter()
-            logs = log_dir / f"fold-{fold.number}" if log_dir is not None else None
-            model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
-            epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-        predicted = forecast_rows(keras_network(model), encoding, frame, values, split.test, prep.output_steps)
-        # The competitors are fitted like the model: on this fold's training rows, or fold 1's without refit.
-        if competitor_rows is None or spec.refit:
-            competitor_rows = (fold.train_start, fold.test_start)
-        task = Task(target, competitor_rows, split.test, prep.output_steps, season)
-        rivals = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
-        combined = None
-        if config.evaluate.combine and len(split.val):  # weights fitted on this fold's validation windows
-            network_val = forecast_rows(keras_network(model), encoding, frame, values, split.val, prep.output_steps)
-            task = Task(target, (competitor_rows[0], min(competitor_rows[1], val_start)), split.val,
-                        prep.output_steps, season)  # fmt: skip
-            val_rivals = run_competitors(list(rivals.forecasts), task, config.evaluate.competitor_timeout)
-            validation = (split.val, network_val, val_rivals.forecasts)
-            combined = combine(target, validation, (split.test, predicted, rivals.forecasts))
-        assessed = assess(
-            target, split.test, predicted, lookback=prep.lookback, season=season,
-            train_end=fold.test_start, train_start=fold.train_start, competitors=rivals.forecasts,
-            combination=combined.test if combined else None,
-        )  # fmt: skip
-        log.info(
-            "fold %d/%d: RMSE %.4f, naive %.4f",
-            fold.number, spec.folds, assessed.metrics["model"]["rmse"], assessed.metrics["naive"]["rmse"],
-        )  # fmt: skip
-        weights = combined.combination if combined else None
-        fitted_rows = (begin, fold.test_start - 1)
-        results.append(FoldResult(fold, assessed, encoding, fitted_rows, counts, epochs, seconds, weights))
+    series, folds = Series.of(frame, config, log_dir), plan_folds(len(frame), config)
+
+    def heard(result: FoldResult) -> FoldResult:
+        metrics = result.assessed.metrics
+        log.info("fold %d/%d: RMSE %.4f, naive %.4f", result.fold.number, len(folds), metrics["model"]["rmse"],
+                 metrics["naive"]["rmse"])  # fmt: skip
         if on_fold is not None:
-            on_fold(results[-1])
+            on_fold(result)
+        return result
+
+    if workers > 1 and config.evaluate.backtest.refit and len(folds) > 1:
+        return [heard(result) for result in in_processes(series, folds, workers)]
+    results, model = [], None
+    for fold in folds:  # without refit, later folds reuse fold 1's model and competitor rows
+        result, model = run_fold(series, fold, model, results[0].fold if results else None)
+        results.append(heard(result))
     return results
+
+
+def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None = None) -> tuple[FoldResult, Any]:
+    """One fold, and its model. `model` and `first` (fold 1) only without refit: that model is
+    reused, and the competitors are fitted on fold 1's training rows."""
+    frame, config, kind = series.frame, series.config, series.kind
+    values, target, season = series.values, series.target, series.season
+    prep, spec = config.prep, config.evaluate.backtest
+    begin = max(fold.train_start, first_row(kind))  # no window reads an undefined transformed row
+    val_start = validation_start(begin, fold.test_start, prep.val_fraction)
+    split = split_bounds(prep.lookback, prep.output_steps, begin, val_start, fold.test_start, fold.test_end)
+    counts = {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
+    if not counts["train"] or not counts["test"] or (prep.val_fraction > 0 and not counts["val"]):
+        raise DataError(
+            f"backtest fold {fold.number} (rows {fold.train_start}..{fold.test_end - 1}) has "
+            f"{counts['train']} training, {counts['val']} validation and {counts['test']} test windows",
+            hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
+        )
+    # The scaler sees this fold's training data and nothing after it.
+    encoding = Encoding.fit(values, split, prep, column_names(frame, kind), kind)
+    epochs, seconds = None, 0.0
+    if model is None or spec.refit:
+        x_train, y_train = encoding.windows(values, split.train)
+        x_val, y_val = encoding.windows(values, split.val)
+        clock = time.perf_counter()
+        logs = series.log_dir / f"fold-{fold.number}" if series.log_dir is not None else None
+        model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
+        epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
+    predicted = forecast_rows(keras_network(model), encoding, frame, values, split.test, prep.output_steps)
+    # The competitors are fitted like the model: on this fold's training rows, or fold 1's without refit.
+    rows = (first.train_start, first.test_start) if first is not None and not spec.refit else (
+        fold.train_start, fold.test_start)  # fmt: skip
+    task = Task(target, rows, split.test, prep.output_steps, season)
+    rivals = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
+    combined = None
+    if config.evaluate.combine and len(split.val):  # weights fitted on this fold's validation windows
+        network_val = forecast_rows(keras_network(model), encoding, frame, values, split.val, prep.output_steps)
+        task = Task(target, (rows[0], min(rows[1], val_start)), split.val, prep.output_steps, season)
+        val_rivals = run_competitors(list(rivals.forecasts), task, config.evaluate.competitor_timeout)
+        validation = (split.val, network_val, val_rivals.forecasts)
+        combined = combine(target, validation, (split.test, predicted, rivals.forecasts))
+    assessed = assess(
+        target, split.test, predicted, lookback=prep.lookback, season=season,
+        train_end=fold.test_start, train_start=fold.train_start, competitors=rivals.forecasts,
+        combination=combined.test if combined else None,
+    )  # fmt: skip
+    weights = combined.combination if combined else None
+    result = FoldResult(fold, assessed, encoding, (begin, fold.test_start - 1), counts, epochs, seconds, weights)
+    return result, model
+
+
+def in_processes(series: Series, folds: list[Fold], workers: int) -> list[FoldResult]:
+    """Refitted folds in `workers` processes at once (spawned: TensorFlow's threads do not survive
+    a fork), each pinned to its share of the cores; results in fold order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from forecast.child import share_of_cores
+
+    threads = share_of_cores(min(workers, len(folds)))
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(folds)), mp_context=context)
+    try:
+        futures = [pool.submit(_fold_in_worker, series, fold, threads, log.getEffectiveLevel()) for fold in folds]
+        results = [future.result() for future in futures]
+    except BaseException:  # Ctrl-C, or a fold's error: stop the other folds too
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _fold_in_worker(series: Series, fold: Fold, threads: int, level: int) -> FoldResult:
+    import signal
+
+    from forecast.network.training import pin_threads
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops the workers
+    logging.basicConfig(level=max(level, logging.WARNING), format=f"%(levelname)s: [fold {fold.number}] %(message)s")
+    for name in ("tensorflow", "absl", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    pin_threads(threads)
+    return run_fold(series, fold)[0]
 
 
 def summarise(results: list[FoldResult]) -> dict[str, dict[str, dict[str, float | None]]]:

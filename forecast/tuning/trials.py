@@ -23,6 +23,7 @@ import pandas as pd
 
 from forecast.config import Config, build_config
 from forecast.errors import ForecastError, was_interrupted
+from forecast.network.training import pin_threads
 from forecast.scoring.backtest import FoldResult, run_fold_stack
 
 log = logging.getLogger(__name__)
@@ -151,21 +152,7 @@ def prepare() -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     for name in ("tensorflow", "absl", "h5py"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    _pin(int(os.environ.get(THREADS, "1")))
-
-
-def _pin(threads: int) -> None:
-    """Keras imported, and this process's share of the cores."""
-    from forecast.network.training import import_keras
-
-    import_keras()
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except RuntimeError:
-        pass  # set before, in this process, to the same count
+    pin_threads(int(os.environ.get(THREADS, "1")))
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
@@ -174,7 +161,7 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 
 def ray_trial(request: dict[str, Any], threads: int) -> dict[str, Any]:
     """A trial as a Ray task, in a fresh worker process (tuning/pools.py)."""
-    _pin(threads)
+    pin_threads(threads)
     return run_trial(request)
 
 

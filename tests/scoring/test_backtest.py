@@ -163,3 +163,28 @@ def test_each_folds_combination_is_weighted_on_its_own_validation_windows(monkey
         assert np.allclose(weighted, forecasts["combination"])
     recorded = backtest.report(results, frame, Config.model_validate(raw))["folds"]
     assert [fold["combination"]["weights"] for fold in recorded] == [r.combination.weights for r in results]
+
+
+@pytest.mark.slow
+def test_folds_in_parallel_processes_give_the_serial_results_byte_for_byte(invoke, tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "data: {source: synthetic, points: 300, target: value}\nprep: {lookback: 5, test_fraction: 0.3}\n"
+        "model: {kind: lstm, units: [3], dense: []}\ntrain: {epochs: 2, patience: 0}\n"
+        "evaluate: {backtest: {folds: 3}}\nplot: {enabled: false}\n"
+    )
+    made = {}
+    for workers in ("1", "2"):
+        runs = tmp_path / f"runs-{workers}"
+        result = invoke("backtest", "--config", str(tmp_path / "c.yaml"), "--workers", workers, "--runs-dir", str(runs))
+        assert result.exit_code == 0, result.output
+        (made[workers],) = runs.iterdir()
+    serial, parallel = made["1"], made["2"]
+    assert (parallel / "backtest_predictions.csv").read_bytes() == (serial / "backtest_predictions.csv").read_bytes()
+
+    def folds(run: Path) -> list[dict]:  # everything but how long each fold took
+        return [
+            {k: v for k, v in f.items() if k != "fit_seconds"}
+            for f in json.loads((run / "backtest.json").read_text())["folds"]
+        ]
+
+    assert folds(parallel) == folds(serial)

@@ -19,7 +19,7 @@ from forecast.commands.challenge import retrain_one
 from forecast.config import build_config
 from forecast.environment import describe
 from forecast.errors import IO_ERROR, DependencyError, ForecastError, on_signal, was_interrupted
-from forecast.network.training import import_keras
+from forecast.network.training import pin_threads
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
@@ -68,14 +68,7 @@ def _set_up_worker(p: dict[str, Any]) -> None:
         import signal
 
         signal.signal(signal.SIGTERM, on_signal)
-    import_keras()
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(p["threads"])
-        tf.config.threading.set_inter_op_parallelism_threads(p["threads"])
-    except RuntimeError:
-        pass  # set by an earlier job in this worker process, to the same count
+    pin_threads(p["threads"])
 
 
 def run_job(p: dict[str, Any]) -> dict[str, Any]:
