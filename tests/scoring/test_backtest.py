@@ -188,3 +188,13 @@ def test_folds_in_parallel_processes_give_the_serial_results_byte_for_byte(invok
         ]
 
     assert folds(parallel) == folds(serial)
+
+
+def test_an_error_in_a_worker_process_keeps_its_class_and_hint() -> None:
+    import pickle
+
+    from forecast.errors import DataError
+
+    error = pickle.loads(pickle.dumps(DataError("backtest fold 2 has 0 training windows", hint="use fewer folds")))
+    assert type(error) is DataError and error.exit_code == 65 and error.hint == "use fewer folds"
+    assert str(error) == "backtest fold 2 has 0 training windows (use fewer folds)"
