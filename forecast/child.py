@@ -21,6 +21,22 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 STARTUP = 300  # seconds a child may take to import its module (a cold disk, a busy machine)
+WORKERS = "FORECAST_WORKERS"  # processes for parallel work when --workers is not given
+
+
+def default_workers() -> int:
+    """FORECAST_WORKERS, else one process per core: what compare, backtest, tune and a universe
+    use unless told (a shared machine, or a test suite, sets 1)."""
+    value = os.environ.get(WORKERS, "").strip()
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        from forecast.errors import UsageError
+
+        raise UsageError(
+            f"{WORKERS}={value!r} is not a whole number of processes", hint=f"unset it, or set {WORKERS}=1"
+        )
+    return int(value)
 
 
 def share_of_cores(workers: int) -> int:

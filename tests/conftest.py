@@ -20,6 +20,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORECAST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FORECAST_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("NO_COLOR", "1")
+    # One process unless a test asks for more (--workers): a worker's start-up (importing
+    # TensorFlow) costs more than the tiny models it would train beside another.
+    monkeypatch.setenv("FORECAST_WORKERS", "1")
 
 
 @pytest.fixture

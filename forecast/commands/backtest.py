@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from forecast import atomic, rundir, tracking
+from forecast.child import default_workers
 from forecast.commands.frames import with_frame
 from forecast.config import ConfigLike, as_config, require_one_series
 from forecast.data import data_root
@@ -37,6 +37,7 @@ def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: An
     require_one_series(config, "a backtest")
     tracking.require(config)
     spec = config.evaluate.backtest
+    workers = workers or default_workers()  # a bad FORECAST_WORKERS is refused before any folder exists
     log.info("backtest: %d %s folds, refit %s", spec.folds, spec.mode, str(spec.refit).lower())
     frame = prepared_series(config, data_root(data_dir))
     clock = time.perf_counter()
@@ -46,7 +47,7 @@ def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: An
         started.manifest["data_fingerprint"] = run.sha256(rundir.SERIES)
         run.save_manifest(started.manifest)
         logs = run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
-        results = run_fold_stack(frame, config, logs, workers=workers or os.cpu_count() or 1)
+        results = run_fold_stack(frame, config, logs, workers=workers)
         result = report(results, frame, config)
         run.write_json(rundir.BACKTEST, result)
         table = predictions(results, frame)

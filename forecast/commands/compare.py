@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import atomic, rundir, tracking
+from forecast.child import default_workers
 from forecast.config import MODEL_KINDS, Config, load_config
 from forecast.data import data_root
 from forecast.errors import DataError, ForecastError, MissingInputError, UsageError
@@ -230,6 +231,7 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
     if len(names) < 2:
         raise UsageError("compare needs at least two candidates, e.g. forecast compare rnn lstm")
     names = [os.fspath(n) for n in names]  # names, paths, or Run objects from the API
+    workers = workers or default_workers()  # a bad FORECAST_WORKERS is refused before any folder exists
     root = runs_root(runs_dir)
     candidates = resolve(names, base, list(overrides or []), root)
     precheck(candidates)
@@ -249,7 +251,7 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
             folder.mkdir()
             c.run = RunDir(folder)
             started.manifest["candidates"][c.label] = str(folder)
-        workers = min(len(fresh), workers or os.cpu_count() or 1)
+        workers = min(len(fresh), workers)
         if workers > 1:
             train_apart(fresh, {"runs": root, "data": data_root(data_dir)}, workers, listener)
         else:

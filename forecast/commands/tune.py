@@ -14,7 +14,6 @@ before it (tuning/trials.py). It is scored once, by the best configuration's own
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from forecast import atomic, rundir, tracking
+from forecast.child import default_workers
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.train import run_stages
@@ -68,7 +68,7 @@ def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None
     cluster's; default a private local instance); on_start hears the tune run's folder first,
     listener the final run's stages."""
     notify = on_start or (lambda path: None)
-    how = _How(trials, timeout, workers or os.cpu_count() or 1, executor, address, runs_dir, data_dir, on_trial,
+    how = _How(trials, timeout, workers or default_workers(), executor, address, runs_dir, data_dir, on_trial,
                listener)  # fmt: skip
     if run_dir is not None:
         run = RunDir.open(Path(run_dir))

@@ -140,3 +140,10 @@ def test_candidates_in_parallel_processes_give_the_serial_results_byte_for_byte(
     rows = [[{k: v for k, v in r.items() if k not in elsewhere} for r in json.loads((d / "comparison.json").read_text())
              ["rows"]] for d in (serial, parallel)]  # fmt: skip
     assert rows[0] == rows[1]
+
+
+def test_a_bad_forecast_workers_is_refused_before_anything_is_made(invoke, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FORECAST_WORKERS", "two")
+    result = invoke("compare", "rnn", "gru", "--config", str(write_base(tmp_path)))
+    assert result.exit_code == 64 and "FORECAST_WORKERS='two' is not a whole number of processes" in result.stderr
+    assert not (tmp_path / "runs").exists()

@@ -9,11 +9,10 @@ the symbol's name, and the other members go on.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any, Literal
 
-from forecast.child import share_of_cores
+from forecast.child import default_workers, share_of_cores
 from forecast.commands.universe.jobs import run_job
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | 
         return []
     if executor == "ray":
         return _on_ray(payloads, workers, address, notify)
-    workers = min(len(payloads), workers or os.cpu_count() or 1)
+    workers = min(len(payloads), workers or default_workers())
     threads = share_of_cores(workers)
     if workers == 1:  # in this process: no start-up cost, and Ctrl-C behaves as for one run
         results = []
