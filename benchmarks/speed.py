@@ -251,7 +251,8 @@ def compare_wall(epochs: int = COMPARE_EPOCHS) -> dict:
     against one process per core (the default), wall seconds in the same run of this script."""
     import tempfile
 
-    out = {"epochs": epochs, "cpus": os.cpu_count()}
+    out: dict = {"epochs": epochs, "cpus": os.cpu_count()}
+    ranked = {}  # the step-1 forecasts every ranking comes from, as bytes
     for label, workers in (("serial", "1"), ("parallel", str(os.cpu_count() or 1))):
         with tempfile.TemporaryDirectory() as tmp:
             command = [sys.executable, "-m", "forecast", "--quiet", "compare", "rnn", "lstm", "gru", "--config",
@@ -260,7 +261,10 @@ def compare_wall(epochs: int = COMPARE_EPOCHS) -> dict:
             clock = time.perf_counter()
             subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
             out[label] = {"seconds": time.perf_counter() - clock, "workers": int(workers), "load": os.getloadavg()[0]}
+            (made,) = Path(tmp, "runs").glob("compare-*")
+            ranked[label] = (made / "comparison_predictions.csv").read_bytes()
         print(f"compare rnn lstm gru, {label}: {out[label]['seconds']:.0f} s", flush=True)
+    out["identical"] = ranked["serial"] == ranked["parallel"]
     out["ratio"] = out["parallel"]["seconds"] / out["serial"]["seconds"]
     return out
 
