@@ -63,7 +63,8 @@ NOTES = {
     "and 0.001, the errors' persistence counted) and took the whole weight; on the test part it lost 1.2% to naive "
     "in fold 1 and won 0.5% in fold 2 (fold 3: nothing earned a weight, naive). AutoETS alone is 1.2% better "
     "than naive on the mean; the network is not. AutoARIMA (season 48) did not finish within its time limit in "
-    "folds 1 and 2. A tuned configuration was not measured here.",
+    "folds 1 and 2. A tuned configuration was not measured: the search did not finish one fold of its first "
+    "trials in 42 minutes (benchmarks/TUNE.md).",
     "GLUCOSE": "What limits it: the network's edge over naive changes sign from one stretch of days to the next, "
     "and the combination follows the validation part. Network RMSE over naive's, validation part then test part: "
     "fold 1 1.06 then 0.70, fold 2 0.81 then 1.07, fold 3 0.96 then 0.66. Only in fold 2 did the network beat "
@@ -71,7 +72,8 @@ NOTES = {
     "test days: 5.7% on that fold, 2.4% on the mean. A few windows after hours without readings (gaps, which "
     "train now names) hold 35-59% of the squared error of some parts. The network alone is 0.84x naive on the "
     "mean but lost in one fold of three: publishing it would be a bet, not a rule. AutoARIMA and AutoETS, with a "
-    "288-reading season, did not finish within their time limit.",
+    "288-reading season, did not finish within their time limit. A tuned configuration was not measured "
+    "(benchmarks/TUNE.md).",
     "MARRIAGES": "What limits it: 115 yearly values. Each fold's validation part has about 20 windows, on "
     "which neither the network nor a competitor beats naive significantly, so the combination is naive; "
     "AutoETS fits a random walk here and ties with it. The tuned configuration (benchmarks/tuned/MARRIAGES.yaml: "
