@@ -59,8 +59,9 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
     # A perfect network: the true scaled (transformed) targets of the test or validation windows.
     parts = [part(artifacts.read_split(run), name, artifacts.read_encoding(run)) for name in ("test", "val")]
 
-    def perfect(x):
-        return next(y for inputs, y in parts if inputs.shape == x.shape and np.array_equal(inputs, x))
+    def perfect(x):  # other windows (the validation forecasts stored for predict) get zeros
+        found = (y for inputs, y in parts if inputs.shape == x.shape and np.array_equal(inputs, x))
+        return next(found, np.zeros((len(x), output_steps), dtype="float32"))
 
     monkeypatch.setattr(stages, "load_model", lambda run: None)
     monkeypatch.setattr(stages, "keras_network", lambda model: perfect)
