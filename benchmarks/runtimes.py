@@ -223,7 +223,9 @@ def markdown(results: dict) -> list[str]:
                   f"**{met}** ({c['ratio']:.2f}x). Each worker trains with its share of the cores (one thread "
                   "each here). The step-1 forecasts the ranking comes from (comparison_predictions.csv) were "
                   + ("byte-identical" if c.get("identical") else "NOT byte-identical")
-                  + " between the two runs on these real-size models (tests check it on tiny ones).", ""]  # fmt: skip
+                  + " between the two runs on these real-size models (tests check it on tiny ones).",
+                  *([] if c["ratio"] <= COMPARE_RATIO else [f"  {COMPARE_LIMITS}"]),
+                  *([] if c.get("identical", True) else [f"  {COMPARE_BYTES}"]), ""]  # fmt: skip
     if "runtimes" in results:
         r = results["runtimes"]
         lines += ["## The network without TensorFlow: runtimes compared (issue 19)", "",
@@ -252,9 +254,11 @@ STATUS = [
     "Keras as the fallback for a layer it does not compute; the sha256 and format checks stay before loading. "
     "scikit-learn (the MinMax scaler's arithmetic, now the Encoding's own, tested equal to the bit), pyplot and "
     "a second exchange calendar left predict's path, and the bands' validation forecasts are stored by the "
-    "evaluate stage. Peak memory is met; the wall time is what the table above says, and what is left is "
-    "importing pandas, matplotlib (spared by `--no-plot`), typer and exchange_calendars, measured with "
-    "`python -X importtime`.",
+    "evaluate stage. Peak memory is met; the wall time is not. Where it goes, idle (cProfile and `python -X "
+    "importtime`, 2026-11-29): imports 1.8 s in all (pandas, matplotlib, typer, exchange_calendars, pyarrow), "
+    "the figure 1.8 s with matplotlib's import (`--no-plot` spares it), the NYSE calendar 0.9 s with its import, "
+    "the network's 10 steps 0.1 s. Next: the exchange sessions without building exchange_calendars' calendar "
+    "(its holiday rules cost 0.3-0.4 s), and the figure drawn on demand.",
     "- A fused LSTM kernel for training (BlockLSTMV2): not measured yet.",
     "- Parallel candidates and folds: done for compare (candidates), backtest (refitted folds) and tune (trials, "
     "before this issue), one process per core by default (`--workers`, or `FORECAST_WORKERS`), byte-identical "
@@ -263,6 +267,18 @@ STATUS = [
 ]
 
 
+# What limits the compare targets, measured from the stage timings of the serial run (2026-11-29).
+COMPARE_LIMITS = (
+    "What limits it: one after another, the candidates share the statistical competitors, fitted once (27 s "
+    "for the first candidate, then from memory: 0.0 s); in parallel each worker process fits them again, and "
+    "the third candidate waits for a free worker with one thread. Training itself is 21-30 s per candidate. "
+    "Next: fit the competitors once in the parent and hand them to the workers."
+)
+COMPARE_BYTES = (
+    "Why: TensorFlow's result depends on the threads a model trains with (two in the serial run, one per "
+    "worker), in the last bits; the tests' tiny models do not show it. Next: train every candidate with the "
+    "same share of the cores whatever --workers is."
+)
 # Why predict uses the NumPy pass, from the table above and what it does not show.
 CHOICE = [
     "Chosen: the NumPy forward pass (forecast/network/runtime.py). ONNX Runtime is the fastest here (its fused "
@@ -300,6 +316,7 @@ def main() -> None:
     saved = json.loads(store.read_text()) if store.exists() else {}
     saved["runtimes"] = results
     saved.setdefault("date", results["date"])
+    saved.setdefault("dates", {})["runtimes"] = results["date"]
     store.write_text(json.dumps(saved, indent=1) + "\n")
     write_markdown(saved, args.out / "SPEED.md")
     print(f"wrote {store} and {args.out / 'SPEED.md'}")

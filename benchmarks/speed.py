@@ -348,7 +348,12 @@ def write_markdown(results: dict, path: Path) -> None:
     env = environment()
     versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items() if v and k != "forecast")
     where = f"{env['platform']}, {os.cpu_count()} CPUs"
-    lines = ["# Speed", "", f"Measured by `benchmarks/speed.py` on {results['date']} ({where}); {versions}.", ""]
+    by_date: dict[str, list[str]] = {}
+    for part, day in sorted(results.get("dates", {}).items()):
+        by_date.setdefault(day, []).append(part)
+    when = "; ".join(f"{', '.join(parts)} on {day}" for day, parts in sorted(by_date.items())) or results["date"]
+    header = f"Measured by `benchmarks/speed.py` ({when}; {where}); versions at the latest: {versions}."
+    lines = ["# Speed", "", header, ""]
     if "startup" in results:
         lines += ["## Start-up (median wall seconds of `python -m forecast ...`)", "", "| command | seconds |",
                   "| --- | ---: |", *[f"| `{k}` | {v:.3f} |" for k, v in results["startup"].items()], "",
@@ -456,6 +461,7 @@ def main() -> None:
     store = args.out / "speed.json"
     results = json.loads(store.read_text()) if store.exists() else {}
     results["date"] = dt.date.today().isoformat()
+    results.setdefault("dates", {}).update({part: results["date"] for part in wanted})  # each part its own date
     if "startup" in wanted:
         results["startup"] = startup(args.repeats)
     if "throughput" in wanted:
