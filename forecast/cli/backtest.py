@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
@@ -13,6 +13,7 @@ from forecast.cli.options import (
     JsonFlag,
     MlflowFlag,
     Overrides,
+    ProcessesOpt,
     RunsDir,
     echo_json,
     echo_report,
@@ -32,17 +33,7 @@ def backtest(
     overrides: Overrides = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            show_default=False,
-            help="Folds at once, each in its own process (default: one per CPU core; 1 = one after "
-            "another in this process). Without evaluate.backtest.refit, folds share fold 1's model: "
-            "one after another.",
-        ),
-    ] = None,  # fmt: skip
+    workers: ProcessesOpt = None,
     mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:

@@ -13,6 +13,7 @@ from forecast.cli.options import (
     JsonFlag,
     MlflowFlag,
     Overrides,
+    ProcessesOpt,
     RunsDir,
     echo_json,
     echo_report,
@@ -38,16 +39,7 @@ def compare(
     overrides: Overrides = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            min=1,
-            show_default=False,
-            help="Candidates trained at once, each in its own process (default: one per CPU core; 1 = "
-            "one after another in this process).",
-        ),
-    ] = None,  # fmt: skip
+    workers: ProcessesOpt = None,
     mlflow: MlflowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:

@@ -56,6 +56,12 @@ WorkersOpt = Annotated[
     typer.Option("--workers", min=1, help="Universe: symbols at once (default: one per CPU core; 1 = in this process).",
                  show_default=False),
 ]  # fmt: skip
+ProcessesOpt = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, show_default=False,
+                 help="Candidates (compare) or refitted folds (backtest) at once, each in its own process "
+                 "(default: FORECAST_WORKERS, else one per CPU core; 1 = one after another in this process)."),
+]  # fmt: skip
 AddressOpt = Annotated[
     str | None,
     typer.Option("--address", help="Ray cluster address, e.g. ray://head:10001 (default: a private local instance).",
