@@ -13,10 +13,13 @@ every request with `module.answer(request)`: ("ok", result) or ("error", "Type: 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -43,6 +46,25 @@ def share_of_cores(workers: int) -> int:
     """Threads for each of `workers` parallel processes: a TensorFlow per process using every
     core would oversubscribe the machine."""
     return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+@contextlib.contextmanager
+def spawned_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool for workers that train (a universe's members, backtest's folds): spawned,
+    never forked, as TensorFlow's threads do not survive a fork; on Ctrl-C, SIGTERM or an error
+    it stops its workers too, not only its queue (a run stopped mid-stage stays resumable, as
+    after SIGKILL)."""
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 class StartError(RuntimeError):

@@ -73,6 +73,17 @@ class ConfigError(ForecastError):
     exit_code = 78
 
 
+def with_exit_code(exit_code: int, message: str) -> ForecastError:
+    """The error class of that exit code, for a failure reported across a process boundary as
+    plain data (a worker's result); ForecastError for a code no class has."""
+    kinds, found = [ForecastError], []
+    while kinds:  # every subclass, at any depth
+        kind = kinds.pop()
+        found.append(kind)
+        kinds.extend(kind.__subclasses__())
+    return next((k for k in found if k.exit_code == exit_code), ForecastError)(message)
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, delivered as an interruption: a stage being run is recorded as
     interrupted (resumable with --run-dir), temporary files are removed, locks released."""

@@ -22,7 +22,7 @@ from forecast import atomic, rundir, tracking
 from forecast.child import default_workers
 from forecast.config import MODEL_KINDS, Config, load_config
 from forecast.data import data_root
-from forecast.errors import DataError, ForecastError, MissingInputError, UsageError
+from forecast.errors import DataError, MissingInputError, UsageError, with_exit_code
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
@@ -210,9 +210,7 @@ def train_apart(fresh: list[Candidate], roots: dict[str, Path], workers: int, li
 
     failed = [r for r in run_jobs(jobs, "local", workers, None, done) if r["status"] != "done"]
     if failed:
-        first = failed[0]
-        kind = next((k for k in ForecastError.__subclasses__() if k.exit_code == first["exit_code"]), ForecastError)
-        raise kind(f"candidate {first['symbol']}: {first['error']}")
+        raise with_exit_code(failed[0]["exit_code"], f"candidate {failed[0]['symbol']}: {failed[0]['error']}")
 
 
 @dataclass(frozen=True)

@@ -182,26 +182,15 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
 
 
 def in_processes(series: Series, folds: list[Fold], workers: int) -> list[FoldResult]:
-    """Refitted folds in `workers` processes at once (spawned: TensorFlow's threads do not survive
-    a fork), each pinned to its share of the cores; results in fold order."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Refitted folds in `workers` processes at once, each pinned to its share of the cores;
+    results in fold order. A fold's error stops the others."""
+    from forecast.child import share_of_cores, spawned_pool
 
-    from forecast.child import share_of_cores
-
-    threads = share_of_cores(min(workers, len(folds)))
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(folds)), mp_context=context)
-    try:
-        futures = [pool.submit(_fold_in_worker, series, fold, threads, log.getEffectiveLevel()) for fold in folds]
-        results = [future.result() for future in futures]
-    except BaseException:  # Ctrl-C, or a fold's error: stop the other folds too
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
+    workers = min(workers, len(folds))
+    with spawned_pool(workers) as pool:
+        level, threads = log.getEffectiveLevel(), share_of_cores(workers)
+        futures = [pool.submit(_fold_in_worker, series, fold, threads, level) for fold in folds]
+        return [future.result() for future in futures]
 
 
 def _fold_in_worker(series: Series, fold: Fold, threads: int, level: int) -> FoldResult:

@@ -198,3 +198,11 @@ def test_an_error_in_a_worker_process_keeps_its_class_and_hint() -> None:
     error = pickle.loads(pickle.dumps(DataError("backtest fold 2 has 0 training windows", hint="use fewer folds")))
     assert type(error) is DataError and error.exit_code == 65 and error.hint == "use fewer folds"
     assert str(error) == "backtest fold 2 has 0 training windows (use fewer folds)"
+
+
+def test_a_failure_reported_as_data_gets_the_class_of_its_exit_code() -> None:
+    from forecast.errors import ConfigError, DataError, DependencyError, ForecastError, with_exit_code
+
+    assert type(with_exit_code(65, "fold 2")) is DataError and str(with_exit_code(65, "fold 2")) == "fold 2"
+    assert type(with_exit_code(71, "x")) is DependencyError and type(with_exit_code(78, "x")) is ConfigError
+    assert type(with_exit_code(1, "a bug")) is ForecastError and type(with_exit_code(99, "?")) is ForecastError

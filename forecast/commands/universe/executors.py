@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
-from forecast.child import default_workers, share_of_cores
+from forecast.child import default_workers, share_of_cores, spawned_pool
 from forecast.commands.universe.jobs import run_job
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,10 @@ def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | 
 
 
 def _local_processes(payloads: list[dict[str, Any]], workers: int, threads: int, notify: Done) -> list[Result]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    # spawn, never fork: TensorFlow's threads do not survive a fork.
-    context = multiprocessing.get_context("spawn")
     results: list[Result | None] = [None] * len(payloads)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
+    with spawned_pool(workers) as pool:
         jobs = [{**p, "threads": threads, "stop_on_sigterm": True} for p in payloads]
         futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
         for finished, future in enumerate(as_completed(futures), start=1):
@@ -59,12 +55,6 @@ def _local_processes(payloads: list[dict[str, Any]], workers: int, threads: int,
             except Exception as exc:  # the worker process died (killed, out of memory)
                 results[i] = lost(payloads[i], f"its worker process died ({type(exc).__name__}: {exc})")
             notify(results[i], finished, len(payloads))  # type: ignore[arg-type]
-    except BaseException:  # Ctrl-C or SIGTERM: stop the workers too, not only the queue
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()  # a member stopped mid-stage stays resumable, as after SIGKILL
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
     return results  # type: ignore[return-value]
 
 
