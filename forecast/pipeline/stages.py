@@ -22,6 +22,7 @@ from forecast.errors import DataError, UsageError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
 from forecast.pipeline.combined import against_best, evaluate_combination
+from forecast.pipeline.competing import fit_competitors, fit_competitors_beside
 from forecast.pipeline.validation import stored_validation
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 from forecast.prepare.encoding import Encoding
@@ -46,8 +47,6 @@ from forecast.rundir.artifacts import (
     write_csv,
 )
 from forecast.scoring.combination import NAME as COMBINATION
-from forecast.scoring.competitors import Task, warm_up
-from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.evaluation import Assessment, assess
 from forecast.scoring.frames import per_step_scores, predictions_frame
 from forecast.scoring.metrics_file import Metrics, TestPart
@@ -155,7 +154,7 @@ def train(ctx: Context) -> dict[str, Any]:
         )
     config, w = ctx.config, read_split(ctx.run)
     if config.evaluate.competitors:
-        warm_up()  # the competitors' process imports statsforecast on the other core meanwhile
+        fit_competitors_beside(ctx)
     x_train, y_train, x_val, y_val = training_inputs([(w, read_encoding(ctx.run))], config)
     logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
     model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
@@ -177,18 +176,8 @@ def copy_pretrained(ctx: Context) -> dict[str, Any]:
 
 def competitors(ctx: Context) -> dict[str, Any]:
     """The statistical competitors' forecasts of the test windows, fitted on the rows before them."""
-    run, config = ctx.run, ctx.config
-    frame, w = read_series(run), read_split(run)
-    season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
-    target = frame.iloc[:, 0].to_numpy(dtype="float64")  # levels: the competitors model the raw series
-    task = Task(target, (0, int(w["test_start"])), w["test"], int(w["output_steps"]), season)
-    outcome = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout)
-    if config.evaluate.combine and len(w["val"]):  # the combination's weights are fitted on these
-        task = Task(target, (0, int(w["val_start"])), w["val"], int(w["output_steps"]), season)
-        outcome.validation = run_competitors(
-            list(outcome.forecasts), task, config.evaluate.competitor_timeout
-        ).forecasts
-    save_competitors(run, outcome)
+    outcome = fit_competitors(ctx)
+    save_competitors(ctx.run, outcome)
     return {**outcome.info(), "seconds": {name: round(t, 3) for name, t in outcome.seconds.items()}}
 
 

@@ -14,12 +14,14 @@ skipped with the reason, never a hang.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import logging
 import threading
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,8 +29,13 @@ import numpy as np
 from forecast.child import Child, StartError
 from forecast.config.schema import COMPETITORS
 from forecast.errors import DependencyError
+from forecast.scoring import fit_memo
 
 log = logging.getLogger(__name__)
+# The thread that fits the competitors while the network trains (pipeline/stages.py) is silent:
+# the competitors stage reports what it fitted, once, in its place in the pipeline's output.
+BESIDE = "competitors"
+log.addFilter(lambda record: record.threadName != BESIDE)
 
 # One-step forecasts of these equal their in-sample fitted values when the fitted model is run
 # over the whole series once (a filter: each fitted value uses only the rows before it;
@@ -95,29 +102,44 @@ def _describe(name: str, model: Any) -> str:
     return f"Theta ({model.model_['modeltype']})"
 
 
-def run(names: list[str], task: Task, timeout: float) -> Outcome:
-    """Every named competitor in turn, each bounded by `timeout` seconds."""
+def run(names: list[str], task: Task, timeout: float, memo: Path | None = None) -> Outcome:
+    """Every named competitor in turn, each bounded by `timeout` seconds. memo: a folder where
+    processes share their answers (fit_memo.py); without it, only this process remembers them."""
     outcome = Outcome()
     for name in names:
-        key = _key(name, task)
-        if key in _DONE:  # the same series, rows and windows: compare's candidates, backtest without refit
-            (status, *result), outcome.seconds[name] = _DONE[key], 0.0
-        else:
-            (status, *result), outcome.seconds[name] = _bounded(name, task, timeout)
-            if status == "ok":
-                _DONE[key] = (status, *result)
-                while len(_DONE) > 64:
-                    del _DONE[next(iter(_DONE))]
+        (status, *result), outcome.seconds[name], earlier = _answer(name, task, timeout, memo)
         if status == "ok" and not np.all(np.isfinite(result[0])):
             status, result = "error", ["it gave non-finite forecasts"]
         # One line each: on a long series a competitor takes a minute, and the stage is otherwise silent.
+        took = f"{'fitted earlier, ' if earlier else ''}in {outcome.seconds[name]:.1f} s"
         if status == "ok":
             outcome.forecasts[name], outcome.fitted[name] = result
-            log.info("competitor %s: %s in %.1f s", name, result[1], outcome.seconds[name])
+            log.info("competitor %s: %s %s", name, result[1], took)
         else:
             outcome.skipped[name] = result[0]
             log.info("competitor %s skipped: %s", name, result[0])
     return outcome
+
+
+def _answer(name: str, task: Task, timeout: float, memo: Path | None) -> tuple[tuple[Any, ...], float, bool]:
+    """("ok", forecasts, model) or (status, reason); the seconds its fit took; whether it was
+    fitted earlier, by this process or (through memo) by another, and only read now."""
+    key = _key(name, task)
+    if key in _DONE:  # the same series, rows and windows: compare's candidates, backtest without refit
+        return *_DONE[key], True
+    with fit_memo.held(memo, key) if memo else contextlib.nullcontext() as path:
+        stored = fit_memo.read(path) if path else None
+        if stored is not None:
+            (answer, seconds), earlier = (("ok", *stored[:2]), stored[2]), True
+        else:
+            (answer, seconds), earlier = _bounded(name, task, timeout), False
+            if path and answer[0] == "ok":
+                fit_memo.write(path, answer[1], answer[2], seconds)
+    if answer[0] == "ok":
+        _DONE[key] = (answer, seconds)
+        while len(_DONE) > 64:
+            del _DONE[next(iter(_DONE))]
+    return answer, seconds, earlier
 
 
 def _key(name: str, task: Task) -> str:
@@ -127,12 +149,6 @@ def _key(name: str, task: Task) -> str:
     for part in (task.target, np.asarray(task.fit_rows), task.starts, np.asarray([task.horizon, task.season or 0])):
         digest.update(np.ascontiguousarray(part, dtype="float64").tobytes())
     return digest.hexdigest()
-
-
-def warm_up() -> None:
-    """Start the competitors' process now, without waiting for it: importing statsforecast
-    takes seconds, which pass while the network trains (pipeline/stages.py: train)."""
-    _worker()
 
 
 def _worker() -> Child:
@@ -182,7 +198,7 @@ def answer(request: tuple[str, Task]) -> tuple[np.ndarray, str]:
 
 
 _WORKER: Child | None = None
-_DONE: dict[str, tuple[Any, ...]] = {}  # _key -> a competitor's answer, the newest 64
+_DONE: dict[str, tuple[tuple[Any, ...], float]] = {}  # _key -> a competitor's answer and seconds, the newest 64
 _LOCK = threading.Lock()
 
 

@@ -77,3 +77,70 @@ def test_a_broken_statsforecast_is_a_dependency_error_that_names_it(tmp_path, mo
     with pytest.raises(DependencyError, match="cannot import statsforecast .*libcoreforecast.so") as caught:
         run(["auto_ets"], Task(walk(), (0, 160), np.arange(160, 220), 1, 7), timeout=60)
     assert caught.value.exit_code == 71 and "evaluate.competitors: []" in caught.value.hint
+
+
+def test_processes_share_answers_through_the_memo_and_fit_each_once(tmp_path, monkeypatch) -> None:
+    # compare's candidates train in separate processes on the same series: the first to ask fits
+    # (under a lock on the key), the others wait and read its answer. Threads open the lock file
+    # separately, so they wait for each other as processes do.
+    import threading
+
+    from forecast.scoring import competitors
+
+    fits: list[str] = []
+
+    def slow_fit(name: str, task: Task, timeout: float):
+        fits.append(name)
+        time.sleep(0.5)  # long enough for the others to arrive while it fits
+        return ("ok", np.full((len(task.starts), task.horizon), 7.0), "ETS(A,N,N)"), 12.5
+
+    monkeypatch.setattr(competitors, "_bounded", slow_fit)
+    task = Task(walk(), (0, 160), np.arange(160, 220), 1, 7)
+    outcomes: list[object] = []
+
+    def candidate() -> None:
+        outcomes.append(run(["auto_ets"], task, timeout=60, memo=tmp_path / "memo"))
+
+    monkeypatch.setattr(competitors, "_DONE", {})
+    threads = [threading.Thread(target=candidate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fits == ["auto_ets"]
+    for outcome in outcomes:
+        assert np.array_equal(outcome.forecasts["auto_ets"], np.full((60, 1), 7.0))
+        assert outcome.fitted == {"auto_ets": "ETS(A,N,N)"} and outcome.seconds == {"auto_ets": 12.5}
+
+    monkeypatch.setattr(competitors, "_DONE", {})  # another process, later: read from disk, not fitted
+    again = run(["auto_ets"], task, timeout=60, memo=tmp_path / "memo")
+    assert fits == ["auto_ets"] and again.seconds == {"auto_ets": 12.5}
+    other = Task(walk(seed=1), (0, 160), np.arange(160, 220), 1, 7)  # another series: its own fit
+    run(["auto_ets"], other, timeout=60, memo=tmp_path / "memo")
+    assert fits == ["auto_ets", "auto_ets"]
+
+
+def test_an_unreadable_or_unwritable_memo_is_fitted_again_not_an_error(tmp_path, monkeypatch) -> None:
+    from forecast.scoring import competitors
+
+    fits: list[str] = []
+
+    def fit(name: str, task: Task, timeout: float):
+        fits.append(name)
+        return ("ok", np.ones((len(task.starts), task.horizon)), "ETS(A,N,N)"), 1.0
+
+    monkeypatch.setattr(competitors, "_bounded", fit)
+    task = Task(walk(), (0, 160), np.arange(160, 220), 1, 7)
+    memo = tmp_path / "memo"
+    run(["auto_ets"], task, timeout=60, memo=memo)
+    for stored in memo.glob("*.npz"):
+        stored.write_bytes(b"not an npz")
+    monkeypatch.setattr(competitors, "_DONE", {})
+    assert run(["auto_ets"], task, timeout=60, memo=memo).fitted == {"auto_ets": "ETS(A,N,N)"}
+    assert fits == ["auto_ets", "auto_ets"]
+
+    blocked = tmp_path / "a file"  # a memo folder that cannot be made
+    blocked.write_text("")
+    monkeypatch.setattr(competitors, "_DONE", {})
+    assert run(["auto_ets"], task, timeout=60, memo=blocked / "memo").fitted == {"auto_ets": "ETS(A,N,N)"}
+    assert len(fits) == 3
