@@ -11,8 +11,14 @@ if TYPE_CHECKING:
     import keras
 
 
-def build_model(config: ModelConfig, lookback: int, features: int, output_steps: int) -> keras.Model:
+def build_model(
+    config: ModelConfig, lookback: int, features: int, output_steps: int, fused: bool = False
+) -> keras.Model:
+    """fused: the LSTM layers on TensorFlow's fused kernel, to train (network/fused.py); the
+    model saved is always the plain one."""
     import keras
+
+    from forecast.network.fused import fused_lstm
 
     layer_class = getattr(keras.layers, MODEL_KINDS[config.kind])
     penalty = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
@@ -20,6 +26,9 @@ def build_model(config: ModelConfig, lookback: int, features: int, output_steps:
     for depth, units in enumerate(config.units):
         # Every recurrent layer but the last hands its whole sequence to the next one.
         last = depth == len(config.units) - 1
+        if fused:
+            layers.append(fused_lstm(units, not last, penalty, f"{config.kind}_{depth + 1}"))
+            continue
         layer = layer_class(
             units, activation=config.activation, dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
             kernel_regularizer=penalty, return_sequences=not last, name=f"{config.kind}_{depth + 1}",

@@ -172,11 +172,14 @@ def train_model(
     log_dir: Path | None = None,
 ) -> tuple[keras.Model, FitResult]:
     """Seed, build and fit: the one way a model is trained (train stage and backtests)."""
+    from forecast.network.fused import fusable, plain
     from forecast.network.models import build_model
 
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
-    output_steps = x_train.output_steps if y_train is None else y_train.shape[1]
-    model = build_model(model_config, x_train.shape[1], x_train.shape[2], output_steps)
+    shape = (x_train.shape[1], x_train.shape[2], x_train.output_steps if y_train is None else y_train.shape[1])
+    fused = fusable(model_config)  # 1.5x faster on a CPU, the same arithmetic: network/fused.py
+    model = build_model(model_config, *shape, fused=fused)
     log.info("training %s (%d parameters) on %d windows, validating on %d",
              model_config.kind, model.count_params(), x_train.shape[0], x_val.shape[0])  # fmt: skip
-    return model, fit(model, config, x_train, y_train, x_val, y_val, log_dir)
+    result = fit(model, config, x_train, y_train, x_val, y_val, log_dir)
+    return (plain(model, model_config, *shape) if fused else model), result
