@@ -259,7 +259,14 @@ STATUS = [
     "the figure 1.8 s with matplotlib's import (`--no-plot` spares it), the NYSE calendar 0.9 s with its import, "
     "the network's 10 steps 0.1 s. Next: the exchange sessions without building exchange_calendars' calendar "
     "(its holiday rules cost 0.3-0.4 s), and the figure drawn on demand.",
-    "- A fused LSTM kernel for training (BlockLSTMV2): not measured yet.",
+    "- A fused LSTM kernel for training: done. An LSTM that the kernel computes exactly (one-way, tanh, no "
+    "dropout inside the cell; any other trains on Keras' layers) trains on TensorFlow's BlockLSTM "
+    "(forecast/network/fused.py) in train, backtest, tune and compare, and is saved as the plain Keras LSTM "
+    "with the same weights (tests: the same starting weights, forward pass and gradients as Keras' LSTM; a "
+    "saved model reloads without custom objects and forecasts the same). BlockLSTMV2, which takes Keras' gate "
+    "order, is not used: TensorFlow registers BlockLSTM's gradient for it (tensorflow/python/ops/rnn_grad.py), "
+    "which reads the gates in another order, so it trains on wrong gradients (found by the gradient test). "
+    "XLA, unrolling and steps_per_execution: the issue 9 section.",
     "- Parallel candidates and folds: done for compare (candidates), backtest (refitted folds) and tune (trials, "
     "before this issue), one process per core by default (`--workers`, or `FORECAST_WORKERS`), byte-identical "
     "to one process (tests on tiny models; on the LSTM of configs/lstm.yaml, see the compare section).",

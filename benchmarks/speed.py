@@ -59,7 +59,7 @@ def msft_windows(lookback: int = 60):
     from forecast.prepare.windows import split_rows
 
     series = fetch(DataConfig(source="sample", symbol="MSFT")).frame["adj_close"].to_numpy()[:, None]
-    prep = PrepConfig(lookback=lookback, val_fraction=0.1)
+    prep = PrepConfig(lookback=lookback, val_fraction=0.1, target_transform="none")  # the protocol: levels
     split = split_rows(len(series), lookback, 1, 0.2, 0.1)
     encoding = Encoding.fit(series, split, prep, ("adj_close",))
     return {part: encoding.windows(series, getattr(split, part)) for part in ("train", "val", "test")}, encoding
@@ -409,8 +409,10 @@ def write_markdown(results: dict, path: Path) -> None:
             lines += ["", f"With lookback 60 (the throughput model): median {short['median_s']:.3f} s "
                       f"(first call {short['first_s']:.3f} s)."]  # fmt: skip
         lines += [""]
+    from benchmarks.kernel import markdown as kernel
     from benchmarks.runtimes import markdown as issue_19
 
+    lines += kernel(results)
     lines += issue_19(results)
     lines += [
         "## Status against issue 9",
@@ -421,7 +423,8 @@ def write_markdown(results: dict, path: Path) -> None:
         "`model.fit`; unrolling adds about 25%, steps_per_execution about 15%, XLA nothing (Keras falls back for "
         "LSTM), and batch 256 with unrolling and steps_per_execution 16 doubles it but learns less per epoch "
         "(RMSE 0.0323 against 0.0255 after 5 epochs). The 5,200 windows x epochs/s target (1.5x darts) is not "
-        "reached: the best setting measured is about two thirds of it. darts was not measured here.",
+        "reached: the best setting measured is about two thirds of it. darts, measured since in the same run: the "
+        "issue 19 section.",
         "- Predict: the network is traced once (tf.function) and called once per step; the call itself is the "
         "LSTM's lookback sequential steps (about 8-13 ms at lookback 120 on this CPU, measured; unrolling the "
         "layers for prediction gave 8.6 ms against 10.5 ms after a 4.5 s first call, so it is not used). A 30-step "
