@@ -274,12 +274,18 @@ STATUS = [
 ]
 
 
-# What limits the compare targets, measured from the stage timings of the serial run (2026-11-29).
+# What limits the compare targets, measured from the stage timings and CPU time of single runs (2026-11-29).
 COMPARE_LIMITS = (
-    "What limits it: one after another, the candidates share the statistical competitors, fitted once (27 s "
-    "for the first candidate, then from memory: 0.0 s); in parallel each worker process fits them again, and "
-    "the third candidate waits for a free worker with one thread. Training itself is 21-30 s per candidate. "
-    "Next: fit the competitors once in the parent and hand them to the workers."
+    "Both are faster than at the first measurement the same day (121 s serial, 111 s with 2 workers). "
+    "What limits the ratio: the serial run no longer leaves a core idle for long. The statistical competitors are "
+    "fitted once for all candidates (shared on disk between processes: forecast/scoring/fit_memo.py) and on "
+    "the other core while the first network trains; an LSTM trains on the fused kernel with two threads. "
+    "Serially, `compare rnn lstm gru` took 96 s of wall time and 139 s of CPU: 1.45 of the 2 cores on average, "
+    "so even free parallelism could not go below about 0.73x (70 s). Parallelism is not free: each worker "
+    "process imports TensorFlow again (about 8 s of CPU each; the first stage starts 10 s after the command "
+    "with 2 workers, 22 s with 3), trains with one thread instead of two, and with 3 candidates on 2 workers "
+    "the third (gru: 41 s) trains alone while the other core idles. Measured the same hour: 2 workers 95-107 "
+    "s, 3 workers 89 s. On more cores the serial run's share falls and the gain grows; on 2 it is about none."
 )
 COMPARE_BYTES = (
     "Why: TensorFlow's result depends on the threads a model trains with (two in the serial run, one per "
