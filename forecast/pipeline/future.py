@@ -179,7 +179,7 @@ def make_forecast(
     # Exchange sessions only for exchange data: daily bars of an exchange source whose dates
     # are trading days (a monthly series from the same source steps by months).
     daily_stock = config.data.spec.exchange_days and infer_frequency(history.index) == TRADING_DAYS
-    calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock)
+    calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock, data_dir / ".cache" / "sessions")
     dates = calendar.future(history.index[-1], steps)
     future_inputs = _future_inputs(config, dates, steps, list(history.columns))
 

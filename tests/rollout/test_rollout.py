@@ -159,6 +159,34 @@ def test_daily_stock_bars_step_over_weekends_and_nyse_holidays() -> None:
     assert far.equals(nyse_days("2012-12-21", "2014-12-31")[:400])
 
 
+def test_exchange_sessions_kept_in_a_cache_are_read_without_exchange_calendars(tmp_path, monkeypatch) -> None:
+    # predict from cron: the second evening reads the sessions the first one built, and needs
+    # neither exchange_calendars' import nor its calendar (most of predict's time after imports).
+    import sys
+
+    history = nyse_days("2011-12-01", "2012-12-20")
+    later = nyse_days("2012-01-03", "2013-01-02")  # a few evenings later
+    older = nyse_days("2008-01-02", "2008-12-31")
+    first = resolve(history, "auto", daily_stock=True, cache=tmp_path)
+    expected = first.future(history[-1], 10)
+    (kept,) = tmp_path.glob("XNYS-exchange_calendars-*.npz")
+    monkeypatch.setitem(sys.modules, "exchange_calendars", None)  # any import of it now fails
+    again = resolve(history, "auto", daily_stock=True, cache=tmp_path)
+    assert again.name == "XNYS" and again.reason == first.reason
+    assert again.future(history[-1], 10).equals(expected)
+    # A few evenings later: still inside what was kept.
+    assert resolve(later, "auto", daily_stock=True, cache=tmp_path).future(later[-1], 3).equals(expected[7:10])
+    monkeypatch.undo()  # dates outside what was kept: built again, and kept with the others
+    assert resolve(older, "auto", daily_stock=True, cache=tmp_path).future(older[-1], 1)[0].isoformat() == (
+        "2009-01-02T00:00:00"
+    )
+    monkeypatch.setitem(sys.modules, "exchange_calendars", None)
+    assert resolve(history, "auto", daily_stock=True, cache=tmp_path).future(history[-1], 10).equals(expected)
+    kept.write_bytes(b"not sessions")  # unreadable: built again, never trusted
+    monkeypatch.undo()
+    assert resolve(history, "auto", daily_stock=True, cache=tmp_path).future(history[-1], 10).equals(expected)
+
+
 def test_other_series_follow_their_own_frequency() -> None:
     weekly = pd.date_range("2020-01-03", periods=100, freq="W-FRI")
     assert list(resolve(weekly, "auto", daily_stock=False).future(weekly[-1], 2)) == list(
