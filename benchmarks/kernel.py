@@ -199,12 +199,12 @@ def main() -> None:
     parser.add_argument("--darts-python", type=Path, default=Path("/tmp/dartsenv/bin/python"))
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
     args = parser.parse_args()
-    from benchmarks.speed import msft_windows, write_markdown
+    from benchmarks.speed import msft_windows, save_part
 
     data, encoding = msft_windows()
     results: dict = {"date": dt.date.today().isoformat(), "warmup": WARMUP, "epochs": EPOCHS, "seeds": list(SEEDS),
                      "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}  # fmt: skip
-    # Interleaved per variant, in one process each for Keras: the same machine state for both.
+    # Keras' LSTM and the fused kernel one after the other in this process; darts in its own.
     results["keras"] = summary(keras_runs(False, data))
     results["fused"] = summary(keras_runs(True, data))
     if args.darts_python.exists():
@@ -213,13 +213,7 @@ def main() -> None:
     else:
         print(f"darts: no {args.darts_python}, skipped (see this script's docstring)", flush=True)
     results["load_after"] = os.getloadavg()[0]
-    store = args.out / "speed.json"
-    saved = json.loads(store.read_text()) if store.exists() else {}
-    saved["kernel"] = results
-    saved.setdefault("dates", {})["kernel"] = results["date"]
-    store.write_text(json.dumps(saved, indent=1) + "\n")
-    write_markdown(saved, args.out / "SPEED.md")
-    print(f"wrote {store} and {args.out / 'SPEED.md'}")
+    save_part(args.out, "kernel", results)
 
 
 if __name__ == "__main__":

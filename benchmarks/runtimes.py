@@ -319,20 +319,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.folder)
-    from benchmarks.speed import write_markdown
+    from benchmarks.speed import save_part
 
     with tempfile.TemporaryDirectory() as scratch:
         windows = prepare(Path(scratch))
         results = {"windows": windows, "steps": STEPS, "runtimes": measure(Path(scratch), args.repeats),
                    "date": dt.date.today().isoformat(), "load": os.getloadavg()[0]}  # fmt: skip
-    store = args.out / "speed.json"
-    saved = json.loads(store.read_text()) if store.exists() else {}
-    saved["runtimes"] = results
-    saved.setdefault("date", results["date"])
-    saved.setdefault("dates", {})["runtimes"] = results["date"]
-    store.write_text(json.dumps(saved, indent=1) + "\n")
-    write_markdown(saved, args.out / "SPEED.md")
-    print(f"wrote {store} and {args.out / 'SPEED.md'}")
+    save_part(args.out, "runtimes", results)
 
 
 if __name__ == "__main__":

@@ -447,6 +447,19 @@ def write_markdown(results: dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def save_part(out: Path, part: str, results: dict) -> None:
+    """One part measured by a script of its own (runtimes.py, kernel.py) into speed.json, with its
+    date, and SPEED.md written again from all of it."""
+    store = out / "speed.json"
+    saved = json.loads(store.read_text()) if store.exists() else {}
+    saved[part] = results
+    saved.setdefault("date", results["date"])
+    saved.setdefault("dates", {})[part] = results["date"]
+    store.write_text(json.dumps(saved, indent=1) + "\n")
+    write_markdown(saved, out / "SPEED.md")
+    print(f"wrote {store} and {out / 'SPEED.md'}")
+
+
 def main() -> None:
     import logging
 
