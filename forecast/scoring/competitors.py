@@ -122,24 +122,35 @@ def run(names: list[str], task: Task, timeout: float, memo: Path | None = None) 
 
 
 def _answer(name: str, task: Task, timeout: float, memo: Path | None) -> tuple[tuple[Any, ...], float, bool]:
-    """("ok", forecasts, model) or (status, reason); the seconds its fit took; whether it was
+    """("ok", forecasts, model) or (status, reason, ...); the seconds its fit took; whether it was
     fitted earlier, by this process or (through memo) by another, and only read now."""
     key = _key(name, task)
-    if key in _DONE:  # the same series, rows and windows: compare's candidates, backtest without refit
+    if _settled(_DONE.get(key), timeout):  # the same series, rows and windows: compare's candidates, ...
         return *_DONE[key], True
     with fit_memo.held(memo, key) if memo else contextlib.nullcontext() as path:
         stored = fit_memo.read(path) if path else None
-        if stored is not None:
-            (answer, seconds), earlier = (("ok", *stored[:2]), stored[2]), True
+        if _settled(stored, timeout):
+            (answer, seconds), earlier = stored, True
         else:
             (answer, seconds), earlier = _bounded(name, task, timeout), False
-            if path and answer[0] == "ok":
-                fit_memo.write(path, answer[1], answer[2], seconds)
-    if answer[0] == "ok":
+            if answer[0] == "timeout":
+                answer = (*answer, timeout)  # the limit it ran over: a longer one fits again
+            if path and answer[0] in ("ok", "timeout"):
+                fit_memo.write(path, answer, seconds)
+    if answer[0] in ("ok", "timeout"):
         _DONE[key] = (answer, seconds)
         while len(_DONE) > 64:
             del _DONE[next(iter(_DONE))]
     return answer, seconds, earlier
+
+
+def _settled(remembered: tuple[tuple[Any, ...], float] | None, timeout: float) -> bool:
+    """Whether a remembered answer stands: a fit that succeeded, or one that ran over a limit at
+    least as long as this one (a longer limit may let it finish)."""
+    if remembered is None:
+        return False
+    answer = remembered[0]
+    return answer[0] == "ok" or (answer[0] == "timeout" and answer[2] >= timeout)
 
 
 def _key(name: str, task: Task) -> str:
@@ -198,7 +209,8 @@ def answer(request: tuple[str, Task]) -> tuple[np.ndarray, str]:
 
 
 _WORKER: Child | None = None
-_DONE: dict[str, tuple[tuple[Any, ...], float]] = {}  # _key -> a competitor's answer and seconds, the newest 64
+# _key -> a competitor's answer (as fit_memo stores them) and its seconds, the newest 64
+_DONE: dict[str, tuple[tuple[Any, ...], float]] = {}
 _LOCK = threading.Lock()
 
 

@@ -3,9 +3,11 @@ processes on the same series and split, and each would otherwise fit AutoETS, Au
 AutoTheta again (half a minute on the sample prices). The first process to ask fits, under a
 lock on its key; the others wait for it and read its answer.
 
-An answer is stored only when the fit succeeded, under a key of everything it depends on
-(competitors._key) and the code that made it (this package's competitor code and the installed
-statsforecast): a new version fits again. An unreadable file is fitted again, never trusted.
+An answer is stored when the fit succeeded, or ran over its time limit (then a limit as short
+fails again, and every candidate of a compare is scored against the same competitors), under a
+key of everything it depends on (competitors._key) and the code that made it (this package's
+competitor code and the installed statsforecast): a new version fits again. An error is not
+stored, and an unreadable file is fitted again, never trusted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,20 +49,30 @@ def held(folder: Path, key: str) -> Iterator[Path | None]:
         yield folder / f"{name}.npz"
 
 
-def read(path: Path) -> tuple[np.ndarray, str, float] | None:
-    """(forecasts, the model chosen, the seconds its fit took), or None when there is none or
-    it cannot be read."""
+def read(path: Path) -> tuple[tuple[Any, ...], float] | None:
+    """(answer, the seconds it took) as stored, or None when there is none or it cannot be read.
+    An answer is ("ok", forecasts, the model chosen) or ("timeout", why, the limit it ran over)."""
     try:
         with np.load(path, allow_pickle=False) as stored:
-            return stored["forecasts"], str(stored["described"]), float(stored["seconds"])
+            status, seconds = str(stored["status"]), float(stored["seconds"])
+            if status == "ok":
+                return ("ok", stored["forecasts"], str(stored["described"])), seconds
+            return ("timeout", str(stored["why"]), float(stored["limit"])), seconds
     except (OSError, ValueError, KeyError):
         return None
 
 
-def write(path: Path, forecasts: np.ndarray, described: str, seconds: float) -> None:
+def write(path: Path, answer: tuple[Any, ...], seconds: float) -> None:
     """Store an answer; one that cannot be stored is fitted again next time, not an error."""
+    status, *rest = answer
+    fields = dict(zip(("forecasts", "described") if status == "ok" else ("why", "limit"), rest, strict=True))
     with contextlib.suppress(WriteError), atomic.replacing(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(handle, forecasts=forecasts, described=np.asarray(described), seconds=np.asarray(seconds))
+        np.savez(
+            handle,
+            status=np.asarray(status),
+            seconds=np.asarray(seconds),
+            **{k: np.asarray(v) for k, v in fields.items()},
+        )
 
 
 @cache

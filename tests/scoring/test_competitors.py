@@ -144,3 +144,32 @@ def test_an_unreadable_or_unwritable_memo_is_fitted_again_not_an_error(tmp_path,
     monkeypatch.setattr(competitors, "_DONE", {})
     assert run(["auto_ets"], task, timeout=60, memo=blocked / "memo").fitted == {"auto_ets": "ETS(A,N,N)"}
     assert len(fits) == 3
+
+
+def test_a_fit_over_its_limit_is_remembered_for_limits_as_short_and_tried_again_with_a_longer(
+    tmp_path, monkeypatch
+) -> None:
+    # Every candidate of a compare is scored against the same competitors, and none waits a
+    # second time limit for a fit that ran over the first.
+    from forecast.scoring import competitors
+
+    tries: list[float] = []
+
+    def slow(name: str, task: Task, timeout: float):
+        tries.append(timeout)
+        if timeout < 10:
+            return ("timeout", f"no result within {timeout:g} s (evaluate.competitor_timeout)"), timeout
+        return ("ok", np.ones((len(task.starts), task.horizon)), "ARIMA(1,1,1)"), 9.0
+
+    monkeypatch.setattr(competitors, "_bounded", slow)
+    task = Task(walk(), (0, 160), np.arange(160, 220), 1, 7)
+    memo = tmp_path / "memo"
+    for limit in (5, 5, 3):
+        monkeypatch.setattr(competitors, "_DONE", {})  # each a process of its own
+        outcome = run(["auto_arima"], task, timeout=limit, memo=memo)
+        assert outcome.skipped == {"auto_arima": "no result within 5 s (evaluate.competitor_timeout)"}
+    assert tries == [5]
+    monkeypatch.setattr(competitors, "_DONE", {})
+    assert run(["auto_arima"], task, timeout=20, memo=memo).fitted == {"auto_arima": "ARIMA(1,1,1)"}
+    assert run(["auto_arima"], task, timeout=5, memo=memo).fitted == {"auto_arima": "ARIMA(1,1,1)"}  # it finished
+    assert tries == [5, 20]
