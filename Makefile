@@ -24,9 +24,11 @@ demo: $(STAMP)
 	$(BIN)/forecast train --config configs/lstm.yaml --set data.source=sample
 	$(BIN)/forecast predict lstm --as-of 2012-12-20 --horizon 10
 
+# One test process per core (pytest-xdist): the suite is mostly real processes and TensorFlow's
+# start-up, which overlap well; worksteal keeps a long test from leaving a core idle at the end.
 test: $(STAMP)
 	$(BIN)/ruff check forecast tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check forecast tests benchmarks
