@@ -411,8 +411,10 @@ def write_markdown(results: dict, path: Path) -> None:
         lines += [""]
     from benchmarks.kernel import markdown as kernel
     from benchmarks.runtimes import markdown as issue_19
+    from benchmarks.suite import markdown as suite
 
     lines += kernel(results)
+    lines += suite(results)
     lines += issue_19(results)
     lines += [
         "## Status against issue 9",

@@ -1,0 +1,101 @@
+"""How long the test suite takes (issue 19, item 4): `make test`'s pytest command, one test process
+per core (pytest-xdist), and with --serial one process too, in the same run of this script.
+
+    .venv/bin/python benchmarks/suite.py            # about 13 minutes on 2 cores
+    .venv/bin/python benchmarks/suite.py --serial   # and the serial run: 20 more
+
+Wall seconds, CPU seconds of pytest and every process it started (the suite is CPU-bound when
+the CPU seconds approach cores x wall), and the slowest tests by pytest's own durations. The
+results go into benchmarks/speed.json ("suite") and benchmarks/SPEED.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PARALLEL = ["-n", "auto", "--dist", "worksteal"]  # the Makefile's test target
+TARGET_SECONDS = 300
+DURATION = re.compile(r"^([0-9.]+)s (call|setup|teardown)\s+(\S+)$")
+
+
+def run(extra: list[str]) -> dict:
+    """One run of the suite: wall and CPU seconds, and each test's seconds (setup, call, teardown)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    clock = time.perf_counter()
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=0", *extra]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - clock
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    tests: dict[str, float] = {}
+    for line in done.stdout.splitlines():
+        found = DURATION.match(line.strip())
+        if found:
+            tests[found.group(3)] = tests.get(found.group(3), 0.0) + float(found.group(1))
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
+    print(f"pytest {' '.join(extra) or '(one process)'}: {wall:.0f} s wall, {cpu:.0f} s CPU: {summary}", flush=True)
+    slowest = sorted(tests.items(), key=lambda item: -item[1])
+    long = [seconds for _, seconds in slowest if seconds >= 5]
+    return {"command": " ".join(["pytest", "-q", *extra]), "seconds": wall, "cpu_seconds": cpu, "summary": summary,
+            "passed": done.returncode == 0, "slowest": slowest[:10],
+            "over_5_s": {"tests": len(long), "seconds": sum(long)}}  # fmt: skip
+
+
+def markdown(results: dict) -> list[str]:
+    """SPEED.md's section of the test suite."""
+    if "suite" not in results:
+        return []
+    s = results["suite"]
+    rows = [(label, s[label]) for label in ("serial", "parallel") if label in s]
+    lines = ["## The test suite (issue 19)", "",
+             f"Measured by `benchmarks/suite.py` on {s['date']} ({s['cpus']} cores, idle otherwise): `make test`'s "
+             "pytest command with one test process per core, and with one process in the same run.", "",
+             "| pytest | wall s | CPU s (all processes) | result |", "| --- | ---: | ---: | --- |",
+             *[f"| `{r['command']}` | {r['seconds']:.0f} | {r['cpu_seconds']:.0f} | {r['summary']} |" for _, r in rows],
+             ""]  # fmt: skip
+    parallel = s["parallel"]
+    met = "met" if parallel["seconds"] <= TARGET_SECONDS else "NOT met"
+    busy = parallel["cpu_seconds"] / (parallel["seconds"] * s["cpus"])
+    lines += [f"- Target: the whole suite within {TARGET_SECONDS / 60:.0f} minutes: **{met}** "
+              f"({parallel['seconds'] / 60:.1f} minutes). In parallel the suite keeps {busy:.0%} of the cores busy: "
+              f"it is CPU-bound, and {parallel['over_5_s']['tests']} tests of 5 s or more take "
+              f"{parallel['over_5_s']['seconds']:.0f} s of its test time. The slowest:", ""]  # fmt: skip
+    lines += [f"  - {name}: {seconds:.0f} s" for name, seconds in parallel["slowest"][:6]]
+    return [*lines, "", SUITE_LIMITS, ""]
+
+
+SUITE_LIMITS = (
+    "What limits it: most of the CPU goes to real processes, each of which imports TensorFlow (several seconds "
+    "of CPU) before it trains a tiny model: the signal and resume tests, the parallel-equals-serial tests of "
+    "compare, backtest, tune and universes, Ray, the browser, `doctor`. Keeping them, and `make test` running "
+    "everything, 5 minutes needs that CPU cut by more than half: next, one trained run shared by the tests "
+    "that only read it, and the subprocess tests that test no process boundary moved in-process."
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serial", action="store_true", help="Also run the suite in one process.")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    from benchmarks.speed import save_part
+
+    results = {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "parallel": run(PARALLEL)}
+    if args.serial:
+        results["serial"] = run([])
+    save_part(args.out, "suite", results)
+
+
+if __name__ == "__main__":
+    main()
