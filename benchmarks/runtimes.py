@@ -254,11 +254,14 @@ STATUS = [
     "Keras as the fallback for a layer it does not compute; the sha256 and format checks stay before loading. "
     "scikit-learn (the MinMax scaler's arithmetic, now the Encoding's own, tested equal to the bit), pyplot and "
     "a second exchange calendar left predict's path, and the bands' validation forecasts are stored by the "
-    "evaluate stage. Peak memory is met; the wall time is not. Where it goes, idle (cProfile and `python -X "
-    "importtime`, 2026-11-29): imports 1.8 s in all (pandas, matplotlib, typer, exchange_calendars, pyarrow), "
-    "the figure 1.8 s with matplotlib's import (`--no-plot` spares it), the NYSE calendar 0.9 s with its import, "
-    "the network's 10 steps 0.1 s. Next: the exchange sessions without building exchange_calendars' calendar "
-    "(its holiday rules cost 0.3-0.4 s), and the figure drawn on demand.",
+    "evaluate stage, and the NYSE sessions are kept in the data cache (`<data>/.cache/sessions/`, per "
+    "exchange_calendars version) and read without importing exchange_calendars or building its calendar. "
+    "Peak memory is met; the wall time is not. Where it goes now, idle (cProfile and `python -X importtime`, "
+    "2026-11-29, `--no-plot`, 1.85 s under the profiler): imports 1.37 s (pandas 0.55 s, through the run's "
+    "artifacts; typer and its argument parsing 0.4 s; pyarrow, numpy), predict's own work 0.49 s (reading and "
+    "verifying the run, the forecast, writing it). The figure adds 1.9 s: matplotlib's import 0.85 s, two "
+    "draws (constrained layout) 0.55 s and the PNG 0.6 s; `--no-plot` spares it. 1.5 s would need predict "
+    "without pandas.",
     "- A fused LSTM kernel for training: done. An LSTM that the kernel computes exactly (one-way, tanh, no "
     "dropout inside the cell; any other trains on Keras' layers) trains on TensorFlow's BlockLSTM "
     "(forecast/network/fused.py) in train, backtest, tune and compare, and is saved as the plain Keras LSTM "
@@ -270,7 +273,8 @@ STATUS = [
     "- Parallel candidates and folds: done for compare (candidates), backtest (refitted folds) and tune (trials, "
     "before this issue), one process per core by default (`--workers`, or `FORECAST_WORKERS`), byte-identical "
     "to one process (tests on tiny models; on the LSTM of configs/lstm.yaml, see the compare section).",
-    "- The test suite within 5 minutes: not yet (about 20 minutes on this machine).",
+    "- The test suite: `make test` runs one test process per core (pytest-xdist, worksteal), every test "
+    "included; the suite's section above has the times, the target and what limits it.",
 ]
 
 
