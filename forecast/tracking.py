@@ -149,7 +149,8 @@ def scores(run: RunDir, kind: str) -> list[tuple[str, float, int]]:
             out += [(f"{name}_{key}", value, 0) for key, value in values.items()]
         out.append(("dm_p", metrics.dm_p, 0))
         for level, coverage in ((metrics.intervals or {}).get("coverage") or {}).items():
-            out.append((f"coverage_{level}", coverage["test"], 0))
+            if coverage["test"] is not None:  # n/a: an empty band (too few validation windows)
+                out.append((f"coverage_{level}", coverage["test"], 0))
         if run.exists(rundir.HISTORY):
             import pandas as pd
 

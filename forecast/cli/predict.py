@@ -106,7 +106,9 @@ def print_forecast(path: str, table: Any, info: dict[str, Any]) -> None:
     if intervals:
         cal = intervals["calibration"]
         coverage = info["test"]["coverage"]
-        held = ", ".join(f"{k}% held {coverage[k]:.0%}" for k in levels if k in coverage)
+        from forecast.rollout.conformal import percent  # numpy, loaded by now: not on the path of --help
+
+        held = ", ".join(f"{k}% held {percent(coverage[k], 0)}" for k in levels if k in coverage)
         typer.echo(
             f"intervals split conformal on {cal['windows']} validation windows ({cal['first']} .. {cal['last']})"
             + (f"; on the test part {held}" if held else "")

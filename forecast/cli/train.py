@@ -165,8 +165,10 @@ def print_summary(path: Path, metrics: Metrics) -> None:
     line = intervals_line(metrics.intervals)
     if line:
         typer.echo(line)
-    from forecast.rollout.conformal import short_bands  # numpy: not on the path of --help
+    from forecast.rollout.conformal import empty_bands, short_bands  # numpy: not on the path of --help
 
+    for line in empty_bands(metrics.intervals):
+        logging.getLogger("forecast").warning("%s; raise prep.val_fraction", line)
     for warning in short_bands(metrics.intervals, metrics.test.windows * metrics.test.horizon):
         logging.getLogger("forecast").warning("%s", warning)
 
@@ -176,5 +178,7 @@ def intervals_line(intervals: dict[str, Any] | None) -> str | None:
     if not intervals or not intervals.get("coverage"):
         return None
     cal = intervals["calibration"]
-    held = ", ".join(f"{level}% band held {c['test']:.1%}" for level, c in intervals["coverage"].items())
+    from forecast.rollout.conformal import percent
+
+    held = ", ".join(f"{level}% band held {percent(c['test'])}" for level, c in intervals["coverage"].items())
     return f"intervals on the test part: {held} of actuals (split conformal, {cal['windows']} validation windows)"

@@ -143,14 +143,9 @@ def _calibration(validation: combined.Validation, config: Config, steps: int) ->
         )
         return None
     for level in config.evaluate.intervals:
-        if len(origins) < conformal.minimum_windows(level):
-            log.warning(
-                "%d validation windows are too few for a %s%% band (it needs %d): that band is left empty; "
-                "raise prep.val_fraction or lower --horizon",
-                len(origins),
-                conformal.label(level),
-                conformal.minimum_windows(level),
-            )
+        why = conformal.too_few(len(origins), level)
+        if why:
+            log.warning("%s; raise prep.val_fraction or lower --horizon", why)
     return intervals
 
 

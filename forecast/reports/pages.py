@@ -8,6 +8,7 @@ from typing import Any
 from forecast import rundir
 from forecast.reports import html as h
 from forecast.reports.common import kind, p_value, read
+from forecast.rollout.conformal import percent
 from forecast.rundir import RunDir
 from forecast.scoring.evaluation import SCORE_COLUMNS
 from forecast.tables import is_model
@@ -170,7 +171,7 @@ def predict_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
             if calibration
             else None,
         ),  # fmt: skip
-        *[(f"{level}% test coverage", value) for level, value in coverage.items()],
+        *[(f"{level}% test coverage", percent(value)) for level, value in coverage.items()],
     ]
     sections = [("forecast", "Forecast", table)]
     figure = h.figure(run.file(rundir.FORECAST_FUTURE_PNG), "History, the forecast and its intervals")

@@ -9,7 +9,7 @@ from forecast.config import legacy
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
 from forecast.reports.common import competitors_part, read, scores_of, scores_table, skill_verdict
-from forecast.rollout.conformal import short_bands
+from forecast.rollout.conformal import empty_bands, percent, short_bands
 from forecast.rundir import RunDir
 from forecast.scoring.metrics_file import Metrics
 
@@ -73,10 +73,11 @@ def _config(run: RunDir) -> dict[str, Any]:
 def _intervals(intervals: dict[str, Any] | None, actuals: int) -> str:
     if not intervals:
         return ""
-    short = "".join(h.note(f"Warning: {line}.") for line in short_bands(intervals, actuals))
+    said = [*empty_bands(intervals), *short_bands(intervals, actuals)]
+    short = "".join(h.note(f"Warning: {line}.") for line in said)
     calibration = intervals["calibration"]
     rows = [
-        [f"{level}%", (intervals["half_width"][level] or [None])[0], coverage["test"]]
+        [f"{level}%", (intervals["half_width"][level] or [None])[0], percent(coverage["test"])]
         for level, coverage in intervals.get("coverage", {}).items()
     ]
     return (

@@ -49,10 +49,41 @@ def bands(
     return forecast - half, forecast + half
 
 
-def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[float, list[float]]:
-    """Share of actuals inside their band: overall and per step."""
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[float | None, list[float | None]]:
+    """Share of actuals inside their band: overall and per step. None (n/a) where there is no band
+    (NaN bounds: too few validation windows for the level): an empty band held nothing, and it
+    did not miss anything either."""
+    banded = np.isfinite(lower) & np.isfinite(upper)
     inside = (actual >= lower) & (actual <= upper)
-    return float(inside.mean()), [float(v) for v in inside.mean(axis=0)]
+
+    def share(held: np.ndarray, where: np.ndarray) -> float | None:
+        return float(held[where].mean()) if where.any() else None
+
+    per_step = [share(inside[:, k], banded[:, k]) for k in range(inside.shape[1])]
+    return share(inside, banded), per_step
+
+
+def too_few(windows: int, level: float) -> str | None:
+    """Why a band at this level is empty, when the validation windows are too few for it."""
+    needed = minimum_windows(level)
+    if windows >= needed:
+        return None
+    return (f"{windows} validation windows are too few for a {label(level)}% band (it needs {needed}): that band "
+            "is left empty and its coverage is n/a")  # fmt: skip
+
+
+def empty_bands(intervals: dict | None) -> list[str]:
+    """One sentence per empty band of a run's intervals, for the summary and the report."""
+    if not intervals:
+        return []
+    windows = intervals["calibration"]["windows"]
+    found = (too_few(windows, float(name) / 100) for name, widths in intervals["half_width"].items() if None in widths)
+    return [line for line in found if line]
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A coverage as the summary, predict and the report print it: n/a for an empty band."""
+    return "n/a" if share is None or math.isnan(share) else f"{share:.{digits}%}"
 
 
 def short_bands(intervals: dict | None, actuals: int) -> list[str]:
