@@ -48,7 +48,8 @@ def describe_validation_error(
     if kind == "extra_forbidden":
         owner = _model_at(model, loc[:-1])
         known = sorted(owner.model_fields) if owner else []
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        # A key of another section (lookback at the top, for prep.lookback) before a near spelling.
+        close = _elsewhere(model, str(loc[-1])) or difflib.get_close_matches(str(loc[-1]), known, n=1)
         suggestion = f"; did you mean {close[0]!r}?" if close else ""
         return f"{where}: unknown key{suggestion} (allowed: {', '.join(known)})"
     if kind == "missing":
@@ -61,6 +62,30 @@ def describe_validation_error(
     if loc and given is not None and not isinstance(given, dict) and repr(given) not in msg:
         msg = f"{msg} (got {given!r})"
     return f"{where}: {msg}"
+
+
+def _elsewhere(model: type[BaseModel], name: str, prefix: str = "") -> list[str]:
+    """Dotted paths of the fields called `name` in any section: for a key put at the wrong level."""
+    found = []
+    for field_name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            path = f"{prefix}{field_name}."
+            found += [f"{path}{name}"] if name in annotation.model_fields else []
+            found += _elsewhere(annotation, name, path)
+    return found
+
+
+def _blamed(error: ValidationError, overrides: list[str]) -> str | None:
+    """The --set that put the first bad value there, if one did: the error is its, not the file's."""
+    loc = [p for p in error.errors()[0]["loc"] if not (isinstance(p, str) and "[" in p)]
+    for text in reversed(overrides):  # the last --set of a key is the one that holds
+        path = _parse_override(text)[0]
+        renamed = legacy.KEYS.get(tuple(path[:2]))  # --set data.ticker=... sets data.symbol
+        for key in (path, [path[0], renamed, *path[2:]] if renamed else path):
+            if loc[: len(key)] == key or key[: len(loc)] == loc:
+                return f"--set {text}"
+    return None
 
 
 # --- loading -------------------------------------------------------------------------
@@ -118,17 +143,20 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return raw
 
 
-def build_config(raw: dict[str, Any], source_name: str = "config") -> Config:
+def build_config(raw: dict[str, Any], source_name: str = "config", overrides: list[str] | None = None) -> Config:
+    """overrides: the --set texts applied to raw, so that a bad value one of them gave is blamed on it."""
     try:
         return Config.model_validate(legacy.upgrade(raw, source_name))
     except ValidationError as exc:
-        raise ConfigError(f"{source_name}: {describe_validation_error(exc, Config)}") from exc
+        source = _blamed(exc, overrides or []) or source_name
+        raise ConfigError(f"{source}: {describe_validation_error(exc, Config)}") from exc
 
 
 def load_config(path: Path, overrides: list[str] | None = None, warn_renamed: bool = True) -> Config:
     """warn_renamed=False for a config the tool wrote (a run's config.yaml): its old names
     are read without a deprecation line (config/legacy.py)."""
-    return build_config(apply_overrides(read_config_file(path, warn_renamed), overrides or []), str(path))
+    overrides = overrides or []
+    return build_config(apply_overrides(read_config_file(path, warn_renamed), overrides), str(path), overrides)
 
 
 def read_config_file(path: Path, warn_renamed: bool = True) -> dict[str, Any]:
@@ -166,7 +194,7 @@ def as_config(config: ConfigLike, overrides: list[str] | None = None) -> Config:
     if isinstance(config, Config) and not overrides:
         return config
     where = str(config) if isinstance(config, (str, Path)) else "config"
-    return build_config(raw_config(config, overrides), where)
+    return build_config(raw_config(config, overrides), where, overrides)
 
 
 def data_config_from_options(**options: Any) -> DataConfig:

@@ -94,3 +94,35 @@ def test_readme_config_reference_is_generated_from_the_schema() -> None:
     assert f"{START}\n{config_reference()}{END}" in readme, "run: python -m forecast.docs"
     for key in ("lookback", "test_fraction", "batch_size", "patience", "auto_adjust"):
         assert f"| `{key}` |" in readme
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["lookback=60"], "--set lookback=60: lookback: unknown key; did you mean 'prep.lookback'?"),
+        (["epochs=3"], "--set epochs=3: epochs: unknown key; did you mean 'train.epochs'?"),
+        (["prep.lookback=60", "prep.lookback=x"], "--set prep.lookback=x: prep.lookback: input should be a valid"),
+        (["data.ticker=../x"], "--set data.ticker=../x: data.symbol: symbol '../x' may hold only"),  # an old name
+    ],
+)  # fmt: skip
+def test_a_bad_set_is_blamed_on_the_set_not_the_file(tmp_path: Path, overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, "data: {source: sample, symbol: IBM}\n"), overrides)
+    assert str(info.value).startswith(message)
+
+
+def test_a_bad_value_in_the_file_is_blamed_on_the_file_whatever_else_is_set(tmp_path: Path) -> None:
+    path = write(tmp_path, D + "prep: {lookback: many}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, ["train.epochs=3"])
+    assert str(info.value).startswith(f"{path}: prep.lookback: input should be a valid integer")
+
+
+def test_config_show_takes_the_config_as_an_argument_or_as_config(invoke, tmp_path: Path) -> None:
+    path = write(tmp_path, "data: {source: sample, symbol: IBM}\n")
+    positional, option = invoke("config", "show", str(path)), invoke("config", "show", "--config", str(path))
+    assert positional.exit_code == option.exit_code == 0 and positional.stdout == option.stdout
+    assert "symbol: IBM" in option.stdout
+    for args in ([], [str(path), "--config", str(path)]):
+        refused = invoke("config", "show", *args)
+        assert refused.exit_code == 64 and "forecast config show --config configs/lstm.yaml" in refused.stderr
