@@ -99,6 +99,13 @@ def cut_at(frame: pd.DataFrame, as_of: dt.date | None, trained_until: str) -> pd
     history = frame[frame.index < pd.Timestamp(as_of) + pd.Timedelta(days=1)]
     if history.empty:
         raise DataError(f"no data on or before --as-of {as_of} (the series starts {frame.index[0].date()})")
+    last = frame.index[-1]
+    if pd.Timestamp(as_of) > last.normalize():  # the data holds nothing after its last bar to compare with
+        log.warning(
+            "--as-of %s is after the last bar in the data (%s): the forecast starts from %s and has no actuals; "
+            "fetch newer bars (--refresh) to forecast from a later date",
+            as_of, last.date(), last.date(),
+        )  # fmt: skip
     return history
 
 

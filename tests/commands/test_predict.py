@@ -254,6 +254,14 @@ def test_only_the_keras_format_is_accepted(invoke, msft: Path) -> None:
     assert "model.keras not found (found model.h5: not accepted); only Keras' .keras format" in result.stderr
 
 
+def test_as_of_after_the_last_bar_says_where_the_forecast_starts(invoke, msft: Path) -> None:
+    result = invoke("predict", str(msft), "--as-of", "2014-06-02", "--json", "--no-plot")
+    assert result.exit_code == 0, result.output
+    assert "--as-of 2014-06-02 is after the last bar in the data (2013-03-01)" in result.stderr
+    forecast = json.loads(result.stdout)
+    assert forecast["last_bar"] == "2013-03-01" and forecast["forecast"][0]["date"] == "2013-03-04"
+
+
 def test_as_of_before_the_training_end_would_look_ahead_and_is_refused(invoke, msft: Path) -> None:
     trained_until = json.loads((msft / "encoding.json").read_text())["fitted_on"]["last"]
     result = invoke("predict", str(msft), "--as-of", "2011-06-01")
