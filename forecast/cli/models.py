@@ -116,11 +116,18 @@ def schedule(
     if config is None:
         raise UsageError("schedule needs --config CONFIG (e.g. configs/lstm.yaml)")
     resolved = load_config(config)
+    log_path = (log_file or Path("logs") / f"retrain-{resolved.name}.log").resolve()
     line = crontab_line(
-        cron, resolved.name, config, log_file or Path("logs") / f"retrain-{resolved.name}.log",
-        runs_root(runs_dir), data_root(data_dir), models_root(models_dir),
-    )  # fmt: skip
+        cron, resolved.name, config, log_path, runs_root(runs_dir), data_root(data_dir), models_root(models_dir)
+    )
     changed = install_line(line, resolved.name) if install else None
+    if install:  # the folder cron appends to must exist before its first evening
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    elif not log_path.parent.is_dir():  # printing changes nothing: say what the line needs
+        logging.getLogger("forecast").warning(
+            "%s does not exist yet: create it (mkdir -p %s) before cron runs this line, or use --install",
+            log_path.parent, log_path.parent,
+        )  # fmt: skip
     if as_json:
         echo_json({"name": resolved.name, "line": line, "installed": install, "changed": changed})
     elif not install:

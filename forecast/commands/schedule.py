@@ -34,7 +34,6 @@ def crontab_line(
     cron: str, name: str, config: Path, log_file: Path, runs_root: Path, data_root: Path, models_root: Path
 ) -> str:
     log_file = log_file.resolve()
-    log_file.parent.mkdir(parents=True, exist_ok=True)
     env = " ".join(
         f"{key}={shlex.quote(str(path.resolve()))}"
         for key, path in (("FORECAST_DATA_DIR", data_root), ("FORECAST_RUNS_DIR", runs_root),

@@ -285,6 +285,9 @@ def test_schedule_prints_an_absolute_crontab_line(invoke, setup: Path, tmp_path:
     assert f"{sys.executable} -m forecast retrain --config {setup}" in line
     assert f">> {tmp_path / 'logs' / 'retrain-msft.log'} 2>&1 # forecast-retrain:msft" in line
     assert f"FORECAST_MODELS_DIR={tmp_path / 'models'}" in line
+    # Printing changes nothing: the logs folder is not made, and the line's need of it is said.
+    assert not (tmp_path / "logs").exists()
+    assert f"{tmp_path / 'logs'} does not exist yet: create it (mkdir -p {tmp_path / 'logs'})" in result.stderr
     bad = invoke("schedule", "--config", str(setup), "--cron", "every evening")
     assert bad.exit_code == 64 and "is not five cron fields" in bad.stderr
 
@@ -295,6 +298,7 @@ def test_schedule_install_adds_the_line_once_and_replaces_an_older_schedule(
     fake_crontab.write_text("0 1 * * * /usr/bin/backup\n")
     for _ in range(2):
         assert invoke("schedule", "--config", str(setup), "--install").exit_code == 0
+    assert (setup.parent / "logs").is_dir()  # installed: cron's first evening has its folder
     lines = fake_crontab.read_text().splitlines()
     assert lines[0] == "0 1 * * * /usr/bin/backup" and len(lines) == 2 and lines[1].startswith("30 22 * * 1-5 ")
     again = invoke("schedule", "--config", str(setup), "--install")
