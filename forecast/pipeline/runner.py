@@ -114,6 +114,24 @@ def is_current(stage: Stage, record: dict[str, Any] | None, ctx: Context) -> boo
     return record.get("outputs") == _hashes(ctx.run, stage.outputs) or bool(record.get("info", {}).get("disabled"))
 
 
+def plan(ctx: Context, stages: tuple[Stage, ...], first_forced: int, records: dict[str, Any],
+         must_be_current: frozenset[str] = frozenset()) -> list[bool]:  # fmt: skip
+    """Which stages are current, before anything is written: a stage is current only if nothing
+    before it reruns. A stage in must_be_current that is not is refused, naming it."""
+    current: list[bool] = []
+    for position, stage in enumerate(stages):
+        upstream_ran = not all(current)
+        current.append(position < first_forced and not upstream_ran and is_current(stage, records.get(stage.name), ctx))
+    blocked = [s for s, ok in zip(stages, current, strict=True) if not ok and s.name in must_be_current]
+    if blocked:
+        status = records.get(blocked[0].name, {}).get("status", "not run")
+        raise MissingInputError(
+            f"stage {blocked[0].name} of {ctx.run.path} is {'out of date' if status == 'done' else status}",
+            hint=f"run: forecast train --run-dir {ctx.run.path}",
+        )
+    return current
+
+
 def run_pipeline(
     ctx: Context,
     force: bool = False,
@@ -164,18 +182,7 @@ def _run_locked(
     manifest = run.manifest()
     records: dict[str, Any] = manifest.setdefault("stages", {})
 
-    # Plan before writing anything: a stage is current only if nothing before it reruns.
-    current: list[bool] = []
-    for position, stage in enumerate(stages):
-        upstream_ran = not all(current)
-        current.append(position < first_forced and not upstream_ran and is_current(stage, records.get(stage.name), ctx))
-    blocked = [s for s, ok in zip(stages, current, strict=True) if not ok and s.name in must_be_current]
-    if blocked:
-        status = records.get(blocked[0].name, {}).get("status", "not run")
-        raise MissingInputError(
-            f"stage {blocked[0].name} of {run.path} is {'out of date' if status == 'done' else status}",
-            hint=f"run: forecast train --run-dir {run.path}",
-        )
+    current = plan(ctx, stages, first_forced, records, must_be_current)
 
     notify = listener or (lambda *_: None)
     run.write_text(rundir.CONFIG, dump_config(config))

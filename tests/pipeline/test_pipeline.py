@@ -293,11 +293,12 @@ def test_a_real_process_prints_no_tensorflow_banners(tiny: Path, tmp_path: Path)
     assert "oneDNN" not in result.stderr and "I0000" not in result.stderr and "E0000" not in result.stderr
 
 
-def test_evaluate_rescores_without_retraining(invoke, tiny: Path, tmp_path: Path) -> None:
+def test_evaluate_rescores_without_retraining_in_a_new_run_and_the_run_keeps_its_scores(
+    invoke, tiny: Path, tmp_path: Path
+) -> None:
     invoke("train", "--config", str(tiny))
     run = only_run(tmp_path)
-    model_bytes = (run / "model.keras").read_bytes()
-    before = json.loads((run / "metrics.json").read_text())
+    before = snapshot_tree(run)
     result = invoke("evaluate", run.name, "--set", "evaluate.season=3")
     assert result.exit_code == 0, result.output
     lines = stage_lines(result)
@@ -307,10 +308,16 @@ def test_evaluate_rescores_without_retraining(invoke, tiny: Path, tmp_path: Path
         "split",
         "train",
     ]
-    assert (run / "model.keras").read_bytes() == model_bytes
-    after = json.loads((run / "metrics.json").read_text())
-    assert after["metrics"]["model"] == before["metrics"]["model"] and after["season"] == 3
-    assert after["metrics"]["seasonal_naive"] != before["metrics"]["seasonal_naive"]
+    assert snapshot_tree(run) == before  # the original scores, config and model, byte for byte
+    (rescored,) = [p for p in (tmp_path / "runs").iterdir() if p != run]
+    assert rescored.name.startswith(f"{run.name}-rescored-") and f"rescoring in a new run {rescored}" in result.stderr
+    assert json.loads((rescored / "manifest.json").read_text())["rescored_from"] == str(run)
+    assert (rescored / "model.keras").read_bytes() == before["model.keras"]
+    first, after = json.loads(before["metrics.json"]), json.loads((rescored / "metrics.json").read_text())
+    assert after["metrics"]["model"] == first["metrics"]["model"] and after["season"] == 3
+    assert after["metrics"]["seasonal_naive"] != first["metrics"]["seasonal_naive"]
+    again = invoke("evaluate", run.name)  # without options: the run scored again as it is, in place
+    assert again.exit_code == 0 and len(list((tmp_path / "runs").iterdir())) == 2
 
 
 def test_evaluate_never_retrains(invoke, tiny: Path, tmp_path: Path) -> None:
@@ -320,6 +327,7 @@ def test_evaluate_never_retrains(invoke, tiny: Path, tmp_path: Path) -> None:
     result = invoke("evaluate", str(run), "--set", "model.units=[8]")
     assert result.exit_code == 66 and "stage train" in result.stderr and "out of date" in result.stderr
     assert snapshot_tree(run) == before  # nothing written, not even the manifest
+    assert list((tmp_path / "runs").iterdir()) == [run]  # and no rescoring run begun
 
 
 def test_a_run_is_found_by_path_folder_or_name_the_newest_winning(tmp_path: Path) -> None:
