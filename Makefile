@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/forecast fetch MSFT --source sample
-	$(BIN)/forecast train --config configs/lstm.yaml --set data.source=sample
+	$(BIN)/forecast train --config configs/lstm.yaml --source sample
 	$(BIN)/forecast predict lstm --as-of 2012-12-20 --horizon 10
 
 # One test process per core (pytest-xdist): the suite is mostly real processes and TensorFlow's

@@ -15,12 +15,14 @@ from forecast.cli.options import (
     Overrides,
     ProcessesOpt,
     RunsDir,
+    SourceOpt,
     echo_json,
     echo_report,
     num,
     paint,
     report_of,
     with_mlflow,
+    with_source,
 )
 from forecast.errors import UsageError
 from forecast.tables import render
@@ -31,6 +33,7 @@ log = logging.getLogger("forecast")
 def backtest(
     config: ConfigPath = None,
     overrides: Overrides = None,
+    source: SourceOpt = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     workers: ProcessesOpt = None,
@@ -43,8 +46,8 @@ def backtest(
 
     if config is None:
         raise UsageError("backtest needs --config CONFIG (e.g. configs/lstm.yaml)")
-    done = command(load_config(config, with_mlflow(overrides, mlflow)), runs_dir=runs_dir, data_dir=data_dir,
-                   workers=workers)  # fmt: skip
+    resolved = load_config(config, with_mlflow(with_source(overrides, source), mlflow))
+    done = command(resolved, runs_dir=runs_dir, data_dir=data_dir, workers=workers)
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.report})
         return

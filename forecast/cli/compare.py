@@ -15,12 +15,14 @@ from forecast.cli.options import (
     Overrides,
     ProcessesOpt,
     RunsDir,
+    SourceOpt,
     echo_json,
     echo_report,
     paint,
     progress,
     report_of,
     with_mlflow,
+    with_source,
 )
 from forecast.tables import is_model, render
 
@@ -37,6 +39,7 @@ def compare(
     ],
     config: ConfigPath = None,
     overrides: Overrides = None,
+    source: SourceOpt = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     workers: ProcessesOpt = None,
@@ -53,8 +56,9 @@ def compare(
         elif status == "skipped":
             progress(f"{label:<10} {stage:<11} unchanged, skipped")
 
-    done = command(candidates, config, with_mlflow(overrides, mlflow), runs_dir=runs_dir, data_dir=data_dir,
-                   listener=listener, track=mlflow, workers=workers)  # fmt: skip
+    overrides = with_mlflow(with_source(overrides, source), mlflow)
+    done = command(candidates, config, overrides, runs_dir=runs_dir, data_dir=data_dir, listener=listener,
+                   track=mlflow, workers=workers)  # fmt: skip
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.result})
         return

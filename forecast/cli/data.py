@@ -16,7 +16,7 @@ def fetch(
     symbols: Annotated[
         list[str], typer.Argument(help="Symbols such as MSFT or ^GSPC; with --source csv, CSV file paths.")
     ],
-    source: Annotated[str, typer.Option(help=SOURCE_HELP)] = "yahoo",
+    source: Annotated[str, typer.Option(envvar="FORECAST_SOURCE", help=SOURCE_HELP)] = "yahoo",
     period: Annotated[str | None, typer.Option(help="1d 5d 1mo 3mo 6mo 1y 2y 5y 10y ytd max (default max).")] = None,
     start: Annotated[str | None, typer.Option(help="First date, inclusive (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, exclusive (YYYY-MM-DD).")] = None,

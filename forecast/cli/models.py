@@ -19,12 +19,14 @@ from forecast.cli.options import (
     ModelsDir,
     Overrides,
     RunsDir,
+    SourceOpt,
     WorkersOpt,
     complete_run,
     echo_json,
     num,
     print_rich_table,
     with_mlflow,
+    with_source,
 )  # fmt: skip
 from forecast.cli.train import stage_line
 from forecast.cli.universe import print_retrained, stoppable_universe
@@ -38,6 +40,7 @@ NameArg = Annotated[str, typer.Argument(help="Model name: the config's name, e.g
 def retrain(
     config: ConfigPath = None,
     overrides: Overrides = None,
+    source: SourceOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Train even when no new bar arrived.")] = False,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
@@ -57,7 +60,7 @@ def retrain(
 
     if config is None:
         raise UsageError("retrain needs --config CONFIG (e.g. configs/lstm.yaml)")
-    resolved = load_config(config, with_mlflow(overrides, mlflow))
+    resolved = load_config(config, with_mlflow(with_source(overrides, source), mlflow))
     roots = {"runs_dir": runs_dir, "data_dir": data_dir, "models_dir": models_dir}
     if resolved.data.universe:
         with stoppable_universe():

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from forecast import rundir
+from forecast.errors import UsageError
 
 DataDir = Annotated[
     Path | None,
@@ -78,6 +79,27 @@ def complete_run(incomplete: str) -> list[str]:
         return []
     found = [p.name for p in root.iterdir() if p.name.startswith(incomplete) and (p / rundir.MANIFEST).is_file()]
     return sorted(found, reverse=True)
+
+
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source", envvar="FORECAST_SOURCE", show_default=False,
+        help="Where the series comes from, over the config's data.source: sample (bundled prices, offline), "
+        "yahoo, ... (or FORECAST_SOURCE).",
+    ),
+]  # fmt: skip
+
+
+def with_source(overrides: list[str] | None, source: str | None) -> list[str]:
+    """--source (or FORECAST_SOURCE) is data.source, set before any --set (which wins over it)."""
+    if source is None:
+        return list(overrides or [])
+    from forecast.data.sources import SOURCES
+
+    if source not in SOURCES:
+        raise UsageError(f"--source {source!r} is not a source", hint=f"use one of: {', '.join(SOURCES)}")
+    return [f"data.source={source}", *(overrides or [])]
 
 
 def with_mlflow(overrides: list[str] | None, mlflow: bool) -> list[str]:

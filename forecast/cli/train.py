@@ -19,6 +19,7 @@ from forecast.cli.options import (
     MlflowFlag,
     Overrides,
     RunsDir,
+    SourceOpt,
     WorkersOpt,
     echo_json,
     echo_report,
@@ -27,6 +28,7 @@ from forecast.cli.options import (
     progress,
     report_of,
     with_mlflow,
+    with_source,
 )  # fmt: skip
 from forecast.cli.universe import member_line, print_universe, stoppable_universe
 from forecast.errors import UsageError, was_interrupted, was_terminated
@@ -39,6 +41,7 @@ from forecast.tables import render
 def train(
     config: ConfigPath = None,
     overrides: Overrides = None,
+    source: SourceOpt = None,
     run_dir: Annotated[
         Path | None,
         typer.Option("--run-dir", help="Resume this run: rerun only stages whose inputs or config changed."),
@@ -60,7 +63,7 @@ def train(
     from forecast.commands import train as command
     from forecast.config import load_config
 
-    overrides = with_mlflow(overrides, mlflow)
+    overrides = with_mlflow(with_source(overrides, source), mlflow)
     if run_dir is not None:
         with resumable() as started:
             run = command.resume(run_dir, config, overrides, force=force, data_dir=data_dir, listener=stage_line,

@@ -16,10 +16,12 @@ from forecast.cli.options import (
     JsonFlag,
     Overrides,
     RunsDir,
+    SourceOpt,
     echo_json,
     echo_report,
     progress,
     report_of,
+    with_source,
 )
 from forecast.cli.train import print_summary, resumable, stage_line
 from forecast.errors import UsageError
@@ -45,6 +47,7 @@ WorkersOpt = Annotated[
 def tune(
     config: ConfigPath = None,
     overrides: Overrides = None,
+    source: SourceOpt = None,
     trials: TrialsOpt = None,
     timeout: TimeoutOpt = None,
     workers: WorkersOpt = None,
@@ -62,6 +65,7 @@ def tune(
 
     if config is None and run_dir is None:
         raise UsageError("tune needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
+    overrides = with_source(overrides, source)
     resolved = load_config(config, overrides) if config is not None else None
     total = trials or (resolved.tune.trials if resolved else None)
 

@@ -22,6 +22,7 @@ from forecast.errors import UsageError
 from forecast.network.budget import cut_short
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
+from forecast.prepare.series import prepared_series
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config
 
@@ -45,6 +46,9 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
     if config.model.scope == "global":
         raise UsageError(f"config {config.name}: model.scope global needs a universe to pool",
                          hint="list the symbols in data.symbols, or set model.scope: symbol")  # fmt: skip
+    # The series first: an unknown symbol or an unreachable source is refused before a run folder
+    # exists (the snapshot stage then reads it from the cache).
+    prepared_series(config, data_root(data_dir))
     run = RunDir.create(runs_root(runs_dir), run_name(config))
     return run_stages(Context(config, run, data_root(data_dir)), listener, on_start)
 

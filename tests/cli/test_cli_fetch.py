@@ -167,3 +167,38 @@ def test_fetch_csv_caches_under_the_file_name(invoke, tmp_path: Path) -> None:
     shown = invoke("data", "show", str(tmp_path / "my prices.csv"), "--json")
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)[0]["symbol"] == "MY-PRICES"
+
+
+# A yahoo config, as the shipped ones are: --source (or FORECAST_SOURCE) runs it on the sample.
+YAHOO_CONFIG = """\
+name: offline
+data: {source: yahoo, symbol: MSFT, start: 2012-01-01}
+prep: {lookback: 5, target_transform: log_return}
+model: {kind: gru, units: [3], dense: []}
+train: {epochs: 1, patience: 0}
+evaluate: {competitors: []}
+plot: {enabled: false}
+"""
+
+
+def test_source_runs_a_yahoo_config_on_the_sample_offline(invoke, tmp_path: Path, fake_yahoo, monkeypatch) -> None:
+    (tmp_path / "c.yaml").write_text(YAHOO_CONFIG)
+    fake_yahoo.responses = [OSError(101, "Network is unreachable")]  # any call to Yahoo would fail
+    result = invoke("train", "--config", "c.yaml", "--source", "sample")
+    assert result.exit_code == 0, result.output
+    assert fake_yahoo.calls == []
+    (run,) = (tmp_path / "runs").glob("offline-*")
+    assert "source: sample" in (run / "config.yaml").read_text()
+
+    monkeypatch.setenv("FORECAST_SOURCE", "nowhere")  # the environment's, refused as --source's would be
+    refused = invoke("train", "--config", "c.yaml")
+    assert refused.exit_code == 64 and "--source 'nowhere' is not a source" in refused.stderr
+    assert len(list((tmp_path / "runs").iterdir())) == 1  # refused before any folder
+    monkeypatch.setenv("FORECAST_SOURCE", "sample")  # and --set data.source wins over it
+    offline = invoke("train", "--config", "c.yaml", "--set", "data.source=yahoo")
+    assert offline.exit_code == 69 and "Yahoo is unreachable" in offline.stderr
+    assert "use --source sample" in offline.stderr
+    fake_yahoo.responses = [yahoo_frame().iloc[:0]]  # online, and Yahoo knows no such symbol
+    unknown = invoke("train", "--config", "c.yaml", "--set", "data.source=yahoo", "--set", "data.symbol=NOPE")
+    assert unknown.exit_code == 66 and "Yahoo returned no bars for NOPE" in unknown.stderr
+    assert len(list((tmp_path / "runs").iterdir())) == 1  # neither failure left a run folder

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 
 import pandas as pd
 import pytest
-from curl_cffi.requests.exceptions import Timeout
+from curl_cffi.requests.exceptions import ConnectionError, DNSError, Timeout
 from yfinance.exceptions import YFPricesMissingError, YFRateLimitError, YFTzMissingError
 from yfinance.utils import empty_df
 
@@ -123,6 +124,23 @@ def test_network_timeout_is_source_unavailable(fake_yahoo) -> None:
     with pytest.raises(SourceUnavailableError, match="Timeout") as info:
         yahoo.fetch(cfg(retries=1))
     assert len(fake_yahoo.calls) == 2 and info.value.exit_code == 69
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DNSError("Failed to perform, curl: (6) Could not resolve host: query1.finance.yahoo.com", 6),
+        ConnectionError("Failed to perform, curl: (7) Failed to connect to query2.finance.yahoo.com", 7),
+        OSError(errno.ENETUNREACH, "Network is unreachable"),
+    ],
+)
+def test_an_offline_machine_is_told_at_once_to_use_the_sample(fake_yahoo, error: OSError) -> None:
+    # Waiting does not bring a network back, and no timeout fixes name resolution.
+    fake_yahoo.responses = [error]
+    with pytest.raises(SourceUnavailableError, match="Yahoo is unreachable for MSFT") as info:
+        yahoo.fetch(cfg(retries=3))
+    assert len(fake_yahoo.calls) == 1 and fake_yahoo.sleeps == []
+    assert info.value.hint.startswith("for the bundled prices use --source sample") and info.value.exit_code == 69
 
 
 def test_missing_columns_are_bad_data(fake_yahoo) -> None:

@@ -5,13 +5,16 @@ what we fetch. yfinance's failure shapes become ForecastErrors:
 
 - empty frame or YF*MissingError -> MissingInputError (unknown/delisted symbol, no trading)
 - YFRateLimitError               -> bounded retries with backoff, then TryLaterError
-- network error or timeout       -> bounded retries, then SourceUnavailableError
+- no name resolution, refused     -> SourceUnavailableError at once, naming --source sample (offline)
+- other network error or timeout -> bounded retries, then SourceUnavailableError
 - missing price columns          -> DataError
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import time
 
 import numpy as np
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 30.0
 sleep = time.sleep
+# curl: 5 could not resolve the proxy, 6 could not resolve the host, 7 could not connect.
+CURL_UNREACHABLE = (5, 6, 7)
 
 
 def history_arguments(config: DataRequest) -> dict[str, object]:
@@ -54,6 +59,17 @@ def history_arguments(config: DataRequest) -> dict[str, object]:
         "rounding": False,
         "timeout": config.timeout,
     }
+
+
+def unreachable(exc: OSError) -> bool:
+    """No name resolution, or nothing listening: this machine is offline (or walled off), which
+    waiting does not change. Timeouts and resets are transient, and retried."""
+    code = int(getattr(exc, "code", 0) or 0)  # curl's error code, on curl_cffi's errors
+    return (
+        code in CURL_UNREACHABLE
+        or isinstance(exc, (socket.gaierror, ConnectionRefusedError))
+        or exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ECONNREFUSED)
+    )
 
 
 def _describe(config: DataRequest) -> str:
@@ -105,6 +121,11 @@ def fetch(config: DataRequest) -> Fetched:
         except YFException as exc:
             raise SourceUnavailableError(f"Yahoo failed for {what}: {exc}", hint="try again later") from exc
         except OSError as exc:  # curl_cffi's network errors and timeouts are OSErrors
+            if unreachable(exc):  # offline: no retry helps, and no timeout either
+                raise SourceUnavailableError(
+                    f"Yahoo is unreachable for {what} ({type(exc).__name__}: {exc})",
+                    hint="for the bundled prices use --source sample (or FORECAST_SOURCE=sample)",
+                ) from exc
             if last:
                 raise SourceUnavailableError(
                     f"could not reach Yahoo for {what}: {type(exc).__name__}: {exc}",
