@@ -1,5 +1,6 @@
-"""How long the test suite takes (issue 19, item 4): `make test`'s pytest command, one test process
-per core (pytest-xdist), and with --serial one process too, in the same run of this script.
+"""How long the test suite takes (issue 19, item 4): `make test` itself (ruff, then pytest with one
+test process per core, pytest-xdist), and with --serial pytest in one process too, in the same run
+of this script. Each test's seconds come from pytest's --durations, added through PYTEST_ADDOPTS.
 
     .venv/bin/python benchmarks/suite.py            # about 13 minutes on 2 cores
     .venv/bin/python benchmarks/suite.py --serial   # and the serial run: 20 more
@@ -24,17 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PARALLEL = ["-n", "auto", "--dist", "worksteal"]  # the Makefile's test target
+MAKE_TEST = ["make", "test"]  # the README's test command
+SERIAL = [sys.executable, "-m", "pytest", "-q"]
 TARGET_SECONDS = 300
 DURATION = re.compile(r"^([0-9.]+)s (call|setup|teardown)\s+(\S+)$")
 
 
-def run(extra: list[str]) -> dict:
+def run(command: list[str]) -> dict:
     """One run of the suite: wall and CPU seconds, and each test's seconds (setup, call, teardown)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     clock = time.perf_counter()
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=0", *extra]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    env = {**os.environ, "PYTEST_ADDOPTS": "--durations=0 -p no:cacheprovider"}
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - clock
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -44,11 +46,14 @@ def run(extra: list[str]) -> dict:
         if found:
             tests[found.group(3)] = tests.get(found.group(3), 0.0) + float(found.group(1))
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
-    print(f"pytest {' '.join(extra) or '(one process)'}: {wall:.0f} s wall, {cpu:.0f} s CPU: {summary}", flush=True)
+    label = " ".join(command if command[0] == "make" else ["pytest", "-q"])
+    print(f"{label}: {wall:.0f} s wall, {cpu:.0f} s CPU, exit {done.returncode}: {summary}", flush=True)
+    if done.returncode != 0:  # a red suite's time is not the suite's time: the failures, then stop
+        print("\n".join(line for line in done.stdout.splitlines() if line.startswith("FAILED")), flush=True)
+        raise SystemExit(f"{label} failed (exit {done.returncode}): nothing recorded")
     slowest = sorted(tests.items(), key=lambda item: -item[1])
     long = [seconds for _, seconds in slowest if seconds >= 5]
-    return {"command": " ".join(["pytest", "-q", *extra]), "seconds": wall, "cpu_seconds": cpu, "summary": summary,
-            "passed": done.returncode == 0, "slowest": slowest[:10],
+    return {"command": label, "seconds": wall, "cpu_seconds": cpu, "summary": summary, "slowest": slowest[:10],
             "over_5_s": {"tests": len(long), "seconds": sum(long)}}  # fmt: skip
 
 
@@ -59,9 +64,9 @@ def markdown(results: dict) -> list[str]:
     s = results["suite"]
     rows = [(label, s[label]) for label in ("serial", "parallel") if label in s]
     lines = ["## The test suite (issue 19)", "",
-             f"Measured by `benchmarks/suite.py` on {s['date']} ({s['cpus']} cores, idle otherwise): `make test`'s "
-             "pytest command with one test process per core, and with one process in the same run.", "",
-             "| pytest | wall s | CPU s (all processes) | result |", "| --- | ---: | ---: | --- |",
+             f"Measured by `benchmarks/suite.py` on {s['date']} ({s['cpus']} cores, idle otherwise): `make test` "
+             "(ruff, then pytest with one test process per core), and pytest in one process when measured.", "",
+             "| command | wall s | CPU s (all processes) | result |", "| --- | ---: | ---: | --- |",
              *[f"| `{r['command']}` | {r['seconds']:.0f} | {r['cpu_seconds']:.0f} | {r['summary']} |" for _, r in rows],
              ""]  # fmt: skip
     parallel = s["parallel"]
@@ -91,9 +96,9 @@ def main() -> None:
     args = parser.parse_args()
     from benchmarks.speed import save_part
 
-    results = {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "parallel": run(PARALLEL)}
+    results = {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "parallel": run(MAKE_TEST)}
     if args.serial:
-        results["serial"] = run([])
+        results["serial"] = run(SERIAL)
     save_part(args.out, "suite", results)
 
 
