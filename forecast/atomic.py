@@ -12,6 +12,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from forecast.errors import WriteError
 
@@ -74,3 +75,14 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
+
+
+def write_npz(path: Path, **arrays: Any) -> None:
+    """NumPy arrays (and 0-d values) as one .npz file, written whole or not at all."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_bytes(path, buffer.getvalue())

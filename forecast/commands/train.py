@@ -47,10 +47,10 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
         raise UsageError(f"config {config.name}: model.scope global needs a universe to pool",
                          hint="list the symbols in data.symbols, or set model.scope: symbol")  # fmt: skip
     # The series first: an unknown symbol or an unreachable source is refused before a run folder
-    # exists (the snapshot stage then reads it from the cache).
-    prepared_series(config, data_root(data_dir))
+    # exists (the snapshot stage then saves this frame).
+    series = prepared_series(config, data_root(data_dir))
     run = RunDir.create(runs_root(runs_dir), run_name(config))
-    return run_stages(Context(config, run, data_root(data_dir)), listener, on_start)
+    return run_stages(Context(config, run, data_root(data_dir), series=series), listener, on_start)
 
 
 def resume(run_dir: str | Path, config: str | Path | None = None, overrides: list[str] | None = None, *,

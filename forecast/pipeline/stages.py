@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +60,16 @@ class Context:
     run: RunDir
     data_dir: Path  # the cache root, for the snapshot stage
     pretrained: Path | None = None  # a global model's run: its model is this run's (commands/universe/global_model.py)
+    # The series, when the command loaded it before the run folder existed (commands/train.py): the
+    # snapshot stage saves it instead of loading it a second time.
+    series: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
 # --- snapshot ----------------------------------------------------------------------
 
 
 def snapshot(ctx: Context) -> dict[str, Any]:
-    frame = prepared_series(ctx.config, ctx.data_dir)
+    frame = ctx.series if ctx.series is not None else prepared_series(ctx.config, ctx.data_dir)
     if said := gaps_said(pd.DatetimeIndex(frame.index)):
         log.warning("%s %s: %s", ctx.config.data.symbol, ctx.config.data.target, said)
     save_series(ctx.run, frame)

@@ -82,8 +82,8 @@ def _sessions(code: str, start: pd.Timestamp, end: pd.Timestamp, cache: Path | N
         low, high = (start, end) if kept is None else (min(start, kept[0]), max(end, kept[1]))
         high += MARGIN  # cron's predict asks a day further every evening: not a rebuild every evening
         kept = low, high, _built(code, low, high)
-        with contextlib.suppress(WriteError), atomic.replacing(path) as tmp, open(tmp, "wb") as handle:
-            np.savez(handle, start=low.to_datetime64(), end=high.to_datetime64(), sessions=kept[2].to_numpy())
+        with contextlib.suppress(WriteError):  # not kept: built again next time, not an error
+            atomic.write_npz(path, start=low.to_datetime64(), end=high.to_datetime64(), sessions=kept[2].to_numpy())
     sessions = kept[2]
     return sessions[(sessions >= start) & (sessions <= end)]
 

@@ -4,7 +4,6 @@ constants in rundir/__init__.py. Every write goes to a temporary name, then os.r
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -61,12 +60,10 @@ def read_encoding(run: RunDir) -> Encoding:
 def save_split(run: RunDir, values: np.ndarray, split: Split) -> None:
     """Model values before scaling and the window positions: windows are cut, normalised
     and scaled when used (prepare/encoding.py), never stored three times over."""
-    buffer = io.BytesIO()
-    np.savez(
-        buffer, values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
+    atomic.write_npz(
+        run.file(SPLIT), values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
         output_steps=split.output_steps, val_start=split.val_start, test_start=split.test_start,
     )  # fmt: skip
-    atomic.write_bytes(run.file(SPLIT), buffer.getvalue())
 
 
 def read_split(run: RunDir) -> dict[str, np.ndarray]:
@@ -85,9 +82,7 @@ def read_split_starts(run: RunDir) -> tuple[int, int]:
 
 def save_validation(run: RunDir, origins: np.ndarray, forecast: np.ndarray) -> None:
     """The network's (origins, steps) forecasts of the validation part, for predict's bands."""
-    buffer = io.BytesIO()
-    np.savez(buffer, origins=origins, forecast=forecast)
-    atomic.write_bytes(run.file(VALIDATION), buffer.getvalue())
+    atomic.write_npz(run.file(VALIDATION), origins=origins, forecast=forecast)
 
 
 def read_validation(run: RunDir) -> tuple[np.ndarray, np.ndarray]:
@@ -98,11 +93,9 @@ def read_validation(run: RunDir) -> tuple[np.ndarray, np.ndarray]:
 def save_competitors(run: RunDir, outcome: Outcome) -> None:
     """Each competitor's (test windows, steps) forecasts, what was fitted and why any was
     skipped (as JSON text: nothing here needs pickle to load)."""
-    buffer = io.BytesIO()
     arrays = {f"forecast_{name}": values for name, values in outcome.forecasts.items()}
     arrays |= {f"validation_{name}": values for name, values in outcome.validation.items()}
-    np.savez(buffer, info=np.array(json.dumps(outcome.info())), **arrays)
-    atomic.write_bytes(run.file(COMPETITORS), buffer.getvalue())
+    atomic.write_npz(run.file(COMPETITORS), info=np.array(json.dumps(outcome.info())), **arrays)
 
 
 def read_competitors(run: RunDir) -> Outcome:

@@ -66,13 +66,8 @@ def write(path: Path, answer: tuple[Any, ...], seconds: float) -> None:
     """Store an answer; one that cannot be stored is fitted again next time, not an error."""
     status, *rest = answer
     fields = dict(zip(("forecasts", "described") if status == "ok" else ("why", "limit"), rest, strict=True))
-    with contextlib.suppress(WriteError), atomic.replacing(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(
-            handle,
-            status=np.asarray(status),
-            seconds=np.asarray(seconds),
-            **{k: np.asarray(v) for k, v in fields.items()},
-        )
+    with contextlib.suppress(WriteError):
+        atomic.write_npz(path, status=status, seconds=seconds, **fields)
 
 
 @cache

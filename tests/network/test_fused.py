@@ -48,13 +48,20 @@ def test_same_starting_weights_forward_pass_and_gradients_as_keras_lstm() -> Non
         np.testing.assert_allclose(mine.numpy(), theirs.numpy(), atol=1e-5)
 
 
-def test_trained_fused_saved_as_plain_keras_and_reloaded_forecasts_the_same(tmp_path: Path) -> None:
+def test_trained_fused_saved_as_plain_keras_and_reloaded_forecasts_the_same(tmp_path: Path, monkeypatch) -> None:
+    from forecast.network import fused
+
     keras = import_keras()
+    trained_on: list[list[str]] = []  # the layers fit() trained: the fused ones, not Keras' LSTM
+    real_plain = fused.plain
+    monkeypatch.setattr(fused, "plain", lambda model, *a: trained_on.append(
+        [type(layer).__name__ for layer in model.layers]) or real_plain(model, *a))  # fmt: skip
     rng = np.random.default_rng(1)
     x = rng.normal(size=(64, 7, 2)).astype("float32")
     y = x[:, -3:, 0] * 0.5
     train = TrainConfig(epochs=3, batch_size=16, patience=0)
     model, result = train_model(CONFIG, train, x[:48], y[:48], x[48:], y[48:])
+    assert trained_on == [["FusedLSTM", "FusedLSTM", "Dense", "Dense"]]
     assert [type(layer).__name__ for layer in model.layers[:2]] == ["LSTM", "LSTM"]  # what is saved
     model.save(tmp_path / "model.keras")
     reloaded = keras.saving.load_model(tmp_path / "model.keras", compile=False)  # no custom objects
@@ -66,6 +73,7 @@ def test_trained_fused_saved_as_plain_keras_and_reloaded_forecasts_the_same(tmp_
     "change",
     [{"kind": "gru"}, {"bidirectional": True}, {"activation": "relu"}, {"dropout": 0.1}, {"recurrent_dropout": 0.1}],
 )
-def test_what_the_fused_kernel_cannot_compute_trains_on_keras_own_layers(change: dict) -> None:
+def test_only_what_the_fused_kernel_computes_exactly_is_fused(change: dict) -> None:
+    # train_model fuses exactly when fusable() says so (the test above: the layers it trained).
     assert fusable(CONFIG)
     assert not fusable(CONFIG.model_copy(update=change))
