@@ -91,14 +91,18 @@ SourceOpt = Annotated[
 ]  # fmt: skip
 
 
-def with_source(overrides: list[str] | None, source: str | None) -> list[str]:
-    """--source (or FORECAST_SOURCE) is data.source, set before any --set (which wins over it)."""
-    if source is None:
-        return list(overrides or [])
+def checked_source(source: str | None) -> str | None:
     from forecast.data.sources import SOURCES
 
-    if source not in SOURCES:
+    if source is not None and source not in SOURCES:
         raise UsageError(f"--source {source!r} is not a source", hint=f"use one of: {', '.join(SOURCES)}")
+    return source
+
+
+def with_source(overrides: list[str] | None, source: str | None) -> list[str]:
+    """--source (or FORECAST_SOURCE) is data.source, set before any --set (which wins over it)."""
+    if checked_source(source) is None:
+        return list(overrides or [])
     return [f"data.source={source}", *(overrides or [])]
 
 

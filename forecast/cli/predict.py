@@ -14,6 +14,8 @@ from forecast.cli.options import (
     MlflowFlag,
     ModelsDir,
     RunsDir,
+    SourceOpt,
+    checked_source,
     complete_run,
     echo_json,
     echo_report,
@@ -48,6 +50,7 @@ def predict(
     plot: Annotated[
         bool, typer.Option("--plot/--no-plot", help="Draw forecast_future.png (--no-plot: faster, for cron).")
     ] = True,
+    source: SourceOpt = None,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     models_dir: ModelsDir = None,
@@ -59,7 +62,8 @@ def predict(
     from forecast.pipeline.future import records
 
     done = command(run, model=model, horizon=horizon, refresh=refresh, as_of=_date(as_of) if as_of else None,
-                   runs_dir=runs_dir, data_dir=data_dir, models_dir=models_dir, track=mlflow, plot=plot)  # fmt: skip
+                   runs_dir=runs_dir, data_dir=data_dir, models_dir=models_dir, track=mlflow, plot=plot,
+                   source=checked_source(source))  # fmt: skip
     result = done.forecast
     if as_json:
         echo_json({"predict_run": str(done.run), "report": report_of(done.run), **result.info,

@@ -38,15 +38,17 @@ def predict(
     models_dir: Path | None = None,
     track: bool = False,
     plot: bool = True,
+    source: str | None = None,
 ) -> Prediction:
     """Forecast the next `horizon` steps after the newest bar (or as_of) with RUN, or with
     the champion of the registry model `model`. plot=False: no figure (forecast_future.png),
-    which spares drawing it and importing matplotlib, a third of predict's time (issue 19)."""
-    source = model_run(run, model, runs_root(runs_dir), models_dir)
-    result = make_forecast(source, data_root(data_dir), horizon, refresh, as_of)
-    config = tracking.asked(read_config(source), track)
+    which spares drawing it and importing matplotlib, a third of predict's time (issue 19).
+    source: read the newest bars from this source, not the run's data.source (--source)."""
+    trained = model_run(run, model, runs_root(runs_dir), models_dir)
+    result = make_forecast(trained, data_root(data_dir), horizon, refresh, as_of, source)
+    config = tracking.asked(read_config(trained), track)
     tracking.require(config)
-    facts = {"model_run": str(source.path), "model": config.model.kind}
+    facts = {"model_run": str(trained.path), "model": config.model.kind}
     with new_run(runs_root(runs_dir), f"predict-{config.name}", "predict", config, save_config=False,
                  **facts) as started:  # fmt: skip
         out = started.run

@@ -60,10 +60,15 @@ def trained_network(run: RunDir) -> Network:
         return keras_network(load_model(run))
 
 
-def latest_series(config: Config, run: RunDir, data_dir: Path, refresh: bool) -> tuple[pd.DataFrame, str]:
+def latest_series(
+    config: Config, run: RunDir, data_dir: Path, refresh: bool, source: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """The model's columns over the newest data: the cache (refreshed first if asked) for a
-    source that fetches, the source itself otherwise; the run's own snapshot if nothing newer."""
+    source that fetches, the source itself otherwise; the run's own snapshot if nothing newer.
+    source: read the newest bars from this source instead of the run's (--source)."""
     data = config.data.model_copy(update={"end": None})  # data.end bounded training, not the future
+    if source and source != data.source:  # validated as a whole: the symbol must exist in that source
+        data = type(data).model_validate({**data.model_dump(), "source": source})
     latest = config.model_copy(update={"data": data})
     if not data.spec.fetches:
         if refresh:
@@ -162,13 +167,14 @@ def make_forecast(
     steps: int | None = None,
     refresh: bool = False,
     as_of: dt.date | None = None,
+    source: str | None = None,
 ) -> Forecast:
     config = read_config(run)
     manifest = verify_run(run)
     steps = steps or config.predict.horizon
     encoding = read_encoding(run)
     trained_until = encoding.fitted_on["last"]
-    latest, origin_text = latest_series(config, run, data_dir, refresh)
+    latest, origin_text = latest_series(config, run, data_dir, refresh, source)
     history = cut_at(latest, as_of, trained_until)
     prep = config.prep
     needed = encoding.rows_needed

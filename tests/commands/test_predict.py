@@ -325,3 +325,19 @@ def test_predict_never_imports_tensorflow(name: str, trained: dict[str, Path], t
     assert "forecast" in imported and not imported & {"tensorflow", "keras", "sklearn", "scipy", "matplotlib"}
     out = json.loads(result.stdout)
     assert len(out["forecast"]) == 5 and not (Path(out["predict_run"]) / "forecast_future.png").exists()
+
+
+def test_source_reads_the_newest_bars_from_another_source(invoke, msft: Path, fake_yahoo, monkeypatch) -> None:
+    # A run trained on Yahoo's MSFT, on a machine that cannot reach Yahoo: --source sample
+    # (or FORECAST_SOURCE) forecasts from the bundled prices instead, without asking Yahoo.
+    config = (msft / "config.yaml").read_text().replace("source: sample", "source: yahoo")
+    (msft / "config.yaml").write_text(config)
+    fake_yahoo.responses = [OSError("[Errno -3] Temporary failure in name resolution")]
+    out = predict_json(invoke, msft, "--refresh", "--source", "sample", "-n", "2", "--no-plot")
+    assert fake_yahoo.calls == []
+    assert out["last_bar"] == "2013-03-01" and [r["date"] for r in out["forecast"]] == ["2013-03-04", "2013-03-05"]
+    monkeypatch.setenv("FORECAST_SOURCE", "sample")
+    assert predict_json(invoke, msft, "-n", "2", "--no-plot")["forecast"] == out["forecast"]
+    monkeypatch.setenv("FORECAST_SOURCE", "nowhere")
+    bad = invoke("predict", str(msft), "--no-plot")
+    assert bad.exit_code == 64 and "--source 'nowhere' is not a source" in bad.stderr
