@@ -71,14 +71,15 @@ AddressOpt = Annotated[
 
 
 def complete_run(incomplete: str) -> list[str]:
-    """Shell completion for RUN: run folders under the runs root ($FORECAST_RUNS_DIR or ./runs), newest first."""
-    from forecast.rundir import runs_root
+    """Shell completion for RUN: complete run folders under the runs root ($FORECAST_RUNS_DIR or
+    ./runs), newest first; a failed run is still taken when typed out."""
+    from forecast.rundir import RunDir, runs_root
 
     root = runs_root()
     if not root.is_dir():
         return []
     found = [p.name for p in root.iterdir() if p.name.startswith(incomplete) and (p / rundir.MANIFEST).is_file()]
-    return sorted(found, reverse=True)
+    return sorted((n for n in found if RunDir(root / n).manifest().get("status") == "complete"), reverse=True)
 
 
 SourceOpt = Annotated[

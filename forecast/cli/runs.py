@@ -21,18 +21,25 @@ from forecast.cli.options import (
 from forecast.cli.train import print_summary
 
 
-def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
-    """List runs: name, created, model, RMSE, naive RMSE, skill, status."""
+def runs_list(
+    runs_dir: RunsDir = None,
+    everything: Annotated[bool, typer.Option("--all", help="Also list failed and interrupted runs.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List runs, oldest first: name, kind, created, model, RMSE, naive RMSE, skill, status."""
     from forecast.commands.runs import list_runs
     from forecast.rundir import runs_root
 
     root = runs_root(runs_dir)
-    rows = list_runs(runs_dir)
+    every = list_runs(runs_dir)
+    rows = every if everything else list_runs(runs_dir, everything=False)
     if as_json:
         echo_json(rows)
         return
+    hidden = len(every) - len(rows)
     if not rows:
-        typer.echo(f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml")
+        typer.echo(f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml"
+                   + (f" ({hidden} failed or interrupted: forecast runs list --all)" if hidden else ""))  # fmt: skip
         return
     columns = ["run", "kind", "created", "model", "RMSE", "naive RMSE", "skill", "status"]
     print_rich_table(
@@ -43,12 +50,15 @@ def runs_list(runs_dir: RunsDir = None, as_json: JsonFlag = False) -> None:
             for r in rows
         ],
     )  # fmt: skip
+    if hidden:
+        typer.echo(f"{hidden} failed or interrupted run(s) not shown: forecast runs list --all")
 
 
 def resolve_run(run: str, runs_dir: Path | None) -> Path:
-    from forecast.rundir import MANIFEST, RunDir, runs_root
+    from forecast.commands.resolve import find_run
+    from forecast.rundir import MANIFEST, runs_root
 
-    return RunDir.find(run, runs_root(runs_dir), marker=MANIFEST).path  # any kind of run
+    return find_run(run, runs_root(runs_dir), marker=MANIFEST).path  # any kind of run
 
 
 def runs_show(

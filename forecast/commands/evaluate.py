@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from forecast import rundir
+from forecast.commands.resolve import find_run
 from forecast.commands.runs import Run
 from forecast.commands.train import Started, run_stages
 from forecast.data import data_root
@@ -27,7 +28,7 @@ def evaluate(run: str | os.PathLike[str], overrides: list[str] | None = None, *,
     """Score a run again. With overrides, the rescoring is a new run beside it (a copy of its
     data, split and model, evaluated under the new options), and the run keeps its own scores."""
     root = runs_root(runs_dir)
-    found = RunDir.find(os.fspath(run), root)
+    found = find_run(run, root)
     config = read_config(found, overrides)
     ctx = Context(config, found, data_root(data_dir))
     if overrides:

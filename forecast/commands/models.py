@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from forecast.commands.resolve import find_run
 from forecast.errors import UsageError
 from forecast.registry.registry import Registry, entries, models_root
 from forecast.registry.rules import champion_record
-from forecast.rundir import RunDir, runs_root, utc_now
+from forecast.rundir import runs_root, utc_now
 from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import verify_run
 
@@ -17,7 +18,7 @@ from forecast.rundir.verify import verify_run
 def promote(name: str, run: str | os.PathLike[str], *, models_dir: Path | None = None,
             runs_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
     """Make a complete, verified run the champion of model `name`; returns the history record."""
-    found = RunDir.find(os.fspath(run), runs_root(runs_dir))
+    found = find_run(run, runs_root(runs_dir), champion=False)
     verify_run(found)
     config = read_config(found)
     registry = Registry(models_root(models_dir), name)

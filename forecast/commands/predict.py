@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forecast import atomic, rundir, tracking
+from forecast.commands.resolve import find_run
 from forecast.data import data_root
 from forecast.errors import MissingInputError, UsageError
 from forecast.pipeline.future import Forecast, make_forecast, records
@@ -64,9 +65,12 @@ def predict(
 def model_run(run: str | os.PathLike[str] | None, model: str | None, root: Path, models_dir: Path | None) -> RunDir:
     """The run to forecast with: RUN, or the champion of the registry model `model`."""
     if (run is None) == (model is None):
-        raise UsageError("predict needs RUN or --model NAME (not both)", hint="e.g. forecast predict --model lstm")
+        raise UsageError(
+            "predict needs RUN or --model NAME (not both)",
+            hint="e.g. forecast predict lstm: the lstm model's champion, else your newest complete lstm run",
+        )
     if run is not None:
-        return RunDir.find(os.fspath(run), root)
+        return find_run(run, root, models_dir)
     champion = Registry.open(models_root(models_dir), model).champion()  # type: ignore[arg-type]
     if champion is None:
         raise MissingInputError(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forecast import rundir, tracking
+from forecast.commands.resolve import find_run
 from forecast.config import Config, load_config
 from forecast.errors import MissingInputError
 from forecast.reports.build import write_report
@@ -25,7 +26,7 @@ class Report:
 
 
 def report(run: str | os.PathLike[str], *, mlflow: bool = False, runs_dir: Path | None = None) -> Report:
-    found = RunDir.find(os.fspath(run), runs_root(runs_dir), marker=rundir.MANIFEST)
+    found = find_run(run, runs_root(runs_dir), marker=rundir.MANIFEST)
     if found.manifest().get("status") != "complete":  # the page says how far it got; the exit code says it failed
         page = write_report(found)
         require_complete(found, after=f"; {page} shows how far it got")

@@ -93,14 +93,23 @@ class Run:
 
 
 def open_run(run: str | os.PathLike[str], runs_dir: Path | None = None) -> Run:
-    """A run by path, by its folder name under the runs root, or by its config name (the newest such run)."""
-    return Run(RunDir.find(os.fspath(run), runs_root(runs_dir), marker=rundir.MANIFEST).path)
+    """A run by path, by its folder name under the runs root, by a model name (its champion), or by its
+    config name (the newest complete run it made): commands/resolve.py."""
+    from forecast.commands.resolve import find_run  # the registry: only when a name is given
+
+    return Run(find_run(run, runs_root(runs_dir), marker=rundir.MANIFEST).path)
 
 
-def list_runs(runs_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Every run under the runs root (folders with a manifest), by name."""
+def list_runs(runs_dir: Path | None = None, everything: bool = True) -> list[dict[str, Any]]:
+    """The runs under the runs root (folders with a manifest), oldest first, as a log reads.
+    everything=False: without the failed and interrupted ones (runs list without --all)."""
     root = runs_root(runs_dir)
-    return [run_row(p.parent) for p in sorted(root.glob(f"*/{rundir.MANIFEST}"))] if root.is_dir() else []
+    rows = [run_row(p.parent) for p in root.glob(f"*/{rundir.MANIFEST}")] if root.is_dir() else []
+    rows.sort(key=lambda r: (r["created"] or "", r["run"]))
+    return rows if everything else [r for r in rows if r["status"] not in STOPPED]
+
+
+STOPPED = ("failed", "interrupted")  # hidden by `runs list` unless --all
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -136,7 +145,7 @@ def run_row(path: Path) -> dict[str, Any]:
     return {
         "run": path.name,
         "path": str(path),
-        "kind": manifest.get("kind", "train"),
+        "kind": RunDir(path).kind(manifest),  # retrain: a challenger, promoted or not
         "created": manifest.get("created"),
         "model": metrics.get("model"),
         "rmse": model.get("rmse"),

@@ -137,33 +137,33 @@ class RunDir:
         return cls(path)
 
     @classmethod
-    def find(cls, name: str, root: Path, marker: str = CONFIG) -> RunDir:
-        """A run given as a path, by its folder name under the runs root, or by its config
-        name for the newest such run (`lstm` -> runs/lstm-<newest timestamp>). A run is a
-        folder holding `marker`: config.yaml for runs that train, manifest.json for any run."""
+    def given(cls, name: str, root: Path, marker: str = CONFIG) -> RunDir | None:
+        """The run `name` names exactly: a path, or a folder name under the runs root. A run is
+        a folder holding `marker`: config.yaml for runs that train, manifest.json for any run.
+        What a bare config name means (lstm) is commands/resolve.py's."""
         for candidate in (Path(name), root / name):
             if (candidate / marker).is_file():
                 return cls(candidate)
-        newest = cls.newest(name, root, marker)
-        if newest is not None:
-            log.info("%s: the newest %s run", newest.path, name)
-            return newest
-        raise MissingInputError(
-            f"run {name!r} not found (as a path, a folder under {root}, or a run name)", hint="see: forecast runs list"
-        )
+        return None
 
     @classmethod
     def newest(cls, name: str, root: Path, marker: str = CONFIG) -> RunDir | None:
         """The newest run folder under root named <name>-<timestamp> (lstm-MSFT) or made by the
         config called `name` (lstm: lstm-MSFT-<timestamp>, lstm-CO2-<timestamp>, ...)."""
+        found = cls.all_named(name, root, marker)
+        return found[0] if found else None
+
+    @classmethod
+    def all_named(cls, name: str, root: Path, marker: str = CONFIG) -> list[RunDir]:
+        """Every run folder under root named <name>-<timestamp> or made by the config `name`, newest first."""
         if not STAMPED.match(f"{name}-20000101T000000Z") or "/" in name or name != Path(name).name:
-            return None  # a path, not a run name
+            return []  # a path, not a run name
         found = [
             path
             for path in (root.glob(f"{glob.escape(name)}-*") if root.is_dir() else [])
             if named(path, name) and (path / marker).is_file()
         ]
-        return cls(max(found, key=_stamp_order)) if found else None
+        return [cls(path) for path in sorted(found, key=_stamp_order, reverse=True)]
 
     def file(self, name: str) -> Path:
         """Where `name` is written."""
@@ -214,6 +214,14 @@ class RunDir:
 
     def save_manifest(self, manifest: dict[str, Any]) -> None:
         self.write_json(MANIFEST, manifest)
+
+    def kind(self, manifest: dict[str, Any] | None = None) -> str:
+        """What made the run: train, retrain (a challenger, whatever was decided), compare, backtest,
+        tune, predict, global. A train run's manifest names no kind; a retrain writes retrain.log."""
+        manifest = self.manifest() if manifest is None else manifest
+        if "kind" in manifest:
+            return str(manifest["kind"])
+        return "retrain" if (self.path / RETRAIN_LOG).is_file() else "train"
 
 
 def _renamed(manifest: Any) -> Any:

@@ -126,9 +126,10 @@ def complete(words: str, cword: int, runs: Path) -> list[str]:
 
 def test_shell_completion_knows_commands_options_and_run_names(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    for name in ("lstm-20260101T000000Z", "lstm-20260202T000000Z", "rnn-20260101T000000Z"):
+    for name in ("lstm-20260101T000000Z", "lstm-20260202T000000Z", "rnn-20260101T000000Z", "lstm-20260303T000000Z"):
         (runs / name).mkdir(parents=True)
-        (runs / name / "manifest.json").write_text("{}")
+        status = "failed" if name.endswith("0303T000000Z") else "complete"  # a failed run is not offered
+        (runs / name / "manifest.json").write_text(f'{{"status": "{status}"}}')
     assert complete("forecast rep", 1, runs) == ["report"]
     assert "--horizon" in complete("forecast predict --h", 2, runs)
     assert complete("forecast report lstm", 2, runs) == ["lstm-20260202T000000Z", "lstm-20260101T000000Z"]

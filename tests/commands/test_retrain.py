@@ -141,6 +141,10 @@ def test_several_evenings_promote_keep_skip_prune_and_roll_back(
     out = invoke("predict", "--model", "msft", "--json", "-n", "2")
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["run"] == run1
+    # ... and so does the model's bare name, though newer msft runs exist, saying why.
+    named = invoke("predict", "msft", "--json", "-n", "2")
+    assert named.exit_code == 0 and json.loads(named.stdout)["run"] == run1
+    assert f"msft: {run1}, the champion of model msft (promoted by retrain " in named.stderr
     # Every outcome is in the history, in order.
     decisions = [
         r["decision"] for r in map(json.loads, (tmp_path / "models/msft/history.jsonl").read_text().splitlines())
@@ -166,6 +170,18 @@ def test_a_model_worse_than_naive_is_never_the_first_champion(invoke, setup: Pat
     assert not (tmp_path / "models" / "msft" / "champion.json").exists()
     result = invoke("predict", "--model", "msft")
     assert result.exit_code == 66 and "has no champion yet" in result.stderr
+    # The rejected challenger is never what the bare name means ...
+    refused = invoke("predict", "msft")
+    assert refused.exit_code == 66 and "(retrain challenger, complete)" in refused.stderr
+    # ... the run the user trained is, even when a challenger is newer.
+    trained = invoke("train", "--config", str(setup), "--set", "data.end=2012-12-21", "--json")
+    assert trained.exit_code == 0, trained.output
+    first = json.loads(trained.stdout)["run"]
+    evening(fake_yahoo, "2012-12-28")
+    retrain(invoke, setup, "--set", "retrain.require_beats_naive=true", "--set", "prep.target_transform=none")
+    out = invoke("predict", "msft", "--json", "-n", "2")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["run"] == first and "the newest complete run made by forecast train" in out.stderr
 
 
 def test_a_source_failure_exits_75_and_changes_nothing(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:

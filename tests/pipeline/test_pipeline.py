@@ -15,7 +15,7 @@ from forecast.config import load_config
 from forecast.network.inputs import part
 from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
-from forecast.rundir import RunDir, artifacts, named
+from forecast.rundir import RunDir, artifacts
 from forecast.scoring.significance import diebold_mariano
 
 from ..conftest import snapshot_tree, yahoo_frame
@@ -323,43 +323,6 @@ def test_evaluate_never_retrains(invoke, tiny: Path, tmp_path: Path) -> None:
     assert result.exit_code == 66 and "stage train" in result.stderr and "out of date" in result.stderr
     assert snapshot_tree(run) == before  # nothing written, not even the manifest
     assert list((tmp_path / "runs").iterdir()) == [run]  # and no rescoring run begun
-
-
-def test_a_run_is_found_by_path_folder_or_name_the_newest_winning(tmp_path: Path) -> None:
-    from forecast.errors import MissingInputError
-
-    root = tmp_path / "runs"
-    folders = ["lstm-20260101T000000Z", "lstm-20260102T000000Z", "lstm-20260102T000000Z-2", "lstm-20260102T000000Z-10"]
-    for folder in [*folders, "lstm-backtest-20270101T000000Z", "predict-lstm-20270101T000000Z"]:
-        (root / folder).mkdir(parents=True)
-        (root / folder / "config.yaml").write_text("{}")
-    (root / "lstm-20280101T000000Z").mkdir()  # no config.yaml: not a run
-    assert RunDir.find("lstm", root).path.name == "lstm-20260102T000000Z-10"
-    assert RunDir.find("lstm-20260101T000000Z", root).path.name == "lstm-20260101T000000Z"
-    assert RunDir.find(str(root / "lstm-20260102T000000Z"), root).path.name == "lstm-20260102T000000Z"
-    assert RunDir.find("lstm-backtest", root).path.name == "lstm-backtest-20270101T000000Z"
-    with pytest.raises(MissingInputError, match="not found"):
-        RunDir.find("gru", root)
-
-
-def test_a_config_name_finds_its_runs_on_every_series_and_nothing_else(tmp_path: Path) -> None:
-    root = tmp_path / "runs"
-    made = {
-        "lstm-MSFT-20260101T000000Z": "lstm",
-        "lstm-CO2-20260102T000000Z": "lstm",
-        "lstm-fast-20260103T000000Z": "lstm-fast",  # another config, whose name starts with lstm-
-        "lstm-20250101T000000Z": "lstm",  # named before runs carried their series
-    }
-    for folder, name in made.items():
-        (root / folder).mkdir(parents=True)
-        (root / folder / "config.yaml").write_text(f"name: {name}\n")
-    # Made by the config lstm: its runs on both series and the one named before; not lstm-fast's.
-    assert [folder for folder in made if named(root / folder, "lstm")] == [
-        "lstm-MSFT-20260101T000000Z", "lstm-CO2-20260102T000000Z", "lstm-20250101T000000Z",
-    ]  # fmt: skip
-    assert RunDir.find("lstm", root).path.name == "lstm-CO2-20260102T000000Z"
-    assert RunDir.find("lstm-MSFT", root).path.name == "lstm-MSFT-20260101T000000Z"
-    assert RunDir.find("lstm-fast", root).path.name == "lstm-fast-20260103T000000Z"
 
 
 def test_long_series_are_trained_batch_by_batch_never_all_windows_at_once(
