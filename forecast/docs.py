@@ -52,7 +52,9 @@ def _default(field: FieldInfo) -> str:
     value = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"  # as written in YAML
-    return "—" if value is None else f"`{value}`"
+    text = "—" if value is None else f"`{value}`"
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return f"{text} ({extra['measured']})" if "measured" in extra else text
 
 
 def _is_section(annotation: object) -> bool:

@@ -29,7 +29,9 @@ def decide(challenger: dict[str, Any], champion: dict[str, Any] | None, rules: R
     versus_naive = f"RMSE {rmse:.4f} vs naive {naive:.4f}"
     if rules.require_beats_naive and not beats_naive:
         keeps = "the champion stays" if champion else "no champion yet"
-        return "rejected", f"worse than naive on the holdout ({versus_naive}); {keeps}"
+        # "no better": a combination that fell back on naive ties it to the last digit
+        worse = "worse than" if rmse > naive else "no better than"
+        return "rejected", f"{worse} naive on the holdout ({versus_naive}); {keeps}"
     if champion is None:
         note = "" if beats_naive else "; WORSE than naive, promoted because retrain.require_beats_naive is false"
         return "promoted", f"first model ({versus_naive}){note}"

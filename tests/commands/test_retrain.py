@@ -87,6 +87,8 @@ def test_decisions_follow_the_rules() -> None:
         "rejected",
         "worse than naive on the holdout (RMSE 1.1000 vs naive 1.0000); no champion yet",
     )
+    tie = decide({"rmse": 1.0, "naive_rmse": 1.0}, None, rules)  # a combination that fell back on naive
+    assert tie == ("rejected", "no better than naive on the holdout (RMSE 1.0000 vs naive 1.0000); no champion yet")
     assert decide(good, {"rmse": 0.95}, rules)[0] == "promoted"  # 5.3% better, 2% needed
     assert decide(good, {"rmse": 0.91}, rules)[0] == "kept"  # 1.1% better: not enough
     assert decide(good, {"rmse": 0.85}, rules)[0] == "kept"  # worse than the champion

@@ -126,3 +126,25 @@ def test_config_show_takes_the_config_as_an_argument_or_as_config(invoke, tmp_pa
     for args in ([], [str(path), "--config", str(path)]):
         refused = invoke("config", "show", *args)
         assert refused.exit_code == 64 and "forecast config show --config configs/lstm.yaml" in refused.stderr
+
+
+def test_the_defaults_are_the_recipe_the_shipped_configs_use() -> None:
+    # A config written from the reference gets what was measured, not the tutorial's recipe.
+    import yaml
+
+    from forecast.config.schema import ModelConfig, PrepConfig, TrainConfig
+
+    sections = {"prep": PrepConfig, "model": ModelConfig, "train": TrainConfig}
+    marked = {
+        (section, key): field.default
+        for section, model in sections.items()
+        for key, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and "measured" in field.json_schema_extra
+    }
+    assert marked == {
+        ("prep", "target_transform"): "auto", ("model", "dense_activation"): "linear",
+        ("train", "epochs"): 30, ("train", "patience"): 5,
+    }  # fmt: skip
+    for name in ("lstm", "rnn", "gru"):
+        shipped = yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text())
+        assert {(s, k): shipped[s][k] for s, k in marked} == marked, name
