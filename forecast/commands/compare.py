@@ -251,9 +251,11 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
             started.manifest["candidates"][c.label] = str(folder)
         workers = min(len(fresh), workers)
         if workers > 1:
+            log.info("candidates 1-%d/%d starting, %d at once in their own processes", len(fresh), len(fresh), workers)
             train_apart(fresh, {"runs": root, "data": data_root(data_dir)}, workers, listener)
         else:
-            for c in fresh:
+            for number, c in enumerate(fresh, start=1):
+                log.info("candidate %d/%d: %s", number, len(fresh), c.label)  # before it starts training
                 notify = (
                     (lambda stage, status, record, label=c.label: listener(label, stage, status, record))
                     if listener

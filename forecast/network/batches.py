@@ -25,15 +25,15 @@ def window_bytes(starts: np.ndarray, channels: int, prep: PrepConfig) -> int:
 
 
 class WindowBatches(keras.utils.PyDataset):
-    """Batches of (inputs, targets) for the windows starting at `starts`, shuffled each epoch."""
+    """Batches of (inputs, targets) for the windows starting at `starts`, shuffled each epoch (shuffle_for)."""
 
     def __init__(self, values: np.ndarray, starts: np.ndarray, encoding: Encoding, batch_size: int, shuffle: bool,
                  seed: int) -> None:  # fmt: skip
         super().__init__(workers=1, use_multiprocessing=False)
         self.values, self.starts, self.encoding = values, np.asarray(starts), encoding
         self.batch_size, self.shuffle = batch_size, shuffle
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(self.starts)) if shuffle else np.arange(len(self.starts))
+        self.order = np.arange(len(self.starts))
+        self.shuffle_for(seed, 0)
         self.shape = (len(self.starts), encoding.lookback, values.shape[1])
         self.output_steps = encoding.output_steps
 
@@ -44,6 +44,9 @@ class WindowBatches(keras.utils.PyDataset):
         rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
         return self.encoding.windows(self.values, self.starts[rows])
 
-    def on_epoch_end(self) -> None:
-        if self.shuffle:  # windows are independent samples: shuffling them leaks nothing across time
-            self.order = self.rng.permutation(len(self.starts))
+    def shuffle_for(self, seed: int, epoch: int) -> None:
+        """The order of epoch `epoch` (0-based), drawn from (seed, epoch) alone: a fit resumed at
+        that epoch sees the batches an uninterrupted one would (network/checkpoint.py). Windows
+        are independent samples: shuffling them leaks nothing across time."""
+        if self.shuffle:
+            self.order = np.random.default_rng([seed, epoch]).permutation(len(self.starts))

@@ -17,6 +17,8 @@ import numpy as np
 
 from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import raise_if_stopped
+from forecast.network.checkpoint import Checkpoint, LoopState
+from forecast.network.progress import EpochBar
 
 if TYPE_CHECKING:
     import keras
@@ -105,61 +107,127 @@ def fit(
     x_val: np.ndarray,
     y_val: np.ndarray,
     log_dir: Path | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> FitResult:
+    """Fit epoch by epoch. The loop, not Keras' callbacks, owns early stopping and the
+    learning-rate schedule, so that their state can be saved after every epoch with the
+    weights and optimizer (checkpoint.py) and a stopped fit resumes to the same weights: each
+    epoch's shuffling is drawn from (seed, epoch), not from a generator's position."""
     import keras
 
     model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
     streamed = y_train is None  # a WindowBatches dataset (forecast/network/batches.py) instead of arrays
     has_val = len(x_val) > 0
     monitor = "val_loss" if has_val else "loss"
-    callbacks: list[keras.callbacks.Callback] = []
-    if config.patience > 0:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience, restore_best_weights=True)
-        )
-    if config.reduce_lr_patience > 0:
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor, factor=0.5, patience=config.reduce_lr_patience, min_lr=1e-6
-            )
-        )
-    # Ctrl-C or SIGTERM raised inside TensorFlow can be swallowed (in a finaliser); the
-    # signal handler's record of it is checked after every batch, so training always stops.
+    resumed = checkpoint.load(model) if checkpoint is not None else None
+    state, best_weights = resumed or (LoopState(), None)
+    if resumed:
+        log.info("resuming training after epoch %d/%d (%s)", state.epoch, config.epochs, checkpoint.path.name)
+    bar = EpochBar(config.epochs, first=state.epoch + 1)
+    callbacks = _callbacks(keras, bar, log_dir, resumed is None)
+    started = time.perf_counter()
+    try:
+        while state.epoch < config.epochs:
+            epoch = state.epoch  # 0-based: the epoch about to run
+            bar.epoch = epoch + 1
+            if streamed:  # batch size and the epoch's order are the dataset's
+                x_train.shuffle_for(config.seed, epoch)
+                arrays: dict = {"x": x_train, "validation_data": x_val if has_val else None}
+            else:  # Windows are independent samples, so shuffling them leaks nothing across time.
+                order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
+                arrays = {"x": x_train[order], "y": y_train[order], "batch_size": config.batch_size,
+                          "validation_data": (x_val, y_val) if has_val else None, "shuffle": False}  # fmt: skip
+            logs = model.fit(
+                **arrays,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                steps_per_epoch=config.steps_per_epoch,
+                validation_steps=config.steps_per_epoch if streamed and config.steps_per_epoch else None,
+                callbacks=callbacks,
+                verbose=0,
+            ).history
+            values = {k: float(v[-1]) for k, v in logs.items()}
+            if config.reduce_lr_patience > 0:  # the rate this epoch ran at, as Keras' schedule logs it
+                values["learning_rate"] = float(np.asarray(model.optimizer.learning_rate))
+            for k, v in values.items():
+                state.history.setdefault(k, []).append(v)
+            state.epoch += 1
+            stop = _early_stopping(state, values[monitor], config)
+            if stop is not None and state.best_epoch == state.epoch:  # this epoch is the best so far
+                best_weights = model.get_weights()
+            _reduce_lr(state, values[monitor], model, config)
+            bar.end_epoch(state.epoch, values)
+            if checkpoint is not None and state.epoch < config.epochs and not stop:
+                checkpoint.save(state, model, best_weights)
+            if stop:
+                break
+    finally:
+        bar.close()
+    if config.patience > 0 and best_weights is not None:
+        model.set_weights(best_weights)
+    best = state.best_epoch if config.patience > 0 else state.epoch
+    log.info("%s", _ending(state, best, config, monitor))
+    return FitResult(state.history, state.epoch, best, time.perf_counter() - started)
+
+
+def _callbacks(keras, bar: EpochBar, log_dir: Path | None, fresh: bool) -> list:
+    callbacks: list = []
     if log_dir is not None:
-        # A rerun replaces the logs: curves of an earlier fit beside this one would mislead.
-        shutil.rmtree(log_dir, ignore_errors=True)
+        if fresh:  # a new fit replaces the logs: curves of an earlier fit beside this one would mislead
+            shutil.rmtree(log_dir, ignore_errors=True)
         # No graph and no histograms: event files of a few KB; weights stay in model.keras.
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False, histogram_freq=0))
+    # Ctrl-C or SIGTERM raised inside TensorFlow can be swallowed (in a finaliser); the
+    # signal handler's record of it is checked after every batch, so training always stops.
     check = lambda batch, logs: raise_if_stopped()  # noqa: E731
     callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=check, on_test_batch_end=check))
-    on_tty = sys.stdout.isatty()
-    if not on_tty:  # one line per epoch in logs and cron mail; Keras' bar only on a terminal
-        callbacks.append(
-            keras.callbacks.LambdaCallback(
-                on_epoch_end=lambda epoch, logs: log.info(
-                    "epoch %d/%d  %s", epoch + 1, config.epochs, "  ".join(f"{k} {v:.6f}" for k, v in logs.items())
-                )
-            )
-        )
-    started = time.perf_counter()
-    if streamed:  # batch size and shuffling are the dataset's
-        arrays: dict = {"x": x_train, "validation_data": x_val if has_val else None}
-    else:  # Windows are independent samples, so shuffling them leaks nothing across time.
-        arrays = {"x": x_train, "y": y_train, "validation_data": (x_val, y_val) if has_val else None,
-                  "batch_size": config.batch_size, "shuffle": True}  # fmt: skip
-    history = model.fit(
-        **arrays,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        validation_steps=config.steps_per_epoch if streamed and config.steps_per_epoch else None,
-        callbacks=callbacks,
-        verbose=1 if on_tty else 0,
-    )
-    seconds = time.perf_counter() - started
-    values = {k: [float(v) for v in vs] for k, vs in history.history.items()}
-    monitored = values[monitor]
-    best = int(np.argmin(monitored)) + 1 if config.patience > 0 else len(monitored)
-    return FitResult(values, len(monitored), best, seconds)
+
+    class Bar(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            bar.batch(bar.epoch, batch + 1, self.params.get("steps") or 0)
+
+    return [*callbacks, Bar()]
+
+
+def _early_stopping(state: LoopState, value: float, config: TrainConfig) -> bool | None:
+    """Keras' EarlyStopping rule (min_delta 0, restore_best_weights): True to stop after this
+    epoch, False to go on, None when patience is 0 (off). As in Keras, the first epoch's
+    weights are the best until one improves on them (even when its loss is NaN)."""
+    if config.patience <= 0:
+        return None
+    if state.best_epoch == 0:
+        state.best_epoch = state.epoch
+    state.wait += 1
+    if value < state.best:
+        state.best, state.best_epoch, state.wait = value, state.epoch, 0
+        return False
+    return state.wait >= config.patience and state.epoch > 1
+
+
+def _reduce_lr(state: LoopState, value: float, model: keras.Model, config: TrainConfig) -> None:
+    """Keras' ReduceLROnPlateau rule (factor 0.5, min_delta 1e-4, min_lr 1e-6), when asked."""
+    if config.reduce_lr_patience <= 0:
+        return
+    if value < state.lr_best - 1e-4:
+        state.lr_best, state.lr_wait = value, 0
+        return
+    state.lr_wait += 1
+    rate = float(np.asarray(model.optimizer.learning_rate))
+    if state.lr_wait >= config.reduce_lr_patience and rate > 1e-6:
+        model.optimizer.learning_rate.assign(max(rate * 0.5, 1e-6))
+        log.info("learning rate %.2e -> %.2e after %d epochs without improvement", rate, max(rate * 0.5, 1e-6),
+                 state.lr_wait)  # fmt: skip
+        state.lr_wait = 0
+
+
+def _ending(state: LoopState, best: int, config: TrainConfig, monitor: str) -> str:
+    """How training ended and which epoch's weights the model keeps: said once, after the bar."""
+    if config.patience <= 0:
+        return f"trained all {state.epoch} epochs (train.patience 0); kept the last epoch's weights"
+    kept = f"kept the weights of epoch {best} (lowest {monitor})"
+    if state.epoch < config.epochs:
+        return f"stopped early at epoch {state.epoch}/{config.epochs} (patience {config.patience}); {kept}"
+    return f"trained all {config.epochs} epochs; {kept}"
 
 
 def train_model(
@@ -170,8 +238,10 @@ def train_model(
     x_val: np.ndarray,
     y_val: np.ndarray,
     log_dir: Path | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[keras.Model, FitResult]:
-    """Seed, build and fit: the one way a model is trained (train stage and backtests)."""
+    """Seed, build and fit: the one way a model is trained (train stage and backtests).
+    checkpoint: save the fit's state after every epoch there, and resume from it."""
     from forecast.network.fused import fusable, plain
     from forecast.network.models import build_model
 
@@ -181,5 +251,5 @@ def train_model(
     model = build_model(model_config, *shape, fused=fused)
     log.info("training %s (%d parameters) on %d windows, validating on %d",
              model_config.kind, model.count_params(), x_train.shape[0], x_val.shape[0])  # fmt: skip
-    result = fit(model, config, x_train, y_train, x_val, y_val, log_dir)
+    result = fit(model, config, x_train, y_train, x_val, y_val, log_dir, checkpoint)
     return (plain(model, model_config, *shape) if fused else model), result

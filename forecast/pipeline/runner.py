@@ -58,7 +58,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
     Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
     Stage("split", stages.split, (R.SERIES,), (R.SPLIT,), ("data", "prep")),
-    Stage("train", stages.train, (R.SPLIT, R.ENCODING), (R.MODEL, R.HISTORY), ("model", "train")),
+    Stage("train", stages.train, stages.TRAIN_INPUTS, (R.MODEL, R.HISTORY), ("model", "train")),
     # After train, so a run made before competitors existed gains them without retraining.
     Stage("competitors", stages.competitors, (R.SERIES, R.SPLIT), (R.COMPETITORS,), _COMPETITORS_CONFIG),
     Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS, R.VALIDATION), _EVALUATE_CONFIG),

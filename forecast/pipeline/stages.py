@@ -6,6 +6,7 @@ runner.py declares which files each stage reads and writes; keep them in step.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from forecast import atomic, rundir
 from forecast.config import Config
 from forecast.data.frequency import gaps_said, infer_frequency, season_of
 from forecast.errors import DataError, UsageError
+from forecast.network.checkpoint import Checkpoint
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
 from forecast.pipeline.combined import against_best, evaluate_combination
@@ -52,6 +54,7 @@ from forecast.scoring.frames import per_step_scores, predictions_frame
 from forecast.scoring.metrics_file import Metrics, TestPart
 
 log = logging.getLogger(__name__)
+TRAIN_INPUTS = (rundir.SPLIT, rundir.ENCODING)  # declared in runner.STAGES; the checkpoint key hashes them
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,13 @@ def train(ctx: Context) -> dict[str, Any]:
         fit_competitors_beside(ctx)
     x_train, y_train, x_val, y_val = training_inputs([(w, read_encoding(ctx.run))], config)
     logs = ctx.run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
-    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
-    return save_trained(ctx.run, model, result)
+    # A fit's saved state is resumed only for the same options, split and encoding.
+    key = [config.model.model_dump_json(), config.train.model_dump_json(), *map(ctx.run.sha256, TRAIN_INPUTS)]
+    checkpoint = Checkpoint(ctx.run.file(rundir.CHECKPOINT), hashlib.sha256(str(key).encode()).hexdigest())
+    model, result = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs, checkpoint)
+    info = save_trained(ctx.run, model, result)
+    checkpoint.remove()  # model.keras is written: a rerun of this stage trains afresh
+    return info
 
 
 def copy_pretrained(ctx: Context) -> dict[str, Any]:

@@ -7,6 +7,7 @@
       encoding.json    target transform, window normalisation, MinMax fitted on the training part (encode)
       split.npz        model values and the train/validation/test window positions (split)
       model.keras      the trained model, Keras' own format (train)
+      train_checkpoint.npz  while train runs: its state after each epoch, to resume from
       history.csv      loss per epoch                       (train)
       predictions.csv  date, step, actual, predicted, naive (evaluate)
       metrics.json     RMSE, MAE, MAPE of model and naive   (evaluate)
@@ -46,6 +47,9 @@ ENCODING = "encoding.json"
 SPLIT = "split.npz"
 COMPETITORS = "competitors.npz"  # the statistical competitors' test forecasts
 MODEL = "model.keras"
+# The train stage's state after each epoch, while it runs: a stopped run resumes from it
+# (network/checkpoint.py). Not a stage output: deleted once model.keras is written.
+CHECKPOINT = "train_checkpoint.npz"
 HISTORY = "history.csv"
 PREDICTIONS = "predictions.csv"
 # The network's forecasts of predict.horizon steps from each validation row: predict's bands

@@ -124,12 +124,21 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
         return result
 
     if workers > 1 and config.evaluate.backtest.refit and len(folds) > 1:
+        log.info("folds 1-%d/%d starting, %d at once in their own processes", len(folds), len(folds), workers)
         return [heard(result) for result in in_processes(series, folds, workers)]
     results, model = [], None
     for fold in folds:  # without refit, later folds reuse fold 1's model and competitor rows
+        log.info("fold %d/%d: %s", fold.number, len(folds), starting(series.frame, fold))
         result, model = run_fold(series, fold, model, results[0].fold if results else None)
         results.append(heard(result))
     return results
+
+
+def starting(frame: pd.DataFrame, fold: Fold) -> str:
+    """What a fold is about to do, said before it starts: its minutes are spent training."""
+    dates = frame.index
+    return (f"training on {dates[fold.train_start].date()} .. {dates[fold.test_start - 1].date()}, "
+            f"testing {dates[fold.test_start].date()} .. {dates[fold.test_end - 1].date()}")  # fmt: skip
 
 
 def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None = None) -> tuple[FoldResult, Any]:

@@ -73,6 +73,9 @@ def search(study: Any, config: Config, space: Space, series: Path, end: int, *, 
                 trial = study.ask()
                 batch.append((trial, suggest(trial, space)))
             completed = study.get_trials(deepcopy=True, states=(optuna.trial.TrialState.COMPLETE,))
+            # Said before the trials start (each can take minutes), numbered as the leaderboard numbers them.
+            numbers = ", ".join(str(trial.number) for trial, _ in batch)
+            log.info("trial %s/%d starting%s", numbers, trials, " at once" if len(batch) > 1 else "")
             requests = [
                 {"number": trial.number, "series": str(series), "end": end, "completed": completed,
                  "config": configure(config, values).model_dump(mode="json")}

@@ -134,3 +134,21 @@ def test_shell_completion_knows_commands_options_and_run_names(tmp_path: Path) -
     assert "--horizon" in complete("forecast predict --h", 2, runs)
     assert complete("forecast report lstm", 2, runs) == ["lstm-20260202T000000Z", "lstm-20260101T000000Z"]
     assert complete("forecast predict r", 2, runs) == ["rnn-20260101T000000Z"]
+
+
+@pytest.mark.slow  # two real trainings in processes on a terminal
+def test_on_a_terminal_one_run_level_bar_and_silence_under_quiet(tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    env = {**os.environ, "TERM": "xterm-256color", "FORECAST_RUNS_DIR": str(tmp_path / "runs"),
+           "FORECAST_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    args = ["train", "--config", str(tmp_path / "tiny.yaml"), "--set", "train.epochs=3"]
+    shown = on_a_terminal(args, env).decode()
+    # forecast's own bar, redrawn in place (\r), ending on the last epoch with its losses and time ...
+    assert "\r\x1b[Kepoch 3/3 " in shown and "loss " in shown and " elapsed" in shown
+    assert "epoch 1/3" in shown and "ETA ≤" in shown  # ... an estimate while epochs remain
+    assert "trained all 3 epochs (train.patience 0); kept the last epoch's weights" in shown
+    assert "ms/step" not in shown and "Epoch 1/3" not in shown  # never Keras' two lines per epoch
+    quiet = on_a_terminal(["--quiet", *args], env).decode()
+    assert "skill" in quiet and "warning: " in quiet  # results and warnings, no progress:
+    assert "epoch 1/3" not in quiet and "\r\x1b[K" not in quiet and "trained all" not in quiet
+    assert "ms/step" not in quiet

@@ -39,6 +39,8 @@ def test_tune_prints_each_trial_the_leaderboard_and_the_test_verdict_of_the_best
     assert sorted(r["trial"] for r in summary["leaderboard"]) == [0, 1] and rmses == sorted(rmses)
     assert summary["final"]["rmse"] > 0 and summary["best"]["trial"] == summary["leaderboard"][0]["trial"]
     assert "trial 0/2  complete  RMSE" in result.stderr and "trial 1/2" in result.stderr
+    err = result.stderr  # each trial is announced before it starts, its result said after
+    assert err.index("trial 0/2 starting") < err.index("trial 0/2  complete") < err.index("trial 1/2 starting")
     assert {p.name for p in run.iterdir()} >= {"study.db", "trials.csv", "tune.json", "best.yaml", "report.html",
                                                "tune_history.png", "series.parquet"}  # fmt: skip
     page = (run / "report.html").read_text()

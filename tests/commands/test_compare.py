@@ -28,6 +28,10 @@ def write_base(tmp_path: Path, text: str = BASE, name: str = "base.yaml") -> Pat
 def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: Path) -> None:
     result = invoke("compare", "rnn", "gru", "--config", str(write_base(tmp_path)))
     assert result.exit_code == 0, result.output
+    # Each candidate is announced before it trains: "candidate 2/2" comes after rnn's stages, before gru's.
+    err = result.stderr
+    assert err.index("candidate 1/2: rnn") < err.index("rnn        train") < err.index("candidate 2/2: gru")
+    assert err.index("candidate 2/2: gru") < err.index("gru        train")
     (out,) = (tmp_path / "runs").iterdir()
     assert out.name.startswith("compare-")
     assert {p.name for p in out.iterdir()} == {

@@ -87,6 +87,11 @@ def test_backtest_command_writes_report_predictions_and_plot(invoke, tmp_path: P
     )
     result = invoke("backtest", "--config", str(tmp_path / "c.yaml"))
     assert result.exit_code == 0, result.output
+    # Each fold is announced before it trains, its scores said after.
+    said = [line.split(":")[0] + (" scored" if "RMSE" in line else " starts")
+            for line in result.stderr.splitlines() if line.startswith("fold ")]  # fmt: skip
+    assert said == [f"fold {n}/3 {when}" for n in (1, 2, 3) for when in ("starts", "scored")]
+    assert "fold 2/3: training on 2000-" in result.stderr and ", testing 2000-" in result.stderr
     (run,) = (tmp_path / "runs").iterdir()
     assert run.name.startswith("c-backtest-")
     assert {p.name for p in run.iterdir()} >= {

@@ -1,0 +1,98 @@
+"""A training run stopped by Ctrl-C resumes from its last finished epoch (weights, optimizer,
+early stopping's state) and ends with the weights an uninterrupted run with the same seed
+ends with; the fit's ending is said in one line."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast import rundir
+from forecast.config import load_config
+from forecast.network import training
+from forecast.pipeline.runner import run_pipeline
+from forecast.pipeline.stages import Context
+from forecast.rundir import RunDir
+
+# Early stopping must end this fit after the interruption, so its saved state is what decides.
+TINY = """\
+name: tiny
+data: {source: synthetic, points: 400, seed: 1, target: value}
+prep: {lookback: 8, val_fraction: 0.2, target_transform: none}
+model: {kind: gru, units: [4], dense: []}
+train: {epochs: 40, batch_size: 16, patience: 3, learning_rate: 0.05, seed: 7}
+evaluate: {competitors: []}
+plot: {enabled: false}
+"""
+
+
+def train_run(root: Path, name: str) -> RunDir:
+    (root / "c.yaml").write_text(TINY)
+    run = RunDir.create(root / "runs", name)
+    run_pipeline(Context(load_config(root / "c.yaml"), run, root / "data"))
+    return run
+
+
+def weights(run: RunDir) -> list[np.ndarray]:
+    import keras
+
+    return keras.saving.load_model(run.file(rundir.MODEL)).get_weights()
+
+
+def test_a_resumed_fit_ends_with_the_weights_of_an_uninterrupted_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    with caplog.at_level(logging.INFO, logger="forecast"):
+        whole = train_run(tmp_path, "whole")
+    ending = next(m for m in caplog.messages if m.startswith("stopped early at epoch"))
+    epochs = len(pd.read_csv(whole.file(rundir.HISTORY)))
+    assert 4 <= epochs < 40, "the fixture must stop early after the interruption"
+    assert ending.startswith(f"stopped early at epoch {epochs}/40 (patience 3); kept the weights of epoch {epochs - 3}")
+
+    batches = {"n": 0}
+
+    def ctrl_c_in_epoch_3() -> None:  # 16 training and 4 validation batches per epoch: the 50th is in the 3rd
+        batches["n"] += 1
+        if batches["n"] == 50:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "raise_if_stopped", ctrl_c_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(tmp_path, "stopped")
+    stopped = next((tmp_path / "runs").glob("stopped-*"))
+    run = RunDir(stopped)
+    assert run.manifest()["stages"]["train"]["status"] == "interrupted"
+    assert run.file(rundir.CHECKPOINT).is_file() and not run.file(rundir.MODEL).exists()
+
+    monkeypatch.setattr(training, "raise_if_stopped", lambda: None)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="forecast"):
+        run_pipeline(Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data"))
+    assert "resuming training after epoch 2/40 (train_checkpoint.npz)" in caplog.messages
+    assert not run.file(rundir.CHECKPOINT).exists()  # model.keras written: nothing left to resume
+    for resumed, uninterrupted in zip(weights(run), weights(whole), strict=True):
+        np.testing.assert_array_equal(resumed, uninterrupted)
+    pd.testing.assert_frame_equal(pd.read_csv(run.file(rundir.HISTORY)), pd.read_csv(whole.file(rundir.HISTORY)))
+
+
+def test_a_checkpoint_for_other_options_is_not_resumed(tmp_path: Path, monkeypatch, caplog) -> None:
+    batches = {"n": 0}
+
+    def ctrl_c() -> None:
+        batches["n"] += 1
+        if batches["n"] == 40:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "raise_if_stopped", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(tmp_path, "stopped")
+    run = RunDir(next((tmp_path / "runs").glob("stopped-*")))
+    monkeypatch.setattr(training, "raise_if_stopped", lambda: None)
+    (tmp_path / "c.yaml").write_text(TINY.replace("learning_rate: 0.05", "learning_rate: 0.01"))
+    with caplog.at_level(logging.INFO, logger="forecast"):
+        run_pipeline(Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data"))
+    assert any("was written for other inputs or options: training starts from epoch 1" in m for m in caplog.messages)
