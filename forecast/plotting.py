@@ -8,6 +8,7 @@ is shown and on which data.
 from __future__ import annotations
 
 import contextlib
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from cycler import cycler
 
 from forecast.config import Config
 from forecast.scoring.metrics_file import Metrics
-from forecast.tables import is_model
+from forecast.tables import number
 
 ACTUAL, MODEL, NAIVE, COMPETITOR = "#1a1a1a", "#c0392b", "#7f8c8d", "#a0785a"
 MODELS = ["#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]  # the i-th model's colour
@@ -66,7 +67,7 @@ def figure(path: Path, dpi: int, mosaic: list[list[str]] | None = None, **kwargs
         fig.savefig(path, dpi=dpi, format="png")
 
 
-def _dated(ax: Any) -> None:
+def dated(ax: Any) -> None:
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(maxticks=10)
@@ -112,7 +113,7 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: Metrics
                       f"training, validation and test parts")  # fmt: skip
         top.set_ylabel(str(series.name))
         top.legend(loc="upper left")
-        _dated(top)
+        dated(top)
         recent = step1.iloc[-zoom:]
         dates = pd.to_datetime(recent["date"])
         _bands(bottom, dates, recent)
@@ -122,7 +123,7 @@ def plot_forecast(series: pd.Series, predictions: pd.DataFrame, metrics: Metrics
         bottom.set_title(f"last {len(recent)} test {metrics.steps_word}{horizon}, with the conformal intervals")
         bottom.set_ylabel(str(series.name))
         bottom.legend(loc="upper left", ncols=3)
-        _dated(bottom)
+        dated(bottom)
         fig.suptitle(f"{metrics.symbol} {series.name}: {config.model.kind} on the test part "
                      f"{metrics.test.first}..{metrics.test.last}: RMSE {_fmt(model['rmse'])} "
                      f"vs naive {_fmt(naive['rmse'])} ({verdict(metrics)})")  # fmt: skip
@@ -145,7 +146,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, 
         over_time.axhline(0, color=ACTUAL, linewidth=0.8)
         over_time.set_title(f"residuals over the test part (actual - forecast, {metrics.target} units)")
         over_time.legend(loc="upper left")
-        _dated(over_time)
+        dated(over_time)
         bins = np.histogram_bin_edges(np.concatenate([model, naive]), bins=40)
         histogram.hist(naive, bins=bins, color=NAIVE, alpha=0.5, label=f"naive (sd {naive.std():.3g})")
         histogram.hist(model, bins=bins, histtype="step", color=MODEL, linewidth=1.4,
@@ -165,7 +166,7 @@ def plot_residuals(predictions: pd.DataFrame, metrics: Metrics, config: Config, 
                              linewidth=0, label="worse than naive")  # fmt: skip
         rolling.set_title(f"rolling RMSE over {window} test {metrics.steps_word}, {config.model.kind} / naive")
         rolling.legend(loc="upper left")
-        _dated(rolling)
+        dated(rolling)
         fig.suptitle(f"{target}: {config.model.kind} residuals, test {metrics.test.first}.."
                      f"{metrics.test.last} ({verdict(metrics)})")  # fmt: skip
 
@@ -184,84 +185,6 @@ def plot_loss(history: pd.DataFrame, metrics: Metrics, config: Config, path: Pat
         ax.set_title(f"{metrics.symbol} {metrics.target}: {config.model.kind} loss per epoch "
                      f"(batch {config.train.batch_size}, lr {config.train.learning_rate:g})")  # fmt: skip
         ax.legend()
-
-
-def plot_backtest(
-    series: pd.Series, predictions: pd.DataFrame, report: dict[str, Any], config: Config, path: Path
-) -> None:
-    """Top: actual and each fold's step-1 forecasts. Bottom: RMSE per fold, model vs naive."""
-    step1 = predictions[predictions["step"] == 1]
-    with figure(path, config.plot.dpi, nrows=2, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]},
-                 layout="constrained") as (fig, (top, bottom)):  # fmt: skip
-        start = pd.Timestamp(report["folds"][0]["test"]["first"])
-        context = series[series.index >= start - (series.index[-1] - start) * 0.25]
-        top.plot(context.index, context.to_numpy(), color=ACTUAL, linewidth=0.8, label=f"actual {series.name}")
-        for fold in report["folds"]:
-            rows = step1[step1["fold"] == fold["fold"]]
-            top.plot(pd.to_datetime(rows["date"]), rows["predicted"], linewidth=1.0, label=f"fold {fold['fold']}")
-            top.axvline(pd.Timestamp(fold["test"]["first"]), color=ACTUAL, linestyle="--", linewidth=0.7)
-        top.set_title(f"{report['symbol']} {report['target']}: {config.model.kind} walk-forward backtest, "
-                      f"{len(report['folds'])} folds ({report['backtest']['mode']}, "
-                      f"refit {report['backtest']['refit']})")  # fmt: skip
-        top.set_ylabel(str(series.name))
-        top.legend(loc="upper left")
-        _dated(top)
-        numbers = [f["fold"] for f in report["folds"]]
-        width = 0.38
-        for offset, name, label, colour in ((-width / 2, "model", config.model.kind, MODEL),
-                                            (width / 2, "naive", "naive", NAIVE)):  # fmt: skip
-            bottom.bar([n + offset for n in numbers], [f["metrics"][name]["rmse"] for f in report["folds"]], width,
-                       label=label, color=colour)  # fmt: skip
-        bottom.set_xticks(
-            numbers, [f"fold {n}\n{f['test']['first']}" for n, f in zip(numbers, report["folds"], strict=True)]
-        )
-        bottom.set_ylabel(f"test RMSE ({report['target']})")
-        bottom.set_title("test RMSE per fold (lower is better)")
-        bottom.grid(axis="x", visible=False)
-        bottom.legend()
-
-
-def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path: Path, zoom: int = 120) -> None:
-    """Top: actual, naive and every model over the last `zoom` test days. Bottom: each
-    forecaster's test RMSE with its 95% bootstrap interval, ranked."""
-    test = report["test"]
-    rows = report["rows"]
-    models = [r["name"] for r in rows if is_model(r)]
-    with figure(path, dpi, nrows=2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]},
-                 layout="constrained") as (fig, (top, bottom)):  # fmt: skip
-        recent = table.iloc[-zoom:]
-        top.plot(recent.index, recent["actual"], color=ACTUAL, linewidth=1.1, marker=".", markersize=3,
-                 label="actual")  # fmt: skip
-        top.plot(recent.index, recent["naive"], color=NAIVE, linewidth=0.9, linestyle=":", label="naive")
-        colour = {name: MODELS[i % len(MODELS)] for i, name in enumerate(models)}
-        for name in models:
-            if name in recent:
-                top.plot(recent.index, recent[name], color=colour[name], linewidth=1.0, label=name)
-        top.set_title(f"{test['target']}: step-1 forecasts over the last {len(recent)} of {test['test windows']} "
-                      f"test days ({test['test period']})")  # fmt: skip
-        top.legend(loc="upper left", ncols=4)
-        _dated(top)
-        positions = np.arange(len(rows))
-        rmse = np.array([r["rmse"] for r in rows])
-        low = np.array([r.get("rmse_low", r["rmse"]) for r in rows])
-        high = np.array([r.get("rmse_high", r["rmse"]) for r in rows])
-        colours = [colour.get(r["name"], COMPETITOR if r["kind"] == "competitor" else NAIVE) for r in rows]
-        bottom.bar(positions, rmse, 0.6, color=colours, alpha=0.85)
-        bottom.errorbar(positions, rmse, yerr=[rmse - low, high - rmse], fmt="none", ecolor=ACTUAL, capsize=4,
-                        linewidth=1)  # fmt: skip
-        naive_rmse = next(r["rmse"] for r in rows if r["name"] == "naive")
-        bottom.axhline(naive_rmse, color=ACTUAL, linestyle=":", linewidth=1, label="naive RMSE")
-        bottom.set_xticks(list(positions), [f"{r['rank']}. {r['name']}" for r in rows], rotation=15, ha="right")
-        bottom.set_ylabel(f"test RMSE ({test['target'].split()[-1]})")
-        bottom.set_title(
-            "ranked by test RMSE (lower is better), 95% block-bootstrap intervals; brown: statistical "
-            "competitors; grey: baselines"
-        )
-        bottom.grid(axis="x", visible=False)
-        bottom.legend(loc="upper left")
-        fig.suptitle(
-            f"{test['target']}: {', '.join(models)} against the competitors and baselines on identical test windows"
-        )
 
 
 def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], dpi: int, path: Path) -> None:
@@ -284,4 +207,22 @@ def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], d
                      f"({info['strategy']}; dates: {info['calendar']['name']})")  # fmt: skip
         ax.set_ylabel(str(info["target"]))
         ax.legend(loc="upper left")
-        _dated(ax)
+        dated(ax)
+        said, worse = future_verdict(info, made_by)
+        if said:  # wrapped: a combination's verdict is a sentence
+            fig.suptitle(textwrap.fill(said, 120), color=MODEL if worse else ACTUAL, fontsize=10)
+
+
+def future_verdict(info: dict[str, Any], made_by: str) -> tuple[str | None, bool]:
+    """The train figures' verdict, on the future figure too: a forecast from a model worse than
+    naive says so on its face, as predict's warning and report do. (words, worse than naive)."""
+    test = info.get("test") or {}
+    skill = number(test.get("skill"), 3)
+    if test.get("beats_naive") is False:
+        return (f"caveat: this {made_by} was WORSE than naive on its test part (skill {skill}): the last value, "
+                f"{number(info['last_value'])}, is the better forecast", True)  # fmt: skip
+    if test.get("beats_naive"):
+        return f"on its test part this {made_by} beat naive (skill {skill})", False
+    if info.get("combination"):  # the combination is naive itself: it says why
+        return f"{made_by}: {info['combination']['verdict']}", False
+    return None, False

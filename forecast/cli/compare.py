@@ -24,7 +24,7 @@ from forecast.cli.options import (
     with_mlflow,
     with_source,
 )
-from forecast.tables import is_model, render
+from forecast.tables import is_model, number, render
 
 # Metrics by name (their labels and digits come from the registry), then what a comparison adds.
 COMPARE_METRICS = ("rmse", "mae", "mase", "skill")
@@ -80,15 +80,16 @@ def print_comparison(path: Path, result: dict[str, Any]) -> None:
     best = models[0]
     naive = next(r for r in result["rows"] if r["name"] == "naive")
     leader = result["rows"][0]
+    for row in models:  # one verdict per model, from its paired test against naive (as the report says)
+        if "verdict" in row:
+            typer.echo(paint(f"{row['name']}: {row['verdict']}", row.get("significant")))
     if best["rmse"] < naive["rmse"]:
-        dm = "n/a" if best["dm_p"] is None else f"{best['dm_p']:.4f}"
-        typer.echo(paint(f"best model: {best['name']} (skill {best['skill']:.3f} vs naive, DM p {dm})", True))
         if not is_model(leader):
             typer.echo(f"but the {leader['name']} {leader['kind']} beats every model (RMSE {leader['rmse']:.4f})")
     else:
         typer.echo(paint(
             f"no model beats {result.get('naive_words', 'the naive forecast')}; the best, {best['name']}, has skill "
-            f"{best['skill']:.3f}", False,
+            f"{number(best['skill'], 3)}", False,
         ))  # fmt: skip
     rival = next((r for r in result["rows"] if r["kind"] == "competitor"), None)  # rows are ranked: the best
     if rival is not None:

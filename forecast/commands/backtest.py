@@ -14,8 +14,8 @@ from forecast.commands.frames import with_frame
 from forecast.config import ConfigLike, as_config, require_one_series
 from forecast.data import data_root
 from forecast.pipeline.lifecycle import new_run
-from forecast.plotting import plot_backtest
 from forecast.prepare.series import prepared_series
+from forecast.ranking_plots import plot_backtest
 from forecast.rundir import runs_root
 from forecast.rundir.artifacts import save_series, write_csv
 from forecast.scoring.backtest import predictions, report, run_fold_stack

@@ -26,12 +26,12 @@ from forecast.errors import DataError, MissingInputError, UsageError, with_exit_
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
-from forecast.plotting import plot_comparison
+from forecast.ranking_plots import plot_comparison
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import require_complete
 from forecast.scoring.combination import NAME as COMBINATION
-from forecast.scoring.significance import rmse_interval
+from forecast.scoring.significance import against_naive
 
 log = logging.getLogger(__name__)
 # A candidate's own columns of predictions.csv, not shared forecasters: its bands (lower_80, ...),
@@ -182,13 +182,16 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
     return table
 
 
-def with_intervals(result: dict[str, Any], table: pd.DataFrame) -> dict[str, Any]:
-    """Each row's RMSE gets a 95% block-bootstrap interval from its step-1 errors: the
-    error bars that say whether a difference in the ranking is more than noise."""
+def with_verdicts(result: dict[str, Any]) -> dict[str, Any]:
+    """Each row's RMSE as a ratio to naive's, and one verdict from its paired test against
+    naive (significance.against_naive): what the figure, the table and the page all say."""
+    naive = next(r["rmse"] for r in result["rows"] if r["name"] == "naive")
     for row in result["rows"]:
-        if row["name"] in table.columns:
-            low, high = rmse_interval((table[row["name"]] - table["actual"]).to_numpy())
-            row["rmse_low"], row["rmse_high"] = low, high
+        row["vs_naive"] = row["rmse"] / naive if naive else None
+        if row["name"] == "naive":
+            row["verdict"], row["significant"] = "the reference", None
+        else:
+            row["verdict"], row["significant"] = against_naive(row["vs_naive"], row.get("dm_p"))
     return result
 
 
@@ -264,7 +267,7 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
                 run_pipeline(Context(c.config, c.run, data_root(data_dir)), listener=notify)
         shared = check_comparable(candidates)
         table = predictions(candidates)
-        result = with_intervals(report(candidates, shared), table)
+        result = with_verdicts(report(candidates, shared))
         out.write_json(rundir.COMPARISON, result)
         out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
         # The step-1 forecasts side by side: the compare run's figures and report need nothing else.

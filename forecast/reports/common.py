@@ -12,8 +12,8 @@ from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_metrics
 from forecast.scoring.evaluation import SCORE_COLUMNS
 from forecast.scoring.metrics_file import Metrics
-
-SIGNIFICANT = 0.05
+from forecast.scoring.significance import SIGNIFICANT
+from forecast.tables import MASE_SCALE, number
 
 
 def kind(manifest: dict[str, Any]) -> str:
@@ -42,7 +42,7 @@ def p_value(value: float | None) -> str:
     if value is None:
         return "no Diebold-Mariano test"
     significant = "significant" if value < SIGNIFICANT else "not significant"
-    return f"Diebold-Mariano p {value:.3g}: {significant} at {SIGNIFICANT:g}"
+    return f"Diebold-Mariano p {number(value, 4, 'dm_p')}: {significant} at {SIGNIFICANT:g}"
 
 
 def scores_of(run: RunDir) -> Metrics | None:
@@ -57,9 +57,10 @@ def scores_of(run: RunDir) -> Metrics | None:
 
 def skill_verdict(metrics: Metrics) -> str:
     word = "beats" if metrics.beats_naive else "is WORSE than"
-    skill = "n/a" if metrics.skill is None else f"{metrics.skill:+.3f}"
+    skill = "n/a" if metrics.skill is None else number(metrics.skill, 3)
     return (f"{metrics.model} {word} {metrics.naive_words} on the test part: RMSE "
-            f"{metrics.rmse:.4g} vs {metrics.naive_rmse:.4g}, skill {skill} ({p_value(metrics.dm_p)}).")  # fmt: skip
+            f"{number(metrics.rmse, 4)} vs {number(metrics.naive_rmse, 4)}, skill {skill} "
+            f"({p_value(metrics.dm_p)}).")  # fmt: skip
 
 
 def competitors_part(metrics: Metrics) -> str:
@@ -84,8 +85,8 @@ def competitors_part(metrics: Metrics) -> str:
 def scores_table(metrics: Metrics) -> str:
     rows = metrics.rows()
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS]]
-    body = [[r["name"], *[r.get(key) for _, key, _ in SCORE_COLUMNS]] for r in rows]
-    return h.table(columns, body, highlight={0})
+    body = [[r["name"], *[number(r.get(key), digits, key) for _, key, digits in SCORE_COLUMNS]] for r in rows]
+    return h.table(columns, body, highlight={0}) + h.note(MASE_SCALE)
 
 
 # --- train -------------------------------------------------------------------------

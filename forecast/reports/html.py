@@ -12,6 +12,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from forecast.tables import number
+
 CSS = """
 :root { --ink: #1a1a1a; --muted: #5f6b73; --line: #d9dee2; --good: #1e7d46; --bad: #b03a2e; --band: #f5f7f8; }
 * { box-sizing: border-box; }
@@ -56,13 +58,7 @@ def esc(value: Any) -> str:
 
 
 def cell(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
-    return str(value)
+    return number(value, digits)  # as the terminal writes it (forecast/tables.py)
 
 
 def table(columns: list[str], rows: list[list[Any]], highlight: set[int] | frozenset[int] = frozenset(),

@@ -11,7 +11,8 @@ from forecast.reports.common import kind, p_value, read
 from forecast.rollout.conformal import percent
 from forecast.rundir import RunDir
 from forecast.scoring.evaluation import SCORE_COLUMNS
-from forecast.tables import is_model
+from forecast.scoring.significance import short_verdict
+from forecast.tables import MASE_SCALE, is_model, number, versus_naive
 
 
 def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
@@ -21,33 +22,41 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     test, rows = result["test"], result["rows"]
     leader = rows[0]
     best_model = next((r for r in rows if is_model(r)), None)
+    # The paired verdict (commands/compare.py: with_verdicts); an older comparison has only the DM p.
+    said = lambda r: r.get("verdict") or p_value(r.get("dm_p"))  # noqa: E731
     if not is_model(leader):
         top = h.verdict(f"No model beats the {leader['kind']}s: {leader['name']} ranks first "
-                        f"(RMSE {leader['rmse']:.4g})"
-                        + (f"; the best model, {best_model['name']}, has RMSE {best_model['rmse']:.4g} "
-                           f"({p_value(best_model.get('dm_p'))})." if best_model else "."), False)  # fmt: skip
+                        f"(RMSE {number(leader['rmse'], 4)})"
+                        + (f"; the best model, {best_model['name']}, has RMSE {number(best_model['rmse'], 4)}: "
+                           f"{said(best_model)}." if best_model else "."), False)  # fmt: skip
     else:
-        top = h.verdict(f"{leader['name']} ranks first: RMSE {leader['rmse']:.4g}, skill {leader['skill']:+.3f} "
-                        f"against naive ({p_value(leader.get('dm_p'))}).", True)  # fmt: skip
-    columns = ["rank", "forecaster", "kind", "RMSE", "95% interval", "MAE", "MAPE%", "MASE", "dir.acc", "skill",
-               "DM p", "parameters", "train s", "epochs"]  # fmt: skip
+        top = h.verdict(f"{leader['name']} ranks first: RMSE {number(leader['rmse'], 4)}, {said(leader)}.",
+                        leader.get("significant") is not False)  # fmt: skip
+    # Narrow enough for 1,280 px; MAPE, sMAPE and directional accuracy are in comparison.csv.
+    columns = ["rank", "forecaster", "kind", "RMSE", "vs naive", "MAE", "MASE", "skill", "DM p", "paired test",
+               "parameters", "train s", "epochs"]  # fmt: skip
     body = [
-        [r["rank"], r["name"], r["kind"], r["rmse"],
-         f"{r['rmse_low']:.4f}..{r['rmse_high']:.4f}" if "rmse_low" in r else "-",
-         r["mae"], r.get("mape"), r.get("mase"), r.get("directional_accuracy"), r.get("skill"), r.get("dm_p"),
-         r.get("parameters"), r.get("train_seconds"), r.get("epochs")]
+        [r["rank"], r["name"], r["kind"], number(r["rmse"], 4), versus_naive(r.get("vs_naive")),
+         number(r["mae"], 4), number(r.get("mase"), 3), number(r.get("skill"), 3), number(r.get("dm_p"), 4, "dm_p"),
+         "-" if r["name"] == "naive" else short_verdict(r.get("vs_naive"), r.get("dm_p")),
+         number(r.get("parameters")), number(r.get("train_seconds"), 1), number(r.get("epochs"))]
         for r in rows
     ]  # fmt: skip
+    verdicts = "".join(
+        f"<li><b>{h.esc(r['name'])}</b>: {h.esc(r.get('verdict', ''))}</li>" for r in rows if is_model(r)
+    )
     ranking = (
         h.note(
             f"{test['target']}, test part {test['test period']}, {test['test windows']} windows, horizon "
             f"{test['horizon']}: every candidate was checked to have the same data fingerprint, split and test "
-            "targets. Intervals: 95% moving-block bootstrap of the step-1 RMSE; overlapping intervals mean "
-            "the ranking between them may be noise."
+            "targets. Each verdict is the paired Diebold-Mariano test against naive on the same windows: "
+            "the one test that answers whether a difference is more than noise."
         )  # fmt: skip
-        + h.table(columns, body, highlight={i for i, r in enumerate(rows) if is_model(r)}, text_columns={1, 2})
+        + f"<ul>{verdicts}</ul>"
+        + h.table(columns, body, highlight={i for i, r in enumerate(rows) if is_model(r)}, text_columns={1, 2, 9})
+        + h.note(MASE_SCALE)
     )
-    figures = h.figure(run.file(rundir.COMPARISON_PNG), "Forecasts over the test part, and RMSE with error bars")
+    figures = h.figure(run.file(rundir.COMPARISON_PNG), "Forecasts over the test part, and each RMSE against naive's")
     sections = [("ranking", "Ranking", ranking)]
     if figures:
         sections.append(("figures", "Figures", figures))
@@ -89,8 +98,8 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
     better = sum(1 for f in folds if f["metrics"]["model"]["rmse"] < f["metrics"]["naive"]["rmse"])
     skill = result["summary"]["model"]["skill"]
     top = h.verdict(
-        f"{result['model']} beats naive in {better} of {len(folds)} folds; mean skill {skill['mean']:+.3f} "
-        f"(sd {skill['std']:.3f}).",
+        f"{result['model']} beats naive in {better} of {len(folds)} folds; mean skill {number(skill['mean'], 3)} "
+        f"(sd {number(skill['std'], 3)}).",
         better == len(folds) and skill["mean"] > 0,
     )
     rivals = [(f["metrics"]["model"]["rmse"], f["best_competitor"]["rmse"]) for f in folds if f.get("best_competitor")]
@@ -101,29 +110,29 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
     spec = result["backtest"]
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS[:-1]]]
     summary = [
-        [name, *[(f"{s[key]['mean']:.{d}f} ± {s[key]['std']:.{d}f}" if s[key]["mean"] is not None else "-")
+        [name, *[(f"{number(s[key]['mean'], d)} ± {number(s[key]['std'], d)}" if s[key]["mean"] is not None else "-")
                  for _, key, d in SCORE_COLUMNS[:-1]]]
         for name, s in result["summary"].items()
     ]  # fmt: skip
     fold_rows = [
         [f["fold"], f"{f['train']['first']}..{f['train']['last']}", f"{f['test']['first']}..{f['test']['last']}",
          f"{f['windows']['train']}/{f['windows']['val']}/{f['windows']['test']}", f.get("epochs_run"),
-         f["metrics"]["model"]["rmse"], f["metrics"]["naive"]["rmse"], f["metrics"]["model"]["skill"],
-         f.get("diebold_mariano", {}).get("model", {}).get("p_value"),
+         f["metrics"]["model"]["rmse"], f["metrics"]["naive"]["rmse"], number(f["metrics"]["model"]["skill"], 3),
+         number(f.get("diebold_mariano", {}).get("model", {}).get("p_value"), 4, "dm_p"),
          (f.get("best_competitor") or {}).get("against", "-"), (f.get("best_competitor") or {}).get("rmse")]
         for f in folds
     ]  # fmt: skip
     sections = [
         ("summary", "Summary over folds", h.note(
-            f"{len(folds)} walk-forward folds ({spec['mode']} training window, refit {spec['refit']}): each fold's "
-            "scaler, model and competitors see only the rows before its test part (backtest.json: scaler_fitted_on). "
-            "Mean ± standard deviation over folds; windows: training/validation/test.")
-         + h.table(columns, summary, highlight={0})),
+            f"{len(folds)} walk-forward folds ({spec['mode']} training window, refit {str(spec['refit']).lower()}): "
+            "each fold's scaler, model and competitors see only the rows before its test part (backtest.json: "
+            "scaler_fitted_on). Mean ± standard deviation over folds; windows: training/validation/test.")
+         + h.table(columns, summary, highlight={0}) + h.note(MASE_SCALE)),
         ("folds", "Folds", h.table(
             ["fold", "training", "test", "windows", "epochs", "RMSE", "naive RMSE", "skill", "DM p",
              "best competitor", "its RMSE"], fold_rows, text_columns={9})),
     ]  # fmt: skip
-    figure = h.figure(run.file(rundir.BACKTEST_PNG), "Each fold's forecasts, and RMSE per fold against naive")
+    figure = h.figure(run.file(rundir.BACKTEST_PNG), "Each fold's forecasts, and each RMSE against naive's")
     if figure:
         sections.insert(1, ("figures", "Figures", figure))
     return f"{result['symbol']} {result['target']}: {result['model']} backtest", top, sections

@@ -12,6 +12,7 @@ from forecast.reports.common import competitors_part, read, scores_of, scores_ta
 from forecast.rollout.conformal import empty_bands, percent, short_bands
 from forecast.rundir import RunDir
 from forecast.scoring.metrics_file import Metrics
+from forecast.tables import number
 
 
 def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
@@ -151,7 +152,7 @@ def _training_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any])
         ("best epoch (weights kept)", info.get("best_epoch")),
         ("batch size", train.get("batch_size")),
         ("learning rate", train.get("learning_rate")),
-        ("fit seconds", info.get("fit_seconds")),
+        ("fit seconds", number(info.get("fit_seconds"), 1) if info.get("fit_seconds") is not None else None),
         ("pretrained (global model)", info.get("pretrained")),
         ("TensorBoard logs", f"tensorboard --logdir {logs}" if logs.is_dir() else None),
     ]

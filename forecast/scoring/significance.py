@@ -1,5 +1,5 @@
-"""Is one forecaster's advantage real? The Diebold-Mariano test on paired errors, and a
-block-bootstrap interval for an RMSE (pure numpy; scipy for the t distribution).
+"""Is one forecaster's advantage real? The Diebold-Mariano test on paired errors (numpy;
+scipy for the t distribution), and the one verdict it gives against naive.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+SIGNIFICANT = 0.05  # the level every verdict in the tool is stated at
 
 
 def diebold_mariano(errors_a: np.ndarray, errors_b: np.ndarray, h: int = 1) -> dict[str, float | int | None]:
@@ -81,25 +83,38 @@ def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[s
     return out
 
 
-def rmse_interval(errors: np.ndarray, level: float = 0.95, draws: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """Moving-block bootstrap interval for the RMSE of a series of forecast errors.
+def against_naive(ratio: float | None, p: float | None, level: float = SIGNIFICANT) -> tuple[str, bool | None]:
+    """One verdict on a forecaster against naive, from the paired test alone: (words, True when
+    it beats naive significantly, False when significantly worse, None when the test cannot tell).
 
-    Errors of daily forecasts cluster in calm and wild weeks, so resampling single days
-    would make the interval too narrow; blocks of about n^(1/3) days keep that clustering.
-    """
-    e2 = np.asarray(errors, dtype="float64") ** 2
-    n = len(e2)
-    if n < 2:
-        value = float(np.sqrt(e2.mean())) if n else float("nan")
-        return value, value
-    block = max(1, round(n ** (1 / 3)))
-    blocks = -(-n // block)
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n - block + 1, size=(draws, blocks))
-    index = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(draws, -1)[:, :n]
-    rmse = np.sqrt(e2[index].mean(axis=1))
-    tail = (1 - level) / 2
-    return float(np.quantile(rmse, tail)), float(np.quantile(rmse, 1 - tail))
+    Separate intervals for each RMSE would overlap when the paired errors say the difference
+    is real (both RMSEs move with the same calm and wild weeks): the page showed both and left
+    the reader to reconcile them (issue 20). The paired test is the one that answers."""
+    from forecast.tables import number
+
+    if ratio is None:
+        return "no naive RMSE to compare with", None
+    change = f"{abs(ratio - 1):.1%}"
+    if p is None and abs(ratio - 1) < 1e-9:  # a combination that fell back on naive: the same errors
+        return "the same RMSE as naive (its forecasts are naive's: nothing to test)", None
+    if p is None:
+        return f"{change} {'lower' if ratio < 1 else 'higher'} RMSE than naive (no paired test)", None
+    said = f"paired DM p {number(p, 4, 'dm_p')}"
+    if p < level:
+        return (f"beats naive by {change} ({said})", True) if ratio < 1 else (f"WORSE than naive by {change} ({said})",
+                                                                             False)  # fmt: skip
+    return f"no clear difference from naive: {change} {'lower' if ratio < 1 else 'higher'} RMSE ({said})", None
+
+
+def short_verdict(ratio: float | None, p: float | None, level: float = SIGNIFICANT) -> str:
+    """against_naive's verdict in a table cell or beside a bar: the same answer, in two or three words."""
+    if ratio is None:
+        return "-"
+    if p is None:
+        return "= naive" if abs(ratio - 1) < 1e-9 else "not tested"
+    if p < level:
+        return "beats naive" if ratio < 1 else "WORSE than naive"
+    return "no clear difference"
 
 
 def versus(

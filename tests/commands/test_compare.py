@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from forecast.scoring.significance import against_naive
+
 from ..conftest import snapshot_tree
 
 BASE = """\
@@ -51,7 +53,7 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     assert rnn["parameters"] > 0 and rnn["epochs"] == 2 and 0 <= rnn["dm_p"] <= 1
     table = pd.read_csv(out / "comparison.csv")
     assert list(table["name"]) == report["ranking"]
-    # The step-1 forecasts behind the ranking, and each RMSE's bootstrap interval around it.
+    # The step-1 forecasts behind the ranking, and each RMSE against naive's with its paired verdict.
     side = pd.read_csv(out / "comparison_predictions.csv", index_col="date")
     assert list(side.columns) == [
         "actual", "auto_ets", "auto_arima", "auto_theta", "naive", "seasonal_naive", "drift", "window_mean",
@@ -60,16 +62,16 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
     for row in report["rows"]:
         errors = side[row["name"]] - side["actual"]
         assert ((errors**2).mean() ** 0.5) == pytest.approx(row["rmse"])
-        assert row["rmse_low"] < row["rmse"] < row["rmse_high"]
+        assert row["vs_naive"] == pytest.approx(row["rmse"] / ((side["naive"] - side["actual"]) ** 2).mean() ** 0.5)
+        if row["name"] != "naive":
+            assert (row["verdict"], row["significant"]) == against_naive(row["vs_naive"], row["dm_p"])
     header = next(line for line in result.stdout.splitlines() if line.startswith("rank"))
     assert header.split() == ["rank", "RMSE", "MAE", "MASE", "skill", "DM", "p", "params", "train", "s", "epochs"]
-    # The verdict line is the one the ranking determines: the best model against naive.
+    # One verdict per model, the paired test's, as the report states it.
+    for name in ("rnn", "gru"):
+        row = next(r for r in report["rows"] if r["name"] == name)
+        assert f"{name}: {row['verdict']}" in result.stdout
     best = next(r for r in report["rows"] if r["kind"] not in ("baseline", "competitor"))
-    naive = next(r for r in report["rows"] if r["name"] == "naive")
-    if best["rmse"] < naive["rmse"]:
-        assert f"best model: {best['name']} (skill {best['skill']:.3f} vs naive" in result.stdout
-    else:
-        assert f"no model beats the naive forecast (tomorrow = today); the best, {best['name']}" in result.stdout
     rival = next(r for r in report["rows"] if r["kind"] == "competitor")  # ranked: the best competitor
     word = "beats" if best["rmse"] < rival["rmse"] else "is WORSE than"
     assert f"{best['name']} {word} the best statistical competitor, {rival['name']}" in result.stdout

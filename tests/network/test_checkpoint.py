@@ -37,6 +37,18 @@ def train_run(root: Path, name: str) -> RunDir:
     return run
 
 
+def ctrl_c_at(batch: int):
+    """A stand-in for the per-batch signal check: Ctrl-C at the `batch`-th batch (training or validation)."""
+    seen = {"n": 0}
+
+    def check() -> None:
+        seen["n"] += 1
+        if seen["n"] == batch:
+            raise KeyboardInterrupt
+
+    return check
+
+
 def weights(run: RunDir) -> list[np.ndarray]:
     import keras
 
@@ -53,14 +65,8 @@ def test_a_resumed_fit_ends_with_the_weights_of_an_uninterrupted_one(
     assert 4 <= epochs < 40, "the fixture must stop early after the interruption"
     assert ending.startswith(f"stopped early at epoch {epochs}/40 (patience 3); kept the weights of epoch {epochs - 3}")
 
-    batches = {"n": 0}
-
-    def ctrl_c_in_epoch_3() -> None:  # 16 training and 4 validation batches per epoch: the 50th is in the 3rd
-        batches["n"] += 1
-        if batches["n"] == 50:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(training, "raise_if_stopped", ctrl_c_in_epoch_3)
+    # 16 training and 4 validation batches per epoch: the 50th is in the 3rd epoch.
+    monkeypatch.setattr(training, "raise_if_stopped", ctrl_c_at(50))
     with pytest.raises(KeyboardInterrupt):
         train_run(tmp_path, "stopped")
     stopped = next((tmp_path / "runs").glob("stopped-*"))
@@ -80,14 +86,7 @@ def test_a_resumed_fit_ends_with_the_weights_of_an_uninterrupted_one(
 
 
 def test_a_checkpoint_for_other_options_is_not_resumed(tmp_path: Path, monkeypatch, caplog) -> None:
-    batches = {"n": 0}
-
-    def ctrl_c() -> None:
-        batches["n"] += 1
-        if batches["n"] == 40:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(training, "raise_if_stopped", ctrl_c)
+    monkeypatch.setattr(training, "raise_if_stopped", ctrl_c_at(50))
     with pytest.raises(KeyboardInterrupt):
         train_run(tmp_path, "stopped")
     run = RunDir(next((tmp_path / "runs").glob("stopped-*")))

@@ -67,7 +67,8 @@ def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, t
     assert sorted(p.name for p in run.iterdir()) == sorted(ARTIFACTS)
     out = result.stdout
     assert f"run   {run}" in out
-    header, *rows = out.split("\n\n")[1].splitlines()
+    header, *rows, scale = out.split("\n\n")[1].splitlines()
+    assert scale.startswith("MASE: MAE / the training part's in-sample one-step naive MAE")
     assert header.split() == ["forecaster", "RMSE", "MAE", "MAPE%", "sMAPE%", "MASE", "dir.acc", "skill", "DM", "p"]
     assert [r.split()[0] for r in rows] == [
         "gru", "auto_ets", "auto_arima", "auto_theta", "naive", "seasonal_naive", "drift", "window_mean",

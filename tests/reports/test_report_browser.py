@@ -56,6 +56,9 @@ def test_compare_report_on_sample_msft_renders_its_table_and_figures(invoke, tmp
             "[...document.querySelector('#ranking table').rows].slice(1).map(r => [...r.cells].map(c => c.innerText))"
         )
         links = page.evaluate("[...document.querySelectorAll('#candidates a')].map(a => a.href)")
+        # The ranking fits a 1,280 px window: its box does not scroll sideways.
+        box = page.evaluate("(w => [w.scrollWidth, w.clientWidth])(document.querySelector('#ranking .wide'))")
+        verdicts = page.evaluate("[...document.querySelectorAll('#ranking li')].map(li => li.innerText)")
         title = page.title()
         shot = Path(os.environ.get("FORECAST_SCREENSHOT") or tmp_path / "report.png")
         page.screenshot(path=str(shot), full_page=True)
@@ -69,6 +72,10 @@ def test_compare_report_on_sample_msft_renders_its_table_and_figures(invoke, tmp
     assert [row[0] for row in ranking] == [str(i) for i in range(1, len(compared["ranking"]) + 1)]
     rmse = {r["name"]: f"{r['rmse']:.4f}" for r in compared["rows"]}
     assert all(row[3] == rmse[row[1]] for row in ranking)
+    assert box[0] <= box[1], f"the ranking table is {box[0]} px wide in a {box[1]} px box"
+    # One verdict per model, the paired test's: the words comparison.json holds.
+    models = [r for r in compared["rows"] if r["kind"] not in ("baseline", "competitor")]
+    assert verdicts == [f"{r['name']}: {r['verdict']}" for r in models] and len(verdicts) >= 2
     assert sorted(Path(link.removeprefix("file://")).parent.name for link in links) == ["lstm", "rnn"]
     assert all(Path(link.removeprefix("file://")).is_file() for link in links)
 

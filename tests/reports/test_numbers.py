@@ -1,0 +1,75 @@
+"""One number format for the terminal and the report, one verdict against naive from the
+paired test, and an axis for RMSE against naive that a baseline far off does not set."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecast.ranking_plots import scale_of
+from forecast.reports.html import cell
+from forecast.scoring.significance import against_naive
+from forecast.tables import number, render
+
+
+@pytest.mark.parametrize(
+    "value, digits, key, text",
+    [
+        (-3.3e-4, 3, "skill", "-0.0003"),  # not -0.000 (terminal) or -3.30e-04 (report)
+        (0.0, 3, "skill", "0.000"),
+        (0.2461, 3, "skill", "0.246"),
+        (3.44e-64, 4, "dm_p", "<0.0001"),  # a p-value is never 3.44e-64
+        (0.0248, 4, "dm_p", "0.0248"),
+        (49.857, 1, "seconds", "49.9"),
+        (None, 4, "rmse", "-"),
+        (float("nan"), 4, "rmse", "-"),
+        (True, 4, "", "yes"),
+        (12, 4, "epochs", "12"),
+    ],
+)
+def test_one_format_for_terminal_and_report(value, digits, key, text) -> None:
+    assert number(value, digits, key) == text
+    assert render([{"name": "x", key or "v": value}], [("c", key or "v", digits)]).splitlines()[1].split()[-1] == text
+
+
+def test_the_report_writes_a_bare_value_as_the_terminal_does() -> None:
+    assert cell(-3.3e-4) == number(-3.3e-4) == "-0.0003" and cell(0.31472) == "0.3147"
+
+
+def test_a_table_with_mase_says_its_scale() -> None:
+    table = render([{"name": "naive", "mase": 0.81}], [("MASE", "mase", 3)])
+    assert table.splitlines()[-1].startswith("MASE: MAE / the training part's in-sample one-step naive MAE")
+    assert "MASE:" not in render([{"name": "naive", "rmse": 0.3}], [("RMSE", "rmse", 4)])
+
+
+def test_the_verdict_against_naive_is_the_paired_tests() -> None:
+    assert against_naive(1.0132, 0.0248) == ("WORSE than naive by 1.3% (paired DM p 0.0248)", False)
+    assert against_naive(0.95, 1e-9) == ("beats naive by 5.0% (paired DM p <0.0001)", True)
+    assert against_naive(0.996, 0.41) == ("no clear difference from naive: 0.4% lower RMSE (paired DM p 0.4100)", None)
+    assert against_naive(1.02, None) == ("2.0% higher RMSE than naive (no paired test)", None)
+
+
+def test_the_axis_shows_one_percent_and_a_far_baseline_does_not_set_it() -> None:
+    # naive 0.311, lstm 0.315 (+1.2%), rnn 0.338 (+8.7%), competitors near naive, window_mean 5x naive.
+    limit = scale_of([1.2, 8.7, 0.1, 0.3, 0.9], [400.0, 0.05])
+    assert 8.7 < limit < 15  # rnn and lstm on the axis, window_mean off it
+    assert scale_of([1.2, 0.3], [2.0]) == pytest.approx(2.5)  # a baseline near the models is on the axis
+    assert scale_of([0.2, -0.1]) == pytest.approx(1.25)  # never narrower than +-1%
+
+
+def test_the_future_figure_carries_the_verdict_of_its_model() -> None:
+    from forecast.plotting import future_verdict
+
+    worse = {"test": {"beats_naive": False, "skill": -0.011}, "last_value": 24.247}
+    assert future_verdict(worse, "lstm combination") == (
+        "caveat: this lstm combination was WORSE than naive on its test part (skill -0.011): the last value, "
+        "24.2470, is the better forecast", True)  # fmt: skip
+    assert future_verdict({"test": {"beats_naive": True, "skill": 0.2}, "last_value": 1.0}, "gru")[0] == (
+        "on its test part this gru beat naive (skill 0.200)"
+    )
+    verdict = "on the validation part nothing beat naive, so the combination is naive"
+    naive = {"test": {"beats_naive": None, "skill": 0.0}, "last_value": 1.0, "combination": {"verdict": verdict}}
+    assert future_verdict(naive, "lstm combination") == (f"lstm combination: {verdict}", False)
+
+
+def test_a_forecaster_that_is_naive_is_said_to_be_it() -> None:
+    assert against_naive(1.0, None) == ("the same RMSE as naive (its forecasts are naive's: nothing to test)", None)
