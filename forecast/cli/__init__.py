@@ -178,7 +178,7 @@ class _LogFormat(logging.Formatter):
 
 
 # Commands live in one module per concern; they are registered here, explicitly.
-from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, report, runs, train, tune  # noqa: E402
+from forecast.cli import backtest, compare, config_cmd, data, doctor, models, predict, report, runs, score, train, tune  # noqa: E402
 
 app.command()(data.fetch)
 app.command()(train.train)
@@ -188,6 +188,7 @@ app.command()(compare.compare)
 app.command()(tune.tune)
 app.command()(predict.predict)
 app.command()(report.report)
+app.command()(score.score)
 app.command()(models.retrain)
 app.command()(models.schedule)
 app.command()(doctor.doctor)

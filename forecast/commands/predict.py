@@ -13,6 +13,7 @@ from forecast import atomic, rundir, tracking
 from forecast.commands.resolve import find_run
 from forecast.data import data_root
 from forecast.errors import MissingInputError, UsageError
+from forecast.live import log as forecast_log
 from forecast.pipeline.future import Forecast, make_forecast, records
 from forecast.pipeline.lifecycle import new_run
 from forecast.plotting import plot_future
@@ -59,7 +60,19 @@ def predict(
             with atomic.replacing(out.file(rundir.FORECAST_FUTURE_PNG)) as tmp:
                 plot_future(result.history, result.table, result.info, config.plot.dpi, tmp)
         started.extra.update({k: result.info[k] for k in ("last_bar", "horizon")})
+        # Logged last, once the forecast is written: `forecast score` joins it with the actuals later.
+        champion = is_champion(trained, config.name, models_dir)
+        logged = forecast_log.record(runs_root(runs_dir), config.name, result.table, result.info,
+                                     predict_run=out.path, champion=champion,
+                                     data=config.data.model_copy(update={"end": None}).model_dump_json())  # fmt: skip
+        started.extra["logged"] = str(logged)
     return Prediction(out.path, result)
+
+
+def is_champion(run: RunDir, name: str, models_dir: Path | None) -> bool:
+    """Whether `run` is what the registry serves for model `name` right now."""
+    champion = Registry(models_root(models_dir), name).champion()
+    return champion is not None and Path(champion["run"]).resolve() == run.path.resolve()
 
 
 def model_run(run: str | os.PathLike[str] | None, model: str | None, root: Path, models_dir: Path | None) -> RunDir:

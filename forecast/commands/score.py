@@ -1,0 +1,82 @@
+"""`forecast score`: did the forecasts we published hold up? Every logged forecast whose target
+dates are now in the data, scored against what happened and against naive from the same
+origins, per model and per horizon step, beside the model's test-period figures.
+
+    forecast predict (by hand, from cron, forecast.predict) -> runs/forecasts/<name>/*.parquet
+    forecast score [NAME | --all] [--since DATE]            -> live RMSE, MAE, MASE, skill, coverage
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast.config.data import DataConfig
+from forecast.data import data_root
+from forecast.data.load import load_series
+from forecast.errors import MissingInputError
+from forecast.live import log as forecast_log
+from forecast.live.score import joined, score
+from forecast.rundir import RunDir, runs_root
+from forecast.rundir.artifacts import read_metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveScore:
+    name: str
+    model_run: str  # the newest forecasts' model: the test figures are its
+    forecasts: int  # logged forecasts (origins) with at least one actual
+    pending: int  # logged forecasts still waiting for every actual
+    first: str | None  # first and last target date scored
+    last: str | None
+    steps: list[dict[str, Any]] = field(default_factory=list)  # live.score.score: "all", then each step
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def score_models(name: str | None = None, *, since: dt.date | None = None, include_as_of: bool = False,
+                 runs_dir: Path | None = None, data_dir: Path | None = None) -> list[LiveScore]:  # fmt: skip
+    """Score the logged forecasts of model `name` (None: every model in the log)."""
+    root = runs_root(runs_dir)
+    logged = forecast_log.read(root, name, since)
+    if logged.empty:
+        where = forecast_log.log_root(root) / (name or "")
+        raise MissingInputError(
+            f"no forecasts logged{f' for {name}' if name else ''} under {where}"
+            + (f" from {since} on" if since else ""),
+            hint=f"forecasts are logged by forecast predict: forecast predict {name or 'lstm'}",
+        )
+    if not include_as_of:
+        logged = logged[~logged["as_of"].astype(bool)]
+    return [_one(str(model), rows, data_root(data_dir)) for model, rows in logged.groupby("name", sort=True)]
+
+
+def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> LiveScore:
+    newest = rows.sort_values(["made", "origin"]).iloc[-1]
+    data = DataConfig.model_validate_json(newest["data"])
+    frame = load_series(data, data_dir)
+    actual = frame[newest["target"]]
+    scored = joined(rows, actual)
+    run = Path(newest["model_run"])
+    metrics = read_metrics(RunDir(run)) if (run / "metrics.json").is_file() else None
+    if metrics is None:
+        log.warning("%s: the model run %s is gone: live figures without its test figures", name, run)
+    origins = rows.groupby("predict_run")["date"].max()
+    pending = int((origins > actual.index.max()).sum())
+    return LiveScore(
+        name=name,
+        model_run=str(run),
+        forecasts=int(scored["predict_run"].nunique()),
+        pending=pending,
+        first=scored["date"].min().date().isoformat() if len(scored) else None,
+        last=scored["date"].max().date().isoformat() if len(scored) else None,
+        steps=score(scored, metrics) if len(scored) else [],
+    )

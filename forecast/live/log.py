@@ -1,0 +1,80 @@
+"""The forecast log: every forecast `forecast predict` publishes, kept so that it can be scored
+when its actuals arrive (`forecast score`, issue 21).
+
+    <runs root>/forecasts/<name>/<origin>_<predict run>.parquet    one file per forecast
+
+<name> is the model's name (the config's `name`, the registry's model). Each forecast is one
+parquet file, written to a temporary name and renamed into place: an append that is atomic
+(a crash or Ctrl-C leaves the log as it was) and never rewrites what was logged. The folder
+reads as one table, one row per forecast step, cheap to filter by name, origin or date.
+
+A row holds what is needed to score it later without the run that made it: the origin (the
+last bar the forecast saw) and its value, which is also naive's forecast from that origin,
+the target date, the point forecast and the bands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecast import atomic
+
+FOLDER = "forecasts"
+# One vocabulary with forecast.csv: date, step, forecast, lower_80, upper_80, ...
+KEYS = ("made", "name", "predict_run", "model_run", "champion", "symbol", "target", "forecaster", "as_of",
+        "origin", "origin_value", "data")  # fmt: skip
+
+
+def log_root(runs_root: Path) -> Path:
+    return runs_root / FOLDER
+
+
+def record(runs_root: Path, name: str, table: pd.DataFrame, info: dict[str, Any], *, predict_run: Path,
+           champion: bool, data: str) -> Path:  # fmt: skip
+    """Log one forecast (predict's table and info): one new file, never an edit of an old one.
+    data: the model's data section as JSON, to find its actuals later without its run (pruned)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bands = [c for c in table.columns if c.startswith(("lower_", "upper_"))]
+    rows = table[["date", "step", "forecast", *bands]].copy()
+    rows["date"] = pd.to_datetime(rows["date"])
+    facts = {
+        "made": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "name": name,
+        "predict_run": predict_run.name,
+        "model_run": str(info["run"]),
+        "champion": champion,
+        "symbol": info["symbol"],
+        "target": info["target"],
+        "forecaster": info.get("forecaster", "model"),
+        "as_of": info.get("as_of") is not None,  # made afterwards from a past date: not a live forecast
+        "origin": pd.Timestamp(info["last_bar"]),
+        "origin_value": float(info["last_value"]),
+        "data": data,
+    }
+    frame = pd.concat([pd.DataFrame({k: [facts[k]] * len(rows) for k in KEYS}), rows.reset_index(drop=True)], axis=1)
+    folder = log_root(runs_root) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{info['last_bar']}_{predict_run.name}.parquet"
+    with atomic.replacing(path) as tmp:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+    return path
+
+
+def read(runs_root: Path, name: str | None = None, since: dt.date | None = None) -> pd.DataFrame:
+    """Every logged forecast step (of model `name`, or all), made from an origin on or after `since`."""
+    root = log_root(runs_root)
+    folders = [root / name] if name else sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    # Not the dot-named temporary file of a forecast being logged right now (atomic.replacing).
+    files = sorted(f for folder in folders if folder.is_dir() for f in folder.glob("[!.]*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=[*KEYS, "date", "step", "forecast"])
+    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    if since is not None:
+        frame = frame[frame["origin"] >= pd.Timestamp(since)]
+    return frame.reset_index(drop=True)

@@ -1,0 +1,80 @@
+"""Live accuracy: the logged forecasts (log.py) joined with the actuals now in the data, scored
+per model and per horizon step, beside the same figures from the model's test period.
+
+Naive is scored from the same origins: its forecast for every step is the origin's value,
+logged with the forecast, so live skill compares like with like (the same days, the same
+horizons). MASE uses the model run's own scale (the in-sample one-step naive MAE of its
+training part), as its test-period MASE does. Forecasts made with --as-of (afterwards, from a
+past date) are not live and are left out unless asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.scoring.metrics_file import Metrics
+
+LEVELS = ("80", "95")
+
+
+def joined(log: pd.DataFrame, actual: pd.Series) -> pd.DataFrame:
+    """The logged steps whose target date has an actual, with the errors of the forecast and of
+    naive from the same origin, and whether each band held the actual."""
+    values = actual.copy()
+    values.index = pd.DatetimeIndex(values.index).normalize()
+    rows = log.assign(actual=log["date"].map(values.to_dict())).dropna(subset=["actual"])
+    rows = rows.assign(error=rows["forecast"] - rows["actual"], naive_error=rows["origin_value"] - rows["actual"])
+    for level in LEVELS:
+        if f"lower_{level}" in rows:
+            known = rows[f"lower_{level}"].notna()
+            held = (rows[f"lower_{level}"] <= rows["actual"]) & (rows["actual"] <= rows[f"upper_{level}"])
+            rows[f"in_{level}"] = held.where(known)
+    return rows.reset_index(drop=True)
+
+
+def _rmse(errors: pd.Series) -> float:
+    return float(np.sqrt(np.mean(np.square(errors.to_numpy(dtype="float64")))))
+
+
+def figures(rows: pd.DataFrame, mase_scale: float | None) -> dict[str, Any]:
+    """RMSE, MAE, MASE, naive's RMSE, skill and band coverage of some joined rows."""
+    rmse, naive = _rmse(rows["error"]), _rmse(rows["naive_error"])
+    mae = float(rows["error"].abs().mean())
+    out: dict[str, Any] = {
+        "n": len(rows), "rmse": rmse, "mae": mae, "mase": mae / mase_scale if mase_scale else None,
+        "naive_rmse": naive, "skill": 1 - rmse / naive if naive > 0 else None,
+    }  # fmt: skip
+    for level in LEVELS:
+        held = rows[f"in_{level}"].dropna() if f"in_{level}" in rows else pd.Series(dtype=float)
+        out[f"coverage_{level}"] = float(held.mean()) if len(held) else None  # never 0% for a band never drawn
+    return out
+
+
+def test_figures(metrics: Metrics | None) -> dict[int, dict[str, Any]]:
+    """The model run's test-period figures per step (step 0: all steps), to set beside the live ones."""
+    if metrics is None:
+        return {}
+    coverage = {
+        f"coverage_{level}": c.get("test") for level, c in ((metrics.intervals or {}).get("coverage") or {}).items()
+    }
+    model, naive = metrics.scores["model"], metrics.scores["naive"]
+    out = {0: {"rmse": model["rmse"], "mae": model["mae"], "mase": model.get("mase"), "naive_rmse": naive["rmse"],
+               "skill": metrics.skill, **coverage}}  # fmt: skip
+    for step in metrics.per_step or []:
+        out[int(step["step"])] = {"rmse": step.get("rmse"), "naive_rmse": step.get("naive_rmse"),
+                                  "skill": step.get("skill")}  # fmt: skip
+    return out
+
+
+def score(rows: pd.DataFrame, metrics: Metrics | None) -> list[dict[str, Any]]:
+    """Per horizon step (and "all"): the live figures and, beside them, the test period's."""
+    scale = metrics.mase_scale if metrics is not None and math.isfinite(metrics.mase_scale) else None
+    test = test_figures(metrics)
+    table = [{"step": "all", **figures(rows, scale), "test": test.get(0, {})}]
+    for step, part in rows.groupby("step", sort=True):
+        table.append({"step": int(step), **figures(part, scale), "test": test.get(int(step), {})})
+    return table
