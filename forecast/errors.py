@@ -121,11 +121,14 @@ def was_interrupted(exc: BaseException) -> bool:
     return isinstance(exc, KeyboardInterrupt) or Terminated.signal is not None
 
 
+# Not an error: forecast score's signal, for cron (`forecast score || forecast retrain ...`).
+DRIFTED = 3
 IO_ERROR = WriteError.exit_code  # also an OSError that reached the CLI: permissions, read-only or full disk
 
 # The README's exit-code table is generated from this list (tests check it is in sync).
 EXIT_CODES: list[tuple[int, str]] = [
     (0, "success"),
+    (DRIFTED, "drift: forecast score found live accuracy below what the model's test period makes plausible"),
     (1, "unexpected internal error (a bug: please report it with --verbose output)"),
     (UsageError.exit_code, "usage: bad option, argument or symbol"),
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),

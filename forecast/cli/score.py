@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated, Any
 
 import typer
 
 from forecast.cli.options import DataDir, JsonFlag, RunsDir, echo_json, paint
-from forecast.errors import UsageError
+from forecast.errors import DRIFTED, UsageError
+from forecast.tables import number
 
 COLUMNS: list[tuple[str, str, int]] = [
     ("n", "n", 0), ("RMSE", "rmse", 4), ("naive RMSE", "naive_rmse", 4), ("skill", "skill", 3),
@@ -39,9 +41,16 @@ def score(
     scored = score_models(name, since=when, include_as_of=include_as_of, runs_dir=runs_dir, data_dir=data_dir)
     if as_json:
         echo_json([s.as_dict() for s in scored])
-        return
-    for one in scored:
-        print_score(one)
+    else:
+        for one in scored:
+            print_score(one)
+    drifted = [s.name for s in scored if s.drift.get("drifted")]
+    if drifted:  # a signal for cron, with the numbers above (and in --json)
+        logging.getLogger("forecast").warning(
+            "drift: %s: live accuracy below what the test period makes plausible; retrain, or see forecast score",
+            ", ".join(drifted),
+        )
+        raise typer.Exit(DRIFTED)
 
 
 def _date(text: str) -> dt.date:
@@ -67,3 +76,25 @@ def print_score(one: Any) -> None:
         better = overall["skill"] > 0
         typer.echo(paint(f"live: the forecasts {'beat' if better else 'were WORSE than'} naive from the same "
                          f"origins (skill {overall['skill']:+.3f} over {overall['n']} steps)", better))  # fmt: skip
+    for line in drift_lines(one.drift):
+        typer.echo(line)
+
+
+def drift_lines(drift: dict[str, Any]) -> list[str]:
+    """What the drift check found, with its numbers (forecast/live/drift.py says how it decides)."""
+    skill = drift.get("skill")
+    if skill is None:
+        return [f"drift     not judged: {drift.get('why', 'no test period')}"]
+    if skill.get("p") is None:
+        return [f"drift     not judged yet: {skill['why']}"]
+    word = "DRIFT" if skill["drifted"] else "none"
+    lines = [f"drift     skill: {word}: live mean loss vs naive {skill['live']:+.4g} over {skill['n']} step-1 "
+             f"forecasts, test period {skill['test']:+.4g} (99% of test-like samples below {skill['test_q99']:+.4g}; "
+             f"p {number(skill['p'], 4, 'p_value')})"]  # fmt: skip
+    for level in ("80", "95"):
+        band = drift.get(f"coverage_{level}")
+        if band and band.get("p") is not None:
+            word = "DRIFT" if band["drifted"] else "none"
+            lines.append(f"          {level}% band: {word}: held {band['held']:.1%} of {band['n']} live actuals, "
+                         f"{band['test']:.1%} on the test period (p {number(band['p'], 4, 'p_value')})")  # fmt: skip
+    return lines

@@ -16,14 +16,17 @@ from typing import Any
 
 import pandas as pd
 
+from forecast import rundir
 from forecast.config.data import DataConfig
 from forecast.data import data_root
 from forecast.data.load import load_series
 from forecast.errors import MissingInputError
 from forecast.live import log as forecast_log
+from forecast.live.drift import coverage_drift, skill_drift
 from forecast.live.score import joined, score
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_metrics
+from forecast.scoring.metrics_file import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class LiveScore:
     first: str | None  # first and last target date scored
     last: str | None
     steps: list[dict[str, Any]] = field(default_factory=list)  # live.score.score: "all", then each step
+    drift: dict[str, Any] = field(default_factory=dict)  # live.drift: skill and each band, and the verdict
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -59,6 +63,25 @@ def score_models(name: str | None = None, *, since: dt.date | None = None, inclu
     return [_one(str(model), rows, data_root(data_dir)) for model, rows in logged.groupby("name", sort=True)]
 
 
+def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metrics | None) -> dict[str, Any]:
+    """Live step-1 skill and band coverage against what the model run's test period makes plausible."""
+    if metrics is None or not run.exists(rundir.PREDICTIONS):
+        return {"drifted": False, "why": "no test period to compare with (the model run is gone)"}
+    test = pd.read_csv(run.existing(rundir.PREDICTIONS))
+    test = test[test["step"] == 1]
+    column = "predicted" if forecaster == "model" or forecaster not in test else forecaster
+    test_d = (test[column] - test["actual"]) ** 2 - (test["naive"] - test["actual"]) ** 2
+    live = scored[scored["step"] == 1]
+    out: dict[str, Any] = {"skill": skill_drift((live["error"] ** 2 - live["naive_error"] ** 2).to_numpy(),
+                                                test_d.to_numpy())}  # fmt: skip
+    intervals = (metrics.combination or {}).get("intervals") if forecaster != "model" else metrics.intervals
+    for level, figures in ((intervals or {}).get("coverage") or {}).items():
+        if f"in_{level}" in live:
+            out[f"coverage_{level}"] = coverage_drift(live[f"in_{level}"].dropna().to_numpy(), figures.get("test"))
+    out["drifted"] = any(part.get("drifted") for part in out.values() if isinstance(part, dict))
+    return out
+
+
 def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> LiveScore:
     newest = rows.sort_values(["made", "origin"]).iloc[-1]
     data = DataConfig.model_validate_json(newest["data"])
@@ -72,6 +95,7 @@ def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> LiveScore:
     origins = rows.groupby("predict_run")["date"].max()
     pending = int((origins > actual.index.max()).sum())
     return LiveScore(
+        drift=drift_of(scored, RunDir(run), str(newest["forecaster"]), metrics),
         name=name,
         model_run=str(run),
         forecasts=int(scored["predict_run"].nunique()),

@@ -6,13 +6,21 @@ arrived since and is checked against a hand computation."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from .test_retrain import evening, retrain, sample_until, setup  # noqa: F401  (setup is a fixture)
+from forecast.config import DataConfig
+from forecast.data.sources import Fetched
+from forecast.data.store import Cache
+
+from . import test_retrain
+from .test_retrain import as_yahoo, evening, retrain, sample_until
+
+setup = test_retrain.setup  # the fixture: a yahoo cache of real MSFT bars up to 2012-12-14, and the config
 
 
 def predict(invoke, *args: str) -> dict:
@@ -25,7 +33,7 @@ def test_published_forecasts_are_logged_and_scored_against_what_happened(
     invoke,
     setup: Path,
     tmp_path: Path,
-    fake_yahoo,  # noqa: F811
+    fake_yahoo,
 ) -> None:
     evening(fake_yahoo, "2012-12-21")
     champion = retrain(invoke, setup)["run"]
@@ -77,7 +85,7 @@ def test_published_forecasts_are_logged_and_scored_against_what_happened(
     assert "all steps" in text.stdout and "live: the forecasts" in text.stdout
 
 
-def test_forecasts_still_waiting_and_an_empty_log(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:  # noqa: F811
+def test_forecasts_still_waiting_and_an_empty_log(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:
     missing = invoke("score", "msft")
     assert missing.exit_code == 66 and "no forecasts logged for msft" in missing.stderr
     assert "forecast predict msft" in missing.stderr
@@ -86,3 +94,49 @@ def test_forecasts_still_waiting_and_an_empty_log(invoke, setup: Path, tmp_path:
     predict(invoke, "--model", "msft")
     waiting = json.loads(invoke("score", "--json").stdout)
     assert waiting == [{**waiting[0], "forecasts": 0, "pending": 1, "steps": []}]
+
+
+def drift_evenings(invoke, fake_yahoo, bars: pd.DataFrame, evenings: int) -> None:
+    """`evenings` evenings after the champion's: Yahoo answers with the next bar of `bars`, and
+    predict (from cron: --model, --refresh) publishes the champion's forecast from it."""
+    first = bars.index.get_loc(bars.index[bars.index > pd.Timestamp("2012-12-21")][0])
+    for i in range(evenings):
+        fake_yahoo.responses = [as_yahoo(bars.iloc[first + i - 9 : first + i + 1])]
+        predict(invoke, "--model", "msft", "--refresh")
+
+
+@pytest.mark.slow  # 2 x 26 evenings of predict
+def test_drift_is_signalled_when_the_series_changes_and_not_when_it_goes_on(
+    invoke, setup: Path, tmp_path: Path, fake_yahoo, monkeypatch
+) -> None:
+    evening(fake_yahoo, "2012-12-21")
+    # The champion publishes its combination (naive, as on the shipped configs): its bands are
+    # calibrated on the calm days before, as a real champion's are.
+    retrain(invoke, setup, "--set", "evaluate.combine=true")
+    runs = tmp_path / "runs"
+    # The real bars that followed: the live forecasts are as good as the test period's, no signal.
+    real = sample_until("2013-03-01")
+    drift_evenings(invoke, fake_yahoo, real, 26)
+    calm = invoke("score", "msft", "--json")
+    assert calm.exit_code == 0, calm.output
+    (scored,) = json.loads(calm.stdout)
+    # 3 steps each: tonight's forecast has no actual yet, the two before it not all of theirs.
+    assert scored["forecasts"] == 25 and scored["pending"] == 3
+    assert scored["drift"]["skill"]["n"] == 25 and scored["drift"]["drifted"] is False
+    # The same champion on a series whose day-to-day moves become six times larger after
+    # 2012-12-21 (a generated continuation): the bands calibrated on calm days stop holding.
+    monkeypatch.setenv("FORECAST_RUNS_DIR", str(tmp_path / "runs-wild"))
+    shutil.copytree(runs, tmp_path / "runs-wild", ignore=shutil.ignore_patterns("forecasts"))
+    shutil.rmtree(tmp_path / "data" / "yahoo")  # the cache as it was the evening the champion was made
+    Cache(tmp_path / "data").save(DataConfig(source="yahoo", symbol="MSFT"),
+                                  Fetched(sample_until("2012-12-21"), ("adj_close",), "test"))  # fmt: skip
+    wild = real.copy()
+    after = wild.index > pd.Timestamp("2012-12-21")
+    moves = np.exp(np.random.default_rng(7).normal(0, 0.08, after.sum()))  # 8% a day, MSFT moved about 1.3%
+    scale = np.cumprod(moves) / (wild.loc[after, "adj_close"] / wild.loc[~after, "adj_close"].iloc[-1]).to_numpy()
+    wild.loc[after, ["open", "high", "low", "close", "adj_close"]] *= scale[:, None]
+    drift_evenings(invoke, fake_yahoo, wild, 26)
+    result = invoke("score", "msft")
+    assert result.exit_code == 3, result.output  # the documented signal cron can act on
+    assert "drift: msft: live accuracy below what the test period makes plausible" in result.stderr
+    assert "80% band: DRIFT: held" in result.stdout, result.stdout
