@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,6 +42,10 @@ def retrain(
     overrides: Overrides = None,
     source: SourceOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Train even when no new bar arrived.")] = False,
+    when_drifted: Annotated[
+        bool,
+        typer.Option("--when-drifted", help="Only when forecast score finds the champion's live forecasts drifted."),
+    ] = False,
     runs_dir: RunsDir = None,
     data_dir: DataDir = None,
     models_dir: ModelsDir = None,
@@ -68,7 +72,8 @@ def retrain(
         return print_retrained(universe, as_json)
     on_tty = sys.stderr.isatty()
     with _quiet_unless(on_tty):
-        outcome = command(resolved, **roots, force=force, listener=stage_line if on_tty else None)
+        outcome = command(resolved, **roots, force=force, listener=stage_line if on_tty else None,
+                          when_drifted=when_drifted)  # fmt: skip
     if as_json:
         echo_json({"name": outcome.name, **outcome.record})
     else:
@@ -100,7 +105,14 @@ def schedule(
     cron: Annotated[str, typer.Option("--cron", help='When, as cron fields: "30 22 * * 1-5" (22:30 Mon-Fri).')] = (
         "30 22 * * 1-5"
     ),
-    install: Annotated[bool, typer.Option("--install", help="Add the line to your crontab (once).")] = False,
+    predict: Annotated[
+        bool, typer.Option("--predict/--retrain-only", help="After each retrain, publish the champion's forecast.")
+    ] = True,
+    score_cron: Annotated[
+        str | None,
+        typer.Option("--score-cron", help='When forecast score checks the published forecasts ("none": never).'),
+    ] = "0 8 * * 1",
+    install: Annotated[bool, typer.Option("--install", help="Add the lines to your crontab (once).")] = False,
     log_file: Annotated[
         Path | None, typer.Option("--log", help="Where cron appends the output (default: logs/retrain-<name>.log).")
     ] = None,
@@ -109,8 +121,9 @@ def schedule(
     models_dir: ModelsDir = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Print (or --install) the crontab line that runs forecast retrain on a schedule."""
-    from forecast.commands.schedule import crontab_line, install_line
+    """Print (or --install) the crontab lines of a model's routine: every evening retrain, then
+    predict with the champion; every week, forecast score (exit 3 on drift)."""
+    from forecast.commands.schedule import MARK, SCORE_MARK, crontab_line, install_line, score_line
     from forecast.config import load_config
     from forecast.data.store import data_root
     from forecast.registry.registry import models_root
@@ -119,24 +132,26 @@ def schedule(
     if config is None:
         raise UsageError("schedule needs --config CONFIG (e.g. configs/lstm.yaml)")
     resolved = load_config(config)
-    log_path = (log_file or Path("logs") / f"retrain-{resolved.name}.log").resolve()
-    line = crontab_line(
-        cron, resolved.name, config, log_path, runs_root(runs_dir), data_root(data_dir), models_root(models_dir)
-    )
-    changed = install_line(line, resolved.name) if install else None
+    name = resolved.name
+    log_path = (log_file or Path("logs") / f"retrain-{name}.log").resolve()
+    roots = (log_path, runs_root(runs_dir), data_root(data_dir), models_root(models_dir))
+    lines = [(crontab_line(cron, name, config, *roots, predict=predict), f"{MARK}{name}")]
+    if score_cron and score_cron.lower() != "none":
+        lines.append((score_line(score_cron, name, *roots), f"{SCORE_MARK}{name}"))
+    changed = [install_line(line, mark) for line, mark in lines] if install else None
     if install:  # the folder cron appends to must exist before its first evening
         log_path.parent.mkdir(parents=True, exist_ok=True)
-    elif not log_path.parent.is_dir():  # printing changes nothing: say what the line needs
+    elif not log_path.parent.is_dir():  # printing changes nothing: say what the lines need
         logging.getLogger("forecast").warning(
-            "%s does not exist yet: create it (mkdir -p %s) before cron runs this line, or use --install",
+            "%s does not exist yet: create it (mkdir -p %s) before cron runs these lines, or use --install",
             log_path.parent, log_path.parent,
         )  # fmt: skip
     if as_json:
-        echo_json({"name": resolved.name, "line": line, "installed": install, "changed": changed})
-    elif not install:
-        typer.echo(line)
-    else:
-        typer.echo(("installed: " if changed else "already installed: ") + line)
+        echo_json({"name": name, "line": lines[0][0], "score_line": lines[1][0] if len(lines) > 1 else None,
+                   "installed": install, "changed": any(changed) if changed is not None else None})  # fmt: skip
+        return
+    for k, (line, _) in enumerate(lines):
+        typer.echo(line if changed is None else ("installed: " if changed[k] else "already installed: ") + line)
 
 
 # --- forecast models ...  ------------------------------------------------------------
@@ -165,16 +180,19 @@ def models_list(models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None
 def models_show(
     name: NameArg,
     models_dir: ModelsDir = None,
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
     last: Annotated[int, typer.Option("--last", min=1, help="History lines to show.")] = 10,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show a model: its champion and its latest retrain decisions."""
+    """Show a model: its champion (holdout and live figures) and its latest retrain decisions."""
     from forecast.registry.registry import Registry, models_root
 
     registry = Registry.open(models_root(models_dir), name)
     champion, history = registry.champion(), registry.history()
+    live = live_figures(name, champion, runs_dir, data_dir)
     if as_json:
-        echo_json({"name": name, "champion": champion, "history": history[-last:]})
+        echo_json({"name": name, "champion": champion, "live": live, "history": history[-last:]})
         return
     if champion:
         scores = champion.get("scores") or {}
@@ -184,6 +202,7 @@ def models_show(
             f"          {champion.get('symbol')} data to {champion.get('data_end')}, {when}; "
             f"holdout RMSE {num(scores.get('rmse'))} vs naive {num(scores.get('naive_rmse'))}"
         )
+        typer.echo(live_line(live))
     else:
         typer.echo("champion  none yet (no model has been promoted)")
     finished = {r.get("run") for r in history if r.get("decision") != "started"}
@@ -194,6 +213,31 @@ def models_show(
         typer.echo(
             f"{record.get('time', '')[:19]}  {record.get('decision', '?'):<10}  {run}  {record.get('reason', '')}"
         )
+
+
+def live_figures(name: str, champion: dict[str, Any] | None, runs_dir: Any, data_dir: Any) -> dict[str, Any] | None:
+    """The champion's live figures (forecast score over its own logged forecasts), or None."""
+    if champion is None:
+        return None
+    from forecast.commands.score import score_models
+    from forecast.errors import MissingInputError
+
+    try:
+        (live,) = score_models(name, model_run=champion["run"], runs_dir=runs_dir, data_dir=data_dir)
+    except MissingInputError:
+        return None
+    return {"forecasts": live.forecasts, "pending": live.pending, **(live.steps[0] if live.steps else {}),
+            "drifted": bool(live.drift.get("drifted"))}  # fmt: skip
+
+
+def live_line(live: dict[str, Any] | None) -> str:
+    if live is None:
+        return "          live: no forecast of this champion logged yet (forecast predict --model logs them)"
+    if "rmse" not in live:
+        return f"          live: {live['pending']} forecast(s) waiting for their actuals"
+    drift = "; DRIFT (forecast score says why)" if live["drifted"] else ""
+    return (f"          live RMSE {num(live['rmse'])} vs naive {num(live['naive_rmse'])} from the same origins over "
+            f"{live['n']} steps of {live['forecasts']} forecast(s){drift}")  # fmt: skip
 
 
 def models_promote(

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Outcome:
     name: str
-    decision: str  # promoted | kept | rejected | up_to_date
+    decision: str  # promoted | kept | rejected | up_to_date | not_drifted (retrain --when-drifted)
     reason: str
     record: dict[str, Any]  # the line appended to history.jsonl
 

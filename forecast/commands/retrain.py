@@ -8,11 +8,37 @@ from forecast.commands.challenge import Outcome, retrain_one
 from forecast.commands.universe import Universe, retrain_universe
 from forecast.config import Config
 from forecast.data import data_root
+from forecast.errors import MissingInputError, UsageError
 from forecast.pipeline.runner import Listener
-from forecast.registry.registry import models_root
-from forecast.rundir import runs_root
+from forecast.registry.registry import Registry, models_root
+from forecast.rundir import runs_root, utc_now
 
 __all__ = ["Outcome", "retrain"]
+
+
+def undrifted(config: Config, runs_dir: Path | None, data_dir: Path | None, models_dir: Path | None) -> Outcome | None:
+    """The outcome "not drifted" (recorded in the model's history) when the champion's live
+    forecasts show no drift; None when a retrain is due: drift, or no champion yet."""
+    from forecast.commands.score import score_models
+
+    registry = Registry(models_root(models_dir), config.name)
+    champion = registry.champion()
+    if champion is None:
+        return None  # nothing serves yet: train
+    try:
+        (live,) = score_models(config.name, model_run=champion["run"], runs_dir=runs_dir, data_dir=data_dir)
+    except MissingInputError:
+        reason = "no forecast of the champion is logged yet (forecast predict --model logs them)"
+    else:
+        if live.drift.get("drifted"):
+            return None
+        skill = live.drift.get("skill") or {}
+        reason = ("no drift in the champion's live forecasts" + (f" (skill p {skill['p']:.3f})" if skill.get("p")
+                  else f": {skill.get('why') or live.drift.get('why', 'not judged yet')}"))  # fmt: skip
+    record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "not_drifted", "reason": reason,
+              "run": champion["run"]}  # fmt: skip
+    registry.record(record)
+    return Outcome(config.name, "not_drifted", reason, record)
 
 
 def retrain(
@@ -26,9 +52,18 @@ def retrain(
     executor: str = "local",
     workers: int | None = None,
     address: str | None = None,
+    when_drifted: bool = False,
 ) -> Outcome | Universe:
     """Fetch new bars, train a challenger, promote it only if it beats the champion and naive.
-    A universe retrains every symbol's model (<name>-<symbol>): a Universe, one row per symbol."""
+    A universe retrains every symbol's model (<name>-<symbol>): a Universe, one row per symbol.
+    when_drifted: only when `forecast score` finds the champion's live forecasts drifted."""
+    if when_drifted:
+        if config.data.universe:
+            raise UsageError("--when-drifted applies to one model, not a universe",
+                             hint="retrain the universe without it, or each symbol's config with it")  # fmt: skip
+        calm = undrifted(config, runs_dir, data_dir, models_dir)
+        if calm is not None:
+            return calm
     if config.data.universe:
         roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir), "models": models_root(models_dir)}
         return retrain_universe(config, roots, force, executor, workers, address)

@@ -47,10 +47,14 @@ class LiveScore:
 
 
 def score_models(name: str | None = None, *, since: dt.date | None = None, include_as_of: bool = False,
-                 runs_dir: Path | None = None, data_dir: Path | None = None) -> list[LiveScore]:  # fmt: skip
-    """Score the logged forecasts of model `name` (None: every model in the log)."""
+                 model_run: str | None = None, runs_dir: Path | None = None,
+                 data_dir: Path | None = None) -> list[LiveScore]:  # fmt: skip
+    """Score the logged forecasts of model `name` (None: every model in the log); model_run: only
+    those one run made (retrain --when-drifted asks about the champion's own)."""
     root = runs_root(runs_dir)
     logged = forecast_log.read(root, name, since)
+    if model_run is not None:
+        logged = logged[logged["model_run"] == model_run]
     if logged.empty:
         where = forecast_log.log_root(root) / (name or "")
         raise MissingInputError(

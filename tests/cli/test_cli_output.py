@@ -54,7 +54,8 @@ def test_schedule_json_is_the_line_cron_gets(invoke, tmp_path: Path) -> None:
     as_json = invoke("schedule", "--config", "tiny.yaml", "--json")
     assert plain.exit_code == as_json.exit_code == 0
     payload = json.loads(as_json.stdout)
-    assert payload == {"name": "tiny", "line": plain.stdout.strip(), "installed": False, "changed": None}
+    evening, weekly = plain.stdout.strip().splitlines()
+    assert payload == {"name": "tiny", "line": evening, "score_line": weekly, "installed": False, "changed": None}
 
 
 def test_quiet_keeps_results_and_warnings_and_drops_progress(invoke, tmp_path: Path) -> None:

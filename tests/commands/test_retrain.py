@@ -298,11 +298,18 @@ def fake_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_schedule_prints_an_absolute_crontab_line(invoke, setup: Path, tmp_path: Path) -> None:
     result = invoke("schedule", "--config", str(setup), "--cron", "30 22 * * 1-5")
     assert result.exit_code == 0, result.output
-    line = result.stdout.strip()
+    line, weekly = result.stdout.strip().splitlines()
+    log = tmp_path / "logs" / "retrain-msft.log"
     assert line.startswith("30 22 * * 1-5 FORECAST_DATA_DIR=" + str(tmp_path / "data"))
-    assert f"{sys.executable} -m forecast retrain --config {setup}" in line
-    assert f">> {tmp_path / 'logs' / 'retrain-msft.log'} 2>&1 # forecast-retrain:msft" in line
-    assert f"FORECAST_MODELS_DIR={tmp_path / 'models'}" in line
+    # The evening pair: retrain, then the champion's forecast into the forecast log, whatever retrain decided.
+    assert f"{sys.executable} -m forecast retrain --config {setup} >> {log} 2>&1; FORECAST_DATA_DIR=" in line
+    assert f"{sys.executable} -m forecast predict --model msft --no-plot >> {log} 2>&1 # forecast-retrain:msft" in line
+    assert line.count(f"FORECAST_MODELS_DIR={tmp_path / 'models'} ") == 2  # each command has the roots
+    # The weekly check: forecast score, which exits 3 on drift.
+    assert weekly.startswith("0 8 * * 1 FORECAST_DATA_DIR=")
+    assert weekly.endswith(f"{sys.executable} -m forecast score msft >> {log} 2>&1 # forecast-score:msft")
+    alone = invoke("schedule", "--config", str(setup), "--retrain-only", "--score-cron", "none")
+    assert alone.stdout.strip().splitlines() == [line.split("; ")[0] + " # forecast-retrain:msft"]
     # Printing changes nothing: the logs folder is not made, and the line's need of it is said.
     assert not (tmp_path / "logs").exists()
     assert f"{tmp_path / 'logs'} does not exist yet: create it (mkdir -p {tmp_path / 'logs'})" in result.stderr
@@ -318,13 +325,14 @@ def test_schedule_install_adds_the_line_once_and_replaces_an_older_schedule(
         assert invoke("schedule", "--config", str(setup), "--install").exit_code == 0
     assert (setup.parent / "logs").is_dir()  # installed: cron's first evening has its folder
     lines = fake_crontab.read_text().splitlines()
-    assert lines[0] == "0 1 * * * /usr/bin/backup" and len(lines) == 2 and lines[1].startswith("30 22 * * 1-5 ")
+    assert lines[0] == "0 1 * * * /usr/bin/backup" and len(lines) == 3 and lines[1].startswith("30 22 * * 1-5 ")
+    assert lines[2].startswith("0 8 * * 1 ") and lines[2].endswith("# forecast-score:msft")
     again = invoke("schedule", "--config", str(setup), "--install")
     assert again.stdout.startswith("already installed: ")
     moved = invoke("schedule", "--config", str(setup), "--install", "--cron", "0 23 * * 1-5")
     assert moved.stdout.startswith("installed: ")
     lines = fake_crontab.read_text().splitlines()
-    assert len(lines) == 2 and lines[1].startswith("0 23 * * 1-5 ")
+    assert len(lines) == 3 and sum(line.startswith("0 23 * * 1-5 ") for line in lines) == 1
 
 
 def test_a_stale_answer_from_yahoo_fails_the_evening_and_leaves_the_cache_as_it_was(

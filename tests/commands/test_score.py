@@ -123,6 +123,15 @@ def test_drift_is_signalled_when_the_series_changes_and_not_when_it_goes_on(
     # 3 steps each: tonight's forecast has no actual yet, the two before it not all of theirs.
     assert scored["forecasts"] == 25 and scored["pending"] == 3
     assert scored["drift"]["skill"]["n"] == 25 and scored["drift"]["drifted"] is False
+    # So an evening's retrain --when-drifted trains nothing, and says why in the model's history.
+    calm_retrain = retrain(invoke, setup, "--when-drifted")
+    assert (
+        calm_retrain["decision"] == "not_drifted"
+        and "no drift in the champion's live forecasts" in (calm_retrain["reason"])
+    )
+    shown = invoke("models", "show", "msft")
+    assert "live RMSE" in shown.stdout and "from the same origins over 72 steps of 25 forecast(s)" in shown.stdout
+    assert "not_drifted" in shown.stdout
     # The same champion on a series whose day-to-day moves become six times larger after
     # 2012-12-21 (a generated continuation): the bands calibrated on calm days stop holding.
     monkeypatch.setenv("FORECAST_RUNS_DIR", str(tmp_path / "runs-wild"))
@@ -140,3 +149,5 @@ def test_drift_is_signalled_when_the_series_changes_and_not_when_it_goes_on(
     assert result.exit_code == 3, result.output  # the documented signal cron can act on
     assert "drift: msft: live accuracy below what the test period makes plausible" in result.stderr
     assert "80% band: DRIFT: held" in result.stdout, result.stdout
+    # ... and retrain --when-drifted does train a challenger then.
+    assert retrain(invoke, setup, "--when-drifted")["decision"] in ("promoted", "kept", "rejected")
