@@ -9,6 +9,7 @@ origins, per model and per horizon step, beside the model's test-period figures.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +17,16 @@ from typing import Any
 
 import pandas as pd
 
-from forecast import rundir
+from forecast import atomic, rundir
 from forecast.config.data import DataConfig
 from forecast.data import data_root
 from forecast.data.load import load_series
 from forecast.errors import MissingInputError
 from forecast.live import log as forecast_log
 from forecast.live.drift import coverage_drift, skill_drift
-from forecast.live.score import joined, score
+from forecast.live.figure import plot_live
+from forecast.live.score import joined, score, test_figures
+from forecast.reports.build import write_report
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_metrics
 from forecast.scoring.metrics_file import Metrics
@@ -64,7 +67,7 @@ def score_models(name: str | None = None, *, since: dt.date | None = None, inclu
         )
     if not include_as_of:
         logged = logged[~logged["as_of"].astype(bool)]
-    return [_one(str(model), rows, data_root(data_dir)) for model, rows in logged.groupby("name", sort=True)]
+    return [_one(str(model), rows, data_root(data_dir), root) for model, rows in logged.groupby("name", sort=True)]
 
 
 def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metrics | None) -> dict[str, Any]:
@@ -86,7 +89,7 @@ def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metric
     return out
 
 
-def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> LiveScore:
+def _one(name: str, rows: pd.DataFrame, data_dir: Path, root: Path) -> LiveScore:
     newest = rows.sort_values(["made", "origin"]).iloc[-1]
     data = DataConfig.model_validate_json(newest["data"])
     frame = load_series(data, data_dir)
@@ -98,7 +101,7 @@ def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> LiveScore:
         log.warning("%s: the model run %s is gone: live figures without its test figures", name, run)
     origins = rows.groupby("predict_run")["date"].max()
     pending = int((origins > actual.index.max()).sum())
-    return LiveScore(
+    live = LiveScore(
         drift=drift_of(scored, RunDir(run), str(newest["forecaster"]), metrics),
         name=name,
         model_run=str(run),
@@ -106,5 +109,20 @@ def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> LiveScore:
         pending=pending,
         first=scored["date"].min().date().isoformat() if len(scored) else None,
         last=scored["date"].max().date().isoformat() if len(scored) else None,
-        steps=score(scored, metrics) if len(scored) else [],
+        steps=score(scored, metrics, str(newest["forecaster"])) if len(scored) else [],
     )
+    publish(live, scored, forecast_log.log_root(root) / name, metrics, str(newest["forecaster"]))
+    return live
+
+
+def publish(live: LiveScore, scored: pd.DataFrame, folder: Path, metrics: Metrics | None, forecaster: str) -> None:
+    """live.json and live.png beside the log (views, rewritten by every score), and the model
+    run's report.html again, now with its "Live accuracy" section (reports/live_part.py)."""
+    atomic.write_text(folder / forecast_log.LIVE_JSON, json.dumps(live.as_dict(), indent=2, default=str) + "\n")
+    if len(scored[scored["step"] == 1]) >= 2:
+        test = test_figures(metrics, forecaster)
+        with atomic.replacing(folder / forecast_log.LIVE_PNG) as tmp:
+            plot_live(scored, live.name, test.get(1) or test.get(0, {}), tmp)
+    run = RunDir(Path(live.model_run))
+    if run.manifest().get("status") == "complete":
+        write_report(run)

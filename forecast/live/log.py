@@ -2,6 +2,7 @@
 when its actuals arrive (`forecast score`, issue 21).
 
     <runs root>/forecasts/<name>/<origin>_<predict run>.parquet    one file per forecast
+    <runs root>/forecasts/<name>/live.json, live.png              the newest forecast score
 
 <name> is the model's name (the config's `name`, the registry's model). Each forecast is one
 parquet file, written to a temporary name and renamed into place: an append that is atomic
@@ -24,6 +25,8 @@ import pandas as pd
 from forecast import atomic
 
 FOLDER = "forecasts"
+# Views beside the log, rewritten by every `forecast score`: the scores and their figure.
+LIVE_JSON, LIVE_PNG = "live.json", "live.png"
 # One vocabulary with forecast.csv: date, step, forecast, lower_80, upper_80, ...
 KEYS = ("made", "name", "predict_run", "model_run", "champion", "symbol", "target", "forecaster", "as_of",
         "origin", "origin_value", "data")  # fmt: skip

@@ -54,26 +54,29 @@ def figures(rows: pd.DataFrame, mase_scale: float | None) -> dict[str, Any]:
     return out
 
 
-def test_figures(metrics: Metrics | None) -> dict[int, dict[str, Any]]:
-    """The model run's test-period figures per step (step 0: all steps), to set beside the live ones."""
+def test_figures(metrics: Metrics | None, forecaster: str = "model") -> dict[int, dict[str, Any]]:
+    """The model run's test-period figures per step (step 0: all steps), to set beside the live
+    ones: of what was published, the network ("model") or the run's combination."""
     if metrics is None:
         return {}
-    coverage = {
-        f"coverage_{level}": c.get("test") for level, c in ((metrics.intervals or {}).get("coverage") or {}).items()
-    }
-    model, naive = metrics.scores["model"], metrics.scores["naive"]
+    combined = forecaster != "model" and forecaster in metrics.scores
+    intervals = (metrics.combination or {}).get("intervals") if combined else metrics.intervals
+    coverage = {f"coverage_{level}": c.get("test") for level, c in ((intervals or {}).get("coverage") or {}).items()}
+    model, naive = metrics.scores[forecaster if combined else "model"], metrics.scores["naive"]
     out = {0: {"rmse": model["rmse"], "mae": model["mae"], "mase": model.get("mase"), "naive_rmse": naive["rmse"],
-               "skill": metrics.skill, **coverage}}  # fmt: skip
+               "skill": model.get("skill"), **coverage}}  # fmt: skip
+    if combined:  # per-step scores are the network's: the combination's are not kept per step
+        return out
     for step in metrics.per_step or []:
         out[int(step["step"])] = {"rmse": step.get("rmse"), "naive_rmse": step.get("naive_rmse"),
                                   "skill": step.get("skill")}  # fmt: skip
     return out
 
 
-def score(rows: pd.DataFrame, metrics: Metrics | None) -> list[dict[str, Any]]:
+def score(rows: pd.DataFrame, metrics: Metrics | None, forecaster: str = "model") -> list[dict[str, Any]]:
     """Per horizon step (and "all"): the live figures and, beside them, the test period's."""
     scale = metrics.mase_scale if metrics is not None and math.isfinite(metrics.mase_scale) else None
-    test = test_figures(metrics)
+    test = test_figures(metrics, forecaster)
     table = [{"step": "all", **figures(rows, scale), "test": test.get(0, {})}]
     for step, part in rows.groupby("step", sort=True):
         table.append({"step": int(step), **figures(part, scale), "test": test.get(int(step), {})})

@@ -9,6 +9,7 @@ from forecast.config import legacy
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
 from forecast.reports.common import competitors_part, read, scores_of, scores_table, skill_verdict
+from forecast.reports.live_part import live_section
 from forecast.rollout.conformal import empty_bands, percent, short_bands
 from forecast.rundir import RunDir
 from forecast.scoring.metrics_file import Metrics
@@ -55,6 +56,8 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
     ]
     if any(figures):
         sections.append(("figures", "Figures", "".join(figures)))
+    if (live := live_section(run, config.get("name", ""))) is not None:
+        sections.append(live)
     sections.append(("data", "Data and split", _data_facts(run, stages, config, metrics)))
     sections.append(("training", "Training", _training_facts(run, stages, config)))
     return title, top, sections

@@ -80,6 +80,13 @@ def test_published_forecasts_are_logged_and_scored_against_what_happened(
     assert overall["test"]["rmse"] == pytest.approx(metrics["metrics"]["model"]["rmse"])
     assert overall["test"]["coverage_80"] == pytest.approx(metrics["intervals"]["coverage"]["80"]["test"])
 
+    # The figure, and a "Live accuracy" section in the champion's own report.
+    folder = tmp_path / "runs" / "forecasts" / "msft"
+    assert json.loads((folder / "live.json").read_text())["steps"] == scored["steps"]
+    assert (folder / "live.png").read_bytes().startswith(b"\x89PNG")
+    page = (Path(champion) / "report.html").read_text()
+    assert "Live accuracy" in page and "2 published forecast(s) of this run scored" in page
+
     text = invoke("score", "msft")
     assert text.exit_code == 0 and "msft: 2 forecast(s) scored, 0 waiting for actuals" in text.stdout
     assert "all steps" in text.stdout and "live: the forecasts" in text.stdout
