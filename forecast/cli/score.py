@@ -74,8 +74,9 @@ def print_score(one: Any) -> None:
     overall = one.steps[0]
     if overall["skill"] is not None:
         better = overall["skill"] > 0
-        typer.echo(paint(f"live: the forecasts {'beat' if better else 'were WORSE than'} naive from the same "
-                         f"origins (skill {overall['skill']:+.3f} over {overall['n']} steps)", better))  # fmt: skip
+        said = "beat" if better else "were WORSE than" if overall["skill"] < 0 else "were no better than"
+        typer.echo(paint(f"live: the forecasts {said} naive from the same origins (skill "
+                         f"{number(overall['skill'], 3)} over {overall['n']} steps)", better))  # fmt: skip
     for line in drift_lines(one.drift):
         typer.echo(line)
 
@@ -86,11 +87,12 @@ def drift_lines(drift: dict[str, Any]) -> list[str]:
     if skill is None:
         return [f"drift     not judged: {drift.get('why', 'no test period')}"]
     if skill.get("p") is None:
-        return [f"drift     not judged yet: {skill['why']}"]
-    word = "DRIFT" if skill["drifted"] else "none"
-    lines = [f"drift     skill: {word}: live mean loss vs naive {skill['live']:+.4g} over {skill['n']} step-1 "
-             f"forecasts, test period {skill['test']:+.4g} (99% of test-like samples below {skill['test_q99']:+.4g}; "
-             f"p {number(skill['p'], 4, 'p_value')})"]  # fmt: skip
+        lines = [f"drift     skill: not judged: {skill['why']}"]
+    else:
+        word = "DRIFT" if skill["drifted"] else "none"
+        lines = [f"drift     skill: {word}: live mean loss vs naive {skill['live']:+.4g} over {skill['n']} step-1 "
+                 f"forecasts, test period {skill['test']:+.4g} (99% of test-like samples below "
+                 f"{skill['test_q99']:+.4g}; p {number(skill['p'], 4, 'p_value')})"]  # fmt: skip
     for level in ("80", "95"):
         band = drift.get(f"coverage_{level}")
         if band and band.get("p") is not None:

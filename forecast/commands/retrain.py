@@ -28,13 +28,17 @@ def undrifted(config: Config, runs_dir: Path | None, data_dir: Path | None, mode
     try:
         (live,) = score_models(config.name, model_run=champion["run"], runs_dir=runs_dir, data_dir=data_dir)
     except MissingInputError:
-        reason = "no forecast of the champion is logged yet (forecast predict --model logs them)"
+        reason = "no forecast of the champion is logged yet (forecast predict --model logs them); the champion stays"
     else:
         if live.drift.get("drifted"):
             return None
-        skill = live.drift.get("skill") or {}
-        reason = ("no drift in the champion's live forecasts" + (f" (skill p {skill['p']:.3f})" if skill.get("p")
-                  else f": {skill.get('why') or live.drift.get('why', 'not judged yet')}"))  # fmt: skip
+        judged = [f"{part.replace('coverage_', '')}{'%' if part != 'skill' else ''} p {v['p']:.3f}"
+                  for part, v in live.drift.items() if isinstance(v, dict) and v.get("p") is not None]  # fmt: skip
+        if judged:
+            reason = f"no drift in the champion's live forecasts ({', '.join(judged)}); the champion stays"
+        else:
+            why = (live.drift.get("skill") or {}).get("why") or live.drift.get("why")
+            reason = f"drift not judged: {why}; the champion stays"
     record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "not_drifted", "reason": reason,
               "run": champion["run"]}  # fmt: skip
     registry.record(record)

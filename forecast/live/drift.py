@@ -45,6 +45,8 @@ def skill_drift(live: np.ndarray, test: np.ndarray) -> dict[str, Any]:
     """live, test: step-1 loss differentials e_model² - e_naive², one per origin."""
     live, test = np.asarray(live, dtype="float64"), np.asarray(test, dtype="float64")
     n = len(live)
+    if not np.any(live) and not np.any(test):  # a combination that is naive: the same errors, always
+        return {"n": n, "p": None, "drifted": False, "why": "the forecasts are naive's own: no skill to drift"}
     if n < MIN_STEPS or len(test) < MIN_STEPS:
         return {"n": n, "p": None, "drifted": False, "why": f"{n} live step-1 forecasts scored; {MIN_STEPS} needed"}
     means = block_means(test, n)

@@ -41,4 +41,4 @@ def _drift(drift: dict[str, Any]) -> str:
     if drift.get("drifted"):
         return "DRIFT: the live forecasts are worse than the test period makes plausible (forecast score says why)."
     skill = drift.get("skill") or {}
-    return "No drift." if skill.get("p") is not None else "Drift not judged yet (too few forecasts)."
+    return "No drift." if skill.get("p") is not None else f"Drift not judged: {skill.get('why', 'no test period')}."

@@ -36,3 +36,8 @@ def test_bands_that_stopped_holding_are_drift() -> None:
     assert coverage_drift(np.array([1] * 18 + [0] * 12), 0.80)["drifted"]  # 60% held where 80% did
     assert not coverage_drift(np.array([1] * 23 + [0] * 7), 0.80)["drifted"]  # 77%: within chance
     assert coverage_drift(np.array([1] * 10), 0.80)["p"] is None  # too few
+
+
+def test_forecasts_that_are_naive_have_no_skill_to_drift() -> None:
+    said = skill_drift(np.zeros(40), np.zeros(300))
+    assert said["p"] is None and not said["drifted"] and "naive's own" in said["why"]
