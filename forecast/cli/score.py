@@ -26,6 +26,7 @@ def score(
     since: Annotated[
         str | None, typer.Option("--since", help="Only forecasts made from origins on or after YYYY-MM-DD.")
     ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every model in the forecast log (as without NAME).")] = False,
     include_as_of: Annotated[
         bool, typer.Option("--include-as-of", help="Also score forecasts made afterwards with predict --as-of.")
     ] = False,
@@ -37,6 +38,8 @@ def score(
     the same origins and the model's test-period figures."""
     from forecast.commands.score import score_models
 
+    if every and name:
+        raise UsageError(f"score takes NAME or --all, not both (NAME {name!r})", hint="drop one of them")
     when = _date(since) if since else None
     scored = score_models(name, since=when, include_as_of=include_as_of, runs_dir=runs_dir, data_dir=data_dir)
     if as_json:

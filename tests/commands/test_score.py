@@ -93,13 +93,15 @@ def test_published_forecasts_are_logged_and_scored_against_what_happened(
 
 
 def test_forecasts_still_waiting_and_an_empty_log(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:
+    both = invoke("score", "msft", "--all")
+    assert both.exit_code == 64 and "NAME or --all, not both" in both.stderr
     missing = invoke("score", "msft")
     assert missing.exit_code == 66 and "no forecasts logged for msft" in missing.stderr
     assert "forecast predict msft" in missing.stderr
     evening(fake_yahoo, "2012-12-21")
     retrain(invoke, setup)
     predict(invoke, "--model", "msft")
-    waiting = json.loads(invoke("score", "--json").stdout)
+    waiting = json.loads(invoke("score", "--all", "--json").stdout)
     assert waiting == [{**waiting[0], "forecasts": 0, "pending": 1, "steps": []}]
 
 
