@@ -27,12 +27,12 @@ def runs_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List runs, oldest first: name, kind, created, model, RMSE, naive RMSE, skill, status."""
-    from forecast.commands.runs import list_runs
+    from forecast.commands.runs import STOPPED, list_runs
     from forecast.rundir import runs_root
 
     root = runs_root(runs_dir)
-    every = list_runs(runs_dir)
-    rows = every if everything else list_runs(runs_dir, everything=False)
+    every = list_runs(runs_dir)  # read once; failed and interrupted runs only shown with --all
+    rows = every if everything else [r for r in every if r["status"] not in STOPPED]
     if as_json:
         echo_json(rows)
         return

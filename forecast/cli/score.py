@@ -41,7 +41,8 @@ def score(
     if every and name:
         raise UsageError(f"score takes NAME or --all, not both (NAME {name!r})", hint="drop one of them")
     when = _date(since) if since else None
-    scored = score_models(name, since=when, include_as_of=include_as_of, runs_dir=runs_dir, data_dir=data_dir)
+    scored = score_models(name, since=when, include_as_of=include_as_of, runs_dir=runs_dir, data_dir=data_dir,
+                          publish=True)  # fmt: skip
     if as_json:
         echo_json([s.as_dict() for s in scored])
     else:

@@ -48,7 +48,9 @@ def find_run(
     for run in runs:
         manifest = run.manifest()
         status, kind = manifest.get("status", "unknown"), run.kind(manifest)
-        if status == "complete" and (kind in TRAINED or marker == rundir.MANIFEST and kind != "retrain"):
+        # predict/evaluate (config.yaml) take a trained model; report and runs show any run but a challenger
+        wanted = kind in TRAINED or (marker == rundir.MANIFEST and kind != "retrain")
+        if status == "complete" and wanted:
             newer = f"; newer, not taken: {', '.join(skipped)}" if skipped else ""
             log.info("%s: %s, the newest complete %s%s", text, run.path, _made_by(kind), newer)
             return run

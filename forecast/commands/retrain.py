@@ -32,7 +32,8 @@ def undrifted(config: Config, runs_dir: Path | None, data_dir: Path | None, mode
     else:
         if live.drift.get("drifted"):
             return None
-        judged = [f"{part.replace('coverage_', '')}{'%' if part != 'skill' else ''} p {v['p']:.3f}"
+        label = {"skill": "skill", "coverage_80": "80%", "coverage_95": "95%"}
+        judged = [f"{label.get(part, part)} p {v['p']:.3f}"
                   for part, v in live.drift.items() if isinstance(v, dict) and v.get("p") is not None]  # fmt: skip
         if judged:
             reason = f"no drift in the champion's live forecasts ({', '.join(judged)}); the champion stays"

@@ -100,13 +100,11 @@ def open_run(run: str | os.PathLike[str], runs_dir: Path | None = None) -> Run:
     return Run(find_run(run, runs_root(runs_dir), marker=rundir.MANIFEST).path)
 
 
-def list_runs(runs_dir: Path | None = None, everything: bool = True) -> list[dict[str, Any]]:
-    """The runs under the runs root (folders with a manifest), oldest first, as a log reads.
-    everything=False: without the failed and interrupted ones (runs list without --all)."""
+def list_runs(runs_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Every run under the runs root (folders with a manifest), oldest first, as a log reads."""
     root = runs_root(runs_dir)
     rows = [run_row(p.parent) for p in root.glob(f"*/{rundir.MANIFEST}")] if root.is_dir() else []
-    rows.sort(key=lambda r: (r["created"] or "", r["run"]))
-    return rows if everything else [r for r in rows if r["status"] not in STOPPED]
+    return sorted(rows, key=lambda r: (r["created"] or "", r["run"]))
 
 
 STOPPED = ("failed", "interrupted")  # hidden by `runs list` unless --all

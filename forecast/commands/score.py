@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 class LiveScore:
     name: str
     model_run: str  # the newest forecasts' model: the test figures are its
+    forecaster: str  # what it published: "model" (the network) or "combination"
     forecasts: int  # logged forecasts (origins) with at least one actual
     pending: int  # logged forecasts still waiting for every actual
     first: str | None  # first and last target date scored
@@ -50,10 +51,12 @@ class LiveScore:
 
 
 def score_models(name: str | None = None, *, since: dt.date | None = None, include_as_of: bool = False,
-                 model_run: str | None = None, runs_dir: Path | None = None,
-                 data_dir: Path | None = None) -> list[LiveScore]:  # fmt: skip
+                 model_run: str | None = None, runs_dir: Path | None = None, data_dir: Path | None = None,
+                 publish: bool = False) -> list[LiveScore]:  # fmt: skip
     """Score the logged forecasts of model `name` (None: every model in the log); model_run: only
-    those one run made (retrain --when-drifted asks about the champion's own)."""
+    those one run made (retrain --when-drifted and models show ask about the champion's own).
+    publish: write live.json, live.png and the model run's report (forecast score does; a
+    question from retrain or models show writes nothing)."""
     root = runs_root(runs_dir)
     logged = forecast_log.read(root, name, since)
     if model_run is not None:
@@ -67,7 +70,13 @@ def score_models(name: str | None = None, *, since: dt.date | None = None, inclu
         )
     if not include_as_of:
         logged = logged[~logged["as_of"].astype(bool)]
-    return [_one(str(model), rows, data_root(data_dir), root) for model, rows in logged.groupby("name", sort=True)]
+    scored = []
+    for model, rows in logged.groupby("name", sort=True):
+        live, joined_rows, metrics = _one(str(model), rows, data_root(data_dir))
+        if publish:
+            publish_views(live, joined_rows, forecast_log.log_root(root) / live.name, metrics)
+        scored.append(live)
+    return scored
 
 
 def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metrics | None) -> dict[str, Any]:
@@ -89,38 +98,38 @@ def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metric
     return out
 
 
-def _one(name: str, rows: pd.DataFrame, data_dir: Path, root: Path) -> LiveScore:
+def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> tuple[LiveScore, pd.DataFrame, Metrics | None]:
+    """One model's live figures, the logged rows joined with their actuals, and its run's metrics."""
     newest = rows.sort_values(["made", "origin"]).iloc[-1]
     data = DataConfig.model_validate_json(newest["data"])
     frame = load_series(data, data_dir)
     actual = frame[newest["target"]]
     scored = joined(rows, actual)
-    run = Path(newest["model_run"])
-    metrics = read_metrics(RunDir(run)) if (run / "metrics.json").is_file() else None
+    run, forecaster = RunDir(Path(newest["model_run"])), str(newest["forecaster"])
+    metrics = read_metrics(run) if run.exists(rundir.METRICS) else None
     if metrics is None:
-        log.warning("%s: the model run %s is gone: live figures without its test figures", name, run)
+        log.warning("%s: the model run %s is gone: live figures without its test figures", name, run.path)
     origins = rows.groupby("predict_run")["date"].max()
-    pending = int((origins > actual.index.max()).sum())
     live = LiveScore(
-        drift=drift_of(scored, RunDir(run), str(newest["forecaster"]), metrics),
         name=name,
-        model_run=str(run),
+        model_run=str(run.path),
+        forecaster=forecaster,
         forecasts=int(scored["predict_run"].nunique()),
-        pending=pending,
+        pending=int((origins > actual.index.max()).sum()),
         first=scored["date"].min().date().isoformat() if len(scored) else None,
         last=scored["date"].max().date().isoformat() if len(scored) else None,
-        steps=score(scored, metrics, str(newest["forecaster"])) if len(scored) else [],
+        steps=score(scored, metrics, forecaster) if len(scored) else [],
+        drift=drift_of(scored, run, forecaster, metrics),
     )
-    publish(live, scored, forecast_log.log_root(root) / name, metrics, str(newest["forecaster"]))
-    return live
+    return live, scored, metrics
 
 
-def publish(live: LiveScore, scored: pd.DataFrame, folder: Path, metrics: Metrics | None, forecaster: str) -> None:
+def publish_views(live: LiveScore, scored: pd.DataFrame, folder: Path, metrics: Metrics | None) -> None:
     """live.json and live.png beside the log (views, rewritten by every score), and the model
     run's report.html again, now with its "Live accuracy" section (reports/live_part.py)."""
     atomic.write_text(folder / forecast_log.LIVE_JSON, json.dumps(live.as_dict(), indent=2, default=str) + "\n")
     if len(scored[scored["step"] == 1]) >= 2:
-        test = test_figures(metrics, forecaster)
+        test = test_figures(metrics, live.forecaster)
         with atomic.replacing(folder / forecast_log.LIVE_PNG) as tmp:
             plot_live(scored, live.name, test.get(1) or test.get(0, {}), tmp)
     run = RunDir(Path(live.model_run))

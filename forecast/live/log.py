@@ -69,10 +69,14 @@ def record(runs_root: Path, name: str, table: pd.DataFrame, info: dict[str, Any]
     return path
 
 
+def _models(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
 def read(runs_root: Path, name: str | None = None, since: dt.date | None = None) -> pd.DataFrame:
     """Every logged forecast step (of model `name`, or all), made from an origin on or after `since`."""
     root = log_root(runs_root)
-    folders = [root / name] if name else sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    folders = [root / name] if name else _models(root)
     # Not the dot-named temporary file of a forecast being logged right now (atomic.replacing).
     files = sorted(f for folder in folders if folder.is_dir() for f in folder.glob("[!.]*.parquet"))
     if not files:

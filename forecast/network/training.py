@@ -214,9 +214,9 @@ def _reduce_lr(state: LoopState, value: float, model: keras.Model, config: Train
     state.lr_wait += 1
     rate = float(np.asarray(model.optimizer.learning_rate))
     if state.lr_wait >= config.reduce_lr_patience and rate > 1e-6:
-        model.optimizer.learning_rate.assign(max(rate * 0.5, 1e-6))
-        log.info("learning rate %.2e -> %.2e after %d epochs without improvement", rate, max(rate * 0.5, 1e-6),
-                 state.lr_wait)  # fmt: skip
+        lower = max(rate * 0.5, 1e-6)
+        model.optimizer.learning_rate.assign(lower)
+        log.info("learning rate %.2e -> %.2e after %d epochs without improvement", rate, lower, state.lr_wait)
         state.lr_wait = 0
 
 

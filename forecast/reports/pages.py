@@ -22,8 +22,6 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     test, rows = result["test"], result["rows"]
     leader = rows[0]
     best_model = next((r for r in rows if is_model(r)), None)
-    # The paired verdict (commands/compare.py: with_verdicts); an older comparison has only the DM p.
-    said = lambda r: r.get("verdict") or p_value(r.get("dm_p"))  # noqa: E731
     if not is_model(leader):
         top = h.verdict(f"No model beats the {leader['kind']}s: {leader['name']} ranks first "
                         f"(RMSE {number(leader['rmse'], 4)})"
@@ -62,6 +60,11 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
         sections.append(("figures", "Figures", figures))
     sections.append(("candidates", "Candidates", _candidates(run, manifest)))
     return f"Comparison: {test['target']}", top, sections
+
+
+def said(row: dict[str, Any]) -> str:
+    """The paired verdict (commands/compare.py: with_verdicts); an older comparison has only the DM p."""
+    return row.get("verdict") or p_value(row.get("dm_p"))
 
 
 def _candidates(run: RunDir, manifest: dict[str, Any]) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from forecast.tables import number
+
 SIGNIFICANT = 0.05  # the level every verdict in the tool is stated at
 
 
@@ -90,8 +92,6 @@ def against_naive(ratio: float | None, p: float | None, level: float = SIGNIFICA
     Separate intervals for each RMSE would overlap when the paired errors say the difference
     is real (both RMSEs move with the same calm and wild weeks): the page showed both and left
     the reader to reconcile them (issue 20). The paired test is the one that answers."""
-    from forecast.tables import number
-
     if ratio is None:
         return "no naive RMSE to compare with", None
     change = f"{abs(ratio - 1):.1%}"

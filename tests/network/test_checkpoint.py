@@ -95,3 +95,7 @@ def test_a_checkpoint_for_other_options_is_not_resumed(tmp_path: Path, monkeypat
     with caplog.at_level(logging.INFO, logger="forecast"):
         run_pipeline(Context(load_config(tmp_path / "c.yaml"), run, tmp_path / "data"))
     assert any("was written for other inputs or options: training starts from epoch 1" in m for m in caplog.messages)
+    assert not any(m.startswith("resuming training") for m in caplog.messages)
+    # Trained afresh from epoch 1 under the new rate, and the checkpoint is gone with model.keras written.
+    assert any(m.startswith("epoch 1/40 ") for m in caplog.messages)
+    assert run.file(rundir.MODEL).is_file() and not run.file(rundir.CHECKPOINT).exists()
