@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forecast.config import load_config  # noqa: E402
+from forecast.folds.report import summarise  # noqa: E402
+from forecast.folds.run import run_fold_stack  # noqa: E402
 from forecast.pipeline.lifecycle import environment  # noqa: E402
 from forecast.prepare.series import prepared_series  # noqa: E402
-from forecast.scoring.backtest import run_fold_stack, summarise  # noqa: E402
 
 TICKERS = ("MSFT", "AAPL", "IBM")
 # Generated series: (frame builder, season for seasonal naive)
@@ -84,7 +85,7 @@ def run_cell(config_path: Path, transform: str, series: str, folds: int, epochs:
     clock = time.perf_counter()
     results = run_fold_stack(frame, config)
     summary = summarise(results)
-    worse = sum(1 for r in results if (r.assessed.metrics["model"]["skill"] or 0) <= 0)
+    worse = sum(1 for r in results if (r.evaluated.metrics["model"]["skill"] or 0) <= 0)
     return {
         "measured": dt.date.today().isoformat(),  # --report-only may run on a later day
         "seconds": round(time.perf_counter() - clock, 1),

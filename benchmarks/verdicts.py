@@ -21,8 +21,9 @@ from typing import Any
 import pandas as pd
 
 from forecast.config import load_config
+from forecast.folds.report import summarise
+from forecast.folds.run import run_fold_stack
 from forecast.prepare.series import prepared_series
-from forecast.scoring.backtest import run_fold_stack, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 STOCK = "configs/lstm.yaml"
@@ -111,10 +112,10 @@ def run_cell(series: str, config_path: Path, overrides: list[str], folds: int) -
         "std_rmse": {name: summary[name]["rmse"]["std"] for name in summary},
         "competitors": competitors,
         # Each fold's weights and its members' validation p-values: which member a loss came from.
-        "folds_combination": [r.combination.to_dict() if r.combination else None for r in results],
-        "folds_rmse": [{name: m["rmse"] for name, m in r.assessed.metrics.items()} for r in results],
+        "folds_combination": [r.evaluated.combination.to_dict() if r.evaluated.combination else None for r in results],
+        "folds_rmse": [{name: m["rmse"] for name, m in r.evaluated.metrics.items()} for r in results],
         # A competitor over its time limit in a fold has no score there: say so beside the table.
-        "skipped": sorted({n for r in results for n in config.evaluate.competitors if n not in r.assessed.metrics}),
+        "skipped": sorted({n for r in results for n in config.evaluate.competitors if n not in r.evaluated.metrics}),
     }
 
 

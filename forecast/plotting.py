@@ -19,7 +19,6 @@ from cycler import cycler
 
 from forecast.config import Config
 from forecast.scoring.metrics_file import Metrics
-from forecast.tables import number
 
 ACTUAL, MODEL, NAIVE, COMPETITOR = "#1a1a1a", "#c0392b", "#7f8c8d", "#a0785a"
 MODELS = ["#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#17a589", "#5d6d7e"]  # the i-th model's colour
@@ -80,9 +79,10 @@ def _fmt(value: float | None) -> str:
 
 
 def verdict(metrics: Metrics) -> str:
-    if metrics.skill is None:
-        return "skill n/a"
-    return f"skill {metrics.skill:+.3f}: " + ("beats naive" if metrics.beats_naive else "WORSE than naive")
+    """The network's verdict against naive, short, for a figure's title."""
+    found = metrics.verdict()
+    skill = "skill n/a" if metrics.skill is None else f"skill {metrics.skill:+.3f}"
+    return skill if found is None else f"{skill}: {found.short}"
 
 
 def _bands(ax: Any, x: Any, rows: pd.DataFrame) -> None:
@@ -214,15 +214,14 @@ def plot_future(history: pd.Series, table: pd.DataFrame, info: dict[str, Any], d
 
 
 def future_verdict(info: dict[str, Any], made_by: str) -> tuple[str | None, bool]:
-    """The train figures' verdict, on the future figure too: a forecast from a model worse than
-    naive says so on its face, as predict's warning and report do. (words, worse than naive)."""
-    test = info.get("test") or {}
-    skill = number(test.get("skill"), 3)
-    if test.get("beats_naive") is False:
-        return (f"caveat: this {made_by} was WORSE than naive on its test part (skill {skill}): the last value, "
-                f"{number(info['last_value'])}, is the better forecast", True)  # fmt: skip
-    if test.get("beats_naive"):
-        return f"on its test part this {made_by} beat naive (skill {skill})", False
-    if info.get("combination"):  # the combination is naive itself: it says why
+    """The train figures' verdict, on the future figure too: a forecast from a model that did not
+    beat naive says so on its face, as predict's warning and report do. (words, worse than naive)."""
+    from forecast.scoring.verdict import Verdict
+
+    said = (info.get("test") or {}).get("verdict")
+    if said is None:  # a forecast.json written before verdicts were stored
+        return None, False
+    verdict = Verdict.model_validate(said)
+    if info.get("combination") and verdict.outcome == "same":  # the combination is naive itself: it says why
         return f"{made_by}: {info['combination']['verdict']}", False
-    return None, False
+    return f"on its test part {verdict.advice() or verdict.words}", verdict.worse

@@ -15,8 +15,8 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.plotting import ACTUAL, COMPETITOR, MODEL, MODELS, NAIVE, dated, figure
-from forecast.scoring.evaluation import BASELINES  # a backtest's rows that may be drawn off scale
-from forecast.scoring.significance import short_verdict
+from forecast.scoring.baselines import BASELINES  # a backtest's rows that may be drawn off scale
+from forecast.scoring.verdict import Verdict
 from forecast.tables import is_model, versus_naive
 
 
@@ -131,7 +131,7 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
         dated(top)
         ranked = [r for r in rows if r["name"] != "naive"]
         colours = [colour.get(r["name"], COMPETITOR if r["kind"] == "competitor" else NAIVE) for r in ranked]
-        words = [short_verdict(r.get("vs_naive"), r.get("dm_p")) for r in ranked]
+        words = [Verdict.model_validate(r["versus_naive"]).short if r.get("versus_naive") else "" for r in ranked]
         bars_against_naive(bottom, [f"{r['rank']}. {r['name']}" for r in ranked], [r.get("vs_naive") for r in ranked],
                      colours, [r["kind"] == "baseline" for r in ranked], words)  # fmt: skip
         bottom.set_title("RMSE against naive, with the paired Diebold-Mariano test's verdict; brown: statistical "

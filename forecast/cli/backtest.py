@@ -56,7 +56,7 @@ def backtest(
 
 
 def print_backtest(path: Any, report: dict[str, Any]) -> None:
-    from forecast.scoring.evaluation import SCORE_COLUMNS  # numpy: not on the path of --help
+    from forecast.scoring.metrics import SCORE_COLUMNS  # numpy: not on the path of --help
 
     typer.echo(f"run   {path}")
     typer.echo("")
@@ -87,14 +87,9 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
     typer.echo("")
     model, naive = summary["model"]["rmse"], summary["naive"]["rmse"]
     skill = summary["model"]["skill"]
-    worse = sum(1 for f in report["folds"] if (f["metrics"]["model"]["skill"] or 0) <= 0)
-    typer.echo(paint(
-        f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
-        f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}; "
-        f"worse than naive in {worse} of {len(report['folds'])} folds", worse == 0,
-    ))  # fmt: skip
-    rivals = [r for r in rows if r["rival_rmse"] is not None]
-    if rivals:
-        lost = sum(1 for r in rivals if r["rmse"] >= r["rival_rmse"])
-        typer.echo(paint(f"{report['model']} is worse than the fold's best statistical competitor in {lost} of "
-                         f"{len(rivals)} folds", lost == 0))  # fmt: skip
+    typer.echo(f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
+               f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}")  # fmt: skip
+    from forecast.folds.report import fold_tallies
+
+    for line, good in fold_tallies(report["folds"]):
+        typer.echo(paint(f"{report['model']} over the folds: {line}", good))

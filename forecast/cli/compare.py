@@ -24,7 +24,7 @@ from forecast.cli.options import (
     with_mlflow,
     with_source,
 )
-from forecast.tables import is_model, number, render
+from forecast.tables import is_model, render
 
 # Metrics by name (their labels and digits come from the registry), then what a comparison adds.
 COMPARE_METRICS = ("rmse", "mae", "mase", "skill")
@@ -67,7 +67,7 @@ def compare(
 
 
 def print_comparison(path: Path, result: dict[str, Any]) -> None:
-    from forecast.scoring.evaluation import columns  # numpy: not on the path of --help
+    from forecast.scoring.metrics import columns  # numpy: not on the path of --help
 
     test = result["test"]
     typer.echo(f"run   {path}")
@@ -76,23 +76,17 @@ def print_comparison(path: Path, result: dict[str, Any]) -> None:
     rows = [{**r, "name": f"{r['rank']}. {r['name']}"} for r in result["rows"]]
     typer.echo(render(rows, [*columns(*COMPARE_METRICS), *COMPARE_EXTRA], label="rank"))
     typer.echo("")
-    models = [r for r in result["rows"] if is_model(r)]
-    best = models[0]
-    naive = next(r for r in result["rows"] if r["name"] == "naive")
+    for row in (r for r in result["rows"] if is_model(r)):  # each model's verdicts, as its evaluation made them
+        for verdict in row_verdicts(row):
+            typer.echo(paint(f"{row['name']}: {verdict.words}", verdict.good))
     leader = result["rows"][0]
-    for row in models:  # one verdict per model, from its paired test against naive (as the report says)
-        if "verdict" in row:
-            typer.echo(paint(f"{row['name']}: {row['verdict']}", row.get("significant")))
-    if best["rmse"] < naive["rmse"]:
-        if not is_model(leader):
-            typer.echo(f"but the {leader['name']} {leader['kind']} beats every model (RMSE {leader['rmse']:.4f})")
-    else:
-        typer.echo(paint(
-            f"no model beats {result.get('naive_words', 'the naive forecast')}; the best, {best['name']}, has skill "
-            f"{number(best['skill'], 3)}", False,
-        ))  # fmt: skip
-    rival = next((r for r in result["rows"] if r["kind"] == "competitor"), None)  # rows are ranked: the best
-    if rival is not None:
-        wins = best["rmse"] < rival["rmse"]
-        typer.echo(paint(f"{best['name']} {'beats' if wins else 'is WORSE than'} the best statistical competitor, "
-                         f"{rival['name']} (RMSE {best['rmse']:.4f} vs {rival['rmse']:.4f})", wins))  # fmt: skip
+    if not is_model(leader):  # a ranking, not a verdict: the verdicts above say what is significant
+        typer.echo(f"ranked first by RMSE: {leader['name']} ({leader['kind']}, RMSE {leader['rmse']:.4f})")
+
+
+def row_verdicts(row: dict[str, Any]) -> list[Any]:
+    """A comparison row's verdicts (against naive, then the best competitor); none in a
+    comparison.json written before they were stored (its page judges those rows)."""
+    from forecast.scoring.verdict import Verdict
+
+    return [Verdict.model_validate(row[key]) for key in ("versus_naive", "versus_competitor") if row.get(key)]

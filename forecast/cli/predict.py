@@ -71,15 +71,17 @@ def predict(
     else:
         print_forecast(str(done.run), result.table, result.info)
         echo_report(done.run)
-    test = result.info["test"]
-    if test.get("beats_naive") is False:
-        log.warning(
-            "this %s was WORSE than the naive forecast on its test part (skill %s): "
-            "the last value, %s, is the better forecast",
-            _forecaster(result.info),
-            num(test.get("skill"), 3),
-            num(result.info["last_value"]),
-        )
+    if (advice := published_advice(result.info)) is not None:
+        log.warning("on its test part %s (naive forecasts the last value, %s)", advice, num(result.info["last_value"]))
+
+
+def published_advice(info: dict[str, Any]) -> str | None:
+    """The warning a forecast from a forecaster that did not beat naive on its test part carries
+    (scoring/verdict.py); None when it did, or when it is naive itself."""
+    from forecast.scoring.verdict import Verdict
+
+    said = (info.get("test") or {}).get("verdict")
+    return None if said is None else Verdict.model_validate(said).advice()
 
 
 def _date(text: str) -> dt.date:

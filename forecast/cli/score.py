@@ -75,12 +75,11 @@ def print_score(one: Any) -> None:
     rows = [{"name": f"step {s['step']}" if s["step"] != "all" else "all steps", **s,
              **{f"test_{k}": v for k, v in s["test"].items()}} for s in one.steps]  # fmt: skip
     typer.echo(render(rows, COLUMNS, label="ahead"))
-    overall = one.steps[0]
-    if overall["skill"] is not None:
-        better = overall["skill"] > 0
-        said = "beat" if better else "were WORSE than" if overall["skill"] < 0 else "were no better than"
-        typer.echo(paint(f"live: the forecasts {said} naive from the same origins (skill "
-                         f"{number(overall['skill'], 3)} over {overall['n']} steps)", better))  # fmt: skip
+    if one.verdict is not None:
+        from forecast.scoring.verdict import Verdict
+
+        verdict = Verdict.model_validate(one.verdict)
+        typer.echo(paint(f"live, step 1: {verdict.words}", verdict.good))
     for line in drift_lines(one.drift):
         typer.echo(line)
 

@@ -23,7 +23,6 @@ from forecast.cli.options import (
     WorkersOpt,
     echo_json,
     echo_report,
-    num,
     paint,
     progress,
     report_of,
@@ -135,17 +134,8 @@ def report_run(run: Any, as_json: bool) -> None:
         echo_report(run.path)
 
 
-def verdict(metrics: Metrics) -> str:
-    """One sentence: better or worse than naive, by how much, and whether it is significant."""
-    from forecast.scoring.metrics_file import significance_words  # pandas: not on the path of --help
-
-    p = metrics.dm_p
-    better = "beats" if metrics.beats_naive else "is WORSE than"
-    return f"skill {num(metrics.skill, 3)}: the {metrics.model} {better} {metrics.naive_words}{significance_words(p)}"
-
-
 def print_summary(path: Path, metrics: Metrics) -> None:
-    from forecast.scoring.evaluation import SCORE_COLUMNS, columns  # numpy: not on the path of --help
+    from forecast.scoring.metrics import SCORE_COLUMNS, columns  # numpy: not on the path of --help
 
     test = metrics.test
     typer.echo(f"run   {path}")
@@ -158,11 +148,8 @@ def print_summary(path: Path, metrics: Metrics) -> None:
         rows = [{**s, "name": f"step {s['step']}"} for s in per_step]
         typer.echo(render(rows, [*columns("rmse"), ("naive RMSE", "naive_rmse", 4), *columns("skill")], "ahead"))
     typer.echo("")
-    typer.echo(paint(verdict(metrics), metrics.beats_naive))
-    if (against := metrics.competitor_verdict()) is not None:
-        typer.echo(paint(against, bool(metrics.beats_competitors)))
-    for k, line in enumerate(metrics.combination_verdict()):  # the verdict, then the weights
-        typer.echo(paint(line, metrics.combination_beats_naive) if k == 0 else line)
+    for line, good in metrics.verdict_lines():  # scoring/verdict.py's words, as the evaluation judged
+        typer.echo(paint(line, good))
     for name, why in (metrics.competitors or {}).get("skipped", {}).items():
         logging.getLogger("forecast").warning("competitor %s was skipped: %s", name, why)
     line = intervals_line(metrics.intervals)

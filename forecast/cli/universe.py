@@ -59,16 +59,19 @@ def print_retrained(universe: Any, as_json: bool) -> None:
 
 
 def _train_table(rows: list[dict[str, Any]], is_global: bool) -> None:
-    columns = ["symbol", "run", "RMSE", "naive RMSE", "skill"]
+    from forecast.scoring.verdict import Verdict
+
+    columns = ["symbol", "run", "RMSE", "naive RMSE", "skill", "verdict"]
     if is_global:
         columns += ["per-symbol RMSE", "per-symbol skill"]
     body = []
     for r in rows:
         if r["status"] != "done":
             dashes = ["-", "-"] if is_global else []
-            body.append([r["symbol"], Path(r.get("run") or "-").name, "-", "-", "-", *dashes])
+            body.append([r["symbol"], Path(r.get("run") or "-").name, "-", "-", "-", "-", *dashes])
             continue
-        cells = [r["symbol"], Path(r["run"]).name, num(r["rmse"]), num(r["naive_rmse"]), num(r["skill"], 3)]
+        said = Verdict.model_validate(r["verdict"]).short if r.get("verdict") else "-"
+        cells = [r["symbol"], Path(r["run"]).name, num(r["rmse"]), num(r["naive_rmse"]), num(r["skill"], 3), said]
         if is_global:
             own = r.get("per_symbol") or {}
             cells += [num(own.get("rmse")), num(own.get("skill"), 3)]

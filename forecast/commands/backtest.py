@@ -1,4 +1,4 @@
-"""`forecast backtest`: walk-forward folds (scoring/backtest.py) in a new run directory."""
+"""`forecast backtest`: walk-forward folds (forecast/folds/) in a new run directory."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from forecast.child import default_workers
 from forecast.commands.frames import with_frame
 from forecast.config import ConfigLike, as_config, require_one_series
 from forecast.data import data_root
+from forecast.folds.report import predictions, report
+from forecast.folds.run import run_fold_stack
 from forecast.pipeline.lifecycle import new_run
 from forecast.prepare.series import prepared_series
 from forecast.ranking_plots import plot_backtest
 from forecast.rundir import runs_root
 from forecast.rundir.artifacts import save_series, write_csv
-from forecast.scoring.backtest import predictions, report, run_fold_stack
 
 log = logging.getLogger(__name__)
 

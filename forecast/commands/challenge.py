@@ -29,9 +29,9 @@ from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
 from forecast.pipeline.combined import fitted_end, forecast_from
+from forecast.pipeline.context import Context
 from forecast.pipeline.future import latest_series, trained_network
 from forecast.pipeline.runner import Listener, run_pipeline
-from forecast.pipeline.stages import Context
 from forecast.prepare.series import prepared_series, transformed
 from forecast.registry.registry import Registry
 from forecast.registry.rules import champion_record, decide, last_trained_end, prune
@@ -39,7 +39,9 @@ from forecast.rollout.intervals import forecast_rows
 from forecast.rundir import RunDir, utc_now
 from forecast.rundir.artifacts import read_config, read_encoding, read_metrics, read_series, read_split
 from forecast.rundir.verify import verify_run
-from forecast.scoring.evaluation import actuals, mae, persistence, rmse
+from forecast.scoring.competitors import Outcome as CompetitorOutcome
+from forecast.scoring.evaluation import Forecasts, Part, evaluate_part
+from forecast.scoring.forecasters import COMBINATION, NETWORK
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +66,17 @@ class Outcome:
 def holdout_dates(challenger: RunDir, champion: RunDir | None) -> tuple[pd.DatetimeIndex, int]:
     """First target dates of the challenger's test windows that neither model was fitted on."""
     w, frame = read_split(challenger), read_series(challenger)
-    dates = frame.index[w["test"]]
+    dates = frame.index[w.test]
     if champion is not None:
         fitted = pd.Timestamp(read_encoding(champion).fitted_on["last"])
         dates = dates[dates > fitted]
-    return dates, int(w["output_steps"])
+    return dates, w.output_steps
 
 
 def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> dict[str, Any]:
-    """RMSE and MAE of a run's forecaster (its network, or its combination: what predict
-    publishes), and of naive, forecasting `steps` from each date."""
+    """A run's published forecaster (its network, or its combination: what predict publishes)
+    scored on the windows starting at `dates` by the evaluation every part gets
+    (scoring/evaluation.py): its RMSE, MAE, naive's RMSE and its verdict against naive."""
     verify_run(run)
     config = read_config(run)
     frame, _ = latest_series(config, run, data_dir, refresh=False)
@@ -86,13 +89,18 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     forecast = forecast_rows(network, encoding, frame, transformed(frame, config, encoding.transform), origins, steps)
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     metrics = read_metrics(run)
-    if metrics.combination is not None:  # scored as predict publishes it
-        fit_end = fitted_end(frame.index, encoding.fitted_on["last"])
-        forecast, _ = forecast_from(metrics, config, levels, fit_end, origins, forecast)
-    actual = actuals(levels, origins, steps)
-    naive = persistence(levels, origins, steps)
-    return {"rmse": rmse(actual, forecast), "mae": mae(actual, forecast), "naive_rmse": rmse(actual, naive),
-            "windows": int(len(origins)), "forecaster": "combination" if metrics.combination else "model"}  # fmt: skip
+    fit_end = fitted_end(frame.index, encoding.fitted_on["last"])  # the run's first test row
+    ours, published = {NETWORK: Forecasts(forecast)}, NETWORK
+    if metrics.combination is not None:  # scored as predict publishes it: the run's weights, not refitted
+        combined, _ = forecast_from(metrics, config, levels, fit_end, origins, forecast)
+        ours[COMBINATION], published = Forecasts(combined), COMBINATION
+    part = Part(levels, pd.DatetimeIndex(frame.index), origins, steps, (0, fit_end), encoding.lookback,
+                metrics.season, metrics.frequency)  # fmt: skip
+    evaluated = evaluate_part(part, ours, CompetitorOutcome(), model_kind=config.model.kind)
+    scores, verdict = evaluated.metrics[published], evaluated.verdict(published)
+    return {"rmse": scores["rmse"], "mae": scores["mae"], "naive_rmse": evaluated.metrics["naive"]["rmse"],
+            "windows": int(len(origins)), "forecaster": published,
+            "verdict": verdict.model_dump(mode="json") if verdict else None}  # fmt: skip
 
 
 # --- the retrain ---------------------------------------------------------------------

@@ -30,8 +30,8 @@ from forecast.ranking_plots import plot_comparison
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import require_complete
-from forecast.scoring.combination import NAME as COMBINATION
-from forecast.scoring.significance import against_naive
+from forecast.scoring.forecasters import COMBINATION, NETWORK, kind_of
+from forecast.scoring.metrics_file import Metrics
 
 log = logging.getLogger(__name__)
 # A candidate's own columns of predictions.csv, not shared forecasters: its bands (lower_80, ...),
@@ -138,32 +138,39 @@ def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
 
 def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any]:
     """Models, the statistical competitors and the baselines (from the first candidate:
-    identical targets) ranked by RMSE."""
+    identical targets) ranked by RMSE, each with its verdicts (scoring/verdict.py) as its run's
+    evaluation made them: against naive, and for models against the best competitor."""
     rows: list[dict[str, Any]] = []
     for c in candidates:
         metrics = read_metrics(c.run)
         info = c.run.manifest().get("stages", {}).get("train", {}).get("info", {})
         rows.append({
-            "name": c.label, "kind": metrics.model, "run": str(c.run.path), **metrics.scores["model"],
+            "name": c.label, "kind": metrics.model, "run": str(c.run.path), **metrics.scores[NETWORK],
             "dm_p": metrics.dm_p, "parameters": info.get("parameters"), "train_seconds": info.get("fit_seconds"),
-            "epochs": info.get("epochs_run"),
+            "epochs": info.get("epochs_run"), **_judged(metrics, NETWORK),
         })  # fmt: skip
         if COMBINATION in metrics.scores:  # each candidate's own combination (evaluate.combine)
             dm = metrics.diebold_mariano[COMBINATION]["p_value"]
             rows.append({"name": f"{c.label} {COMBINATION}", "kind": COMBINATION, "run": str(c.run.path),
-                         **metrics.scores[COMBINATION], "dm_p": dm})  # fmt: skip
+                         **metrics.scores[COMBINATION], "dm_p": dm, **_judged(metrics, COMBINATION)})  # fmt: skip
     first = read_metrics(candidates[0].run)
-    competitors = (first.competitors or {}).get("fitted", {})
     for name, scores in first.scores.items():
-        if name not in ("model", COMBINATION):
+        if kind_of(name) != "ours":
             dm = first.diebold_mariano.get(name, {})
-            kind = "competitor" if name in competitors else "baseline"
-            rows.append({"name": name, "kind": kind, **scores, "dm_p": dm.get("p_value")})
+            rows.append({"name": name, "kind": kind_of(name), **scores, "dm_p": dm.get("p_value"),
+                         **_judged(first, name)})  # fmt: skip
     rows.sort(key=lambda r: r["rmse"])
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     # naive in the series' own rhythm: (tomorrow = today), (next month = this month), ...
     return {"test": shared, "ranking": [r["name"] for r in rows], "rows": rows, "naive_words": first.naive_words}
+
+
+def _judged(metrics: Metrics, name: str) -> dict[str, Any]:
+    """A row's verdicts from its run's metrics.json, and its RMSE as a ratio to naive's."""
+    verdicts = {f"versus_{against}": v.model_dump(mode="json") for against, v in metrics.verdicts.get(name, {}).items()}
+    naive = metrics.naive_rmse
+    return {"vs_naive": metrics.scores[name]["rmse"] / naive if naive else None, **verdicts}
 
 
 def predictions(candidates: list[Candidate]) -> pd.DataFrame:
@@ -180,19 +187,6 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
         if COMBINATION in frame.columns:
             table[f"{c.label} {COMBINATION}"] = frame[COMBINATION]
     return table
-
-
-def with_verdicts(result: dict[str, Any]) -> dict[str, Any]:
-    """Each row's RMSE as a ratio to naive's, and one verdict from its paired test against
-    naive (significance.against_naive): what the figure, the table and the page all say."""
-    naive = next(r["rmse"] for r in result["rows"] if r["name"] == "naive")
-    for row in result["rows"]:
-        row["vs_naive"] = row["rmse"] / naive if naive else None
-        if row["name"] == "naive":
-            row["verdict"], row["significant"] = "the reference", None
-        else:
-            row["verdict"], row["significant"] = against_naive(row["vs_naive"], row.get("dm_p"))
-    return result
 
 
 def train_apart(fresh: list[Candidate], roots: dict[str, Path], workers: int, listener) -> None:
@@ -267,7 +261,7 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
                 run_pipeline(Context(c.config, c.run, data_root(data_dir)), listener=notify)
         shared = check_comparable(candidates)
         table = predictions(candidates)
-        result = with_verdicts(report(candidates, shared))
+        result = report(candidates, shared)
         out.write_json(rundir.COMPARISON, result)
         out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
         # The step-1 forecasts side by side: the compare run's figures and report need nothing else.

@@ -25,7 +25,7 @@ from forecast.errors import MissingInputError
 from forecast.live import log as forecast_log
 from forecast.live.drift import coverage_drift, skill_drift
 from forecast.live.figure import plot_live
-from forecast.live.score import joined, score, test_figures
+from forecast.live.score import joined, live_verdict, score, test_figures
 from forecast.reports.build import write_report
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_metrics
@@ -45,6 +45,8 @@ class LiveScore:
     last: str | None
     steps: list[dict[str, Any]] = field(default_factory=list)  # live.score.score: "all", then each step
     drift: dict[str, Any] = field(default_factory=dict)  # live.drift: skill and each band, and the verdict
+    # The step-1 forecasts against naive from the same origins (scoring/verdict.py), as JSON
+    verdict: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -120,6 +122,7 @@ def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> tuple[LiveScore, pd.D
         last=scored["date"].max().date().isoformat() if len(scored) else None,
         steps=score(scored, metrics, forecaster) if len(scored) else [],
         drift=drift_of(scored, run, forecaster, metrics),
+        verdict=None if (said := live_verdict(scored, name)) is None else said.model_dump(mode="json"),
     )
     return live, scored, metrics
 

@@ -72,10 +72,9 @@ def run_stages(ctx: Context, listener: Listener | None, on_start: Started | None
         on_start(ctx.run.path)
     run_pipeline(ctx, listener=listener, **options)  # a failure says which run it marked failed (lifecycle.stop)
     run = Run(ctx.run.path)
-    metrics = run.metrics
-    if not metrics.beats_naive:  # said by the command, so a Python caller hears it as the CLI does
-        log.warning("the %s model is worse than %s on the test part: do not trust its forecasts over naive",
-                    metrics.model, metrics.naive_words)  # fmt: skip
+    verdict = run.metrics.verdict()
+    if verdict is not None and (advice := verdict.advice()) is not None:  # said by the command: a Python
+        log.warning("on the test part %s", advice)  # caller hears it as the CLI does
     train_info = run.manifest.get("stages", {}).get("train", {}).get("info", {})
     if (short := cut_short(train_info, ctx.config.train.epochs)) is not None:
         log.warning("%s", short)

@@ -31,13 +31,13 @@ from forecast.config.universe import run_name
 from forecast.data import data_root
 from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import UsageError
+from forecast.folds.plan import plan_folds
 from forecast.pipeline.lifecycle import new_run, reopened_run
 from forecast.pipeline.runner import Listener
 from forecast.pipeline.stages import Context
 from forecast.prepare.series import plan_split, prepared_series
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_series, save_series
-from forecast.scoring.backtest import plan_folds
 from forecast.tuning.figures import plot_history, plot_importance
 from forecast.tuning.leaderboard import leaderboard, table_rows
 from forecast.tuning.pools import Executor
@@ -197,6 +197,7 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
         "dm_p": metrics.dm_p,
         "best_competitor": (metrics.competitors or {}).get("best"),
         "beats_competitors": metrics.beats_competitors,
+        "verdicts": {against: v.model_dump(mode="json") for against, v in metrics.verdicts.get("model", {}).items()},
     }
 
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from forecast.errors import DataError
+
 RECENT = 500  # the most recent dates decide: old history may have another rhythm
+CALENDAR_RECENT = 250  # dates that decide how future dates step: about a trading year
+REGULAR = 0.98  # share of recent gaps that must be the usual one for future dates to step by it
 GAP_STEPS = 3  # a spacing longer than this many usual steps is a gap in the series (gaps_said)
 
 
@@ -77,6 +81,50 @@ def infer_frequency(index: pd.DatetimeIndex) -> Frequency:
         if low * day <= usual <= high * day:
             return frequency
     return IRREGULAR
+
+
+def named(name: str | None) -> Frequency:
+    """A frequency recorded by name (the snapshot stage's, in a run's manifest) as it was inferred."""
+    if name in BY_NAME:
+        return BY_NAME[name]  # type: ignore[index]
+    minutes = name.split("-minute readings")[0] if name and name.endswith("-minute readings") else ""
+    if minutes.isdigit():
+        gap = pd.Timedelta(minutes=int(minutes))
+        return Frequency(name, f"{minutes} minutes", _day_season(gap), f"{minutes}m")  # type: ignore[arg-type]
+    return IRREGULAR
+
+
+def stepping(index: pd.DatetimeIndex) -> tuple[str, str]:
+    """The pandas frequency that steps this series' dates forward (the dates of a forecast's
+    future steps), and why: pandas' own inference over the recent dates where it finds one
+    (it knows anchors: month ends, Fridays), else the rhythm infer_frequency sees in them."""
+    recent = pd.DatetimeIndex(index[-CALENDAR_RECENT:])
+    if len(recent) < 3:
+        raise DataError(f"only {len(recent)} dates: too few to tell the series' frequency")
+    freq = _infer_freq(recent)
+    if freq is not None:
+        return freq, f"inferred from the last {len(recent)} dates"
+    if infer_frequency(recent) == TRADING_DAYS:
+        return "B", "weekdays (daily bars, none on weekends)"
+    gaps = pd.Series(recent[1:] - recent[:-1]).value_counts()
+    step = pd.Timedelta(gaps.index[0])
+    if gaps.iloc[0] / gaps.sum() < REGULAR:
+        raise DataError(
+            f"the series' last {len(recent)} dates have no regular spacing (most common gap {step}, "
+            f"in {gaps.iloc[0] / gaps.sum():.0%} of them), so future dates cannot be placed",
+            hint="set predict.calendar to an exchange code (XNYS) or a pandas frequency (B, D, H)",
+        )
+    return pd.tseries.frequencies.to_offset(step).freqstr, f"every {step}"
+
+
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """pandas' inferred frequency as a string, on pandas 2 and 3 alike."""
+    try:
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            freq = pd.infer_freq(index)
+    except KeyError:  # pandas < 3 has no such option and returns a string
+        return pd.infer_freq(index)
+    return None if freq is None else freq.freqstr
 
 
 def gaps_said(index: pd.DatetimeIndex) -> str | None:

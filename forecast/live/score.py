@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from forecast.scoring.metrics_file import Metrics
+from forecast.scoring.significance import diebold_mariano
+from forecast.scoring.verdict import Verdict, judge
 
 LEVELS = ("80", "95")
 
@@ -81,3 +83,17 @@ def score(rows: pd.DataFrame, metrics: Metrics | None, forecaster: str = "model"
     for step, part in rows.groupby("step", sort=True):
         table.append({"step": int(step), **figures(part, scale), "test": test.get(int(step), {})})
     return table
+
+
+def live_verdict(rows: pd.DataFrame, name: str) -> Verdict | None:
+    """The published step-1 forecasts against naive from the same origins, by the one rule
+    (scoring/verdict.py): the paired DM test on their errors; None before any is scored."""
+    step1 = rows[rows["step"] == 1]
+    if step1.empty:
+        return None
+    errors, naive = step1["error"].to_numpy(dtype="float64"), step1["naive_error"].to_numpy(dtype="float64")
+    test = diebold_mariano(errors, naive, h=1)
+    rmse, naive_rmse = _rmse(step1["error"]), _rmse(step1["naive_error"])
+    return judge(
+        f"published {name} forecast", rmse, "naive", naive_rmse, test["p_value"], "naive from the same origins"
+    )

@@ -1,4 +1,4 @@
-"""A run's combination (evaluate.combine; scoring/combination.py) in the evaluate stage, and
+"""A run's combination (evaluate.combine; scoring/combination.py, fitted by the evaluation) and
 its forecasts from new origins for predict and retrain.
 
 The members' weights are the run's, fitted once on its validation part; from a new origin
@@ -9,7 +9,6 @@ as the network is not.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,51 +17,13 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.errors import DataError
-from forecast.rollout.intervals import calibration, with_coverage
-from forecast.scoring.combination import NAME, NETWORK, Combination, Combined, combine
-from forecast.scoring.competitors import Outcome, Task
+from forecast.scoring.baselines import persistence
+from forecast.scoring.combination import NAME, NETWORK, Combination
+from forecast.scoring.competitors import Task
 from forecast.scoring.competitors import run as run_competitors
-from forecast.scoring.evaluation import persistence
 from forecast.scoring.metrics_file import Metrics
-from forecast.scoring.significance import versus
 
-__all__ = ["NAME", "Validation", "described", "evaluate_combination", "fitted_end", "forecast_from", "future"]
-
-log = logging.getLogger(__name__)
-FEW_WINDOWS = 30  # fewer validation windows than this give weights that move with a handful of errors
-
-
-@dataclass(frozen=True)
-class Evaluated:
-    combined: Combined
-    bands: dict[str, np.ndarray]  # lower_80, upper_80, ... around its test forecasts
-    info: dict[str, Any]  # metrics.json's "combination"
-
-
-def evaluate_combination(frame: pd.DataFrame, w: dict[str, np.ndarray], network_val: np.ndarray,
-                         network_test: np.ndarray, rivals: Outcome, config: Config) -> Evaluated:  # fmt: skip
-    """Weights fitted on the validation windows, forecasts of the test windows, and conformal
-    bands from the combination's own validation errors."""
-    target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    if len(w["val"]) < FEW_WINDOWS:
-        log.warning(
-            "the combination's weights are fitted on only %d validation windows: expect them to be noisy; "
-            "raise prep.val_fraction if the series allows",
-            len(w["val"]),
-        )
-    combined = combine(target, (w["val"], network_val, rivals.validation), (w["test"], network_test, rivals.forecasts))
-    intervals = calibration(frame, w["val"], combined.validation, config.evaluate.intervals)
-    intervals, bands = with_coverage(intervals, combined.test, target, w["test"], int(w["test_start"]))
-    return Evaluated(combined, bands, {**combined.combination.to_dict(), "intervals": intervals})
-
-
-def against_best(
-    actual: np.ndarray, forecasts: dict[str, np.ndarray], best: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    """The combination's DM test against the best statistical competitor (step 1)."""
-    if best is None:
-        return None
-    return versus(actual, forecasts, best["against"], forecaster="combination")
+__all__ = ["NAME", "Validation", "described", "fitted_end", "forecast_from", "future"]
 
 
 def fitted_end(index: pd.DatetimeIndex, last: str) -> int:

@@ -5,33 +5,24 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from forecast.data.frequency import infer_frequency, season_of
-from forecast.rundir.artifacts import read_series, read_split
-from forecast.scoring.competitors import BESIDE, Outcome, Task
-from forecast.scoring.competitors import run as run_competitors
-
-if TYPE_CHECKING:
-    from forecast.pipeline.stages import Context
+from forecast.data.frequency import season_of
+from forecast.pipeline.context import Context
+from forecast.rundir.artifacts import read_frequency, read_series, read_split
+from forecast.scoring.competitors import BESIDE, Outcome, Task, for_part
 
 
 def fit_competitors(ctx: Context) -> Outcome:
+    """Fitted on the rows before the test part; with evaluate.combine, also forecasting the
+    validation windows from the rows before them (the combination's weights are fitted there)."""
     run, config = ctx.run, ctx.config
     frame, w = read_series(run), read_split(run)
-    season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
+    season = season_of(config.evaluate.season, read_frequency(run))
     target = frame.iloc[:, 0].to_numpy(dtype="float64")  # levels: the competitors model the raw series
-    task = Task(target, (0, int(w["test_start"])), w["test"], int(w["output_steps"]), season)
+    task = Task(target, (0, w.test_start), w.test, w.output_steps, season)
     memo = ctx.data_dir / ".cache" / "competitors"  # shared with other processes: compare's candidates
-    outcome = run_competitors(config.evaluate.competitors, task, config.evaluate.competitor_timeout, memo)
-    if config.evaluate.combine and len(w["val"]):  # the combination's weights are fitted on these
-        task = Task(target, (0, int(w["val_start"])), w["val"], int(w["output_steps"]), season)
-        outcome.validation = run_competitors(
-            list(outcome.forecasts), task, config.evaluate.competitor_timeout, memo
-        ).forecasts
-    return outcome
+    validation = (w.val, w.val_start) if config.evaluate.combine else None
+    return for_part(config.evaluate.competitors, task, config.evaluate.competitor_timeout, memo, validation)
 
 
 def fit_competitors_beside(ctx: Context) -> None:

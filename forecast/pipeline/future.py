@@ -19,7 +19,7 @@ import pandas as pd
 
 from forecast import rundir
 from forecast.config import Config
-from forecast.data.frequency import TRADING_DAYS, infer_frequency
+from forecast.data.frequency import TRADING_DAYS
 from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
@@ -34,7 +34,7 @@ from forecast.rollout.calendar import Calendar, resolve
 from forecast.rollout.intervals import calibration, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_metrics
+from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_frequency, read_metrics
 from forecast.rundir.verify import verify_run
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,10 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: li
 def _calibration(validation: combined.Validation, config: Config, steps: int) -> dict[str, Any] | None:
     """Conformal half-widths for `steps` steps ahead, from forecasts of the validation part."""
     origins = validation.origins
-    intervals = calibration(validation.frame, origins, validation.forecast, config.evaluate.intervals)
+    frame = validation.frame
+    intervals = calibration(
+        frame.index, frame.iloc[:, 0].to_numpy(dtype="float64"), origins, validation.forecast, config.evaluate.intervals
+    )
     if intervals is None:
         log.warning(
             "no validation windows %d steps long to calibrate intervals on: no bands; "
@@ -185,8 +188,9 @@ def make_forecast(
             hint="use a later --as-of, or fetch more history",
         )
     # Exchange sessions only for exchange data: daily bars of an exchange source whose dates
-    # are trading days (a monthly series from the same source steps by months).
-    daily_stock = config.data.spec.exchange_days and infer_frequency(history.index) == TRADING_DAYS
+    # are trading days (a monthly series from the same source steps by months), as the run's
+    # snapshot recorded them.
+    daily_stock = config.data.spec.exchange_days and read_frequency(run) == TRADING_DAYS
     calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock, data_dir / ".cache" / "sessions")
     dates = calendar.future(history.index[-1], steps)
     future_inputs = _future_inputs(config, dates, steps, list(history.columns))
@@ -217,6 +221,7 @@ def make_forecast(
         _check_calendar(latest, history.index[-1], dates, calendar)
 
     forecaster = combined.NAME if members else "model"
+    verdict = metrics.verdict(forecaster)
     coverage = ((metrics.combination or {}).get("intervals") if members else metrics.intervals) or {}
     info = {
         "run": str(run.path),
@@ -238,10 +243,10 @@ def make_forecast(
         "combination": combined.described(metrics) if members else None,
         "test": {  # of the forecaster
             "skill": metrics.scores[forecaster]["skill"],
-            # None: the combination is naive itself (nothing beat naive on validation), no warning due
-            "beats_naive": None
-            if members and metrics.combination_beats_naive is None
-            else bool((metrics.scores[forecaster]["skill"] or 0) > 0),
+            # Its verdict against naive on the test part (scoring/verdict.py): what predict's
+            # warning, the figure and the page say.
+            "verdict": None if verdict is None else verdict.model_dump(mode="json"),
+            "beats_naive": bool(verdict is not None and verdict.better),
             "coverage": {k: v["test"] for k, v in (coverage.get("coverage") or {}).items()},
         },
     }

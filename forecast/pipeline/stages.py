@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,19 +22,21 @@ from forecast.errors import DataError, UsageError
 from forecast.network.checkpoint import Checkpoint
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
-from forecast.pipeline.combined import against_best, evaluate_combination
 from forecast.pipeline.competing import fit_competitors, fit_competitors_beside
+from forecast.pipeline.context import Context
 from forecast.pipeline.validation import stored_validation
 from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
-from forecast.rollout.intervals import calibrate, forecast_rows, with_coverage
+from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import (
+    SplitFile,
     load_model,
     read_competitors,
     read_encoding,
+    read_frequency,
     read_history,
     read_metrics,
     read_series,
@@ -48,24 +49,14 @@ from forecast.rundir.artifacts import (
     save_trained,
     write_csv,
 )
-from forecast.scoring.combination import NAME as COMBINATION
-from forecast.scoring.evaluation import Assessment, assess
+from forecast.scoring.evaluation import Evaluation, Forecasts, Part, evaluate_part
+from forecast.scoring.forecasters import NETWORK
 from forecast.scoring.frames import per_step_scores, predictions_frame
 from forecast.scoring.metrics_file import Metrics, TestPart
 
+__all__ = ["Context", "competitors", "encode", "evaluate", "plot", "snapshot", "split", "train"]
 log = logging.getLogger(__name__)
 TRAIN_INPUTS = (rundir.SPLIT, rundir.ENCODING)  # declared in runner.STAGES; the checkpoint key hashes them
-
-
-@dataclass(frozen=True)
-class Context:
-    config: Config
-    run: RunDir
-    data_dir: Path  # the cache root, for the snapshot stage
-    pretrained: Path | None = None  # a global model's run: its model is this run's (commands/universe/global_model.py)
-    # The series, when the command loaded it before the run folder existed (commands/train.py): the
-    # snapshot stage saves it instead of loading it a second time.
-    series: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
 # --- snapshot ----------------------------------------------------------------------
@@ -195,71 +186,52 @@ def competitors(ctx: Context) -> dict[str, Any]:
 # --- evaluate ----------------------------------------------------------------------
 
 
-def assess_run(frame: pd.DataFrame, w: dict[str, np.ndarray], predicted: np.ndarray, season: int | None,
-               rivals: dict[str, np.ndarray], combination: np.ndarray | None = None) -> Assessment:  # fmt: skip
-    try:
-        return assess(
-            frame.iloc[:, 0].to_numpy(dtype="float64"),  # actuals from the raw series, not inverted scaled values
-            w["test"],
-            predicted,
-            lookback=int(w["lookback"]),
-            season=season,
-            train_end=int(w["test_start"]),
-            competitors=rivals,
-            combination=combination,
-        )
-    except ValueError as exc:
-        raise DataError(f"cannot compute the baselines: {exc}", hint="lower evaluate.season") from exc
+def test_part(frame: pd.DataFrame, w: SplitFile, season: int | None, frequency: str | None) -> Part:
+    """The run's test windows as a part of its series, its validation windows beside them."""
+    return Part(frame.iloc[:, 0].to_numpy(dtype="float64"), pd.DatetimeIndex(frame.index), w.test,
+                w.output_steps, (0, w.test_start), w.lookback, season, frequency, w.val)  # fmt: skip
 
 
 def evaluate(ctx: Context) -> dict[str, Any]:
     run, config = ctx.run, ctx.config
     frame, encoding, w = read_series(run), read_encoding(run), read_split(run)
-    model = load_model(run)
-    network = keras_network(model)
-    starts, horizon = w["test"], int(w["output_steps"])
-    predicted = forecast_rows(network, encoding, frame, w["values"], starts, horizon)
-    frequency = infer_frequency(pd.DatetimeIndex(frame.index))
-    season = season_of(config.evaluate.season, frequency)
-    rivals = read_competitors(run)
-    combined = None
-    if config.evaluate.combine and len(w["val"]):
-        network_val = forecast_rows(network, encoding, frame, w["values"], w["val"], horizon)
-        combined = evaluate_combination(frame, w, network_val, predicted, rivals, config)
-    assessed = assess_run(
-        frame, w, predicted, season, rivals.forecasts, None if combined is None else combined.combined.test
-    )
-    intervals = calibrate(network, encoding, frame, w["values"], w["val"], horizon, config.evaluate.intervals)
+    network = keras_network(load_model(run))
+    test, val = (forecast_rows(network, encoding, frame, w.values, starts, w.output_steps) if len(starts) else None
+                 for starts in (w.test, w.val))  # fmt: skip
+    frequency = read_frequency(run)
+    part = test_part(frame, w, season_of(config.evaluate.season, frequency), frequency.name)
+    evaluated = evaluate_part(part, {NETWORK: Forecasts(test, val)}, read_competitors(run),  # type: ignore[arg-type]
+                              model_kind=config.model.kind, combine_them=config.evaluate.combine,
+                              levels=config.evaluate.intervals)  # fmt: skip
     stored_validation(network, run, config)
-    target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    intervals, bands = with_coverage(intervals, predicted, target, starts, int(w["test_start"]))
-    test_windows, test_start = int(len(w["test"])), int(w["test_start"])
-    del model, network, w, predicted  # on long series these are hundreds of MB the CSV below does not need
-    if combined is not None:
-        bands |= {f"{COMBINATION}_{name}": bound for name, bound in combined.bands.items()}
-        combined.info["versus_best_competitor"] = against_best(assessed.actual, assessed.forecasts,
-                                                               assessed.best_competitor)  # fmt: skip
-    write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, assessed, bands))
-    scores = assessed.metrics
-    test = TestPart(
-        windows=test_windows,
-        first=frame.index[assessed.rows[0, 0]].date().isoformat(),
-        last=frame.index[assessed.rows[-1, -1]].date().isoformat(),
-        first_row=test_start,
-        horizon=horizon,
-    )
-    metrics = Metrics(
-        target=config.data.target, symbol=config.data.symbol, model=config.model.kind,
-        units="target units (inverse-transformed)", test=test, scores=scores, skill=scores["model"]["skill"],
-        beats_naive=bool(scores["model"]["skill"] is not None and scores["model"]["skill"] > 0),
-        diebold_mariano=assessed.dm, mase_scale=assessed.mase_scale,
-        season=season, frequency=frequency.name,
-        per_step=per_step_scores(assessed) if horizon > 1 else None, intervals=intervals,
-        competitors={**rivals.info(), "best": assessed.best_competitor} if config.evaluate.competitors else None,
-        combination=None if combined is None else combined.info,
-    )  # fmt: skip
+    del network, w, test, val  # on long series these are hundreds of MB the CSV below does not need
+    write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, evaluated))
+    metrics = scored(evaluated, config, frame.index)
     save_metrics(run, metrics)
     return {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse, "skill": metrics.skill}
+
+
+def scored(evaluated: Evaluation, config: Config, dates: pd.DatetimeIndex) -> Metrics:
+    """metrics.json of an evaluation of the run's test part."""
+    part, scores = evaluated.part, evaluated.metrics
+    test = TestPart(windows=len(part.test), first=dates[evaluated.rows[0, 0]].date().isoformat(),
+                    last=dates[evaluated.rows[-1, -1]].date().isoformat(), first_row=part.train_rows[1],
+                    horizon=part.horizon)  # fmt: skip
+    combination = None
+    if evaluated.combination is not None:
+        combination = {**evaluated.combination.to_dict(), "intervals": evaluated.intervals.get("combination"),
+                       "versus_best_competitor": evaluated.versus_best.get("combination")}  # fmt: skip
+    competitors = {**evaluated.rivals.info(), "best": evaluated.best_competitor}
+    verdict = evaluated.verdict()
+    return Metrics(
+        target=config.data.target, symbol=config.data.symbol, model=config.model.kind,
+        units="target units (inverse-transformed)", test=test, scores=scores, skill=scores[NETWORK]["skill"],
+        beats_naive=bool(verdict is not None and verdict.better), diebold_mariano=evaluated.dm,
+        mase_scale=evaluated.mase_scale, season=part.season, frequency=part.frequency,
+        per_step=per_step_scores(evaluated) if part.horizon > 1 else None, intervals=evaluated.intervals[NETWORK],
+        competitors=competitors if config.evaluate.competitors else None, combination=combination,
+        verdicts=evaluated.verdicts,
+    )  # fmt: skip
 
 
 # --- plot --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from forecast import rundir
 from forecast.config import Config
 from forecast.pipeline import combined
 from forecast.prepare.encoding import Encoding
+from forecast.prepare.windows import Split
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import Network
 from forecast.rundir import RunDir
@@ -23,10 +24,10 @@ from forecast.rundir.artifacts import read_encoding, read_series, read_split, re
 from forecast.rundir.verify import verified_if_recorded
 
 
-def validation_origins(encoding: Encoding, w: dict[str, np.ndarray], steps: int) -> np.ndarray:
+def validation_origins(encoding: Encoding, w: Split, steps: int) -> np.ndarray:
     """The validation rows from which a forecast `steps` long stays in the validation part."""
-    first = max(int(w["val_start"]), encoding.rows_needed)
-    return np.arange(first, int(w["test_start"]) - steps + 1)
+    first = max(w.val_start, encoding.rows_needed)
+    return np.arange(first, w.test_start - steps + 1)
 
 
 def stored_validation(network: Network, run: RunDir, config: Config) -> None:
@@ -39,7 +40,7 @@ def stored_validation(network: Network, run: RunDir, config: Config) -> None:
         steps = min(steps, config.prep.output_steps)  # a feature's future is unknown: predict goes no further
     origins = validation_origins(encoding, w, 1)
     origins = origins[origins + steps <= len(frame)]  # the rows of calendar inputs must exist
-    forecast = forecast_rows(network, encoding, frame, w["values"], origins, steps) if len(origins) else None
+    forecast = forecast_rows(network, encoding, frame, w.values, origins, steps) if len(origins) else None
     save_validation(run, origins, np.empty((0, steps)) if forecast is None else forecast)
 
 
@@ -54,5 +55,5 @@ def validation_rollouts(network: Network, run: RunDir, steps: int, manifest: dic
         if rollouts.shape[1] >= steps and np.array_equal(stored[: len(origins)], origins):
             forecast = rollouts[: len(origins), :steps]
     if forecast is None and len(origins):
-        forecast = forecast_rows(network, encoding, frame, w["values"], origins, steps)
-    return combined.Validation(frame, origins, forecast, int(w["val_start"]))
+        forecast = forecast_rows(network, encoding, frame, w.values, origins, steps)
+    return combined.Validation(frame, origins, forecast, w.val_start)

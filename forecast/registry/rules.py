@@ -1,8 +1,9 @@
 """How a retrain decides, and which runs a model's registry keeps: pure rules over the
 registry's records, with no training and no data.
 
-A challenger is promoted only when it beats naive on the holdout (unless told
-otherwise) and beats the champion by retrain.min_improvement; prune never touches the
+A challenger is promoted only when it beats naive on the holdout, significantly (the one
+verdict, scoring/verdict.py; unless told otherwise), and beats the champion by
+retrain.min_improvement; prune never touches the
 champion, the run a rollback would return to, or a folder the registry did not record.
 """
 
@@ -17,31 +18,39 @@ from forecast import rundir
 from forecast.config import Config, RetrainConfig
 from forecast.registry.registry import Registry
 from forecast.rundir import RunDir, named, utc_now
+from forecast.scoring.verdict import Verdict, judge
 
 log = logging.getLogger(__name__)
 TRAINED = ("promoted", "kept", "rejected")  # outcomes whose run holds a finished model
 
 
 def decide(challenger: dict[str, Any], champion: dict[str, Any] | None, rules: RetrainConfig) -> tuple[str, str]:
-    """(decision, reason) from holdout scores {'rmse', 'naive_rmse'} of both models."""
-    rmse, naive = challenger["rmse"], challenger["naive_rmse"]
-    beats_naive = rmse < naive
-    versus_naive = f"RMSE {rmse:.4f} vs naive {naive:.4f}"
-    if rules.require_beats_naive and not beats_naive:
+    """(decision, reason) from holdout scores {'rmse', 'naive_rmse', 'verdict'} of both models:
+    the challenger must beat naive by the one rule (scoring/verdict.py: significantly), then the
+    champion by retrain.min_improvement."""
+    verdict = holdout_verdict(challenger)
+    if rules.require_beats_naive and not verdict.better:
         keeps = "the champion stays" if champion else "no champion yet"
-        # "no better": a combination that fell back on naive ties it to the last digit
-        worse = "worse than" if rmse > naive else "no better than"
-        return "rejected", f"{worse} naive on the holdout ({versus_naive}); {keeps}"
+        return "rejected", f"on the holdout {verdict.words}; {keeps}"
     if champion is None:
-        note = "" if beats_naive else "; WORSE than naive, promoted because retrain.require_beats_naive is false"
-        return "promoted", f"first model ({versus_naive}){note}"
+        note = "" if verdict.better else "; promoted because retrain.require_beats_naive is false"
+        return "promoted", f"first model: on the holdout {verdict.words}{note}"
     if champion.get("rmse") is None:
         return "promoted", f"the champion could not be scored on this holdout ({champion.get('error')})"
+    rmse = challenger["rmse"]
     gain = 1.0 - rmse / champion["rmse"]
     versus = f"RMSE {rmse:.4f} vs champion {champion['rmse']:.4f} ({gain:+.2%}, needed {rules.min_improvement:.2%})"
     if gain > 0 and gain >= rules.min_improvement:
         return "promoted", versus
     return "kept", versus
+
+
+def holdout_verdict(scores: dict[str, Any]) -> Verdict:
+    """A model's verdict against naive on a holdout, as its scores recorded it (a record written
+    before verdicts were stored is judged from its RMSEs, with no paired test: a tie at best)."""
+    if scores.get("verdict"):
+        return Verdict.model_validate(scores["verdict"])
+    return judge(scores.get("forecaster", "model"), scores["rmse"], "naive", scores["naive_rmse"], None)
 
 
 def last_trained_end(registry: Registry) -> tuple[str | None, str | None]:

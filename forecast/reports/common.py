@@ -10,9 +10,9 @@ from forecast.errors import DataError
 from forecast.reports import html as h
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_metrics
-from forecast.scoring.evaluation import SCORE_COLUMNS
+from forecast.scoring.metrics import SCORE_COLUMNS
 from forecast.scoring.metrics_file import Metrics
-from forecast.scoring.significance import SIGNIFICANT
+from forecast.scoring.verdict import SIGNIFICANT
 from forecast.tables import MASE_SCALE, number
 
 
@@ -53,14 +53,6 @@ def scores_of(run: RunDir) -> Metrics | None:
         return read_metrics(run)
     except DataError:
         return None
-
-
-def skill_verdict(metrics: Metrics) -> str:
-    word = "beats" if metrics.beats_naive else "is WORSE than"
-    skill = "n/a" if metrics.skill is None else number(metrics.skill, 3)
-    return (f"{metrics.model} {word} {metrics.naive_words} on the test part: RMSE "
-            f"{number(metrics.rmse, 4)} vs {number(metrics.naive_rmse, 4)}, skill {skill} "
-            f"({p_value(metrics.dm_p)}).")  # fmt: skip
 
 
 def competitors_part(metrics: Metrics) -> str:

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from forecast import rundir
+from forecast.folds.report import fold_tallies
 from forecast.reports import html as h
-from forecast.reports.common import kind, p_value, read
+from forecast.reports.common import kind, read
 from forecast.rollout.conformal import percent
 from forecast.rundir import RunDir
-from forecast.scoring.evaluation import SCORE_COLUMNS
-from forecast.scoring.significance import short_verdict
+from forecast.scoring.metrics import SCORE_COLUMNS
+from forecast.scoring.verdict import Verdict, judge
 from forecast.tables import MASE_SCALE, is_model, number, versus_naive
 
 
@@ -20,29 +21,22 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     if not result:
         return "Comparison", "", [("candidates", "Candidates", _candidates(run, manifest))]
     test, rows = result["test"], result["rows"]
+    naive = next(r["rmse"] for r in rows if r["name"] == "naive")
+    judged = {r["name"]: row_verdicts(r, naive) for r in rows if r["name"] != "naive"}
+    top = "".join(h.verdict(f"{r['name']}: {v.words}.", v.good) for r in rows if is_model(r) for v in judged[r["name"]])
     leader = rows[0]
-    best_model = next((r for r in rows if is_model(r)), None)
-    if not is_model(leader):
-        top = h.verdict(f"No model beats the {leader['kind']}s: {leader['name']} ranks first "
-                        f"(RMSE {number(leader['rmse'], 4)})"
-                        + (f"; the best model, {best_model['name']}, has RMSE {number(best_model['rmse'], 4)}: "
-                           f"{said(best_model)}." if best_model else "."), False)  # fmt: skip
-    else:
-        top = h.verdict(f"{leader['name']} ranks first: RMSE {number(leader['rmse'], 4)}, {said(leader)}.",
-                        leader.get("significant") is not False)  # fmt: skip
+    if not is_model(leader):  # a ranking, not a verdict: the verdicts above say what is significant
+        top += h.note(f"Ranked first by RMSE: {leader['name']} ({leader['kind']}, RMSE {number(leader['rmse'], 4)}).")
     # Narrow enough for 1,280 px; MAPE, sMAPE and directional accuracy are in comparison.csv.
     columns = ["rank", "forecaster", "kind", "RMSE", "vs naive", "MAE", "MASE", "skill", "DM p", "paired test",
                "parameters", "train s", "epochs"]  # fmt: skip
     body = [
         [r["rank"], r["name"], r["kind"], number(r["rmse"], 4), versus_naive(r.get("vs_naive")),
          number(r["mae"], 4), number(r.get("mase"), 3), number(r.get("skill"), 3), number(r.get("dm_p"), 4, "dm_p"),
-         "-" if r["name"] == "naive" else short_verdict(r.get("vs_naive"), r.get("dm_p")),
+         "-" if r["name"] == "naive" else judged[r["name"]][0].short,
          number(r.get("parameters")), number(r.get("train_seconds"), 1), number(r.get("epochs"))]
         for r in rows
     ]  # fmt: skip
-    verdicts = "".join(
-        f"<li><b>{h.esc(r['name'])}</b>: {h.esc(r.get('verdict', ''))}</li>" for r in rows if is_model(r)
-    )
     ranking = (
         h.note(
             f"{test['target']}, test part {test['test period']}, {test['test windows']} windows, horizon "
@@ -50,7 +44,6 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
             "targets. Each verdict is the paired Diebold-Mariano test against naive on the same windows: "
             "the one test that answers whether a difference is more than noise."
         )  # fmt: skip
-        + f"<ul>{verdicts}</ul>"
         + h.table(columns, body, highlight={i for i, r in enumerate(rows) if is_model(r)}, text_columns={1, 2, 9})
         + h.note(MASE_SCALE)
     )
@@ -62,9 +55,11 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     return f"Comparison: {test['target']}", top, sections
 
 
-def said(row: dict[str, Any]) -> str:
-    """The paired verdict (commands/compare.py: with_verdicts); an older comparison has only the DM p."""
-    return row.get("verdict") or p_value(row.get("dm_p"))
+def row_verdicts(row: dict[str, Any], naive_rmse: float) -> list[Verdict]:
+    """A comparison row's verdicts as its evaluation made them (against naive, then the best
+    competitor); a comparison.json written before they were stored is judged from its numbers."""
+    stored = [Verdict.model_validate(row[k]) for k in ("versus_naive", "versus_competitor") if row.get(k)]
+    return stored or [judge(row["name"], row["rmse"], "naive", naive_rmse, row.get("dm_p"))]
 
 
 def _candidates(run: RunDir, manifest: dict[str, Any]) -> str:
@@ -98,18 +93,10 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
     if not result:
         return "Backtest", "", []
     folds = result["folds"]
-    better = sum(1 for f in folds if f["metrics"]["model"]["rmse"] < f["metrics"]["naive"]["rmse"])
+    top = "".join(h.verdict(f"{result['model']} over the folds: {line}.", good)
+                  for line, good in fold_tallies(folds))  # fmt: skip
     skill = result["summary"]["model"]["skill"]
-    top = h.verdict(
-        f"{result['model']} beats naive in {better} of {len(folds)} folds; mean skill {number(skill['mean'], 3)} "
-        f"(sd {number(skill['std'], 3)}).",
-        better == len(folds) and skill["mean"] > 0,
-    )
-    rivals = [(f["metrics"]["model"]["rmse"], f["best_competitor"]["rmse"]) for f in folds if f.get("best_competitor")]
-    if rivals:
-        won = sum(1 for model, rival in rivals if model < rival)
-        top += h.verdict(f"{result['model']} beats the fold's best statistical competitor in {won} of "
-                         f"{len(rivals)} folds.", won == len(rivals))  # fmt: skip
+    top += h.note(f"Mean skill {number(skill['mean'], 3)} (sd {number(skill['std'], 3)}).")
     spec = result["backtest"]
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS[:-1]]]
     summary = [
@@ -152,14 +139,14 @@ def predict_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     skill = test.get("skill")
     combination = result.get("combination")  # evaluate.combine: the run's combination made the forecast
     made_by = f"{result['model']} {'combination' if combination else 'model'}"
-    caveat = ("" if test.get("beats_naive") is not False else
-              f" On its test part this {made_by} was WORSE than the naive forecast: weigh it accordingly.")  # fmt: skip
+    verdict = Verdict.model_validate(test["verdict"]) if test.get("verdict") else None
+    caveat = "" if verdict is None or verdict.advice() is None else f" On its test part {verdict.advice()}."
     top = h.verdict(
         f"{result['horizon']} steps of {result['symbol']} {result['target']} after {result['last_bar']} "
         f"(last value {result['last_value']:.4g}), by the {made_by} of {result['run']}"
         + (f"; its test skill {skill:+.3f}." if skill is not None else ".")
         + caveat,
-        False if test.get("beats_naive") is False else None,
+        False if verdict is not None and verdict.worse else None,
     )
     if combination:
         top += h.note(combination["verdict"] + ". The members' forecasts are the table's last columns.")

@@ -8,7 +8,7 @@ from forecast import rundir
 from forecast.config import legacy
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
-from forecast.reports.common import competitors_part, read, scores_of, scores_table, skill_verdict
+from forecast.reports.common import competitors_part, read, scores_of, scores_table
 from forecast.reports.live_part import live_section
 from forecast.rollout.conformal import empty_bands, percent, short_bands
 from forecast.rundir import RunDir
@@ -24,11 +24,7 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
     target = metrics.target if metrics else config.get("data", {}).get("target", "?")
     model = config.get("model", {}).get("kind", "model")
     title = f"{symbol} {target}: {model}"
-    top = h.verdict(skill_verdict(metrics), metrics.beats_naive) if metrics else ""
-    if metrics and (against := metrics.competitor_verdict()):
-        top += h.verdict(against, metrics.beats_competitors)
-    for k, line in enumerate(metrics.combination_verdict() if metrics else []):  # the verdict, then the weights
-        top += h.verdict(line, metrics.combination_beats_naive) if k == 0 else h.note(line)  # type: ignore[union-attr]
+    top = "".join(h.verdict(line, good) for line, good in (metrics.verdict_lines() if metrics else []))
     sections = []
     if metrics:
         parts = [

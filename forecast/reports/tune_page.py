@@ -7,8 +7,9 @@ from typing import Any
 
 from forecast import rundir
 from forecast.reports import html as h
-from forecast.reports.common import p_value, read
+from forecast.reports.common import read
 from forecast.rundir import RunDir
+from forecast.scoring.verdict import Verdict, judge
 from forecast.tuning.leaderboard import SHORT
 
 SHOWN = 50  # leaderboard rows on the page; trials.csv has them all
@@ -45,20 +46,24 @@ def _top(summary: dict[str, Any]) -> str:
     final = summary.get("final")
     if final is None:
         return h.verdict("No trial completed: nothing was trained. The leaderboard says why each one failed.", False)
-    naive = "beats" if final["beats_naive"] else "is WORSE than"
-    text = (f"The best configuration (trial {summary['best']['trial']}), trained once and scored on the test "
-            f"part the search never saw, {naive} naive: RMSE {final['rmse']:.4g} vs {final['naive_rmse']:.4g} "
-            f"({p_value(final['dm_p'])}).")  # fmt: skip
-    parts = [h.verdict(text, final["beats_naive"])]
-    rival = final.get("best_competitor")
-    if rival:
-        word = "beats" if final["beats_competitors"] else "is WORSE than"
-        parts.append(h.verdict(f"It {word} the best statistical competitor, {rival['against']}: RMSE "
-                               f"{final['rmse']:.4g} vs {rival['rmse']:.4g} ({p_value(rival['p_value'])}).",
-                               bool(final["beats_competitors"])))  # fmt: skip
+    parts = [h.note(f"The best configuration (trial {summary['best']['trial']}), trained once and scored on the "
+                    "test part the search never saw:")]  # fmt: skip
+    parts += [h.verdict(f"{v.words}.", v.good) for v in final_verdicts(final)]
     parts.append(h.note(f"Its run: {final['run']} (report.html there has every figure). Its config: "
                         f"{rundir.BEST_CONFIG} in this run, ready for forecast train and retrain."))  # fmt: skip
     return "".join(parts)
+
+
+def final_verdicts(final: dict[str, Any]) -> list[Verdict]:
+    """The tuned run's verdicts against naive and the best competitor; a tune.json written before
+    they were stored is judged from its numbers."""
+    if final.get("verdicts"):
+        return [Verdict.model_validate(v) for v in final["verdicts"].values()]
+    found = [judge("tuned model", final["rmse"], "naive", final["naive_rmse"], final.get("dm_p"))]
+    rival = final.get("best_competitor")
+    if rival:
+        found.append(judge("tuned model", final["rmse"], rival["against"], rival["rmse"], rival.get("p_value")))
+    return found
 
 
 def _improvement(summary: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 A daily stock series has no bars on weekends or exchange holidays, so "ten steps
 ahead" from 2012-12-20 ends on 2013-01-07, not on 2012-12-30. Exchange calendars come
 from the maintained `exchange_calendars` package (NYSE: XNYS); other series step by
-their own frequency, inferred from their most recent dates.
+their own frequency (data/frequency.py: stepping).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import atomic
+from forecast.data.frequency import stepping
 from forecast.errors import ConfigError, DataError, WriteError
 
 log = logging.getLogger(__name__)
@@ -124,37 +125,6 @@ def _is_exchange(code: str) -> bool:
     return code.upper() in xcals.get_calendar_names(include_aliases=True)
 
 
-def _inferred(index: pd.DatetimeIndex) -> Calendar:
-    recent = index[-RECENT:]
-    if len(recent) < 3:
-        raise DataError(f"only {len(recent)} dates: too few to tell the series' frequency")
-    freq = _infer_freq(recent)
-    if freq is not None:
-        return Calendar(freq, "frequency", f"inferred from the last {len(recent)} dates")
-    gaps = pd.Series(pd.to_timedelta(np.diff(recent.to_numpy()))).value_counts()
-    step = pd.Timedelta(gaps.index[0])
-    weekends = bool((recent.day_of_week >= 5).any())
-    if step == pd.Timedelta(days=1) and not weekends:
-        return Calendar("B", "frequency", "weekdays (daily bars, none on weekends)")
-    if gaps.iloc[0] / gaps.sum() < MATCH:
-        raise DataError(
-            f"the series' last {len(recent)} dates have no regular spacing (most common gap {step}, "
-            f"in {gaps.iloc[0] / gaps.sum():.0%} of them), so future dates cannot be placed",
-            hint="set predict.calendar to an exchange code (XNYS) or a pandas frequency (B, D, H)",
-        )
-    return Calendar(pd.tseries.frequencies.to_offset(step).freqstr, "frequency", f"every {step}")
-
-
-def _infer_freq(index: pd.DatetimeIndex) -> str | None:
-    """pandas' inferred frequency as a string, on pandas 2 and 3 alike."""
-    try:
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            freq = pd.infer_freq(index)
-    except KeyError:  # pandas < 3 has no such option and returns a string
-        return pd.infer_freq(index)
-    return None if freq is None else freq.freqstr
-
-
 def resolve(index: pd.DatetimeIndex, wanted: str, daily_stock: bool, cache: Path | None = None) -> Calendar:
     """The calendar for future dates: as configured, or chosen from the data (auto). cache: a
     folder where exchange sessions are kept between commands (_sessions)."""
@@ -182,4 +152,5 @@ def resolve(index: pd.DatetimeIndex, wanted: str, daily_stock: bool, cache: Path
             share * 100,
             len(recent),
         )
-    return _inferred(pd.DatetimeIndex(index))
+    name, reason = stepping(pd.DatetimeIndex(index))
+    return Calendar(name, "frequency", reason)

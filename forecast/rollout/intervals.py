@@ -1,7 +1,8 @@
 """Forecasts of a run's windows through `rollout`, and the conformal bands around them.
 
 evaluate forecasts the test part with these, calibrates the bands on the validation
-part, and predict calibrates its own horizon the same way: one forecast path.
+part (scoring/evaluation.py), and predict calibrates its own horizon the same way: one
+forecast path.
 """
 
 from __future__ import annotations
@@ -26,23 +27,20 @@ def forecast_rows(network: Network, encoding: Encoding, frame: pd.DataFrame, val
     return rollout(network, encoding, values, levels, origins, steps, known)
 
 
-def calibrate(network: Network, encoding: Encoding, frame: pd.DataFrame, values: np.ndarray, origins: np.ndarray,
-              steps: int, interval_levels: list[float]) -> dict[str, Any] | None:  # fmt: skip
-    """Conformal half-widths per interval level and step from forecasts of the validation part."""
-    if len(origins) == 0:
-        return None
-    forecast = forecast_rows(network, encoding, frame, values, origins, steps)
-    return calibration(frame, origins, forecast, interval_levels)
-
-
-def calibration(frame: pd.DataFrame, origins: np.ndarray, forecast: np.ndarray | None,
-                interval_levels: list[float]) -> dict[str, Any] | None:  # fmt: skip
+def calibration(
+    dates: pd.DatetimeIndex,
+    target: np.ndarray,
+    origins: np.ndarray,
+    forecast: np.ndarray | None,
+    interval_levels: list[float],
+) -> dict[str, Any] | None:
     """Conformal half-widths from any forecaster's (windows, steps) forecasts of the validation
-    windows starting at `origins` (the network's, or a combination's); None without windows."""
+    windows starting at `origins` (the network's, or a combination's) of the series `target`
+    (levels, dated `dates`); None without windows."""
     if forecast is None or len(origins) == 0:
         return None
     steps = forecast.shape[1]
-    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
+    levels = np.asarray(target, dtype="float64")
     relative = bool((levels > 0).all())
     actual = levels[origins[:, None] + np.arange(steps)[None, :]]
     calibration = conformal.scores(actual, forecast, levels[origins - 1], relative)
@@ -53,8 +51,8 @@ def calibration(frame: pd.DataFrame, origins: np.ndarray, forecast: np.ndarray |
         "calibration": {
             "part": "validation",
             "windows": int(len(origins)),
-            "first": frame.index[int(origins[0])].date().isoformat(),
-            "last": frame.index[last_row].date().isoformat(),
+            "first": dates[int(origins[0])].date().isoformat(),
+            "last": dates[last_row].date().isoformat(),
         },
         "half_width": {
             conformal.label(level): [

@@ -5,6 +5,7 @@ constants in rundir/__init__.py. Every write goes to a temporary name, then os.r
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from forecast import atomic
 from forecast.config import Config, load_config
+from forecast.data.frequency import Frequency, infer_frequency, named
 from forecast.errors import DataError
 from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
@@ -57,27 +59,50 @@ def read_encoding(run: RunDir) -> Encoding:
     return Encoding.from_dict(payload)
 
 
+@dataclass(frozen=True)
+class SplitFile(Split):
+    """split.npz: the model values before scaling, and the split's window positions."""
+
+    values: np.ndarray  # (rows, channels): the target transformed, features as they are
+
+
 def save_split(run: RunDir, values: np.ndarray, split: Split) -> None:
     """Model values before scaling and the window positions: windows are cut, normalised
     and scaled when used (prepare/encoding.py), never stored three times over."""
     atomic.write_npz(
         run.file(SPLIT), values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
-        output_steps=split.output_steps, val_start=split.val_start, test_start=split.test_start,
+        output_steps=split.output_steps, train_start=split.train_start, val_start=split.val_start,
+        test_start=split.test_start, test_end=split.test_end,
     )  # fmt: skip
 
 
-def read_split(run: RunDir) -> dict[str, np.ndarray]:
+def read_split(run: RunDir) -> SplitFile:
     with np.load(run.existing(SPLIT)) as npz:
         arrays = {key: npz[key] for key in npz.files}
     if "horizon" in arrays:  # windows.npz, written before 0.2
         arrays["output_steps"] = arrays.pop("horizon")
-    return arrays
+    lookback, train, values = int(arrays["lookback"]), arrays["train"], arrays["values"]
+    # Written before the split stored its first and last rows: the first training window's inputs
+    # start at the first row any window may read; the test part runs to the series' end.
+    train_start = int(arrays.get("train_start", int(train[0]) - lookback if len(train) else 0))
+    test_end = int(arrays["test_end"]) if "test_end" in arrays else len(values)
+    return SplitFile(lookback, int(arrays["output_steps"]), train_start, int(arrays["val_start"]),
+                     int(arrays["test_start"]), test_end, train, arrays["val"], arrays["test"], values)  # fmt: skip
 
 
 def read_split_starts(run: RunDir) -> tuple[int, int]:
     """(validation start, test start) rows: two scalars, the window arrays stay on disk."""
     with np.load(run.existing(SPLIT)) as npz:
         return int(npz["val_start"]), int(npz["test_start"])
+
+
+def read_frequency(run: RunDir) -> Frequency:
+    """The series' frequency as the snapshot stage recorded it; inferred from series.parquet for
+    a run whose snapshot did not record one."""
+    recorded = run.manifest().get("stages", {}).get("snapshot", {}).get("info", {}).get("frequency")
+    if recorded is not None:
+        return named(recorded)
+    return infer_frequency(pd.DatetimeIndex(read_series(run).index))
 
 
 def save_validation(run: RunDir, origins: np.ndarray, forecast: np.ndarray) -> None:

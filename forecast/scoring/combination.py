@@ -23,13 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from forecast.scoring.evaluation import actuals, persistence
+from forecast.scoring.baselines import actuals, persistence
+from forecast.scoring.forecasters import COMBINATION as NAME
+from forecast.scoring.forecasters import NETWORK
 from forecast.scoring.significance import diebold_mariano_hac
+from forecast.scoring.verdict import SIGNIFICANT, unearned
 
-NAME = "combination"  # its name in metrics.json, predictions.csv and every table
-NETWORK = "model"  # the network among the members, as in scoring/evaluation.py's forecasts
-EARNED = 0.05  # a member is weighed only if it beat naive on validation with a DM p-value below this
-# (its long-run variance counting the errors' persistence: significance.diebold_mariano_hac)
+# A member is weighed only if it beat naive on validation with a DM p-value below this, the
+# level of every verdict (its long-run variance counting the errors' persistence:
+# significance.diebold_mariano_hac).
+EARNED = SIGNIFICANT
 
 
 def convex_weights(actual: np.ndarray, forecasts: list[np.ndarray]) -> np.ndarray:
@@ -110,12 +113,10 @@ class Combination:
         fitted = f"{self.words(network)} (weights fitted on {self.windows} validation windows)"
         unweighed = self.unweighed(network)
         if len(unweighed) == len(self.weights) - 1:
-            beat = f"{unweighed[0]} did not beat" if len(unweighed) == 1 else f"neither {' nor '.join(unweighed)} beat"
             windows = f"{self.windows} validation windows"
-            return f"on the validation part {beat} naive significantly, so the combination is naive ({windows})"
+            return f"{unearned(unweighed, 'validation')}, so the combination is naive ({windows})"
         if unweighed:
-            return (f"the combination is {fitted}; {' and '.join(unweighed)} did not beat naive significantly "
-                    "on the validation part, so no weight")  # fmt: skip
+            return f"the combination is {fitted}; {unearned(unweighed, 'validation')}, so no weight"
         return f"the combination is {fitted}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -121,6 +121,24 @@ def run(names: list[str], task: Task, timeout: float, memo: Path | None = None) 
     return outcome
 
 
+def for_part(
+    names: list[str],
+    task: Task,
+    timeout: float,
+    memo: Path | None = None,
+    validation: tuple[np.ndarray, int] | None = None,
+) -> Outcome:
+    """The competitors' forecasts of a part's windows (`task`), and, given validation = (its
+    windows' first target rows, the first validation row), of the validation windows too, fitted
+    on the rows before the validation part: what a combination's weights are fitted on."""
+    outcome = run(names, task, timeout, memo)
+    if validation is not None and len(validation[0]):
+        starts, end = validation
+        earlier = Task(task.target, (task.fit_rows[0], min(task.fit_rows[1], end)), starts, task.horizon, task.season)
+        outcome.validation = run(list(outcome.forecasts), earlier, timeout, memo).forecasts
+    return outcome
+
+
 def _answer(name: str, task: Task, timeout: float, memo: Path | None) -> tuple[tuple[Any, ...], float, bool]:
     """("ok", forecasts, model) or (status, reason, ...); the seconds its fit took; whether it was
     fitted earlier, by this process or (through memo) by another, and only read now."""

@@ -1,18 +1,20 @@
 """metrics.json as a type: what `evaluate` writes and every reader loads (rundir/artifacts.py).
 
 The per-forecaster scores stay a mapping keyed by the metric registry's names
-(evaluation.METRICS), so a new metric needs no change here.
+(metrics.METRICS), so a new metric needs no change here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from forecast.data.frequency import naive_words, steps_word
-from forecast.scoring.combination import NAME as COMBINATION
 from forecast.scoring.combination import Combination
+from forecast.scoring.evaluation import judge_all
+from forecast.scoring.forecasters import COMBINATION, NETWORK
+from forecast.scoring.verdict import Verdict
 
 
 class TestPart(BaseModel):
@@ -38,7 +40,7 @@ class Metrics(BaseModel):
     # forecaster ("model", "naive", ...) -> metric name -> value; "metrics" in the file
     scores: dict[str, dict[str, float | None]] = Field(alias="metrics")
     skill: float | None  # the model's, against naive
-    beats_naive: bool
+    beats_naive: bool  # the network's verdict against naive is "better" (significantly)
     diebold_mariano: dict[str, dict[str, Any]]  # forecaster -> the test against naive
     mase_scale: float
     season: int | None  # None: no natural season (yearly data), so no seasonal naive
@@ -53,53 +55,79 @@ class Metrics(BaseModel):
     # best competitor; its test scores are under "metrics" as "combination".
     combination: dict[str, Any] | None = None
 
+    # forecaster -> "naive" / "competitor" -> its verdict (scoring/verdict.py): every forecaster
+    # against naive, the network and the combination against the best competitor too. A run
+    # written before verdicts were stored is judged on reading, from its own numbers.
+    verdicts: dict[str, dict[str, Verdict]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _judged(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("verdicts") or "metrics" not in data:
+            return data
+        best = (data.get("competitors") or {}).get("best")
+        versus_best = {} if best is None else {"model": best}
+        if (combined := (data.get("combination") or {}).get("versus_best_competitor")) is not None:
+            versus_best[COMBINATION] = combined
+        fitted = (data.get("competitors") or {}).get("fitted", {})
+        verdicts = judge_all(
+            data["metrics"],
+            data.get("diebold_mariano", {}),
+            best and best["against"],
+            versus_best,
+            fitted,
+            data["model"],
+            data.get("frequency"),
+            data["test"]["horizon"],
+        )
+        return {**data, "verdicts": verdicts}
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Metrics:
+        # beats_naive is the verdict's, whatever an older file said (it said skill > 0).
+        verdict = self.verdict()
+        self.beats_naive = bool(verdict is not None and verdict.better)
+        return self
+
+    def verdict(self, name: str = NETWORK, against: str = "naive") -> Verdict | None:
+        """The verdict of a forecaster ("model", "combination", "auto_ets", ...) against naive or
+        against the best competitor ("competitor"); None when there is none."""
+        return self.verdicts.get(name, {}).get(against)
+
     @property
     def best_competitor(self) -> dict[str, Any] | None:
         """{"against": name, "rmse", "statistic", "p_value", ...}, or None (none ran)."""
         return (self.competitors or {}).get("best")
 
-    def competitor_verdict(self) -> str | None:
-        """Against the best statistical competitor, the comparison practitioners make; the one
-        wording of the train summary and the report. None when no competitor gave forecasts."""
-        best = self.best_competitor
-        if best is None:
-            return None
-        better = "beats" if self.beats_competitors else "is WORSE than"
-        fitted = (self.competitors or {}).get("fitted", {}).get(best["against"])
-        model = f"{best['against']}, {fitted}" if fitted else best["against"]
-        return (f"RMSE {self.rmse:.4f} vs {best['rmse']:.4f}: the {self.model} {better} the best statistical "
-                f"competitor ({model}){significance_words(best.get('p_value'))}")  # fmt: skip
-
     @property
     def beats_competitors(self) -> bool | None:
-        """Below the best competitor's RMSE; None when no competitor gave forecasts."""
-        best = self.best_competitor
-        return None if best is None else self.rmse < best["rmse"]
-
-    def combination_verdict(self) -> list[str]:
-        """The combination (evaluate.combine) against naive, against the best competitor, and
-        its weights: the train summary's and the report's lines; none without one."""
-        if self.combination is None or COMBINATION not in self.scores:
-            return []
-        rmse, p = self.scores[COMBINATION]["rmse"], self.diebold_mariano.get(COMBINATION, {}).get("p_value")
-        weights = Combination.from_dict(self.combination)
-        if weights.is_naive:
-            return [f"RMSE {rmse:.4f}: the combination is the naive forecast", weights.verdict(self.model)]
-        word = "beats" if self.combination_beats_naive else "is WORSE than"
-        lines = [f"RMSE {rmse:.4f} vs {self.naive_rmse:.4f}: the combination {word} naive{significance_words(p)}"]
-        best, test = self.best_competitor, self.combination.get("versus_best_competitor")
-        if best is not None and test is not None:
-            word = "beats" if rmse < best["rmse"] else "is worse than"
-            lines[0] += f"; it {word} {best['against']} ({best['rmse']:.4f}){significance_words(test.get('p_value'))}"
-        return [*lines, weights.verdict(self.model)]
+        """Significantly better than the best competitor; None when no competitor gave forecasts."""
+        verdict = self.verdict(NETWORK, "competitor")
+        return None if verdict is None else verdict.better
 
     @property
     def combination_beats_naive(self) -> bool | None:
         """None without a combination, or when it is naive itself (nothing earned a weight)."""
-        scores = self.scores.get(COMBINATION)
-        if scores is None or self.combination is None or Combination.from_dict(self.combination).is_naive:
+        if self.combination is None or COMBINATION not in self.scores or self.combination_is_naive:
             return None
-        return bool(scores["rmse"] < self.naive_rmse)  # type: ignore[operator]
+        verdict = self.verdict(COMBINATION)
+        return None if verdict is None else verdict.better
+
+    @property
+    def combination_is_naive(self) -> bool:
+        return self.combination is not None and Combination.from_dict(self.combination).is_naive
+
+    def verdict_lines(self) -> list[tuple[str, bool | None]]:
+        """What the train summary and the report say first, with its colour (True good, False
+        bad): the network against naive and the best competitor, then the combination's
+        verdicts and its weights."""
+        lines = [(v.words, v.good) for against in ("naive", "competitor") if (v := self.verdict(NETWORK, against))]
+        if self.combination is not None and COMBINATION in self.scores:
+            for against in ("naive", "competitor"):
+                if (v := self.verdict(COMBINATION, against)) is not None:
+                    lines.append((v.words, v.good))
+            lines.append((Combination.from_dict(self.combination).verdict(self.model), None))
+        return lines
 
     @property
     def rmse(self) -> float:
@@ -136,11 +164,3 @@ class Metrics(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """The mapping metrics.json holds (scores under "metrics")."""
         return self.model_dump(mode="json", by_alias=True)
-
-
-def significance_words(p: float | None) -> str:
-    """ "; the difference is (not) significant (DM p ...)", or nothing without a test."""
-    if p is None:
-        return ""
-    shown = "< 0.0001" if p < 1e-4 else f"{p:.4f}"
-    return f"; the difference is {'' if p < 0.05 else 'not '}significant (DM p {shown})"

@@ -1,5 +1,5 @@
 """Is one forecaster's advantage real? The Diebold-Mariano test on paired errors (numpy;
-scipy for the t distribution), and the one verdict it gives against naive.
+scipy for the t distribution); scoring/verdict.py turns its p-value into the verdict.
 """
 
 from __future__ import annotations
@@ -8,10 +8,6 @@ import math
 from typing import Any
 
 import numpy as np
-
-from forecast.tables import number
-
-SIGNIFICANT = 0.05  # the level every verdict in the tool is stated at
 
 
 def diebold_mariano(errors_a: np.ndarray, errors_b: np.ndarray, h: int = 1) -> dict[str, float | int | None]:
@@ -83,38 +79,6 @@ def significance(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[s
         ]
         out[name] = {**per_step[0], "step": 1, "per_step": per_step if len(per_step) > 1 else None}
     return out
-
-
-def against_naive(ratio: float | None, p: float | None, level: float = SIGNIFICANT) -> tuple[str, bool | None]:
-    """One verdict on a forecaster against naive, from the paired test alone: (words, True when
-    it beats naive significantly, False when significantly worse, None when the test cannot tell).
-
-    Separate intervals for each RMSE would overlap when the paired errors say the difference
-    is real (both RMSEs move with the same calm and wild weeks): the page showed both and left
-    the reader to reconcile them (issue 20). The paired test is the one that answers."""
-    if ratio is None:
-        return "no naive RMSE to compare with", None
-    change = f"{abs(ratio - 1):.1%}"
-    if p is None and abs(ratio - 1) < 1e-9:  # a combination that fell back on naive: the same errors
-        return "the same RMSE as naive (its forecasts are naive's: nothing to test)", None
-    if p is None:
-        return f"{change} {'lower' if ratio < 1 else 'higher'} RMSE than naive (no paired test)", None
-    said = f"paired DM p {number(p, 4, 'dm_p')}"
-    if p < level:
-        return (f"beats naive by {change} ({said})", True) if ratio < 1 else (f"WORSE than naive by {change} ({said})",
-                                                                             False)  # fmt: skip
-    return f"no clear difference from naive: {change} {'lower' if ratio < 1 else 'higher'} RMSE ({said})", None
-
-
-def short_verdict(ratio: float | None, p: float | None, level: float = SIGNIFICANT) -> str:
-    """against_naive's verdict in a table cell or beside a bar: the same answer, in two or three words."""
-    if ratio is None:
-        return "-"
-    if p is None:
-        return "= naive" if abs(ratio - 1) < 1e-9 else "not tested"
-    if p < level:
-        return "beats naive" if ratio < 1 else "WORSE than naive"
-    return "no clear difference"
 
 
 def versus(

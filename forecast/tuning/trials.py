@@ -1,5 +1,5 @@
 """One trial of `forecast tune`: a config scored by walk-forward folds over the training
-part only (scoring/backtest.py's fold stack on the rows before the test part), so the
+part only (folds/run.py's fold stack on the rows before the test part), so the
 test part is never seen by the search.
 
 A trial runs in the tune's own process (one worker) or in a child interpreter
@@ -23,14 +23,14 @@ import pandas as pd
 
 from forecast.config import Config, build_config
 from forecast.errors import ForecastError, was_interrupted
+from forecast.folds.run import FoldResult, run_fold_stack
 from forecast.network.training import pin_threads
-from forecast.scoring.backtest import FoldResult, run_fold_stack
 
 log = logging.getLogger(__name__)
 THREADS = "FORECAST_TRIAL_THREADS"  # a child's share of the cores, set by search.py
 STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
 # What a trial's own progress would print: one line per trial (search.py) says enough.
-NOISY = ("forecast.scoring.backtest", "forecast.network.training", "forecast.scoring.competitors")
+NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
 
 
 class Pruned(Exception):
@@ -63,7 +63,7 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
         pruner = _pruner(request["completed"]) if config.tune.pruning else None
 
         def on_fold(fold: FoldResult) -> None:
-            metrics = fold.assessed.metrics
+            metrics = fold.evaluated.metrics
             folds.append({"rmse": metrics["model"]["rmse"], "naive_rmse": metrics["naive"]["rmse"],
                           "epochs": fold.epochs_run, "seconds": round(fold.fit_seconds, 2)})  # fmt: skip
             if pruner is not None and pruner(running_ratios(folds)):

@@ -69,7 +69,7 @@ def test_quiet_keeps_results_and_warnings_and_drops_progress(invoke, tmp_path: P
     assert "snapshot" not in quiet.stderr and "epoch 1/" not in quiet.stderr and "training lstm" not in quiet.stderr
     strip = lambda out: [line for line in out.splitlines() if not line.startswith("run ")]  # noqa: E731
     assert strip(quiet.stdout) == strip(loud.stdout) and "naive" in quiet.stdout
-    warning = "warning: the lstm model is worse than the naive forecast (tomorrow = today)"
+    warning = "warning: on the test part the lstm is WORSE than the naive forecast (tomorrow = today)"
     assert warning in loud.stderr and warning in quiet.stderr  # a warning survives --quiet
 
 

@@ -125,4 +125,5 @@ def test_a_model_worse_than_naive_is_said_to_a_python_caller_too(roots: dict[str
     with caplog.at_level("WARNING", logger="forecast"):
         run = forecast.train(config, data=walk, **roots)
     assert run.metrics.rmse > 2 * run.metrics.naive_rmse and not run.metrics.beats_naive
-    assert "the lstm model is worse than the naive forecast (tomorrow = today)" in caplog.text
+    verdict = run.metrics.verdict()
+    assert verdict.worse and f"on the test part {verdict.advice()}" in caplog.text

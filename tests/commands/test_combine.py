@@ -15,8 +15,8 @@ from forecast.errors import ConfigError
 from forecast.pipeline.validation import validation_rollouts
 from forecast.rollout.rollout import keras_network
 from forecast.rundir.artifacts import load_model, read_competitors, read_series, read_split
+from forecast.scoring.baselines import persistence
 from forecast.scoring.combination import fit
-from forecast.scoring.evaluation import persistence
 from tests.commands.test_api import TINY, monthly
 
 COMBINED = {**TINY, "evaluate": {"combine": True, "competitors": ["auto_ets", "auto_theta"]}}
@@ -56,11 +56,11 @@ def test_the_weights_come_from_the_validation_windows_alone(combined: forecast.R
     run = combined.folder
     w, frame = read_split(run), read_series(run)
     target = frame.iloc[:, 0].to_numpy(dtype="float64")
-    steps = int(w["output_steps"])
+    steps = w.output_steps
     validation = validation_rollouts(keras_network(load_model(run)), run, steps, run.manifest())
-    assert np.array_equal(validation.origins, w["val"])  # every validation window, one step ahead
-    actual = target[w["val"]][:, None]
-    refit = fit(actual, validation.forecast, persistence(target, w["val"], steps), read_competitors(run).validation)
+    assert np.array_equal(validation.origins, w.val)  # every validation window, one step ahead
+    actual = target[w.val][:, None]
+    refit = fit(actual, validation.forecast, persistence(target, w.val, steps), read_competitors(run).validation)
     assert refit.weights == pytest.approx(combined.metrics.combination["weights"], abs=1e-9)
 
 
@@ -111,11 +111,15 @@ def test_the_summary_says_plainly_when_nothing_beat_naive(invoke, tmp_path: Path
     assert metrics.combination["validation_rmse"]["model"] > metrics.combination["validation_rmse"]["naive"]
     assert weights == {"model": 0.0, "naive": 1.0}  # it lost to naive on validation: no weight
     assert metrics.scores["combination"]["rmse"] == pytest.approx(metrics.naive_rmse)
-    verdict, weighed = metrics.combination_verdict()
-    assert verdict == f"RMSE {metrics.naive_rmse:.4f}: the combination is the naive forecast"
+    verdict = metrics.verdict("combination")
+    assert verdict.outcome == "same" and verdict.words == (
+        f"the combination is the naive forecast (tomorrow = today) itself: the same forecasts "
+        f"(RMSE {metrics.naive_rmse:.4g})"
+    )
     assert metrics.combination_beats_naive is None  # neither better nor worse: naive itself
+    weighed = metrics.verdict_lines()[-1][0]
     assert weighed == (
-        f"on the validation part lstm did not beat naive significantly, so the combination is naive "
+        f"lstm did not beat naive significantly on the validation part, so the combination is naive "
         f"({metrics.combination['windows']} validation windows)"
     )
-    assert verdict in result.stdout and weighed in result.stdout
+    assert verdict.words in result.stdout and weighed in result.stdout

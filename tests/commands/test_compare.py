@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forecast.scoring.significance import against_naive
+from forecast.scoring.verdict import Verdict
 
 from ..conftest import snapshot_tree
 
@@ -63,18 +63,17 @@ def test_compare_kinds_on_a_base_ranks_models_with_baselines(invoke, tmp_path: P
         errors = side[row["name"]] - side["actual"]
         assert ((errors**2).mean() ** 0.5) == pytest.approx(row["rmse"])
         assert row["vs_naive"] == pytest.approx(row["rmse"] / ((side["naive"] - side["actual"]) ** 2).mean() ** 0.5)
-        if row["name"] != "naive":
-            assert (row["verdict"], row["significant"]) == against_naive(row["vs_naive"], row["dm_p"])
+        if row["name"] != "naive":  # each row's verdict against naive is its run's, on the same p-value
+            verdict = Verdict.model_validate(row["versus_naive"])
+            assert verdict.p_value == row["dm_p"] and verdict.ratio == pytest.approx(row["vs_naive"])
     header = next(line for line in result.stdout.splitlines() if line.startswith("rank"))
     assert header.split() == ["rank", "RMSE", "MAE", "MASE", "skill", "DM", "p", "params", "train", "s", "epochs"]
-    # One verdict per model, the paired test's, as the report states it.
+    # Each model's verdicts, against naive and the best competitor, as its evaluation made them.
     for name in ("rnn", "gru"):
         row = next(r for r in report["rows"] if r["name"] == name)
-        assert f"{name}: {row['verdict']}" in result.stdout
+        for key in ("versus_naive", "versus_competitor"):
+            assert f"{name}: {Verdict.model_validate(row[key]).words}" in result.stdout
     best = next(r for r in report["rows"] if r["kind"] not in ("baseline", "competitor"))
-    rival = next(r for r in report["rows"] if r["kind"] == "competitor")  # ranked: the best competitor
-    word = "beats" if best["rmse"] < rival["rmse"] else "is WORSE than"
-    assert f"{best['name']} {word} the best statistical competitor, {rival['name']}" in result.stdout
     listed = json.loads(invoke("runs", "list", "--json").stdout)
     assert [(r["kind"], r["status"]) for r in listed] == [("compare", "complete")]
     assert listed[0]["model"] == f"best: {best['name']}"

@@ -20,6 +20,7 @@ from forecast.config import DataConfig, RetrainConfig
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache
 from forecast.registry.rules import decide
+from forecast.scoring.verdict import judge
 
 from ..conftest import snapshot_tree
 
@@ -79,22 +80,34 @@ def champion(tmp_path: Path) -> dict:
     return json.loads((tmp_path / "models" / "msft" / "champion.json").read_text())
 
 
+def holdout(rmse: float, p: float | None, naive: float = 1.0) -> dict:
+    verdict = judge("lstm", rmse, "naive", naive, p, "the naive forecast (tomorrow = today)")
+    return {"rmse": rmse, "naive_rmse": naive, "verdict": verdict.model_dump(mode="json")}
+
+
 def test_decisions_follow_the_rules() -> None:
     rules = RetrainConfig(min_improvement=0.02)
-    good, bad = {"rmse": 0.9, "naive_rmse": 1.0}, {"rmse": 1.1, "naive_rmse": 1.0}
+    good, bad = holdout(0.9, 0.01), holdout(1.1, 0.01)
     assert decide(good, None, rules)[0] == "promoted"
     assert decide(bad, None, rules) == (
         "rejected",
-        "worse than naive on the holdout (RMSE 1.1000 vs naive 1.0000); no champion yet",
+        "on the holdout the lstm is WORSE than the naive forecast (tomorrow = today): RMSE 1.1 vs 1, 10.0% higher "
+        "(DM p 0.0100, significant); no champion yet",
     )
-    tie = decide({"rmse": 1.0, "naive_rmse": 1.0}, None, rules)  # a combination that fell back on naive
-    assert tie == ("rejected", "no better than naive on the holdout (RMSE 1.0000 vs naive 1.0000); no champion yet")
+    # One rule: lower RMSE without a significant difference is no better than naive, and is not promoted.
+    noise = decide(holdout(0.97, 0.30), None, rules)
+    assert noise[0] == "rejected" and "is no better than the naive forecast" in noise[1]
+    tie = decide(holdout(1.0, None), None, rules)  # a combination that fell back on naive
+    assert tie[0] == "rejected" and "the lstm is the naive forecast (tomorrow = today) itself" in tie[1]
+    # A record written before verdicts were stored: judged from its RMSEs, with no test, a tie at best.
+    assert decide({"rmse": 0.9, "naive_rmse": 1.0}, None, rules)[0] == "rejected"
     assert decide(good, {"rmse": 0.95}, rules)[0] == "promoted"  # 5.3% better, 2% needed
     assert decide(good, {"rmse": 0.91}, rules)[0] == "kept"  # 1.1% better: not enough
     assert decide(good, {"rmse": 0.85}, rules)[0] == "kept"  # worse than the champion
     assert decide(bad, {"rmse": 2.0}, rules)[0] == "rejected"  # better than the champion, worse than naive
     lax = RetrainConfig(require_beats_naive=False, min_improvement=0)
-    assert decide(bad, None, lax)[0] == "promoted" and "WORSE than naive" in decide(bad, None, lax)[1]
+    assert decide(bad, None, lax)[0] == "promoted" and "WORSE than the naive" in decide(bad, None, lax)[1]
+    assert "promoted because retrain.require_beats_naive is false" in decide(bad, None, lax)[1]
     assert decide(good, {"rmse": 0.9}, lax)[0] == "kept"  # a tie never replaces the champion
     assert decide(good, {"rmse": None, "error": "pruned"}, lax)[0] == "promoted"
 
@@ -167,7 +180,7 @@ def test_a_model_worse_than_naive_is_never_the_first_champion(invoke, setup: Pat
     evening(fake_yahoo, "2012-12-21")
     # Two epochs of a 4-unit LSTM on prices: far worse than "tomorrow = today".
     outcome = retrain(invoke, setup, "--set", "retrain.require_beats_naive=true", "--set", "prep.target_transform=none")
-    assert outcome["decision"] == "rejected" and "worse than naive" in outcome["reason"]
+    assert outcome["decision"] == "rejected" and "is WORSE than the naive forecast" in outcome["reason"]
     assert outcome["challenger"]["rmse"] > outcome["challenger"]["naive_rmse"]
     assert not (tmp_path / "models" / "msft" / "champion.json").exists()
     result = invoke("predict", "--model", "msft")

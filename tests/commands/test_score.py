@@ -16,6 +16,7 @@ import pytest
 from forecast.config import DataConfig
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache
+from forecast.scoring.verdict import Verdict
 
 from ..conftest import snapshot_tree
 from . import test_retrain
@@ -90,7 +91,11 @@ def test_published_forecasts_are_logged_and_scored_against_what_happened(
 
     text = invoke("score", "msft")
     assert text.exit_code == 0 and "msft: 2 forecast(s) scored, 0 waiting for actuals" in text.stdout
-    assert "all steps" in text.stdout and "live: the forecasts" in text.stdout
+    # The live verdict: step 1 against naive from the same origins, by the one rule (two pairs: no test).
+    verdict = Verdict.model_validate(scored["verdict"])
+    assert verdict.rmse == pytest.approx(step1["rmse"]) and verdict.p_value is None and verdict.outcome == "tie"
+    assert "all steps" in text.stdout and f"live, step 1: {verdict.words}" in text.stdout
+    assert verdict.words.startswith("the published msft forecast is no better than naive from the same origins")
 
 
 def test_forecasts_still_waiting_and_an_empty_log(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:

@@ -133,3 +133,60 @@ def test_a_run_written_before_the_renames_is_current_and_is_read_as_it_is(invoke
     lines = stage_lines(rescored)
     unchanged = [s for s, status in lines.items() if status.startswith("unchanged")]
     assert unchanged == ["snapshot", "encode", "split", "train"]
+
+
+def as_written_by_0_2(run: Path) -> None:
+    """Rewrite a finished run as 0.2 wrote it: metrics.json without verdicts (beats_naive was
+    skill > 0), split.npz without its first and last rows; the manifest's hashes follow."""
+    metrics = json.loads((run / "metrics.json").read_text())
+    del metrics["verdicts"]
+    metrics["beats_naive"] = metrics["skill"] > 0
+    (run / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    with np.load(run / "split.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files if k not in ("train_start", "test_end")}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    (run / "split.npz").write_bytes(buffer.getvalue())
+    manifest = json.loads((run / "manifest.json").read_text())
+    for stage, name in (("split", "split.npz"), ("evaluate", "metrics.json")):
+        manifest["stages"][stage]["outputs"][name] = sha(run / name)
+    for stage in ("train", "competitors", "evaluate", "plot"):
+        if "split.npz" in manifest["stages"][stage].get("inputs", {}):
+            manifest["stages"][stage]["inputs"]["split.npz"] = sha(run / "split.npz")
+        if "metrics.json" in manifest["stages"][stage].get("inputs", {}):
+            manifest["stages"][stage]["inputs"]["metrics.json"] = sha(run / "metrics.json")
+    (run / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def test_a_run_written_by_0_2_is_judged_by_the_one_rule_and_still_predicts(invoke, tmp_path: Path) -> None:
+    import forecast
+    from forecast.rundir import RunDir
+    from forecast.rundir.artifacts import read_split
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY + "evaluate: {competitors: [auto_ets], combine: true}\n")
+    assert invoke("train", "--config", str(config)).exit_code == 0
+    run = only_run(tmp_path)
+    judged = forecast.open_run(run).metrics
+    split = read_split(RunDir(run))
+    fresh = invoke("predict", run.name, "--horizon", "3", "--json")
+    assert fresh.exit_code == 0, fresh.output
+    as_written_by_0_2(run)
+    before = snapshot_tree(run)
+
+    old = forecast.open_run(run).metrics  # judged on reading, from its own numbers, by the same rule
+    assert old.verdicts == judged.verdicts and old.beats_naive == judged.beats_naive
+    assert old.verdict_lines() == judged.verdict_lines()
+    again = read_split(RunDir(run))  # its first and last rows derived from the windows
+    assert (again.train_start, again.test_end) == (split.train_start, split.test_end)
+    predicted = invoke("predict", run.name, "--horizon", "3", "--json")
+    assert predicted.exit_code == 0, predicted.output
+    assert json.loads(predicted.stdout)["forecast"] == json.loads(fresh.stdout)["forecast"]
+    assert json.loads(predicted.stdout)["test"]["verdict"] == json.loads(fresh.stdout)["test"]["verdict"]
+    assert invoke("report", run.name).exit_code == 0
+    after = snapshot_tree(run)  # reading rewrote nothing but the report, a view
+    assert {k: v for k, v in after.items() if k not in (".lock", "report.html")} == {
+        k: v for k, v in before.items() if k not in (".lock", "report.html")
+    }
+    scored = invoke("score", "tiny", "--include-as-of")
+    assert scored.exit_code == 0, scored.output

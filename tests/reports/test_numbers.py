@@ -7,7 +7,6 @@ import pytest
 
 from forecast.ranking_plots import scale_of
 from forecast.reports.html import cell
-from forecast.scoring.significance import against_naive
 from forecast.tables import number, render
 
 
@@ -41,13 +40,6 @@ def test_a_table_with_mase_says_its_scale() -> None:
     assert "MASE:" not in render([{"name": "naive", "rmse": 0.3}], [("RMSE", "rmse", 4)])
 
 
-def test_the_verdict_against_naive_is_the_paired_tests() -> None:
-    assert against_naive(1.0132, 0.0248) == ("WORSE than naive by 1.3% (paired DM p 0.0248)", False)
-    assert against_naive(0.95, 1e-9) == ("beats naive by 5.0% (paired DM p <0.0001)", True)
-    assert against_naive(0.996, 0.41) == ("no clear difference from naive: 0.4% lower RMSE (paired DM p 0.4100)", None)
-    assert against_naive(1.02, None) == ("2.0% higher RMSE than naive (no paired test)", None)
-
-
 def test_the_axis_shows_one_percent_and_a_far_baseline_does_not_set_it() -> None:
     # naive 0.311, lstm 0.315 (+1.2%), rnn 0.338 (+8.7%), competitors near naive, window_mean 5x naive.
     limit = scale_of([1.2, 8.7, 0.1, 0.3, 0.9], [400.0, 0.05])
@@ -58,18 +50,18 @@ def test_the_axis_shows_one_percent_and_a_far_baseline_does_not_set_it() -> None
 
 def test_the_future_figure_carries_the_verdict_of_its_model() -> None:
     from forecast.plotting import future_verdict
+    from forecast.scoring.verdict import judge
 
-    worse = {"test": {"beats_naive": False, "skill": -0.011}, "last_value": 24.247}
-    assert future_verdict(worse, "lstm combination") == (
-        "caveat: this lstm combination was WORSE than naive on its test part (skill -0.011): the last value, "
-        "24.2470, is the better forecast", True)  # fmt: skip
-    assert future_verdict({"test": {"beats_naive": True, "skill": 0.2}, "last_value": 1.0}, "gru")[0] == (
-        "on its test part this gru beat naive (skill 0.200)"
-    )
+    def info(verdict, **more):
+        return {"test": {"verdict": verdict.model_dump(mode="json")}, "last_value": 24.247, **more}
+
+    worse = judge("combination", 0.3152, "naive", 0.3112, 0.0108, "the naive forecast (tomorrow = today)")
+    said, red = future_verdict(info(worse), "lstm combination")
+    assert red and said == f"on its test part {worse.words}: do not trust its forecasts over naive"
+    better = judge("gru", 0.2, "naive", 0.25, 0.001)
+    assert future_verdict(info(better), "gru") == (f"on its test part {better.words}", False)
     verdict = "on the validation part nothing beat naive, so the combination is naive"
-    naive = {"test": {"beats_naive": None, "skill": 0.0}, "last_value": 1.0, "combination": {"verdict": verdict}}
+    same = judge("combination", 0.3, "naive", 0.3, None)
+    naive = info(same, combination={"verdict": verdict})
     assert future_verdict(naive, "lstm combination") == (f"lstm combination: {verdict}", False)
-
-
-def test_a_forecaster_that_is_naive_is_said_to_be_it() -> None:
-    assert against_naive(1.0, None) == ("the same RMSE as naive (its forecasts are naive's: nothing to test)", None)
+    assert future_verdict({"test": {"skill": 0.1}, "last_value": 1.0}, "gru") == (None, False)  # written before 0.3

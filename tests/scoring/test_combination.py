@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
+from forecast.scoring.baselines import persistence
 from forecast.scoring.combination import Combination, combine, convex_weights, fit
-from forecast.scoring.evaluation import persistence
 from forecast.scoring.significance import diebold_mariano
 
 from ..conftest import persistent_edge
@@ -52,7 +52,7 @@ def test_a_network_that_only_adds_a_bias_to_naive_gets_no_weight() -> None:
     assert combination.weights == {"model": 0.0, "naive": 1.0}
     assert combination.validation_rmse["combination"] == pytest.approx(combination.validation_rmse["naive"])
     assert combination.verdict("lstm") == (
-        "on the validation part lstm did not beat naive significantly, so the combination is naive "
+        "lstm did not beat naive significantly on the validation part, so the combination is naive "
         "(90 validation windows)"
     )
 

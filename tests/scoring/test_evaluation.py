@@ -5,21 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from forecast.scoring.evaluation import (
-    METRIC_NAMES,
-    History,
-    Scoring,
-    assess,
-    drift,
-    mase_scale,
-    naive,
-    score,
-    seasonal_naive,
-    skill,
-    window_mean,
-)
+from forecast.scoring.baselines import History, drift, naive, seasonal_naive, window_mean
+from forecast.scoring.competitors import Outcome
+from forecast.scoring.evaluation import Forecasts, Part, evaluate_part
+from forecast.scoring.metrics import METRIC_NAMES, Scoring, mase_scale, score, skill
 from forecast.scoring.significance import diebold_mariano, diebold_mariano_hac
 
 from ..conftest import persistent_edge
@@ -110,13 +102,20 @@ def test_the_long_run_variance_test_counts_persistence_and_only_persistence() ->
     assert persistent["lags"] > 30 and persistent["p_value"] > 0.01
 
 
-def test_assess_scores_the_model_beside_every_baseline() -> None:
+def test_the_evaluation_scores_the_model_beside_every_baseline() -> None:
     target = np.arange(40, dtype=float) + np.sin(np.arange(40))
     starts = np.arange(30, 38)
     predicted = target[starts] + 0.1
-    result = assess(target, starts, predicted, lookback=5, season=5, train_end=30)
+    dates = pd.date_range("2020-01-01", periods=40, freq="D")
+    part = Part(target, dates, starts, 1, (0, 30), 5, 5)
+    result = evaluate_part(part, {"model": Forecasts(predicted[:, None])}, Outcome(), model_kind="lstm")
     assert list(result.forecasts) == ["model", "naive", "seasonal_naive", "drift", "window_mean"]
     assert result.actual.ravel().tolist() == target[starts].tolist()
     assert result.metrics["model"]["rmse"] == pytest.approx(0.1)
     assert result.mase_scale == pytest.approx(np.mean(np.abs(np.diff(target[:30]))))
     assert result.dm["model"]["statistic"] < 0 and "naive" not in result.dm
+    # Every forecaster is judged against naive by the one rule; the network is named by its kind.
+    assert set(result.verdicts) == {"model", "seasonal_naive", "drift", "window_mean"}
+    verdict = result.verdict()
+    assert verdict.forecaster == "lstm" and verdict.better and verdict.p_value == result.dm["model"]["p_value"]
+    assert result.intervals == {"model": None} and result.bands == {"model": {}}  # no validation windows: no bands

@@ -51,10 +51,18 @@ def train_universe(config: Config, roots: dict[str, Path], executor: str, worker
 
 
 def _warned(universe: Universe) -> Universe:
-    worse = [r["symbol"] for r in universe.rows if r["status"] == "done" and not r["beats_naive"]]
-    if worse:  # said by the command, so a Python caller hears it as the CLI does
-        log.warning("worse than the naive forecast on the test part: %s; do not trust their forecasts over naive",
-                    ", ".join(worse))  # fmt: skip
+    """Said by the command, so a Python caller hears it as the CLI does: the members whose model did
+    not beat naive on its test part, grouped by their verdict's short form (scoring/verdict.py)."""
+    from forecast.scoring.verdict import Verdict
+
+    grouped: dict[str, list[str]] = {}
+    for row in universe.rows:
+        if row["status"] == "done" and row.get("verdict"):
+            verdict = Verdict.model_validate(row["verdict"])
+            if verdict.advice() is not None:
+                grouped.setdefault(verdict.short, []).append(row["symbol"])
+    for short, symbols in grouped.items():
+        log.warning("on the test part, %s: %s; do not trust their forecasts over naive", short, ", ".join(symbols))
     return universe
 
 

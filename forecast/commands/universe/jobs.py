@@ -112,6 +112,7 @@ def scores(metrics: Metrics) -> dict[str, Any]:
         "naive_rmse": metrics.naive_rmse,
         "skill": metrics.skill,
         "beats_naive": metrics.beats_naive,
+        "verdict": None if (verdict := metrics.verdict()) is None else verdict.model_dump(mode="json"),
         "test": {"first": metrics.test.first, "last": metrics.test.last, "windows": metrics.test.windows},
     }
 

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from forecast.config import Config
+from forecast.folds.plan import plan_folds
+from forecast.folds.run import run_fold_stack
 from forecast.prepare.encoding import Encoding
-from forecast.scoring.backtest import plan_folds, run_fold_stack
+from forecast.scoring.verdict import Verdict, tally
 
 
 def config(**backtest) -> Config:
@@ -51,27 +53,27 @@ def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, mon
     monkeypatch.setattr(Encoding, "fit", classmethod(spy))
     tasks = []  # what each fold's statistical competitors are fitted on and forecast
 
-    def competitors(names, task, timeout):
+    def competitors(names, task, timeout, memo=None):
         tasks.append(task)
-        return real_competitors(names, task, timeout)
+        return real_competitors(names, task, timeout, memo)
 
-    from forecast.scoring import backtest
+    from forecast.scoring import competitors as fitting
 
-    real_competitors = backtest.run_competitors
-    monkeypatch.setattr(backtest, "run_competitors", competitors)
+    real_competitors = fitting.run
+    monkeypatch.setattr(fitting, "run", competitors)
     cfg = config(**spec)
     results = run_fold_stack(frame, cfg)
     folds = plan_folds(120, cfg)
     assert len(fitted) == len(folds) == len(results) == len(tasks) == 3
     for (low, high), fold, result, task in zip(fitted, folds, results, tasks, strict=True):
         assert low == fold.train_start and high == fold.test_start - 1  # exactly the training rows
-        assert result.assessed.rows.min() >= fold.test_start  # every test target after the training end
-        assert result.assessed.rows.max() < fold.test_end
+        assert result.evaluated.rows.min() >= fold.test_start  # every test target after the training end
+        assert result.evaluated.rows.max() < fold.test_end
         # The competitors are fitted like the model: this fold's training rows (fold 1's without refit).
         fitted_on = folds[0] if spec.get("refit") is False else fold
         assert task.fit_rows == (fitted_on.train_start, fitted_on.test_start)
-        assert np.array_equal(task.starts, result.assessed.rows[:, 0])
-        assert set(result.assessed.metrics) >= {"auto_ets", "auto_arima", "auto_theta"}
+        assert np.array_equal(task.starts, result.evaluated.rows[:, 0])
+        assert set(result.evaluated.metrics) >= {"auto_ets", "auto_arima", "auto_theta"}
     if spec.get("refit") is False:
         assert [r.epochs_run for r in results] == [1, None, None]  # trained once, reused
 
@@ -112,13 +114,20 @@ def test_backtest_command_writes_report_predictions_and_plot(invoke, tmp_path: P
     assert list(table.columns[:4]) == ["fold", "date", "step", "actual"] and "naive" in table.columns
     ends = table.groupby("fold")["date"].agg(["min", "max"])
     assert (ends["max"].iloc[:-1].to_numpy() < ends["min"].iloc[1:].to_numpy()).all()  # folds in order, no overlap
-    assert "worse than naive in" in result.stdout and "mean over 3 folds" in result.stdout
-    # Each fold names its best competitor (the lowest RMSE among them), and the summary counts the folds.
+    assert "mean over 3 folds" in result.stdout
+    # Each fold names its best competitor (the lowest RMSE among them) and judges the model against it
+    # and naive by the one rule; the summary counts the folds' verdicts.
     for fold in folds:
         rivals = {name: fold["metrics"][name]["rmse"] for name in ("auto_ets", "auto_arima", "auto_theta")}
         assert fold["best_competitor"]["against"] == min(rivals, key=rivals.get)
-    lost = sum(f["metrics"]["model"]["rmse"] >= f["best_competitor"]["rmse"] for f in folds)
-    assert f"is worse than the fold's best statistical competitor in {lost} of 3 folds" in result.stdout
+        naive, rival = (Verdict.model_validate(fold["verdicts"]["model"][k]) for k in ("naive", "competitor"))
+        assert naive.p_value == fold["diebold_mariano"]["model"]["p_value"]
+        assert (
+            rival.against == fold["best_competitor"]["against"] and rival.p_value == fold["best_competitor"]["p_value"]
+        )
+    for against in ("naive", "competitor"):
+        said = tally([Verdict.model_validate(f["verdicts"]["model"][against]) for f in folds], "folds")
+        assert f"gru over the folds: {said}" in result.stdout
 
 
 def test_too_many_folds_is_refused_with_numbers(invoke, tmp_path: Path) -> None:
@@ -139,35 +148,36 @@ def test_each_folds_combination_is_weighted_on_its_own_validation_windows(monkey
         {"value": 100 + np.cumsum(np.random.default_rng(5).normal(size=160))},
         index=pd.bdate_range("2020-01-01", periods=160),
     )
-    from forecast.scoring import backtest
+    from forecast.folds import report as backtest
+    from forecast.scoring import competitors as fitting
 
     tasks = []
-    real_competitors = backtest.run_competitors
+    real_competitors = fitting.run
 
-    def competitors(names, task, timeout):
+    def competitors(names, task, timeout, memo=None):
         tasks.append(task)
-        return real_competitors(names, task, timeout)
+        return real_competitors(names, task, timeout, memo)
 
-    monkeypatch.setattr(backtest, "run_competitors", competitors)
+    monkeypatch.setattr(fitting, "run", competitors)
     raw = config().model_dump(mode="json")
     raw["evaluate"].update(combine=True, competitors=["auto_ets"])
     results = run_fold_stack(frame, Config.model_validate(raw))
     assert len(tasks) == 2 * len(results)  # per fold: the test windows, then the validation windows
     for fold_result, test_task, val_task in zip(results, tasks[::2], tasks[1::2], strict=True):
         fold = fold_result.fold
-        assert np.array_equal(test_task.starts, fold_result.assessed.rows[:, 0])
+        assert np.array_equal(test_task.starts, fold_result.evaluated.rows[:, 0])
         # The validation windows come before the test part, and the competitor forecasting
         # them is fitted on the rows before the first of them.
         assert val_task.starts.max() + val_task.horizon <= fold.test_start
         assert val_task.fit_rows == (fold.train_start, int(val_task.starts.min()))
         # The fold's weights, as recorded, give its combination from its members.
-        forecasts, weights = fold_result.assessed.forecasts, fold_result.combination.weights
+        forecasts, weights = fold_result.evaluated.forecasts, fold_result.evaluated.combination.weights
         assert list(weights) == ["model", "auto_ets", "naive"]
         assert min(weights.values()) >= 0 and sum(weights.values()) == pytest.approx(1.0)
         weighted = sum(weight * forecasts[name] for name, weight in weights.items())
         assert np.allclose(weighted, forecasts["combination"])
     recorded = backtest.report(results, frame, Config.model_validate(raw))["folds"]
-    assert [fold["combination"]["weights"] for fold in recorded] == [r.combination.weights for r in results]
+    assert [fold["combination"]["weights"] for fold in recorded] == [r.evaluated.combination.weights for r in results]
 
 
 @pytest.mark.slow
