@@ -40,7 +40,7 @@ from forecast.rundir import RunDir, utc_now
 from forecast.rundir.artifacts import read_config, read_encoding, read_metrics, read_series, read_split
 from forecast.rundir.verify import verify_run
 from forecast.scoring.competitors import Outcome as CompetitorOutcome
-from forecast.scoring.evaluation import Forecasts, Part, evaluate_part
+from forecast.scoring.evaluation import Evaluation, Forecasts, Part, evaluate_part
 from forecast.scoring.forecasters import COMBINATION, NETWORK
 
 log = logging.getLogger(__name__)
@@ -73,10 +73,10 @@ def holdout_dates(challenger: RunDir, champion: RunDir | None) -> tuple[pd.Datet
     return dates, w.output_steps
 
 
-def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> dict[str, Any]:
-    """A run's published forecaster (its network, or its combination: what predict publishes)
-    scored on the windows starting at `dates` by the evaluation every part gets
-    (scoring/evaluation.py): its RMSE, MAE, naive's RMSE and its verdict against naive."""
+def holdout_evaluation(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> tuple[Evaluation, str]:
+    """A run's forecasters on the windows starting at `dates`, scored by the evaluation every part
+    gets (scoring/evaluation.py), and the name of the one it publishes: its network, or its
+    combination (with the run's weights and the competitor it fitted, as predict publishes it)."""
     verify_run(run)
     config = read_config(run)
     frame, _ = latest_series(config, run, data_dir, refresh=False)
@@ -91,15 +91,21 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     metrics = read_metrics(run)
     fit_end = fitted_end(frame.index, encoding.fitted_on["last"])  # the run's first test row
     ours, published = {NETWORK: Forecasts(forecast)}, NETWORK
-    if metrics.combination is not None:  # scored as predict publishes it: the run's weights, not refitted
+    if metrics.combination is not None:  # the run's weights, not refitted
         combined, _ = forecast_from(metrics, config, levels, fit_end, origins, forecast)
         ours[COMBINATION], published = Forecasts(combined), COMBINATION
     part = Part(levels, pd.DatetimeIndex(frame.index), origins, steps, (0, fit_end), encoding.lookback,
                 metrics.season, metrics.frequency)  # fmt: skip
-    evaluated = evaluate_part(part, ours, CompetitorOutcome(), model_kind=config.model.kind)
+    return evaluate_part(part, ours, CompetitorOutcome(), model_kind=config.model.kind), published
+
+
+def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: Path) -> dict[str, Any]:
+    """What the registry records of a run on the holdout: its published forecaster's RMSE and MAE,
+    naive's RMSE and the verdict against naive."""
+    evaluated, published = holdout_evaluation(run, dates, steps, data_dir)
     scores, verdict = evaluated.metrics[published], evaluated.verdict(published)
     return {"rmse": scores["rmse"], "mae": scores["mae"], "naive_rmse": evaluated.metrics["naive"]["rmse"],
-            "windows": int(len(origins)), "forecaster": published,
+            "windows": len(evaluated.part.test), "forecaster": published,
             "verdict": verdict.model_dump(mode="json") if verdict else None}  # fmt: skip
 
 
