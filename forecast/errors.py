@@ -62,7 +62,7 @@ class TryLaterError(ForecastError):
 
 
 class DependencyError(ForecastError):
-    """A package forecast needs does not import: the environment, not the input (forecast/environment.py)."""
+    """A package forecast needs does not import: the environment, not the input (forecast/workers/environment.py)."""
 
     exit_code = 71
 
@@ -124,12 +124,31 @@ def was_interrupted(exc: BaseException) -> bool:
 # Not an error: forecast score's signal, for cron (`forecast score || forecast retrain ...`).
 DRIFTED = 3
 IO_ERROR = WriteError.exit_code  # also an OSError that reached the CLI: permissions, read-only or full disk
+INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+TERMINATED = 143  # SIGTERM (128 + SIGTERM)
+INTERNAL = 1  # a bug in forecast
+
+
+def exit_code(error: BaseException) -> int:
+    """The documented exit code of whatever ended a command, in the CLI or in a worker: a signal
+    (whatever exception it surfaced as), a ForecastError's own, a dependency that does not
+    import (71), a file that cannot be written or read (74), else an internal error (1)."""
+    if was_interrupted(error):
+        return TERMINATED if was_terminated(error) else INTERRUPTED
+    if isinstance(error, ForecastError):
+        return error.exit_code
+    if isinstance(error, ImportError):
+        return DependencyError.exit_code
+    if isinstance(error, OSError):
+        return IO_ERROR
+    return INTERNAL
+
 
 # The README's exit-code table is generated from this list (tests check it is in sync).
 EXIT_CODES: list[tuple[int, str]] = [
     (0, "success"),
     (DRIFTED, "drift: forecast score found live accuracy below what the model's test period makes plausible"),
-    (1, "unexpected internal error (a bug: please report it with --verbose output)"),
+    (INTERNAL, "unexpected internal error (a bug: please report it with --verbose output)"),
     (UsageError.exit_code, "usage: bad option, argument or symbol"),
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),
     (MissingInputError.exit_code, "missing input: file, cache entry, run or symbol not found, or a run not complete"),
@@ -142,6 +161,6 @@ EXIT_CODES: list[tuple[int, str]] = [
         "or the model's retrain running",
     ),
     (ConfigError.exit_code, "bad configuration: unknown key, wrong type or value"),
-    (130, "interrupted (Ctrl-C); a run stopped in a stage resumes with forecast train --run-dir RUN"),
-    (143, "terminated (SIGTERM); resumable like 130"),
+    (INTERRUPTED, "interrupted (Ctrl-C); a run stopped in a stage resumes with forecast train --run-dir RUN"),
+    (TERMINATED, "terminated (SIGTERM); resumable like 130"),
 ]

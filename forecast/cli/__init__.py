@@ -18,15 +18,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from forecast.errors import (
-    IO_ERROR,
-    DependencyError,
-    ForecastError,
-    UsageError,
-    on_signal,
-    was_interrupted,
-    was_terminated,
-)
+from forecast.errors import INTERRUPTED, TERMINATED, UsageError, exit_code, on_signal, was_terminated
+from forecast.workers.failure import Failure, failure
+from forecast.workers.setup import THIRD_PARTY
 
 log = logging.getLogger("forecast")
 _verbose = False
@@ -45,8 +39,6 @@ class ForecastGroup(TyperGroup):
             # standalone_mode=False: errors come here instead of being printed by typer.
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
-        except ForecastError as exc:
-            code = _fail(exc.message, exc.hint, exc.exit_code, exc)
         except typer.TyperException as exc:  # typer's (vendored click's) usage errors
             ctx = getattr(exc, "ctx", None)
             if type(exc).__name__ == "NoArgsIsHelpError":
@@ -57,33 +49,12 @@ class ForecastGroup(TyperGroup):
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
         except typer.Abort as exc:  # Ctrl-C (click turns KeyboardInterrupt into Abort), or SIGTERM
             if was_terminated(exc.__cause__ or exc):
-                code = _fail("terminated (SIGTERM)", None, 143, exc)
+                code = _fail("terminated (SIGTERM)", None, TERMINATED, exc)
             else:
-                code = _fail("aborted", None, 130, exc)
-        except ImportError as exc:  # a dependency that does not import: the environment, not the input
-            from forecast.environment import describe
-
-            message, hint, _ = describe(exc)
-            code = _fail(message, hint, DependencyError.exit_code, exc)
-        except OSError as exc:  # permissions, a read-only or full disk: the file and what to check
-            where = f" {exc.filename}" if exc.filename else ""
-            code = _fail(
-                f"cannot write or read{where}: {exc.strerror or exc}",
-                "check that path's permissions and free space; nothing was half-written",
-                IO_ERROR,
-                exc,
-            )
-        except Exception as exc:
-            if was_interrupted(exc):  # a signal, surfacing as a library's exception
-                terminated = was_terminated(exc)
-                code = _fail("terminated (SIGTERM)" if terminated else "aborted", None, 143 if terminated else 130, exc)
-            else:  # a bug in forecast: say so, briefly, and how to report it
-                code = _fail(
-                    f"internal error: {type(exc).__name__}: {exc}",
-                    "run again with --verbose and report the traceback",
-                    1,
-                    exc,
-                )
+                code = _fail("aborted", None, INTERRUPTED, exc)
+        except Exception as exc:  # what the error is decides its line and its code (workers/failure.py)
+            said = failure(exc)
+            code = _fail(said.message, said.hint, said.code, exc)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -94,7 +65,7 @@ def _fail(message: str, hint: str | None, code: int, exc: BaseException) -> int:
         traceback.print_exception(exc)
     from forecast.cli.options import colour_enabled
 
-    line = (f"{message}; {hint}" if hint else message).replace("\n", " ")
+    line = Failure(message, hint, code).line()
     prefix = typer.style("error:", fg=typer.colors.RED, bold=True) if colour_enabled(sys.stderr) else "error:"
     typer.echo(f"{prefix} {line}", err=True)
     return code
@@ -147,7 +118,7 @@ def _root(
     logging.basicConfig(level=level, handlers=[handler], force=True)
     if not verbose:
         # Third-party chatter (yfinance, TensorFlow, matplotlib) stays out of normal output.
-        for name in ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL"):
+        for name in THIRD_PARTY:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
@@ -214,4 +185,4 @@ def main() -> None:
         # The interruption raised once more while the first one unwinds (a library's clean-up
         # running a check after the error line was printed; seen once under a loaded test
         # suite): still the documented code, not a death by SIGINT (-2) that cron reports as a crash.
-        sys.exit(143 if was_terminated(exc) else 130)
+        sys.exit(exit_code(exc))

@@ -29,10 +29,10 @@ def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: Model
     """Versions, Keras backend, threads, whether every dependency imports, and the health
     of the data, runs and models roots."""
     from forecast.data.store import data_root
-    from forecast.environment import BY_MODULE, probe_imports, reinstall_hint
     from forecast.pipeline.lifecycle import package_version as _package_version
     from forecast.registry.registry import models_root
     from forecast.rundir import runs_root
+    from forecast.workers.environment import BY_MODULE, probe_imports, reinstall_hint
 
     report: dict[str, Any] = {
         "python": platform.python_version(),

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from forecast import atomic, rundir, tracking
-from forecast.child import default_workers
 from forecast.commands.frames import with_frame
 from forecast.config import ConfigLike, as_config, require_one_series
 from forecast.data import data_root
@@ -20,6 +19,7 @@ from forecast.prepare.series import prepared_series
 from forecast.ranking_plots import plot_backtest
 from forecast.rundir import runs_root
 from forecast.rundir.artifacts import save_series, write_csv
+from forecast.workers.setup import default_workers
 
 log = logging.getLogger(__name__)
 

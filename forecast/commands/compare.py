@@ -19,19 +19,21 @@ from typing import Any
 import pandas as pd
 
 from forecast import atomic, rundir, tracking
-from forecast.child import default_workers
-from forecast.config import MODEL_KINDS, Config, load_config
+from forecast.config import MODEL_KINDS, Config, build_config, load_config
 from forecast.data import data_root
 from forecast.errors import DataError, MissingInputError, UsageError, with_exit_code
+from forecast.pipeline.context import Context
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
-from forecast.pipeline.stages import Context
 from forecast.ranking_plots import plot_comparison
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import require_complete
 from forecast.scoring.forecasters import COMBINATION, NETWORK, kind_of
 from forecast.scoring.metrics_file import Metrics
+from forecast.workers.failure import lost, reported
+from forecast.workers.pool import Job, Lost, Pool
+from forecast.workers.setup import default_workers
 
 log = logging.getLogger(__name__)
 # A candidate's own columns of predictions.csv, not shared forecasters: its bands (lower_80, ...),
@@ -189,25 +191,35 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
     return table
 
 
-def train_apart(fresh: list[Candidate], roots: dict[str, Path], workers: int, listener) -> None:
-    """Each candidate's stages in a process of its own, `workers` at a time, each with its share of
-    the cores (the universe's executor); the listener hears a candidate's stages when it is done."""
-    from forecast.commands.universe.executors import run_jobs
-    from forecast.commands.universe.jobs import payload
+def train_apart(fresh: list[Candidate], data_dir: Path, workers: int, listener) -> None:
+    """Each candidate's stages in a worker process of its own (workers/pool.py), `workers` at a time,
+    each with its share of the cores; the listener hears a candidate's stages when it is done."""
+    jobs = [Job("forecast.commands.compare:train_candidate",
+                {"config": c.config.model_dump(mode="json"), "run": str(c.run.path), "data": str(data_dir.resolve())},
+                c.label) for c in fresh]  # type: ignore[union-attr]  # fmt: skip
 
-    labels = {str(c.run.path): c.label for c in fresh}  # type: ignore[union-attr]
-    # "symbol" names the job in its warnings and its failure: here, the candidate's label.
-    jobs = [{**payload("pipeline", c.config, roots, run=str(c.run.path)), "symbol": c.label}  # type: ignore[union-attr]
-            for c in fresh]  # fmt: skip
+    def done(i: int, result: Any) -> None:
+        if listener and isinstance(result, dict) and result["status"] == "done":
+            for stage, record in fresh[i].run.manifest().get("stages", {}).items():  # type: ignore[union-attr]
+                listener(fresh[i].label, stage, record.get("status", "done"), record)
 
-    def done(result: dict[str, Any], finished: int, total: int) -> None:
-        if listener and result["status"] == "done":
-            for stage, record in RunDir(Path(result["run"])).manifest().get("stages", {}).items():
-                listener(labels[result["run"]], stage, record.get("status", "done"), record)
-
-    failed = [r for r in run_jobs(jobs, "local", workers, None, done) if r["status"] != "done"]
+    with Pool(workers) as pool:
+        results = [lost({}, r.why) if isinstance(r, Lost) else r for r in pool.map(jobs, done)]
+    failed = [(c, r) for c, r in zip(fresh, results, strict=True) if r["status"] != "done"]
     if failed:
-        raise with_exit_code(failed[0]["exit_code"], f"candidate {failed[0]['symbol']}: {failed[0]['error']}")
+        candidate, result = failed[0]
+        raise with_exit_code(result["exit_code"], f"candidate {candidate.label}: {result['error']}")
+
+
+def train_candidate(p: dict[str, Any]) -> dict[str, Any]:
+    """In a worker: one candidate's stages into the folder compare made for it."""
+
+    def work() -> dict[str, Any]:
+        config = build_config(p["config"], "a compare candidate's config")
+        run_pipeline(Context(config, RunDir(Path(p["run"])), Path(p["data"])))
+        return {}
+
+    return reported(work, {"run": p["run"]})
 
 
 @dataclass(frozen=True)
@@ -249,7 +261,7 @@ def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overr
         workers = min(len(fresh), workers)
         if workers > 1:
             log.info("candidates 1-%d/%d starting, %d at once in their own processes", len(fresh), len(fresh), workers)
-            train_apart(fresh, {"runs": root, "data": data_root(data_dir)}, workers, listener)
+            train_apart(fresh, data_root(data_dir), workers, listener)
         else:
             for number, c in enumerate(fresh, start=1):
                 log.info("candidate %d/%d: %s", number, len(fresh), c.label)  # before it starts training

@@ -22,7 +22,6 @@ from typing import Any
 import pandas as pd
 
 from forecast import atomic, rundir, tracking
-from forecast.child import default_workers
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.train import run_stages
@@ -40,10 +39,11 @@ from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_series, save_series
 from forecast.tuning.figures import plot_history, plot_importance
 from forecast.tuning.leaderboard import leaderboard, table_rows
-from forecast.tuning.pools import Executor
 from forecast.tuning.search import Told, finished, importance, open_study, search
 from forecast.tuning.space import Space, configure, default_space, own_values
 from forecast.tuning.trials import scoring_config
+from forecast.workers.pool import Executor
+from forecast.workers.setup import default_workers
 
 log = logging.getLogger("forecast")
 

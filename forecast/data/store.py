@@ -117,7 +117,7 @@ class Cache:
         try:
             frame = pd.read_parquet(parquet)
         except ImportError:
-            raise  # pyarrow does not import: the environment, not this file (forecast/environment.py)
+            raise  # pyarrow does not import: the environment, not this file (forecast/workers/environment.py)
         except Exception as exc:  # pyarrow raises several unrelated types for a bad file
             raise DataError(
                 f"cache file {parquet} is unreadable: {exc}", hint="move it away, then fetch again"

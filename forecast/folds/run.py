@@ -23,7 +23,7 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.data.frequency import Frequency, infer_frequency, season_of
-from forecast.errors import DataError
+from forecast.errors import DataError, ForecastError
 from forecast.folds.plan import Fold, plan_folds
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
@@ -35,6 +35,7 @@ from forecast.rollout.rollout import keras_network
 from forecast.scoring.competitors import Task, for_part
 from forecast.scoring.evaluation import Evaluation, Forecasts, Part, evaluate_part
 from forecast.scoring.forecasters import NETWORK
+from forecast.workers.pool import Job, Lost, Pool
 
 log = logging.getLogger(__name__)
 
@@ -180,25 +181,18 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
 
 
 def in_processes(series: Series, folds: list[Fold], workers: int) -> list[FoldResult]:
-    """Refitted folds in `workers` processes at once, each pinned to its share of the cores;
-    results in fold order. A fold's error stops the others."""
-    from forecast.child import share_of_cores, spawned_pool
+    """Refitted folds in `workers` processes at once (workers/pool.py), each with its share of the
+    cores; results in fold order. A fold's error stops the others, as it would in one process."""
+    jobs = [Job("forecast.folds.run:fold_job", (series, fold), f"fold {fold.number}") for fold in folds]
+    with Pool(min(workers, len(folds))) as pool:
+        results = pool.map(jobs)
+    for fold, result in zip(folds, results, strict=True):
+        if isinstance(result, Lost):
+            raise ForecastError(f"backtest fold {fold.number}: {result.why}", hint="run it again; --workers 1 "
+                                "trains the folds in this process")  # fmt: skip
+    return results
 
-    workers = min(workers, len(folds))
-    with spawned_pool(workers) as pool:
-        level, threads = log.getEffectiveLevel(), share_of_cores(workers)
-        futures = [pool.submit(_fold_in_worker, series, fold, threads, level) for fold in folds]
-        return [future.result() for future in futures]
 
-
-def _fold_in_worker(series: Series, fold: Fold, threads: int, level: int) -> FoldResult:
-    import signal
-
-    from forecast.network.training import pin_threads
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops the workers
-    logging.basicConfig(level=max(level, logging.WARNING), format=f"%(levelname)s: [fold {fold.number}] %(message)s")
-    for name in ("tensorflow", "absl", "h5py"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    pin_threads(threads)
-    return run_fold(series, fold)[0]
+def fold_job(job: tuple[Series, Fold]) -> FoldResult:
+    """In a worker: one refitted fold."""
+    return run_fold(*job)[0]

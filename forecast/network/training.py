@@ -19,6 +19,7 @@ from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import raise_if_stopped
 from forecast.network.checkpoint import Checkpoint, LoopState
 from forecast.network.progress import EpochBar
+from forecast.workers.setup import THREADS
 
 if TYPE_CHECKING:
     import keras
@@ -48,6 +49,20 @@ def _quiet_fd2(enabled: bool) -> Iterator[None]:
         os.close(devnull)
 
 
+def _share_of_cores() -> None:
+    """A pool's worker among several (workers/setup.py: FORECAST_THREADS) must not use every core."""
+    threads = os.environ.get(THREADS, "")
+    if not threads.isdigit():
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+    except RuntimeError:
+        pass  # set before, in this process, to the same count
+
+
 def import_keras(seed: int | None = None, deterministic: bool = False):
     """Import Keras quietly on the TensorFlow backend (seeded when a seed is given)."""
     # TensorFlow's C++ log lines (banners, tf.data attribute notices) are noise for
@@ -60,6 +75,7 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
         import keras
         import tensorflow  # noqa: F401  (imported here so its banners fall in the quiet window)
 
+    _share_of_cores()
     if seed is not None:
         keras.utils.set_random_seed(seed)  # Python, NumPy and backend seeds in one call
     if deterministic:
@@ -67,19 +83,6 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
 
         tf.config.experimental.enable_op_determinism()
     return keras
-
-
-def pin_threads(threads: int) -> None:
-    """Keras imported, and this process's share of the cores: a worker among several (tune's
-    trials, a universe's members, compare's candidates, backtest's folds) must not use them all."""
-    import_keras()
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except RuntimeError:
-        pass  # set before, in this process, to the same count
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from forecast.child import Child, StartError
 from forecast.config.schema import COMPETITORS
 from forecast.errors import DependencyError
 from forecast.scoring import fit_memo
+from forecast.workers.child import Child, StartError
 
 log = logging.getLogger(__name__)
 # The thread that fits the competitors while the network trains (pipeline/stages.py) is silent:
@@ -217,7 +217,7 @@ def _bounded(name: str, task: Task, timeout: float) -> tuple[tuple[Any, ...], fl
 
 
 def prepare() -> None:
-    """In the competitors' child (forecast/child.py), before it says ready."""
+    """In the competitors' child (forecast/workers/child.py), before it says ready."""
     import statsforecast.models  # noqa: F401
 
 

@@ -3,7 +3,7 @@ of one per worker, the study kept in a SQLite file so that a stopped tune resume
 
 Determinism: each batch asks one trial per worker (the sampler seeded from tune.seed and
 the trial's number, constant_liar so the batch's pending trials count as seen), runs them
-here or in child interpreters, and tells their results in trial-number order. A trial's
+here, in worker processes or on Ray (workers/pool.py), and tells their results in trial-number order. A trial's
 pruning compares it with the trials finished before its batch (trials.py). So the same
 seed and worker count give the same trials and scores, whichever worker finishes first.
 The price: a batch waits for its slowest trial.
@@ -19,11 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from forecast.config import Config
 from forecast.errors import DependencyError
-from forecast.tuning.pools import Executor, pool
 from forecast.tuning.space import Space, configure, suggest
-from forecast.tuning.trials import mean_rmse, running_ratios
+from forecast.tuning.trials import lost, mean_rmse, running_ratios
+from forecast.workers.pool import Executor, Job, Lost, Pool
 
 log = logging.getLogger(__name__)
 STUDY = "tune"  # the study's name inside study.db
@@ -62,7 +64,9 @@ def search(study: Any, config: Config, space: Space, series: Path, end: int, *, 
     if not study.get_trials(deepcopy=False):
         study.enqueue_trial(first)
     clock = time.monotonic()
-    with pool(executor, workers, address) as batch_runner:
+    # On Ray the series travels with each trial: a cluster's nodes do not share this disk.
+    frame = {"frame": pd.read_parquet(series)} if executor == "ray" else {}
+    with Pool(workers, executor, address) as pool:
         while (left := trials - len(finished(study))) > 0:
             if timeout is not None and time.monotonic() - clock >= timeout:
                 log.info("tune: the time limit (%g s) has passed; no new trial starts", timeout)
@@ -76,12 +80,15 @@ def search(study: Any, config: Config, space: Space, series: Path, end: int, *, 
             # Said before the trials start (each can take minutes), numbered as the leaderboard numbers them.
             numbers = ", ".join(str(trial.number) for trial, _ in batch)
             log.info("trial %s/%d starting%s", numbers, trials, " at once" if len(batch) > 1 else "")
-            requests = [
-                {"number": trial.number, "series": str(series), "end": end, "completed": completed,
-                 "config": configure(config, values).model_dump(mode="json")}
+            jobs = [
+                Job("forecast.tuning.trials:run_trial", {"number": trial.number, "series": str(series), "end": end,
+                    "completed": completed, "config": configure(config, values).model_dump(mode="json"), **frame},
+                    f"tune trial {trial.number}")
                 for trial, values in batch
             ]  # fmt: skip
-            for (trial, values), result in zip(batch, batch_runner.run(requests), strict=True):
+            for (trial, values), result in zip(batch, pool.map(jobs), strict=True):
+                if isinstance(result, Lost):
+                    result = lost(trial.number, result.why)
                 _tell(study, trial, values, result)
                 if on_told is not None:
                     on_told(study.get_trials(deepcopy=False)[trial.number])

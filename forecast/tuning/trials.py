@@ -2,9 +2,8 @@
 part only (folds/run.py's fold stack on the rows before the test part), so the
 test part is never seen by the search.
 
-A trial runs in the tune's own process (one worker) or in a child interpreter
-(forecast/child.py calls prepare() once, then answer() per trial). Requests and results
-are plain data: they cross process boundaries.
+A trial runs in the tune's own process (one worker), in a worker process or on Ray
+(workers/pool.py). Requests and results are plain data: they cross process boundaries.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import time
 from collections.abc import Iterator
 from functools import cache
@@ -24,10 +22,8 @@ import pandas as pd
 from forecast.config import Config, build_config
 from forecast.errors import ForecastError, was_interrupted
 from forecast.folds.run import FoldResult, run_fold_stack
-from forecast.network.training import pin_threads
 
 log = logging.getLogger(__name__)
-THREADS = "FORECAST_TRIAL_THREADS"  # a child's share of the cores, set by search.py
 STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
 # What a trial's own progress would print: one line per trial (search.py) says enough.
 NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
@@ -84,6 +80,11 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def lost(number: int, why: str) -> dict[str, Any]:
+    """A trial whose worker process died (workers/pool.py: Lost): a failed trial, not a failed tune."""
+    return {"number": number, "state": "failed", "folds": [], "error": why, "seconds": 0.0}
+
+
 def mean_rmse(folds: list[dict[str, Any]]) -> float:
     """The objective: the mean of the folds' RMSEs."""
     return float(np.mean([f["rmse"] for f in folds]))
@@ -135,36 +136,3 @@ def _quiet() -> Iterator[None]:
     finally:
         for lg, level in zip(loggers, levels, strict=True):
             lg.setLevel(level)
-
-
-# --- in a child interpreter (forecast/child.py) ------------------------------------------
-
-
-def prepare() -> None:
-    """Warnings only, named as the tune's; Keras imported; this child's share of the cores."""
-    import signal
-
-    # Ctrl-C reaches the whole process group: the parent stops the search and kills its
-    # children, so a child does not print a traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    handler = logging.StreamHandler()
-    handler.setFormatter(_Named())
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
-    for name in ("tensorflow", "absl", "h5py"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    pin_threads(int(os.environ.get(THREADS, "1")))
-
-
-def answer(request: dict[str, Any]) -> dict[str, Any]:
-    return run_trial(request)
-
-
-def ray_trial(request: dict[str, Any], threads: int) -> dict[str, Any]:
-    """A trial as a Ray task, in a fresh worker process (tuning/pools.py)."""
-    pin_threads(threads)
-    return run_trial(request)
-
-
-class _Named(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: [tune trial] {record.getMessage()}"

@@ -58,7 +58,7 @@ def test_compare_report_on_sample_msft_renders_its_table_and_figures(invoke, tmp
         links = page.evaluate("[...document.querySelectorAll('#candidates a')].map(a => a.href)")
         # The ranking fits a 1,280 px window: its box does not scroll sideways.
         box = page.evaluate("(w => [w.scrollWidth, w.clientWidth])(document.querySelector('#ranking .wide'))")
-        verdicts = page.evaluate("[...document.querySelectorAll('#ranking li')].map(li => li.innerText)")
+        verdicts = page.evaluate("[...document.querySelectorAll('.verdict')].map(v => v.innerText)")
         title = page.title()
         shot = Path(os.environ.get("FORECAST_SCREENSHOT") or tmp_path / "report.png")
         page.screenshot(path=str(shot), full_page=True)
@@ -73,9 +73,11 @@ def test_compare_report_on_sample_msft_renders_its_table_and_figures(invoke, tmp
     rmse = {r["name"]: f"{r['rmse']:.4f}" for r in compared["rows"]}
     assert all(row[3] == rmse[row[1]] for row in ranking)
     assert box[0] <= box[1], f"the ranking table is {box[0]} px wide in a {box[1]} px box"
-    # One verdict per model, the paired test's: the words comparison.json holds.
+    # Each model's verdicts against naive and the best competitor, the paired tests': the words
+    # comparison.json holds, as scoring/verdict.py made them.
     models = [r for r in compared["rows"] if r["kind"] not in ("baseline", "competitor")]
-    assert verdicts == [f"{r['name']}: {r['verdict']}" for r in models] and len(verdicts) >= 2
+    said = [f"{r['name']}: {r[k]['words']}." for r in models for k in ("versus_naive", "versus_competitor") if r.get(k)]
+    assert verdicts == said and len(verdicts) >= 4
     assert sorted(Path(link.removeprefix("file://")).parent.name for link in links) == ["lstm", "rnn"]
     assert all(Path(link.removeprefix("file://")).is_file() for link in links)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forecast.config import build_config
-from forecast.tuning import pools
+from forecast.tuning import trials
 from forecast.tuning.leaderboard import leaderboard
 from forecast.tuning.search import finished, open_study, search
 from forecast.tuning.space import own_values
@@ -30,7 +30,7 @@ def fake_trial(request: dict) -> dict:
 
 @pytest.fixture(autouse=True)
 def _no_training(monkeypatch) -> None:
-    monkeypatch.setattr(pools, "run_trial", fake_trial)
+    monkeypatch.setattr(trials, "run_trial", fake_trial)  # one worker: the pool calls it here, by name
 
 
 def tuned(tmp_path, name: str, trials: int = 12, seed: int = 0):

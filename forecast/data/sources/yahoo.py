@@ -81,7 +81,7 @@ def _describe(config: DataRequest) -> str:
 def fetch(config: DataRequest) -> Fetched:
     # yfinance falls back to plain requests when curl_cffi does not import, and then fails
     # on its first request with an AttributeError: import it first, so a broken curl_cffi
-    # is reported as what it is (forecast/environment.py).
+    # is reported as what it is (forecast/workers/environment.py).
     import curl_cffi  # noqa: F401
     import yfinance as yf
     from yfinance.exceptions import (

@@ -44,7 +44,7 @@ DEPENDENCIES: tuple[Dependency, ...] = (
     Dependency("ray", "ray", extra="ray"),
 )
 BY_MODULE = {d.module: d for d in DEPENDENCIES}
-_OWN = Path(__file__).resolve().parent
+_OWN = Path(__file__).resolve().parents[1]  # the forecast package
 
 
 def culprit(exc: ImportError) -> tuple[Dependency, Dependency | None, ImportError]:

@@ -1,10 +1,10 @@
-"""forecast/child.py: a plain interpreter answering requests, its errors, a module that does not import."""
+"""forecast/workers/child.py: a plain interpreter answering requests, its errors, a module that does not import."""
 
 from __future__ import annotations
 
 import pytest
 
-from forecast.child import Child, StartError
+from forecast.workers.child import Child, StartError
 
 
 def test_a_child_answers_requests_and_reports_errors_without_dying(tmp_path, monkeypatch) -> None:

@@ -1,5 +1,6 @@
 """Child interpreters that answer requests: the statistical competitors (bounded by a time
-limit) and tune's trials (one per core) run in them.
+limit) and every pool's workers (pool.py: a universe's members, compare's candidates,
+backtest's folds, tune's trials) run in them.
 
 A plain `python -c`, not multiprocessing: with spawn or forkserver multiprocessing re-imports
 the user's __main__ script in the child, and a script without an `if __name__ == "__main__"`
@@ -18,53 +19,10 @@ import importlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
 STARTUP = 300  # seconds a child may take to import its module (a cold disk, a busy machine)
-WORKERS = "FORECAST_WORKERS"  # processes for parallel work when --workers is not given
-
-
-def default_workers() -> int:
-    """FORECAST_WORKERS, else one process per core: what compare, backtest, tune and a universe
-    use unless told (a shared machine, or a test suite, sets 1)."""
-    value = os.environ.get(WORKERS, "").strip()
-    if not value:
-        return os.cpu_count() or 1
-    if not value.isdigit() or int(value) < 1:
-        from forecast.errors import UsageError
-
-        raise UsageError(
-            f"{WORKERS}={value!r} is not a whole number of processes", hint=f"unset it, or set {WORKERS}=1"
-        )
-    return int(value)
-
-
-def share_of_cores(workers: int) -> int:
-    """Threads for each of `workers` parallel processes: a TensorFlow per process using every
-    core would oversubscribe the machine."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
-
-
-@contextlib.contextmanager
-def spawned_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A process pool for workers that train (a universe's members, backtest's folds): spawned,
-    never forked, as TensorFlow's threads do not survive a fork; on Ctrl-C, SIGTERM or an error
-    it stops its workers too, not only its queue (a run stopped mid-stage stays resumable, as
-    after SIGKILL)."""
-    import multiprocessing
-
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield pool
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
 
 
 class StartError(RuntimeError):
@@ -123,6 +81,15 @@ class Child:
         self.receive.close()
         self.process.kill()
         return self.process.wait()
+
+    def stop(self, grace: float) -> int:
+        """SIGTERM, then SIGKILL after `grace` seconds: a worker set up to stop on SIGTERM
+        (setup.py) records the stage it was running as interrupted, resumable."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(grace)
+        return self.kill()
 
 
 def serve(module_name: str) -> None:

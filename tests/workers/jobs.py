@@ -1,0 +1,26 @@
+"""Jobs for the pool's tests: imported by name in its worker processes (tests is a package)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from forecast.errors import DataError
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def refuse(x: int) -> int:
+    raise DataError(f"no {x}", hint="try another")
+
+
+def die(x: int) -> int:
+    os._exit(9)  # a worker killed mid-job (out of memory, kill -9)
+
+
+def say(x: int) -> str | None:
+    logging.getLogger("forecast.test").warning("hello %s", x)
+    logging.getLogger("forecast.test").info("not shown: a worker logs warnings only")
+    return os.environ.get("FORECAST_THREADS")

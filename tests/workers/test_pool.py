@@ -1,0 +1,66 @@
+"""workers/pool.py: one pool for every fan-out, its results in order, one rule for a lost worker,
+a job's error whole, and one exit code for any error (errors.exit_code, workers/failure.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecast.errors import DataError, Terminated, exit_code
+from forecast.workers.failure import failure, reported
+from forecast.workers.pool import Job, Lost, Pool
+
+
+def jobs(name: str, values: list[int]) -> list[Job]:
+    return [Job(f"tests.workers.jobs:{name}", v, f"job {v}") for v in values]
+
+
+@pytest.mark.slow
+def test_worker_processes_answer_in_order_and_a_lost_worker_is_one_lost_job(capfd) -> None:
+    with Pool(2) as pool:
+        done: list[int] = []
+        assert pool.map(jobs("double", [1, 2, 3, 4, 5]), lambda i, _: done.append(i)) == [2, 4, 6, 8, 10]
+        assert sorted(done) == [0, 1, 2, 3, 4]
+        mixed = pool.map([*jobs("die", [7]), *jobs("double", [8, 9])])
+        assert mixed[0] == Lost("job 7", "its worker process ended without a result (exit code 9)")
+        assert mixed[1:] == [16, 18]  # the others go on, and a new worker replaces the dead one
+        threads = pool.map(jobs("say", [3]))
+    assert threads == ["1"]  # two workers on two cores: one thread each
+    err = capfd.readouterr().err
+    assert "warning: [job 3] hello 3" in err and "not shown" not in err
+
+
+@pytest.mark.slow
+def test_a_jobs_error_comes_back_whole_and_stops_the_pool() -> None:
+    with pytest.raises(DataError, match="no 2") as raised, Pool(2) as pool:
+        pool.map(jobs("refuse", [2]))
+    assert raised.value.hint == "try another" and exit_code(raised.value) == 65
+
+
+def test_one_worker_runs_the_jobs_here() -> None:
+    with Pool(1) as pool:
+        assert pool.map(jobs("double", [1, 2])) == [2, 4]
+        with pytest.raises(DataError):
+            pool.map(jobs("refuse", [1]))
+
+
+def test_one_exit_code_for_any_error() -> None:
+    assert exit_code(DataError("x")) == 65
+    assert exit_code(ImportError("libfoo.so")) == 71
+    assert exit_code(PermissionError(13, "Permission denied", "/x")) == 74
+    assert exit_code(ValueError("a bug")) == 1
+    assert exit_code(KeyboardInterrupt()) == 130 and exit_code(Terminated()) == 143
+    said = failure(PermissionError(13, "Permission denied", "/x"))
+    assert (said.code, said.message) == (74, "cannot write or read /x: Permission denied")
+
+
+def test_a_reported_job_never_raises_for_its_own_failure() -> None:
+    def fails() -> dict:
+        base["run"] = "runs/x"
+        raise DataError("bad rows", hint="repair them")
+
+    base = {"symbol": "MSFT"}
+    assert reported(fails, base) == {"symbol": "MSFT", "run": "runs/x", "status": "failed",
+                                     "error": "bad rows (repair them)", "exit_code": 65}  # fmt: skip
+    assert reported(lambda: {"rmse": 1.0}, {"symbol": "IBM"}) == {"symbol": "IBM", "status": "done", "rmse": 1.0}
+    with pytest.raises(KeyboardInterrupt):  # being stopped is not failing
+        reported(lambda: (_ for _ in ()).throw(KeyboardInterrupt()), {})
