@@ -47,16 +47,35 @@ _API = {
     "UsageError": "forecast.errors",
 }
 __all__ = [
-    "Config", "ConfigError", "DataError", "Forecast", "ForecastError", "MissingInputError", "Run", "UsageError",
-    "__version__", "backtest", "compare", "evaluate", "fetch", "load_config", "open_run", "predict", "report", "resume",
-    "retrain", "train", "tune",
-]  # fmt: skip
+    "Config",
+    "ConfigError",
+    "DataError",
+    "Forecast",
+    "ForecastError",
+    "MissingInputError",
+    "Run",
+    "UsageError",
+    "__version__",
+    "backtest",
+    "compare",
+    "evaluate",
+    "fetch",
+    "load_config",
+    "open_run",
+    "predict",
+    "report",
+    "resume",
+    "retrain",
+    "train",
+    "tune",
+]
 
 if TYPE_CHECKING:
     from forecast.commands.backtest import backtest
     from forecast.commands.compare import compare
     from forecast.commands.evaluate import evaluate
     from forecast.commands.fetch import fetch
+    from forecast.commands.future import Forecast
     from forecast.commands.predict import predict
     from forecast.commands.report import report
     from forecast.commands.retrain import retrain
@@ -65,7 +84,6 @@ if TYPE_CHECKING:
     from forecast.commands.tune import tune
     from forecast.config import Config, load_config
     from forecast.errors import ConfigError, DataError, ForecastError, MissingInputError, UsageError
-    from forecast.pipeline.future import Forecast
 
 
 def __getattr__(name: str) -> Any:

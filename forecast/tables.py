@@ -11,8 +11,10 @@ NOT_MODELS = ("baseline", "competitor")
 P_VALUES = ("dm_p", "p_value")  # keys of p-values: "<0.0001", never 3.44e-64
 # MASE's scale, said under every table that shows MASE: darts and sktime users read MASE < 1
 # as "beats naive", which holds for naive's in-sample errors, not for the test period's.
-MASE_SCALE = ("MASE: MAE / the training part's in-sample one-step naive MAE; below 1 does not mean "
-              "beating naive on the test part: compare with naive's MASE")  # fmt: skip
+MASE_SCALE = (
+    "MASE: MAE / the training part's in-sample one-step naive MAE; below 1 does not mean "
+    "beating naive on the test part: compare with naive's MASE"
+)
 
 
 def versus_naive(ratio: float | None) -> str:
@@ -45,8 +47,12 @@ def is_model(row: dict[str, Any]) -> bool:
     return row.get("kind") not in NOT_MODELS
 
 
-def render(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]], label: str = "forecaster",
-           text: tuple[str, ...] = ()) -> str:  # fmt: skip
+def render(
+    rows: list[dict[str, Any]],
+    columns: list[tuple[str, str, int]],
+    label: str = "forecaster",
+    text: tuple[str, ...] = (),
+) -> str:
     """Numbers right-aligned; the name and the `text` columns (by key) left-aligned."""
     header = [label, *[c[0] for c in columns]]
     body = [[str(r["name"]), *[number(r.get(key), digits, key) for _, key, digits in columns]] for r in rows]

@@ -96,6 +96,9 @@ def test_the_layers_point_down() -> None:
         "forecast.network",
         "forecast.scoring",
         "forecast.rollout",
+        "forecast.figures",
+        "forecast.folds",
+        "forecast.workers",
         "forecast.rundir",
         "forecast.reports",
         "forecast.errors",
@@ -104,6 +107,47 @@ def test_the_layers_point_down() -> None:
         assert not edges.get(lower, set()) & upper, lower
     assert "forecast.config" not in edges.get("forecast.data", set())  # data sits below config
     assert "forecast.cli" not in edges.get("forecast.commands", set())
+    # workers sit below every core that fans out or runs a child (folds, scoring's competitors, network's threads).
+    cores = {"forecast.scoring", "forecast.network", "forecast.folds", "forecast.figures", "forecast.rollout"}
+    assert not edges.get("forecast.workers", set()) & cores
+    # the pure cores never read a run directory: the artifact catalog sits above them.
+    for core in ("forecast.scoring", "forecast.rollout", "forecast.prepare", "forecast.figures", "forecast.folds"):
+        assert "forecast.rundir" not in edges.get(core, set()), core
+
+
+GROUND = {"__init__.py", "__main__.py", "errors.py", "atomic.py", "lock.py", "tables.py"}
+
+
+def test_the_root_holds_only_the_ground_floor() -> None:
+    assert {p.name for p in PACKAGE.glob("*.py")} == GROUND
+
+
+def test_no_line_is_packed_to_fit_and_every_package_is_one() -> None:
+    packed = [str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py") if "fmt: skip" in p.read_text()]
+    assert packed == []  # split a module that grows past 300 lines instead
+    folders = {p.parent for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts}
+    assert [str(f) for f in folders if not (f / "__init__.py").is_file()] == []
+
+
+def test_no_file_imports_another_of_its_package_inside_a_function() -> None:
+    """Such an import hides a cycle; function-local imports are for heavy modules only, and a file
+    of the same package that is heavy says so (allowed below, with its reason)."""
+    heavy = {
+        ("forecast/network/inputs.py", "forecast.network.batches"),  # subclasses a Keras class at import
+        ("forecast/commands/runs.py", "forecast.commands.future"),  # pandas and numpy: open_run stays light
+    }
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        relative = str(path.relative_to(PACKAGE.parent))
+        own = _unit(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts))
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                local = isinstance(node, ast.ImportFrom) and node.module and _unit(node.module) == own
+                if local and (relative, node.module) not in heavy:
+                    found.append((relative, node.module))
+    assert found == []
 
 
 def test_no_module_over_300_lines() -> None:

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from forecast.cli.options import colour_enabled
 from forecast.errors import INTERRUPTED, TERMINATED, UsageError, exit_code, on_signal, was_terminated
 from forecast.workers.failure import Failure, failure
 from forecast.workers.setup import THIRD_PARTY
@@ -63,8 +64,6 @@ class ForecastGroup(TyperGroup):
 def _fail(message: str, hint: str | None, code: int, exc: BaseException) -> int:
     if _verbose:
         traceback.print_exception(exc)
-    from forecast.cli.options import colour_enabled
-
     line = Failure(message, hint, code).line()
     prefix = typer.style("error:", fg=typer.colors.RED, bold=True) if colour_enabled(sys.stderr) else "error:"
     typer.echo(f"{prefix} {line}", err=True)

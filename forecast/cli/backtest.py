@@ -63,18 +63,29 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
     rows = []
     for fold in report["folds"]:
         m = fold["metrics"]
-        rows.append({
-            "name": str(fold["fold"]),
-            "train": f"{fold['train']['first']}..{fold['train']['last']}",
-            "test": f"{fold['test']['first']}..{fold['test']['last']}",
-            "rmse": m["model"]["rmse"], "naive": m["naive"]["rmse"], "skill": m["model"]["skill"],
-            "dm_p": fold["diebold_mariano"]["model"]["p_value"],
-            "rival": (fold.get("best_competitor") or {}).get("against"),
-            "rival_rmse": (fold.get("best_competitor") or {}).get("rmse"),
-        })  # fmt: skip
-    columns = [("train", "train", 0), ("test", "test", 0), ("RMSE", "rmse", 4), ("naive RMSE", "naive", 4),
-               ("skill", "skill", 3), ("DM p", "dm_p", 4), ("best competitor", "rival", 0),
-               ("its RMSE", "rival_rmse", 4)]  # fmt: skip
+        rows.append(
+            {
+                "name": str(fold["fold"]),
+                "train": f"{fold['train']['first']}..{fold['train']['last']}",
+                "test": f"{fold['test']['first']}..{fold['test']['last']}",
+                "rmse": m["model"]["rmse"],
+                "naive": m["naive"]["rmse"],
+                "skill": m["model"]["skill"],
+                "dm_p": fold["diebold_mariano"]["model"]["p_value"],
+                "rival": (fold.get("best_competitor") or {}).get("against"),
+                "rival_rmse": (fold.get("best_competitor") or {}).get("rmse"),
+            }
+        )
+    columns = [
+        ("train", "train", 0),
+        ("test", "test", 0),
+        ("RMSE", "rmse", 4),
+        ("naive RMSE", "naive", 4),
+        ("skill", "skill", 3),
+        ("DM p", "dm_p", 4),
+        ("best competitor", "rival", 0),
+        ("its RMSE", "rival_rmse", 4),
+    ]
     typer.echo(render(rows, columns, label="fold"))
     typer.echo("")
     summary = report["summary"]
@@ -87,8 +98,10 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
     typer.echo("")
     model, naive = summary["model"]["rmse"], summary["naive"]["rmse"]
     skill = summary["model"]["skill"]
-    typer.echo(f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
-               f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}")  # fmt: skip
+    typer.echo(
+        f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
+        f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}"
+    )
     from forecast.folds.report import fold_tallies
 
     for line, good in fold_tallies(report["folds"]):

@@ -29,8 +29,11 @@ from forecast.tables import is_model, render
 # Metrics by name (their labels and digits come from the registry), then what a comparison adds.
 COMPARE_METRICS = ("rmse", "mae", "mase", "skill")
 COMPARE_EXTRA: list[tuple[str, str, int]] = [
-    ("DM p", "dm_p", 4), ("params", "parameters", 0), ("train s", "train_seconds", 1), ("epochs", "epochs", 0),
-]  # fmt: skip
+    ("DM p", "dm_p", 4),
+    ("params", "parameters", 0),
+    ("train s", "train_seconds", 1),
+    ("epochs", "epochs", 0),
+]
 
 
 def compare(
@@ -57,8 +60,16 @@ def compare(
             progress(f"{label:<10} {stage:<11} unchanged, skipped")
 
     overrides = with_mlflow(with_source(overrides, source), mlflow)
-    done = command(candidates, config, overrides, runs_dir=runs_dir, data_dir=data_dir, listener=listener,
-                   track=mlflow, workers=workers)  # fmt: skip
+    done = command(
+        candidates,
+        config,
+        overrides,
+        runs_dir=runs_dir,
+        data_dir=data_dir,
+        listener=listener,
+        track=mlflow,
+        workers=workers,
+    )
     if as_json:
         echo_json({"run": str(done.run), "report": report_of(done.run), **done.result})
         return

@@ -45,9 +45,20 @@ def fetch(
                 f"{result['first'][:10]} .. {result['last'][:10]}  (+{result['added']} new)  {result['path']}"
             )
 
-    results = command(symbols, source=source, period=period, start=start, end=end, interval=interval,
-                      auto_adjust=auto_adjust, date_column=date_column, date_format=date_format, repair=repair,
-                      data_dir=data_dir, on_each=line)  # fmt: skip
+    results = command(
+        symbols,
+        source=source,
+        period=period,
+        start=start,
+        end=end,
+        interval=interval,
+        auto_adjust=auto_adjust,
+        date_column=date_column,
+        date_format=date_format,
+        repair=repair,
+        data_dir=data_dir,
+        on_each=line,
+    )
     if as_json:
         echo_json([{k: v for k, v in r.items() if k != "hint"} for r in results])
     failed = [r for r in results if "error" in r]
@@ -70,12 +81,21 @@ def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
         return
     columns = ["symbol", "source", "interval", "frequency", "rows", "first", "last", "adjusted", "fetched at (UTC)"]
     rows = [
-        [e["symbol"], e["source"], "", "", "", "", "", "", f"[red]{e['error']}[/red]"] if "error" in e else [
-            e["symbol"], e["source"], e["interval"], e.get("frequency") or "-", str(e["rows"]), e["first"][:10],
-            e["last"][:10], ",".join(e["adjusted_columns"]) or "-", e["fetched_at"][:19],
+        [e["symbol"], e["source"], "", "", "", "", "", "", f"[red]{e['error']}[/red]"]
+        if "error" in e
+        else [
+            e["symbol"],
+            e["source"],
+            e["interval"],
+            e.get("frequency") or "-",
+            str(e["rows"]),
+            e["first"][:10],
+            e["last"][:10],
+            ",".join(e["adjusted_columns"]) or "-",
+            e["fetched_at"][:19],
         ]
         for e in entries
-    ]  # fmt: skip
+    ]
     print_rich_table(columns, rows)
 
 

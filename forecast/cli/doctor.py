@@ -17,15 +17,30 @@ from forecast import rundir
 from forecast.cli.options import DataDir, JsonFlag, ModelsDir, RunsDir, echo_json
 from forecast.errors import DataError, DependencyError
 
-PACKAGES = ("forecast", "tensorflow", "keras", "numpy", "pandas", "scikit-learn", "yfinance", "pyarrow",
-            "exchange-calendars", "typer", "pydantic")  # fmt: skip
+PACKAGES = (
+    "forecast",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "yfinance",
+    "pyarrow",
+    "exchange-calendars",
+    "typer",
+    "pydantic",
+)
 
 
-def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: ModelsDir = None,
-           as_json: JsonFlag = False,
-           imports: Annotated[bool, typer.Option("--imports/--no-imports",
-                                                 help="Import every dependency (in a child process).")] = True,
-           ) -> None:  # fmt: skip
+def doctor(
+    runs_dir: RunsDir = None,
+    data_dir: DataDir = None,
+    models_dir: ModelsDir = None,
+    as_json: JsonFlag = False,
+    imports: Annotated[
+        bool, typer.Option("--imports/--no-imports", help="Import every dependency (in a child process).")
+    ] = True,
+) -> None:
     """Versions, Keras backend, threads, whether every dependency imports, and the health
     of the data, runs and models roots."""
     from forecast.data.store import data_root
@@ -46,7 +61,7 @@ def doctor(runs_dir: RunsDir = None, data_dir: DataDir = None, models_dir: Model
                 for k in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
                 if k in os.environ
             },
-        },  # fmt: skip
+        },
         "roots": {
             "data": _cache_health(data_root(data_dir)),
             "runs": _runs_health(runs_root(runs_dir)),
@@ -111,8 +126,13 @@ def _keras_backend() -> str:
 
 def _root(path: Path) -> dict[str, Any]:
     exists = path.is_dir()
-    return {"path": str(path.resolve()), "exists": exists, "writable": exists and os.access(path, os.W_OK | os.X_OK),
-            "problems": [], "summary": ""}  # fmt: skip
+    return {
+        "path": str(path.resolve()),
+        "exists": exists,
+        "writable": exists and os.access(path, os.W_OK | os.X_OK),
+        "problems": [],
+        "summary": "",
+    }
 
 
 def _cache_health(path: Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from forecast.cli.options import (
     print_rich_table,
     with_mlflow,
     with_source,
-)  # fmt: skip
+)
 from forecast.cli.train import stage_line
 from forecast.cli.universe import print_retrained, stoppable_universe
 from forecast.errors import UsageError
@@ -72,8 +72,9 @@ def retrain(
         return print_retrained(universe, as_json)
     on_tty = sys.stderr.isatty()
     with _quiet_unless(on_tty):
-        outcome = command(resolved, **roots, force=force, listener=stage_line if on_tty else None,
-                          when_drifted=when_drifted)  # fmt: skip
+        outcome = command(
+            resolved, **roots, force=force, listener=stage_line if on_tty else None, when_drifted=when_drifted
+        )
     if as_json:
         echo_json({"name": outcome.name, **outcome.record})
     else:
@@ -144,11 +145,19 @@ def schedule(
     elif not log_path.parent.is_dir():  # printing changes nothing: say what the lines need
         logging.getLogger("forecast").warning(
             "%s does not exist yet: create it (mkdir -p %s) before cron runs these lines, or use --install",
-            log_path.parent, log_path.parent,
-        )  # fmt: skip
+            log_path.parent,
+            log_path.parent,
+        )
     if as_json:
-        echo_json({"name": name, "line": lines[0][0], "score_line": lines[1][0] if len(lines) > 1 else None,
-                   "installed": install, "changed": any(changed) if changed is not None else None})  # fmt: skip
+        echo_json(
+            {
+                "name": name,
+                "line": lines[0][0],
+                "score_line": lines[1][0] if len(lines) > 1 else None,
+                "installed": install,
+                "changed": any(changed) if changed is not None else None,
+            }
+        )
         return
     for k, (line, _) in enumerate(lines):
         typer.echo(line if changed is None else ("installed: " if changed[k] else "already installed: ") + line)
@@ -172,9 +181,19 @@ def models_list(models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None
         return
     print_rich_table(
         ["model", "champion", "data end", "holdout RMSE", "naive RMSE", "last retrain", "decision"],
-        [[r["name"], Path(r["champion"]).name if r["champion"] else "-", r["data_end"] or "-", num(r["rmse"]),
-          num(r["naive_rmse"]), (r["last_retrain"] or "-")[:19], r["last_decision"] or "-"] for r in rows],
-    )  # fmt: skip
+        [
+            [
+                r["name"],
+                Path(r["champion"]).name if r["champion"] else "-",
+                r["data_end"] or "-",
+                num(r["rmse"]),
+                num(r["naive_rmse"]),
+                (r["last_retrain"] or "-")[:19],
+                r["last_decision"] or "-",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def models_show(
@@ -226,8 +245,12 @@ def live_figures(name: str, champion: dict[str, Any] | None, runs_dir: Any, data
         (live,) = score_models(name, model_run=champion["run"], runs_dir=runs_dir, data_dir=data_dir)
     except MissingInputError:
         return None
-    return {"forecasts": live.forecasts, "pending": live.pending, **(live.steps[0] if live.steps else {}),
-            "drifted": bool(live.drift.get("drifted"))}  # fmt: skip
+    return {
+        "forecasts": live.forecasts,
+        "pending": live.pending,
+        **(live.steps[0] if live.steps else {}),
+        "drifted": bool(live.drift.get("drifted")),
+    }
 
 
 def live_line(live: dict[str, Any] | None) -> str:
@@ -236,8 +259,10 @@ def live_line(live: dict[str, Any] | None) -> str:
     if "rmse" not in live:
         return f"          live: {live['pending']} forecast(s) waiting for their actuals"
     drift = "; DRIFT (forecast score says why)" if live["drifted"] else ""
-    return (f"          live RMSE {num(live['rmse'])} vs naive {num(live['naive_rmse'])} from the same origins over "
-            f"{live['n']} steps of {live['forecasts']} forecast(s){drift}")  # fmt: skip
+    return (
+        f"          live RMSE {num(live['rmse'])} vs naive {num(live['naive_rmse'])} from the same origins over "
+        f"{live['n']} steps of {live['forecasts']} forecast(s){drift}"
+    )
 
 
 def models_promote(

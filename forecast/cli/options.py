@@ -22,9 +22,13 @@ RunsDir = Annotated[
 ]
 ModelsDir = Annotated[
     Path | None,
-    typer.Option("--models-dir", envvar="FORECAST_MODELS_DIR", help="Model registry root (default: ./models).",
-                 show_default=False),
-]  # fmt: skip
+    typer.Option(
+        "--models-dir",
+        envvar="FORECAST_MODELS_DIR",
+        help="Model registry root (default: ./models).",
+        show_default=False,
+    ),
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
@@ -54,20 +58,31 @@ ExecutorOpt = Annotated[
 ]
 WorkersOpt = Annotated[
     int | None,
-    typer.Option("--workers", min=1, help="Universe: symbols at once (default: one per CPU core; 1 = in this process).",
-                 show_default=False),
-]  # fmt: skip
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Universe: symbols at once (default: one per CPU core; 1 = in this process).",
+        show_default=False,
+    ),
+]
 ProcessesOpt = Annotated[
     int | None,
-    typer.Option("--workers", min=1, show_default=False,
-                 help="Candidates (compare) or refitted folds (backtest) at once, each in its own process "
-                 "(default: FORECAST_WORKERS, else one per CPU core; 1 = one after another in this process)."),
-]  # fmt: skip
+    typer.Option(
+        "--workers",
+        min=1,
+        show_default=False,
+        help="Candidates (compare) or refitted folds (backtest) at once, each in its own process "
+        "(default: FORECAST_WORKERS, else one per CPU core; 1 = one after another in this process).",
+    ),
+]
 AddressOpt = Annotated[
     str | None,
-    typer.Option("--address", help="Ray cluster address, e.g. ray://head:10001 (default: a private local instance).",
-                 show_default=False),
-]  # fmt: skip
+    typer.Option(
+        "--address",
+        help="Ray cluster address, e.g. ray://head:10001 (default: a private local instance).",
+        show_default=False,
+    ),
+]
 
 
 def complete_run(incomplete: str) -> list[str]:
@@ -85,11 +100,13 @@ def complete_run(incomplete: str) -> list[str]:
 SourceOpt = Annotated[
     str | None,
     typer.Option(
-        "--source", envvar="FORECAST_SOURCE", show_default=False,
+        "--source",
+        envvar="FORECAST_SOURCE",
+        show_default=False,
         help="Where the series comes from, over the config's data.source: sample (bundled prices, offline), "
         "yahoo, ... (or FORECAST_SOURCE).",
     ),
-]  # fmt: skip
+]
 
 
 def checked_source(source: str | None) -> str | None:

@@ -20,6 +20,7 @@ from forecast.cli.options import (
     echo_json,
     echo_report,
     num,
+    print_rich_table,
     report_of,
 )
 from forecast.errors import UsageError
@@ -58,16 +59,32 @@ def predict(
     as_json: JsonFlag = False,
 ) -> None:
     """Forecast the next steps after the newest bar (or --as-of), with dates and intervals."""
+    from forecast.commands.future import records
     from forecast.commands.predict import predict as command
-    from forecast.pipeline.future import records
 
-    done = command(run, model=model, horizon=horizon, refresh=refresh, as_of=_date(as_of) if as_of else None,
-                   runs_dir=runs_dir, data_dir=data_dir, models_dir=models_dir, track=mlflow, plot=plot,
-                   source=checked_source(source))  # fmt: skip
+    done = command(
+        run,
+        model=model,
+        horizon=horizon,
+        refresh=refresh,
+        as_of=_date(as_of) if as_of else None,
+        runs_dir=runs_dir,
+        data_dir=data_dir,
+        models_dir=models_dir,
+        track=mlflow,
+        plot=plot,
+        source=checked_source(source),
+    )
     result = done.forecast
     if as_json:
-        echo_json({"predict_run": str(done.run), "report": report_of(done.run), **result.info,
-                   "forecast": records(result.table)})  # fmt: skip
+        echo_json(
+            {
+                "predict_run": str(done.run),
+                "report": report_of(done.run),
+                **result.info,
+                "forecast": records(result.table),
+            }
+        )
     else:
         print_forecast(str(done.run), result.table, result.info)
         echo_report(done.run)
@@ -97,8 +114,6 @@ def _forecaster(info: dict[str, Any]) -> str:
 
 
 def print_forecast(path: str, table: Any, info: dict[str, Any]) -> None:
-    from forecast.cli.options import print_rich_table
-
     levels = [c.removeprefix("lower_") for c in table.columns if c.startswith("lower_")]
     typer.echo(f"run       {path}")
     typer.echo(

@@ -38,18 +38,28 @@ def runs_list(
         return
     hidden = len(every) - len(rows)
     if not rows:
-        typer.echo(f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml"
-                   + (f" ({hidden} failed or interrupted: forecast runs list --all)" if hidden else ""))  # fmt: skip
+        typer.echo(
+            f"no runs under {root}; start one with: forecast train --config configs/lstm.yaml"
+            + (f" ({hidden} failed or interrupted: forecast runs list --all)" if hidden else "")
+        )
         return
     columns = ["run", "kind", "created", "model", "RMSE", "naive RMSE", "skill", "status"]
     print_rich_table(
         columns,
         [
-            [r["run"], r["kind"], (r["created"] or "")[:19], r["model"] or "-", num(r["rmse"]), num(r["naive_rmse"]),
-             num(r["skill"], 3), r["status"]]
+            [
+                r["run"],
+                r["kind"],
+                (r["created"] or "")[:19],
+                r["model"] or "-",
+                num(r["rmse"]),
+                num(r["naive_rmse"]),
+                num(r["skill"], 3),
+                r["status"],
+            ]
             for r in rows
         ],
-    )  # fmt: skip
+    )
     if hidden:
         typer.echo(f"{hidden} failed or interrupted run(s) not shown: forecast runs list --all")
 

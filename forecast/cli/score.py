@@ -13,10 +13,18 @@ from forecast.errors import DRIFTED, UsageError
 from forecast.tables import number
 
 COLUMNS: list[tuple[str, str, int]] = [
-    ("n", "n", 0), ("RMSE", "rmse", 4), ("naive RMSE", "naive_rmse", 4), ("skill", "skill", 3),
-    ("test skill", "test_skill", 3), ("MAE", "mae", 4), ("MASE", "mase", 3), ("80% held", "coverage_80", 3),
-    ("test 80%", "test_coverage_80", 3), ("95% held", "coverage_95", 3), ("test 95%", "test_coverage_95", 3),
-]  # fmt: skip
+    ("n", "n", 0),
+    ("RMSE", "rmse", 4),
+    ("naive RMSE", "naive_rmse", 4),
+    ("skill", "skill", 3),
+    ("test skill", "test_skill", 3),
+    ("MAE", "mae", 4),
+    ("MASE", "mase", 3),
+    ("80% held", "coverage_80", 3),
+    ("test 80%", "test_coverage_80", 3),
+    ("95% held", "coverage_95", 3),
+    ("test 95%", "test_coverage_95", 3),
+]
 
 
 def score(
@@ -41,8 +49,9 @@ def score(
     if every and name:
         raise UsageError(f"score takes NAME or --all, not both (NAME {name!r})", hint="drop one of them")
     when = _date(since) if since else None
-    scored = score_models(name, since=when, include_as_of=include_as_of, runs_dir=runs_dir, data_dir=data_dir,
-                          publish=True)  # fmt: skip
+    scored = score_models(
+        name, since=when, include_as_of=include_as_of, runs_dir=runs_dir, data_dir=data_dir, publish=True
+    )
     if as_json:
         echo_json([s.as_dict() for s in scored])
     else:
@@ -72,8 +81,14 @@ def print_score(one: Any) -> None:
         typer.echo("          no target date of a logged forecast is in the data yet")
         return
     typer.echo(f"targets   {one.first} .. {one.last}; test figures of {one.model_run}")
-    rows = [{"name": f"step {s['step']}" if s["step"] != "all" else "all steps", **s,
-             **{f"test_{k}": v for k, v in s["test"].items()}} for s in one.steps]  # fmt: skip
+    rows = [
+        {
+            "name": f"step {s['step']}" if s["step"] != "all" else "all steps",
+            **s,
+            **{f"test_{k}": v for k, v in s["test"].items()},
+        }
+        for s in one.steps
+    ]
     typer.echo(render(rows, COLUMNS, label="ahead"))
     if one.verdict is not None:
         from forecast.scoring.verdict import Verdict
@@ -93,13 +108,17 @@ def drift_lines(drift: dict[str, Any]) -> list[str]:
         lines = [f"drift     skill: not judged: {skill['why']}"]
     else:
         word = "DRIFT" if skill["drifted"] else "none"
-        lines = [f"drift     skill: {word}: live mean loss vs naive {skill['live']:+.4g} over {skill['n']} step-1 "
-                 f"forecasts, test period {skill['test']:+.4g} (99% of test-like samples below "
-                 f"{skill['test_q99']:+.4g}; p {number(skill['p'], 4, 'p_value')})"]  # fmt: skip
+        lines = [
+            f"drift     skill: {word}: live mean loss vs naive {skill['live']:+.4g} over {skill['n']} step-1 "
+            f"forecasts, test period {skill['test']:+.4g} (99% of test-like samples below "
+            f"{skill['test_q99']:+.4g}; p {number(skill['p'], 4, 'p_value')})"
+        ]
     for level in ("80", "95"):
         band = drift.get(f"coverage_{level}")
         if band and band.get("p") is not None:
             word = "DRIFT" if band["drifted"] else "none"
-            lines.append(f"          {level}% band: {word}: held {band['held']:.1%} of {band['n']} live actuals, "
-                         f"{band['test']:.1%} on the test period (p {number(band['p'], 4, 'p_value')})")  # fmt: skip
+            lines.append(
+                f"          {level}% band: {word}: held {band['held']:.1%} of {band['n']} live actuals, "
+                f"{band['test']:.1%} on the test period (p {number(band['p'], 4, 'p_value')})"
+            )
     return lines

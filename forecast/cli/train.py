@@ -28,7 +28,7 @@ from forecast.cli.options import (
     report_of,
     with_mlflow,
     with_source,
-)  # fmt: skip
+)
 from forecast.cli.universe import member_line, print_universe, stoppable_universe
 from forecast.errors import UsageError, was_interrupted, was_terminated
 
@@ -65,16 +65,24 @@ def train(
     overrides = with_mlflow(with_source(overrides, source), mlflow)
     if run_dir is not None:
         with resumable() as started:
-            run = command.resume(run_dir, config, overrides, force=force, data_dir=data_dir, listener=stage_line,
-                                 on_start=started)  # fmt: skip
+            run = command.resume(
+                run_dir, config, overrides, force=force, data_dir=data_dir, listener=stage_line, on_start=started
+            )
         return report_run(run, as_json)
     if config is None:
         raise UsageError("train needs --config CONFIG (e.g. configs/lstm.yaml) or --run-dir RUN to resume")
     resolved = load_config(config, overrides)
     if resolved.data.universe:
         with stoppable_universe():
-            universe = command.train(resolved, runs_dir=runs_dir, data_dir=data_dir, executor=executor,
-                                     workers=workers, address=address, on_member=member_line)  # fmt: skip
+            universe = command.train(
+                resolved,
+                runs_dir=runs_dir,
+                data_dir=data_dir,
+                executor=executor,
+                workers=workers,
+                address=address,
+                on_member=member_line,
+            )
         return print_universe(universe, as_json)  # type: ignore[arg-type]
     with resumable() as started:
         run = command.train(resolved, runs_dir=runs_dir, data_dir=data_dir, listener=stage_line, on_start=started)

@@ -34,14 +34,19 @@ TrialsOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", min=1, help="Seconds after which no new trial starts (default: tune.timeout).",
-                 show_default=False),
-]  # fmt: skip
+    typer.Option(
+        "--timeout", min=1, help="Seconds after which no new trial starts (default: tune.timeout).", show_default=False
+    ),
+]
 WorkersOpt = Annotated[
     int | None,
-    typer.Option("--workers", min=1, help="Trials at once, each in its own process (default: one per CPU core; "
-                 "1 = in this process).", show_default=False),
-]  # fmt: skip
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Trials at once, each in its own process (default: one per CPU core; 1 = in this process).",
+        show_default=False,
+    ),
+]
 
 
 def tune(
@@ -76,12 +81,25 @@ def tune(
         progress(trial_line(row, total) + f"  {describe(row['values'])}")
 
     with resumable("tune", kept="finished trials are kept; ") as on_start:
-        done = command(resolved, run_dir=run_dir, overrides=overrides if run_dir else None, trials=trials,
-                       timeout=timeout, workers=workers, runs_dir=runs_dir, data_dir=data_dir, on_trial=told,
-                       on_start=on_start, executor=executor, address=address, listener=stage_line)  # fmt: skip
+        done = command(
+            resolved,
+            run_dir=run_dir,
+            overrides=overrides if run_dir else None,
+            trials=trials,
+            timeout=timeout,
+            workers=workers,
+            runs_dir=runs_dir,
+            data_dir=data_dir,
+            on_trial=told,
+            on_start=on_start,
+            executor=executor,
+            address=address,
+            listener=stage_line,
+        )
     if as_json:
-        echo_json({"run": str(done.run), "report": report_of(done.run), **done.summary,
-                   "leaderboard": done.leaderboard})  # fmt: skip
+        echo_json(
+            {"run": str(done.run), "report": report_of(done.run), **done.summary, "leaderboard": done.leaderboard}
+        )
         return
     print_tune(done)
 
@@ -103,13 +121,24 @@ def print_tune(done: Any) -> None:
     summary = done.summary
     typer.echo(f"run   {done.run}")
     counts = summary["trials"]
-    typer.echo(f"trials {counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
-               f"{counts['failed']} failed; objective: {summary['objective']}")  # fmt: skip
+    typer.echo(
+        f"trials {counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
+        f"{counts['failed']} failed; objective: {summary['objective']}"
+    )
     typer.echo("")
-    rows = [{**r, "name": str(r["trial"]), "about": describe(r["values"]) if r["state"] != "failed" else r["error"]}
-            for r in done.leaderboard[:SHOWN]]  # fmt: skip
-    columns = [("state", "state", 0), ("RMSE", "rmse", 4), ("naive", "naive_rmse", 4), ("ratio", "ratio", 3),
-               ("folds", "folds", 0), ("seconds", "seconds", 0), ("values", "about", 0)]  # fmt: skip
+    rows = [
+        {**r, "name": str(r["trial"]), "about": describe(r["values"]) if r["state"] != "failed" else r["error"]}
+        for r in done.leaderboard[:SHOWN]
+    ]
+    columns = [
+        ("state", "state", 0),
+        ("RMSE", "rmse", 4),
+        ("naive", "naive_rmse", 4),
+        ("ratio", "ratio", 3),
+        ("folds", "folds", 0),
+        ("seconds", "seconds", 0),
+        ("values", "about", 0),
+    ]
     typer.echo(render(rows, columns, label="trial", text=("state", "about")))
     if len(done.leaderboard) > SHOWN:
         typer.echo(f"... {len(done.leaderboard) - SHOWN} more in {done.run / 'trials.csv'}")
@@ -120,8 +149,10 @@ def print_tune(done: Any) -> None:
         return
     if own is not None and own["state"] == "complete":
         change = best["rmse"] / own["rmse"] - 1
-        typer.echo(f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f} vs {own['rmse']:.4f} for the "
-                   f"config as given (trial 0), {change:+.1%}")  # fmt: skip
+        typer.echo(
+            f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f} vs {own['rmse']:.4f} for the "
+            f"config as given (trial 0), {change:+.1%}"
+        )
     else:
         typer.echo(f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f}")
     typer.echo(f"its config: {done.best}")

@@ -27,8 +27,11 @@ def stoppable_universe() -> Iterator[None]:
         if not was_interrupted(exc):
             raise
         how, code = ("terminated (SIGTERM)", 143) if was_terminated(exc) else ("interrupted", 130)
-        typer.echo(f"{how}; resume a stopped symbol's run with: forecast train --run-dir RUN "
-                   "(see forecast runs list), or train the universe again", err=True)  # fmt: skip
+        typer.echo(
+            f"{how}; resume a stopped symbol's run with: forecast train --run-dir RUN "
+            "(see forecast runs list), or train the universe again",
+            err=True,
+        )
         raise typer.Exit(code) from None
 
 

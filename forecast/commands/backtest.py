@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from forecast import atomic, rundir, tracking
+from forecast import atomic, rundir
 from forecast.commands.frames import with_frame
 from forecast.config import ConfigLike, as_config, require_one_series
 from forecast.data import data_root
+from forecast.figures.ranking import plot_backtest
 from forecast.folds.report import predictions, report
 from forecast.folds.run import run_fold_stack
 from forecast.pipeline.lifecycle import new_run
 from forecast.prepare.series import prepared_series
-from forecast.ranking_plots import plot_backtest
+from forecast.reports import tracking
 from forecast.rundir import runs_root
 from forecast.rundir.artifacts import save_series, write_csv
 from forecast.workers.setup import default_workers
@@ -30,8 +31,15 @@ class Backtest:
     report: dict[str, Any]  # backtest.json: per fold and mean ± sd of every metric
 
 
-def backtest(config: ConfigLike, *, overrides: list[str] | None = None, data: Any = None, runs_dir: Path | None = None,
-             data_dir: Path | None = None, workers: int | None = None) -> Backtest:  # fmt: skip
+def backtest(
+    config: ConfigLike,
+    *,
+    overrides: list[str] | None = None,
+    data: Any = None,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    workers: int | None = None,
+) -> Backtest:
     """Snapshot the series into a new run directory, run the folds, save the report. workers:
     folds at once, each in its own process (default one per core; 1: one after another here)."""
     config = as_config(config, overrides) if data is None else with_frame(config, overrides, data, data_root(data_dir))

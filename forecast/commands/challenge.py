@@ -23,14 +23,13 @@ from typing import Any
 import pandas as pd
 
 from forecast import rundir
+from forecast.commands.future import latest_series, trained_network
 from forecast.config import Config
 from forecast.config.universe import run_name
 from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
-from forecast.pipeline.combined import fitted_end, forecast_from
 from forecast.pipeline.context import Context
-from forecast.pipeline.future import latest_series, trained_network
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.prepare.series import prepared_series, transformed
 from forecast.registry.registry import Registry
@@ -42,6 +41,7 @@ from forecast.rundir.verify import verify_run
 from forecast.scoring.competitors import Outcome as CompetitorOutcome
 from forecast.scoring.evaluation import Evaluation, Forecasts, Part, evaluate_part
 from forecast.scoring.forecasters import COMBINATION, NETWORK
+from forecast.scoring.published import fitted_end, forecast_from
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,16 @@ def holdout_evaluation(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_di
     if metrics.combination is not None:  # the run's weights, not refitted
         combined, _ = forecast_from(metrics, config, levels, fit_end, origins, forecast)
         ours[COMBINATION], published = Forecasts(combined), COMBINATION
-    part = Part(levels, pd.DatetimeIndex(frame.index), origins, steps, (0, fit_end), encoding.lookback,
-                metrics.season, metrics.frequency)  # fmt: skip
+    part = Part(
+        levels,
+        pd.DatetimeIndex(frame.index),
+        origins,
+        steps,
+        (0, fit_end),
+        encoding.lookback,
+        metrics.season,
+        metrics.frequency,
+    )
     return evaluate_part(part, ours, CompetitorOutcome(), model_kind=config.model.kind), published
 
 
@@ -104,9 +112,14 @@ def holdout_scores(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_dir: P
     naive's RMSE and the verdict against naive."""
     evaluated, published = holdout_evaluation(run, dates, steps, data_dir)
     scores, verdict = evaluated.metrics[published], evaluated.verdict(published)
-    return {"rmse": scores["rmse"], "mae": scores["mae"], "naive_rmse": evaluated.metrics["naive"]["rmse"],
-            "windows": len(evaluated.part.test), "forecaster": published,
-            "verdict": verdict.model_dump(mode="json") if verdict else None}  # fmt: skip
+    return {
+        "rmse": scores["rmse"],
+        "mae": scores["mae"],
+        "naive_rmse": evaluated.metrics["naive"]["rmse"],
+        "windows": len(evaluated.part.test),
+        "forecaster": published,
+        "verdict": verdict.model_dump(mode="json") if verdict else None,
+    }
 
 
 # --- the retrain ---------------------------------------------------------------------
@@ -127,8 +140,14 @@ def run_log(run: RunDir) -> Iterator[None]:
         handler.close()
 
 
-def retrain_one(config: Config, runs_root: Path, data_dir: Path, models_root: Path, force: bool = False,
-                listener: Listener | None = None) -> Outcome:  # fmt: skip
+def retrain_one(
+    config: Config,
+    runs_root: Path,
+    data_dir: Path,
+    models_root: Path,
+    force: bool = False,
+    listener: Listener | None = None,
+) -> Outcome:
     if config.data.end is not None:
         log.info("retrain learns from every bar up to the newest: data.end %s is not applied", config.data.end)
         config = config.model_copy(update={"data": config.data.model_copy(update={"end": None})})

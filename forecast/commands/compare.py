@@ -1,10 +1,10 @@
 """`forecast compare`: several models on the identical data, split and test targets.
 
-Each candidate is an existing run directory, a config file, a model kind applied to a
-base config, or configs/<name>.yaml. Configs are trained into the compare directory
-(runs/compare-<timestamp>/<candidate>/) with the ordinary pipeline. Before anything
-is ranked, every candidate must share the data fingerprint, target, horizon and test
-targets; otherwise the comparison is refused, naming what differs.
+Each candidate (candidates.py: a run directory, a config file, a model kind applied to a
+base config, or configs/<name>.yaml) is trained into the compare directory
+(runs/compare-<timestamp>/<candidate>/) with the ordinary pipeline, or taken as it is. Before
+anything is ranked, every candidate must share the data fingerprint, target, horizon and
+test targets; otherwise the comparison is refused, naming what differs.
 """
 
 from __future__ import annotations
@@ -18,17 +18,18 @@ from typing import Any
 
 import pandas as pd
 
-from forecast import atomic, rundir, tracking
-from forecast.config import MODEL_KINDS, Config, build_config, load_config
+from forecast import atomic, rundir
+from forecast.commands.candidates import Candidate, check_comparable, precheck, resolve
+from forecast.config import build_config
 from forecast.data import data_root
-from forecast.errors import DataError, MissingInputError, UsageError, with_exit_code
+from forecast.errors import UsageError, with_exit_code
+from forecast.figures.ranking import plot_comparison
 from forecast.pipeline.context import Context
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
-from forecast.ranking_plots import plot_comparison
+from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics
-from forecast.rundir.verify import require_complete
 from forecast.scoring.forecasters import COMBINATION, NETWORK, kind_of
 from forecast.scoring.metrics_file import Metrics
 from forecast.workers.failure import lost, reported
@@ -39,103 +40,6 @@ log = logging.getLogger(__name__)
 # A candidate's own columns of predictions.csv, not shared forecasters: its bands (lower_80, ...),
 # its combination and the combination's bands.
 OWN = ("lower_", "upper_", COMBINATION)
-KINDS = tuple(MODEL_KINDS)
-
-
-@dataclass
-class Candidate:
-    label: str
-    config: Config | None  # to train; None for an existing run
-    run: RunDir | None  # an existing run, or where the config was trained
-
-
-def resolve(names: list[str], base: Path | None, overrides: list[str], runs_root: Path) -> list[Candidate]:
-    candidates: list[Candidate] = []
-    for name in names:
-        candidates.append(_resolve_one(name, base, overrides, runs_root))
-    seen: dict[str, int] = {}
-    for c in candidates:  # labels name folders and table rows: keep them unique
-        seen[c.label] = seen.get(c.label, 0) + 1
-        if seen[c.label] > 1:
-            c.label = f"{c.label}-{seen[c.label]}"
-    return candidates
-
-
-def _resolve_one(name: str, base: Path | None, overrides: list[str], runs_root: Path) -> Candidate:
-    path = Path(name)
-    for run_path in (path, runs_root / name):
-        if (run_path / rundir.CONFIG).is_file():
-            if overrides:
-                log.warning("--set does not apply to the existing run %s", run_path)
-            return Candidate(run_path.name, None, RunDir(run_path))
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        return Candidate(path.stem, load_config(path, overrides), None)
-    if name in KINDS and base is not None:
-        return Candidate(name, load_config(base, [*overrides, f"model.kind={name}"]), None)
-    shipped = Path("configs") / f"{name}.yaml"
-    if shipped.is_file():
-        return Candidate(name, load_config(shipped, overrides), None)
-    if name in KINDS:
-        raise UsageError(
-            f"no {shipped} here to compare as {name!r}", hint=f"pass --config BASE to apply model kind {name} to it"
-        )
-    raise MissingInputError(
-        f"compare candidate {name!r} is neither a run directory, a config file, a model kind nor {shipped}",
-        hint="see: forecast runs list, or ls configs/",
-    )
-
-
-def precheck(candidates: list[Candidate]) -> None:
-    """Refuse before any training when configs cannot share data, target and test targets."""
-    configs = [(c.label, c.config) for c in candidates if c.config is not None]
-    if not configs:
-        return
-    first_label, first = configs[0]
-    for label, config in configs[1:]:
-        for what, mine, theirs in (
-            ("data", config.data.model_dump(mode="json"), first.data.model_dump(mode="json")),
-            ("prep.test_fraction", config.prep.test_fraction, first.prep.test_fraction),
-            ("prep.output_steps", config.prep.output_steps, first.prep.output_steps),
-        ):
-            if mine != theirs:
-                differs = _first_difference(mine, theirs) if isinstance(mine, dict) else f"{mine} vs {theirs}"
-                raise UsageError(
-                    f"cannot compare {label} with {first_label}: {what} differs ({differs})",
-                    hint="compare models on the same data, test_fraction and output_steps",
-                )
-
-
-def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
-    key = next(k for k in a if a[k] != b.get(k))
-    return f"{key}: {a[key]} vs {b.get(key)}"
-
-
-def signature(run: RunDir) -> dict[str, Any]:
-    """What must be identical across compared runs."""
-    metrics = read_metrics(run)
-    return {
-        "data fingerprint": run.manifest().get("data_fingerprint"),
-        "target": f"{metrics.symbol} {metrics.target}",
-        "test period": f"{metrics.test.first}..{metrics.test.last}",
-        "test windows": metrics.test.windows,
-        "horizon": metrics.test.horizon,
-    }
-
-
-def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
-    reference = candidates[0]
-    expected = signature(reference.run)
-    for c in candidates:
-        require_complete(c.run)
-    for c in candidates[1:]:
-        found = signature(c.run)
-        for key, value in expected.items():
-            if found[key] != value:
-                raise DataError(
-                    f"cannot compare {c.label} with {reference.label}: {key} differs ({found[key]} vs {value})",
-                    hint="compare runs trained on the same data snapshot and split",
-                )
-    return expected
 
 
 def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any]:
@@ -146,21 +50,38 @@ def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any
     for c in candidates:
         metrics = read_metrics(c.run)
         info = c.run.manifest().get("stages", {}).get("train", {}).get("info", {})
-        rows.append({
-            "name": c.label, "kind": metrics.model, "run": str(c.run.path), **metrics.scores[NETWORK],
-            "dm_p": metrics.dm_p, "parameters": info.get("parameters"), "train_seconds": info.get("fit_seconds"),
-            "epochs": info.get("epochs_run"), **_judged(metrics, NETWORK),
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": c.label,
+                "kind": metrics.model,
+                "run": str(c.run.path),
+                **metrics.scores[NETWORK],
+                "dm_p": metrics.dm_p,
+                "parameters": info.get("parameters"),
+                "train_seconds": info.get("fit_seconds"),
+                "epochs": info.get("epochs_run"),
+                **_judged(metrics, NETWORK),
+            }
+        )
         if COMBINATION in metrics.scores:  # each candidate's own combination (evaluate.combine)
             dm = metrics.diebold_mariano[COMBINATION]["p_value"]
-            rows.append({"name": f"{c.label} {COMBINATION}", "kind": COMBINATION, "run": str(c.run.path),
-                         **metrics.scores[COMBINATION], "dm_p": dm, **_judged(metrics, COMBINATION)})  # fmt: skip
+            rows.append(
+                {
+                    "name": f"{c.label} {COMBINATION}",
+                    "kind": COMBINATION,
+                    "run": str(c.run.path),
+                    **metrics.scores[COMBINATION],
+                    "dm_p": dm,
+                    **_judged(metrics, COMBINATION),
+                }
+            )
     first = read_metrics(candidates[0].run)
     for name, scores in first.scores.items():
         if kind_of(name) != "ours":
             dm = first.diebold_mariano.get(name, {})
-            rows.append({"name": name, "kind": kind_of(name), **scores, "dm_p": dm.get("p_value"),
-                         **_judged(first, name)})  # fmt: skip
+            rows.append(
+                {"name": name, "kind": kind_of(name), **scores, "dm_p": dm.get("p_value"), **_judged(first, name)}
+            )
     rows.sort(key=lambda r: r["rmse"])
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
@@ -194,9 +115,14 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
 def train_apart(fresh: list[Candidate], data_dir: Path, workers: int, listener) -> None:
     """Each candidate's stages in a worker process of its own (workers/pool.py), `workers` at a time,
     each with its share of the cores; the listener hears a candidate's stages when it is done."""
-    jobs = [Job("forecast.commands.compare:train_candidate",
-                {"config": c.config.model_dump(mode="json"), "run": str(c.run.path), "data": str(data_dir.resolve())},
-                c.label) for c in fresh]  # type: ignore[union-attr]  # fmt: skip
+    jobs = [
+        Job(
+            "forecast.commands.compare:train_candidate",
+            {"config": c.config.model_dump(mode="json"), "run": str(c.run.path), "data": str(data_dir.resolve())},
+            c.label,
+        )
+        for c in fresh
+    ]  # type: ignore[union-attr]
 
     def done(i: int, result: Any) -> None:
         if listener and isinstance(result, dict) and result["status"] == "done":
@@ -228,9 +154,17 @@ class Comparison:
     result: dict[str, Any]  # comparison.json: the test part shared, the ranking, a row per forecaster
 
 
-def compare(names: list[str | os.PathLike[str]], base: Path | None = None, overrides: list[str] | None = None, *,
-            runs_dir: Path | None = None, data_dir: Path | None = None, listener=None,
-            track: bool = False, workers: int | None = None) -> Comparison:  # fmt: skip
+def compare(
+    names: list[str | os.PathLike[str]],
+    base: Path | None = None,
+    overrides: list[str] | None = None,
+    *,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    listener=None,
+    track: bool = False,
+    workers: int | None = None,
+) -> Comparison:
     """Train (or take) every candidate, check they share data, split and test targets, rank them
     with every baseline. listener(label, stage, status, record) hears each candidate's stages.
     workers: candidates trained at once, each in its own process with its share of the cores

@@ -22,9 +22,15 @@ FROZEN = frozenset({"snapshot", "encode", "split", "train"})
 log = logging.getLogger(__name__)
 
 
-def evaluate(run: str | os.PathLike[str], overrides: list[str] | None = None, *, runs_dir: Path | None = None,
-             data_dir: Path | None = None, listener: Listener | None = None,
-             on_start: Started | None = None) -> Run:  # fmt: skip
+def evaluate(
+    run: str | os.PathLike[str],
+    overrides: list[str] | None = None,
+    *,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    listener: Listener | None = None,
+    on_start: Started | None = None,
+) -> Run:
     """Score a run again. With overrides, the rescoring is a new run beside it (a copy of its
     data, split and model, evaluated under the new options), and the run keeps its own scores."""
     root = runs_root(runs_dir)

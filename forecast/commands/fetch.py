@@ -18,10 +18,21 @@ from forecast.errors import ForecastError, MissingInputError, UsageError
 Result = dict[str, Any]
 
 
-def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None = None, start: str | None = None,
-          end: str | None = None, interval: str = "1d", auto_adjust: bool = False, date_column: str = "date",
-          date_format: str | None = None, repair: bool = False, data_dir: Path | None = None,
-          on_each: Callable[[Result], None] | None = None) -> list[Result]:  # fmt: skip
+def fetch(
+    symbols: str | list[str],
+    *,
+    source: str = "yahoo",
+    period: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    interval: str = "1d",
+    auto_adjust: bool = False,
+    date_column: str = "date",
+    date_format: str | None = None,
+    repair: bool = False,
+    data_dir: Path | None = None,
+    on_each: Callable[[Result], None] | None = None,
+) -> list[Result]:
     """Fetch each symbol (with a path-taking source such as csv: each file) into the cache,
     merging new bars, never shrinking it. One symbol's failure raises; with several, each
     failure becomes a result and the others go on."""
@@ -36,10 +47,18 @@ def fetch(symbols: str | list[str], *, source: str = "yahoo", period: str | None
             )
         try:
             config = data_config_from_options(
-                source=source, symbol=None if takes_path else name, path=name if takes_path else None,
-                period=period, start=start, end=end, interval=interval, auto_adjust=auto_adjust,
-                date_column=date_column, date_format=date_format, repair=repair,
-            )  # fmt: skip
+                source=source,
+                symbol=None if takes_path else name,
+                path=name if takes_path else None,
+                period=period,
+                start=start,
+                end=end,
+                interval=interval,
+                auto_adjust=auto_adjust,
+                date_column=date_column,
+                date_format=date_format,
+                repair=repair,
+            )
             saved = fetch_into(cache, config)
             result: Result = {**saved.meta, "path": str(saved.path), "added": saved.added, "revised": saved.revised}
         except ForecastError as exc:

@@ -28,13 +28,16 @@ def with_frame(config: ConfigLike, overrides: list[str] | None, data: Any, data_
     raw = raw_config(config, overrides)
     section = raw.get("data") or {}
     if not isinstance(section, dict) or section.get("symbols") or section.get("symbols_file"):
-        raise UsageError("data= is one series, and this config names a universe (data.symbols)",
-                         hint="train one series at a time, or drop data.symbols")  # fmt: skip
+        raise UsageError(
+            "data= is one series, and this config names a universe (data.symbols)",
+            hint="train one series at a time, or drop data.symbols",
+        )
     if section.get("source") != "frame":
         dropped = sorted(set(section) - {"source", "target", "features"})
         if dropped:
-            log.info("the series from Python replaces the config's data source: data.%s not applied",
-                     ", data.".join(dropped))  # fmt: skip
+            log.info(
+                "the series from Python replaces the config's data source: data.%s not applied", ", data.".join(dropped)
+            )
         section = {k: v for k, v in section.items() if k in ("target", "features")}
     own = getattr(data, "name", None)
     raw_name = own if isinstance(own, str) and own else section.get("symbol") or "SERIES"
@@ -46,8 +49,10 @@ def with_frame(config: ConfigLike, overrides: list[str] | None, data: Any, data_
     target = section.get("target", "adj_close")
     if target not in frame.columns:
         if len(frame.columns) != 1:
-            raise DataError(f"data.target {target} is not a column of the series {name} "
-                            f"(it has: {', '.join(frame.columns)})", hint="set data.target")  # fmt: skip
+            raise DataError(
+                f"data.target {target} is not a column of the series {name} (it has: {', '.join(frame.columns)})",
+                hint="set data.target",
+            )
         target = frame.columns[0]
     raw["data"] = {**section, "source": "frame", "symbol": name, "path": None, "target": target}
     raw.setdefault("name", snake(name) or "series")

@@ -15,8 +15,9 @@ from forecast.rundir.artifacts import read_config, read_metrics
 from forecast.rundir.verify import verify_run
 
 
-def promote(name: str, run: str | os.PathLike[str], *, models_dir: Path | None = None,
-            runs_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def promote(
+    name: str, run: str | os.PathLike[str], *, models_dir: Path | None = None, runs_dir: Path | None = None
+) -> dict[str, Any]:
     """Make a complete, verified run the champion of model `name`; returns the history record."""
     found = find_run(run, runs_root(runs_dir), champion=False)
     verify_run(found)
@@ -27,8 +28,15 @@ def promote(name: str, run: str | os.PathLike[str], *, models_dir: Path | None =
         raise UsageError(f"model {name} forecasts {current['symbol']}; run {found.path} forecasts {config.data.symbol}")
     metrics = read_metrics(found)
     scores = {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse}
-    record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "promoted", "run": str(found.path.resolve()),
-              "data_end": metrics.test.last, "reason": "promoted by hand", "challenger": scores}  # fmt: skip
+    record = {
+        "time": utc_now(),
+        "symbol": config.data.symbol,
+        "decision": "promoted",
+        "run": str(found.path.resolve()),
+        "data_end": metrics.test.last,
+        "reason": "promoted by hand",
+        "challenger": scores,
+    }
     registry.set_champion({**champion_record(config, found, record, "by hand"), "name": name})
     registry.record(record)
     return record
@@ -38,8 +46,15 @@ def rollback(name: str, *, models_dir: Path | None = None) -> dict[str, Any]:
     """Serve the previous champion of model `name` again; returns it."""
     registry = Registry.open(models_root(models_dir), name)
     restored = registry.rollback()
-    registry.record({"time": utc_now(), "decision": "rolled_back", "run": restored["run"],
-                     "data_end": restored.get("data_end"), "reason": "rolled back by hand"})  # fmt: skip
+    registry.record(
+        {
+            "time": utc_now(),
+            "decision": "rolled_back",
+            "run": restored["run"],
+            "data_end": restored.get("data_end"),
+            "reason": "rolled back by hand",
+        }
+    )
     return restored
 
 
@@ -51,9 +66,16 @@ def list_models(models_dir: Path | None = None) -> list[dict[str, Any]]:
         outcomes = [r for r in registry.history() if r.get("decision") != "started"]
         last = outcomes[-1] if outcomes else {}
         scores = champion.get("scores") or {}
-        rows.append({
-            "name": registry.name, "champion": champion.get("run"), "symbol": champion.get("symbol"),
-            "data_end": champion.get("data_end"), "rmse": scores.get("rmse"), "naive_rmse": scores.get("naive_rmse"),
-            "last_retrain": last.get("time"), "last_decision": last.get("decision"),
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": registry.name,
+                "champion": champion.get("run"),
+                "symbol": champion.get("symbol"),
+                "data_end": champion.get("data_end"),
+                "rmse": scores.get("rmse"),
+                "naive_rmse": scores.get("naive_rmse"),
+                "last_retrain": last.get("time"),
+                "last_decision": last.get("decision"),
+            }
+        )
     return rows

@@ -1,4 +1,4 @@
-"""`forecast predict`: a forecast of the real future (pipeline/future.py) written to a new
+"""`forecast predict`: a forecast of the real future (commands/future.py) written to a new
 predict run: forecast.csv, forecast.json, forecast_future.png. The model's run is never
 written to."""
 
@@ -9,15 +9,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from forecast import atomic, rundir, tracking
+from forecast import atomic, rundir
+from forecast.commands.future import Forecast, make_forecast, records
 from forecast.commands.resolve import find_run
 from forecast.data import data_root
 from forecast.errors import MissingInputError, UsageError
+from forecast.figures.future import plot_future
 from forecast.live import log as forecast_log
-from forecast.pipeline.future import Forecast, make_forecast, records
 from forecast.pipeline.lifecycle import new_run
-from forecast.plotting import plot_future
 from forecast.registry.registry import Registry, models_root
+from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config
 
@@ -51,8 +52,9 @@ def predict(
     config = tracking.asked(read_config(trained), track)
     tracking.require(config)
     facts = {"model_run": str(trained.path), "model": config.model.kind}
-    with new_run(runs_root(runs_dir), f"predict-{config.name}", "predict", config, save_config=False,
-                 **facts) as started:  # fmt: skip
+    with new_run(
+        runs_root(runs_dir), f"predict-{config.name}", "predict", config, save_config=False, **facts
+    ) as started:
         out = started.run
         out.write_text(rundir.FORECAST_CSV, result.table.to_csv(index=False))
         out.write_json(rundir.FORECAST_JSON, {**result.info, "forecast": records(result.table)})
@@ -62,9 +64,15 @@ def predict(
         started.extra.update({k: result.info[k] for k in ("last_bar", "horizon")})
         # Logged last, once the forecast is written: `forecast score` joins it with the actuals later.
         champion = is_champion(trained, config.name, models_dir)
-        logged = forecast_log.record(runs_root(runs_dir), config.name, result.table, result.info,
-                                     predict_run=out.path, champion=champion,
-                                     data=config.data.model_copy(update={"end": None}).model_dump_json())  # fmt: skip
+        logged = forecast_log.record(
+            runs_root(runs_dir),
+            config.name,
+            result.table,
+            result.info,
+            predict_run=out.path,
+            champion=champion,
+            data=config.data.model_copy(update={"end": None}).model_dump_json(),
+        )
         started.extra["logged"] = str(logged)
     return Prediction(out.path, result)
 

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from forecast import rundir, tracking
+from forecast import rundir
 from forecast.commands.resolve import find_run
 from forecast.config import Config, load_config
 from forecast.errors import MissingInputError
+from forecast.reports import tracking
 from forecast.reports.build import write_report
 from forecast.reports.common import kind
 from forecast.rundir import RunDir, runs_root

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from forecast.commands.challenge import Outcome, retrain_one
+from forecast.commands.score import score_models
 from forecast.commands.universe import Universe, retrain_universe
 from forecast.config import Config
 from forecast.data import data_root
@@ -19,8 +20,6 @@ __all__ = ["Outcome", "retrain"]
 def undrifted(config: Config, runs_dir: Path | None, data_dir: Path | None, models_dir: Path | None) -> Outcome | None:
     """The outcome "not drifted" (recorded in the model's history) when the champion's live
     forecasts show no drift; None when a retrain is due: drift, or no champion yet."""
-    from forecast.commands.score import score_models
-
     registry = Registry(models_root(models_dir), config.name)
     champion = registry.champion()
     if champion is None:
@@ -33,15 +32,23 @@ def undrifted(config: Config, runs_dir: Path | None, data_dir: Path | None, mode
         if live.drift.get("drifted"):
             return None
         label = {"skill": "skill", "coverage_80": "80%", "coverage_95": "95%"}
-        judged = [f"{label.get(part, part)} p {v['p']:.3f}"
-                  for part, v in live.drift.items() if isinstance(v, dict) and v.get("p") is not None]  # fmt: skip
+        judged = [
+            f"{label.get(part, part)} p {v['p']:.3f}"
+            for part, v in live.drift.items()
+            if isinstance(v, dict) and v.get("p") is not None
+        ]
         if judged:
             reason = f"no drift in the champion's live forecasts ({', '.join(judged)}); the champion stays"
         else:
             why = (live.drift.get("skill") or {}).get("why") or live.drift.get("why")
             reason = f"drift not judged: {why}; the champion stays"
-    record = {"time": utc_now(), "symbol": config.data.symbol, "decision": "not_drifted", "reason": reason,
-              "run": champion["run"]}  # fmt: skip
+    record = {
+        "time": utc_now(),
+        "symbol": config.data.symbol,
+        "decision": "not_drifted",
+        "reason": reason,
+        "run": champion["run"],
+    }
     registry.record(record)
     return Outcome(config.name, "not_drifted", reason, record)
 
@@ -64,8 +71,10 @@ def retrain(
     when_drifted: only when `forecast score` finds the champion's live forecasts drifted."""
     if when_drifted:
         if config.data.universe:
-            raise UsageError("--when-drifted applies to one model, not a universe",
-                             hint="retrain the universe without it, or each symbol's config with it")  # fmt: skip
+            raise UsageError(
+                "--when-drifted applies to one model, not a universe",
+                hint="retrain the universe without it, or each symbol's config with it",
+            )
         calm = undrifted(config, runs_dir, data_dir, models_dir)
         if calm is not None:
             return calm

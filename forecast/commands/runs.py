@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forecast import rundir
+from forecast.commands.resolve import find_run
 from forecast.config import Config
 from forecast.data import data_root
 from forecast.rundir import RunDir, runs_root
@@ -24,7 +25,7 @@ from forecast.tables import is_model
 if TYPE_CHECKING:
     import pandas as pd
 
-    from forecast.pipeline.future import Forecast
+    from forecast.commands.future import Forecast
     from forecast.scoring.metrics_file import Metrics
 
 
@@ -75,11 +76,16 @@ class Run:
         path = self.path / rundir.REPORT
         return path if path.is_file() else None
 
-    def predict(self, steps: int | None = None, as_of: dt.date | str | None = None, refresh: bool = False,
-                data_dir: Path | None = None) -> Forecast:  # fmt: skip
+    def predict(
+        self,
+        steps: int | None = None,
+        as_of: dt.date | str | None = None,
+        refresh: bool = False,
+        data_dir: Path | None = None,
+    ) -> Forecast:
         """The next `steps` after the newest bar (or `as_of`), in memory; `forecast.predict`
         writes the same forecast to a predict run."""
-        from forecast.pipeline.future import make_forecast
+        from forecast.commands.future import make_forecast
 
         when = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
         return make_forecast(self.folder, data_root(data_dir), steps, refresh, when)
@@ -95,8 +101,6 @@ class Run:
 def open_run(run: str | os.PathLike[str], runs_dir: Path | None = None) -> Run:
     """A run by path, by its folder name under the runs root, by a model name (its champion), or by its
     config name (the newest complete run it made): commands/resolve.py."""
-    from forecast.commands.resolve import find_run  # the registry: only when a name is given
-
     return Run(find_run(run, runs_root(runs_dir), marker=rundir.MANIFEST).path)
 
 

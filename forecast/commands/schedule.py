@@ -36,9 +36,15 @@ def check_cron(expression: str) -> str:
 
 
 def crontab_line(
-    cron: str, name: str, config: Path, log_file: Path, runs_root: Path, data_root: Path, models_root: Path,
+    cron: str,
+    name: str,
+    config: Path,
+    log_file: Path,
+    runs_root: Path,
+    data_root: Path,
+    models_root: Path,
     predict: bool = True,
-) -> str:  # fmt: skip
+) -> str:
     """The evening: retrain, then (predict) publish the champion's forecast into the forecast log,
     whatever retrain decided (";": an evening with no new bar still forecasts from the champion)."""
     roots = (data_root, runs_root, models_root)
@@ -80,8 +86,9 @@ def install_line(line: str, mark: str) -> bool:
     if line in current:
         return False
     kept = [entry for entry in current if not entry.endswith(mark)]
-    written = subprocess.run([crontab, "-"], input="\n".join([*kept, line]) + "\n", capture_output=True, text=True,
-                             timeout=30)  # fmt: skip
+    written = subprocess.run(
+        [crontab, "-"], input="\n".join([*kept, line]) + "\n", capture_output=True, text=True, timeout=30
+    )
     if written.returncode != 0:
         raise SourceUnavailableError(f"crontab refused the new table: {written.stderr.strip()}")
     return True

@@ -22,9 +22,9 @@ from forecast.config.data import DataConfig
 from forecast.data import data_root
 from forecast.data.load import load_series
 from forecast.errors import MissingInputError
+from forecast.figures.live import plot_live
 from forecast.live import log as forecast_log
 from forecast.live.drift import coverage_drift, skill_drift
-from forecast.live.figure import plot_live
 from forecast.live.score import joined, live_verdict, score, test_figures
 from forecast.reports.build import write_report
 from forecast.rundir import RunDir, runs_root
@@ -52,9 +52,16 @@ class LiveScore:
         return self.__dict__.copy()
 
 
-def score_models(name: str | None = None, *, since: dt.date | None = None, include_as_of: bool = False,
-                 model_run: str | None = None, runs_dir: Path | None = None, data_dir: Path | None = None,
-                 publish: bool = False) -> list[LiveScore]:  # fmt: skip
+def score_models(
+    name: str | None = None,
+    *,
+    since: dt.date | None = None,
+    include_as_of: bool = False,
+    model_run: str | None = None,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    publish: bool = False,
+) -> list[LiveScore]:
     """Score the logged forecasts of model `name` (None: every model in the log); model_run: only
     those one run made (retrain --when-drifted and models show ask about the champion's own).
     publish: write live.json, live.png and the model run's report (forecast score does; a
@@ -90,8 +97,9 @@ def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metric
     column = "predicted" if forecaster == "model" or forecaster not in test else forecaster
     test_d = (test[column] - test["actual"]) ** 2 - (test["naive"] - test["actual"]) ** 2
     live = scored[scored["step"] == 1]
-    out: dict[str, Any] = {"skill": skill_drift((live["error"] ** 2 - live["naive_error"] ** 2).to_numpy(),
-                                                test_d.to_numpy())}  # fmt: skip
+    out: dict[str, Any] = {
+        "skill": skill_drift((live["error"] ** 2 - live["naive_error"] ** 2).to_numpy(), test_d.to_numpy())
+    }
     intervals = (metrics.combination or {}).get("intervals") if forecaster != "model" else metrics.intervals
     for level, figures in ((intervals or {}).get("coverage") or {}).items():
         if f"in_{level}" in live:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forecast import tracking
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
@@ -23,6 +22,7 @@ from forecast.network.budget import cut_short
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.prepare.series import prepared_series
+from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config
 
@@ -31,10 +31,20 @@ log = logging.getLogger("forecast")
 Started = Callable[[Path], None]
 
 
-def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any = None,
-          runs_dir: Path | None = None, data_dir: Path | None = None, listener: Listener | None = None,
-          on_start: Started | None = None, executor: str = "local", workers: int | None = None,
-          address: str | None = None, on_member: Callable[..., None] | None = None) -> Run | Universe:  # fmt: skip
+def train(
+    config: ConfigLike,
+    *,
+    overrides: list[str] | None = None,
+    data: Any = None,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    listener: Listener | None = None,
+    on_start: Started | None = None,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    on_member: Callable[..., None] | None = None,
+) -> Run | Universe:
     """Train a config (a Config, a YAML path or a mapping) in a new run directory. `data`, a
     pandas Series or DataFrame, is the series to learn (source frame); a universe gives one
     run per symbol (a Universe)."""
@@ -44,8 +54,10 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
         roots = {"runs": runs_root(runs_dir), "data": data_root(data_dir)}
         return train_universe(config, roots, executor, workers, address, on_member)
     if config.model.scope == "global":
-        raise UsageError(f"config {config.name}: model.scope global needs a universe to pool",
-                         hint="list the symbols in data.symbols, or set model.scope: symbol")  # fmt: skip
+        raise UsageError(
+            f"config {config.name}: model.scope global needs a universe to pool",
+            hint="list the symbols in data.symbols, or set model.scope: symbol",
+        )
     # The series first: an unknown symbol or an unreachable source is refused before a run folder
     # exists (the snapshot stage then saves this frame).
     series = prepared_series(config, data_root(data_dir))
@@ -53,9 +65,16 @@ def train(config: ConfigLike, *, overrides: list[str] | None = None, data: Any =
     return run_stages(Context(config, run, data_root(data_dir), series=series), listener, on_start)
 
 
-def resume(run_dir: str | Path, config: str | Path | None = None, overrides: list[str] | None = None, *,
-           force: bool = False, data_dir: Path | None = None, listener: Listener | None = None,
-           on_start: Started | None = None) -> Run:  # fmt: skip
+def resume(
+    run_dir: str | Path,
+    config: str | Path | None = None,
+    overrides: list[str] | None = None,
+    *,
+    force: bool = False,
+    data_dir: Path | None = None,
+    listener: Listener | None = None,
+    on_start: Started | None = None,
+) -> Run:
     """Rerun only the stages of `run_dir` whose inputs or config changed (every stage with force)."""
     run = RunDir.open(Path(run_dir))
     resolved = load_config(Path(config), overrides) if config else read_config(run, overrides)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from forecast import atomic, rundir, tracking
+from forecast import atomic, rundir
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.train import run_stages
@@ -30,14 +30,15 @@ from forecast.config.universe import run_name
 from forecast.data import data_root
 from forecast.data.frequency import infer_frequency, season_of
 from forecast.errors import UsageError
+from forecast.figures.tune import plot_history, plot_importance
 from forecast.folds.plan import plan_folds
 from forecast.pipeline.lifecycle import new_run, reopened_run
 from forecast.pipeline.runner import Listener
 from forecast.pipeline.stages import Context
 from forecast.prepare.series import plan_split, prepared_series
+from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_series, save_series
-from forecast.tuning.figures import plot_history, plot_importance
 from forecast.tuning.leaderboard import leaderboard, table_rows
 from forecast.tuning.search import Told, finished, importance, open_study, search
 from forecast.tuning.space import Space, configure, default_space, own_values
@@ -57,19 +58,30 @@ class Tune:
     final: Run | None  # the best configuration trained once and scored on the test part
 
 
-def tune(config: ConfigLike | None = None, *, overrides: list[str] | None = None, data: Any = None,
-         run_dir: str | Path | None = None, trials: int | None = None, timeout: float | None = None,
-         workers: int | None = None, runs_dir: Path | None = None, data_dir: Path | None = None,
-         on_trial: Told | None = None, on_start: Callable[[Path], None] | None = None, executor: Executor = "local",
-         address: str | None = None, listener: Listener | None = None) -> Tune:  # fmt: skip
+def tune(
+    config: ConfigLike | None = None,
+    *,
+    overrides: list[str] | None = None,
+    data: Any = None,
+    run_dir: str | Path | None = None,
+    trials: int | None = None,
+    timeout: float | None = None,
+    workers: int | None = None,
+    runs_dir: Path | None = None,
+    data_dir: Path | None = None,
+    on_trial: Told | None = None,
+    on_start: Callable[[Path], None] | None = None,
+    executor: Executor = "local",
+    address: str | None = None,
+    listener: Listener | None = None,
+) -> Tune:
     """Tune a config in a new run directory, or resume the stopped tune in `run_dir`.
     `trials` and `timeout` override tune.trials and tune.timeout; `workers` (default: one
     per core) run trials in parallel processes, or on Ray with executor "ray" (address: a
     cluster's; default a private local instance); on_start hears the tune run's folder first,
     listener the final run's stages."""
     notify = on_start or (lambda path: None)
-    how = _How(trials, timeout, workers or default_workers(), executor, address, runs_dir, data_dir, on_trial,
-               listener)  # fmt: skip
+    how = _How(trials, timeout, workers or default_workers(), executor, address, runs_dir, data_dir, on_trial, listener)
     if run_dir is not None:
         run = RunDir.open(Path(run_dir))
         if run.manifest().get("kind") != "tune":
@@ -121,13 +133,30 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
     limit = how.trials or started.manifest.get("trials") or config.tune.trials
     started.manifest["trials"] = limit
     run.save_manifest(started.manifest)
-    log.info("tune: %d trials of %s on %s, %d at a time; each scored by %d walk-forward folds of the rows "
-             "before %s", limit, config.name, config.data.symbol, how.workers, config.tune.folds,
-             frame.index[end].date())  # fmt: skip
+    log.info(
+        "tune: %d trials of %s on %s, %d at a time; each scored by %d walk-forward folds of the rows before %s",
+        limit,
+        config.name,
+        config.data.symbol,
+        how.workers,
+        config.tune.folds,
+        frame.index[end].date(),
+    )
     study = open_study(run.file(rundir.STUDY_DB), config.tune.seed)
-    search(study, config, space, run.file(rundir.SERIES), end, first=own_values(config, space, target),
-           workers=how.workers, trials=limit, timeout=how.timeout or config.tune.timeout, on_told=how.on_trial,
-           executor=how.executor, address=how.address)  # fmt: skip
+    search(
+        study,
+        config,
+        space,
+        run.file(rundir.SERIES),
+        end,
+        first=own_values(config, space, target),
+        workers=how.workers,
+        trials=limit,
+        timeout=how.timeout or config.tune.timeout,
+        on_told=how.on_trial,
+        executor=how.executor,
+        address=how.address,
+    )
     rows = leaderboard(finished(study))
     with atomic.replacing(run.file(rundir.TRIALS_CSV)) as tmp:
         pd.DataFrame(table_rows(rows)).to_csv(tmp, index=False)
@@ -144,8 +173,11 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
         # Saved before the final training: a failure there keeps the search's results.
         run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
-        log.info("tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
-                 best["trial"], best["rmse"])  # fmt: skip
+        log.info(
+            "tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
+            best["trial"],
+            best["rmse"],
+        )
         final_run = RunDir.create(runs_root(how.runs_dir), run_name(chosen))
         final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), how.listener, None)
         summary["final"] = _final(final, run)
@@ -153,8 +185,9 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
     return Tune(run.path, summary, rows, best_path, final)
 
 
-def _summary(config: Config, space: Space, rows: list[dict[str, Any]], frame: pd.DataFrame, end: int,
-             workers: int) -> dict[str, Any]:  # fmt: skip
+def _summary(
+    config: Config, space: Space, rows: list[dict[str, Any]], frame: pd.DataFrame, end: int, workers: int
+) -> dict[str, Any]:
     counts = {state: sum(1 for r in rows if r["state"] == state) for state in ("complete", "pruned", "failed")}
     first = next((r for r in rows if r["trial"] == 0), None)
     return {
@@ -185,8 +218,10 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
     metrics = final.metrics
     same_data = RunDir(final.path).sha256(rundir.SERIES) == tune_run.sha256(rundir.SERIES)
     if not same_data:
-        log.warning("the cache changed during the tune: the final run %s scored a different series than the "
-                    "trials searched", final.path)  # fmt: skip
+        log.warning(
+            "the cache changed during the tune: the final run %s scored a different series than the trials searched",
+            final.path,
+        )
     return {
         "run": str(final.path),
         "same_series": same_data,
@@ -202,7 +237,9 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
 
 
 def _header(config: Config, best: dict[str, Any], tune_run: Path) -> str:
-    return (f"# Found by forecast tune ({tune_run.name}) from config {config.name}: trial {best['trial']}, "
-            f"mean walk-forward RMSE {best['rmse']:.6g}\n# over {best['folds']} folds of the training part "
-            f"(naive {best['naive_rmse']:.6g}).\n# Train it: forecast train --config "
-            f"{tune_run / rundir.BEST_CONFIG}\n")  # fmt: skip
+    return (
+        f"# Found by forecast tune ({tune_run.name}) from config {config.name}: trial {best['trial']}, "
+        f"mean walk-forward RMSE {best['rmse']:.6g}\n# over {best['folds']} folds of the training part "
+        f"(naive {best['naive_rmse']:.6g}).\n# Train it: forecast train --config "
+        f"{tune_run / rundir.BEST_CONFIG}\n"
+    )

@@ -2,7 +2,7 @@
 
 The same names are used in YAML, on the command line (`--set prep.lookback=60`), in
 code and in output. Every field has bounds and a description; the README's config
-reference is generated from this schema (`python -m forecast.docs`).
+reference is generated from this schema (`python -m forecast.cli.docs`).
 """
 
 from __future__ import annotations
@@ -114,9 +114,12 @@ class TrainConfig(Section):
     """Fitting."""
 
     epochs: int = Field(
-        30, ge=1, le=10_000, json_schema_extra=RECIPE,
+        30,
+        ge=1,
+        le=10_000,
+        json_schema_extra=RECIPE,
         description="Maximum epochs: a cap; early stopping (patience) may end training sooner.",
-    )  # fmt: skip
+    )
     batch_size: int = Field(64, ge=1, le=65_536, description="Windows per gradient step.")
     optimizer: Literal["adam", "rmsprop", "sgd"] = Field("adam", description="Optimizer.")
     learning_rate: float = Field(1e-3, gt=0, le=1, description="Optimizer learning rate.")
@@ -209,7 +212,9 @@ class RetrainConfig(Section):
         description="Relative RMSE gain over the champion, on the same holdout, needed to promote (0.01 = 1%).",
     )
     require_beats_naive: bool = Field(
-        True, description="Promote only a model whose holdout RMSE is below the naive forecast's."
+        True,
+        description="Promote only a model that beats the naive forecast on the holdout by the one verdict "
+        "(lower RMSE, paired Diebold-Mariano p < 0.05): a lower RMSE alone may be noise.",
     )
     keep_runs: int = Field(
         10, ge=1, le=10_000, description="Runs of this model kept besides the champion and its predecessor."
@@ -262,6 +267,8 @@ class Config(Section):
     def _combine(self) -> Config:
         if self.evaluate.combine and self.prep.val_fraction == 0:
             # The weights are fitted on forecasts of rows no member was fitted on: the validation part.
-            raise ValueError("evaluate.combine fits its weights on the validation part, and prep.val_fraction is 0; "
-                             "set prep.val_fraction (e.g. 0.1) or evaluate.combine: false")  # fmt: skip
+            raise ValueError(
+                "evaluate.combine fits its weights on the validation part, and prep.val_fraction is 0; "
+                "set prep.val_fraction (e.g. 0.1) or evaluate.combine: false"
+            )
         return self

@@ -59,14 +59,17 @@ class TuneConfig(Section):
         None, gt=0, description="Seconds after which no new trial starts (--timeout; none = no limit)."
     )
     folds: int = Field(
-        3, ge=1, le=20,
+        3,
+        ge=1,
+        le=20,
         description="Walk-forward folds each trial is scored on, over the last prep.test_fraction of the training "
         "part; the objective is their mean RMSE.",
-    )  # fmt: skip
+    )
     pruning: bool = Field(
-        True, description="Stop a trial after a fold whose running mean of RMSE / naive RMSE is worse than the "
+        True,
+        description="Stop a trial after a fold whose running mean of RMSE / naive RMSE is worse than the "
         "median of finished trials at that fold (Optuna's MedianPruner, after 5 finished trials).",
-    )  # fmt: skip
+    )
     seed: int = Field(0, ge=0, description="Seed of the sampler (TPE): the same seed and workers, the same trials.")
     space: dict[str, Range | Choice] = Field(
         default_factory=dict,

@@ -144,9 +144,11 @@ def gaps_said(index: pd.DatetimeIndex) -> str | None:
         return None
     after = index[index.get_loc(found.idxmax()) - 1]
     when = after.date().isoformat() if after == after.normalize() else after.strftime("%Y-%m-%d %H:%M")
-    return (f"{len(found)} gap(s) in its dates longer than {_words(long)} (the longest {_words(found.max())}, "
-            f"after {when}); windows across a gap are forecast and scored like any other: if the gaps are "
-            "not how the series is, fill them, or start after them with data.start")  # fmt: skip
+    return (
+        f"{len(found)} gap(s) in its dates longer than {_words(long)} (the longest {_words(found.max())}, "
+        f"after {when}); windows across a gap are forecast and scored like any other: if the gaps are "
+        "not how the series is, fill them, or start after them with data.start"
+    )
 
 
 def _words(span: pd.Timedelta) -> str:

@@ -56,7 +56,7 @@ def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> di
                 "verdicts": {
                     name: {against: v.model_dump(mode="json") for against, v in judged.items()}
                     for name, judged in evaluated.verdicts.items()
-                },  # fmt: skip
+                },
                 "intervals": {name: i for name, i in evaluated.intervals.items() if i is not None},
                 **combination,
             }

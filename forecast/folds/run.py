@@ -75,13 +75,24 @@ class Series:
         """frequency: as a run recorded it; inferred from the frame's dates otherwise."""
         kind = target_transform(frame, config)
         frequency = frequency or infer_frequency(pd.DatetimeIndex(frame.index))
-        return cls(frame, config, log_dir, kind, transformed(frame, config, kind),
-                   frame.iloc[:, 0].to_numpy(dtype="float64"), frequency)  # fmt: skip
+        return cls(
+            frame,
+            config,
+            log_dir,
+            kind,
+            transformed(frame, config, kind),
+            frame.iloc[:, 0].to_numpy(dtype="float64"),
+            frequency,
+        )
 
 
-def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = None,
-                   on_fold: Callable[[FoldResult], None] | None = None,
-                   workers: int = 1) -> list[FoldResult]:  # fmt: skip
+def run_fold_stack(
+    frame: pd.DataFrame,
+    config: Config,
+    log_dir: Path | None = None,
+    on_fold: Callable[[FoldResult], None] | None = None,
+    workers: int = 1,
+) -> list[FoldResult]:
     """Run every fold; `frame` holds the target first, then features (prepare/series.py).
     With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>; on_fold sees
     each fold's result as it is made (tune's pruning stops a trial from there by raising).
@@ -95,8 +106,13 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
 
     def heard(result: FoldResult) -> FoldResult:
         metrics = result.evaluated.metrics
-        log.info("fold %d/%d: RMSE %.4f, naive %.4f", result.fold.number, len(folds), metrics["model"]["rmse"],
-                 metrics["naive"]["rmse"])  # fmt: skip
+        log.info(
+            "fold %d/%d: RMSE %.4f, naive %.4f",
+            result.fold.number,
+            len(folds),
+            metrics["model"]["rmse"],
+            metrics["naive"]["rmse"],
+        )
         if on_fold is not None:
             on_fold(result)
         return result
@@ -115,8 +131,10 @@ def run_fold_stack(frame: pd.DataFrame, config: Config, log_dir: Path | None = N
 def starting(frame: pd.DataFrame, fold: Fold) -> str:
     """What a fold is about to do, said before it starts: its minutes are spent training."""
     dates = frame.index
-    return (f"training on {dates[fold.train_start].date()} .. {dates[fold.test_start - 1].date()}, "
-            f"testing {dates[fold.test_start].date()} .. {dates[fold.test_end - 1].date()}")  # fmt: skip
+    return (
+        f"training on {dates[fold.train_start].date()} .. {dates[fold.test_start - 1].date()}, "
+        f"testing {dates[fold.test_start].date()} .. {dates[fold.test_end - 1].date()}"
+    )
 
 
 def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None = None) -> tuple[FoldResult, Any]:
@@ -151,8 +169,11 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
         return forecast_rows(network, encoding, frame, values, starts, prep.output_steps)
 
     # The competitors are fitted like the model: on this fold's training rows, or fold 1's without refit.
-    rows = (first.train_start, first.test_start) if first is not None and not spec.refit else (
-        fold.train_start, fold.test_start)  # fmt: skip
+    rows = (
+        (first.train_start, first.test_start)
+        if first is not None and not spec.refit
+        else (fold.train_start, fold.test_start)
+    )
     task = Task(target, rows, split.test, prep.output_steps, season)
     evaluate = config.evaluate
     rivals = for_part(
@@ -188,8 +209,10 @@ def in_processes(series: Series, folds: list[Fold], workers: int) -> list[FoldRe
         results = pool.map(jobs)
     for fold, result in zip(folds, results, strict=True):
         if isinstance(result, Lost):
-            raise ForecastError(f"backtest fold {fold.number}: {result.why}", hint="run it again; --workers 1 "
-                                "trains the folds in this process")  # fmt: skip
+            raise ForecastError(
+                f"backtest fold {fold.number}: {result.why}",
+                hint="run it again; --workers 1 trains the folds in this process",
+            )
     return results
 
 

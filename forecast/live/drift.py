@@ -51,8 +51,14 @@ def skill_drift(live: np.ndarray, test: np.ndarray) -> dict[str, Any]:
         return {"n": n, "p": None, "drifted": False, "why": f"{n} live step-1 forecasts scored; {MIN_STEPS} needed"}
     means = block_means(test, n)
     p = float((np.sum(means >= live.mean()) + 1) / (len(means) + 1))
-    return {"n": n, "live": float(live.mean()), "test": float(test.mean()),
-            "test_q99": float(np.quantile(means, 1 - LEVEL)), "p": p, "drifted": p < LEVEL}  # fmt: skip
+    return {
+        "n": n,
+        "live": float(live.mean()),
+        "test": float(test.mean()),
+        "test_q99": float(np.quantile(means, 1 - LEVEL)),
+        "p": p,
+        "drifted": p < LEVEL,
+    }
 
 
 def coverage_drift(held: np.ndarray, nominal: float | None) -> dict[str, Any]:

@@ -28,16 +28,36 @@ FOLDER = "forecasts"
 # Views beside the log, rewritten by every `forecast score`: the scores and their figure.
 LIVE_JSON, LIVE_PNG = "live.json", "live.png"
 # One vocabulary with forecast.csv: date, step, forecast, lower_80, upper_80, ...
-KEYS = ("made", "name", "predict_run", "model_run", "champion", "symbol", "target", "forecaster", "as_of",
-        "origin", "origin_value", "data")  # fmt: skip
+KEYS = (
+    "made",
+    "name",
+    "predict_run",
+    "model_run",
+    "champion",
+    "symbol",
+    "target",
+    "forecaster",
+    "as_of",
+    "origin",
+    "origin_value",
+    "data",
+)
 
 
 def log_root(runs_root: Path) -> Path:
     return runs_root / FOLDER
 
 
-def record(runs_root: Path, name: str, table: pd.DataFrame, info: dict[str, Any], *, predict_run: Path,
-           champion: bool, data: str) -> Path:  # fmt: skip
+def record(
+    runs_root: Path,
+    name: str,
+    table: pd.DataFrame,
+    info: dict[str, Any],
+    *,
+    predict_run: Path,
+    champion: bool,
+    data: str,
+) -> Path:
     """Log one forecast (predict's table and info): one new file, never an edit of an old one.
     data: the model's data section as JSON, to find its actuals later without its run (pruned)."""
     import pyarrow as pa

@@ -47,9 +47,13 @@ def figures(rows: pd.DataFrame, mase_scale: float | None) -> dict[str, Any]:
     rmse, naive = _rmse(rows["error"]), _rmse(rows["naive_error"])
     mae = float(rows["error"].abs().mean())
     out: dict[str, Any] = {
-        "n": len(rows), "rmse": rmse, "mae": mae, "mase": mae / mase_scale if mase_scale else None,
-        "naive_rmse": naive, "skill": 1 - rmse / naive if naive > 0 else None,
-    }  # fmt: skip
+        "n": len(rows),
+        "rmse": rmse,
+        "mae": mae,
+        "mase": mae / mase_scale if mase_scale else None,
+        "naive_rmse": naive,
+        "skill": 1 - rmse / naive if naive > 0 else None,
+    }
     for level in LEVELS:
         held = rows[f"in_{level}"].dropna() if f"in_{level}" in rows else pd.Series(dtype=float)
         out[f"coverage_{level}"] = float(held.mean()) if len(held) else None  # never 0% for a band never drawn
@@ -65,13 +69,24 @@ def test_figures(metrics: Metrics | None, forecaster: str = "model") -> dict[int
     intervals = (metrics.combination or {}).get("intervals") if combined else metrics.intervals
     coverage = {f"coverage_{level}": c.get("test") for level, c in ((intervals or {}).get("coverage") or {}).items()}
     model, naive = metrics.scores[forecaster if combined else "model"], metrics.scores["naive"]
-    out = {0: {"rmse": model["rmse"], "mae": model["mae"], "mase": model.get("mase"), "naive_rmse": naive["rmse"],
-               "skill": model.get("skill"), **coverage}}  # fmt: skip
+    out = {
+        0: {
+            "rmse": model["rmse"],
+            "mae": model["mae"],
+            "mase": model.get("mase"),
+            "naive_rmse": naive["rmse"],
+            "skill": model.get("skill"),
+            **coverage,
+        }
+    }
     if combined:  # per-step scores are the network's: the combination's are not kept per step
         return out
     for step in metrics.per_step or []:
-        out[int(step["step"])] = {"rmse": step.get("rmse"), "naive_rmse": step.get("naive_rmse"),
-                                  "skill": step.get("skill")}  # fmt: skip
+        out[int(step["step"])] = {
+            "rmse": step.get("rmse"),
+            "naive_rmse": step.get("naive_rmse"),
+            "skill": step.get("skill"),
+        }
     return out
 
 

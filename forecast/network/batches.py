@@ -27,8 +27,9 @@ def window_bytes(starts: np.ndarray, channels: int, prep: PrepConfig) -> int:
 class WindowBatches(keras.utils.PyDataset):
     """Batches of (inputs, targets) for the windows starting at `starts`, shuffled each epoch (shuffle_for)."""
 
-    def __init__(self, values: np.ndarray, starts: np.ndarray, encoding: Encoding, batch_size: int, shuffle: bool,
-                 seed: int) -> None:  # fmt: skip
+    def __init__(
+        self, values: np.ndarray, starts: np.ndarray, encoding: Encoding, batch_size: int, shuffle: bool, seed: int
+    ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.values, self.starts, self.encoding = values, np.asarray(starts), encoding
         self.batch_size, self.shuffle = batch_size, shuffle

@@ -15,5 +15,7 @@ def cut_short(info: dict[str, Any], cap: int | None) -> str | None:
     run, best = info.get("epochs_run"), info.get("best_epoch")
     if run is None or best is None or cap is None or run < cap or best < run:
         return None
-    return (f"training stopped at the epoch cap (train.epochs = {cap}) with its best epoch the last: the model was "
-            "still improving; raise train.epochs (early stopping ends training once it stops improving)")  # fmt: skip
+    return (
+        f"training stopped at the epoch cap (train.epochs = {cap}) with its best epoch the last: the model was "
+        "still improving; raise train.epochs (early stopping ends training once it stops improving)"
+    )

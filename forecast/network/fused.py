@@ -4,7 +4,7 @@ Keras' LSTM runs a window as a loop of small ops per step, and on a CPU its time
 dispatching them. TensorFlow's BlockLSTM runs the whole sequence, and its gradient, in one op,
 with the same arithmetic (benchmarks/speed.py measures the gain). FusedLSTM trains with it on the
 weights of an ordinary keras.layers.LSTMCell (kernel, recurrent_kernel, bias, in Keras' layout);
-after training they are copied into the plain Keras model (plain()), which is what is saved,
+after training they are copied into the plain Keras model (models.plain()), which is what is saved,
 evaluated and loaded: a `.keras` file needs no custom object.
 """
 
@@ -54,23 +54,22 @@ def fused_lstm(units: int, return_sequences: bool, kernel_regularizer: Any, name
             i, f, c, o = tf.split(tf.concat([self.cell.kernel, self.cell.recurrent_kernel], axis=0), 4, axis=1)
             bi, bf, bc, bo = tf.split(tf.convert_to_tensor(self.cell.bias), 4)
             *_, h = tf.raw_ops.BlockLSTM(
-                seq_len_max=tf.cast(tf.shape(x)[0], tf.int64), x=x, cs_prev=zeros, h_prev=zeros,
-                w=tf.concat([i, c, f, o], axis=1), wci=no_peephole, wcf=no_peephole, wco=no_peephole,
-                b=tf.concat([bi, bc, bf, bo], axis=0), forget_bias=0.0, cell_clip=-1.0, use_peephole=False,
-            )  # fmt: skip
+                seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
+                x=x,
+                cs_prev=zeros,
+                h_prev=zeros,
+                w=tf.concat([i, c, f, o], axis=1),
+                wci=no_peephole,
+                wcf=no_peephole,
+                wco=no_peephole,
+                b=tf.concat([bi, bc, bf, bo], axis=0),
+                forget_bias=0.0,
+                cell_clip=-1.0,
+                use_peephole=False,
+            )
             return tf.transpose(h, [1, 0, 2]) if return_sequences else h[-1]
 
         def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int | None, ...]:
             return (input_shape[0], input_shape[1], units) if return_sequences else (input_shape[0], units)
 
     return FusedLSTM()
-
-
-def plain(trained: keras.Model, config: ModelConfig, lookback: int, features: int, output_steps: int) -> keras.Model:
-    """The standard Keras model of the same config, with the trained weights: FusedLSTM keeps
-    them in keras.layers.LSTM's layout, layer by layer in the same order."""
-    from forecast.network.models import build_model
-
-    model = build_model(config, lookback, features, output_steps)
-    model.set_weights(trained.get_weights())
-    return model

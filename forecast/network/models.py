@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from forecast.config import MODEL_KINDS, ModelConfig
+from forecast.network.fused import fused_lstm
 
 if TYPE_CHECKING:
     import keras
@@ -18,8 +19,6 @@ def build_model(
     model saved is always the plain one."""
     import keras
 
-    from forecast.network.fused import fused_lstm
-
     layer_class = getattr(keras.layers, MODEL_KINDS[config.kind])
     penalty = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
     layers: list[keras.layers.Layer] = [keras.Input(shape=(lookback, features), name="window")]
@@ -30,9 +29,14 @@ def build_model(
             layers.append(fused_lstm(units, not last, penalty, f"{config.kind}_{depth + 1}"))
             continue
         layer = layer_class(
-            units, activation=config.activation, dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
-            kernel_regularizer=penalty, return_sequences=not last, name=f"{config.kind}_{depth + 1}",
-        )  # fmt: skip
+            units,
+            activation=config.activation,
+            dropout=config.dropout,
+            recurrent_dropout=config.recurrent_dropout,
+            kernel_regularizer=penalty,
+            return_sequences=not last,
+            name=f"{config.kind}_{depth + 1}",
+        )
         # Bidirectional reads the input window both ways; the window ends at the last
         # known value, so this never sees a target.
         layers.append(
@@ -46,3 +50,11 @@ def build_model(
         )
     layers.append(keras.layers.Dense(output_steps, name="forecast"))
     return keras.Sequential(layers, name=f"{config.kind}_forecaster")
+
+
+def plain(trained: keras.Model, config: ModelConfig, lookback: int, features: int, output_steps: int) -> keras.Model:
+    """The standard Keras model of the same config, with the trained weights: FusedLSTM keeps
+    them in keras.layers.LSTM's layout, layer by layer in the same order."""
+    model = build_model(config, lookback, features, output_steps)
+    model.set_weights(trained.get_weights())
+    return model

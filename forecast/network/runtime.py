@@ -169,9 +169,10 @@ def _layer(spec: dict[str, Any], weights: dict[str, Array], path: str) -> Layer:
         forward, backward = options["layer"], options.get("backward_layer") or options["layer"]
         return Bidirectional(
             _recurrent(forward["class_name"], forward["config"], weights, f"{path}/forward_layer"),
-            _recurrent(backward["class_name"], {**backward["config"], "go_backwards": True}, weights,
-                       f"{path}/backward_layer"),
-        )  # fmt: skip
+            _recurrent(
+                backward["class_name"], {**backward["config"], "go_backwards": True}, weights, f"{path}/backward_layer"
+            ),
+        )
     raise Unsupported(f"a {kind} layer")
 
 
@@ -183,10 +184,13 @@ def _recurrent(kind: str, options: dict[str, Any], weights: dict[str, Array], pa
         _require(options, reset_after=True)
     variables = [weights[f"{path}/cell/vars/{k}"] for k in range(3)]
     return Recurrent(
-        kind, *variables, activation=_activation(options["activation"]),
+        kind,
+        *variables,
+        activation=_activation(options["activation"]),
         gate=_activation(options.get("recurrent_activation", "sigmoid")),
-        sequences=bool(options["return_sequences"]), backwards=bool(options.get("go_backwards", False)),
-    )  # fmt: skip
+        sequences=bool(options["return_sequences"]),
+        backwards=bool(options.get("go_backwards", False)),
+    )
 
 
 def _require(options: dict[str, Any], **expected: Any) -> None:

@@ -18,6 +18,8 @@ import numpy as np
 from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import raise_if_stopped
 from forecast.network.checkpoint import Checkpoint, LoopState
+from forecast.network.fused import fusable
+from forecast.network.models import build_model, plain
 from forecast.network.progress import EpochBar
 from forecast.workers.setup import THREADS
 
@@ -138,8 +140,13 @@ def fit(
                 arrays: dict = {"x": x_train, "validation_data": x_val if has_val else None}
             else:  # Windows are independent samples, so shuffling them leaks nothing across time.
                 order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
-                arrays = {"x": x_train[order], "y": y_train[order], "batch_size": config.batch_size,
-                          "validation_data": (x_val, y_val) if has_val else None, "shuffle": False}  # fmt: skip
+                arrays = {
+                    "x": x_train[order],
+                    "y": y_train[order],
+                    "batch_size": config.batch_size,
+                    "validation_data": (x_val, y_val) if has_val else None,
+                    "shuffle": False,
+                }
             logs = model.fit(
                 **arrays,
                 epochs=epoch + 1,
@@ -245,14 +252,17 @@ def train_model(
 ) -> tuple[keras.Model, FitResult]:
     """Seed, build and fit: the one way a model is trained (train stage and backtests).
     checkpoint: save the fit's state after every epoch there, and resume from it."""
-    from forecast.network.fused import fusable, plain
-    from forecast.network.models import build_model
 
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
     shape = (x_train.shape[1], x_train.shape[2], x_train.output_steps if y_train is None else y_train.shape[1])
     fused = fusable(model_config)  # 1.5x faster on a CPU, the same arithmetic: network/fused.py
     model = build_model(model_config, *shape, fused=fused)
-    log.info("training %s (%d parameters) on %d windows, validating on %d",
-             model_config.kind, model.count_params(), x_train.shape[0], x_val.shape[0])  # fmt: skip
+    log.info(
+        "training %s (%d parameters) on %d windows, validating on %d",
+        model_config.kind,
+        model.count_params(),
+        x_train.shape[0],
+        x_val.shape[0],
+    )
     result = fit(model, config, x_train, y_train, x_val, y_val, log_dir, checkpoint)
     return (plain(model, model_config, *shape) if fused else model), result

@@ -23,9 +23,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from forecast import rundir, tracking
+from forecast import rundir
 from forecast.config import Config, dump_config
 from forecast.errors import ForecastError
+from forecast.reports import tracking
 from forecast.reports.build import write_report
 from forecast.rundir import RunDir, stopped, utc_now
 
@@ -93,16 +94,23 @@ def complete(run: RunDir, manifest: dict[str, Any], config: Config | None, statu
 
 
 @contextlib.contextmanager
-def new_run(root: Path, name: str, kind: str, config: Config | None, save_config: bool = True,
-            **facts: Any) -> Iterator[Started]:  # fmt: skip
+def new_run(
+    root: Path, name: str, kind: str, config: Config | None, save_config: bool = True, **facts: Any
+) -> Iterator[Started]:
     """A new run folder <root>/<name>-<UTC time> of this kind: config and manifest first,
     the final status last, report and tracking after that. `config` drives the report and
     MLflow; save_config=False for runs whose config lives elsewhere (a forecast's model run)."""
     run = RunDir.create(root, name)
     if config is not None and save_config:
         run.write_text(rundir.CONFIG, dump_config(config))
-    manifest: dict[str, Any] = {"name": run.path.name, "kind": kind, "created": utc_now(), "status": "running",
-                                **facts, **environment()}  # fmt: skip
+    manifest: dict[str, Any] = {
+        "name": run.path.name,
+        "kind": kind,
+        "created": utc_now(),
+        "status": "running",
+        **facts,
+        **environment(),
+    }
     with _lived(run, manifest, config) as started:
         yield started
 
@@ -139,9 +147,13 @@ def finish(run: RunDir, config: Config) -> None:
         except Exception as exc:  # a tracking server down must not turn a finished run into a failure
             log.warning(
                 "MLflow: could not log %s to %s (%s: %s); the run itself is complete; retry with: "
-                "forecast report %s --mlflow", run.path, tracking.tracking_uri(config, run), type(exc).__name__, exc,
+                "forecast report %s --mlflow",
                 run.path,
-            )  # fmt: skip
+                tracking.tracking_uri(config, run),
+                type(exc).__name__,
+                exc,
+                run.path,
+            )
     if config.plot.report:
         write_report(run)
     if tracked is not None:

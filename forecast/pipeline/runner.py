@@ -18,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from forecast import rundir, tracking
+from forecast import rundir
 from forecast.config import Config, dump_config, legacy, require_one_series
 from forecast.errors import MissingInputError
 from forecast.lock import exclusive
 from forecast.pipeline import stages
 from forecast.pipeline.lifecycle import complete, environment, stop
 from forecast.pipeline.stages import Context
+from forecast.reports import tracking
 from forecast.rundir import RunDir, stopped, utc_now
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,13 @@ _COMPETITORS_CONFIG = (
 _PLOT_INPUTS = (R.SERIES, R.SPLIT, R.PREDICTIONS, R.HISTORY, R.METRICS)
 _PLOT_OUTPUTS = (R.FORECAST_PNG, R.RESIDUALS_PNG, R.LOSS_PNG)
 _EVALUATE_CONFIG = (
-    "data", "evaluate.season", "evaluate.intervals", "evaluate.competitors", "evaluate.combine", "predict.horizon",
-)  # fmt: skip
+    "data",
+    "evaluate.season",
+    "evaluate.intervals",
+    "evaluate.competitors",
+    "evaluate.combine",
+    "predict.horizon",
+)
 STAGES: tuple[Stage, ...] = (
     Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
     Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
@@ -63,7 +69,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("competitors", stages.competitors, (R.SERIES, R.SPLIT), (R.COMPETITORS,), _COMPETITORS_CONFIG),
     Stage("evaluate", stages.evaluate, _EVALUATE_INPUTS, (R.PREDICTIONS, R.METRICS, R.VALIDATION), _EVALUATE_CONFIG),
     Stage("plot", stages.plot, _PLOT_INPUTS, _PLOT_OUTPUTS, ("plot.enabled", "plot.dpi")),
-)  # fmt: skip
+)
 
 # Event callback: (stage name, "skipped" | "running" | "done" | "failed", manifest record)
 Listener = Callable[[str, str, dict[str, Any]], None]
@@ -114,8 +120,13 @@ def is_current(stage: Stage, record: dict[str, Any] | None, ctx: Context) -> boo
     return record.get("outputs") == _hashes(ctx.run, stage.outputs) or bool(record.get("info", {}).get("disabled"))
 
 
-def plan(ctx: Context, stages: tuple[Stage, ...], first_forced: int, records: dict[str, Any],
-         must_be_current: frozenset[str] = frozenset()) -> list[bool]:  # fmt: skip
+def plan(
+    ctx: Context,
+    stages: tuple[Stage, ...],
+    first_forced: int,
+    records: dict[str, Any],
+    must_be_current: frozenset[str] = frozenset(),
+) -> list[bool]:
     """Which stages are current, before anything is written: a stage is current only if nothing
     before it reruns. A stage in must_be_current that is not is refused, naming it."""
     current: list[bool] = []
@@ -213,8 +224,12 @@ def _run_locked(
             info = stage.run(ctx)
         except BaseException as exc:
             ended = stopped(exc)
-            record.update(status=ended["status"], error=ended["error"], ended=utc_now(),
-                          seconds=round(time.perf_counter() - clock, 3))  # fmt: skip
+            record.update(
+                status=ended["status"],
+                error=ended["error"],
+                ended=utc_now(),
+                seconds=round(time.perf_counter() - clock, 3),
+            )
             stop(run, manifest, exc)
             notify(stage.name, ended["status"], record)
             raise

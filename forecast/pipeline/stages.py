@@ -19,13 +19,13 @@ from forecast import atomic, rundir
 from forecast.config import Config
 from forecast.data.frequency import gaps_said, infer_frequency, season_of
 from forecast.errors import DataError, UsageError
+from forecast.figures.run import plot_forecast, plot_loss, plot_residuals
 from forecast.network.checkpoint import Checkpoint
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
 from forecast.pipeline.competing import fit_competitors, fit_competitors_beside
 from forecast.pipeline.context import Context
 from forecast.pipeline.validation import stored_validation
-from forecast.plotting import plot_forecast, plot_loss, plot_residuals
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
 from forecast.rollout.intervals import forecast_rows
@@ -49,10 +49,10 @@ from forecast.rundir.artifacts import (
     save_trained,
     write_csv,
 )
-from forecast.scoring.evaluation import Evaluation, Forecasts, Part, evaluate_part
+from forecast.scoring.evaluation import Forecasts, Part, evaluate_part
 from forecast.scoring.forecasters import NETWORK
-from forecast.scoring.frames import per_step_scores, predictions_frame
-from forecast.scoring.metrics_file import Metrics, TestPart
+from forecast.scoring.frames import predictions_frame
+from forecast.scoring.metrics_file import Metrics
 
 __all__ = ["Context", "competitors", "encode", "evaluate", "plot", "snapshot", "split", "train"]
 log = logging.getLogger(__name__)
@@ -188,50 +188,43 @@ def competitors(ctx: Context) -> dict[str, Any]:
 
 def test_part(frame: pd.DataFrame, w: SplitFile, season: int | None, frequency: str | None) -> Part:
     """The run's test windows as a part of its series, its validation windows beside them."""
-    return Part(frame.iloc[:, 0].to_numpy(dtype="float64"), pd.DatetimeIndex(frame.index), w.test,
-                w.output_steps, (0, w.test_start), w.lookback, season, frequency, w.val)  # fmt: skip
+    return Part(
+        frame.iloc[:, 0].to_numpy(dtype="float64"),
+        pd.DatetimeIndex(frame.index),
+        w.test,
+        w.output_steps,
+        (0, w.test_start),
+        w.lookback,
+        season,
+        frequency,
+        w.val,
+    )
 
 
 def evaluate(ctx: Context) -> dict[str, Any]:
     run, config = ctx.run, ctx.config
     frame, encoding, w = read_series(run), read_encoding(run), read_split(run)
     network = keras_network(load_model(run))
-    test, val = (forecast_rows(network, encoding, frame, w.values, starts, w.output_steps) if len(starts) else None
-                 for starts in (w.test, w.val))  # fmt: skip
+    test, val = (
+        forecast_rows(network, encoding, frame, w.values, starts, w.output_steps) if len(starts) else None
+        for starts in (w.test, w.val)
+    )
     frequency = read_frequency(run)
     part = test_part(frame, w, season_of(config.evaluate.season, frequency), frequency.name)
-    evaluated = evaluate_part(part, {NETWORK: Forecasts(test, val)}, read_competitors(run),  # type: ignore[arg-type]
-                              model_kind=config.model.kind, combine_them=config.evaluate.combine,
-                              levels=config.evaluate.intervals)  # fmt: skip
+    evaluated = evaluate_part(
+        part,
+        {NETWORK: Forecasts(test, val)},
+        read_competitors(run),  # type: ignore[arg-type]
+        model_kind=config.model.kind,
+        combine_them=config.evaluate.combine,
+        levels=config.evaluate.intervals,
+    )
     stored_validation(network, run, config)
     del network, w, test, val  # on long series these are hundreds of MB the CSV below does not need
     write_csv(run.file(rundir.PREDICTIONS), predictions_frame(frame.index, evaluated))
-    metrics = scored(evaluated, config, frame.index)
+    metrics = Metrics.of(evaluated, config, frame.index)
     save_metrics(run, metrics)
     return {"rmse": metrics.rmse, "naive_rmse": metrics.naive_rmse, "skill": metrics.skill}
-
-
-def scored(evaluated: Evaluation, config: Config, dates: pd.DatetimeIndex) -> Metrics:
-    """metrics.json of an evaluation of the run's test part."""
-    part, scores = evaluated.part, evaluated.metrics
-    test = TestPart(windows=len(part.test), first=dates[evaluated.rows[0, 0]].date().isoformat(),
-                    last=dates[evaluated.rows[-1, -1]].date().isoformat(), first_row=part.train_rows[1],
-                    horizon=part.horizon)  # fmt: skip
-    combination = None
-    if evaluated.combination is not None:
-        combination = {**evaluated.combination.to_dict(), "intervals": evaluated.intervals.get("combination"),
-                       "versus_best_competitor": evaluated.versus_best.get("combination")}  # fmt: skip
-    competitors = {**evaluated.rivals.info(), "best": evaluated.best_competitor}
-    verdict = evaluated.verdict()
-    return Metrics(
-        target=config.data.target, symbol=config.data.symbol, model=config.model.kind,
-        units="target units (inverse-transformed)", test=test, scores=scores, skill=scores[NETWORK]["skill"],
-        beats_naive=bool(verdict is not None and verdict.better), diebold_mariano=evaluated.dm,
-        mase_scale=evaluated.mase_scale, season=part.season, frequency=part.frequency,
-        per_step=per_step_scores(evaluated) if part.horizon > 1 else None, intervals=evaluated.intervals[NETWORK],
-        competitors=competitors if config.evaluate.competitors else None, combination=combination,
-        verdicts=evaluated.verdicts,
-    )  # fmt: skip
 
 
 # --- plot --------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import numpy as np
 
 from forecast import rundir
 from forecast.config import Config
-from forecast.pipeline import combined
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
 from forecast.rollout.intervals import forecast_rows
@@ -22,6 +21,7 @@ from forecast.rollout.rollout import Network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_encoding, read_series, read_split, read_validation, save_validation
 from forecast.rundir.verify import verified_if_recorded
+from forecast.scoring.published import Validation
 
 
 def validation_origins(encoding: Encoding, w: Split, steps: int) -> np.ndarray:
@@ -44,7 +44,7 @@ def stored_validation(network: Network, run: RunDir, config: Config) -> None:
     save_validation(run, origins, np.empty((0, steps)) if forecast is None else forecast)
 
 
-def validation_rollouts(network: Network, run: RunDir, steps: int, manifest: dict[str, Any]) -> combined.Validation:
+def validation_rollouts(network: Network, run: RunDir, steps: int, manifest: dict[str, Any]) -> Validation:
     """Rollouts of `steps` steps over the validation part, which calibrate the bands of a
     forecast that far ahead: the evaluate stage's when they reach that far, else computed."""
     w, frame, encoding = read_split(run), read_series(run), read_encoding(run)
@@ -56,4 +56,4 @@ def validation_rollouts(network: Network, run: RunDir, steps: int, manifest: dic
             forecast = rollouts[: len(origins), :steps]
     if forecast is None and len(origins):
         forecast = forecast_rows(network, encoding, frame, w.values, origins, steps)
-    return combined.Validation(frame, origins, forecast, w.val_start)
+    return Validation(frame, origins, forecast, w.val_start)

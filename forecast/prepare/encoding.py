@@ -84,8 +84,14 @@ class Encoding:
     # --- fit -------------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, values: np.ndarray, split: Split, prep: PrepConfig, columns: tuple[str, ...],
-            transform: Transform | None = None) -> Encoding:  # fmt: skip
+    def fit(
+        cls,
+        values: np.ndarray,
+        split: Split,
+        prep: PrepConfig,
+        columns: tuple[str, ...],
+        transform: Transform | None = None,
+    ) -> Encoding:
         """On the training part only: its rows (from the first defined one), or for a
         window-normalised target its training windows. ValueError on a constant column.
         `transform`: what `values` were transformed with (prep.target_transform's auto resolved)."""
@@ -94,8 +100,14 @@ class Encoding:
         transform = transform or prep.target_transform
         if transform == "auto":
             raise ValueError("resolve prep.target_transform auto first (prepare/series.target_transform)")
-        encoding = cls(transform, prep.normalize, prep.lookback, prep.output_steps, tuple(columns),
-                       _scaler(low, high, prep.scaler_range))  # fmt: skip
+        encoding = cls(
+            transform,
+            prep.normalize,
+            prep.lookback,
+            prep.output_steps,
+            tuple(columns),
+            _scaler(low, high, prep.scaler_range),
+        )
         if prep.normalize == "window":
             x, y = encoding.relative_windows(values, split.train)
             relative = np.concatenate([x[:, :, 0].ravel(), y.ravel()])
@@ -176,11 +188,21 @@ class Encoding:
     def from_dict(cls, data: dict[str, Any]) -> Encoding:
         if data.get("kind") != "minmax":
             raise ValueError(f"not a minmax encoding: kind={data.get('kind')!r}")
-        scaler = _scaler(np.asarray(data["data_min"], dtype="float64"), np.asarray(data["data_max"], dtype="float64"),
-                         tuple(data["feature_range"]))  # fmt: skip
+        scaler = _scaler(
+            np.asarray(data["data_min"], dtype="float64"),
+            np.asarray(data["data_max"], dtype="float64"),
+            tuple(data["feature_range"]),
+        )
         # Before 0.2: normalize "global" meant "series", and output_steps was called horizon.
         normalize = data.get("normalize", "series")
         normalize = "series" if normalize == "global" else normalize
         steps = int(data.get("output_steps", data.get("horizon", 1)))
-        return cls(data.get("target_transform", "none"), normalize, int(data["lookback"]), steps,
-                   tuple(data["columns"]), scaler, data.get("fitted_on"))  # fmt: skip
+        return cls(
+            data.get("target_transform", "none"),
+            normalize,
+            int(data["lookback"]),
+            steps,
+            tuple(data["columns"]),
+            scaler,
+            data.get("fitted_on"),
+        )

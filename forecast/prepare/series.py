@@ -58,8 +58,10 @@ def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
         if len(frame) and all(np.ptp(c) == 0 for c in pair):  # weekly bars all on Fridays: nothing to learn
             log.warning(
                 "prep.calendar_features %s is the same on every date of %s (%s): left out",
-                name, config.data.symbol, infer_frequency(pd.DatetimeIndex(frame.index)).name,
-            )  # fmt: skip
+                name,
+                config.data.symbol,
+                infer_frequency(pd.DatetimeIndex(frame.index)).name,
+            )
             del columns[f"{name}_sin"], columns[f"{name}_cos"]
     return frame.assign(**columns)
 

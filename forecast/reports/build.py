@@ -26,20 +26,36 @@ def write_report(run: RunDir) -> Path:
 
 def render(run: RunDir) -> str:
     manifest = run.manifest()
-    pages = {"train": train_page, "compare": compare_page, "backtest": backtest_page, "predict": predict_page,
-             "tune": tune_page}  # fmt: skip
+    pages = {
+        "train": train_page,
+        "compare": compare_page,
+        "backtest": backtest_page,
+        "predict": predict_page,
+        "tune": tune_page,
+    }
     builder = pages.get(kind(manifest), other_page)
     title, top, sections = builder(run, manifest)
     sections = [*sections, ("provenance", "Provenance", _provenance(run, manifest))]
     if run.exists(rundir.CONFIG):
-        sections.append(("config", "Config", h.note("The resolved config: every default filled in. "
-                                                    "Rerun it with forecast train --config config.yaml.")
-                         + h.pre(run.file(rundir.CONFIG).read_text(encoding="utf-8"))))  # fmt: skip
-    subtitle = (f"{kind(manifest)} run {run.path.name} · status {manifest.get('status', 'unknown')} · "
-                f"created {manifest.get('created', '?')}")  # fmt: skip
+        sections.append(
+            (
+                "config",
+                "Config",
+                h.note(
+                    "The resolved config: every default filled in. Rerun it with forecast train --config config.yaml."
+                )
+                + h.pre(run.file(rundir.CONFIG).read_text(encoding="utf-8")),
+            )
+        )
+    subtitle = (
+        f"{kind(manifest)} run {run.path.name} · status {manifest.get('status', 'unknown')} · "
+        f"created {manifest.get('created', '?')}"
+    )
     version = manifest.get("versions", {}).get("forecast", "")
-    footer = (f"forecast {h.esc(version)} · page written {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC · "
-              f"rebuild with <code>forecast report {h.esc(run.path)}</code>")  # fmt: skip
+    footer = (
+        f"forecast {h.esc(version)} · page written {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC · "
+        f"rebuild with <code>forecast report {h.esc(run.path)}</code>"
+    )
     return h.page(title, subtitle, stopped(manifest) + top, sections, footer)
 
 
@@ -64,8 +80,18 @@ def _provenance(run: RunDir, manifest: dict[str, Any]) -> str:
         parts += ["<h3>Versions</h3>", h.table(["package", "version"], [[k, v or "-"] for k, v in versions.items()])]
     stages = manifest.get("stages", {})
     if stages:
-        rows = [[name, r.get("status"), r.get("seconds"), r.get("started"), (r.get("outputs") or {}) and
-                 ", ".join(r["outputs"])] for name, r in stages.items()]  # fmt: skip
-        parts += ["<h3>Stages</h3>", h.table(["stage", "status", "seconds", "started", "outputs"], rows,
-                                             text_columns={4})]  # fmt: skip
+        rows = [
+            [
+                name,
+                r.get("status"),
+                r.get("seconds"),
+                r.get("started"),
+                (r.get("outputs") or {}) and ", ".join(r["outputs"]),
+            ]
+            for name, r in stages.items()
+        ]
+        parts += [
+            "<h3>Stages</h3>",
+            h.table(["stage", "status", "seconds", "started", "outputs"], rows, text_columns={4}),
+        ]
     return "".join(parts)

@@ -61,8 +61,12 @@ def cell(value: Any, digits: int = 4) -> str:
     return number(value, digits)  # as the terminal writes it (forecast/tables.py)
 
 
-def table(columns: list[str], rows: list[list[Any]], highlight: set[int] | frozenset[int] = frozenset(),
-          text_columns: set[int] | frozenset[int] = frozenset()) -> str:  # fmt: skip
+def table(
+    columns: list[str],
+    rows: list[list[Any]],
+    highlight: set[int] | frozenset[int] = frozenset(),
+    text_columns: set[int] | frozenset[int] = frozenset(),
+) -> str:
     """Cells are pre-formatted strings or values formatted by cell(); every one is escaped."""
 
     def td(i: int, value: Any, tag: str = "td") -> str:
@@ -84,8 +88,10 @@ def figure(path: Path, caption: str) -> str:
     if not path.is_file():
         return ""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(caption)}">'
-            f"<figcaption>{esc(caption)} ({esc(path.name)})</figcaption></figure>")  # fmt: skip
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(caption)}">'
+        f"<figcaption>{esc(caption)} ({esc(path.name)})</figcaption></figure>"
+    )
 
 
 def facts(pairs: list[tuple[str, Any]]) -> str:

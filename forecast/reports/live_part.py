@@ -22,12 +22,24 @@ def live_section(run: RunDir, name: str) -> tuple[str, str, str] | None:
         return None
     if Path(live.get("model_run", "")).resolve() != run.path.resolve() or not live.get("steps"):
         return None
-    rows = [[s["step"], s["n"], number(s["rmse"], 4), number(s["naive_rmse"], 4), number(s["skill"], 3),
-             number(s["test"].get("skill"), 3), number(s.get("coverage_80"), 3),
-             number(s["test"].get("coverage_80"), 3), number(s.get("coverage_95"), 3),
-             number(s["test"].get("coverage_95"), 3)] for s in live["steps"]]  # fmt: skip
-    table = h.table(["step", "n", "RMSE", "naive RMSE", "skill", "test skill", "80% held", "test 80%", "95% held",
-                     "test 95%"], rows)  # fmt: skip
+    rows = [
+        [
+            s["step"],
+            s["n"],
+            number(s["rmse"], 4),
+            number(s["naive_rmse"], 4),
+            number(s["skill"], 3),
+            number(s["test"].get("skill"), 3),
+            number(s.get("coverage_80"), 3),
+            number(s["test"].get("coverage_80"), 3),
+            number(s.get("coverage_95"), 3),
+            number(s["test"].get("coverage_95"), 3),
+        ]
+        for s in live["steps"]
+    ]
+    table = h.table(
+        ["step", "n", "RMSE", "naive RMSE", "skill", "test skill", "80% held", "test 80%", "95% held", "test 95%"], rows
+    )
     note = h.note(
         f"{live['forecasts']} published forecast(s) of this run scored against the actuals "
         f"{live['first']} .. {live['last']} ({live['pending']} still waiting), naive from the same origins; "

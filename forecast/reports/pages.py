@@ -28,22 +28,46 @@ def compare_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
     if not is_model(leader):  # a ranking, not a verdict: the verdicts above say what is significant
         top += h.note(f"Ranked first by RMSE: {leader['name']} ({leader['kind']}, RMSE {number(leader['rmse'], 4)}).")
     # Narrow enough for 1,280 px; MAPE, sMAPE and directional accuracy are in comparison.csv.
-    columns = ["rank", "forecaster", "kind", "RMSE", "vs naive", "MAE", "MASE", "skill", "DM p", "paired test",
-               "parameters", "train s", "epochs"]  # fmt: skip
+    columns = [
+        "rank",
+        "forecaster",
+        "kind",
+        "RMSE",
+        "vs naive",
+        "MAE",
+        "MASE",
+        "skill",
+        "DM p",
+        "paired test",
+        "parameters",
+        "train s",
+        "epochs",
+    ]
     body = [
-        [r["rank"], r["name"], r["kind"], number(r["rmse"], 4), versus_naive(r.get("vs_naive")),
-         number(r["mae"], 4), number(r.get("mase"), 3), number(r.get("skill"), 3), number(r.get("dm_p"), 4, "dm_p"),
-         "-" if r["name"] == "naive" else judged[r["name"]][0].short,
-         number(r.get("parameters")), number(r.get("train_seconds"), 1), number(r.get("epochs"))]
+        [
+            r["rank"],
+            r["name"],
+            r["kind"],
+            number(r["rmse"], 4),
+            versus_naive(r.get("vs_naive")),
+            number(r["mae"], 4),
+            number(r.get("mase"), 3),
+            number(r.get("skill"), 3),
+            number(r.get("dm_p"), 4, "dm_p"),
+            "-" if r["name"] == "naive" else judged[r["name"]][0].short,
+            number(r.get("parameters")),
+            number(r.get("train_seconds"), 1),
+            number(r.get("epochs")),
+        ]
         for r in rows
-    ]  # fmt: skip
+    ]
     ranking = (
         h.note(
             f"{test['target']}, test part {test['test period']}, {test['test windows']} windows, horizon "
             f"{test['horizon']}: every candidate was checked to have the same data fingerprint, split and test "
             "targets. Each verdict is the paired Diebold-Mariano test against naive on the same windows: "
             "the one test that answers whether a difference is more than noise."
-        )  # fmt: skip
+        )
         + h.table(columns, body, highlight={i for i, r in enumerate(rows) if is_model(r)}, text_columns={1, 2, 9})
         + h.note(MASE_SCALE)
     )
@@ -72,8 +96,10 @@ def _candidates(run: RunDir, manifest: dict[str, Any]) -> str:
         link = _relative(report, run.path)
         target = f'<a href="{h.esc(link)}">{h.esc(path)}</a>' if report.is_file() else h.esc(path)
         rows.append(f'<tr><td>{h.esc(label)}</td><td class="text">{target}</td></tr>')
-    return ("<table><thead><tr><th>candidate</th><th class=\"text\">run (its own report)</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
+    return (
+        '<table><thead><tr><th>candidate</th><th class="text">run (its own report)</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _relative(path: Path, start: Path) -> str:
@@ -93,35 +119,72 @@ def backtest_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list
     if not result:
         return "Backtest", "", []
     folds = result["folds"]
-    top = "".join(h.verdict(f"{result['model']} over the folds: {line}.", good)
-                  for line, good in fold_tallies(folds))  # fmt: skip
+    top = "".join(h.verdict(f"{result['model']} over the folds: {line}.", good) for line, good in fold_tallies(folds))
     skill = result["summary"]["model"]["skill"]
     top += h.note(f"Mean skill {number(skill['mean'], 3)} (sd {number(skill['std'], 3)}).")
     spec = result["backtest"]
     columns = ["forecaster", *[c[0] for c in SCORE_COLUMNS[:-1]]]
     summary = [
-        [name, *[(f"{number(s[key]['mean'], d)} ± {number(s[key]['std'], d)}" if s[key]["mean"] is not None else "-")
-                 for _, key, d in SCORE_COLUMNS[:-1]]]
+        [
+            name,
+            *[
+                (f"{number(s[key]['mean'], d)} ± {number(s[key]['std'], d)}" if s[key]["mean"] is not None else "-")
+                for _, key, d in SCORE_COLUMNS[:-1]
+            ],
+        ]
         for name, s in result["summary"].items()
-    ]  # fmt: skip
+    ]
     fold_rows = [
-        [f["fold"], f"{f['train']['first']}..{f['train']['last']}", f"{f['test']['first']}..{f['test']['last']}",
-         f"{f['windows']['train']}/{f['windows']['val']}/{f['windows']['test']}", f.get("epochs_run"),
-         f["metrics"]["model"]["rmse"], f["metrics"]["naive"]["rmse"], number(f["metrics"]["model"]["skill"], 3),
-         number(f.get("diebold_mariano", {}).get("model", {}).get("p_value"), 4, "dm_p"),
-         (f.get("best_competitor") or {}).get("against", "-"), (f.get("best_competitor") or {}).get("rmse")]
+        [
+            f["fold"],
+            f"{f['train']['first']}..{f['train']['last']}",
+            f"{f['test']['first']}..{f['test']['last']}",
+            f"{f['windows']['train']}/{f['windows']['val']}/{f['windows']['test']}",
+            f.get("epochs_run"),
+            f["metrics"]["model"]["rmse"],
+            f["metrics"]["naive"]["rmse"],
+            number(f["metrics"]["model"]["skill"], 3),
+            number(f.get("diebold_mariano", {}).get("model", {}).get("p_value"), 4, "dm_p"),
+            (f.get("best_competitor") or {}).get("against", "-"),
+            (f.get("best_competitor") or {}).get("rmse"),
+        ]
         for f in folds
-    ]  # fmt: skip
+    ]
     sections = [
-        ("summary", "Summary over folds", h.note(
-            f"{len(folds)} walk-forward folds ({spec['mode']} training window, refit {str(spec['refit']).lower()}): "
-            "each fold's scaler, model and competitors see only the rows before its test part (backtest.json: "
-            "scaler_fitted_on). Mean ± standard deviation over folds; windows: training/validation/test.")
-         + h.table(columns, summary, highlight={0}) + h.note(MASE_SCALE)),
-        ("folds", "Folds", h.table(
-            ["fold", "training", "test", "windows", "epochs", "RMSE", "naive RMSE", "skill", "DM p",
-             "best competitor", "its RMSE"], fold_rows, text_columns={9})),
-    ]  # fmt: skip
+        (
+            "summary",
+            "Summary over folds",
+            h.note(
+                f"{len(folds)} walk-forward folds ({spec['mode']} training window, "
+                f"refit {str(spec['refit']).lower()}): "
+                "each fold's scaler, model and competitors see only the rows before its test part (backtest.json: "
+                "scaler_fitted_on). Mean ± standard deviation over folds; windows: training/validation/test."
+            )
+            + h.table(columns, summary, highlight={0})
+            + h.note(MASE_SCALE),
+        ),
+        (
+            "folds",
+            "Folds",
+            h.table(
+                [
+                    "fold",
+                    "training",
+                    "test",
+                    "windows",
+                    "epochs",
+                    "RMSE",
+                    "naive RMSE",
+                    "skill",
+                    "DM p",
+                    "best competitor",
+                    "its RMSE",
+                ],
+                fold_rows,
+                text_columns={9},
+            ),
+        ),
+    ]
     figure = h.figure(run.file(rundir.BACKTEST_PNG), "Each fold's forecasts, and each RMSE against naive's")
     if figure:
         sections.insert(1, ("figures", "Figures", figure))
@@ -169,7 +232,7 @@ def predict_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[
             f"{calibration['part']}, {calibration['windows']} windows, {calibration['first']}..{calibration['last']}"
             if calibration
             else None,
-        ),  # fmt: skip
+        ),
         *[(f"{level}% test coverage", percent(value)) for level, value in coverage.items()],
     ]
     sections = [("forecast", "Forecast", table)]

@@ -33,14 +33,17 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
                 f"windows, horizon {metrics.test.horizon}. Errors in {target} units (inverse-transformed), "
                 "so they compare across models, competitors and baselines. skill = 1 - RMSE / naive RMSE; "
                 "DM p: Diebold-Mariano test against naive."
-            ),  # fmt: skip
+            ),
             scores_table(metrics),
         ]
         if metrics.per_step:
-            parts += ["<h3>Per step ahead</h3>", h.table(
-                ["step", "RMSE", "naive RMSE", "skill"],
-                [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics.per_step],
-            )]  # fmt: skip
+            parts += [
+                "<h3>Per step ahead</h3>",
+                h.table(
+                    ["step", "RMSE", "naive RMSE", "skill"],
+                    [[r["step"], r["rmse"], r["naive_rmse"], r["skill"]] for r in metrics.per_step],
+                ),
+            ]
         parts.append(competitors_part(metrics))
         parts.append(_intervals(metrics.intervals, metrics.test.windows * metrics.test.horizon))
         parts.append(_combination(metrics))
@@ -86,10 +89,10 @@ def _intervals(intervals: dict[str, Any] | None, actuals: int) -> str:
             f"{intervals['method']}; calibrated on the {calibration['part']} part ({calibration['windows']} "
             f"windows, {calibration['first']}..{calibration['last']}), coverage measured on the test part. "
             "A well-calibrated 80% interval holds about 80% of the actuals."
-        )  # fmt: skip
+        )
         + h.table(
             ["level", "half-width, step 1" + (" (relative)" if intervals["relative"] else ""), "test coverage"], rows
-        )  # fmt: skip
+        )
         + short
     )
 
@@ -100,8 +103,10 @@ def _combination(metrics: Metrics) -> str:
         return ""
     combination = metrics.combination
     member = {"model": metrics.model}
-    rows = [[member.get(name, name), weight, combination["validation_rmse"][name]]
-            for name, weight in combination["weights"].items()]  # fmt: skip
+    rows = [
+        [member.get(name, name), weight, combination["validation_rmse"][name]]
+        for name, weight in combination["weights"].items()
+    ]
     rows.append(["combination", 1.0, combination["validation_rmse"]["combination"]])
     note = h.note(
         f"evaluate.combine: convex weights (each at least 0, summing to 1) fitted on {combination['windows']} "
@@ -133,8 +138,14 @@ def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], met
         ("test period", f"{metrics.test.first}..{metrics.test.last}" if metrics else None),
         ("scaler fitted on", f"{fitted['rows']} rows, {fitted['first']}..{fitted['last']}" if fitted else None),
     ]
-    leakage = h.note("The MinMax scaler is fitted on the rows before the test part only, so nothing of the test "
-                     "period leaks into training; windows are cut after the split.") if fitted else ""  # fmt: skip
+    leakage = (
+        h.note(
+            "The MinMax scaler is fitted on the rows before the test part only, so nothing of the test "
+            "period leaks into training; windows are cut after the split."
+        )
+        if fitted
+        else ""
+    )
     return h.facts(pairs) + leakage
 
 

@@ -21,13 +21,18 @@ def tune_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tup
         return "Tune", "", []
     title = f"Tune: {summary['symbol']} {summary['target']}"
     counts = summary["trials"]
-    about = h.facts([
-        ("objective", summary["objective"]),
-        ("rows searched", f"{summary['searched_rows']['first']} .. {summary['searched_rows']['last']}"),
-        ("trials", f"{counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
-                   f"{counts['failed']} failed"),
-        ("workers, sampler seed", f"{summary['workers']}, {summary['seed']}"),
-    ])  # fmt: skip
+    about = h.facts(
+        [
+            ("objective", summary["objective"]),
+            ("rows searched", f"{summary['searched_rows']['first']} .. {summary['searched_rows']['last']}"),
+            (
+                "trials",
+                f"{counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
+                f"{counts['failed']} failed",
+            ),
+            ("workers, sampler seed", f"{summary['workers']}, {summary['seed']}"),
+        ]
+    )
     sections = [("search", "Search", about + _improvement(summary))]
     leaderboard = summary.get("leaderboard") or []
     if leaderboard:
@@ -46,11 +51,19 @@ def _top(summary: dict[str, Any]) -> str:
     final = summary.get("final")
     if final is None:
         return h.verdict("No trial completed: nothing was trained. The leaderboard says why each one failed.", False)
-    parts = [h.note(f"The best configuration (trial {summary['best']['trial']}), trained once and scored on the "
-                    "test part the search never saw:")]  # fmt: skip
+    parts = [
+        h.note(
+            f"The best configuration (trial {summary['best']['trial']}), trained once and scored on the "
+            "test part the search never saw:"
+        )
+    ]
     parts += [h.verdict(f"{v.words}.", v.good) for v in final_verdicts(final)]
-    parts.append(h.note(f"Its run: {final['run']} (report.html there has every figure). Its config: "
-                        f"{rundir.BEST_CONFIG} in this run, ready for forecast train and retrain."))  # fmt: skip
+    parts.append(
+        h.note(
+            f"Its run: {final['run']} (report.html there has every figure). Its config: "
+            f"{rundir.BEST_CONFIG} in this run, ready for forecast train and retrain."
+        )
+    )
     return "".join(parts)
 
 
@@ -71,10 +84,12 @@ def _improvement(summary: dict[str, Any]) -> str:
     if not best or not own or own["state"] != "complete":
         return ""
     change = best["rmse"] / own["rmse"] - 1
-    return h.note(f"Best mean fold RMSE {best['rmse']:.4g} (trial {best['trial']}) vs {own['rmse']:.4g} for the "
-                  f"config as given (trial 0): {change:+.1%}. Naive on the same folds: {best['naive_rmse']:.4g}. "
-                  "The folds lie in the training part; a gain here is a search result, the verdict above is the "
-                  "test.")  # fmt: skip
+    return h.note(
+        f"Best mean fold RMSE {best['rmse']:.4g} (trial {best['trial']}) vs {own['rmse']:.4g} for the "
+        f"config as given (trial 0): {change:+.1%}. Naive on the same folds: {best['naive_rmse']:.4g}. "
+        "The folds lie in the training part; a gain here is a search result, the verdict above is the "
+        "test."
+    )
 
 
 def _leaderboard(rows: list[dict[str, Any]]) -> str:
@@ -82,10 +97,17 @@ def _leaderboard(rows: list[dict[str, Any]]) -> str:
     fields = [k.split(".", 1)[1] for k in keys]
     columns = ["trial", "state", "RMSE", "ratio", "folds", "s", *[SHORT.get(f, f) for f in fields]]
     body = [
-        [r["trial"], r["state"] if r["state"] != "failed" else f"failed: {r['error']}", r["rmse"], r["ratio"],
-         r["folds"], f"{r['seconds']:.0f}", *[_value(r["values"].get(k)) for k in keys]]
+        [
+            r["trial"],
+            r["state"] if r["state"] != "failed" else f"failed: {r['error']}",
+            r["rmse"],
+            r["ratio"],
+            r["folds"],
+            f"{r['seconds']:.0f}",
+            *[_value(r["values"].get(k)) for k in keys],
+        ]
         for r in rows[:SHOWN]
-    ]  # fmt: skip
+    ]
     more = h.note(f"{len(rows) - SHOWN} more trials in {rundir.TRIALS_CSV}.") if len(rows) > SHOWN else ""
     return h.table(columns, body, highlight={0}, text_columns={1}) + more
 

@@ -68,8 +68,10 @@ def too_few(windows: int, level: float) -> str | None:
     needed = minimum_windows(level)
     if windows >= needed:
         return None
-    return (f"{windows} validation windows are too few for a {label(level)}% band (it needs {needed}): that band "
-            "is left empty and its coverage is n/a")  # fmt: skip
+    return (
+        f"{windows} validation windows are too few for a {label(level)}% band (it needs {needed}): that band "
+        "is left empty and its coverage is n/a"
+    )
 
 
 def empty_bands(intervals: dict | None) -> list[str]:
@@ -99,8 +101,10 @@ def short_bands(intervals: dict | None, actuals: int) -> list[str]:
             continue  # too few validation windows for this level: no band, so nothing held (said elsewhere)
         expected = level - 2 * math.sqrt(level * (1 - level) / actuals)
         if share < expected:
-            found.append(f"the {name}% band held {share:.1%} of {actuals} test actuals, below its level beyond chance "
-                         f"(at least {expected:.1%} expected): it is too narrow for this test period")  # fmt: skip
+            found.append(
+                f"the {name}% band held {share:.1%} of {actuals} test actuals, below its level beyond chance "
+                f"(at least {expected:.1%} expected): it is too narrow for this test period"
+            )
     return found
 
 

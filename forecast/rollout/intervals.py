@@ -17,8 +17,9 @@ from forecast.rollout import conformal
 from forecast.rollout.rollout import Network, rollout
 
 
-def forecast_rows(network: Network, encoding: Encoding, frame: pd.DataFrame, values: np.ndarray, origins: np.ndarray,
-                  steps: int) -> np.ndarray:  # fmt: skip
+def forecast_rows(
+    network: Network, encoding: Encoding, frame: pd.DataFrame, values: np.ndarray, origins: np.ndarray, steps: int
+) -> np.ndarray:
     """(m, steps) forecasts in the target's units from each origin row of the series `frame`
     (`values`: its model values; see rollout.py). Inputs other than the target are the
     series' own, as known when the forecast rows come."""
@@ -63,8 +64,9 @@ def calibration(
     }
 
 
-def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray,
-                    history: np.ndarray | None = None):  # fmt: skip
+def interval_bounds(
+    intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray, history: np.ndarray | None = None
+):
     """{'lower_80': (m, steps), 'upper_80': ...} around forecasts; NaN where a band is unbounded.
 
     A series that has never been negative (prices, counts, rainfall: `history`, the values
@@ -80,8 +82,9 @@ def interval_bounds(intervals: dict[str, Any] | None, forecast: np.ndarray, last
     return out
 
 
-def with_coverage(intervals: dict[str, Any] | None, forecast: np.ndarray, target: np.ndarray, starts: np.ndarray,
-                  history_end: int) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:  # fmt: skip
+def with_coverage(
+    intervals: dict[str, Any] | None, forecast: np.ndarray, target: np.ndarray, starts: np.ndarray, history_end: int
+) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
     """The bands around (m, steps) test forecasts from `starts`, and the intervals with the share
     of test actuals each held (overall and per step) under "coverage"."""
     bands = interval_bounds(intervals, forecast, target[starts - 1], history=target[:history_end])

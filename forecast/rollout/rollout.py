@@ -44,11 +44,20 @@ def rollout(
     """
     origins = np.asarray(origins, dtype=int)
     if len(origins) > CHUNK:  # bounded memory on long series: CHUNK windows at a time
-        return np.concatenate([
-            rollout(network, encoding, values, levels, origins[i : i + CHUNK], steps,
-                    None if future_inputs is None else future_inputs[i : i + CHUNK])
-            for i in range(0, len(origins), CHUNK)
-        ])  # fmt: skip
+        return np.concatenate(
+            [
+                rollout(
+                    network,
+                    encoding,
+                    values,
+                    levels,
+                    origins[i : i + CHUNK],
+                    steps,
+                    None if future_inputs is None else future_inputs[i : i + CHUNK],
+                )
+                for i in range(0, len(origins), CHUNK)
+            ]
+        )
     values = np.asarray(values, dtype="float64").reshape(len(values), -1)
     channels, lookback, output_steps = values.shape[1], encoding.lookback, encoding.output_steps
     earliest = encoding.rows_needed  # row 0 of a transformed target is undefined

@@ -70,10 +70,18 @@ def save_split(run: RunDir, values: np.ndarray, split: Split) -> None:
     """Model values before scaling and the window positions: windows are cut, normalised
     and scaled when used (prepare/encoding.py), never stored three times over."""
     atomic.write_npz(
-        run.file(SPLIT), values=values, train=split.train, val=split.val, test=split.test, lookback=split.lookback,
-        output_steps=split.output_steps, train_start=split.train_start, val_start=split.val_start,
-        test_start=split.test_start, test_end=split.test_end,
-    )  # fmt: skip
+        run.file(SPLIT),
+        values=values,
+        train=split.train,
+        val=split.val,
+        test=split.test,
+        lookback=split.lookback,
+        output_steps=split.output_steps,
+        train_start=split.train_start,
+        val_start=split.val_start,
+        test_start=split.test_start,
+        test_end=split.test_end,
+    )
 
 
 def read_split(run: RunDir) -> SplitFile:
@@ -86,8 +94,18 @@ def read_split(run: RunDir) -> SplitFile:
     # start at the first row any window may read; the test part runs to the series' end.
     train_start = int(arrays.get("train_start", int(train[0]) - lookback if len(train) else 0))
     test_end = int(arrays["test_end"]) if "test_end" in arrays else len(values)
-    return SplitFile(lookback, int(arrays["output_steps"]), train_start, int(arrays["val_start"]),
-                     int(arrays["test_start"]), test_end, train, arrays["val"], arrays["test"], values)  # fmt: skip
+    return SplitFile(
+        lookback,
+        int(arrays["output_steps"]),
+        train_start,
+        int(arrays["val_start"]),
+        int(arrays["test_start"]),
+        test_end,
+        train,
+        arrays["val"],
+        arrays["test"],
+        values,
+    )
 
 
 def read_split_starts(run: RunDir) -> tuple[int, int]:
@@ -164,8 +182,10 @@ def read_metrics(run: RunDir) -> Metrics:
     try:
         return Metrics.model_validate(run.read_json(METRICS))
     except ValidationError as exc:
-        raise DataError(f"{run.file(METRICS)} is not a metrics file of this version ({exc.errors()[0]['msg']})",
-                        hint=f"score the run again: forecast evaluate {run.path}") from exc  # fmt: skip
+        raise DataError(
+            f"{run.file(METRICS)} is not a metrics file of this version ({exc.errors()[0]['msg']})",
+            hint=f"score the run again: forecast evaluate {run.path}",
+        ) from exc
 
 
 def read_history(run: RunDir) -> pd.DataFrame:

@@ -104,8 +104,9 @@ class Combination:
 
     def unweighed(self, network: str) -> list[str]:
         """The members that did not earn a weight (see earned), named as the user knows them."""
-        return [network if name == NETWORK else name for name in self.weights
-                if name != "naive" and not self.earned(name)]  # fmt: skip
+        return [
+            network if name == NETWORK else name for name in self.weights if name != "naive" and not self.earned(name)
+        ]
 
     def verdict(self, network: str) -> str:
         """The one sentence the summary, predict and the report print about the weights; plainly
@@ -120,13 +121,21 @@ class Combination:
         return f"the combination is {fitted}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"weights": self.weights, "validation_rmse": self.validation_rmse, "windows": self.windows,
-                "validation_p": self.validation_p}  # fmt: skip
+        return {
+            "weights": self.weights,
+            "validation_rmse": self.validation_rmse,
+            "windows": self.windows,
+            "validation_p": self.validation_p,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Combination:
-        return cls(dict(data["weights"]), dict(data["validation_rmse"]), int(data["windows"]),
-                   dict(data.get("validation_p", {})))  # fmt: skip
+        return cls(
+            dict(data["weights"]),
+            dict(data["validation_rmse"]),
+            int(data["windows"]),
+            dict(data.get("validation_p", {})),
+        )
 
 
 def fit(
@@ -182,8 +191,11 @@ class Combined:
     validation: np.ndarray  # (validation windows, steps): for its conformal bands
 
 
-def combine(target: np.ndarray, validation: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]],
-            test: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]) -> Combined:  # fmt: skip
+def combine(
+    target: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]],
+    test: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]],
+) -> Combined:
     """Fit the weights on the validation windows and apply them to the test windows; each part
     is (window starts, the network's forecasts, the competitors' forecasts). A competitor
     without forecasts of both parts (skipped over its time limit) is not a member."""

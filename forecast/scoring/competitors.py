@@ -13,12 +13,9 @@ skipped with the reason, never a hang.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import logging
-import threading
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +26,7 @@ import numpy as np
 from forecast.config.schema import COMPETITORS
 from forecast.errors import DependencyError
 from forecast.scoring import fit_memo
-from forecast.workers.child import Child, StartError
+from forecast.workers.bounded import Bounded, StartError
 
 log = logging.getLogger(__name__)
 # The thread that fits the competitors while the network trains (pipeline/stages.py) is silent:
@@ -180,40 +177,18 @@ def _key(name: str, task: Task) -> str:
     return digest.hexdigest()
 
 
-def _worker() -> Child:
-    """One child that fits competitors on request, started once and reused (importing
-    statsforecast costs seconds), killed and replaced when a fit runs over its time limit."""
-    global _WORKER
-    if _WORKER is None or _WORKER.poll() is not None:
-        _WORKER = Child(__name__)
-    return _WORKER
-
-
 def _bounded(name: str, task: Task, timeout: float) -> tuple[tuple[Any, ...], float]:
-    """The child's answer, and the seconds it took (from a started child: see Child.ready)."""
-    global _WORKER
-    with _LOCK:
-        worker = _worker()
-        clock = time.perf_counter()
-        try:
-            try:
-                worker.ready()
-            except StartError as exc:
-                raise DependencyError(
-                    f"cannot import statsforecast (needed by evaluate.competitors): {exc}",
-                    hint="pip install statsforecast, or set evaluate.competitors: [] to score without them",
-                ) from None
-            clock = time.perf_counter()
-            status, result = worker.ask((name, task), timeout)
-            answer = (status, *result) if status == "ok" else (status, result)
-        except TimeoutError as exc:
-            _WORKER = None
-            worker.kill()
-            answer = ("timeout", str(exc) or f"no result within {timeout:g} s (evaluate.competitor_timeout)")
-        except EOFError:
-            _WORKER = None
-            answer = ("error", f"its process ended without a result (exit code {worker.kill()})")
-        return answer, time.perf_counter() - clock
+    """The competitors' child's answer (workers/bounded.py), and the seconds its fit took."""
+    try:
+        (status, result), seconds = _WORKER.ask(
+            (name, task), timeout, over=f"no result within {timeout:g} s (evaluate.competitor_timeout)"
+        )
+    except StartError as exc:
+        raise DependencyError(
+            f"cannot import statsforecast (needed by evaluate.competitors): {exc}",
+            hint="pip install statsforecast, or set evaluate.competitors: [] to score without them",
+        ) from None
+    return ((status, *result) if status == "ok" else (status, result)), seconds
 
 
 def prepare() -> None:
@@ -226,13 +201,6 @@ def answer(request: tuple[str, Task]) -> tuple[np.ndarray, str]:
     return forecast(*request)
 
 
-_WORKER: Child | None = None
+_WORKER = Bounded(__name__)  # started on the first fit, reused by the next ones
 # _key -> a competitor's answer (as fit_memo stores them) and its seconds, the newest 64
 _DONE: dict[str, tuple[tuple[Any, ...], float]] = {}
-_LOCK = threading.Lock()
-
-
-@atexit.register
-def _stop() -> None:
-    if _WORKER is not None:
-        _WORKER.kill()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from forecast.config import Config
 from forecast.data.frequency import naive_words, steps_word
 from forecast.scoring.combination import Combination
-from forecast.scoring.evaluation import judge_all
+from forecast.scoring.evaluation import Evaluation, judge_all
 from forecast.scoring.forecasters import COMBINATION, NETWORK
+from forecast.scoring.frames import per_step_scores
 from forecast.scoring.verdict import Verdict
 
 
@@ -89,6 +92,46 @@ class Metrics(BaseModel):
         self.beats_naive = bool(verdict is not None and verdict.better)
         return self
 
+    @classmethod
+    def of(cls, evaluated: Evaluation, config: Config, dates: pd.DatetimeIndex) -> Metrics:
+        """metrics.json of the evaluation of a run's test part (the evaluate stage)."""
+        part, scores = evaluated.part, evaluated.metrics
+        test = TestPart(
+            windows=len(part.test),
+            first=dates[evaluated.rows[0, 0]].date().isoformat(),
+            last=dates[evaluated.rows[-1, -1]].date().isoformat(),
+            first_row=part.train_rows[1],
+            horizon=part.horizon,
+        )
+        combination = None
+        if evaluated.combination is not None:
+            combination = {
+                **evaluated.combination.to_dict(),
+                "intervals": evaluated.intervals.get("combination"),
+                "versus_best_competitor": evaluated.versus_best.get("combination"),
+            }
+        competitors = {**evaluated.rivals.info(), "best": evaluated.best_competitor}
+        verdict = evaluated.verdict()
+        return cls(
+            target=config.data.target,
+            symbol=config.data.symbol,
+            model=config.model.kind,
+            units="target units (inverse-transformed)",
+            test=test,
+            scores=scores,
+            skill=scores[NETWORK]["skill"],
+            beats_naive=bool(verdict is not None and verdict.better),
+            diebold_mariano=evaluated.dm,
+            mase_scale=evaluated.mase_scale,
+            season=part.season,
+            frequency=part.frequency,
+            per_step=per_step_scores(evaluated) if part.horizon > 1 else None,
+            intervals=evaluated.intervals[NETWORK],
+            competitors=competitors if config.evaluate.competitors else None,
+            combination=combination,
+            verdicts=evaluated.verdicts,
+        )
+
     def verdict(self, name: str = NETWORK, against: str = "naive") -> Verdict | None:
         """The verdict of a forecaster ("model", "combination", "auto_ets", ...) against naive or
         against the best competitor ("competitor"); None when there is none."""
@@ -156,10 +199,13 @@ class Metrics(BaseModel):
         """One row per forecaster for a table: the model (named by its kind) first, then each
         baseline, every metric and the DM p-value against naive."""
         return [
-            {"name": (model_name or self.model) if name == "model" else name, **scores,
-             "dm_p": self.diebold_mariano.get(name, {}).get("p_value")}
+            {
+                "name": (model_name or self.model) if name == "model" else name,
+                **scores,
+                "dm_p": self.diebold_mariano.get(name, {}).get("p_value"),
+            }
             for name, scores in self.scores.items()
-        ]  # fmt: skip
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The mapping metrics.json holds (scores under "metrics")."""

@@ -63,8 +63,7 @@ def table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keys = sorted({k for r in rows for k in r["values"]})
     flat = []
     for r in rows:
-        flat.append({**{k: v for k, v in r.items() if k != "values"},
-                     **{k: _cell(r["values"].get(k)) for k in keys}})  # fmt: skip
+        flat.append({**{k: v for k, v in r.items() if k != "values"}, **{k: _cell(r["values"].get(k)) for k in keys}})
     return flat
 
 

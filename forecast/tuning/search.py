@@ -37,8 +37,13 @@ def open_study(path: Path, seed: int):
     """The study in `path` (created, or loaded to resume). Trials a stopped tune left
     running are marked failed ("interrupted") and queued to run again with their values."""
     optuna = _optuna()
-    study = optuna.create_study(study_name=STUDY, storage=f"sqlite:///{path}", load_if_exists=True,
-                                direction="minimize", sampler=_sampler(seed, 0))  # fmt: skip
+    study = optuna.create_study(
+        study_name=STUDY,
+        storage=f"sqlite:///{path}",
+        load_if_exists=True,
+        direction="minimize",
+        sampler=_sampler(seed, 0),
+    )
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         # Optuna has no public setter for a trial that is no longer running anywhere.
         study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
@@ -55,9 +60,21 @@ def finished(study: Any) -> list[Any]:
     return [t for t in study.get_trials(deepcopy=False, states=done) if not t.user_attrs.get("interrupted")]
 
 
-def search(study: Any, config: Config, space: Space, series: Path, end: int, *, first: dict[str, Any],
-           workers: int, trials: int, timeout: float | None, on_told: Told | None = None,
-           executor: Executor = "local", address: str | None = None) -> None:  # fmt: skip
+def search(
+    study: Any,
+    config: Config,
+    space: Space,
+    series: Path,
+    end: int,
+    *,
+    first: dict[str, Any],
+    workers: int,
+    trials: int,
+    timeout: float | None,
+    on_told: Told | None = None,
+    executor: Executor = "local",
+    address: str | None = None,
+) -> None:
     """Run trials until `trials` have finished (counting a resumed study's) or `timeout`
     seconds have passed. `first` is the config's own values, the first trial of a new study."""
     optuna = _optuna()
@@ -81,11 +98,20 @@ def search(study: Any, config: Config, space: Space, series: Path, end: int, *, 
             numbers = ", ".join(str(trial.number) for trial, _ in batch)
             log.info("trial %s/%d starting%s", numbers, trials, " at once" if len(batch) > 1 else "")
             jobs = [
-                Job("forecast.tuning.trials:run_trial", {"number": trial.number, "series": str(series), "end": end,
-                    "completed": completed, "config": configure(config, values).model_dump(mode="json"), **frame},
-                    f"tune trial {trial.number}")
+                Job(
+                    "forecast.tuning.trials:run_trial",
+                    {
+                        "number": trial.number,
+                        "series": str(series),
+                        "end": end,
+                        "completed": completed,
+                        "config": configure(config, values).model_dump(mode="json"),
+                        **frame,
+                    },
+                    f"tune trial {trial.number}",
+                )
                 for trial, values in batch
-            ]  # fmt: skip
+            ]
             for (trial, values), result in zip(batch, pool.map(jobs), strict=True):
                 if isinstance(result, Lost):
                     result = lost(trial.number, result.why)
@@ -129,16 +155,16 @@ def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]
 def _sampler(seed: int, number: int):
     # Seeded per trial, not once: a resumed study draws what an uninterrupted one would.
     optuna = _optuna()
-    return optuna.samplers.TPESampler(seed=seed * 100_003 + number, constant_liar=True,
-                                      n_startup_trials=STARTUP_TRIALS)  # fmt: skip
+    return optuna.samplers.TPESampler(seed=seed * 100_003 + number, constant_liar=True, n_startup_trials=STARTUP_TRIALS)
 
 
 def _optuna():
     try:
         import optuna
     except ImportError as exc:
-        raise DependencyError(f"forecast tune needs optuna, which does not import: {exc}",
-                              hint="pip install 'optuna>=4.2'") from exc  # fmt: skip
+        raise DependencyError(
+            f"forecast tune needs optuna, which does not import: {exc}", hint="pip install 'optuna>=4.2'"
+        ) from exc
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna

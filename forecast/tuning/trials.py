@@ -60,8 +60,14 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
 
         def on_fold(fold: FoldResult) -> None:
             metrics = fold.evaluated.metrics
-            folds.append({"rmse": metrics["model"]["rmse"], "naive_rmse": metrics["naive"]["rmse"],
-                          "epochs": fold.epochs_run, "seconds": round(fold.fit_seconds, 2)})  # fmt: skip
+            folds.append(
+                {
+                    "rmse": metrics["model"]["rmse"],
+                    "naive_rmse": metrics["naive"]["rmse"],
+                    "epochs": fold.epochs_run,
+                    "seconds": round(fold.fit_seconds, 2),
+                }
+            )
             if pruner is not None and pruner(running_ratios(folds)):
                 raise Pruned
 
@@ -111,8 +117,9 @@ def _pruner(completed: list[Any]):
     median = optuna.pruners.MedianPruner(n_startup_trials=STARTUP_TRIALS, n_warmup_steps=0)
 
     def should_prune(means: list[float]) -> bool:
-        running = create_trial(state=TrialState.RUNNING, params={}, distributions={},
-                               intermediate_values=dict(enumerate(means)))  # fmt: skip
+        running = create_trial(
+            state=TrialState.RUNNING, params={}, distributions={}, intermediate_values=dict(enumerate(means))
+        )
         return median.prune(study, running)
 
     return should_prune

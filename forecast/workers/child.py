@@ -35,8 +35,11 @@ class Child:
         environ = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.process = subprocess.Popen(
             [sys.executable, "-c", f"from {__name__} import serve; serve({module!r})"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if quiet else None, env=environ,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if quiet else None,
+            env=environ,
+        )
         pipes = self.process.stdin, self.process.stdout
         # The Connections own duplicates, so closing the pipes' file objects closes nothing twice.
         self.send = Connection(os.dup(pipes[0].fileno()), readable=False)  # type: ignore[union-attr]

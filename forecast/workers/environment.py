@@ -147,8 +147,14 @@ def probe_imports(timeout: float = 300.0) -> list[dict]:
     names = [d.module for d in DEPENDENCIES]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow")}
     try:
-        done = subprocess.run([sys.executable, "-c", _PROBE, *names], capture_output=True, text=True,
-                              timeout=timeout, env=env, check=False)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, *names],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
         output, why = done.stdout, f"the import crashed the interpreter (exit {done.returncode})"
     except subprocess.TimeoutExpired as exc:
         output, why = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or ""), "it hung"

@@ -39,8 +39,11 @@ def failure(error: BaseException) -> Failure:
         return Failure(message, hint, code)
     if isinstance(error, OSError):  # permissions, a read-only or full disk: the file and what to check
         where = f" {error.filename}" if error.filename else ""
-        return Failure(f"cannot write or read{where}: {error.strerror or error}",
-                       "check that path's permissions and free space; nothing was half-written", code)  # fmt: skip
+        return Failure(
+            f"cannot write or read{where}: {error.strerror or error}",
+            "check that path's permissions and free space; nothing was half-written",
+            code,
+        )
     bug = f"internal error: {type(error).__name__}: {error}"
     return Failure(bug, "run again with --verbose and report the traceback", code)
 

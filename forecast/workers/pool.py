@@ -23,6 +23,7 @@ from typing import Any, Literal
 from forecast.errors import DependencyError, exit_code, was_interrupted
 from forecast.workers import setup
 from forecast.workers.child import Child, StartError
+from forecast.workers.ray_session import ray_session
 
 log = logging.getLogger(__name__)
 Executor = Literal["local", "ray"]
@@ -69,8 +70,6 @@ class Pool:
 
     def __enter__(self) -> Pool:
         if self.executor == "ray":
-            from forecast.workers.ray_session import ray_session
-
             self.session = ray_session(self.workers, self.address)
             self.ray = self.session.__enter__()
         elif self.workers > 1:

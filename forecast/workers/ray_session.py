@@ -35,8 +35,10 @@ def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
         try:
             ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}",
-                             hint="check --address (e.g. ray://host:10001 or auto)") from exc  # fmt: skip
+            raise UsageError(
+                f"cannot reach the Ray cluster at {address}: {exc}",
+                hint="check --address (e.g. ray://host:10001 or auto)",
+            ) from exc
     try:
         yield ray
     finally:

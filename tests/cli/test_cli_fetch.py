@@ -122,10 +122,10 @@ def test_a_weekly_csv_is_cached_and_listed_as_weekly(invoke, tmp_path: Path) -> 
 
 
 def test_readme_exit_code_table_is_generated_from_the_error_classes() -> None:
-    from forecast.docs import EXIT_END, EXIT_START, exit_code_table
+    from forecast.cli.docs import EXIT_END, EXIT_START, exit_code_table
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    assert f"{EXIT_START}\n{exit_code_table()}{EXIT_END}" in readme, "run: python -m forecast.docs"
+    assert f"{EXIT_START}\n{exit_code_table()}{EXIT_END}" in readme, "run: python -m forecast.cli.docs"
     for code, meaning in EXIT_CODES:
         assert f"| {code} | {meaning} |" in readme
 

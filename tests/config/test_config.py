@@ -88,10 +88,10 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 
 def test_readme_config_reference_is_generated_from_the_schema() -> None:
-    from forecast.docs import END, START, config_reference
+    from forecast.cli.docs import END, START, config_reference
 
     readme = (ROOT / "README.md").read_text()
-    assert f"{START}\n{config_reference()}{END}" in readme, "run: python -m forecast.docs"
+    assert f"{START}\n{config_reference()}{END}" in readme, "run: python -m forecast.cli.docs"
     for key in ("lookback", "test_fraction", "batch_size", "patience", "auto_adjust"):
         assert f"| `{key}` |" in readme
 

@@ -49,12 +49,12 @@ def test_same_starting_weights_forward_pass_and_gradients_as_keras_lstm() -> Non
 
 
 def test_trained_fused_saved_as_plain_keras_and_reloaded_forecasts_the_same(tmp_path: Path, monkeypatch) -> None:
-    from forecast.network import fused
+    from forecast.network import training
 
     keras = import_keras()
     trained_on: list[list[str]] = []  # the layers fit() trained: the fused ones, not Keras' LSTM
-    real_plain = fused.plain
-    monkeypatch.setattr(fused, "plain", lambda model, *a: trained_on.append(
+    real_plain = training.plain
+    monkeypatch.setattr(training, "plain", lambda model, *a: trained_on.append(
         [type(layer).__name__ for layer in model.layers]) or real_plain(model, *a))  # fmt: skip
     rng = np.random.default_rng(1)
     x = rng.normal(size=(64, 7, 2)).astype("float32")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from forecast.ranking_plots import scale_of
+from forecast.figures.ranking import scale_of
 from forecast.reports.html import cell
 from forecast.tables import number, render
 
@@ -49,7 +49,7 @@ def test_the_axis_shows_one_percent_and_a_far_baseline_does_not_set_it() -> None
 
 
 def test_the_future_figure_carries_the_verdict_of_its_model() -> None:
-    from forecast.plotting import future_verdict
+    from forecast.figures.future import future_verdict
     from forecast.scoring.verdict import judge
 
     def info(verdict, **more):

@@ -72,7 +72,7 @@ def test_a_broken_statsforecast_is_a_dependency_error_that_names_it(tmp_path, mo
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('libcoreforecast.so: cannot open shared object file')\n")
     monkeypatch.syspath_prepend(str(tmp_path / "fakes"))  # the child's path is this process's
-    monkeypatch.setattr(competitors, "_WORKER", None)
+    monkeypatch.setattr(competitors, "_WORKER", competitors.Bounded(competitors.__name__))  # a new child
     monkeypatch.setattr(competitors, "_DONE", {})
     with pytest.raises(DependencyError, match="cannot import statsforecast .*libcoreforecast.so") as caught:
         run(["auto_ets"], Task(walk(), (0, 160), np.arange(160, 220), 1, 7), timeout=60)

@@ -19,8 +19,13 @@ Result = dict[str, Any]
 Done = Callable[[Result, int, int], None]  # (result, finished so far, total)
 
 
-def run_jobs(payloads: list[dict[str, Any]], executor: Executor, workers: int | None, address: str | None,
-             on_done: Done | None = None) -> list[Result]:  # fmt: skip
+def run_jobs(
+    payloads: list[dict[str, Any]],
+    executor: Executor,
+    workers: int | None,
+    address: str | None,
+    on_done: Done | None = None,
+) -> list[Result]:
     """Results in the order of payloads."""
     if not payloads:
         return []

@@ -35,8 +35,14 @@ class Universe:
         return [r for r in self.rows if r["status"] == "failed"]
 
 
-def train_universe(config: Config, roots: dict[str, Path], executor: str, workers: int | None, address: str | None,
-                   on_done: Done | None = None) -> Universe:  # fmt: skip
+def train_universe(
+    config: Config,
+    roots: dict[str, Path],
+    executor: str,
+    workers: int | None,
+    address: str | None,
+    on_done: Done | None = None,
+) -> Universe:
     members = member_configs(config)
     if config.model.scope == "global":
         log.info("universe  %s: %d symbols, one global %s", config.name, len(members), config.model.kind)
@@ -66,8 +72,9 @@ def _warned(universe: Universe) -> Universe:
     return universe
 
 
-def retrain_universe(config: Config, roots: dict[str, Path], force: bool, executor: str, workers: int | None,
-                     address: str | None) -> Universe:  # fmt: skip
+def retrain_universe(
+    config: Config, roots: dict[str, Path], force: bool, executor: str, workers: int | None, address: str | None
+) -> Universe:
     if config.model.scope == "global":
         raise UsageError(
             f"retrain of a global model ({config.name}) is not supported",

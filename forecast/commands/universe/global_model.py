@@ -31,8 +31,9 @@ from forecast.rundir.artifacts import read_encoding, read_metrics, read_split, s
 log = logging.getLogger(__name__)
 
 
-def train_global(config: Config, members: list[Config], runs_root: Path, data_dir: Path,
-                 on_done=None) -> tuple[RunDir, list[dict[str, Any]]]:  # fmt: skip
+def train_global(
+    config: Config, members: list[Config], runs_root: Path, data_dir: Path, on_done=None
+) -> tuple[RunDir, list[dict[str, Any]]]:
     """members: member_configs(config), computed once by the caller (a symbols file is read once)."""
     symbols = [m.data.symbol for m in members]
     with new_run(runs_root, f"{config.name}-global", "global", config, symbols=symbols) as started:
@@ -55,8 +56,10 @@ def train_global(config: Config, members: list[Config], runs_root: Path, data_di
             except ForecastError as exc:
                 finished(results[member.data.symbol], exc)
         if not prepared:
-            raise DataError(f"no symbol of {config.name} could be prepared for the global model",
-                            hint="see the errors above, one per symbol")  # fmt: skip
+            raise DataError(
+                f"no symbol of {config.name} could be prepared for the global model",
+                hint="see the errors above, one per symbol",
+            )
         pooled = [(read_split(run), read_encoding(run)) for _, run in prepared]
         x_train, y_train, x_val, y_val = training_inputs(pooled, config)
         log.info("global %s on %d windows pooled from %d symbols", config.model.kind, len(x_train), len(prepared))
@@ -89,7 +92,8 @@ def per_symbol(config: Config, member: Config, runs_root: Path, entry: dict[str,
         return {"per_symbol": None}
     theirs = scores(read_metrics(own))
     if theirs["test"] != entry["test"]:
-        log.warning("%s: the per-symbol run %s was tested on other windows; not compared", member.data.symbol,
-                    own.path.name)  # fmt: skip
+        log.warning(
+            "%s: the per-symbol run %s was tested on other windows; not compared", member.data.symbol, own.path.name
+        )
         return {"per_symbol": None}
     return {"per_symbol": {"run": str(own.path), "rmse": theirs["rmse"], "skill": theirs["skill"]}}

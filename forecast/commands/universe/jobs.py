@@ -72,5 +72,10 @@ def _retrain(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, 
     outcome = retrain_one(
         config, Path(roots["runs"]), Path(roots["data"]), Path(roots["models"]), p.get("force", False)
     )
-    return {"name": outcome.name, "decision": outcome.decision, "reason": outcome.reason,
-            "run": outcome.record.get("run"), "line": outcome.summary()}  # fmt: skip
+    return {
+        "name": outcome.name,
+        "decision": outcome.decision,
+        "reason": outcome.reason,
+        "run": outcome.record.get("run"),
+        "line": outcome.summary(),
+    }

@@ -34,20 +34,63 @@ class SourceSpec:
 SPECS: dict[str, SourceSpec] = {
     spec.name: spec
     for spec in (
-        SourceSpec("yahoo", "prices from Yahoo Finance (network, cached)", cached=True, fetches=True,
-                   takes_path=False, named=True, universe=True, daily_only=False, exchange_days=True),
-        SourceSpec("sample", "bundled real data, offline (bokeh-sampledata): stock prices, and monthly, "
-                   "yearly and intraday series", cached=False, fetches=False,
-                   takes_path=False, named=True, universe=True, daily_only=True, exchange_days=True),
-        SourceSpec("csv", "a CSV file (data.path)", cached=False, fetches=False, takes_path=True, named=False,
-                   universe=False, daily_only=False, exchange_days=False),
-        SourceSpec("synthetic", "a generated sine with noise", cached=False, fetches=False, takes_path=False,
-                   named=False, universe=True, daily_only=True, exchange_days=False),
-        SourceSpec("frame", "a pandas Series or DataFrame from Python (forecast.train(config, data=...))",
-                   cached=True, fetches=False, takes_path=False, named=True, universe=False, daily_only=False,
-                   exchange_days=False),
+        SourceSpec(
+            "yahoo",
+            "prices from Yahoo Finance (network, cached)",
+            cached=True,
+            fetches=True,
+            takes_path=False,
+            named=True,
+            universe=True,
+            daily_only=False,
+            exchange_days=True,
+        ),
+        SourceSpec(
+            "sample",
+            "bundled real data, offline (bokeh-sampledata): stock prices, and monthly, yearly and intraday series",
+            cached=False,
+            fetches=False,
+            takes_path=False,
+            named=True,
+            universe=True,
+            daily_only=True,
+            exchange_days=True,
+        ),
+        SourceSpec(
+            "csv",
+            "a CSV file (data.path)",
+            cached=False,
+            fetches=False,
+            takes_path=True,
+            named=False,
+            universe=False,
+            daily_only=False,
+            exchange_days=False,
+        ),
+        SourceSpec(
+            "synthetic",
+            "a generated sine with noise",
+            cached=False,
+            fetches=False,
+            takes_path=False,
+            named=False,
+            universe=True,
+            daily_only=True,
+            exchange_days=False,
+        ),
+        SourceSpec(
+            "frame",
+            "a pandas Series or DataFrame from Python (forecast.train(config, data=...))",
+            cached=True,
+            fetches=False,
+            takes_path=False,
+            named=True,
+            universe=False,
+            daily_only=False,
+            exchange_days=False,
+        ),
     )
-}  # fmt: skip
+}
 SOURCES = tuple(SPECS)
 
 

@@ -137,7 +137,12 @@ def fetch(config: DataRequest) -> Fetched:
     if len(frame) < len(whole):  # a config written for another series (MSFT's span) must not cut this one unseen
         log.warning(
             "CSV %s: %s keep %d of its %d rows (%s..%s); set them to null to use the whole file",
-            config.path, _span(config), len(frame), len(whole), frame.index[0].date(), frame.index[-1].date(),
-        )  # fmt: skip
+            config.path,
+            _span(config),
+            len(frame),
+            len(whole),
+            frame.index[0].date(),
+            frame.index[-1].date(),
+        )
     # A CSV says nothing about adjustment: record none rather than guess.
     return Fetched(frame, (), f"csv {config.path}")

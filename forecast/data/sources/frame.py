@@ -39,13 +39,16 @@ def from_pandas(data: Any, name: str) -> pd.DataFrame:
     frame.columns = [snake(c) for c in frame.columns]
     repeated = frame.index[frame.index.duplicated()]
     if len(repeated):
-        raise DataError(f"data for {name} has {len(repeated)} repeated date(s), e.g. {repeated[0]}",
-                        hint="keep one row per date (frame[~frame.index.duplicated()])")  # fmt: skip
+        raise DataError(
+            f"data for {name} has {len(repeated)} repeated date(s), e.g. {repeated[0]}",
+            hint="keep one row per date (frame[~frame.index.duplicated()])",
+        )
     try:
         frame = frame.astype("float64")
     except (TypeError, ValueError) as exc:
-        raise DataError(f"data for {name} has a column that is not numeric ({exc})",
-                        hint="keep the numeric columns only") from exc  # fmt: skip
+        raise DataError(
+            f"data for {name} has a column that is not numeric ({exc})", hint="keep the numeric columns only"
+        ) from exc
     if frame.empty:
         raise DataError(f"data for {name} has no rows")
     return frame.sort_index()

@@ -65,10 +65,16 @@ def auto_adjust(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 _PERIOD_OFFSETS = {
-    "1d": pd.DateOffset(days=1), "5d": pd.DateOffset(days=5), "1mo": pd.DateOffset(months=1),
-    "3mo": pd.DateOffset(months=3), "6mo": pd.DateOffset(months=6), "1y": pd.DateOffset(years=1),
-    "2y": pd.DateOffset(years=2), "5y": pd.DateOffset(years=5), "10y": pd.DateOffset(years=10),
-}  # fmt: skip
+    "1d": pd.DateOffset(days=1),
+    "5d": pd.DateOffset(days=5),
+    "1mo": pd.DateOffset(months=1),
+    "3mo": pd.DateOffset(months=3),
+    "6mo": pd.DateOffset(months=6),
+    "1y": pd.DateOffset(years=1),
+    "2y": pd.DateOffset(years=2),
+    "5y": pd.DateOffset(years=5),
+    "10y": pd.DateOffset(years=10),
+}
 
 
 def restrict(frame: pd.DataFrame, config: DataRequest) -> pd.DataFrame:

@@ -1,5 +1,5 @@
-"""A run's combination (evaluate.combine; scoring/combination.py, fitted by the evaluation) and
-its forecasts from new origins for predict and retrain.
+"""What a run publishes from new origins (predict, retrain's holdout): its combination
+(evaluate.combine; scoring/combination.py, weighted by the evaluation) applied again.
 
 The members' weights are the run's, fitted once on its validation part; from a new origin
 the competitor forecasts with the parameters it was fitted with on the run's rows before
@@ -18,12 +18,12 @@ import pandas as pd
 from forecast.config import Config
 from forecast.errors import DataError
 from forecast.scoring.baselines import persistence
-from forecast.scoring.combination import NAME, NETWORK, Combination
+from forecast.scoring.combination import NETWORK, Combination
 from forecast.scoring.competitors import Task
 from forecast.scoring.competitors import run as run_competitors
 from forecast.scoring.metrics_file import Metrics
 
-__all__ = ["NAME", "Validation", "described", "fitted_end", "forecast_from", "future"]
+__all__ = ["Validation", "described", "fitted_end", "combined_future", "forecast_from"]
 
 
 def fitted_end(index: pd.DatetimeIndex, last: str) -> int:
@@ -32,8 +32,9 @@ def fitted_end(index: pd.DatetimeIndex, last: str) -> int:
     return int(index.searchsorted(pd.Timestamp(last), side="right"))
 
 
-def forecast_from(metrics: Metrics, config: Config, target: np.ndarray, fit_end: int, starts: np.ndarray,
-                  network: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+def forecast_from(
+    metrics: Metrics, config: Config, target: np.ndarray, fit_end: int, starts: np.ndarray, network: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(m, steps) forecasts of the run's combination (metrics.combination) from the windows
     starting at `starts` of the series `target`, given the network's forecasts of them, and the
     members' forecasts (the network, naive, and the competitor if it has weight: it is fitted
@@ -64,8 +65,9 @@ class Validation:
     fit_end: int  # the first validation row: a competitor forecasting them is fitted on the rows before
 
 
-def future(metrics: Metrics, config: Config, levels: np.ndarray, fit_end: int, network: np.ndarray,
-           validation: Validation) -> tuple[np.ndarray, Validation, dict[str, np.ndarray]]:  # fmt: skip
+def combined_future(
+    metrics: Metrics, config: Config, levels: np.ndarray, fit_end: int, network: np.ndarray, validation: Validation
+) -> tuple[np.ndarray, Validation, dict[str, np.ndarray]]:
     """The run's combination from one origin past `levels` (the series up to it; the run fitted its
     competitor on levels[:fit_end]), given the network's forecast; the combination's forecasts of
     the validation windows for its bands; and each member's forecast, named as the user knows it."""
@@ -74,8 +76,7 @@ def future(metrics: Metrics, config: Config, levels: np.ndarray, fit_end: int, n
     val = None
     if validation.forecast is not None:
         run_levels = validation.frame.iloc[:, 0].to_numpy(dtype="float64")
-        val, _ = forecast_from(metrics, config, run_levels, validation.fit_end, validation.origins,
-                               validation.forecast)  # fmt: skip
+        val, _ = forecast_from(metrics, config, run_levels, validation.fit_end, validation.origins, validation.forecast)
     named = {(metrics.model if name == NETWORK else name): forecast for name, forecast in members.items()}
     return point, Validation(validation.frame, validation.origins, val, validation.fit_end), named
 
@@ -83,5 +84,8 @@ def future(metrics: Metrics, config: Config, levels: np.ndarray, fit_end: int, n
 def described(metrics: Metrics) -> dict[str, Any]:
     """What predict says of the combination it published: weights and the sum in words."""
     combination = Combination.from_dict(metrics.combination or {})
-    return {"weights": combination.weights, "words": combination.words(metrics.model),
-            "verdict": combination.verdict(metrics.model)}  # fmt: skip
+    return {
+        "weights": combination.weights,
+        "words": combination.words(metrics.model),
+        "verdict": combination.verdict(metrics.model),
+    }

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast.plotting import ACTUAL, MODEL, NAIVE, dated, figure
+from forecast.figures.style import ACTUAL, MODEL, NAIVE, dated, figure
 
 WINDOW = 20  # step-1 forecasts per rolling point: as many as drift.py needs before it judges
 
@@ -44,12 +44,24 @@ def plot_live(rows: pd.DataFrame, name: str, test: dict[str, Any], path: Path, d
         top.legend(loc="upper left")
         for level, alpha in (("80", 0.9), ("95", 0.5)):
             if f"coverage_{level}" in series:
-                bottom.plot(series.index, series[f"coverage_{level}"], color=MODEL, alpha=alpha, linewidth=1.2,
-                            label=f"{level}% band, live")  # fmt: skip
+                bottom.plot(
+                    series.index,
+                    series[f"coverage_{level}"],
+                    color=MODEL,
+                    alpha=alpha,
+                    linewidth=1.2,
+                    label=f"{level}% band, live",
+                )
                 nominal = test.get(f"coverage_{level}")
                 if nominal is not None:
-                    bottom.axhline(nominal, color=ACTUAL, alpha=alpha, linestyle="--", linewidth=1,
-                                   label=f"{level}% band, test period ({nominal:.0%})")  # fmt: skip
+                    bottom.axhline(
+                        nominal,
+                        color=ACTUAL,
+                        alpha=alpha,
+                        linestyle="--",
+                        linewidth=1,
+                        label=f"{level}% band, test period ({nominal:.0%})",
+                    )
         bottom.set_ylim(0, 1.05)
         bottom.set_ylabel("share of actuals inside")
         bottom.set_title(f"band coverage over the last {window} step-1 forecasts")

@@ -1,5 +1,5 @@
 """Generate the README's config reference (from the schema) and its exit-code table (from
-the error classes, forecast/errors.py): `python -m forecast.docs`.
+the error classes, forecast/errors.py): `python -m forecast.cli.docs`.
 
 Each lives between two markers in README.md; a test fails when one is stale.
 """

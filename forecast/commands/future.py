@@ -25,7 +25,6 @@ from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
 from forecast.network import runtime
-from forecast.pipeline import combined
 from forecast.pipeline.validation import validation_rollouts
 from forecast.prepare.series import model_columns, prepared_series, transformed
 from forecast.prepare.transforms import calendar_columns
@@ -36,6 +35,8 @@ from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_frequency, read_metrics
 from forecast.rundir.verify import verify_run
+from forecast.scoring.forecasters import COMBINATION, NETWORK
+from forecast.scoring.published import Validation, combined_future, described, fitted_end
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,10 @@ def cut_at(frame: pd.DataFrame, as_of: dt.date | None, trained_until: str) -> pd
         log.warning(
             "--as-of %s is after the last bar in the data (%s): the forecast starts from %s and has no actuals; "
             "fetch newer bars (--refresh) to forecast from a later date",
-            as_of, last.date(), last.date(),
-        )  # fmt: skip
+            as_of,
+            last.date(),
+            last.date(),
+        )
     return history
 
 
@@ -143,7 +146,7 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: li
     return known[None, :, :]
 
 
-def _calibration(validation: combined.Validation, config: Config, steps: int) -> dict[str, Any] | None:
+def _calibration(validation: Validation, config: Config, steps: int) -> dict[str, Any] | None:
     """Conformal half-widths for `steps` steps ahead, from forecasts of the validation part."""
     origins = validation.origins
     frame = validation.frame
@@ -205,8 +208,8 @@ def make_forecast(
     metrics = read_metrics(run)  # a complete run (verify_run) has its scores
     members: dict[str, np.ndarray] = {}
     if metrics.combination is not None:  # the run's combination is its forecast (evaluate.combine)
-        fit_end = combined.fitted_end(history.index, trained_until)
-        forecast, validation, members = combined.future(metrics, config, levels, fit_end, forecast, validation)
+        fit_end = fitted_end(history.index, trained_until)
+        forecast, validation, members = combined_future(metrics, config, levels, fit_end, forecast, validation)
     intervals = _calibration(validation, config, steps)
     bounds = interval_bounds(intervals, forecast, levels[-1:], history=levels)
 
@@ -220,7 +223,7 @@ def make_forecast(
         table["actual"] = actual.to_numpy()
         _check_calendar(latest, history.index[-1], dates, calendar)
 
-    forecaster = combined.NAME if members else "model"
+    forecaster = COMBINATION if members else NETWORK
     verdict = metrics.verdict(forecaster)
     coverage = ((metrics.combination or {}).get("intervals") if members else metrics.intervals) or {}
     info = {
@@ -240,7 +243,7 @@ def make_forecast(
         if intervals is None
         else {k: intervals[k] for k in ("method", "calibration", "half_width", "relative")},
         "forecaster": forecaster,  # "model": the network; "combination": the run's combination
-        "combination": combined.described(metrics) if members else None,
+        "combination": described(metrics) if members else None,
         "test": {  # of the forecaster
             "skill": metrics.scores[forecaster]["skill"],
             # Its verdict against naive on the test part (scoring/verdict.py): what predict's

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from forecast.plotting import COMPETITOR, MODEL, NAIVE, figure
+from forecast.figures.style import COMPETITOR, MODEL, NAIVE, figure
 
 PRUNED, FAILED = "#b3b3b3", "#7f8c8d"
 CEILING = 1.5  # trials worse than this multiple of naive are drawn at the top edge, not rescaling the plot
@@ -39,8 +39,15 @@ def plot_history(rows: list[dict[str, Any]], dpi: int, path: Path) -> None:
             inside = y <= top
             ax.scatter(x[inside], y[inside], s=22, color=colour, label=label, zorder=3)
             if (~inside).any():
-                ax.scatter(x[~inside], np.full((~inside).sum(), top + 0.05 * span), marker="^", s=30, color=colour,
-                           zorder=3, label=f"above {CEILING:g}x ({(~inside).sum()})")  # fmt: skip
+                ax.scatter(
+                    x[~inside],
+                    np.full((~inside).sum(), top + 0.05 * span),
+                    marker="^",
+                    s=30,
+                    color=colour,
+                    zorder=3,
+                    label=f"above {CEILING:g}x ({(~inside).sum()})",
+                )
         complete = [r for r in rows if r["state"] == "complete"]
         if complete:
             best = np.minimum.accumulate([r["ratio"] for r in complete])
@@ -48,8 +55,14 @@ def plot_history(rows: list[dict[str, Any]], dpi: int, path: Path) -> None:
         ax.axhline(1.0, color=NAIVE, ls="--", lw=1.2, label="naive on the same folds")
         failed = [r["trial"] for r in rows if r["state"] == "failed"]
         if failed:
-            ax.scatter(failed, np.full(len(failed), bottom - 0.04 * span), marker="x", s=22, color=FAILED,
-                       label=f"failed ({len(failed)})")  # fmt: skip
+            ax.scatter(
+                failed,
+                np.full(len(failed), bottom - 0.04 * span),
+                marker="x",
+                s=22,
+                color=FAILED,
+                label=f"failed ({len(failed)})",
+            )
         ax.set_xlabel("trial")
         ax.set_ylabel("RMSE / naive RMSE (folds of the training part)")
         ax.set_title("Optimisation history: below the dashed line beats naive; the test part is not used")

@@ -1,0 +1,1 @@
+"""Figures, one module per kind of run: one style (style.py), PNGs only, never a window."""
