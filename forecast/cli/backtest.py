@@ -49,31 +49,32 @@ def backtest(
     resolved = load_config(config, with_mlflow(with_source(overrides, source), mlflow))
     done = command(resolved, runs_dir=runs_dir, data_dir=data_dir, workers=workers)
     if as_json:
-        echo_json({"run": str(done.run), "report": report_of(done.run), **done.report})
+        echo_json({"run": str(done.run), "report": report_of(done.run), **done.report.to_json()})
         return
     print_backtest(done.run, done.report)
     echo_report(done.run)
 
 
-def print_backtest(path: Any, report: dict[str, Any]) -> None:
+def print_backtest(path: Any, report: Any) -> None:
+    """report: backtest.json (rundir/files.py: BacktestFile)."""
     from forecast.scoring.metrics import SCORE_COLUMNS  # numpy: not on the path of --help
 
     typer.echo(f"run   {path}")
     typer.echo("")
     rows = []
-    for fold in report["folds"]:
-        m = fold["metrics"]
+    for fold in report.folds:
+        m, rival = fold.metrics, fold.best_competitor or {}
         rows.append(
             {
-                "name": str(fold["fold"]),
-                "train": f"{fold['train']['first']}..{fold['train']['last']}",
-                "test": f"{fold['test']['first']}..{fold['test']['last']}",
+                "name": str(fold.fold),
+                "train": f"{fold.train.first}..{fold.train.last}",
+                "test": f"{fold.test.first}..{fold.test.last}",
                 "rmse": m["model"]["rmse"],
                 "naive": m["naive"]["rmse"],
                 "skill": m["model"]["skill"],
-                "dm_p": fold["diebold_mariano"]["model"]["p_value"],
-                "rival": (fold.get("best_competitor") or {}).get("against"),
-                "rival_rmse": (fold.get("best_competitor") or {}).get("rmse"),
+                "dm_p": fold.diebold_mariano["model"]["p_value"],
+                "rival": rival.get("against"),
+                "rival_rmse": rival.get("rmse"),
             }
         )
     columns = [
@@ -88,21 +89,19 @@ def print_backtest(path: Any, report: dict[str, Any]) -> None:
     ]
     typer.echo(render(rows, columns, label="fold"))
     typer.echo("")
-    summary = report["summary"]
+    summary = report.summary
     means = [
-        {"name": report["model"] if name == "model" else name, **{k: v["mean"] for k, v in scores.items()}}
+        {"name": report.model if name == "model" else name, **{k: v["mean"] for k, v in scores.items()}}
         for name, scores in summary.items()
     ]
-    typer.echo(f"mean over {len(report['folds'])} folds:")
+    typer.echo(f"mean over {len(report.folds)} folds:")
     typer.echo(render(means, SCORE_COLUMNS[:-1]))
     typer.echo("")
     model, naive = summary["model"]["rmse"], summary["naive"]["rmse"]
     skill = summary["model"]["skill"]
     typer.echo(
-        f"{report['model']} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
+        f"{report.model} RMSE {num(model['mean'])} ± {num(model['std'])} vs naive {num(naive['mean'])} ± "
         f"{num(naive['std'])}; skill {num(skill['mean'], 3)} ± {num(skill['std'], 3)}"
     )
-    from forecast.folds.report import fold_tallies
-
-    for line, good in fold_tallies(report["folds"]):
-        typer.echo(paint(f"{report['model']} over the folds: {line}", good))
+    for line, good in report.tallies():
+        typer.echo(paint(f"{report.model} over the folds: {line}", good))

@@ -24,7 +24,7 @@ from forecast.cli.options import (
     with_mlflow,
     with_source,
 )
-from forecast.tables import is_model, render
+from forecast.tables import render
 
 # Metrics by name (their labels and digits come from the registry), then what a comparison adds.
 COMPARE_METRICS = ("rmse", "mae", "mase", "skill")
@@ -71,33 +71,26 @@ def compare(
         workers=workers,
     )
     if as_json:
-        echo_json({"run": str(done.run), "report": report_of(done.run), **done.result})
+        echo_json({"run": str(done.run), "report": report_of(done.run), **done.result.to_json()})
         return
     print_comparison(done.run, done.result)
     echo_report(done.run)
 
 
-def print_comparison(path: Path, result: dict[str, Any]) -> None:
+def print_comparison(path: Path, result: Any) -> None:
     from forecast.scoring.metrics import columns  # numpy: not on the path of --help
 
-    test = result["test"]
+    test = result.test
     typer.echo(f"run   {path}")
-    typer.echo(f"test  {test['test period']}, {test['test windows']} windows of {test['target']}")
+    typer.echo(f"test  {test.test_period}, {test.test_windows} windows of {test.target}")
     typer.echo("")
-    rows = [{**r, "name": f"{r['rank']}. {r['name']}"} for r in result["rows"]]
+    rows = [{**r.to_json(), "name": f"{r.rank}. {r.name}"} for r in result.rows]
     typer.echo(render(rows, [*columns(*COMPARE_METRICS), *COMPARE_EXTRA], label="rank"))
     typer.echo("")
-    for row in (r for r in result["rows"] if is_model(r)):  # each model's verdicts, as its evaluation made them
-        for verdict in row_verdicts(row):
-            typer.echo(paint(f"{row['name']}: {verdict.words}", verdict.good))
-    leader = result["rows"][0]
-    if not is_model(leader):  # a ranking, not a verdict: the verdicts above say what is significant
-        typer.echo(f"ranked first by RMSE: {leader['name']} ({leader['kind']}, RMSE {leader['rmse']:.4f})")
-
-
-def row_verdicts(row: dict[str, Any]) -> list[Any]:
-    """A comparison row's verdicts (against naive, then the best competitor); none in a
-    comparison.json written before they were stored (its page judges those rows)."""
-    from forecast.scoring.verdict import Verdict
-
-    return [Verdict.model_validate(row[key]) for key in ("versus_naive", "versus_competitor") if row.get(key)]
+    naive = result.row("naive").rmse
+    for row in result.models:  # each model's verdicts, as its evaluation made them
+        for verdict in row.verdicts(naive):
+            typer.echo(paint(f"{row.name}: {verdict.words}", verdict.good))
+    leader = result.rows[0]
+    if not leader.is_model:  # a ranking, not a verdict: the verdicts above say what is significant
+        typer.echo(f"ranked first by RMSE: {leader.name} ({leader.kind}, RMSE {leader.rmse:.4f})")

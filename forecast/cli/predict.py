@@ -81,7 +81,7 @@ def predict(
             {
                 "predict_run": str(done.run),
                 "report": report_of(done.run),
-                **result.info,
+                **result.info.model_dump(mode="json", by_alias=True, exclude={"forecast"}),
                 "forecast": records(result.table),
             }
         )
@@ -89,16 +89,13 @@ def predict(
         print_forecast(str(done.run), result.table, result.info)
         echo_report(done.run)
     if (advice := published_advice(result.info)) is not None:
-        log.warning("on its test part %s (naive forecasts the last value, %s)", advice, num(result.info["last_value"]))
+        log.warning("on its test part %s (naive forecasts the last value, %s)", advice, num(result.info.last_value))
 
 
-def published_advice(info: dict[str, Any]) -> str | None:
+def published_advice(info: Any) -> str | None:
     """The warning a forecast from a forecaster that did not beat naive on its test part carries
-    (scoring/verdict.py); None when it did, or when it is naive itself."""
-    from forecast.scoring.verdict import Verdict
-
-    said = (info.get("test") or {}).get("verdict")
-    return None if said is None else Verdict.model_validate(said).advice()
+    (scoring/verdict.py); None when it did, or when it is naive itself. info: forecast.json."""
+    return None if info.test.verdict is None else info.test.verdict.advice()
 
 
 def _date(text: str) -> dt.date:
@@ -108,25 +105,21 @@ def _date(text: str) -> dt.date:
         raise UsageError(f"--as-of {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2012-12-20") from None
 
 
-def _forecaster(info: dict[str, Any]) -> str:
-    """What made the forecast: "lstm model", or "lstm combination" (evaluate.combine)."""
-    return f"{info['model']} {'combination' if info.get('combination') else 'model'}"
-
-
-def print_forecast(path: str, table: Any, info: dict[str, Any]) -> None:
+def print_forecast(path: str, table: Any, info: Any) -> None:
+    """info: forecast.json without its rows (rundir/files.py: ForecastFile)."""
     levels = [c.removeprefix("lower_") for c in table.columns if c.startswith("lower_")]
     typer.echo(f"run       {path}")
     typer.echo(
-        f"forecast  {info['symbol']} {info['target']} by the {_forecaster(info)} of {info['run']}, "
-        f"from {info['last_bar']} ({num(info['last_value'])}), {info['strategy']}"
+        f"forecast  {info.symbol} {info.target} by the {info.made_by} of {info.run}, "
+        f"from {info.last_bar} ({num(info.last_value)}), {info.strategy}"
     )
-    if info.get("combination"):  # the members' own forecasts are in the table (and --json)
-        typer.echo(f"combined  {info['combination']['verdict']}")
-    typer.echo(f"dates     {info['calendar']['name']}: {info['calendar']['reason']}")
-    intervals = info.get("intervals")
+    if info.combination:  # the members' own forecasts are in the table (and --json)
+        typer.echo(f"combined  {info.combination['verdict']}")
+    typer.echo(f"dates     {info.calendar['name']}: {info.calendar['reason']}")
+    intervals = info.intervals
     if intervals:
         cal = intervals["calibration"]
-        coverage = info["test"]["coverage"]
+        coverage = info.test.coverage
         from forecast.rollout.conformal import percent  # numpy, loaded by now: not on the path of --help
 
         held = ", ".join(f"{k}% held {percent(coverage[k], 0)}" for k in levels if k in coverage)

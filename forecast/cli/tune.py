@@ -97,9 +97,7 @@ def tune(
             listener=stage_line,
         )
     if as_json:
-        echo_json(
-            {"run": str(done.run), "report": report_of(done.run), **done.summary, "leaderboard": done.leaderboard}
-        )
+        echo_json({"run": str(done.run), "report": report_of(done.run), **done.summary.to_json()})
         return
     print_tune(done)
 
@@ -120,14 +118,14 @@ def print_tune(done: Any) -> None:
 
     summary = done.summary
     typer.echo(f"run   {done.run}")
-    counts = summary["trials"]
+    counts = summary.trials
     typer.echo(
         f"trials {counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
-        f"{counts['failed']} failed; objective: {summary['objective']}"
+        f"{counts['failed']} failed; objective: {summary.objective}"
     )
     typer.echo("")
     rows = [
-        {**r, "name": str(r["trial"]), "about": describe(r["values"]) if r["state"] != "failed" else r["error"]}
+        {**r.model_dump(), "name": str(r.trial), "about": describe(r.values) if r.state != "failed" else r.error}
         for r in done.leaderboard[:SHOWN]
     ]
     columns = [
@@ -143,18 +141,18 @@ def print_tune(done: Any) -> None:
     if len(done.leaderboard) > SHOWN:
         typer.echo(f"... {len(done.leaderboard) - SHOWN} more in {done.run / 'trials.csv'}")
     typer.echo("")
-    best, own = summary.get("best"), summary.get("config_trial")
+    best, own = summary.best, summary.config_trial
     if best is None:
         typer.echo("no trial completed: nothing to train; see the errors above and in trials.csv")
         return
-    if own is not None and own["state"] == "complete":
-        change = best["rmse"] / own["rmse"] - 1
+    if own is not None and own.state == "complete":
+        change = best.rmse / own.rmse - 1
         typer.echo(
-            f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f} vs {own['rmse']:.4f} for the "
+            f"best: trial {best.trial}, mean fold RMSE {best.rmse:.4f} vs {own.rmse:.4f} for the "
             f"config as given (trial 0), {change:+.1%}"
         )
     else:
-        typer.echo(f"best: trial {best['trial']}, mean fold RMSE {best['rmse']:.4f}")
+        typer.echo(f"best: trial {best.trial}, mean fold RMSE {best.rmse:.4f}")
     typer.echo(f"its config: {done.best}")
     if done.final is not None:
         typer.echo("")

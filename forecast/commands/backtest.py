@@ -19,7 +19,8 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.prepare.series import prepared_series
 from forecast.reports import tracking
 from forecast.rundir import runs_root
-from forecast.rundir.artifacts import save_series, write_csv
+from forecast.rundir.artifacts import save_backtest, save_series, write_csv
+from forecast.rundir.files import BacktestFile
 from forecast.workers.setup import default_workers
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Backtest:
     run: Path  # runs/<name>-backtest-<time>/
-    report: dict[str, Any]  # backtest.json: per fold and mean ± sd of every metric
+    report: BacktestFile  # backtest.json: per fold and mean ± sd of every metric
 
 
 def backtest(
@@ -57,8 +58,8 @@ def backtest(
         run.save_manifest(started.manifest)
         logs = run.file(rundir.TENSORBOARD) if config.train.tensorboard else None
         results = run_fold_stack(frame, config, logs, workers=workers)
-        result = report(results, frame, config)
-        run.write_json(rundir.BACKTEST, result)
+        result = BacktestFile.model_validate(report(results, frame, config))
+        save_backtest(run, result)
         table = predictions(results, frame)
         write_csv(run.file(rundir.BACKTEST_PREDICTIONS), table)
         if config.plot.enabled:

@@ -29,7 +29,8 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
-from forecast.rundir.artifacts import read_config, read_metrics
+from forecast.rundir.artifacts import read_config, read_metrics, read_predictions, save_comparison
+from forecast.rundir.files import ComparisonFile, Ranked, Shared
 from forecast.scoring.forecasters import COMBINATION, NETWORK, kind_of
 from forecast.scoring.metrics_file import Metrics
 from forecast.workers.failure import lost, reported
@@ -42,58 +43,47 @@ log = logging.getLogger(__name__)
 OWN = ("lower_", "upper_", COMBINATION)
 
 
-def report(candidates: list[Candidate], shared: dict[str, Any]) -> dict[str, Any]:
+def report(candidates: list[Candidate], shared: dict[str, Any]) -> ComparisonFile:
     """Models, the statistical competitors and the baselines (from the first candidate:
     identical targets) ranked by RMSE, each with its verdicts (scoring/verdict.py) as its run's
     evaluation made them: against naive, and for models against the best competitor."""
-    rows: list[dict[str, Any]] = []
+    rows: list[Ranked] = []
     for c in candidates:
         metrics = read_metrics(c.run)
         info = c.run.manifest().get("stages", {}).get("train", {}).get("info", {})
-        rows.append(
-            {
-                "name": c.label,
-                "kind": metrics.model,
-                "run": str(c.run.path),
-                **metrics.scores[NETWORK],
-                "dm_p": metrics.dm_p,
-                "parameters": info.get("parameters"),
-                "train_seconds": info.get("fit_seconds"),
-                "epochs": info.get("epochs_run"),
-                **_judged(metrics, NETWORK),
-            }
-        )
+        trained = {
+            "parameters": info.get("parameters"),
+            "train_seconds": info.get("fit_seconds"),
+            "epochs": info.get("epochs_run"),
+        }
+        rows.append(_ranked(metrics, NETWORK, c.label, metrics.model, str(c.run.path), **trained))
         if COMBINATION in metrics.scores:  # each candidate's own combination (evaluate.combine)
-            dm = metrics.diebold_mariano[COMBINATION]["p_value"]
-            rows.append(
-                {
-                    "name": f"{c.label} {COMBINATION}",
-                    "kind": COMBINATION,
-                    "run": str(c.run.path),
-                    **metrics.scores[COMBINATION],
-                    "dm_p": dm,
-                    **_judged(metrics, COMBINATION),
-                }
-            )
+            rows.append(_ranked(metrics, COMBINATION, f"{c.label} {COMBINATION}", COMBINATION, str(c.run.path)))
     first = read_metrics(candidates[0].run)
-    for name, scores in first.scores.items():
-        if kind_of(name) != "ours":
-            dm = first.diebold_mariano.get(name, {})
-            rows.append(
-                {"name": name, "kind": kind_of(name), **scores, "dm_p": dm.get("p_value"), **_judged(first, name)}
-            )
-    rows.sort(key=lambda r: r["rmse"])
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
+    rows += [_ranked(first, name, name, kind_of(name)) for name in first.scores if kind_of(name) != "ours"]
+    rows.sort(key=lambda r: r.rmse)
+    ranked = [row.model_copy(update={"rank": rank}) for rank, row in enumerate(rows, start=1)]
     # naive in the series' own rhythm: (tomorrow = today), (next month = this month), ...
-    return {"test": shared, "ranking": [r["name"] for r in rows], "rows": rows, "naive_words": first.naive_words}
+    return ComparisonFile(
+        test=Shared.model_validate(shared), ranking=[r.name for r in ranked], rows=ranked, naive_words=first.naive_words
+    )
 
 
-def _judged(metrics: Metrics, name: str) -> dict[str, Any]:
-    """A row's verdicts from its run's metrics.json, and its RMSE as a ratio to naive's."""
-    verdicts = {f"versus_{against}": v.model_dump(mode="json") for against, v in metrics.verdicts.get(name, {}).items()}
+def _ranked(metrics: Metrics, name: str, label: str, kind: str, run: str | None = None, **trained: Any) -> Ranked:
+    """A forecaster's row, with its verdicts from its run's metrics.json and its RMSE against naive's."""
+    verdicts = metrics.verdicts.get(name, {})
     naive = metrics.naive_rmse
-    return {"vs_naive": metrics.scores[name]["rmse"] / naive if naive else None, **verdicts}
+    return Ranked(
+        name=label,
+        kind=kind,
+        run=run,
+        scores=metrics.scores[name],
+        dm_p=(metrics.diebold_mariano.get(name) or {}).get("p_value"),
+        vs_naive=metrics.scores[name]["rmse"] / naive if naive else None,
+        versus_naive=verdicts.get("naive"),
+        versus_competitor=verdicts.get("competitor"),
+        **trained,
+    )
 
 
 def predictions(candidates: list[Candidate]) -> pd.DataFrame:
@@ -101,8 +91,7 @@ def predictions(candidates: list[Candidate]) -> pd.DataFrame:
     targets) and each model's forecast over the test part, one column per forecaster."""
     table = None
     for c in candidates:
-        frame = pd.read_csv(c.run.file(rundir.PREDICTIONS), parse_dates=["date"])
-        frame = frame[frame["step"] == 1].set_index("date")
+        frame = read_predictions(c.run, step=1).set_index("date")
         if table is None:
             others = [c for c in frame.columns if c not in ("step", "predicted") and not c.startswith(OWN)]
             table = frame[others].copy()  # actual first
@@ -151,7 +140,7 @@ def train_candidate(p: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Comparison:
     run: Path  # runs/compare-<time>/, the candidates trained inside it
-    result: dict[str, Any]  # comparison.json: the test part shared, the ranking, a row per forecaster
+    result: ComparisonFile  # comparison.json: the test part shared, the ranking, a row per forecaster
 
 
 def compare(
@@ -208,11 +197,11 @@ def compare(
         shared = check_comparable(candidates)
         table = predictions(candidates)
         result = report(candidates, shared)
-        out.write_json(rundir.COMPARISON, result)
-        out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result["rows"]).to_csv(index=False))
+        save_comparison(out, result)
+        out.write_text(rundir.COMPARISON_CSV, pd.DataFrame(result.to_json()["rows"]).to_csv(index=False))
         # The step-1 forecasts side by side: the compare run's figures and report need nothing else.
         out.write_text(rundir.COMPARISON_PREDICTIONS, table.to_csv())
         with atomic.replacing(out.file(rundir.COMPARISON_PNG)) as tmp:
             plot_comparison(table, result, first.plot.dpi, tmp)
-        started.extra["best"] = result["ranking"][0]
+        started.extra["best"] = result.ranking[0]
     return Comparison(out.path, result)

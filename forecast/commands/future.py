@@ -34,6 +34,7 @@ from forecast.rollout.intervals import calibration, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_frequency, read_metrics
+from forecast.rundir.files import ForecastFile, TestFigures
 from forecast.rundir.verify import verify_run
 from forecast.scoring.forecasters import COMBINATION, NETWORK
 from forecast.scoring.published import Validation, combined_future, described, fitted_end
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 class Forecast:
     table: pd.DataFrame  # date, step, forecast, lower_80, upper_80, ..., actual
     history: pd.Series  # the target up to the forecast origin (for the plot)
-    info: dict[str, Any]  # provenance: run, model sha256, data, calendar, strategy, levels
+    info: ForecastFile  # forecast.json without its rows: run, model sha256, data, calendar, strategy, test figures
 
 
 # --- data ----------------------------------------------------------------------------
@@ -226,33 +227,33 @@ def make_forecast(
     forecaster = COMBINATION if members else NETWORK
     verdict = metrics.verdict(forecaster)
     coverage = ((metrics.combination or {}).get("intervals") if members else metrics.intervals) or {}
-    info = {
-        "run": str(run.path),
-        "model_sha256": manifest["stages"]["train"]["outputs"][rundir.MODEL],
-        "model": config.model.kind,
-        "symbol": config.data.symbol,
-        "target": config.data.target,
-        "data": origin_text,
-        "as_of": as_of.isoformat() if as_of else None,
-        "last_bar": history.index[-1].date().isoformat(),
-        "last_value": float(levels[-1]),
-        "horizon": steps,
-        "strategy": strategy(steps, prep.output_steps),
-        "calendar": {"name": calendar.name, "reason": calendar.reason},
-        "intervals": None
+    info = ForecastFile(
+        run=str(run.path),
+        model_sha256=manifest["stages"]["train"]["outputs"][rundir.MODEL],
+        model=config.model.kind,
+        symbol=config.data.symbol,
+        target=config.data.target,
+        data=origin_text,
+        as_of=as_of.isoformat() if as_of else None,
+        last_bar=history.index[-1].date().isoformat(),
+        last_value=float(levels[-1]),
+        horizon=steps,
+        strategy=strategy(steps, prep.output_steps),
+        calendar={"name": calendar.name, "reason": calendar.reason},
+        intervals=None
         if intervals is None
         else {k: intervals[k] for k in ("method", "calibration", "half_width", "relative")},
-        "forecaster": forecaster,  # "model": the network; "combination": the run's combination
-        "combination": described(metrics) if members else None,
-        "test": {  # of the forecaster
-            "skill": metrics.scores[forecaster]["skill"],
-            # Its verdict against naive on the test part (scoring/verdict.py): what predict's
-            # warning, the figure and the page say.
-            "verdict": None if verdict is None else verdict.model_dump(mode="json"),
-            "beats_naive": bool(verdict is not None and verdict.better),
-            "coverage": {k: v["test"] for k, v in (coverage.get("coverage") or {}).items()},
-        },
-    }
+        forecaster=forecaster,
+        combination=described(metrics) if members else None,
+        # Of the forecaster, on the run's test part: its verdict against naive (scoring/verdict.py)
+        # is what predict's warning, the figure and the page say.
+        test=TestFigures(
+            skill=metrics.scores[forecaster]["skill"],
+            verdict=verdict,
+            beats_naive=bool(verdict is not None and verdict.better),
+            coverage={k: v["test"] for k, v in (coverage.get("coverage") or {}).items()},
+        ),
+    )
     return Forecast(table, history.iloc[:, 0], info)
 
 

@@ -20,7 +20,7 @@ from forecast.pipeline.lifecycle import new_run
 from forecast.registry.registry import Registry, models_root
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
-from forecast.rundir.artifacts import read_config
+from forecast.rundir.artifacts import read_config, save_forecast
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,11 @@ def predict(
     ) as started:
         out = started.run
         out.write_text(rundir.FORECAST_CSV, result.table.to_csv(index=False))
-        out.write_json(rundir.FORECAST_JSON, {**result.info, "forecast": records(result.table)})
+        save_forecast(out, result.info.model_copy(update={"forecast": records(result.table)}))
         if plot and config.plot.enabled:
             with atomic.replacing(out.file(rundir.FORECAST_FUTURE_PNG)) as tmp:
                 plot_future(result.history, result.table, result.info, config.plot.dpi, tmp)
-        started.extra.update({k: result.info[k] for k in ("last_bar", "horizon")})
+        started.extra.update({"last_bar": result.info.last_bar, "horizon": result.info.horizon})
         # Logged last, once the forecast is written: `forecast score` joins it with the actuals later.
         champion = is_champion(trained, config.name, models_dir)
         logged = forecast_log.record(

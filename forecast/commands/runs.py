@@ -7,6 +7,7 @@ run.predict(10).table                  # the next 10 steps, dated, with bands (n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -19,8 +20,8 @@ from forecast import rundir
 from forecast.commands.resolve import find_run
 from forecast.config import Config
 from forecast.data import data_root
+from forecast.errors import ForecastError
 from forecast.rundir import RunDir, runs_root
-from forecast.tables import is_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,9 +68,10 @@ class Run:
     @property
     def predictions(self) -> pd.DataFrame:
         """date, step, actual, predicted, every baseline, and the interval bounds, per test window."""
-        import pandas as pd
 
-        return pd.read_csv(self.path / rundir.PREDICTIONS, parse_dates=["date"])
+        from forecast.rundir.artifacts import read_predictions  # pandas and numpy: only when asked
+
+        return read_predictions(RunDir(self.path))
 
     @property
     def report(self) -> Path | None:
@@ -123,33 +125,36 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def run_row(path: Path) -> dict[str, Any]:
-    """One line of `forecast runs list`: any kind of run, its headline numbers and status."""
-    manifest, metrics = read_json(path / rundir.MANIFEST), read_json(path / rundir.METRICS)
-    scores = metrics.get("metrics", {})
-    model, naive, skill = scores.get("model", {}), scores.get("naive", {}), metrics.get("skill")
-    comparison = read_json(path / rundir.COMPARISON)
-    if comparison:  # a comparison's numbers are its best model's
-        best = next((r for r in comparison.get("rows", []) if is_model(r)), {})
-        naive = next((r for r in comparison.get("rows", []) if r.get("name") == "naive"), {})
-        model, skill, metrics = best, best.get("skill"), {"model": f"best: {best.get('name')}"}
-    backtest = read_json(path / rundir.BACKTEST)
-    if backtest:  # a backtest's numbers are means over its folds
-        summary = backtest.get("summary", {})
-        model = {k: v["mean"] for k, v in summary.get("model", {}).items()}
-        naive = {k: v["mean"] for k, v in summary.get("naive", {}).items()}
-        skill, metrics = model.get("skill"), backtest
+    """One line of `forecast runs list`: any kind of run, its headline numbers and status. A file
+    that cannot be read leaves its numbers blank: a listing shows what there is."""
+    from forecast.rundir import artifacts  # pandas and numpy: only for a listing
+
+    run, manifest = RunDir(path), read_json(path / rundir.MANIFEST)
+    model, naive, skill, about = {}, {}, None, None
+    with contextlib.suppress(ForecastError, OSError):
+        if run.exists(rundir.METRICS):  # a training run
+            metrics = artifacts.read_metrics(run)
+            model, naive, skill, about = metrics.scores["model"], metrics.scores["naive"], metrics.skill, metrics.model
+        elif run.exists(rundir.COMPARISON):  # a comparison's numbers are its best model's
+            comparison = artifacts.read_comparison(run)
+            best = comparison.models[0]
+            model, naive, skill = best.scores, comparison.row("naive").scores, best.scores.get("skill")
+            about = f"best: {best.name}"
+        elif run.exists(rundir.BACKTEST):  # a backtest's numbers are means over its folds
+            backtest = artifacts.read_backtest(run)
+            model = {k: v["mean"] for k, v in backtest.summary.get("model", {}).items()}
+            naive = {k: v["mean"] for k, v in backtest.summary.get("naive", {}).items()}
+            skill, about = model.get("skill"), backtest.model
     if manifest.get("kind") == "global":  # scores are its members' (runs <name>-global-<symbol>)
-        symbols = manifest.get("symbols", [])
-        metrics = {"model": f"global over {len(symbols)} symbols: see their runs"}
+        about = f"global over {len(manifest.get('symbols', []))} symbols: see their runs"
     if manifest.get("kind") == "predict":  # a forecast of the future has no scores yet
-        steps, after = manifest.get("horizon"), manifest.get("last_bar")
-        metrics = {"model": f"{manifest.get('model')}, {steps} steps after {after}"}
+        about = f"{manifest.get('model')}, {manifest.get('horizon')} steps after {manifest.get('last_bar')}"
     return {
         "run": path.name,
         "path": str(path),
-        "kind": RunDir(path).kind(manifest),  # retrain: a challenger, promoted or not
+        "kind": run.kind(manifest),  # retrain: a challenger, promoted or not
         "created": manifest.get("created"),
-        "model": metrics.get("model"),
+        "model": about,
         "rmse": model.get("rmse"),
         "naive_rmse": naive.get("rmse"),
         "skill": skill,

@@ -28,7 +28,7 @@ from forecast.live.drift import coverage_drift, skill_drift
 from forecast.live.score import joined, live_verdict, score, test_figures
 from forecast.reports.build import write_report
 from forecast.rundir import RunDir, runs_root
-from forecast.rundir.artifacts import read_metrics
+from forecast.rundir.artifacts import read_metrics, read_predictions
 from forecast.scoring.metrics_file import Metrics
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,7 @@ def drift_of(scored: pd.DataFrame, run: RunDir, forecaster: str, metrics: Metric
     """Live step-1 skill and band coverage against what the model run's test period makes plausible."""
     if metrics is None or not run.exists(rundir.PREDICTIONS):
         return {"drifted": False, "why": "no test period to compare with (the model run is gone)"}
-    test = pd.read_csv(run.existing(rundir.PREDICTIONS))
-    test = test[test["step"] == 1]
+    test = read_predictions(run, step=1)
     column = "predicted" if forecaster == "model" or forecaster not in test else forecaster
     test_d = (test[column] - test["actual"]) ** 2 - (test["naive"] - test["actual"]) ** 2
     live = scored[scored["step"] == 1]

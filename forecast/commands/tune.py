@@ -38,7 +38,8 @@ from forecast.pipeline.stages import Context
 from forecast.prepare.series import plan_split, prepared_series
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
-from forecast.rundir.artifacts import read_config, read_series, save_series
+from forecast.rundir.artifacts import read_config, read_series, save_series, save_tune
+from forecast.rundir.files import Trial, TuneFile
 from forecast.tuning.leaderboard import leaderboard, table_rows
 from forecast.tuning.search import Told, finished, importance, open_study, search
 from forecast.tuning.space import Space, configure, default_space, own_values
@@ -52,8 +53,8 @@ log = logging.getLogger("forecast")
 @dataclass(frozen=True)
 class Tune:
     run: Path  # runs/<name>-tune-<time>/
-    summary: dict[str, Any]  # tune.json
-    leaderboard: list[dict[str, Any]]  # every finished trial, best first
+    summary: TuneFile  # tune.json
+    leaderboard: list[Trial]  # every finished trial, best first
     best: Path | None  # best.yaml (None when no trial completed)
     final: Run | None  # the best configuration trained once and scored on the test part
 
@@ -172,7 +173,7 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         best_path = run.file(rundir.BEST_CONFIG)
         run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
         # Saved before the final training: a failure there keeps the search's results.
-        run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
+        save_tune(run, TuneFile.model_validate({**summary, "leaderboard": rows}))
         log.info(
             "tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
             best["trial"],
@@ -181,8 +182,9 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         final_run = RunDir.create(runs_root(how.runs_dir), run_name(chosen))
         final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), how.listener, None)
         summary["final"] = _final(final, run)
-    run.write_json(rundir.TUNE, {**summary, "leaderboard": rows})
-    return Tune(run.path, summary, rows, best_path, final)
+    tuned = TuneFile.model_validate({**summary, "leaderboard": rows})
+    save_tune(run, tuned)
+    return Tune(run.path, tuned, tuned.leaderboard, best_path, final)
 
 
 def _summary(
@@ -232,7 +234,7 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
         "dm_p": metrics.dm_p,
         "best_competitor": (metrics.competitors or {}).get("best"),
         "beats_competitors": metrics.beats_competitors,
-        "verdicts": {against: v.model_dump(mode="json") for against, v in metrics.verdicts.get("model", {}).items()},
+        "verdicts": metrics.verdicts.get("model", {}),
     }
 
 

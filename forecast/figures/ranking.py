@@ -16,8 +16,7 @@ import pandas as pd
 from forecast.config import Config
 from forecast.figures.style import ACTUAL, COMPETITOR, MODEL, MODELS, NAIVE, dated, figure
 from forecast.scoring.baselines import BASELINES  # a backtest's rows that may be drawn off scale
-from forecast.scoring.verdict import Verdict
-from forecast.tables import is_model, versus_naive
+from forecast.tables import versus_naive
 
 
 def _ratio(scores: dict[str, Any] | None, naive: dict[str, Any]) -> float | None:
@@ -104,31 +103,29 @@ def bars_against_naive(
     ax.grid(axis="y", visible=False)
 
 
-def plot_backtest(
-    series: pd.Series, predictions: pd.DataFrame, report: dict[str, Any], config: Config, path: Path
-) -> None:
+def plot_backtest(series: pd.Series, predictions: pd.DataFrame, report: Any, config: Config, path: Path) -> None:
     """Top: actual and each fold's step-1 forecasts. Bottom: each forecaster's RMSE against naive's."""
     step1 = predictions[predictions["step"] == 1]
     with figure(
         path, config.plot.dpi, nrows=2, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]}, layout="constrained"
     ) as (fig, (top, bottom)):
-        start = pd.Timestamp(report["folds"][0]["test"]["first"])
+        start = pd.Timestamp(report.folds[0].test.first)
         context = series[series.index >= start - (series.index[-1] - start) * 0.25]
         top.plot(context.index, context.to_numpy(), color=ACTUAL, linewidth=0.8, label=f"actual {series.name}")
-        for fold in report["folds"]:
-            rows = step1[step1["fold"] == fold["fold"]]
-            top.plot(pd.to_datetime(rows["date"]), rows["predicted"], linewidth=1.0, label=f"fold {fold['fold']}")
-            top.axvline(pd.Timestamp(fold["test"]["first"]), color=ACTUAL, linestyle="--", linewidth=0.7)
+        for fold in report.folds:
+            rows = step1[step1["fold"] == fold.fold]
+            top.plot(pd.to_datetime(rows["date"]), rows["predicted"], linewidth=1.0, label=f"fold {fold.fold}")
+            top.axvline(pd.Timestamp(fold.test.first), color=ACTUAL, linestyle="--", linewidth=0.7)
         top.set_title(
-            f"{report['symbol']} {report['target']}: {config.model.kind} walk-forward backtest, "
-            f"{len(report['folds'])} folds ({report['backtest']['mode']}, "
-            f"refit {str(report['backtest']['refit']).lower()})"
+            f"{report.symbol} {report.target}: {config.model.kind} walk-forward backtest, "
+            f"{len(report.folds)} folds ({report.backtest['mode']}, "
+            f"refit {str(report.backtest['refit']).lower()})"
         )
         top.set_ylabel(str(series.name))
         top.legend(loc="upper left")
         dated(top)
-        names = [n for n in report["summary"] if n != "naive"]
-        ratios = {n: [_ratio(f["metrics"].get(n), f["metrics"]["naive"]) for f in report["folds"]] for n in names}
+        names = [n for n in report.summary if n != "naive"]
+        ratios = {n: [_ratio(f.metrics.get(n), f.metrics["naive"]) for f in report.folds] for n in names}
         means = {
             n: float(np.mean(known)) if (known := [r for r in ratios[n] if r is not None]) else None for n in names
         }
@@ -143,15 +140,15 @@ def plot_backtest(
             [n in BASELINES for n in order],
             folds=[ratios[n] for n in order],
         )
-        bottom.set_title(f"RMSE against naive: mean of {len(report['folds'])} folds (bars) and each fold (dots)")
+        bottom.set_title(f"RMSE against naive: mean of {len(report.folds)} folds (bars) and each fold (dots)")
 
 
-def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path: Path, zoom: int = 120) -> None:
+def plot_comparison(table: pd.DataFrame, report: Any, dpi: int, path: Path, zoom: int = 120) -> None:
     """Top: actual, naive and every model over the last `zoom` test days. Bottom: each
-    forecaster's test RMSE against naive's, ranked, with its paired test's verdict."""
-    test = report["test"]
-    rows = report["rows"]
-    models = [r["name"] for r in rows if is_model(r)]
+    forecaster's test RMSE against naive's, ranked, with its paired test's verdict.
+    report: comparison.json (rundir/files.py: ComparisonFile)."""
+    test, rows = report.test, report.rows
+    models = [r.name for r in report.models]
     with figure(path, dpi, nrows=2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]}, layout="constrained") as (
         fig,
         (top, bottom),
@@ -164,26 +161,26 @@ def plot_comparison(table: pd.DataFrame, report: dict[str, Any], dpi: int, path:
             if name in recent:
                 top.plot(recent.index, recent[name], color=colour[name], linewidth=1.0, label=name)
         top.set_title(
-            f"{test['target']}: step-1 forecasts over the last {len(recent)} of {test['test windows']} "
-            f"test days ({test['test period']})"
+            f"{test.target}: step-1 forecasts over the last {len(recent)} of {test.test_windows} "
+            f"test days ({test.test_period})"
         )
         top.legend(loc="upper left", ncols=4)
         dated(top)
-        ranked = [r for r in rows if r["name"] != "naive"]
-        colours = [colour.get(r["name"], COMPETITOR if r["kind"] == "competitor" else NAIVE) for r in ranked]
-        words = [Verdict.model_validate(r["versus_naive"]).short if r.get("versus_naive") else "" for r in ranked]
+        naive = report.row("naive").rmse
+        ranked = [r for r in rows if r.name != "naive"]
+        colours = [colour.get(r.name, COMPETITOR if r.kind == "competitor" else NAIVE) for r in ranked]
         bars_against_naive(
             bottom,
-            [f"{r['rank']}. {r['name']}" for r in ranked],
-            [r.get("vs_naive") for r in ranked],
+            [f"{r.rank}. {r.name}" for r in ranked],
+            [r.vs_naive for r in ranked],
             colours,
-            [r["kind"] == "baseline" for r in ranked],
-            words,
+            [r.kind == "baseline" for r in ranked],
+            [r.verdicts(naive)[0].short for r in ranked],
         )
         bottom.set_title(
             "RMSE against naive, with the paired Diebold-Mariano test's verdict; brown: statistical "
             "competitors, grey: baselines"
         )
         fig.suptitle(
-            f"{test['target']}: {', '.join(models)} against the competitors and baselines on identical test windows"
+            f"{test.target}: {', '.join(models)} against the competitors and baselines on identical test windows"
         )

@@ -1,5 +1,5 @@
 """What backtest.json and backtest_predictions.csv hold: every fold's scores, tests, verdicts and
-bands, the mean and spread over folds, and the forecasters' verdicts counted over the folds."""
+bands, and the mean and spread over folds."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.folds.run import FoldResult
-from forecast.scoring.forecasters import NETWORK
 from forecast.scoring.frames import predictions_frame
-from forecast.scoring.verdict import Verdict, judge, tally
 
 
 def summarise(results: list[FoldResult]) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -32,6 +30,7 @@ def summarise(results: list[FoldResult]) -> dict[str, dict[str, dict[str, float 
 
 
 def report(results: list[FoldResult], frame: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """backtest.json's content (rundir/files.py: BacktestFile reads it)."""
     dates = frame.index
 
     def day(row: int) -> str:
@@ -76,29 +75,3 @@ def predictions(results: list[FoldResult], frame: pd.DataFrame) -> pd.DataFrame:
     parts = [predictions_frame(frame.index, r.evaluated).assign(fold=r.fold.number) for r in results]
     table = pd.concat(parts, ignore_index=True)
     return table[["fold", *[c for c in table.columns if c != "fold"]]]
-
-
-def fold_verdicts(fold: dict[str, Any], name: str = NETWORK) -> dict[str, Verdict]:
-    """A fold's verdicts of one forecaster (backtest.json), against naive and the fold's best
-    competitor; a fold written before they were stored is judged from its numbers."""
-    if fold.get("verdicts"):
-        return {k: Verdict.model_validate(v) for k, v in fold["verdicts"].get(name, {}).items()}
-    scores, best = fold["metrics"], fold.get("best_competitor")
-    dm = fold.get("diebold_mariano", {}).get(name) or {}
-    out = {"naive": judge(name, scores[name]["rmse"], "naive", scores["naive"]["rmse"], dm.get("p_value"))}
-    if best and name == NETWORK:
-        out["competitor"] = judge(name, scores[name]["rmse"], best["against"], best["rmse"], best.get("p_value"))
-    return out
-
-
-def fold_tallies(folds: list[dict[str, Any]], name: str = NETWORK) -> list[tuple[str, bool | None]]:
-    """The forecaster's verdicts over the folds, one line each against naive and the best
-    competitor, with a colour: True when it won in every fold, False when it lost in any."""
-    judged = [fold_verdicts(fold, name) for fold in folds]
-    lines = []
-    for against in ("naive", "competitor"):
-        verdicts = [j[against] for j in judged if against in j]
-        if verdicts:
-            good = True if all(v.better for v in verdicts) else False if any(v.worse for v in verdicts) else None
-            lines.append((tally(verdicts, "folds"), good))
-    return lines

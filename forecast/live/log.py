@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from forecast import atomic
+from forecast.rundir.files import ForecastFile
 
 FOLDER = "forecasts"
 # Views beside the log, rewritten by every `forecast score`: the scores and their figure.
@@ -52,7 +52,7 @@ def record(
     runs_root: Path,
     name: str,
     table: pd.DataFrame,
-    info: dict[str, Any],
+    info: ForecastFile,
     *,
     predict_run: Path,
     champion: bool,
@@ -70,20 +70,20 @@ def record(
         "made": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "name": name,
         "predict_run": predict_run.name,
-        "model_run": str(info["run"]),
+        "model_run": info.run,
         "champion": champion,
-        "symbol": info["symbol"],
-        "target": info["target"],
-        "forecaster": info.get("forecaster", "model"),
-        "as_of": info.get("as_of") is not None,  # made afterwards from a past date: not a live forecast
-        "origin": pd.Timestamp(info["last_bar"]),
-        "origin_value": float(info["last_value"]),
+        "symbol": info.symbol,
+        "target": info.target,
+        "forecaster": info.forecaster,
+        "as_of": info.as_of is not None,  # made afterwards from a past date: not a live forecast
+        "origin": pd.Timestamp(info.last_bar),
+        "origin_value": info.last_value,
         "data": data,
     }
     frame = pd.concat([pd.DataFrame({k: [facts[k]] * len(rows) for k in KEYS}), rows.reset_index(drop=True)], axis=1)
     folder = log_root(runs_root) / name
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{info['last_bar']}_{predict_run.name}.parquet"
+    path = folder / f"{info.last_bar}_{predict_run.name}.parquet"
     with atomic.replacing(path) as tmp:
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
     return path

@@ -39,6 +39,7 @@ from forecast.rundir.artifacts import (
     read_frequency,
     read_history,
     read_metrics,
+    read_predictions,
     read_series,
     read_split,
     read_split_starts,
@@ -252,7 +253,7 @@ def plot(ctx: Context) -> dict[str, Any]:
             run.file(name).unlink(missing_ok=True)  # stale figures would contradict the metrics
         return {"disabled": True}
     frame = read_series(run)
-    predictions = pd.read_csv(run.file(rundir.PREDICTIONS), parse_dates=["date"])
+    predictions = read_predictions(run)
     history = read_history(run)
     metrics = read_metrics(run)
     with atomic.replacing(run.file(rundir.FORECAST_PNG)) as tmp:

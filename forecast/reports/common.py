@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from forecast import rundir
@@ -18,14 +17,6 @@ from forecast.tables import MASE_SCALE, number
 
 def kind(manifest: dict[str, Any]) -> str:
     return manifest.get("kind", "train")
-
-
-def read(run: RunDir, name: str) -> Any:
-    """A JSON artifact, or None when the run has none (a failed run, an older run)."""
-    try:
-        return json.loads(run.existing(name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def stopped(manifest: dict[str, Any]) -> str:

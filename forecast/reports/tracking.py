@@ -19,7 +19,7 @@ from forecast import rundir
 from forecast.config import Config
 from forecast.errors import ConfigError
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import read_metrics
+from forecast.rundir.artifacts import read_backtest, read_comparison, read_forecast, read_history, read_metrics
 
 log = logging.getLogger(__name__)
 # Stage inputs a user can rebuild from the cache; the rest of the run is logged.
@@ -152,17 +152,16 @@ def scores(run: RunDir, kind: str) -> list[tuple[str, float, int]]:
             if coverage["test"] is not None:  # n/a: an empty band (too few validation windows)
                 out.append((f"coverage_{level}", coverage["test"], 0))
         if run.exists(rundir.HISTORY):
-            import pandas as pd
-
-            history = pd.read_csv(run.file(rundir.HISTORY), index_col="epoch")
+            history = read_history(run)
             out += [(column, value, int(epoch)) for column in history for epoch, value in history[column].items()]
     elif kind == "compare" and run.exists(rundir.COMPARISON):
-        for row in run.read_json(rundir.COMPARISON)["rows"]:
-            out += [(f"{row['name']}_{key}", row.get(key), 0) for key in ("rmse", "mae", "mase", "skill", "rank")]
+        for row in read_comparison(run).rows:
+            out += [(f"{row.name}_{key}", row.scores.get(key), 0) for key in ("rmse", "mae", "mase", "skill")]
+            out.append((f"{row.name}_rank", row.rank, 0))
     elif kind == "backtest" and run.exists(rundir.BACKTEST):
-        for name, values in run.read_json(rundir.BACKTEST)["summary"].items():
+        for name, values in read_backtest(run).summary.items():
             out += [(f"{name}_{key}_mean", stats["mean"], 0) for key, stats in values.items()]
     elif kind == "predict" and run.exists(rundir.FORECAST_JSON):
-        for row in run.read_json(rundir.FORECAST_JSON)["forecast"]:
+        for row in read_forecast(run).forecast:
             out.append(("forecast", row["forecast"], int(row["step"])))
     return [(k, float(v), step) for k, v, step in out if isinstance(v, int | float) and math.isfinite(v)]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from forecast import rundir
 from forecast.config import legacy
+from forecast.errors import ForecastError
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
-from forecast.reports.common import competitors_part, read, scores_of, scores_table
+from forecast.reports.common import competitors_part, scores_of, scores_table
 from forecast.reports.live_part import live_section
 from forecast.rollout.conformal import empty_bands, percent, short_bands
 from forecast.rundir import RunDir
+from forecast.rundir.artifacts import read_encoding
 from forecast.scoring.metrics_file import Metrics
 from forecast.tables import number
 
@@ -122,8 +125,9 @@ def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], met
     data = config.get("data", {})
     snapshot = stages.get("snapshot", {}).get("info", {})
     windows = stages.get("split", {}).get("info", {})
-    scaler = read(run, rundir.ENCODING) or {}
-    fitted = scaler.get("fitted_on", {})
+    fitted = {}
+    with contextlib.suppress(ForecastError, OSError, ValueError):  # a failed or older run: what there is
+        fitted = read_encoding(run).fitted_on or {}
     pairs = [
         ("source", data.get("source")),
         ("symbol", data.get("symbol") or data.get("path")),

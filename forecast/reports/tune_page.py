@@ -7,34 +7,34 @@ from typing import Any
 
 from forecast import rundir
 from forecast.reports import html as h
-from forecast.reports.common import read
 from forecast.rundir import RunDir
-from forecast.scoring.verdict import Verdict, judge
+from forecast.rundir.artifacts import read_tune
+from forecast.rundir.files import Trial, TuneFile
 from forecast.tuning.leaderboard import SHORT
 
 SHOWN = 50  # leaderboard rows on the page; trials.csv has them all
 
 
 def tune_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tuple[str, str, str]]]:
-    summary = read(run, rundir.TUNE)
-    if not summary:
+    if not run.exists(rundir.TUNE):
         return "Tune", "", []
-    title = f"Tune: {summary['symbol']} {summary['target']}"
-    counts = summary["trials"]
+    summary = read_tune(run)
+    title = f"Tune: {summary.symbol} {summary.target}"
+    counts = summary.trials
     about = h.facts(
         [
-            ("objective", summary["objective"]),
-            ("rows searched", f"{summary['searched_rows']['first']} .. {summary['searched_rows']['last']}"),
+            ("objective", summary.objective),
+            ("rows searched", f"{summary.searched_rows.first} .. {summary.searched_rows.last}"),
             (
                 "trials",
                 f"{counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
                 f"{counts['failed']} failed",
             ),
-            ("workers, sampler seed", f"{summary['workers']}, {summary['seed']}"),
+            ("workers, sampler seed", f"{summary.workers}, {summary.seed}"),
         ]
     )
     sections = [("search", "Search", about + _improvement(summary))]
-    leaderboard = summary.get("leaderboard") or []
+    leaderboard = summary.leaderboard
     if leaderboard:
         sections.append(("leaderboard", "Leaderboard", _leaderboard(leaderboard)))
     figures = h.figure(run.file(rundir.TUNE_HISTORY_PNG), "Optimisation history") + h.figure(
@@ -42,69 +42,57 @@ def tune_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tup
     )
     if figures:
         sections.append(("figures", "Figures", figures))
-    space = [[key, _choices(value)] for key, value in summary["space"].items()]
+    space = [[key, _choices(value)] for key, value in summary.space.items()]
     sections.append(("space", "Space", h.table(["key", "choices or range"], space, text_columns={0, 1})))
     return title, _top(summary), sections
 
 
-def _top(summary: dict[str, Any]) -> str:
-    final = summary.get("final")
+def _top(summary: TuneFile) -> str:
+    final = summary.final
     if final is None:
         return h.verdict("No trial completed: nothing was trained. The leaderboard says why each one failed.", False)
     parts = [
         h.note(
-            f"The best configuration (trial {summary['best']['trial']}), trained once and scored on the "
+            f"The best configuration (trial {summary.best.trial}), trained once and scored on the "
             "test part the search never saw:"
         )
     ]
-    parts += [h.verdict(f"{v.words}.", v.good) for v in final_verdicts(final)]
+    parts += [h.verdict(f"{v.words}.", v.good) for v in final.judged()]
     parts.append(
         h.note(
-            f"Its run: {final['run']} (report.html there has every figure). Its config: "
+            f"Its run: {final.run} (report.html there has every figure). Its config: "
             f"{rundir.BEST_CONFIG} in this run, ready for forecast train and retrain."
         )
     )
     return "".join(parts)
 
 
-def final_verdicts(final: dict[str, Any]) -> list[Verdict]:
-    """The tuned run's verdicts against naive and the best competitor; a tune.json written before
-    they were stored is judged from its numbers."""
-    if final.get("verdicts"):
-        return [Verdict.model_validate(v) for v in final["verdicts"].values()]
-    found = [judge("tuned model", final["rmse"], "naive", final["naive_rmse"], final.get("dm_p"))]
-    rival = final.get("best_competitor")
-    if rival:
-        found.append(judge("tuned model", final["rmse"], rival["against"], rival["rmse"], rival.get("p_value")))
-    return found
-
-
-def _improvement(summary: dict[str, Any]) -> str:
-    best, own = summary.get("best"), summary.get("config_trial")
-    if not best or not own or own["state"] != "complete":
+def _improvement(summary: TuneFile) -> str:
+    best, own = summary.best, summary.config_trial
+    if best is None or own is None or own.state != "complete":
         return ""
-    change = best["rmse"] / own["rmse"] - 1
+    change = best.rmse / own.rmse - 1  # type: ignore[operator]
     return h.note(
-        f"Best mean fold RMSE {best['rmse']:.4g} (trial {best['trial']}) vs {own['rmse']:.4g} for the "
-        f"config as given (trial 0): {change:+.1%}. Naive on the same folds: {best['naive_rmse']:.4g}. "
+        f"Best mean fold RMSE {best.rmse:.4g} (trial {best.trial}) vs {own.rmse:.4g} for the "
+        f"config as given (trial 0): {change:+.1%}. Naive on the same folds: {best.naive_rmse:.4g}. "
         "The folds lie in the training part; a gain here is a search result, the verdict above is the "
         "test."
     )
 
 
-def _leaderboard(rows: list[dict[str, Any]]) -> str:
-    keys = sorted({k for r in rows for k in r["values"]})
+def _leaderboard(rows: list[Trial]) -> str:
+    keys = sorted({k for r in rows for k in r.values})
     fields = [k.split(".", 1)[1] for k in keys]
     columns = ["trial", "state", "RMSE", "ratio", "folds", "s", *[SHORT.get(f, f) for f in fields]]
     body = [
         [
-            r["trial"],
-            r["state"] if r["state"] != "failed" else f"failed: {r['error']}",
-            r["rmse"],
-            r["ratio"],
-            r["folds"],
-            f"{r['seconds']:.0f}",
-            *[_value(r["values"].get(k)) for k in keys],
+            r.trial,
+            r.state if r.state != "failed" else f"failed: {r.error}",
+            r.rmse,
+            r.ratio,
+            r.folds,
+            f"{r.seconds or 0:.0f}",
+            *[_value(r.values.get(k)) for k in keys],
         ]
         for r in rows[:SHOWN]
     ]

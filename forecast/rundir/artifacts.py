@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,19 +21,28 @@ from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
 from forecast.rundir import (
+    BACKTEST,
+    COMPARISON,
     COMPETITORS,
     CONFIG,
     ENCODING,
+    FORECAST_JSON,
     HISTORY,
     METRICS,
     MODEL,
+    PREDICTIONS,
     SERIES,
     SPLIT,
+    TUNE,
+    UNIVERSE,
     VALIDATION,
     RunDir,
 )
+from forecast.rundir.files import BacktestFile, ComparisonFile, File, ForecastFile, TuneFile, UniverseFile
 from forecast.scoring.competitors import Outcome
 from forecast.scoring.metrics_file import Metrics
+
+FileT = TypeVar("FileT", bound=File)
 
 
 def save_series(run: RunDir, frame: pd.DataFrame) -> None:
@@ -198,3 +207,61 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
     daily = bool((table["date"] == table["date"].dt.normalize()).all())
     with atomic.replacing(path) as tmp:
         table.to_csv(tmp, index=False, date_format="%Y-%m-%d" if daily else "%Y-%m-%dT%H:%M:%S")
+
+
+# --- the JSON files of compare, backtest, tune, predict and a global model (files.py) -----------
+
+
+def _typed(run: RunDir, name: str, kind: type[FileT]) -> FileT:
+    """A JSON run file checked against its type: a file of another shape is an error naming it."""
+    try:
+        return kind.model_validate(run.read_json(name))
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise DataError(
+            f"{run.file(name)} is not a {name} of this version ({where}: {problem['msg']})",
+            hint=f"make the run again; {run.path} is left as it is",
+        ) from exc
+
+
+def save_comparison(run: RunDir, comparison: ComparisonFile) -> None:
+    run.write_json(COMPARISON, comparison.to_json())
+
+
+def read_comparison(run: RunDir) -> ComparisonFile:
+    return _typed(run, COMPARISON, ComparisonFile)
+
+
+def save_backtest(run: RunDir, backtest: BacktestFile) -> None:
+    run.write_json(BACKTEST, backtest.to_json())
+
+
+def read_backtest(run: RunDir) -> BacktestFile:
+    return _typed(run, BACKTEST, BacktestFile)
+
+
+def save_tune(run: RunDir, tune: TuneFile) -> None:
+    run.write_json(TUNE, tune.to_json())
+
+
+def read_tune(run: RunDir) -> TuneFile:
+    return _typed(run, TUNE, TuneFile)
+
+
+def save_forecast(run: RunDir, forecast: ForecastFile) -> None:
+    run.write_json(FORECAST_JSON, forecast.to_json())
+
+
+def read_forecast(run: RunDir) -> ForecastFile:
+    return _typed(run, FORECAST_JSON, ForecastFile)
+
+
+def save_universe(run: RunDir, universe: UniverseFile) -> None:
+    run.write_json(UNIVERSE, universe.to_json())
+
+
+def read_predictions(run: RunDir, step: int | None = None) -> pd.DataFrame:
+    """predictions.csv: a row per test window and step (dates parsed); only step `step` if given."""
+    table = pd.read_csv(run.existing(PREDICTIONS), parse_dates=["date"])
+    return table if step is None else table[table["step"] == step]

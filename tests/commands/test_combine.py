@@ -68,13 +68,13 @@ def test_predict_publishes_the_combination_with_its_members(combined: forecast.R
     result = combined.predict(4, data_dir=roots["data_dir"])
     table, info = result.table, result.info
     weights = combined.metrics.combination["weights"]
-    assert info["forecaster"] == "combination" and info["combination"]["weights"] == weights
+    assert info.forecaster == "combination" and info.combination["weights"] == weights
     named = {"model": "lstm", "naive": "naive"}
     members = [name for name, w in weights.items() if w > 0]  # a competitor without weight is not fitted
     assert np.allclose(table["forecast"], sum(weights[n] * table[named.get(n, n)] for n in members))
     assert np.allclose(table["naive"], read_series(combined.folder).iloc[-1, 0])  # the last value
     assert (table["lower_80"] < table["forecast"]).all() and (table["forecast"] < table["upper_80"]).all()
-    assert info["test"]["skill"] == combined.metrics.scores["combination"]["skill"]
+    assert info.test.skill == combined.metrics.scores["combination"]["skill"]
 
 
 def test_retrain_scores_the_combination_on_its_holdout(combined: forecast.Run, roots: dict[str, Path]) -> None:

@@ -50,10 +50,21 @@ def test_the_axis_shows_one_percent_and_a_far_baseline_does_not_set_it() -> None
 
 def test_the_future_figure_carries_the_verdict_of_its_model() -> None:
     from forecast.figures.future import future_verdict
+    from forecast.rundir.files import ForecastFile
     from forecast.scoring.verdict import judge
 
     def info(verdict, **more):
-        return {"test": {"verdict": verdict.model_dump(mode="json")}, "last_value": 24.247, **more}
+        facts = {
+            "run": "runs/x",
+            "model": "lstm",
+            "symbol": "MSFT",
+            "target": "adj_close",
+            "last_bar": "2012-12-20",
+            "last_value": 24.247,
+            "horizon": 3,
+            "calendar": {"name": "XNYS", "reason": "NYSE sessions"},
+        }
+        return ForecastFile.model_validate({**facts, "test": {"verdict": verdict}, **more})
 
     worse = judge("combination", 0.3152, "naive", 0.3112, 0.0108, "the naive forecast (tomorrow = today)")
     said, red = future_verdict(info(worse), "lstm combination")
@@ -64,4 +75,5 @@ def test_the_future_figure_carries_the_verdict_of_its_model() -> None:
     same = judge("combination", 0.3, "naive", 0.3, None)
     naive = info(same, combination={"verdict": verdict})
     assert future_verdict(naive, "lstm combination") == (f"lstm combination: {verdict}", False)
-    assert future_verdict({"test": {"skill": 0.1}, "last_value": 1.0}, "gru") == (None, False)  # written before 0.3
+    old = info(better).model_copy(update={"test": info(better).test.model_copy(update={"verdict": None})})
+    assert future_verdict(old, "gru") == (None, False)  # a forecast.json written before verdicts were stored

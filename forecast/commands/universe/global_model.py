@@ -22,11 +22,12 @@ from forecast.config.universe import member_name
 from forecast.errors import DataError, ForecastError
 from forecast.network.inputs import training_inputs
 from forecast.network.training import train_model
+from forecast.pipeline.context import Context
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
-from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
-from forecast.rundir.artifacts import read_encoding, read_metrics, read_split, save_trained
+from forecast.rundir.artifacts import read_encoding, read_metrics, read_split, save_trained, save_universe
+from forecast.rundir.files import UniverseFile
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def train_global(
                 continue
             finished(entry)
         rows = [results[m.data.symbol] for m in members]
-        index.write_json(rundir.UNIVERSE, {"scope": "global", "rows": rows})
+        save_universe(index, UniverseFile.model_validate({"scope": "global", "rows": rows}))
         if any(r["status"] == "failed" for r in rows):
             started.status = "partial"
     return index, rows
