@@ -25,6 +25,8 @@ Outcome = Literal["better", "worse", "tie", "same", "none"]
 # What the words are made of, by outcome: a verb for a sentence, a short form for a cell.
 VERB = {"better": "beats", "worse": "is WORSE than", "tie": "is no better than"}
 SHORT = {"better": "beats", "worse": "WORSE than", "tie": "no better than"}
+# What to do about a forecaster that did not beat naive, by outcome.
+ADVICE = {"worse": "do not trust its forecasts over naive", "tie": "naive is as good, and simpler"}
 
 
 def said(text: str) -> str:
@@ -140,13 +142,9 @@ class Verdict(BaseModel):
         return said(f"{SHORT[self.outcome]} {self.against}")
 
     def advice(self) -> str | None:
-        """What to do about a forecaster that did not beat naive: the warning train, predict and
-        a universe give; None when it did (or when it is naive's own forecasts)."""
-        if self.outcome == "worse":
-            return said(f"{self.words}: do not trust its forecasts over naive")
-        if self.outcome == "tie":
-            return said(f"{self.words}: naive is as good, and simpler")
-        return None
+        """What to do about a forecaster that did not beat naive: the warning train and predict
+        give; None when it did (or when it is naive's own forecasts)."""
+        return None if self.outcome not in ADVICE else said(f"{self.words}: {ADVICE[self.outcome]}")
 
 
 DERIVED = ("ratio", "difference", "outcome", "significant", "words", "short")
@@ -171,6 +169,15 @@ def judge(
         p_value=p_value,
         statistic=statistic,
     )
+
+
+def members_advice(verdict: Verdict, members: list[str]) -> str | None:
+    """The warning for the members of a universe whose verdict is this one's: "on the test part,
+    WORSE than naive: MSFT, IBM; do not trust their forecasts over naive"."""
+    if verdict.outcome not in ADVICE:
+        return None
+    advice = ADVICE[verdict.outcome].replace("its forecasts", "their forecasts")
+    return said(f"on the test part, {verdict.short}: {', '.join(members)}; {advice}")
 
 
 def competitor_words(name: str, fitted: str | None) -> str:

@@ -59,16 +59,16 @@ def train_universe(
 def _warned(universe: Universe) -> Universe:
     """Said by the command, so a Python caller hears it as the CLI does: the members whose model did
     not beat naive on its test part, grouped by their verdict's short form (scoring/verdict.py)."""
-    from forecast.scoring.verdict import Verdict
+    from forecast.scoring.verdict import Verdict, members_advice
 
-    grouped: dict[str, list[str]] = {}
+    grouped: dict[str, tuple[Verdict, list[str]]] = {}
     for row in universe.rows:
         if row["status"] == "done" and row.get("verdict"):
             verdict = Verdict.model_validate(row["verdict"])
-            if verdict.advice() is not None:
-                grouped.setdefault(verdict.short, []).append(row["symbol"])
-    for short, symbols in grouped.items():
-        log.warning("on the test part, %s: %s; do not trust their forecasts over naive", short, ", ".join(symbols))
+            grouped.setdefault(verdict.short, (verdict, []))[1].append(row["symbol"])
+    for verdict, symbols in grouped.values():
+        if (said := members_advice(verdict, symbols)) is not None:
+            log.warning("%s", said)
     return universe
 
 
