@@ -42,6 +42,14 @@ class MissingInputError(ForecastError):
     exit_code = 66
 
 
+class NothingToScore(MissingInputError):
+    """forecast score found nothing it could score: no forecast logged, only forecasts made
+    afterwards with --as-of, or none whose target dates are in the data yet. Not a failure of
+    the tool: its own code, so that cron can tell it from an error."""
+
+    exit_code = 4
+
+
 class SourceUnavailableError(ForecastError):
     """The data source could not be reached or answered with an error."""
 
@@ -148,6 +156,11 @@ def exit_code(error: BaseException) -> int:
 EXIT_CODES: list[tuple[int, str]] = [
     (0, "success"),
     (DRIFTED, "drift: forecast score found live accuracy below what the model's test period makes plausible"),
+    (
+        NothingToScore.exit_code,
+        "nothing to score: no forecast logged, only --as-of ones (--include-as-of scores them), "
+        "or none whose target dates are in the data yet",
+    ),
     (INTERNAL, "unexpected internal error (a bug: please report it with --verbose output)"),
     (UsageError.exit_code, "usage: bad option, argument or symbol"),
     (DataError.exit_code, "bad data: rows, values or a file that cannot be used"),

@@ -65,3 +65,19 @@ def render(
 
     lines = [line(cells) for cells in [header, *body]]
     return "\n".join(lines + ([MASE_SCALE] if any(key == "mase" for _, key, _ in columns) else []))
+
+
+def stamp(iso: str | None) -> str:
+    """A recorded time (ISO 8601 with its offset) as a table shows it, in UTC and saying so:
+    2026-11-30 03:06:40 UTC; "-" for none, and a time without an offset as it is."""
+    import datetime as dt
+
+    if not iso:
+        return "-"
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if when.tzinfo is None:
+        return when.isoformat(sep=" ", timespec="seconds")
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

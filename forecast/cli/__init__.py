@@ -19,7 +19,15 @@ import typer
 from typer.core import TyperGroup
 
 from forecast.cli.options import colour_enabled
-from forecast.errors import INTERRUPTED, TERMINATED, UsageError, exit_code, on_signal, was_terminated
+from forecast.errors import (
+    INTERRUPTED,
+    TERMINATED,
+    UsageError,
+    exit_code,
+    on_signal,
+    was_interrupted,
+    was_terminated,
+)
 from forecast.workers.failure import Failure, failure
 from forecast.workers.setup import THIRD_PARTY
 
@@ -48,8 +56,12 @@ class ForecastGroup(TyperGroup):
             else:
                 command = ctx.command_path if ctx is not None else "forecast"
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
-        except typer.Abort as exc:  # Ctrl-C (click turns KeyboardInterrupt into Abort), or SIGTERM
-            if was_terminated(exc.__cause__ or exc):
+        except typer.Abort as exc:  # click turns KeyboardInterrupt and EOFError into Abort
+            cause = exc.__cause__ or exc.__context__
+            if cause is not None and not was_interrupted(cause):  # an EOFError: a file cut short, not Ctrl-C
+                said = failure(cause)
+                code = _fail(said.message, said.hint, said.code, cause)
+            elif was_terminated(cause or exc):
                 code = _fail("terminated (SIGTERM)", None, TERMINATED, exc)
             else:
                 code = _fail("aborted", None, INTERRUPTED, exc)
@@ -115,6 +127,7 @@ def _root(
     handler.setFormatter(_LogFormat(verbose))
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.captureWarnings(True)  # numpy's, Keras' and others' warnings: logged, so --verbose alone shows them
     if not verbose:
         # Third-party chatter (yfinance, TensorFlow, matplotlib) stays out of normal output.
         for name in THIRD_PARTY:

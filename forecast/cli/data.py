@@ -8,6 +8,7 @@ import typer
 
 from forecast.cli.options import DataDir, JsonFlag, echo_json, print_rich_table
 from forecast.data.sources import SPECS
+from forecast.tables import stamp
 
 SOURCE_HELP = ", ".join(f"{s.name} ({s.help})" for s in SPECS.values()) + "."  # from the sources' own specs
 
@@ -29,6 +30,14 @@ def fetch(
         str | None, typer.Option(help="CSV: format of its dates, e.g. %d/%m/%Y (needed when they read both ways).")
     ] = None,
     repair: Annotated[bool, typer.Option(help="CSV: drop bad rows, sort, de-duplicate (else fail).")] = False,
+    accept_revision: Annotated[
+        bool,
+        typer.Option(
+            "--accept-revision",
+            help="Accept the source's revised history (a bar it removed): its answer replaces the cached bars over "
+            "its span; the cache as it was is kept as .before-revision.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -56,6 +65,7 @@ def fetch(
         date_column=date_column,
         date_format=date_format,
         repair=repair,
+        accept_revision=accept_revision,
         data_dir=data_dir,
         on_each=line,
     )
@@ -92,7 +102,7 @@ def data_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
             e["first"][:10],
             e["last"][:10],
             ",".join(e["adjusted_columns"]) or "-",
-            e["fetched_at"][:19],
+            stamp(e["fetched_at"]),
         ]
         for e in entries
     ]

@@ -31,6 +31,7 @@ from forecast.cli.options import (
 from forecast.cli.train import stage_line
 from forecast.cli.universe import print_retrained, stoppable_universe
 from forecast.errors import UsageError
+from forecast.tables import stamp
 
 log = logging.getLogger("forecast")
 
@@ -188,7 +189,7 @@ def models_list(models_dir: ModelsDir = None, as_json: JsonFlag = False) -> None
                 r["data_end"] or "-",
                 num(r["rmse"]),
                 num(r["naive_rmse"]),
-                (r["last_retrain"] or "-")[:19],
+                stamp(r["last_retrain"]),
                 r["last_decision"] or "-",
             ]
             for r in rows
@@ -229,9 +230,7 @@ def models_show(
         if record.get("decision") == "started":  # no outcome followed: the process died or was stopped
             record = {**record, "decision": "interrupted", "reason": "the retrain did not finish"}
         run = Path(record["run"]).name if record.get("run") else ""
-        typer.echo(
-            f"{record.get('time', '')[:19]}  {record.get('decision', '?'):<10}  {run}  {record.get('reason', '')}"
-        )
+        typer.echo(f"{stamp(record.get('time'))}  {record.get('decision', '?'):<10}  {run}  {record.get('reason', '')}")
 
 
 def live_figures(name: str, champion: dict[str, Any] | None, runs_dir: Any, data_dir: Any) -> dict[str, Any] | None:
@@ -239,11 +238,11 @@ def live_figures(name: str, champion: dict[str, Any] | None, runs_dir: Any, data
     if champion is None:
         return None
     from forecast.commands.score import score_models
-    from forecast.errors import MissingInputError
+    from forecast.errors import NothingToScore
 
     try:
         (live,) = score_models(name, model_run=champion["run"], runs_dir=runs_dir, data_dir=data_dir)
-    except MissingInputError:
+    except NothingToScore:
         return None
     return {
         "forecasts": live.forecasts,

@@ -19,6 +19,7 @@ from forecast.cli.options import (
     report_of,
 )
 from forecast.cli.train import print_summary
+from forecast.tables import stamp
 
 
 def runs_list(
@@ -50,7 +51,7 @@ def runs_list(
             [
                 r["run"],
                 r["kind"],
-                (r["created"] or "")[:19],
+                stamp(r["created"]),
                 r["model"] or "-",
                 num(r["rmse"]),
                 num(r["naive_rmse"]),

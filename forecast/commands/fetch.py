@@ -30,11 +30,13 @@ def fetch(
     date_column: str = "date",
     date_format: str | None = None,
     repair: bool = False,
+    accept_revision: bool = False,
     data_dir: Path | None = None,
     on_each: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """Fetch each symbol (with a path-taking source such as csv: each file) into the cache,
-    merging new bars, never shrinking it. One symbol's failure raises; with several, each
+    merging new bars, never shrinking it (accept_revision: a source's revised history replaces the
+    cached bars over its span, the old cache kept aside). One symbol's failure raises; with several, each
     failure becomes a result and the others go on."""
     names = [symbols] if isinstance(symbols, str) else list(symbols)
     cache = Cache(data_root(data_dir))
@@ -59,7 +61,7 @@ def fetch(
                 date_format=date_format,
                 repair=repair,
             )
-            saved = fetch_into(cache, config)
+            saved = fetch_into(cache, config, accept_revision)
             result: Result = {**saved.meta, "path": str(saved.path), "added": saved.added, "revised": saved.revised}
         except ForecastError as exc:
             if len(names) == 1:

@@ -30,7 +30,7 @@ from forecast.prepare.series import model_columns, prepared_series, transformed
 from forecast.prepare.transforms import calendar_columns
 from forecast.rollout import conformal
 from forecast.rollout.calendar import Calendar, resolve
-from forecast.rollout.intervals import calibration, interval_bounds
+from forecast.rollout.intervals import calibration, floored, interval_bounds
 from forecast.rollout.rollout import Network, keras_network, rollout
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_frequency, read_metrics
@@ -80,7 +80,7 @@ def latest_series(
     if refresh:
         saved = refresh_cache(cache, data)
         log.info("%s: %d new bar(s) fetched; the cache ends %s", data.symbol, saved.added, saved.meta["last"][:10])
-    found = cache.find(data.source, data.symbol, data.interval)
+    found = cache.usable(data.source, data.symbol, data.interval)
     if found is None:
         log.warning(
             "%s is not in the cache %s: forecasting from the data the run was trained on; "
@@ -211,6 +211,7 @@ def make_forecast(
     if metrics.combination is not None:  # the run's combination is its forecast (evaluate.combine)
         fit_end = fitted_end(history.index, trained_until)
         forecast, validation, members = combined_future(metrics, config, levels, fit_end, forecast, validation)
+    forecast = floored(forecast, levels)  # a count's forecast never goes below zero, as its bands do not
     intervals = _calibration(validation, config, steps)
     bounds = interval_bounds(intervals, forecast, levels[-1:], history=levels)
 

@@ -9,7 +9,7 @@ from forecast.commands.score import score_models
 from forecast.commands.universe import Universe, retrain_universe
 from forecast.config import Config
 from forecast.data import data_root
-from forecast.errors import MissingInputError, UsageError
+from forecast.errors import NothingToScore, UsageError
 from forecast.pipeline.runner import Listener
 from forecast.registry.registry import Registry, models_root
 from forecast.rundir import runs_root, utc_now
@@ -26,8 +26,8 @@ def undrifted(config: Config, runs_dir: Path | None, data_dir: Path | None, mode
         return None  # nothing serves yet: train
     try:
         (live,) = score_models(config.name, model_run=champion["run"], runs_dir=runs_dir, data_dir=data_dir)
-    except MissingInputError:
-        reason = "no forecast of the champion is logged yet (forecast predict --model logs them); the champion stays"
+    except NothingToScore as exc:
+        reason = f"drift not judged: {exc.message} (forecast predict --model logs them); the champion stays"
     else:
         if live.drift.get("drifted"):
             return None

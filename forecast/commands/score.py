@@ -21,7 +21,7 @@ from forecast import atomic, rundir
 from forecast.config.data import DataConfig
 from forecast.data import data_root
 from forecast.data.load import load_series
-from forecast.errors import MissingInputError
+from forecast.errors import ForecastError, NothingToScore
 from forecast.figures.live import plot_live
 from forecast.live import log as forecast_log
 from forecast.live.drift import coverage_drift, skill_drift
@@ -34,6 +34,11 @@ from forecast.scoring.metrics_file import Metrics
 log = logging.getLogger(__name__)
 
 
+def _data_end(scored: list[LiveScore]) -> str:
+    ends = [live.data_end for live in scored if live.data_end]
+    return max(ends) if ends else "before them"
+
+
 @dataclass
 class LiveScore:
     name: str
@@ -43,6 +48,7 @@ class LiveScore:
     pending: int  # logged forecasts still waiting for every actual
     first: str | None  # first and last target date scored
     last: str | None
+    data_end: str | None  # the last date of the data the actuals come from
     steps: list[dict[str, Any]] = field(default_factory=list)  # live.score.score: "all", then each step
     drift: dict[str, Any] = field(default_factory=dict)  # live.drift: skill and each band, and the verdict
     # The step-1 forecasts against naive from the same origins (scoring/verdict.py), as JSON
@@ -70,21 +76,35 @@ def score_models(
     logged = forecast_log.read(root, name, since)
     if model_run is not None:
         logged = logged[logged["model_run"] == model_run]
+    who = f" for {name}" if name else ""
     if logged.empty:
         where = forecast_log.log_root(root) / (name or "")
-        raise MissingInputError(
-            f"no forecasts logged{f' for {name}' if name else ''} under {where}"
-            + (f" from {since} on" if since else ""),
+        raise NothingToScore(
+            f"nothing to score: no forecasts logged{who} under {where}" + (f" from {since} on" if since else ""),
             hint=f"forecasts are logged by forecast predict: forecast predict {name or 'lstm'}",
         )
     if not include_as_of:
+        afterwards = int(logged.loc[logged["as_of"].astype(bool), "predict_run"].nunique())
         logged = logged[~logged["as_of"].astype(bool)]
+        if logged.empty:
+            raise NothingToScore(
+                f"nothing to score: the {afterwards} forecast(s) logged{who} were made afterwards with --as-of, "
+                "from past dates: they are not live forecasts",
+                hint="score them anyway with --include-as-of",
+            )
     scored = []
     for model, rows in logged.groupby("name", sort=True):
         live, joined_rows, metrics = _one(str(model), rows, data_root(data_dir))
         if publish:
             publish_views(live, joined_rows, forecast_log.log_root(root) / live.name, metrics)
         scored.append(live)
+    if not any(live.steps for live in scored):  # forecasts logged, but no target date has an actual yet
+        pending = sum(live.pending for live in scored)
+        raise NothingToScore(
+            f"nothing to score yet: {pending} forecast(s) logged{who}, none of whose target dates is in the data "
+            f"(the first target is {logged['date'].min().date()}, the data ends {_data_end(scored)})",
+            hint="score again once the actuals are in the data (forecast fetch, or predict --refresh)",
+        )
     return scored
 
 
@@ -127,6 +147,7 @@ def _one(name: str, rows: pd.DataFrame, data_dir: Path) -> tuple[LiveScore, pd.D
         pending=int((origins > actual.index.max()).sum()),
         first=scored["date"].min().date().isoformat() if len(scored) else None,
         last=scored["date"].max().date().isoformat() if len(scored) else None,
+        data_end=actual.index.max().date().isoformat() if len(actual) else None,
         steps=score(scored, metrics, forecaster) if len(scored) else [],
         drift=drift_of(scored, run, forecaster, metrics),
         verdict=None if (said := live_verdict(scored, name)) is None else said.model_dump(mode="json"),
@@ -144,4 +165,7 @@ def publish_views(live: LiveScore, scored: pd.DataFrame, folder: Path, metrics: 
             plot_live(scored, live.name, test.get(1) or test.get(0, {}), tmp)
     run = RunDir(Path(live.model_run))
     if run.manifest().get("status") == "complete":
-        write_report(run)
+        try:  # the model run's page, a view: a run file it cannot use does not stop the scores
+            write_report(run)
+        except ForecastError as exc:
+            log.warning("the report of %s was not rewritten: %s", run.path, exc.message)

@@ -163,28 +163,45 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
         pd.DataFrame(table_rows(rows)).to_csv(tmp, index=False)
     summary = _summary(config, space, rows, frame, end, how.workers)
     summary["importance"] = importance(study)
-    if config.plot.enabled:
-        _figures(run, rows, summary, config.plot.dpi)
     best_path, final = None, None
     best = rows[0] if rows and rows[0]["state"] == "complete" else None
+    chosen = None
     if best is not None:
         name = config.name if config.name.endswith("-tuned") else f"{config.name}-tuned"  # a re-tune keeps it
         chosen = configure(config, best["values"], name=name)
         best_path = run.file(rundir.BEST_CONFIG)
         run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
-        # Saved before the final training: a failure there keeps the search's results.
-        save_tune(run, TuneFile.model_validate({**summary, "leaderboard": rows}))
+    # The search's results are saved before anything that may fail after it (a figure, the final
+    # training): tune --run-dir takes up from here, with the study and best.yaml as they are.
+    save_tune(run, TuneFile.model_validate({**summary, "leaderboard": rows}))
+    if config.plot.enabled:
+        _figures(run, rows, summary, config.plot.dpi)
+    if chosen is not None:
         log.info(
             "tune: trial %d is best (mean fold RMSE %.4f); training it once on the training part",
-            best["trial"],
-            best["rmse"],
+            best["trial"],  # type: ignore[index]
+            best["rmse"],  # type: ignore[index]
         )
-        final_run = RunDir.create(runs_root(how.runs_dir), run_name(chosen))
-        final = run_stages(Context(chosen, final_run, data_root(how.data_dir)), how.listener, None)
+        final = run_stages(
+            Context(chosen, _final_run(started, chosen, how), data_root(how.data_dir)), how.listener, None
+        )
         summary["final"] = _final(final, run)
     tuned = TuneFile.model_validate({**summary, "leaderboard": rows})
     save_tune(run, tuned)
     return Tune(run.path, tuned, tuned.leaderboard, best_path, final)
+
+
+def _final_run(started: Any, chosen: Config, how: _How) -> RunDir:
+    """The folder the best configuration trains in: the one a stopped tune began (resumed where it
+    stopped, stages done kept), else a new one, recorded before training starts."""
+    recorded = started.manifest.get("final_run")
+    if recorded and Path(recorded, rundir.MANIFEST).is_file():
+        log.info("tune: the best configuration's run %s resumes", recorded)
+        return RunDir(Path(recorded))
+    run = RunDir.create(runs_root(how.runs_dir), run_name(chosen))
+    started.manifest["final_run"] = str(run.path)
+    started.run.save_manifest(started.manifest)
+    return run
 
 
 def _summary(

@@ -22,7 +22,7 @@ def load_series(data: DataRequest, data_dir: Path) -> pd.DataFrame:
     if not spec.cached:
         return fetch(data).frame
     cache = Cache(data_dir)
-    found = cache.find(data.source, data.symbol, data.interval)
+    found = cache.usable(data.source, data.symbol, data.interval)
     if found is None and not spec.fetches:
         raise MissingInputError(
             f"no series named {data.symbol} from Python in the cache {data_dir}",

@@ -24,6 +24,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ import pandas as pd
 
 from forecast import atomic
 from forecast.data import ENV_VAR, data_root, library_cache  # noqa: F401  (re-exported: store is where callers look)
+from forecast.data.answers import check_answer, merge, revise, span
 from forecast.data.frequency import infer_frequency
 from forecast.data.sources import SPECS, DataRequest, Fetched, fetch
 from forecast.data.symbols import normalise_symbol
@@ -130,6 +133,21 @@ class Cache:
             return None
         return self.load(source, symbol, interval)
 
+    def usable(self, source: str, symbol: str, interval: str) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+        """What find() gives; an entry of a source that fetches which cannot be read (cut short,
+        edited, foreign) is named in a warning and moved aside (<file>.damaged), so that the
+        next fetch asks for the whole history: None then."""
+        try:
+            return self.find(source, symbol, interval)
+        except DataError as exc:
+            if not SPECS[source].fetches:
+                raise  # a series from Python: the user's own, not a source's to fetch again
+            for path in self.paths(source, symbol, interval):
+                if path.exists():
+                    os.replace(path, path.with_name(f"{path.name}.damaged"))
+            log.warning("%s; moved aside (.damaged): the whole history is fetched again", exc.message)
+            return None
+
     def entries(self) -> list[dict[str, Any]]:
         """Sidecars of everything cached, sorted by source then symbol."""
         if not self.root.is_dir():
@@ -146,11 +164,15 @@ class Cache:
 
     # --- writing ---------------------------------------------------------------
 
-    def save(self, config: DataRequest, fetched: Fetched, replace: bool = False) -> Saved:
+    def save(
+        self, config: DataRequest, fetched: Fetched, replace: bool = False, accept_revision: bool = False
+    ) -> Saved:
         """Merge fetched bars into the cache; replace=True stores exactly `fetched` (a user's own
-        series from Python, which is not a source's bars to merge)."""
+        series from Python, which is not a source's bars to merge); accept_revision: the source's
+        answer replaces the cached bars over its span, bars it dropped included (answers.revise),
+        and the cache as it was is kept aside (<file>.before-revision)."""
         held, _ = self.paths(config.source, config.symbol, config.interval)  # what is cached, if anything
-        old = None if replace else self.find(config.source, config.symbol, config.interval)
+        old = None if replace else self.usable(config.source, config.symbol, config.interval)
         frame, added, revised = fetched.frame, len(fetched.frame), 0
         if old is not None:
             cached, meta = old
@@ -161,8 +183,19 @@ class Cache:
                     hint="fetch with the same adjustment, or use another --data-dir",
                 )
             if SPECS[config.source].fetches:
-                check_answer(config, cached, fetched.frame, held)
+                check_answer(config, cached, fetched.frame, held, accept_revision)
             frame, added, revised = merge(cached, fetched.frame)
+            if accept_revision and not fetched.frame.empty:
+                frame, dropped = revise(cached, fetched.frame)
+                if dropped:
+                    shutil.copy2(held, held.with_name(f"{held.name}.before-revision"))
+                    log.warning(
+                        "%s: %d cached bar(s) the source no longer has were dropped (--accept-revision); "
+                        "the cache as it was is kept as %s.before-revision",
+                        config.symbol,
+                        dropped,
+                        held.name,
+                    )
             if revised:
                 log.warning(
                     "%s: %d cached bar(s) changed value at the source (e.g. re-adjusted after a dividend "
@@ -205,21 +238,21 @@ class Cache:
 REFRESH_OVERLAP_DAYS = 7
 
 
-def fetch_into(cache: Cache, config: DataRequest) -> Saved:
+def fetch_into(cache: Cache, config: DataRequest, accept_revision: bool = False) -> Saved:
     """Fetch from the source and merge into the cache (on any failure nothing is written)."""
     try:
         fetched = fetch(config)
     except MissingInputError as exc:
-        found = cache.find(config.source, config.symbol, config.interval) if SPECS[config.source].fetches else None
+        found = cache.usable(config.source, config.symbol, config.interval) if SPECS[config.source].fetches else None
         if found is None:
             raise
-        held = _span(found[0])
+        held = span(found[0])
         raise TryLaterError(
             f"{exc.message}, though the cache holds {config.symbol} ({held}): most likely a source outage or "
             f"rate limit, not an unknown symbol; the cache is unchanged",
             hint="try again later",
         ) from exc
-    return cache.save(config, fetched)
+    return cache.save(config, fetched, accept_revision=accept_revision)
 
 
 def refresh(cache: Cache, config: DataRequest) -> Saved:
@@ -227,60 +260,9 @@ def refresh(cache: Cache, config: DataRequest) -> Saved:
 
     The merge never drops a cached bar; on a source failure nothing is written.
     """
-    found = cache.find(config.source, config.symbol, config.interval)
+    found = cache.usable(config.source, config.symbol, config.interval)
     if found is None:
         return fetch_into(cache, config)
     since = (found[0].index[-1] - pd.Timedelta(days=REFRESH_OVERLAP_DAYS)).date()
     recent = config.model_copy(update={"start": since, "end": None, "period": None})
     return fetch_into(cache, recent)
-
-
-def check_answer(config: DataRequest, cached: pd.DataFrame, new: pd.DataFrame, parquet: Path) -> None:
-    """Refuse a source's answer that is not news: empty; ending before the cache does though
-    nothing bounded its end (stale); or holding fewer bars than the cache over the span it
-    covers, or over the whole cached span when the whole history was asked for (truncated).
-    Nothing is written: the cache and its sidecar's fetched-at stay as they were."""
-    if cached.empty:
-        return
-    held = f"cached {_span(cached)}"
-    if new.empty:
-        raise TryLaterError(
-            f"{config.symbol}: the source's answer holds no bars ({held}): a failed answer; {parquet} is unchanged",
-            hint="try again later",
-        )
-    received = f"received {_span(new)}"
-    if config.end is None and new.index[-1] < cached.index[-1]:
-        raise TryLaterError(
-            f"{config.symbol}: the source's answer ends {new.index[-1].date()}, before the cache's last bar "
-            f"{cached.index[-1].date()} ({held}; {received}): a stale answer; {parquet} is unchanged",
-            hint="try again later",
-        )
-    whole_history = config.start is None and config.period in (None, "max")
-    start = cached.index[0] if whole_history else max(new.index[0], cached.index[0])
-    end = min(cached.index[-1], new.index[-1])
-    expected = int(((cached.index >= start) & (cached.index <= end)).sum())
-    got = int(((new.index >= start) & (new.index <= end)).sum())
-    if got < expected:
-        raise TryLaterError(
-            f"{config.symbol}: the source's answer holds {got} bars from {start.date()} to {end.date()}, where "
-            f"the cache holds {expected} ({held}; {received}): a truncated answer; {parquet} is unchanged",
-            hint="try again later",
-        )
-
-
-def _span(frame: pd.DataFrame) -> str:
-    return f"{frame.index[0].date()}..{frame.index[-1].date()}, {len(frame)} rows"
-
-
-def merge(cached: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
-    """Union of bars by date; the new value wins where both have a date.
-
-    Returns (merged, bars added, cached bars revised). len(merged) >= len(cached) always.
-    """
-    overlap = cached.index.intersection(new.index)
-    columns = cached.columns.intersection(new.columns)
-    before, after = cached.loc[overlap, columns], new.loc[overlap, columns]
-    changed = ~((before == after) | (before.isna() & after.isna())).all(axis=1)
-    merged = pd.concat([cached, new])
-    merged = merged[~merged.index.duplicated(keep="last")].sort_index()
-    return merged, len(new.index.difference(cached.index)), int(changed.sum())

@@ -40,7 +40,9 @@ def plot_live(rows: pd.DataFrame, name: str, test: dict[str, Any], path: Path, d
             level = test["rmse"] / test["naive_rmse"]
             top.axhline(level, color=ACTUAL, linestyle="--", linewidth=1, label=f"test period ({level:.3f})")
         top.set_ylabel("RMSE / naive RMSE (step 1)")
-        top.set_title(f"{name}: published step-1 forecasts against naive from the same origins (below 1 beats naive)")
+        top.set_title(
+            f"{name}: published step-1 forecasts against naive from the same origins (below 1: lower RMSE than naive)"
+        )
         top.legend(loc="upper left")
         for level, alpha in (("80", 0.9), ("95", 0.5)):
             if f"coverage_{level}" in series:

@@ -19,7 +19,7 @@ def plot_history(rows: list[dict[str, Any]], dpi: int, path: Path) -> None:
     RMSE can be on another scale (prices were lower then), while its ratio compares. A
     trial far worse than naive is marked at the top edge, so it does not hide the others."""
     rows = sorted(rows, key=lambda r: r["trial"])
-    scored = [r for r in rows if r["ratio"] is not None]
+    scored = [r for r in rows if r["ratio"] is not None and np.isfinite(r["ratio"])]
     with figure(path, dpi, figsize=(9, 4.2)) as (fig, ax):
         if not scored:
             ax.text(0.5, 0.5, "no trial finished a fold", ha="center", va="center", transform=ax.transAxes)
@@ -48,7 +48,7 @@ def plot_history(rows: list[dict[str, Any]], dpi: int, path: Path) -> None:
                     zorder=3,
                     label=f"above {CEILING:g}x ({(~inside).sum()})",
                 )
-        complete = [r for r in rows if r["state"] == "complete"]
+        complete = [r for r in scored if r["state"] == "complete"]
         if complete:
             best = np.minimum.accumulate([r["ratio"] for r in complete])
             ax.step([r["trial"] for r in complete], best, where="post", color=COMPETITOR, lw=1.5, label="best so far")
@@ -65,7 +65,9 @@ def plot_history(rows: list[dict[str, Any]], dpi: int, path: Path) -> None:
             )
         ax.set_xlabel("trial")
         ax.set_ylabel("RMSE / naive RMSE (folds of the training part)")
-        ax.set_title("Optimisation history: below the dashed line beats naive; the test part is not used")
+        ax.set_title(
+            "Optimisation history: below the dashed line, a lower RMSE than naive's; the test part is not used"
+        )
         ax.legend(loc="upper right", ncols=2)
         fig.tight_layout()
 

@@ -16,7 +16,10 @@ the target date, the point forecast and the bands.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +27,7 @@ import pandas as pd
 from forecast import atomic
 from forecast.rundir.files import ForecastFile
 
+log = logging.getLogger(__name__)
 FOLDER = "forecasts"
 # Views beside the log, rewritten by every `forecast score`: the scores and their figure.
 LIVE_JSON, LIVE_PNG = "live.json", "live.png"
@@ -94,14 +98,43 @@ def _models(root: Path) -> list[Path]:
 
 
 def read(runs_root: Path, name: str | None = None, since: dt.date | None = None) -> pd.DataFrame:
-    """Every logged forecast step (of model `name`, or all), made from an origin on or after `since`."""
+    """Every logged forecast step (of model `name`, or all), made from an origin on or after `since`.
+    A file that cannot be read as a logged forecast (cut short, empty, foreign) is named in a
+    warning and moved aside (<file>.damaged): the others are scored, and it is never read again."""
     root = log_root(runs_root)
     folders = [root / name] if name else _models(root)
     # Not the dot-named temporary file of a forecast being logged right now (atomic.replacing).
     files = sorted(f for folder in folders if folder.is_dir() for f in folder.glob("[!.]*.parquet"))
-    if not files:
+    frames = [frame for frame in map(_logged, files) if frame is not None]
+    if not frames:
         return pd.DataFrame(columns=[*KEYS, "date", "step", "forecast"])
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
     if since is not None:
         frame = frame[frame["origin"] >= pd.Timestamp(since)]
     return frame.reset_index(drop=True)
+
+
+def _logged(path: Path) -> pd.DataFrame | None:
+    try:
+        frame = pd.read_parquet(path)
+        missing = [key for key in (*KEYS, "date", "step", "forecast") if key not in frame.columns]
+        if missing:
+            raise ValueError(f"it has no column {missing[0]}")
+    except ImportError:
+        raise  # pyarrow does not import: the environment, not this file
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        aside = path.with_name(f"{path.name}.damaged")
+        with contextlib.suppress(OSError):
+            os.replace(path, aside)
+        log.warning(
+            "the logged forecast %s is unreadable (%s): moved aside to %s; the others are scored",
+            path,
+            _first_line(exc),
+            aside.name,
+        )
+        return None
+    return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

@@ -16,7 +16,7 @@ from forecast import rundir
 from forecast.config import Config
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
-from forecast.rollout.intervals import forecast_rows
+from forecast.rollout.intervals import floored, forecast_rows
 from forecast.rollout.rollout import Network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_encoding, read_series, read_split, read_validation, save_validation
@@ -56,4 +56,6 @@ def validation_rollouts(network: Network, run: RunDir, steps: int, manifest: dic
             forecast = rollouts[: len(origins), :steps]
     if forecast is None and len(origins):
         forecast = forecast_rows(network, encoding, frame, w.values, origins, steps)
+    if forecast is not None:  # as predict floors its forecast, and evaluate its test and validation ones
+        forecast = floored(forecast, frame.iloc[: w.test_start, 0].to_numpy(dtype="float64"))
     return Validation(frame, origins, forecast, w.val_start)

@@ -15,6 +15,7 @@ from forecast.reports.live_part import live_section
 from forecast.rollout.conformal import empty_bands, percent, short_bands
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_encoding
+from forecast.rundir.verify import verified
 from forecast.scoring.metrics_file import Metrics
 from forecast.tables import number
 
@@ -52,9 +53,9 @@ def train_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tu
         parts.append(_combination(metrics))
         sections.append(("results", "Results on the test part", "".join(parts)))
     figures = [
-        h.figure(run.file(rundir.FORECAST_PNG), "Forecast versus actual, with the split and the intervals"),
-        h.figure(run.file(rundir.RESIDUALS_PNG), "Residuals over time, their distribution, and the RMSE ratio"),
-        h.figure(run.file(rundir.LOSS_PNG), "Training and validation loss per epoch"),
+        h.figure(verified(run, rundir.FORECAST_PNG), "Forecast versus actual, with the split and the intervals"),
+        h.figure(verified(run, rundir.RESIDUALS_PNG), "Residuals over time, their distribution, and the RMSE ratio"),
+        h.figure(verified(run, rundir.LOSS_PNG), "Training and validation loss per epoch"),
     ]
     if any(figures):
         sections.append(("figures", "Figures", "".join(figures)))

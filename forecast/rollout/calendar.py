@@ -95,12 +95,18 @@ def _built(code: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeInde
 
 
 def _read(path: Path) -> tuple[pd.Timestamp, pd.Timestamp, pd.DatetimeIndex] | None:
-    """(start, end, sessions) as kept, or None when there are none or they cannot be read."""
+    """(start, end, sessions) as kept, or None when there are none or they cannot be read: a file
+    that is there but unreadable (cut short, empty, foreign) is named in a warning and built again."""
+    if not path.exists():
+        return None
     try:
         with np.load(path, allow_pickle=False) as kept:
             bounds = (pd.Timestamp(kept[name][()]) for name in ("start", "end"))  # 0-d arrays
             return *bounds, pd.DatetimeIndex(kept["sessions"])
-    except (OSError, ValueError, KeyError):
+    except Exception as exc:  # zipfile, numpy and the OS raise many unrelated types for a bad file
+        log.warning(
+            "the kept exchange sessions %s are unreadable (%s): built again", path, f"{type(exc).__name__}: {exc}"[:160]
+        )
         return None
 
 

@@ -64,6 +64,13 @@ def calibration(
     }
 
 
+def floored(forecast: np.ndarray, history: np.ndarray) -> np.ndarray:
+    """Forecasts of a series that has never been negative (prices, counts, rainfall: `history`, the
+    values known before them) stop at zero, as its bands do: a value it cannot take says nothing."""
+    history = np.asarray(history, dtype="float64")
+    return np.maximum(forecast, 0.0) if len(history) and np.nanmin(history) >= 0 else forecast
+
+
 def interval_bounds(
     intervals: dict[str, Any] | None, forecast: np.ndarray, last_level: np.ndarray, history: np.ndarray | None = None
 ):

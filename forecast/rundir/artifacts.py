@@ -4,7 +4,9 @@ constants in rundir/__init__.py. Every write goes to a temporary name, then os.r
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +18,7 @@ from pydantic import ValidationError
 from forecast import atomic
 from forecast.config import Config, load_config
 from forecast.data.frequency import Frequency, infer_frequency, named
-from forecast.errors import DataError
+from forecast.errors import DataError, ForecastError, MissingInputError
 from forecast.network.training import import_keras
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.windows import Split
@@ -39,10 +41,30 @@ from forecast.rundir import (
     RunDir,
 )
 from forecast.rundir.files import BacktestFile, ComparisonFile, File, ForecastFile, TuneFile, UniverseFile
+from forecast.rundir.verify import verified
 from forecast.scoring.competitors import Outcome
 from forecast.scoring.metrics_file import Metrics
 
 FileT = TypeVar("FileT", bound=File)
+
+
+@contextlib.contextmanager
+def reading(run: RunDir, name: str) -> Iterator[Path]:
+    """The run file `name`, checked against the sha256 its stage recorded (verify.verified), for
+    reading: one that cannot be read (cut short, foreign) is an error naming it (exit 65), not an
+    internal error."""
+    path = verified(run, name)
+    if not path.is_file():
+        raise MissingInputError(f"{path} not found", hint=f"make it again: forecast train --run-dir {run.path}")
+    try:
+        yield path
+    except (ForecastError, ImportError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # parquet, numpy, zip and csv readers raise many unrelated types
+        raise DataError(
+            f"{path} is unreadable ({type(exc).__name__}: {str(exc)[:160]})",
+            hint=f"make it again: forecast train --run-dir {run.path} --force",
+        ) from exc
 
 
 def save_series(run: RunDir, frame: pd.DataFrame) -> None:
@@ -51,7 +73,8 @@ def save_series(run: RunDir, frame: pd.DataFrame) -> None:
 
 
 def read_series(run: RunDir) -> pd.DataFrame:
-    return pd.read_parquet(run.file(SERIES))
+    with reading(run, SERIES) as path:
+        return pd.read_parquet(path)
 
 
 def read_config(run: RunDir, overrides: list[str] | None = None) -> Config:
@@ -61,7 +84,8 @@ def read_config(run: RunDir, overrides: list[str] | None = None) -> Config:
 
 def read_encoding(run: RunDir) -> Encoding:
     """encoding.json: the run's encoding (target transform, window normalisation, MinMax)."""
-    payload = run.read_json(ENCODING)
+    with reading(run, ENCODING):
+        payload = run.read_json(ENCODING)
     if "lookback" not in payload:  # written before the encoding carried its window geometry
         prep = read_config(run).prep
         payload = {**payload, "lookback": prep.lookback, "output_steps": prep.output_steps}
@@ -94,7 +118,7 @@ def save_split(run: RunDir, values: np.ndarray, split: Split) -> None:
 
 
 def read_split(run: RunDir) -> SplitFile:
-    with np.load(run.existing(SPLIT)) as npz:
+    with reading(run, SPLIT) as path, np.load(path) as npz:
         arrays = {key: npz[key] for key in npz.files}
     if "horizon" in arrays:  # windows.npz, written before 0.2
         arrays["output_steps"] = arrays.pop("horizon")
@@ -119,7 +143,7 @@ def read_split(run: RunDir) -> SplitFile:
 
 def read_split_starts(run: RunDir) -> tuple[int, int]:
     """(validation start, test start) rows: two scalars, the window arrays stay on disk."""
-    with np.load(run.existing(SPLIT)) as npz:
+    with reading(run, SPLIT) as path, np.load(path) as npz:
         return int(npz["val_start"]), int(npz["test_start"])
 
 
@@ -138,7 +162,7 @@ def save_validation(run: RunDir, origins: np.ndarray, forecast: np.ndarray) -> N
 
 
 def read_validation(run: RunDir) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(run.file(VALIDATION)) as npz:
+    with reading(run, VALIDATION) as path, np.load(path) as npz:
         return npz["origins"], npz["forecast"]
 
 
@@ -154,7 +178,7 @@ def read_competitors(run: RunDir) -> Outcome:
     """What the competitors stage saved; nothing for a run made before 0.2 had competitors."""
     if not run.exists(COMPETITORS):
         return Outcome()
-    with np.load(run.existing(COMPETITORS)) as npz:
+    with reading(run, COMPETITORS) as path, np.load(path) as npz:
         info = json.loads(str(npz["info"]))
         forecasts = {key.removeprefix("forecast_"): npz[key] for key in npz.files if key.startswith("forecast_")}
         validation = {key.removeprefix("validation_"): npz[key] for key in npz.files if key.startswith("validation_")}
@@ -164,7 +188,8 @@ def read_competitors(run: RunDir) -> Outcome:
 def load_model(run: RunDir):
     keras = import_keras()
     # safe_mode (the default, stated here on purpose): no arbitrary code from the file.
-    return keras.saving.load_model(run.file(MODEL), safe_mode=True)
+    with reading(run, MODEL) as path:
+        return keras.saving.load_model(path, safe_mode=True)
 
 
 def save_trained(run: RunDir, model: Any, result: Any) -> dict[str, Any]:
@@ -189,7 +214,9 @@ def save_metrics(run: RunDir, metrics: Metrics) -> None:
 def read_metrics(run: RunDir) -> Metrics:
     """metrics.json, checked against its type: a file of another shape is an error naming it."""
     try:
-        return Metrics.model_validate(run.read_json(METRICS))
+        with reading(run, METRICS):
+            payload = run.read_json(METRICS)
+        return Metrics.model_validate(payload)
     except ValidationError as exc:
         raise DataError(
             f"{run.file(METRICS)} is not a metrics file of this version ({exc.errors()[0]['msg']})",
@@ -198,7 +225,8 @@ def read_metrics(run: RunDir) -> Metrics:
 
 
 def read_history(run: RunDir) -> pd.DataFrame:
-    return pd.read_csv(run.file(HISTORY), index_col="epoch")
+    with reading(run, HISTORY) as path:
+        return pd.read_csv(path, index_col="epoch")
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:
@@ -215,7 +243,9 @@ def write_csv(path: Path, table: pd.DataFrame) -> None:
 def _typed(run: RunDir, name: str, kind: type[FileT]) -> FileT:
     """A JSON run file checked against its type: a file of another shape is an error naming it."""
     try:
-        return kind.model_validate(run.read_json(name))
+        with reading(run, name):
+            payload = run.read_json(name)
+        return kind.model_validate(payload)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
@@ -263,5 +293,6 @@ def save_universe(run: RunDir, universe: UniverseFile) -> None:
 
 def read_predictions(run: RunDir, step: int | None = None) -> pd.DataFrame:
     """predictions.csv: a row per test window and step (dates parsed); only step `step` if given."""
-    table = pd.read_csv(run.existing(PREDICTIONS), parse_dates=["date"])
+    with reading(run, PREDICTIONS) as path:
+        table = pd.read_csv(path, parse_dates=["date"])
     return table if step is None else table[table["step"] == step]

@@ -47,6 +47,26 @@ def verify_run(run: RunDir) -> dict[str, Any]:
     return manifest
 
 
+def recorded(manifest: dict[str, Any], name: str) -> str | None:
+    """The sha256 a stage recorded for the run file `name` when it wrote it; None when no stage did."""
+    for record in manifest.get("stages", {}).values():
+        digest = (record.get("outputs") or {}).get(name) if isinstance(record, dict) else None
+        if digest:
+            return digest
+    return None
+
+
+def verified(run: RunDir, name: str) -> Path:
+    """Where the run file `name` is read, once it is checked to be the one its stage wrote: a
+    tampered, corrupted or replaced file is refused (exit 65) naming it. A file no stage
+    recorded (an older run's, a compare's or a tune's own) is read as it is."""
+    path = run.existing(name)
+    expected = recorded(run.manifest(), name)
+    if expected is not None and path.is_file() and run.sha256(name) != expected:
+        raise _changed(path, f"make it again: forecast train --run-dir {run.path} --force")
+    return path
+
+
 def verified_if_recorded(run: RunDir, manifest: dict[str, Any], name: str, stage: str) -> bool:
     """Whether a file that only newer runs have is there and is the one `stage` recorded:
     False when the stage never wrote it (an older run), DataError when it changed since."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from forecast.data.frequency import naive_words
 from forecast.errors import DataError
-from forecast.rollout.intervals import calibration, with_coverage
+from forecast.rollout.intervals import calibration, floored, with_coverage
 from forecast.scoring.baselines import History, baselines
 from forecast.scoring.combination import Combination, combine
 from forecast.scoring.competitors import Outcome
@@ -96,8 +96,12 @@ def evaluate_part(
     baseline; combine_them: add the combination of the network, the best competitor and naive,
     weighted on the validation windows; levels: the interval levels of the bands."""
     target = np.asarray(part.target, dtype="float64")
-    tests = {name: np.asarray(f.test, dtype="float64").reshape(len(part.test), -1) for name, f in ours.items()}
-    validations = {name: f.validation for name, f in ours.items() if f.validation is not None}
+    known = target[: part.train_rows[1]]  # a series never negative before the part: our forecasts stop at zero
+    tests = {
+        name: floored(np.asarray(f.test, dtype="float64").reshape(len(part.test), -1), known)
+        for name, f in ours.items()
+    }
+    validations = {name: floored(f.validation, known) for name, f in ours.items() if f.validation is not None}
     combination = None
     if combine_them and len(part.validation) and NETWORK in validations:
         if len(part.validation) < FEW_WINDOWS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from functools import cache
@@ -25,6 +26,8 @@ import numpy as np
 
 from forecast import atomic
 from forecast.errors import WriteError
+
+log = logging.getLogger(__name__)
 
 try:  # POSIX; elsewhere two processes may fit the same competitor, which costs time, not results
     import fcntl
@@ -51,14 +54,23 @@ def held(folder: Path, key: str) -> Iterator[Path | None]:
 
 def read(path: Path) -> tuple[tuple[Any, ...], float] | None:
     """(answer, the seconds it took) as stored, or None when there is none or it cannot be read.
-    An answer is ("ok", forecasts, the model chosen) or ("timeout", why, the limit it ran over)."""
+    An answer is ("ok", forecasts, the model chosen) or ("timeout", why, the limit it ran over).
+    A file that is there but unreadable (cut short, empty, foreign) is named in a warning and
+    fitted again: the new answer replaces it."""
+    if not path.exists():
+        return None
     try:
         with np.load(path, allow_pickle=False) as stored:
             status, seconds = str(stored["status"]), float(stored["seconds"])
             if status == "ok":
                 return ("ok", stored["forecasts"], str(stored["described"])), seconds
             return ("timeout", str(stored["why"]), float(stored["limit"])), seconds
-    except (OSError, ValueError, KeyError):
+    except Exception as exc:  # zipfile, numpy and the OS raise many unrelated types for a bad file
+        log.warning(
+            "the competitors' remembered answer %s is unreadable (%s): fitted again",
+            path,
+            f"{type(exc).__name__}: {exc}"[:160],
+        )
         return None
 
 

@@ -3,6 +3,7 @@ report), best first. Plain data from the study's own records (search.py writes t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,8 @@ def leaderboard(trials: list[Any]) -> list[dict[str, Any]]:
 
 def _row(trial: Any) -> dict[str, Any]:
     attrs = trial.user_attrs
-    folds = attrs.get("folds") or []
+    # Only finite folds count (a study of an older version may hold a NaN fold): a mean of them, or none.
+    folds = [f for f in attrs.get("folds") or [] if math.isfinite(f["rmse"]) and math.isfinite(f["naive_rmse"])]
     state = STATES[trial.state.name]
     rmse = float(np.mean([f["rmse"] for f in folds])) if folds else None  # complete: the objective itself
     naive = float(np.mean([f["naive_rmse"] for f in folds])) if folds else None

@@ -146,9 +146,10 @@ def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]
     attrs = {"values": values, "folds": folds, "seconds": result["seconds"], "error": result["error"]}
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
-    if result["state"] == "complete":
-        study.tell(trial, mean_rmse(folds))
-    else:
+    objective = mean_rmse(folds) if result["state"] == "complete" else None
+    if objective is not None and math.isfinite(objective):
+        study.tell(trial, objective)
+    else:  # pruned, failed, or (a study of an older version) complete with a non-finite fold
         study.tell(trial, state=TrialState.PRUNED if result["state"] == "pruned" else TrialState.FAIL)
 
 
@@ -165,6 +166,10 @@ def _optuna():
         raise DependencyError(
             f"forecast tune needs optuna, which does not import: {exc}", hint="pip install 'optuna>=4.2'"
         ) from exc
+    # Optuna's messages go through the tool's logging (third-party: errors only, --verbose shows
+    # them), not its own handler on stderr.
+    optuna.logging.disable_default_handler()
+    optuna.logging.enable_propagation()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna

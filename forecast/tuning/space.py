@@ -3,7 +3,8 @@ from it, and the config those values make.
 
 The default space is data, built from the config and the series' training part (never
 its test part): lookbacks are whole seasons of the series' frequency, and the transforms
-are those that are defined on it (no log returns for a series that reaches 0). The
+and normalisations are those that are defined on it (no log returns for a series that
+reaches 0, no window normalisation for one that takes the value 0). The
 config's own value of every key is always one of the choices, and is the first trial
 (search.py enqueues it): the search starts from what the user has, so the best trial's
 objective is never worse than the config's own.
@@ -37,10 +38,13 @@ def default_space(config: Config, target: np.ndarray, season: int | None, first_
     unit = season if season and season > 1 else NO_SEASON
     longest = min(MAX_LOOKBACK, first_fold_rows // (MIN_WINDOWS + 1))
     lookbacks = [unit * k for k in SEASONS if unit * k <= longest] or [max(1, min(unit, longest))]
-    transforms = ["log_return", "diff"] if np.all(np.asarray(target) > 0) else ["diff"]
+    target = np.asarray(target, dtype="float64")
+    transforms = ["log_return", "diff"] if np.all(target > 0) else ["diff"]
+    # Window normalisation divides by each window's last value: not offered where one can be 0.
+    normalize = ["series", "window"] if np.all(target != 0) else ["series"]
     return {
         "model.kind": _with_own(config.model.kind, ["lstm", "gru", "rnn"]),
-        "prep.normalize": _with_own(config.prep.normalize, ["series", "window"]),
+        "prep.normalize": _with_own(config.prep.normalize, normalize),
         "prep.target_transform": _with_own(_resolved(config, target), transforms),
         "prep.lookback": _with_own(config.prep.lookback, lookbacks),
         "model.units": _with_own(config.model.units, UNITS),

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import time
+import warnings
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -31,6 +33,10 @@ NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.co
 
 class Pruned(Exception):
     """Raised from a fold to stop a trial whose running mean is worse than the median."""
+
+
+class NotFinite(Exception):
+    """Raised from a fold whose forecasts went NaN or infinite: the trial fails, saying where."""
 
 
 def scoring_config(config: Config) -> Config:
@@ -60,22 +66,25 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
 
         def on_fold(fold: FoldResult) -> None:
             metrics = fold.evaluated.metrics
+            rmse, naive = metrics["model"]["rmse"], metrics["naive"]["rmse"]
+            if not (math.isfinite(rmse) and math.isfinite(naive)):
+                raise NotFinite(f"fold {fold.fold.number}: the network's forecasts went NaN or infinite{_said(heard)}")
             folds.append(
-                {
-                    "rmse": metrics["model"]["rmse"],
-                    "naive_rmse": metrics["naive"]["rmse"],
-                    "epochs": fold.epochs_run,
-                    "seconds": round(fold.fit_seconds, 2),
-                }
+                {"rmse": rmse, "naive_rmse": naive, "epochs": fold.epochs_run, "seconds": round(fold.fit_seconds, 2)}
             )
             if pruner is not None and pruner(running_ratios(folds)):
                 raise Pruned
 
-        with _quiet():
+        # numpy's and Keras' warnings (a division by a window's last value of 0) are the trial's
+        # to say in its own words, not lines on the user's terminal.
+        with _quiet(), warnings.catch_warnings(record=True) as heard:
+            warnings.simplefilter("always")
             run_fold_stack(frame, config, on_fold=on_fold)
         result["state"] = "complete"
     except Pruned:
         result["state"] = "pruned"
+    except NotFinite as exc:
+        result.update(state="failed", error=str(exc))
     except ForecastError as exc:  # this trial's values do not fit the series (a lookback too long)
         result.update(state="failed", error=exc.message)
     except Exception as exc:
@@ -84,6 +93,12 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
         result.update(state="failed", error=f"{type(exc).__name__}: {exc}")
     result["seconds"] = round(time.perf_counter() - clock, 2)
     return result
+
+
+def _said(heard: list[warnings.WarningMessage]) -> str:
+    """What numpy warned of first, as the reason's tail: " (divide by zero encountered in divide)"."""
+    runtime = [w for w in heard if issubclass(w.category, RuntimeWarning)]
+    return f" ({str(runtime[0].message)[:120]})" if runtime else ""
 
 
 def lost(number: int, why: str) -> dict[str, Any]:

@@ -23,7 +23,8 @@ LEVEL = "FORECAST_WORKER_LEVEL"  # the workers' log level: the parent's, warning
 # machine gets them from its job, not from the environment its raylet started with.
 CACHES = ("MPLCONFIGDIR", "KERAS_HOME", "FORECAST_TF_LOGS")
 # Libraries whose log lines are not the tool's: errors only, in the CLI and in every worker.
-THIRD_PARTY = ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL")
+# Python warnings (numpy's, Keras') are logged as "py.warnings" (logging.captureWarnings).
+THIRD_PARTY = ("yfinance", "matplotlib", "tensorflow", "absl", "h5py", "PIL", "optuna", "py.warnings")
 
 
 def default_workers() -> int:
@@ -72,6 +73,7 @@ def set_up(threads: int, level: int, env: dict[str, str] | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(FORMAT)
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.captureWarnings(True)
     for name in THIRD_PARTY:
         logging.getLogger(name).setLevel(logging.ERROR)
     os.environ[THREADS] = str(threads)

@@ -98,17 +98,28 @@ def test_published_forecasts_are_logged_and_scored_against_what_happened(
     assert verdict.words.startswith("the published msft forecast is no better than naive from the same origins")
 
 
-def test_forecasts_still_waiting_and_an_empty_log(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:
+def test_nothing_to_score_says_why_with_its_own_exit_code(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:
     both = invoke("score", "msft", "--all")
     assert both.exit_code == 64 and "NAME or --all, not both" in both.stderr
+    # Nothing logged.
     missing = invoke("score", "msft")
-    assert missing.exit_code == 66 and "no forecasts logged for msft" in missing.stderr
-    assert "forecast predict msft" in missing.stderr
+    assert missing.exit_code == 4 and "nothing to score: no forecasts logged for msft" in missing.stderr
+    assert "forecast predict msft" in missing.stderr and "Traceback" not in missing.output
     evening(fake_yahoo, "2012-12-21")
     retrain(invoke, setup)
+    # Logged, but only afterwards with --as-of: not live, scored only when asked.
+    predict(invoke, "--model", "msft", "--as-of", "2012-12-14")
+    afterwards = invoke("score", "msft")
+    assert afterwards.exit_code == 4 and "were made afterwards with --as-of" in afterwards.stderr
+    assert "--include-as-of" in afterwards.stderr
+    assert invoke("score", "msft", "--include-as-of").exit_code == 0
+    # A live forecast whose actuals are not in the data yet: nothing to score yet, and why.
+    (tmp_path / "runs" / "forecasts").rename(tmp_path / "as-of-forecasts")
     predict(invoke, "--model", "msft")
-    waiting = json.loads(invoke("score", "--all", "--json").stdout)
-    assert waiting == [{**waiting[0], "forecasts": 0, "pending": 1, "steps": []}]
+    waiting = invoke("score", "--all", "--json")
+    assert waiting.exit_code == 4 and waiting.stdout == ""
+    assert "nothing to score yet: 1 forecast(s) logged, none of whose target dates is in the data" in waiting.stderr
+    assert "the data ends 2012-12-21" in waiting.stderr
 
 
 def drift_evenings(invoke, fake_yahoo, bars: pd.DataFrame, evenings: int) -> None:
