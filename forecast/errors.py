@@ -6,6 +6,9 @@ next. Only the CLI (`forecast/cli/__init__.py`) turns one into an exit code and 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 class ForecastError(Exception):
     """Base of every error a user can cause or fix; never a bug in forecast itself."""
@@ -100,14 +103,35 @@ class Terminated(KeyboardInterrupt):
     # call the interruption can come back as another exception (a SystemError from a
     # Keras layer call), or be swallowed in a finaliser; the record still says "stop".
     signal: int | None = None
+    # While above 0 (inside TensorFlow's fit, a checkpoint being written: held_signals), a signal
+    # is recorded and raised at the next safe point (raise_if_stopped after a batch, or the end of
+    # the block), not in the middle of work that would be left half done.
+    held: int = 0
 
 
 def on_signal(signum: int, frame: object) -> None:
-    """SIGINT and SIGTERM handler of the CLI (SIGTERM only in universe workers)."""
+    """SIGINT and SIGTERM handler of the CLI and of every worker."""
     import signal
 
     Terminated.signal = signum
+    if Terminated.held:
+        return
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM are held while the block runs and raised when it ends (or at a
+    raise_if_stopped inside it): an interruption raised from the handler in the middle of
+    TensorFlow's Python (an optimizer step half applied, a dataset iterator half built) can
+    leave its native state inconsistent, and the process then died in glibc instead of ending
+    with 130 or 143 and a resumable run (issue 33)."""
+    Terminated.held += 1
+    try:
+        yield
+    finally:
+        Terminated.held -= 1
+    raise_if_stopped()
 
 
 def raise_if_stopped() -> None:

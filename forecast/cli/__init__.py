@@ -22,6 +22,7 @@ from forecast.cli.options import colour_enabled
 from forecast.errors import (
     INTERRUPTED,
     TERMINATED,
+    Terminated,
     UsageError,
     exit_code,
     on_signal,
@@ -35,7 +36,18 @@ log = logging.getLogger("forecast")
 _verbose = False
 
 
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM, carried past typer: it turns a KeyboardInterrupt into a silent exit 130,
+    SIGTERM's included. The original is the cause."""
+
+
 class ForecastGroup(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise Stopped() from exc
+
     def main(  # type: ignore[override]
         self,
         args: Any = None,
@@ -56,7 +68,10 @@ class ForecastGroup(TyperGroup):
             else:
                 command = ctx.command_path if ctx is not None else "forecast"
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
-        except typer.Abort as exc:  # click turns KeyboardInterrupt and EOFError into Abort
+        except Stopped as exc:  # Ctrl-C or SIGTERM: the documented code, the run said interrupted
+            stop = exc.__cause__ or exc
+            code = _fail("terminated (SIGTERM)" if was_terminated(stop) else "aborted", None, exit_code(stop), stop)
+        except typer.Abort as exc:  # click turns EOFError (and an older click KeyboardInterrupt) into Abort
             cause = exc.__cause__ or exc.__context__
             if cause is not None and not was_interrupted(cause):  # an EOFError: a file cut short, not Ctrl-C
                 said = failure(cause)
@@ -197,4 +212,20 @@ def main() -> None:
         # The interruption raised once more while the first one unwinds (a library's clean-up
         # running a check after the error line was printed; seen once under a loaded test
         # suite): still the documented code, not a death by SIGINT (-2) that cron reports as a crash.
-        sys.exit(exit_code(exc))
+        _leave(exit_code(exc))
+    except SystemExit as done:
+        if Terminated.signal is not None:  # stopped by a signal: see _leave
+            _leave(done.code if isinstance(done.code, int) else 1)
+        raise
+
+
+def _leave(code: int) -> None:
+    """End a process a signal stopped with its documented code, without the interpreter's
+    teardown: TensorFlow's threads may still be running, and tearing the interpreter down under
+    them died in glibc ("free(): invalid next size") once in 23 signals (issue 33). Everything the
+    run needed is written by now (atomic files, the manifest marked interrupted)."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -14,7 +14,7 @@ from forecast.config import MODEL_KINDS, Config, load_config
 from forecast.errors import DataError, MissingInputError, UsageError
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_metrics
-from forecast.rundir.verify import require_complete
+from forecast.rundir.verify import require_complete, verified
 
 log = logging.getLogger(__name__)
 KINDS = tuple(MODEL_KINDS)
@@ -105,6 +105,7 @@ def check_comparable(candidates: list[Candidate]) -> dict[str, Any]:
     expected = signature(reference.run)
     for c in candidates:
         require_complete(c.run)
+        verified(c.run, rundir.PREDICTIONS)  # read once the comparison is made: refused before anything is
     for c in candidates[1:]:
         found = signature(c.run)
         for key, value in expected.items():

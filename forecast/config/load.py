@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from forecast.config import legacy
 from forecast.config.data import DataConfig
 from forecast.config.schema import Config
+from forecast.config.tune import Range
 from forecast.errors import ConfigError, MissingInputError, UsageError
 
 # --- errors ------------------------------------------------------------------------
@@ -19,6 +20,8 @@ from forecast.errors import ConfigError, MissingInputError, UsageError
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the field at `loc` (for key suggestions)."""
+    if loc[:2] == ("tune", "space") and len(loc) == 3:  # a searched key's {low, high, ...}
+        return Range
     for part in loc:
         field = model.model_fields.get(part) if isinstance(part, str) else None
         annotation = field.annotation if field else None
@@ -36,8 +39,10 @@ def describe_validation_error(
     `names` switches to command-line wording: a field is named by its option
     (--interval) or by the argument it came from (SYMBOL).
     """
-    first = error.errors()[0]
-    # A union's branch shows in loc as "function-after[_ordered(), Range]": not a key.
+    errors = error.errors()
+    # A misspelt key is what also makes its right spelling missing: name the misspelling.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    # A union's branch shows in loc as "function-after[_ordered(), Range]" or "list[any]": not a key.
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
     if names is not None:
         field = str(loc[-1]) if loc else ""

@@ -95,7 +95,7 @@ class Cache:
     def read_meta(self, sidecar: Path) -> dict[str, Any]:
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
             raise DataError(
                 f"cache sidecar {sidecar} is unreadable ({exc})",
                 hint="move it and its .parquet away, then fetch again",
@@ -112,7 +112,13 @@ class Cache:
                 hint=f"run: forecast fetch {symbol} --source {source} --interval {interval}",
             )
         meta = self.read_meta(sidecar)
-        if meta.get("sha256") != sha256_file(parquet):
+        try:
+            digest = sha256_file(parquet)
+        except OSError as exc:  # a folder in its place, unreadable
+            raise DataError(
+                f"cache file {parquet} is unreadable ({exc.strerror or exc})", hint="move it away, then fetch again"
+            ) from exc
+        if meta.get("sha256") != digest:
             raise DataError(
                 f"cache file {parquet} does not match its sidecar's sha256 (interrupted write or edited by hand)",
                 hint="move both files away, then fetch again",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.config import ModelConfig, TrainConfig
-from forecast.errors import raise_if_stopped
+from forecast.errors import held_signals, raise_if_stopped
 from forecast.network.checkpoint import Checkpoint, LoopState
 from forecast.network.fused import fusable
 from forecast.network.models import build_model, plain
@@ -147,15 +147,16 @@ def fit(
                     "validation_data": (x_val, y_val) if has_val else None,
                     "shuffle": False,
                 }
-            logs = model.fit(
-                **arrays,
-                epochs=epoch + 1,
-                initial_epoch=epoch,
-                steps_per_epoch=config.steps_per_epoch,
-                validation_steps=config.steps_per_epoch if streamed and config.steps_per_epoch else None,
-                callbacks=callbacks,
-                verbose=0,
-            ).history
+            with held_signals():  # a signal stops the fit at a batch's end, never inside a step
+                logs = model.fit(
+                    **arrays,
+                    epochs=epoch + 1,
+                    initial_epoch=epoch,
+                    steps_per_epoch=config.steps_per_epoch,
+                    validation_steps=config.steps_per_epoch if streamed and config.steps_per_epoch else None,
+                    callbacks=callbacks,
+                    verbose=0,
+                ).history
             values = {k: float(v[-1]) for k, v in logs.items()}
             if config.reduce_lr_patience > 0:  # the rate this epoch ran at, as Keras' schedule logs it
                 values["learning_rate"] = float(np.asarray(model.optimizer.learning_rate))
@@ -168,7 +169,8 @@ def fit(
             _reduce_lr(state, values[monitor], model, config)
             bar.end_epoch(state.epoch, values)
             if checkpoint is not None and state.epoch < config.epochs and not stop:
-                checkpoint.save(state, model, best_weights)
+                with held_signals():  # the epoch's state written whole, or not at all
+                    checkpoint.save(state, model, best_weights)
             if stop:
                 break
     finally:

@@ -9,6 +9,7 @@ from forecast.errors import DataError
 from forecast.reports import html as h
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import read_metrics
+from forecast.rundir.verify import Tampered
 from forecast.scoring.metrics import SCORE_COLUMNS
 from forecast.scoring.metrics_file import Metrics
 from forecast.scoring.verdict import SIGNIFICANT
@@ -42,6 +43,8 @@ def scores_of(run: RunDir) -> Metrics | None:
         return None
     try:
         return read_metrics(run)
+    except Tampered:
+        raise  # not the file its stage wrote: the page is refused, not drawn without it
     except DataError:
         return None
 

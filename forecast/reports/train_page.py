@@ -7,7 +7,7 @@ from typing import Any
 
 from forecast import rundir
 from forecast.config import legacy
-from forecast.errors import ForecastError
+from forecast.errors import MissingInputError
 from forecast.network.budget import cut_short
 from forecast.reports import html as h
 from forecast.reports.common import competitors_part, scores_of, scores_table
@@ -127,7 +127,7 @@ def _data_facts(run: RunDir, stages: dict[str, Any], config: dict[str, Any], met
     snapshot = stages.get("snapshot", {}).get("info", {})
     windows = stages.get("split", {}).get("info", {})
     fitted = {}
-    with contextlib.suppress(ForecastError, OSError, ValueError):  # a failed or older run: what there is
+    with contextlib.suppress(MissingInputError):  # a run that failed before it: the page shows what there is
         fitted = read_encoding(run).fitted_on or {}
     pairs = [
         ("source", data.get("source")),

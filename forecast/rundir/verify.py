@@ -31,7 +31,9 @@ def require_complete(run: RunDir, manifest: dict[str, Any] | None = None, after:
 
 
 def verify_run(run: RunDir) -> dict[str, Any]:
-    """The manifest of a complete run whose files are exactly those it recorded."""
+    """The manifest of a complete run whose files are exactly those its stages recorded (sha256),
+    every one of them: the model, its encoding and split, and the scores, bands and figures a
+    forecast, a promotion or a holdout relies on. The model must be Keras' own .keras archive."""
     manifest = require_complete(run)
     stages = manifest.get("stages", {})
     for name, stage in VERIFIED.items():
@@ -44,26 +46,44 @@ def verify_run(run: RunDir) -> dict[str, Any]:
             raise MissingInputError(f"{path} is missing", hint=f"retrain: forecast train --run-dir {run.path} --force")
         if expected != actual:
             raise _changed(path, f"retrain: forecast train --run-dir {run.path} --force")
+    for record in stages.values():
+        for name, expected in ((record or {}).get("outputs") or {}).items():
+            if expected and name not in VERIFIED and run.exists(name) and run.sha256(name) != expected:
+                raise _changed(run.existing(name), again(run, manifest, name))
     return manifest
 
 
 def recorded(manifest: dict[str, Any], name: str) -> str | None:
     """The sha256 a stage recorded for the run file `name` when it wrote it; None when no stage did."""
-    for record in manifest.get("stages", {}).values():
-        digest = (record.get("outputs") or {}).get(name) if isinstance(record, dict) else None
-        if digest:
-            return digest
-    return None
+    return next((digest for _, digest in _writers(manifest, name)), None)
+
+
+def _writers(manifest: dict[str, Any], name: str) -> list[tuple[str, str]]:
+    stages = manifest.get("stages", {})
+    return [
+        (stage, record["outputs"][name])
+        for stage, record in stages.items()
+        if isinstance(record, dict) and (record.get("outputs") or {}).get(name)
+    ]
+
+
+def again(run: RunDir, manifest: dict[str, Any], name: str) -> str:
+    """How to make a changed run file again: its stage reruns, and what follows it (the runner
+    sees the file is not the one it recorded); the scores alone need no retraining."""
+    stage = next((stage for stage, _ in _writers(manifest, name)), None)
+    if stage in ("competitors", "evaluate", "plot"):
+        return f"score the run again: forecast evaluate {run.path}"
+    return f"make it again: forecast train --run-dir {run.path}"
 
 
 def verified(run: RunDir, name: str) -> Path:
     """Where the run file `name` is read, once it is checked to be the one its stage wrote: a
     tampered, corrupted or replaced file is refused (exit 65) naming it. A file no stage
     recorded (an older run's, a compare's or a tune's own) is read as it is."""
-    path = run.existing(name)
-    expected = recorded(run.manifest(), name)
+    path, manifest = run.existing(name), run.manifest()
+    expected = recorded(manifest, name)
     if expected is not None and path.is_file() and run.sha256(name) != expected:
-        raise _changed(path, f"make it again: forecast train --run-dir {run.path} --force")
+        raise _changed(path, again(run, manifest, name))
     return path
 
 
@@ -78,8 +98,13 @@ def verified_if_recorded(run: RunDir, manifest: dict[str, Any], name: str, stage
     return True
 
 
+class Tampered(DataError):
+    """A run file that is not the one its stage wrote: never read, whatever else tolerates a file
+    it cannot use (a report of an older run, a listing)."""
+
+
 def _changed(path: Path, hint: str) -> DataError:
-    return DataError(
+    return Tampered(
         f"{path} does not match the sha256 recorded when it was written (tampered, corrupted or replaced); "
         f"refusing to load it",
         hint=hint,

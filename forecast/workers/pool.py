@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -189,6 +190,14 @@ def answer(job: Job) -> Any:
     except Exception as exc:
         if not was_interrupted(exc):
             return Raised(exc)
-        raise SystemExit(exit_code(exc)) from None
+        _leave(exit_code(exc))
     except KeyboardInterrupt as exc:
-        raise SystemExit(exit_code(exc)) from None
+        _leave(exit_code(exc))
+
+
+def _leave(code: int) -> None:
+    """A worker stopped by a signal ends with the documented code once its job has recorded its run
+    interrupted, without the interpreter's teardown under TensorFlow's threads (see cli.main)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

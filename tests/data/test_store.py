@@ -77,6 +77,39 @@ def test_a_stale_short_or_empty_answer_is_refused_and_the_cache_stays_byte_ident
     assert snapshot_tree(tmp_path) == before  # the sidecar's fetched-at too
 
 
+def test_a_revised_history_is_accepted_only_when_asked_and_the_old_cache_kept(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    cache.save(CONFIG, fetched(bars("2024-01-01", 10)))  # 2024-01-01 .. 2024-01-12
+    revised = bars("2024-01-04", 10).drop(pd.Timestamp("2024-01-09"))  # the source removed a bogus bar
+    with pytest.raises(TryLaterError, match="truncated") as refused:
+        cache.save(SINCE_JAN_4, fetched(revised))
+    assert "forecast fetch MSFT --accept-revision" in refused.value.hint
+    before = (tmp_path / "yahoo" / "MSFT_1d.parquet").read_bytes()
+    saved = cache.save(SINCE_JAN_4, fetched(revised), accept_revision=True)
+    frame, meta = cache.load("yahoo", "MSFT", "1d")
+    assert pd.Timestamp("2024-01-09") not in frame.index  # dropped, as the source now says
+    assert frame.index[0] == pd.Timestamp("2024-01-01") and len(frame) == 12  # before its span: kept
+    assert frame.loc["2024-01-04", "close"] == revised.loc["2024-01-04", "close"] and saved.added == 3
+    kept = tmp_path / "yahoo" / "MSFT_1d.parquet.before-revision"
+    assert kept.read_bytes() == before  # the cache as it was, kept aside
+
+
+def test_fetch_accept_revision_from_the_command_line(invoke, tmp_path: Path, fake_yahoo) -> None:
+    from ..conftest import yahoo_frame
+
+    fake_yahoo.responses = [yahoo_frame(days=10)]
+    assert invoke("fetch", "MSFT").exit_code == 0
+    revised = yahoo_frame(days=10).drop(yahoo_frame(days=10).index[5])
+    fake_yahoo.responses = [revised]
+    refused = invoke("fetch", "MSFT")
+    assert refused.exit_code == 75 and "--accept-revision" in refused.stderr
+    fake_yahoo.responses = [revised]
+    accepted = invoke("fetch", "MSFT", "--accept-revision")
+    assert accepted.exit_code == 0, accepted.output
+    assert "1 cached bar(s) the source no longer has were dropped" in accepted.stderr
+    assert " 9 bars" in accepted.stdout
+
+
 def test_failed_write_leaves_the_cache_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = Cache(tmp_path)
     cache.save(CONFIG, fetched(bars("2024-01-01", 5)))

@@ -77,3 +77,11 @@ def test_the_future_figure_carries_the_verdict_of_its_model() -> None:
     assert future_verdict(naive, "lstm combination") == (f"lstm combination: {verdict}", False)
     old = info(better).model_copy(update={"test": info(better).test.model_copy(update={"verdict": None})})
     assert future_verdict(old, "gru") == (None, False)  # a forecast.json written before verdicts were stored
+
+
+def test_a_recorded_time_is_shown_in_utc_saying_so() -> None:
+    from forecast.tables import stamp
+
+    assert stamp("2026-11-30T03:06:40+00:00") == "2026-11-30 03:06:40 UTC"
+    assert stamp("2026-11-30T04:06:40+01:00") == "2026-11-30 03:06:40 UTC"  # converted, not cut
+    assert stamp(None) == "-" and stamp("soon") == "soon"

@@ -128,6 +128,12 @@ CASES = [
          config("data: {source: csv, path: /etc/hostname, target: close}\n")),
     Case("config-both-period-and-dates", ["train", "--config", "{tmp}/bad.yaml"], 78, ("either period or start/end",),
          config("data: {source: sample, symbol: MSFT, period: 1y, start: 2010-01-01}\n")),
+    Case("config-space-range-typo", ["tune", "--config", "{tmp}/bad.yaml"], 78,
+         ("tune.space.prep.lookback.hihg: unknown key", "did you mean 'high'?", "allowed: high, log, low, step"),
+         config("data: {source: sample, symbol: MSFT}\ntune: {space: {prep.lookback: {low: 2, hihg: 9}}}\n")),
+    Case("config-space-range-extra", ["tune", "--config", "{tmp}/bad.yaml"], 78,
+         ("tune.space.prep.lookback.stepp: unknown key", "did you mean 'step'?"),
+         config("data: {source: sample, symbol: MSFT}\ntune: {space: {prep.lookback: {low: 2, high: 9, stepp: 1}}}\n")),
     # --- universes ----------------------------------------------------------------------
     Case("universe-bad-symbol", ["train", "--config", "{tmp}/bad.yaml"], 78, ("data.symbols", "may hold only"),
          config("data: {source: sample, symbols: [MSFT, ../x]}\n")),

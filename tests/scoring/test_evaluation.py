@@ -119,3 +119,17 @@ def test_the_evaluation_scores_the_model_beside_every_baseline() -> None:
     verdict = result.verdict()
     assert verdict.forecaster == "lstm" and verdict.better and verdict.p_value == result.dm["model"]["p_value"]
     assert result.intervals == {"model": None} and result.bands == {"model": {}}  # no validation windows: no bands
+
+
+def test_a_series_never_below_zero_gets_forecasts_that_stop_at_zero_as_its_bands_do() -> None:
+    counts = np.array([3.0, 0.0, 1.0, 0.0, 2.0, 4.0, 0.0, 1.0, 2.0, 0.0] * 4)
+    dates = pd.date_range("2020-01-01", periods=40, freq="D")
+    starts = np.arange(30, 38)
+    below = np.full((8, 1), -0.5)  # a network that forecasts a negative count
+    part = Part(counts, dates, starts, 1, (0, 30), 5, None)
+    result = evaluate_part(part, {"model": Forecasts(below)}, Outcome(), model_kind="lstm")
+    assert (result.forecasts["model"] == 0).all()  # floored: scored as what is published
+    shifted = counts - 1  # a series that goes below zero: its forecasts are left as they are
+    result = evaluate_part(Part(shifted, dates, starts, 1, (0, 30), 5, None), {"model": Forecasts(below)},
+                           Outcome(), model_kind="lstm")  # fmt: skip
+    assert (result.forecasts["model"] == -0.5).all()
