@@ -86,7 +86,9 @@ def holdout_evaluation(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_di
         raise ValueError("none of the holdout dates is in this model's series")
     network = trained_network(run)  # as predict computes it: the holdout scores what it publishes
     encoding = read_encoding(run)
-    forecast = forecast_rows(network, encoding, frame, transformed(frame, config, encoding.transform), origins, steps)
+    forecast = forecast_rows(
+        network, encoding, frame, transformed(frame, config, encoding.transform, encoding.season), origins, steps
+    )
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     metrics = read_metrics(run)
     fit_end = fitted_end(frame.index, encoding.fitted_on["last"])  # the run's first test row

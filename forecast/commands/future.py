@@ -19,15 +19,14 @@ import pandas as pd
 
 from forecast import rundir
 from forecast.config import Config
-from forecast.data.frequency import TRADING_DAYS
+from forecast.data.frequency import TRADING_DAYS, Frequency
 from forecast.data.sources.shared import restrict
 from forecast.data.store import Cache
 from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
 from forecast.network import runtime
 from forecast.pipeline.validation import validation_rollouts
-from forecast.prepare.series import model_columns, prepared_series, transformed
-from forecast.prepare.transforms import calendar_columns
+from forecast.prepare.series import known, model_columns, prepared_series, transformed
 from forecast.rollout import conformal
 from forecast.rollout.calendar import Calendar, resolve
 from forecast.rollout.intervals import calibration, floored, interval_bounds
@@ -127,9 +126,12 @@ def strategy(steps: int, output_steps: int) -> str:
     return "recursive" if output_steps == 1 else f"direct {output_steps} steps per call, recursive beyond"
 
 
-def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: list[str]) -> np.ndarray | None:
-    """The inputs of future steps that are known in advance: the calendar columns among the
-    model's columns `kept` (a calendar feature constant over the series was left out)."""
+def _future_inputs(
+    config: Config, dates: pd.DatetimeIndex, steps: int, kept: list[str], frequency: Frequency
+) -> np.ndarray | None:
+    """The inputs of future steps that are known in advance: the calendar and Fourier columns
+    among the model's columns `kept` (a calendar feature constant over the series was left out),
+    made as the series' own were (prepare/series.known), from the series' recorded frequency."""
     features = [f for f in config.data.features if f != config.data.target]
     if features and steps > config.prep.output_steps:
         raise UsageError(
@@ -137,14 +139,14 @@ def _future_inputs(config: Config, dates: pd.DatetimeIndex, steps: int, kept: li
             f"most prep.output_steps = {config.prep.output_steps} step(s) ahead, not {steps}",
             hint=f"use --horizon {config.prep.output_steps}, or train with a larger prep.output_steps",
         )
-    columns = calendar_columns(dates, config.prep.calendar_features)
+    columns = known(dates, config, frequency)
     calendar = [values for name, values in columns.items() if name in kept]
     if not calendar:
         return None
-    known = np.column_stack(calendar)  # (steps, calendar channels)
+    inputs = np.column_stack(calendar)  # (steps, calendar channels)
     if features:  # steps <= output_steps: never fed back, any placeholder will do
-        known = np.column_stack([np.zeros((steps, len(features))), known])
-    return known[None, :, :]
+        inputs = np.column_stack([np.zeros((steps, len(features))), inputs])
+    return inputs[None, :, :]
 
 
 def _calibration(validation: Validation, config: Config, steps: int) -> dict[str, Any] | None:
@@ -197,10 +199,12 @@ def make_forecast(
     daily_stock = config.data.spec.exchange_days and read_frequency(run) == TRADING_DAYS
     calendar: Calendar = resolve(history.index, config.predict.calendar, daily_stock, data_dir / ".cache" / "sessions")
     dates = calendar.future(history.index[-1], steps)
-    future_inputs = _future_inputs(config, dates, steps, list(history.columns))
+    future_inputs = _future_inputs(config, dates, steps, list(history.columns), read_frequency(run))
 
     network = trained_network(run)  # only after every check above (verify_run)
-    values = transformed(history, config, encoding.transform)  # the model's own transform, whatever new bars hold
+    values = transformed(
+        history, config, encoding.transform, encoding.season
+    )  # the model's own transform, whatever new bars hold
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])

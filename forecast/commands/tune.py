@@ -125,9 +125,9 @@ class _How:
 
 def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
     run = started.run
-    end = plan_split(len(frame), config).test_start  # the first test row: trials see rows before it
-    target = frame.iloc[:end, 0].to_numpy(dtype="float64")
     season = season_of(config.evaluate.season, infer_frequency(pd.DatetimeIndex(frame.index)))
+    end = plan_split(len(frame), config, season).test_start  # the first test row: trials see rows before it
+    target = frame.iloc[:end, 0].to_numpy(dtype="float64")
     first_fold = plan_folds(end, scoring_config(config))[0].test_start
     space = config.tune.space or default_space(config, target, season, first_fold)
     # A resumed tune goes on to the count it was started with (--trials is not in its config).

@@ -111,3 +111,20 @@ def legacy_payloads(payload: dict[str, Any], unnamed_symbol: bool) -> list[dict[
 
 def _old_value(section: str, key: str, value: Any) -> Any:
     return _OLD_VALUES.get((section, key), {}).get(value, value) if isinstance(value, str) else value
+
+
+# Fields added after runs were written, at the value that leaves what a stage computes as it
+# was: a stage's config hash leaves them out then, so an older run stays current.
+ADDED_OFF: dict[str, Any] = {"prep.fourier_terms": 0, "train.ensemble": 1}
+
+
+def without_added(payload: dict[str, Any]) -> dict[str, Any]:
+    """The stage-hash payload without the added fields that are off (ADDED_OFF)."""
+    out: dict[str, Any] = {}
+    for name, value in payload.items():
+        if name in ADDED_OFF and value == ADDED_OFF[name]:
+            continue
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if ADDED_OFF.get(f"{name}.{k}", object()) != v}
+        out[name] = value
+    return out

@@ -35,16 +35,29 @@ class PrepConfig(Section):
         0.1, ge=0, lt=1, description="Tail of the training part used for early stopping (0 disables)."
     )
     scaler_range: tuple[float, float] = Field((0.0, 1.0), description="MinMax range, fitted on the training part only.")
-    calendar_features: list[Literal["hour_of_day", "day_of_week", "week_of_year", "month"]] = Field(
+    calendar_features: list[Literal["hour_of_day", "day_of_week", "week_of_year", "month", "holiday"]] = Field(
         default_factory=list,
         description="Calendar inputs added as sine/cosine pairs (dates are known in advance); "
-        "one that is the same on every date (day_of_week of weekly data) is left out with a note.",
+        "one that is the same on every date (day_of_week of weekly data) is left out with a note. "
+        "holiday: 1 on a US federal holiday (bokeh-sampledata's USHolidays.ics, 2000-2030; daily and finer data).",
     )
-    target_transform: Literal["auto", "none", "diff", "log_return", "pct_change"] = Field(
+    fourier_terms: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Sine/cosine pairs of each of the series' seasons, by date, added as inputs: the day and week "
+        "for hourly and finer data, the week and year for daily, the year (52.18 weeks) for weekly, monthly and "
+        "quarterly data (0 = none).",
+    )
+    target_transform: Literal[
+        "auto", "none", "diff", "log_return", "pct_change", "seasonal_diff", "diff_seasonal_diff"
+    ] = Field(
         "auto",
         json_schema_extra=COMPARED,
         description="What the model learns: levels (none) or changes; forecasts are mapped back to levels. "
-        "auto: log_return for a series positive throughout, diff otherwise (none with normalize: window).",
+        "auto: log_return for a series positive throughout, diff otherwise (none with normalize: window). "
+        "seasonal_diff: the change from one season before (evaluate.season rows: 12 months, 52 weeks); "
+        "diff_seasonal_diff: the first difference of that.",
     )
 
     normalize: Literal["series", "window"] = Field(
@@ -135,6 +148,16 @@ class TrainConfig(Section):
         None, ge=1, description="Cap on gradient steps per epoch, for very long series (none = every window)."
     )
     seed: int = Field(42, ge=0, description="Seed for weights, shuffling and dropout.")
+    ensemble: int = Field(
+        1,
+        ge=1,
+        le=20,
+        description=(
+            "Members of the network: N copies of model's layers starting from different weights (drawn from "
+            "train.seed), trained together in one graph and stopped on their mean validation loss; their "
+            "forecasts are combined by the median (1 = a single network)."
+        ),
+    )
     deterministic: bool = Field(True, description="TensorFlow op determinism: same seed, same metrics.")
     tensorboard: bool = Field(
         False, description="Write TensorBoard event files to the run's tensorboard/ folder (tensorboard --logdir runs)."

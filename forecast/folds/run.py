@@ -28,7 +28,7 @@ from forecast.folds.plan import Fold, plan_folds
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, target_transform, transformed
-from forecast.prepare.transforms import first_row
+from forecast.prepare.transforms import SEASONAL, first_row
 from forecast.prepare.windows import split_bounds, validation_start
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
@@ -75,12 +75,13 @@ class Series:
         """frequency: as a run recorded it; inferred from the frame's dates otherwise."""
         kind = target_transform(frame, config)
         frequency = frequency or infer_frequency(pd.DatetimeIndex(frame.index))
+        season = season_of(config.evaluate.season, frequency)
         return cls(
             frame,
             config,
             log_dir,
             kind,
-            transformed(frame, config, kind),
+            transformed(frame, config, kind, season),
             frame.iloc[:, 0].to_numpy(dtype="float64"),
             frequency,
         )
@@ -143,7 +144,7 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
     frame, config, kind = series.frame, series.config, series.kind
     values, target, season = series.values, series.target, series.season
     prep, spec = config.prep, config.evaluate.backtest
-    begin = max(fold.train_start, first_row(kind))  # no window reads an undefined transformed row
+    begin = max(fold.train_start, first_row(kind, season))  # no window reads an undefined transformed row
     val_start = validation_start(begin, fold.test_start, prep.val_fraction)
     split = split_bounds(prep.lookback, prep.output_steps, begin, val_start, fold.test_start, fold.test_end)
     counts = {"train": len(split.train), "val": len(split.val), "test": len(split.test)}
@@ -154,7 +155,7 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
             hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
         )
     # The scaler sees this fold's training data and nothing after it.
-    encoding = Encoding.fit(values, split, prep, column_names(frame, kind), kind)
+    encoding = Encoding.fit(values, split, prep, column_names(frame, kind), kind, season if kind in SEASONAL else None)
     epochs, seconds = None, 0.0
     if model is None or spec.refit:
         x_train, y_train = encoding.windows(values, split.train)

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from forecast.network.models import median, members_of
+
 Array = np.ndarray
 
 
@@ -127,16 +129,20 @@ CELLS = {"SimpleRNN", "LSTM", "GRU"}
 class Network:
     """The model as a function of a batch of encoded windows, like rollout.keras_network:
     (m, lookback, channels) -> (m, output_steps), in float32 like Keras (the two agree to
-    about 1e-6; float64 would be no more faithful to Keras, and twice as slow)."""
+    about 1e-6; float64 would be no more faithful to Keras, and twice as slow). An ensemble
+    (train.ensemble) runs each member's layers and gives their median."""
 
-    def __init__(self, layers: list[Layer]) -> None:
-        self.layers = layers
+    def __init__(self, members: list[list[Layer]]) -> None:
+        self.members = members
 
     def __call__(self, x: Array) -> Array:
-        out = np.asarray(x, dtype="float32")
-        for layer in self.layers:
-            out = layer(out)
-        return out
+        outputs = []
+        for layers in self.members:
+            out = np.asarray(x, dtype="float32")
+            for layer in layers:
+                out = layer(out)
+            outputs.append(out)
+        return median(np.concatenate(outputs, axis=1), len(outputs))
 
 
 def load(path: Path) -> Network:
@@ -144,17 +150,25 @@ def load(path: Path) -> Network:
     with zipfile.ZipFile(path) as archive:
         config = json.loads(archive.read("config.json"))
         blob = archive.read("model.weights.h5")
-    if config.get("class_name") != "Sequential":
-        raise Unsupported(f"a {config.get('class_name')} model (only Sequential)")
+    kind = config.get("class_name")
+    specs = config["config"]["layers"]
+    if kind == "Functional":  # an ensemble: members side by side, then their concatenation
+        names = [spec["config"]["name"] for spec in specs]
+        if specs[-1]["class_name"] != "Concatenate" or members_of(names) < 2:
+            raise Unsupported("a Functional model other than an ensemble of build_model's")
+    elif kind != "Sequential":
+        raise Unsupported(f"a {kind} model (only Sequential, or an ensemble)")
     weights = _weights(blob)
     used: dict[str, int] = {}
-    layers: list[Layer] = []
-    for spec in config["config"]["layers"]:
+    members: dict[str, list[Layer]] = {}
+    for spec in specs:
+        # Weights are numbered by class in the order of the model's layers, whatever member owns them.
         name = _unique(_snake(spec["class_name"]), used)
-        if spec["class_name"] == "InputLayer":
+        if spec["class_name"] in ("InputLayer", "Concatenate"):
             continue
-        layers.append(_layer(spec, weights, f"layers/{name}"))
-    return Network(layers)
+        member = re.match(r"member_\d+_", spec["config"]["name"])
+        members.setdefault(member.group() if member else "", []).append(_layer(spec, weights, f"layers/{name}"))
+    return Network(list(members.values()))
 
 
 def _layer(spec: dict[str, Any], weights: dict[str, Array], path: str) -> Layer:

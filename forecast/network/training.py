@@ -101,7 +101,25 @@ def _optimizer(keras, config: TrainConfig):
 
 
 def _loss(keras, config: TrainConfig):
+    if config.ensemble > 1:
+        return _members_loss(keras, config)
     return {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": keras.losses.Huber()}[config.loss]
+
+
+def _members_loss(keras, config: TrainConfig):
+    """An ensemble's loss: the mean of its members' losses against the same targets. The
+    members share no weight, so each one's gradient is its own loss's (scaled by 1/N,
+    which Adam's step does not see): N networks trained side by side in one graph."""
+    one = {
+        "mse": keras.losses.mean_squared_error,
+        "mae": keras.losses.mean_absolute_error,
+        "huber": keras.losses.huber,
+    }[config.loss]
+
+    def members_loss(y_true, y_pred):
+        return one(keras.ops.tile(y_true, [1, config.ensemble]), y_pred)
+
+    return members_loss
 
 
 def fit(
@@ -258,13 +276,16 @@ def train_model(
     import_keras(config.seed, config.deterministic)  # before building: the seed sets the initial weights
     shape = (x_train.shape[1], x_train.shape[2], x_train.output_steps if y_train is None else y_train.shape[1])
     fused = fusable(model_config)  # 1.5x faster on a CPU, the same arithmetic: network/fused.py
-    model = build_model(model_config, *shape, fused=fused)
+    members = config.ensemble
+    model = build_model(model_config, *shape, fused=fused, members=members)
     log.info(
-        "training %s (%d parameters) on %d windows, validating on %d",
+        "training %s%s (%d parameters) on %d windows, validating on %d",
         model_config.kind,
+        f", an ensemble of {members}," if members > 1 else "",
         model.count_params(),
         x_train.shape[0],
         x_val.shape[0],
     )
     result = fit(model, config, x_train, y_train, x_val, y_val, log_dir, checkpoint)
-    return (plain(model, model_config, *shape) if fused else model), result
+    # The plain model saves without our loss (an ensemble's), so a .keras file needs no custom object.
+    return (plain(model, model_config, *shape, members) if fused or members > 1 else model), result

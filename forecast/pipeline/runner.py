@@ -25,6 +25,7 @@ from forecast.lock import exclusive
 from forecast.pipeline import stages
 from forecast.pipeline.lifecycle import complete, environment, stop
 from forecast.pipeline.stages import Context
+from forecast.prepare.transforms import SEASONAL
 from forecast.reports import tracking
 from forecast.rundir import RunDir, stopped, utc_now
 
@@ -41,6 +42,8 @@ class Stage:
 
 
 R = rundir
+# evaluate.season: the season a seasonal difference (prep.target_transform) is taken at.
+_ENCODE_CONFIG = ("data", "prep", "evaluate.season")
 _EVALUATE_INPUTS = (R.SERIES, R.ENCODING, R.SPLIT, R.MODEL, R.COMPETITORS)
 _COMPETITORS_CONFIG = (
     "data",
@@ -61,9 +64,9 @@ _EVALUATE_CONFIG = (
     "predict.horizon",
 )
 STAGES: tuple[Stage, ...] = (
-    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features")),
-    Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), ("data", "prep")),
-    Stage("split", stages.split, (R.SERIES,), (R.SPLIT,), ("data", "prep")),
+    Stage("snapshot", stages.snapshot, (), (R.SERIES,), ("data", "prep.calendar_features", "prep.fourier_terms")),
+    Stage("encode", stages.encode, (R.SERIES,), (R.ENCODING,), _ENCODE_CONFIG),
+    Stage("split", stages.split, (R.SERIES,), (R.SPLIT,), _ENCODE_CONFIG),
     Stage("train", stages.train, stages.TRAIN_INPUTS, (R.MODEL, R.HISTORY), ("model", "train")),
     # After train, so a run made before competitors existed gains them without retraining.
     Stage("competitors", stages.competitors, (R.SERIES, R.SPLIT), (R.COMPETITORS,), _COMPETITORS_CONFIG),
@@ -84,7 +87,13 @@ def _section(config: Config, dotted: str) -> Any:
 
 def section_hash(config: Config, sections: tuple[str, ...]) -> str:
     """Hash of the config a stage depends on: whole sections, or single fields ('evaluate.season')."""
-    return _digest({name: _section(config, name) for name in sections})
+    return _digest(_payload(config, sections))
+
+
+def _payload(config: Config, sections: tuple[str, ...]) -> dict[str, Any]:
+    if sections == _ENCODE_CONFIG and config.prep.target_transform not in SEASONAL:
+        sections = sections[:-1]  # evaluate.season changes only a seasonal difference's encoding
+    return legacy.without_added({name: _section(config, name) for name in sections})
 
 
 def _digest(payload: dict[str, Any]) -> str:
@@ -94,7 +103,7 @@ def _digest(payload: dict[str, Any]) -> str:
 def _same_config(recorded: Any, config: Config, sections: tuple[str, ...]) -> bool:
     """The recorded hash is this config's, spelt with today's names or (a run written
     before 0.2) with the old ones: renaming a field changes no stage's inputs."""
-    payload = {name: _section(config, name) for name in sections}
+    payload = _payload(config, sections)
     if recorded == _digest(payload):
         return True
     unnamed = not config.data.spec.named  # csv, synthetic: an old config may have left the symbol unset

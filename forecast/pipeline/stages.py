@@ -28,6 +28,7 @@ from forecast.pipeline.context import Context
 from forecast.pipeline.validation import stored_validation
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
+from forecast.prepare.transforms import SEASONAL
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
@@ -79,9 +80,14 @@ def snapshot(ctx: Context) -> dict[str, Any]:
 # --- encode ----------------------------------------------------------------------
 
 
+def _season(ctx: Context) -> int | None:
+    """The series' season (evaluate.season resolved on the frequency its snapshot recorded)."""
+    return season_of(ctx.config.evaluate.season, read_frequency(ctx.run))
+
+
 def encode(ctx: Context) -> dict[str, Any]:
-    config, frame = ctx.config, read_series(ctx.run)
-    split = plan_split(len(frame), config)
+    config, frame, season = ctx.config, read_series(ctx.run), _season(ctx)
+    split = plan_split(len(frame), config, season)
     if len(split.train) < 100:
         log.warning(
             "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
@@ -91,12 +97,12 @@ def encode(ctx: Context) -> dict[str, Any]:
         why = {"log_return": "is positive throughout", "diff": "is not always positive", "none": "is window-normalised"}
         log.info("prep.target_transform auto: %s (%s %s %s)", kind, config.data.symbol, config.data.target, why[kind])
     names = column_names(frame, kind)
-    values = transformed(frame, config, kind)
+    values = transformed(frame, config, kind, season)
     # The training part only, from the first row with a defined value: no test-period leakage.
     fit_part = values[split.train_start : split.test_start]
     _refuse_constant(frame.iloc[split.train_start : split.test_start], fit_part, names, config)
     try:
-        encoding = Encoding.fit(values, split, config.prep, names, kind)
+        encoding = Encoding.fit(values, split, config.prep, names, kind, season if kind in SEASONAL else None)
     except ValueError as exc:
         raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: series") from exc
     fitted_on = {
@@ -118,9 +124,11 @@ def _refuse_constant(raw: pd.DataFrame, fit_part: np.ndarray, names: tuple[str, 
     first = constant[0]
     value = raw.iloc[0, first] if first in flat else fit_part[0, first]
     shown = [str(raw.columns[i]) if i in flat else names[i] for i in constant]
-    calendar = [c.rsplit("_", 1)[0] for c in shown if c.endswith(("_sin", "_cos"))]
+    calendar = [c.rsplit("_", 1)[0] for c in shown if c.endswith(("_sin", "_cos")) or c == "holiday"]
     hint = "choose another target or feature column"
-    if calendar:  # the training span is too short for the date to move (month over three weeks)
+    if calendar and calendar[0].startswith("fourier_"):
+        hint = "lower prep.fourier_terms (or set it to 0)"
+    elif calendar:  # the training span is too short for the date to move (month over three weeks)
         hint = f"drop {calendar[0]} from prep.calendar_features"
     raise DataError(
         f"column(s) {', '.join(shown)} of {config.data.symbol} are constant ({value:g}) over the "
@@ -133,9 +141,9 @@ def _refuse_constant(raw: pd.DataFrame, fit_part: np.ndarray, names: tuple[str, 
 
 
 def split(ctx: Context) -> dict[str, Any]:
-    frame = read_series(ctx.run)
-    parts = plan_split(len(frame), ctx.config)
-    save_split(ctx.run, transformed(frame, ctx.config), parts)
+    frame, season = read_series(ctx.run), _season(ctx)
+    parts = plan_split(len(frame), ctx.config, season)
+    save_split(ctx.run, transformed(frame, ctx.config, season=season), parts)
     return {"train": len(parts.train), "val": len(parts.val), "test": len(parts.test)}
 
 

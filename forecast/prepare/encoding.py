@@ -7,7 +7,8 @@ predict.
     network output --MinMax inverse--> --times the window's last value--> --inverse transform--> levels
 
 - target transform (prep.target_transform): the model learns changes, not levels, and
-  a change needs the row before it: rows_needed is lookback + 1 then.
+  a change needs the row before it: rows_needed is lookback + 1 then (lookback + s for a
+  seasonal difference at season s, lookback + s + 1 after a first difference too).
 - window normalisation (prep.normalize: window, levels only): each window's target
   channel, inputs and targets alike, divided by the window's last input value, minus 1.
   A model trained on 20-dollar prices then applies to 200-dollar prices.
@@ -68,13 +69,14 @@ class Encoding:
     columns: tuple[str, ...]  # the target (as transformed) first, then features
     scaler: MinMax = field(repr=False)
     fitted_on: dict[str, Any] | None = None  # rows, first and last date of the fitted part
+    season: int | None = None  # rows in a season: what a seasonal difference reaches back
 
     # --- geometry --------------------------------------------------------------------
 
     @property
     def first_row(self) -> int:
         """The first row with a defined value: row 0 of a transformed target is undefined."""
-        return first_row(self.transform)
+        return first_row(self.transform, self.season)
 
     @property
     def rows_needed(self) -> int:
@@ -91,10 +93,12 @@ class Encoding:
         prep: PrepConfig,
         columns: tuple[str, ...],
         transform: Transform | None = None,
+        season: int | None = None,
     ) -> Encoding:
         """On the training part only: its rows (from the first defined one), or for a
         window-normalised target its training windows. ValueError on a constant column.
-        `transform`: what `values` were transformed with (prep.target_transform's auto resolved)."""
+        `transform`: what `values` were transformed with (prep.target_transform's auto resolved);
+        `season`: the season a seasonal difference was taken at."""
         rows = np.asarray(values, dtype="float64")[split.train_start : split.test_start]
         low, high = rows.min(axis=0), rows.max(axis=0)
         transform = transform or prep.target_transform
@@ -107,6 +111,7 @@ class Encoding:
             prep.output_steps,
             tuple(columns),
             _scaler(low, high, prep.scaler_range),
+            season=season,
         )
         if prep.normalize == "window":
             x, y = encoding.relative_windows(values, split.train)
@@ -156,17 +161,18 @@ class Encoding:
 
     # --- decode ----------------------------------------------------------------------
 
-    def decode(self, output: np.ndarray, last_level: np.ndarray, last_value: np.ndarray) -> np.ndarray:
+    def decode(self, output: np.ndarray, past: np.ndarray, last_value: np.ndarray) -> np.ndarray:
         """Network output (m, output_steps) -> forecasts in the target's units.
 
-        last_level: the target's level at each window's last row (for the transform);
+        past: the target's level at each window's last row, (m,), or its last first_row levels,
+        (m, first_row), which a seasonal difference needs (for the transform);
         last_value: each window's last model value of the target (for window normalisation).
         """
-        z = np.asarray(output, dtype="float64").reshape(len(last_level), -1) - self.scaler.min_[0]
+        z = np.asarray(output, dtype="float64").reshape(len(past), -1) - self.scaler.min_[0]
         z = z / self.scaler.scale_[0]
         if self.normalize == "window":
             z = (z + 1.0) * np.asarray(last_value, dtype="float64")[:, None]
-        return inverse(z, last_level, self.transform)
+        return inverse(z, past, self.transform, self.season)
 
     # --- encoding.json ---------------------------------------------------------------
 
@@ -182,6 +188,8 @@ class Encoding:
             "lookback": self.lookback,
             "output_steps": self.output_steps,
             "fitted_on": self.fitted_on,
+            # Only a seasonal difference has one: any other run's file stays as 0.2 wrote it.
+            **({"season": self.season} if self.season is not None else {}),
         }
 
     @classmethod
@@ -205,4 +213,5 @@ class Encoding:
             tuple(data["columns"]),
             scaler,
             data.get("fitted_on"),
+            data.get("season"),
         )

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from forecast.config import Config
-from forecast.data.frequency import infer_frequency
+from forecast.data.frequency import Frequency, infer_frequency
 from forecast.data.load import load_series
 from forecast.errors import DataError
-from forecast.prepare.transforms import Transform, calendar_columns, choose, first_row, model_values
+from forecast.prepare.known_future import HOLIDAY, UnknownHolidays, known_columns, seasons_in_days
+from forecast.prepare.transforms import SEASONAL, Transform, choose, first_row, model_values
 from forecast.prepare.windows import Split, split_rows
 
 log = logging.getLogger(__name__)
@@ -48,22 +49,45 @@ def check_series(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
-    """The model's columns: the target first, then data.features, then calendar inputs."""
+    """The model's columns: the target first, then data.features, then the inputs known in
+    advance (prepare/known_future.py: calendar features, then Fourier terms)."""
     frame = check_series(frame, config)
-    if not config.prep.calendar_features:
+    prep = config.prep
+    if not prep.calendar_features and not prep.fourier_terms:
         return frame
-    columns = calendar_columns(frame.index, config.prep.calendar_features)
-    for name in config.prep.calendar_features:
-        pair = (columns[f"{name}_sin"], columns[f"{name}_cos"])
-        if len(frame) and all(np.ptp(c) == 0 for c in pair):  # weekly bars all on Fridays: nothing to learn
-            log.warning(
+    frequency = infer_frequency(pd.DatetimeIndex(frame.index))
+    columns = known(frame.index, config, frequency)
+    for name in prep.calendar_features:
+        pair = [c for c in (f"{name}_sin", f"{name}_cos", name) if c in columns]
+        if len(frame) and all(np.ptp(columns[c]) == 0 for c in pair) and name != HOLIDAY:
+            log.warning(  # weekly bars all on Fridays: nothing to learn
                 "prep.calendar_features %s is the same on every date of %s (%s): left out",
                 name,
                 config.data.symbol,
-                infer_frequency(pd.DatetimeIndex(frame.index)).name,
+                frequency.name,
             )
-            del columns[f"{name}_sin"], columns[f"{name}_cos"]
+            for c in pair:
+                del columns[c]
     return frame.assign(**columns)
+
+
+def known(index: pd.DatetimeIndex, config: Config, frequency: Frequency) -> dict[str, np.ndarray]:
+    """The known-future inputs of these dates (the series' own, or a forecast's future ones)."""
+    prep = config.prep
+    if HOLIDAY in prep.calendar_features and frequency.step not in ("day", "hour") and "minutes" not in frequency.step:
+        raise DataError(
+            f"prep.calendar_features holiday marks days, and {config.data.symbol} is in {frequency.name}",
+            hint="drop holiday; for weekly or monthly data use week_of_year or month, or prep.fourier_terms",
+        )
+    if prep.fourier_terms and not seasons_in_days(frequency):
+        raise DataError(
+            f"prep.fourier_terms describes seasons, and {config.data.symbol} ({frequency.name}) has none",
+            hint="set prep.fourier_terms: 0",
+        )
+    try:
+        return known_columns(index, prep.calendar_features, prep.fourier_terms, frequency)
+    except UnknownHolidays as exc:
+        raise DataError(f"{config.data.symbol}: {exc}", hint="drop holiday from prep.calendar_features") from None
 
 
 def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
@@ -71,10 +95,11 @@ def prepared_series(config: Config, data_dir: Path) -> pd.DataFrame:
     return model_columns(load_series(config.data, data_dir), config)
 
 
-def plan_split(n_rows: int, config: Config) -> Split:
-    """The chronological split, refusing before any training when it leaves too little."""
+def plan_split(n_rows: int, config: Config, season: int | None = None) -> Split:
+    """The chronological split, refusing before any training when it leaves too little.
+    season: the series' (evaluate.season resolved), which a seasonal difference reaches back."""
     prep = config.prep
-    start = first_row(prep.target_transform)
+    start = first_row(transform_kind(prep.target_transform, config, season), season)
     split = split_rows(n_rows, prep.lookback, prep.output_steps, prep.test_fraction, prep.val_fraction, start)
     needed = {"training": split.train, "test": split.test}
     if prep.val_fraction > 0:
@@ -103,12 +128,27 @@ def target_transform(frame: pd.DataFrame, config: Config) -> Transform:
     return choose(prep.target_transform, frame.iloc[:, 0].to_numpy(dtype="float64"), prep.normalize)
 
 
-def transformed(frame: pd.DataFrame, config: Config, kind: Transform | None = None) -> np.ndarray:
+def transform_kind(kind: str, config: Config, season: int | None) -> str:
+    """`kind`, refused when it is a seasonal difference and the series has no season of 2 rows or more."""
+    if kind in SEASONAL and (season is None or season < 2):
+        raise DataError(
+            f"prep.target_transform {kind} differences {config.data.symbol} at its season, and it has "
+            f"{'none' if season is None else f'a season of {season} row'} (yearly data has no season)",
+            hint="set evaluate.season to the rows in one season (e.g. 12), or use prep.target_transform: diff",
+        )
+    return kind
+
+
+def transformed(
+    frame: pd.DataFrame, config: Config, kind: Transform | None = None, season: int | None = None
+) -> np.ndarray:
     """What the model sees before scaling: the target transformed, features as they are.
-    `kind`: a trained model's own transform (its encoding), for new data; else the config's."""
+    `kind`: a trained model's own transform (its encoding), for new data; else the config's;
+    `season`: the season a seasonal difference is taken at (the encoding's, or the series')."""
     kind = kind or target_transform(frame, config)
+    transform_kind(kind, config, season)
     try:
-        return model_values(frame.to_numpy(dtype="float64"), kind)
+        return model_values(frame.to_numpy(dtype="float64"), kind, season)
     except ValueError as exc:
         raise DataError(
             f"prep.target_transform {kind} cannot be applied to {config.data.symbol} {config.data.target}: {exc}",

@@ -8,8 +8,13 @@ output back to levels from the last known level, so results stay in price units.
     diff        z[t] = y[t] - y[t-1]          y[t+k] = y[t-1] + sum z
     log_return  z[t] = log(y[t] / y[t-1])     y[t+k] = y[t-1] * exp(sum z)
     pct_change  z[t] = y[t] / y[t-1] - 1      y[t+k] = y[t-1] * prod(1 + z)
+    seasonal_diff       z[t] = y[t] - y[t-s]                     y[t] = y[t-s] + z[t]
+    diff_seasonal_diff  z[t] = (y[t] - y[t-1]) - (y[t-s] - y[t-s-1])
+                                                 y[t] = y[t-1] + y[t-s] - y[t-s-1] + z[t]
 
-z[0] is undefined (NaN): windows start reading at row 1 (see FIRST_ROW).
+s is the series' season (evaluate.season: 12 months, 52 weeks, ...). The first rows have no
+defined value (NaN): 1 for a change, s for a seasonal difference, s + 1 for both; windows
+start reading after them (see first_row), and inverting needs that many past levels.
 
 prep.target_transform auto (see `choose`) takes log returns for a series that is positive
 throughout (prices, counts that never hit 0) and differences otherwise: a yearly series with
@@ -18,19 +23,29 @@ a zero in it must not fail on log(0).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 
-Transform = Literal["none", "diff", "log_return", "pct_change"]
+Transform = Literal["none", "diff", "log_return", "pct_change", "seasonal_diff", "diff_seasonal_diff"]
 POSITIVE_ONLY = ("log_return", "pct_change")
+SEASONAL = ("seasonal_diff", "diff_seasonal_diff")
 
 
-def first_row(kind: str) -> int:
-    """The first row with a defined transformed value (auto is always a change)."""
-    return 0 if kind == "none" else 1
+def first_row(kind: str, season: int | None = None) -> int:
+    """The first row with a defined transformed value (auto is always a change), which is also
+    how many past levels inverting a forecast needs."""
+    if kind == "none":
+        return 0
+    if kind in SEASONAL:
+        return _season(kind, season) + (kind == "diff_seasonal_diff")
+    return 1
+
+
+def _season(kind: str, season: int | None) -> int:
+    if not season or season < 2:
+        raise ValueError(f"{kind} needs a season of 2 or more rows, got {season}")
+    return int(season)
 
 
 def choose(setting: str, target: np.ndarray, normalize: str = "series") -> Transform:
@@ -49,10 +64,12 @@ def choose(setting: str, target: np.ndarray, normalize: str = "series") -> Trans
     return "log_return" if len(values) and np.all(values > 0) else "diff"
 
 
-def forward(levels: np.ndarray, kind: Transform) -> np.ndarray:
+def forward(levels: np.ndarray, kind: Transform, season: int | None = None) -> np.ndarray:
     y = np.asarray(levels, dtype="float64")
     if kind == "none":
         return y.copy()
+    if kind in SEASONAL:
+        return _seasonal_forward(y[None, :], kind, _season(kind, season))[0]
     if kind in POSITIVE_ONLY and np.any(y <= 0):
         raise ValueError(f"{kind} needs positive values; the smallest is {y.min():g}")
     z = np.full_like(y, np.nan)
@@ -67,12 +84,32 @@ def forward(levels: np.ndarray, kind: Transform) -> np.ndarray:
     return z
 
 
-def inverse(z: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarray:
-    """(m, output_steps) transformed forecasts -> (m, output_steps) levels, from each window's last level."""
-    z = np.asarray(z, dtype="float64").reshape(len(last_level), -1)
+def _seasonal_forward(y: np.ndarray, kind: Transform, s: int) -> np.ndarray:
+    """Row-wise seasonal differences of (m, n) levels, NaN where undefined."""
+    z = np.full_like(y, np.nan)
+    z[:, s:] = y[:, s:] - y[:, :-s]
+    if kind == "diff_seasonal_diff":
+        z[:, s + 1 :] = np.diff(z[:, s:], axis=1)
+        z[:, s] = np.nan
+    return z
+
+
+def past_levels(past: np.ndarray, m: int) -> np.ndarray:
+    """The levels before each window's first forecast as (m, p): a (m,) array is p = 1."""
+    return np.asarray(past, dtype="float64").reshape(m, -1)
+
+
+def inverse(z: np.ndarray, past: np.ndarray, kind: Transform, season: int | None = None) -> np.ndarray:
+    """(m, output_steps) transformed forecasts -> (m, output_steps) levels, continuing from each
+    window's past levels `past`: (m,) the last level, or (m, p) the last p levels, the last one
+    last (a seasonal difference needs first_row(kind, season) of them)."""
+    past = past_levels(past, len(past))
+    z = np.asarray(z, dtype="float64").reshape(len(past), -1)
     if kind == "none":
         return z
-    last = np.asarray(last_level, dtype="float64")[:, None]
+    if kind in SEASONAL:
+        return _seasonal_inverse(z, past, kind, _season(kind, season))
+    last = past[:, -1:]
     if kind == "diff":
         return last + np.cumsum(z, axis=1)
     if kind == "log_return":
@@ -82,15 +119,33 @@ def inverse(z: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarra
     raise ValueError(f"unknown transform {kind!r}")
 
 
-def continue_forward(levels: np.ndarray, last_level: np.ndarray, kind: Transform) -> np.ndarray:
-    """(m, k) forecast levels -> their transformed values, continuing from each last level.
+def _seasonal_inverse(z: np.ndarray, past: np.ndarray, kind: Transform, s: int) -> np.ndarray:
+    need = s + (kind == "diff_seasonal_diff")
+    if past.shape[1] < need:
+        raise ValueError(f"{kind} with season {s} needs the last {need} levels, got {past.shape[1]}")
+    chain = np.concatenate([past, np.empty_like(z)], axis=1)
+    for j in range(z.shape[1]):  # a step may lean on the forecast of the step s before it
+        t = past.shape[1] + j
+        chain[:, t] = chain[:, t - s] + z[:, j]
+        if kind == "diff_seasonal_diff":
+            chain[:, t] += chain[:, t - 1] - chain[:, t - s - 1]
+    return chain[:, past.shape[1] :]
+
+
+def continue_forward(levels: np.ndarray, past: np.ndarray, kind: Transform, season: int | None = None) -> np.ndarray:
+    """(m, k) forecast levels -> their transformed values, continuing from each window's past
+    levels (as in `inverse`).
 
     The inverse of `inverse`: recursive forecasting feeds a forecast back as an input.
     """
-    y = np.asarray(levels, dtype="float64").reshape(len(last_level), -1)
+    past = past_levels(past, len(past))
+    y = np.asarray(levels, dtype="float64").reshape(len(past), -1)
     if kind == "none":
         return y.copy()
-    chain = np.concatenate([np.asarray(last_level, dtype="float64")[:, None], y], axis=1)
+    if kind in SEASONAL:
+        chain = np.concatenate([past, y], axis=1)
+        return _seasonal_forward(chain, kind, _season(kind, season))[:, -y.shape[1] :]
+    chain = np.concatenate([past[:, -1:], y], axis=1)
     if kind == "diff":
         return np.diff(chain, axis=1)
     if kind == "log_return":
@@ -100,32 +155,8 @@ def continue_forward(levels: np.ndarray, last_level: np.ndarray, kind: Transform
     raise ValueError(f"unknown transform {kind!r}")
 
 
-def model_values(values: np.ndarray, kind: Transform) -> np.ndarray:
+def model_values(values: np.ndarray, kind: Transform, season: int | None = None) -> np.ndarray:
     """Model inputs: column 0 (the target) transformed, feature columns as they are."""
     out = np.array(values, dtype="float64", copy=True).reshape(len(values), -1)
-    out[:, 0] = forward(out[:, 0], kind)
+    out[:, 0] = forward(out[:, 0], kind, season)
     return out
-
-
-# The calendar inputs: name -> (period, the date's position in it). Weekly data has one
-# weekday and its season is the year, so it wants week_of_year; hourly data wants hour_of_day.
-CALENDAR_PERIODS: dict[str, tuple[float, Callable[[pd.DatetimeIndex], np.ndarray]]] = {
-    "hour_of_day": (24, lambda index: index.hour),
-    "day_of_week": (7, lambda index: index.day_of_week),
-    "week_of_year": (365.25 / 7, lambda index: index.isocalendar().week.to_numpy() - 1),
-    "month": (12, lambda index: index.month - 1),
-}
-
-
-def calendar_columns(index: pd.DatetimeIndex, names: list[str]) -> dict[str, np.ndarray]:
-    """Sine/cosine encodings of the date: cyclic, so December sits next to January.
-
-    Dates are known in advance, so these inputs never look ahead.
-    """
-    columns: dict[str, np.ndarray] = {}
-    for name in names:
-        period, position = CALENDAR_PERIODS[name]
-        value = np.asarray(position(pd.DatetimeIndex(index)), dtype="float64")
-        columns[f"{name}_sin"] = np.sin(2 * np.pi * value / period)
-        columns[f"{name}_cos"] = np.cos(2 * np.pi * value / period)
-    return columns

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from forecast.network.models import median, members_of
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.transforms import continue_forward
 
@@ -66,23 +67,25 @@ def rollout(
     if steps > output_steps and channels > 1 and future_inputs is None:
         raise ValueError("recursive forecasts past the model's output_steps need the future values of its other inputs")
     buffer = values[origins[:, None] + np.arange(-lookback, 0)[None, :]]  # (m, lookback, channels): a copy
-    last_level = np.asarray(levels, dtype="float64")[origins - 1]
+    # The levels a forecast continues from: the last one, or the last season's for a seasonal difference.
+    memory = max(1, encoding.first_row)
+    past = np.asarray(levels, dtype="float64")[origins[:, None] + np.arange(-memory, 0)[None, :]]
     out = np.empty((len(origins), steps))
     done = 0
     while done < steps:
         output = np.asarray(network(encoding.encode(buffer)))
-        forecast = encoding.decode(output, last_level, buffer[:, -1, 0])  # (m, output_steps)
+        forecast = encoding.decode(output, past, buffer[:, -1, 0])  # (m, output_steps)
         take = min(output_steps, steps - done)
         out[:, done : done + take] = forecast[:, :take]
         done += take
         if done < steps:
             # Feed the forecasts back as if they had been observed.
             new = np.empty((len(origins), take, channels))
-            new[:, :, 0] = continue_forward(forecast[:, :take], last_level, encoding.transform)
+            new[:, :, 0] = continue_forward(forecast[:, :take], past, encoding.transform, encoding.season)
             if channels > 1:
                 new[:, :, 1:] = future_inputs[:, done - take : done]  # type: ignore[index]
             buffer = np.concatenate([buffer, new], axis=1)[:, -lookback:]
-            last_level = forecast[:, take - 1]
+            past = np.concatenate([past, forecast[:, :take]], axis=1)[:, -memory:]
     return out
 
 
@@ -96,8 +99,9 @@ def keras_network(model) -> Network:
     import tensorflow as tf
 
     compiled = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    members = members_of([layer.name for layer in model.layers])  # an ensemble gives its members' median
 
     def call(x: np.ndarray) -> np.ndarray:
-        return compiled(tf.constant(x, dtype=tf.float32)).numpy()
+        return median(compiled(tf.constant(x, dtype=tf.float32)).numpy(), members)
 
     return call

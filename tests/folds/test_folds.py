@@ -45,10 +45,10 @@ def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, mon
     fitted: list[tuple[float, float]] = []
     real_fit = Encoding.fit.__func__
 
-    def spy(cls, values, split, prep, columns, transform):
+    def spy(cls, values, split, prep, columns, transform, season):
         seen = values[split.train_start : split.test_start]  # what the encoding is fitted on
         fitted.append((float(np.min(seen)) - 1000, float(np.max(seen)) - 1000))
-        return real_fit(cls, values, split, prep, columns, transform)
+        return real_fit(cls, values, split, prep, columns, transform, season)
 
     monkeypatch.setattr(Encoding, "fit", classmethod(spy))
     tasks = []  # what each fold's statistical competitors are fitted on and forecast

@@ -13,7 +13,7 @@ from forecast.config import load_config
 from forecast.network.inputs import part
 from forecast.pipeline import stages
 from forecast.pipeline.stages import Context
-from forecast.prepare.transforms import forward, inverse
+from forecast.prepare.transforms import continue_forward, first_row, forward, inverse
 from forecast.rundir import RunDir, artifacts
 
 LEVELS = np.array([100.0, 101.5, 99.0, 103.0, 104.25, 102.0, 107.0])
@@ -29,6 +29,29 @@ def test_forward_then_inverse_recovers_the_levels(kind: str, output_steps: int) 
     assert np.allclose(levels, LEVELS[rows], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize(("kind", "first"), [("seasonal_diff", 3), ("diff_seasonal_diff", 4)])
+@pytest.mark.parametrize("output_steps", [1, 3, 8])
+def test_a_seasonal_difference_inverts_exactly_beyond_one_season(kind: str, first: int, output_steps: int) -> None:
+    # Season 3, forecasts up to 8 steps: steps past the season continue from the forecasts before them.
+    rng = np.random.default_rng(1)
+    levels = np.cumsum(rng.normal(size=40)) + np.tile([5.0, -2.0, 1.0], 14)[:40]
+    z = forward(levels, kind, 3)
+    assert first_row(kind, 3) == first and np.isnan(z[:first]).all() and np.isfinite(z[first:]).all()
+    starts = np.arange(first, len(levels) - output_steps + 1)
+    rows = starts[:, None] + np.arange(output_steps)[None, :]
+    past = levels[starts[:, None] + np.arange(-first, 0)[None, :]]
+    assert np.allclose(inverse(z[rows], past, kind, 3), levels[rows], rtol=0, atol=1e-9)
+    assert np.allclose(continue_forward(levels[rows], past, kind, 3), z[rows], rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="needs the last"):
+        inverse(z[rows], past[:, 1:], kind, 3)
+
+
+@pytest.mark.parametrize("season", [None, 1])
+def test_a_seasonal_difference_needs_a_season(season) -> None:
+    with pytest.raises(ValueError, match="needs a season of 2 or more rows"):
+        forward(LEVELS, "seasonal_diff", season)
+
+
 def test_returns_need_positive_values() -> None:
     with pytest.raises(ValueError, match="positive"):
         forward(np.array([1.0, 0.0, 2.0]), "log_return")
@@ -37,8 +60,11 @@ def test_returns_need_positive_values() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "normalize"),
-    [("none", "series"), ("diff", "series"), ("log_return", "series"), ("pct_change", "series"), ("none", "window")],
-)
+    [
+        ("none", "series"), ("diff", "series"), ("log_return", "series"), ("pct_change", "series"),
+        ("none", "window"), ("seasonal_diff", "series"), ("diff_seasonal_diff", "series"),
+    ],
+)  # fmt: skip
 @pytest.mark.parametrize("output_steps", [1, 3])
 def test_a_perfect_model_is_scored_as_perfect_in_price_units(
     kind, normalize, output_steps, tmp_path: Path, monkeypatch
@@ -78,7 +104,7 @@ def test_a_perfect_model_is_scored_as_perfect_in_price_units(
 
 
 def test_calendar_inputs_are_exact_cyclic_encodings() -> None:
-    from forecast.prepare.transforms import calendar_columns
+    from forecast.prepare.known_future import calendar_columns
 
     index = pd.DatetimeIndex(["2024-01-01", "2024-01-03", "2024-12-31"])  # Mon, Wed, Tue
     cols = calendar_columns(index, ["day_of_week", "month"])
@@ -174,7 +200,7 @@ def test_auto_takes_log_returns_for_a_positive_series_and_differences_otherwise(
 
 
 def test_a_calendar_input_that_never_changes_is_left_out_with_a_note(invoke, tmp_path: Path) -> None:
-    from forecast.prepare.transforms import calendar_columns
+    from forecast.prepare.known_future import calendar_columns
 
     index = pd.DatetimeIndex(["2024-01-01", "2024-07-01"])  # ISO weeks 1 and 27
     assert np.allclose(calendar_columns(index, ["week_of_year"])["week_of_year_sin"],

@@ -63,6 +63,30 @@ def test_recursive_log_returns_compound_from_the_last_level() -> None:
     assert network.calls == [1] * 7  # one call per step for all origins at once
 
 
+@pytest.mark.parametrize("kind", ["seasonal_diff", "diff_seasonal_diff"])
+def test_recursive_seasonal_differences_repeat_the_last_season_when_the_network_says_no_change(kind) -> None:
+    # A network whose every output decodes to z = 0: a seasonal difference then forecasts last
+    # season again (plus the last season-on-season change, after a first difference too), for
+    # steps past one season as well, each leaning on the forecast a season before it.
+    rng = np.random.default_rng(3)
+    levels = np.tile([10.0, 14.0, 9.0, 12.0], 20) + rng.normal(0, 0.1, 80)
+    prep = PrepConfig(lookback=6, output_steps=1, target_transform=kind)
+    values = model_values(levels, kind, 4)
+    first = 4 if kind == "seasonal_diff" else 5
+    split = split_rows(len(values), prep.lookback, prep.output_steps, 0.2, 0.0, first)
+    encoding = Encoding.fit(values, split, prep, ("y",), kind, 4)
+    zero = encoding.scaler.min_[0]  # the scaled value of z = 0
+    origin = np.array([80])
+    out = rollout(lambda x: np.full((len(x), 1), zero), encoding, values, levels, origin, 10)
+    if kind == "seasonal_diff":
+        expected = np.tile(levels[-4:], 3)[:10]
+    else:
+        step = levels[-1] - levels[-5]  # the last season-on-season change, carried on
+        expected = np.concatenate([levels[-4:] + step * k for k in (1, 2, 3)])[:10]
+    assert np.allclose(out[0], expected, atol=1e-9)
+    assert encoding.rows_needed == prep.lookback + first
+
+
 def test_direct_model_calls_once_per_horizon_and_recursion_continues_past_it() -> None:
     levels = np.sin(np.arange(80) / 3.0) + 5
     prep = PrepConfig(lookback=6, output_steps=3, target_transform="none")
