@@ -87,7 +87,12 @@ def holdout_evaluation(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_di
     network = trained_network(run)  # as predict computes it: the holdout scores what it publishes
     encoding = read_encoding(run)
     forecast = forecast_rows(
-        network, encoding, frame, transformed(frame, config, encoding.transform, encoding.season), origins, steps
+        network,
+        encoding,
+        frame,
+        transformed(frame, config, encoding.transform, encoding.season, encoding.profile),
+        origins,
+        steps,
     )
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     metrics = read_metrics(run)

@@ -29,8 +29,8 @@ from forecast.pipeline.validation import validation_rollouts
 from forecast.prepare.series import known, model_columns, prepared_series, transformed
 from forecast.rollout import conformal
 from forecast.rollout.calendar import Calendar, resolve
-from forecast.rollout.intervals import calibration, floored, interval_bounds
-from forecast.rollout.rollout import Network, keras_network, rollout
+from forecast.rollout.intervals import calibration, floored, forecast_rows, interval_bounds
+from forecast.rollout.rollout import Network, keras_network
 from forecast.rundir import RunDir
 from forecast.rundir.artifacts import load_model, read_config, read_encoding, read_frequency, read_metrics
 from forecast.rundir.files import ForecastFile, TestFigures
@@ -202,13 +202,12 @@ def make_forecast(
     future_inputs = _future_inputs(config, dates, steps, list(history.columns), read_frequency(run))
 
     network = trained_network(run)  # only after every check above (verify_run)
-    values = transformed(
-        history, config, encoding.transform, encoding.season
-    )  # the model's own transform, whatever new bars hold
+    # The model's own transform (and seasonal profile), whatever new bars hold.
+    values = transformed(history, config, encoding.transform, encoding.season, encoding.profile)
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])
-    forecast = rollout(network, encoding, values, levels, origin, steps, future_inputs)
+    forecast = forecast_rows(network, encoding, history, values, origin, steps, future_inputs)
     validation = validation_rollouts(network, run, steps, manifest)
     metrics = read_metrics(run)  # a complete run (verify_run) has its scores
     members: dict[str, np.ndarray] = {}

@@ -115,7 +115,7 @@ def _old_value(section: str, key: str, value: Any) -> Any:
 
 # Fields added after runs were written, at the value that leaves what a stage computes as it
 # was: a stage's config hash leaves them out then, so an older run stays current.
-ADDED_OFF: dict[str, Any] = {"prep.fourier_terms": 0, "train.ensemble": 1}
+ADDED_OFF: dict[str, Any] = {"prep.fourier_terms": 0, "prep.deseasonalize": "none", "train.ensemble": 1}
 
 
 def without_added(payload: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from forecast.errors import DataError, ForecastError
 from forecast.folds.plan import Fold, plan_folds
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
-from forecast.prepare.series import column_names, target_transform, transformed
+from forecast.prepare.series import column_names, seasonal_profile, target_transform, transformed
 from forecast.prepare.transforms import SEASONAL, first_row
 from forecast.prepare.windows import split_bounds, validation_start
 from forecast.rollout.intervals import forecast_rows
@@ -154,8 +154,14 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
             f"{counts['train']} training, {counts['val']} validation and {counts['test']} test windows",
             hint="use fewer evaluate.backtest.folds, a lower prep.lookback, or a longer series",
         )
-    # The scaler sees this fold's training data and nothing after it.
+    # The seasonal profile and the scaler see this fold's training data and nothing after it.
+    profile = seasonal_profile(
+        frame.iloc[fold.train_start :], config, fold.test_start - fold.train_start, series.frequency, season
+    )
+    if profile is not None:
+        values = transformed(frame, config, kind, season, profile)
     encoding = Encoding.fit(values, split, prep, column_names(frame, kind), kind, season if kind in SEASONAL else None)
+    encoding = replace(encoding, profile=profile)
     epochs, seconds = None, 0.0
     if model is None or spec.refit:
         x_train, y_train = encoding.windows(values, split.train)

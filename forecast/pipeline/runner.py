@@ -91,8 +91,9 @@ def section_hash(config: Config, sections: tuple[str, ...]) -> str:
 
 
 def _payload(config: Config, sections: tuple[str, ...]) -> dict[str, Any]:
-    if sections == _ENCODE_CONFIG and config.prep.target_transform not in SEASONAL:
-        sections = sections[:-1]  # evaluate.season changes only a seasonal difference's encoding
+    seasonal = config.prep.target_transform in SEASONAL or config.prep.deseasonalize != "none"
+    if sections == _ENCODE_CONFIG and not seasonal:
+        sections = sections[:-1]  # evaluate.season changes only a seasonal difference's or profile's encoding
     return legacy.without_added({name: _section(config, name) for name in sections})
 
 

@@ -27,7 +27,14 @@ from forecast.pipeline.competing import fit_competitors, fit_competitors_beside
 from forecast.pipeline.context import Context
 from forecast.pipeline.validation import stored_validation
 from forecast.prepare.encoding import Encoding
-from forecast.prepare.series import column_names, plan_split, prepared_series, target_transform, transformed
+from forecast.prepare.series import (
+    column_names,
+    plan_split,
+    prepared_series,
+    seasonal_profile,
+    target_transform,
+    transformed,
+)
 from forecast.prepare.transforms import SEASONAL
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
@@ -88,6 +95,7 @@ def _season(ctx: Context) -> int | None:
 def encode(ctx: Context) -> dict[str, Any]:
     config, frame, season = ctx.config, read_series(ctx.run), _season(ctx)
     split = plan_split(len(frame), config, season)
+    profile = seasonal_profile(frame, config, split.test_start, read_frequency(ctx.run), season)
     if len(split.train) < 100:
         log.warning(
             "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
@@ -95,9 +103,17 @@ def encode(ctx: Context) -> dict[str, Any]:
     kind = target_transform(frame, config)
     if config.prep.target_transform == "auto":  # say what it chose, and why
         why = {"log_return": "is positive throughout", "diff": "is not always positive", "none": "is window-normalised"}
+        if profile is not None and kind == "diff":
+            why["diff"] = "less its seasonal part"
         log.info("prep.target_transform auto: %s (%s %s %s)", kind, config.data.symbol, config.data.target, why[kind])
+    if profile is not None:
+        log.info(
+            "prep.deseasonalize mstl: season(s) of %s rows removed, fitted on the %d rows before the test part",
+            " and ".join(map(str, profile.cycles)),
+            split.test_start,
+        )
     names = column_names(frame, kind)
-    values = transformed(frame, config, kind, season)
+    values = transformed(frame, config, kind, season, profile)
     # The training part only, from the first row with a defined value: no test-period leakage.
     fit_part = values[split.train_start : split.test_start]
     _refuse_constant(frame.iloc[split.train_start : split.test_start], fit_part, names, config)
@@ -110,7 +126,7 @@ def encode(ctx: Context) -> dict[str, Any]:
         "first": frame.index[split.train_start].date().isoformat(),
         "last": frame.index[split.test_start - 1].date().isoformat(),
     }
-    ctx.run.write_json(rundir.ENCODING, replace(encoding, fitted_on=fitted_on).to_dict())
+    ctx.run.write_json(rundir.ENCODING, replace(encoding, fitted_on=fitted_on, profile=profile).to_dict())
     return {"fitted_rows": len(fit_part)}
 
 
@@ -143,7 +159,10 @@ def _refuse_constant(raw: pd.DataFrame, fit_part: np.ndarray, names: tuple[str, 
 def split(ctx: Context) -> dict[str, Any]:
     frame, season = read_series(ctx.run), _season(ctx)
     parts = plan_split(len(frame), ctx.config, season)
-    save_split(ctx.run, transformed(frame, ctx.config, season=season), parts)
+    # The profile encode fitted, fitted again on the same rows (a pure function of them), so that
+    # split reads the series alone as it always has.
+    profile = seasonal_profile(frame, ctx.config, parts.test_start, read_frequency(ctx.run), season)
+    save_split(ctx.run, transformed(frame, ctx.config, season=season, profile=profile), parts)
     return {"train": len(parts.train), "val": len(parts.val), "test": len(parts.test)}
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from forecast.config import PrepConfig
+from forecast.prepare.deseasonal import Profile
 from forecast.prepare.transforms import Transform, first_row, inverse
 from forecast.prepare.windows import Split, windows
 
@@ -70,6 +71,8 @@ class Encoding:
     scaler: MinMax = field(repr=False)
     fitted_on: dict[str, Any] | None = None  # rows, first and last date of the fitted part
     season: int | None = None  # rows in a season: what a seasonal difference reaches back
+    # prep.deseasonalize: the seasonal part the network's series is without (prepare/deseasonal.py)
+    profile: Profile | None = field(default=None, repr=False)
 
     # --- geometry --------------------------------------------------------------------
 
@@ -190,6 +193,7 @@ class Encoding:
             "fitted_on": self.fitted_on,
             # Only a seasonal difference has one: any other run's file stays as 0.2 wrote it.
             **({"season": self.season} if self.season is not None else {}),
+            **({"deseasonalized": self.profile.to_dict()} if self.profile is not None else {}),
         }
 
     @classmethod
@@ -214,4 +218,5 @@ class Encoding:
             scaler,
             data.get("fitted_on"),
             data.get("season"),
+            Profile.from_dict(data["deseasonalized"]) if data.get("deseasonalized") else None,
         )

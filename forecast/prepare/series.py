@@ -16,6 +16,8 @@ from forecast.config import Config
 from forecast.data.frequency import Frequency, infer_frequency
 from forecast.data.load import load_series
 from forecast.errors import DataError
+from forecast.prepare import deseasonal
+from forecast.prepare.deseasonal import Profile
 from forecast.prepare.known_future import HOLIDAY, UnknownHolidays, known_columns, seasons_in_days
 from forecast.prepare.transforms import SEASONAL, Transform, choose, first_row, model_values
 from forecast.prepare.windows import Split, split_rows
@@ -125,7 +127,32 @@ def _longer(config: Config) -> str:
 def target_transform(frame: pd.DataFrame, config: Config) -> Transform:
     """The transform this series gets: prep.target_transform, auto resolved on its target."""
     prep = config.prep
+    if prep.deseasonalize != "none" and prep.target_transform == "auto":
+        # Less its season a series is no longer a positive quantity whose moves scale with it.
+        return "none" if prep.normalize == "window" else "diff"
     return choose(prep.target_transform, frame.iloc[:, 0].to_numpy(dtype="float64"), prep.normalize)
+
+
+def seasonal_profile(
+    frame: pd.DataFrame, config: Config, test_start: int, frequency: Frequency, season: int | None
+) -> Profile | None:
+    """prep.deseasonalize's seasonal part, fitted on the rows before `test_start` (None: off)."""
+    if config.prep.deseasonalize == "none":
+        return None
+    lengths = deseasonal.seasons(frequency, season)
+    if not lengths:
+        raise DataError(
+            f"prep.deseasonalize {config.prep.deseasonalize} removes {config.data.symbol}'s seasonal part, and a "
+            f"series of {frequency.name} has none",
+            hint="set evaluate.season to the rows in one season (e.g. 12), or use prep.deseasonalize: none",
+        )
+    try:
+        return deseasonal.fit(frame, test_start, lengths)
+    except ValueError as exc:
+        raise DataError(
+            f"prep.deseasonalize {config.prep.deseasonalize} cannot fit {config.data.symbol}'s seasons: {exc}",
+            hint="use a longer series, a lower evaluate.season, or prep.deseasonalize: none",
+        ) from exc
 
 
 def transform_kind(kind: str, config: Config, season: int | None) -> str:
@@ -140,15 +167,20 @@ def transform_kind(kind: str, config: Config, season: int | None) -> str:
 
 
 def transformed(
-    frame: pd.DataFrame, config: Config, kind: Transform | None = None, season: int | None = None
+    frame: pd.DataFrame,
+    config: Config,
+    kind: Transform | None = None,
+    season: int | None = None,
+    profile: Profile | None = None,
 ) -> np.ndarray:
     """What the model sees before scaling: the target transformed, features as they are.
     `kind`: a trained model's own transform (its encoding), for new data; else the config's;
-    `season`: the season a seasonal difference is taken at (the encoding's, or the series')."""
+    `season`: the season a seasonal difference is taken at (the encoding's, or the series');
+    `profile`: the seasonal part removed first (prep.deseasonalize; the encoding's)."""
     kind = kind or target_transform(frame, config)
     transform_kind(kind, config, season)
     try:
-        return model_values(frame.to_numpy(dtype="float64"), kind, season)
+        return model_values((profile.remove(frame) if profile else frame).to_numpy(dtype="float64"), kind, season)
     except ValueError as exc:
         raise DataError(
             f"prep.target_transform {kind} cannot be applied to {config.data.symbol} {config.data.target}: {exc}",

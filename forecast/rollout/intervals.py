@@ -17,15 +17,30 @@ from forecast.rollout import conformal
 from forecast.rollout.rollout import Network, rollout
 
 
-def forecast_rows(
-    network: Network, encoding: Encoding, frame: pd.DataFrame, values: np.ndarray, origins: np.ndarray, steps: int
+def forecast_rows(  # noqa: PLR0913
+    network: Network,
+    encoding: Encoding,
+    frame: pd.DataFrame,
+    values: np.ndarray,
+    origins: np.ndarray,
+    steps: int,
+    future_inputs: np.ndarray | None = None,
 ) -> np.ndarray:
     """(m, steps) forecasts in the target's units from each origin row of the series `frame`
     (`values`: its model values; see rollout.py). Inputs other than the target are the
-    series' own, as known when the forecast rows come."""
-    known = values[origins[:, None] + np.arange(steps)[None, :], 1:] if values.shape[1] > 1 else None
-    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
-    return rollout(network, encoding, values, levels, origins, steps, known)
+    series' own, as known when the forecast rows come; future_inputs: theirs for rows past
+    the frame's end (predict's future: rollout.py)."""
+    rows = origins[:, None] + np.arange(steps)[None, :]
+    known = future_inputs
+    if known is None and values.shape[1] > 1 and rows.max() < len(values):  # past the end: the future's, if given
+        known = values[rows, 1:]
+    profile = encoding.profile
+    levels = (profile.remove(frame) if profile else frame).iloc[:, 0].to_numpy(dtype="float64")
+    forecast = rollout(network, encoding, values, levels, origins, steps, known)
+    if profile is None:
+        return forecast
+    # The network forecasts the series less its seasonal part: the part is added back.
+    return forecast + profile.at(pd.DatetimeIndex(frame.index), rows)
 
 
 def calibration(

@@ -42,7 +42,7 @@ def default_space(config: Config, target: np.ndarray, season: int | None, first_
     transforms = ["log_return", "diff"] if np.all(target > 0) else ["diff"]
     # Window normalisation divides by each window's last value: not offered where one can be 0.
     normalize = ["series", "window"] if np.all(target != 0) else ["series"]
-    return {
+    space: Space = {
         "model.kind": _with_own(config.model.kind, ["lstm", "gru", "rnn"]),
         "prep.normalize": _with_own(config.prep.normalize, normalize),
         "prep.target_transform": _with_own(_resolved(config, target), transforms),
@@ -53,6 +53,11 @@ def default_space(config: Config, target: np.ndarray, season: int | None, first_
         "train.learning_rate": Range(low=3e-4, high=3e-3, log=True),
         "train.batch_size": _with_own(config.train.batch_size, BATCH_SIZES),
     }
+    # The seasonal part removed (prep/deseasonal.py) where the first fold holds two of the longest
+    # seasons MSTL would fit (a week of readings finer than an hour: seven of its day seasons).
+    if season and season > 1 and first_fold_rows >= 2 * season * (7 if season >= 24 else 1):
+        space["prep.deseasonalize"] = _with_own(config.prep.deseasonalize, ["none", "mstl"])
+    return space
 
 
 def _resolved(config: Config, target: np.ndarray) -> str:
@@ -79,10 +84,15 @@ def suggest(trial: Any, space: Space) -> dict[str, Any]:
     values: dict[str, Any] = {}
     # Normalisation first: window normalisation applies to levels, so a trial that takes it
     # has target_transform none and does not draw one.
-    keys = sorted(space, key=lambda k: k != "prep.normalize")
+    # A series less its seasonal part learns what auto gives it (differences, or window-normalised
+    # levels): it is no longer positive throughout, and a seasonal difference would remove nothing.
+    first = ("prep.normalize", "prep.deseasonalize")
+    keys = sorted(space, key=lambda k: (k not in first, first.index(k) if k in first else 0))
     for key in keys:
         spec = space[key]
-        if key == "prep.target_transform" and values.get("prep.normalize") == "window":
+        if key == "prep.target_transform" and (
+            values.get("prep.normalize") == "window" or values.get("prep.deseasonalize", "none") != "none"
+        ):
             continue
         if isinstance(spec, Range):
             if spec.integer:
@@ -106,7 +116,7 @@ def own_values(config: Config, space: Space, target: np.ndarray) -> dict[str, An
             params[key] = value
         elif isinstance(spec, list) and value in spec:
             params[key] = label(value)
-    if config.prep.normalize == "window":
+    if config.prep.normalize == "window" or config.prep.deseasonalize != "none":
         params.pop("prep.target_transform", None)
     return params
 
@@ -119,6 +129,8 @@ def configure(config: Config, values: dict[str, Any], name: str | None = None) -
         raw[section][field] = value
     if values.get("prep.normalize") == "window":
         raw["prep"]["target_transform"] = "none"
+    elif values.get("prep.deseasonalize", "none") != "none":
+        raw["prep"]["target_transform"] = "auto"
     if name is not None:
         raw["name"] = name
     raw["tune"]["space"] = {}  # a trial's config is a plain config: what it searched is the tune run's

@@ -19,6 +19,8 @@ from forecast.data.sources import fetch
         ("MARRIAGES", ["marriages_per_1000", "divorces_per_1000"], 115, "1867-01-01", "1981-01-01", "years", None),
         ("GLUCOSE", ["glucose"], 52278, "2010-03-24 09:51", "2010-10-10 23:57", "5-minute readings", 288),
         ("SEA-TEMPERATURE", ["temperature"], 19225, "2016-02-15", "2017-03-22", "30-minute readings", 48),
+        ("COMMITS", ["commits"], 1576, "2012-12-29", "2017-04-22", "calendar days", 7),
+        ("LINCOLN-WEATHER", ["tmax", "tmin"], 365, "2016-01-01", "2016-12-31", "calendar days", 7),
     ],
 )
 def test_each_series_has_its_columns_dates_and_frequency(

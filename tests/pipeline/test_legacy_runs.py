@@ -55,7 +55,7 @@ def downgrade(run: Path) -> None:
     prep["horizon"], prep["calendar"] = prep.pop("output_steps"), prep.pop("calendar_features")
     prep["normalize"] = {"series": "global"}.get(prep["normalize"], prep["normalize"])
     model["scope"] = {"symbol": "ticker"}[model["scope"]]
-    del prep["fourier_terms"], config["train"]["ensemble"]  # fields added since (config/legacy.py ADDED_OFF)
+    del prep["fourier_terms"], prep["deseasonalize"], config["train"]["ensemble"]  # added since: legacy.ADDED_OFF
     (run / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     encoding = json.loads((run / "encoding.json").read_text())

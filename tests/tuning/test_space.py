@@ -48,8 +48,23 @@ def test_the_default_space_fits_the_series_and_starts_from_the_config() -> None:
     assert space["prep.target_transform"] == ["log_return", "diff"]  # auto gives log returns on a positive series
     with_zero = np.r_[0.0, positive]
     assert default_space(config, with_zero, season=None, first_fold_rows=300)["prep.target_transform"] == ["diff"]
-    # A yearly series has no season: lookbacks in fives.
-    assert default_space(config, positive, season=None, first_fold_rows=100)["prep.lookback"] == [30, 5, 10, 20]
+    # A yearly series has no season: lookbacks in fives, and no seasonal part to remove.
+    yearly = default_space(config, positive, season=None, first_fold_rows=100)
+    assert yearly["prep.lookback"] == [30, 5, 10, 20] and "prep.deseasonalize" not in yearly
+    assert space["prep.deseasonalize"] == ["none", "mstl"]
+    # MSTL needs two of the longest season in the first fold: a week of half-hours is 336 readings.
+    assert "prep.deseasonalize" not in default_space(config, positive, season=48, first_fold_rows=600)
+    assert "prep.deseasonalize" in default_space(config, positive, season=48, first_fold_rows=700)
+
+
+def test_a_trial_that_removes_the_season_learns_what_auto_gives_it() -> None:
+    config = build_config({**BASE, "prep": {"lookback": 24}})
+    space = default_space(config, np.linspace(1, 2, 400), season=12, first_fold_rows=300)
+    drawn = {**own_values(config, space, np.linspace(1, 2, 400)), "prep.deseasonalize": "mstl"}
+    values = suggest(optuna.trial.FixedTrial(drawn), space)
+    assert "prep.target_transform" not in values  # not drawn: a log return of a series less its season is undefined
+    trial = configure(config, values)
+    assert (trial.prep.deseasonalize, trial.prep.target_transform) == ("mstl", "auto")
 
 
 def test_the_first_trial_is_the_config_itself() -> None:

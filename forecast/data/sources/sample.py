@@ -3,7 +3,8 @@
 Daily prices (Quandl WIKI, public domain): AAPL, GOOG, IBM and MSFT from 2000-03-01 to
 2013-03-01 (FB from 2012): open, high, low, close and volume unadjusted; adj_close adjusted
 for splits and dividends. And series beyond stocks (sample_series.py): UNEMPLOYMENT
-(monthly), MARRIAGES (yearly), GLUCOSE (every 5 minutes), SEA-TEMPERATURE (every 30 minutes).
+(monthly), MARRIAGES (yearly), GLUCOSE (every 5 minutes), SEA-TEMPERATURE (every 30 minutes),
+COMMITS and LINCOLN-WEATHER (daily).
 """
 
 from __future__ import annotations

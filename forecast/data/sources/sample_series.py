@@ -10,6 +10,10 @@ is filled in or smoothed.
                      March-October 2010: column glucose
     SEA-TEMPERATURE  sea-surface temperature (degrees C) off the US coast, every 30 minutes,
                      February 2016-March 2017: column temperature
+    COMMITS          commits to Bokeh's repository per day (the committer's local date; 0 on a
+                     day without any), December 2012-April 2017: column commits
+    LINCOLN-WEATHER  daily highest and lowest temperature (degrees F) at Lincoln, Nebraska,
+                     2016 (the file has no readings for 17 June, a day left out): columns tmax, tmin
 """
 
 from __future__ import annotations
@@ -52,10 +56,32 @@ def sea_temperature() -> pd.DataFrame:
     return pd.DataFrame({"temperature": table["temperature (celsius)"].to_numpy()}, index=index)
 
 
+def commits() -> pd.DataFrame:
+    import datetime as dt
+    import gzip
+
+    import bokeh_sampledata
+
+    with gzip.open(bokeh_sampledata.package_path("commits.txt.gz"), "rt") as lines:
+        # "Sat, 22 Apr 2017 15:11:58 -0500": the day as the committer lived it, not UTC's.
+        days = [dt.datetime.strptime(line.strip(), "%a, %d %b %Y %H:%M:%S %z").date() for line in lines if line.strip()]
+    counts = pd.Series(1, index=pd.DatetimeIndex(days)).groupby(level=0).sum()
+    every_day = pd.date_range(counts.index.min(), counts.index.max(), freq="D", name="date")
+    return pd.DataFrame({"commits": counts.reindex(every_day, fill_value=0).astype("float64")})
+
+
+def lincoln_weather() -> pd.DataFrame:
+    table = _read("lincoln_weather.csv", parse_dates=["DATE"])
+    table.index = table["DATE"].rename("date")
+    return table[["TMAX", "TMIN"]].rename(columns=str.lower).astype("float64").dropna()
+
+
 # name -> (its columns, how to read it)
 SERIES: dict[str, tuple[tuple[str, ...], Callable[[], pd.DataFrame]]] = {
     "UNEMPLOYMENT": (("rate",), unemployment),
     "MARRIAGES": (("marriages_per_1000", "divorces_per_1000"), marriages),
     "GLUCOSE": (("glucose",), glucose),
     "SEA-TEMPERATURE": (("temperature",), sea_temperature),
+    "COMMITS": (("commits",), commits),
+    "LINCOLN-WEATHER": (("tmax", "tmin"), lincoln_weather),
 }

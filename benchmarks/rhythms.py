@@ -1,0 +1,187 @@
+"""Networks against the statistical models on every rhythm (issue 34): walk-forward backtests of
+a few recipes, several seeds each, on the bundled series that are not prices.
+
+    .venv/bin/python benchmarks/rhythms.py                                  # every series and recipe
+    .venv/bin/python benchmarks/rhythms.py --series UNEMPLOYMENT --recipes minimal mstl
+    .venv/bin/python benchmarks/rhythms.py --report-only
+
+Recipes (config overrides on top of a config with only a `data` section):
+    minimal    nothing: the schema's defaults, as a new user gets them
+    seasonal   lookback of three seasons, one small LSTM layer, early stopping with patience
+               (the shipped configs/examples/unemployment.yaml's training), levels less an MSTL
+               seasonal part (prep.deseasonalize: mstl)
+    ensemble   seasonal, with train.ensemble: 5
+
+Each (series, recipe, seed) appends to benchmarks/rhythms.json as it finishes (resumable);
+benchmarks/QUALITY.md gets the table (quality.py --report-only, or this script at its end).
+Every forecaster forecasts the same targets in each fold; the competitors are fitted per fold
+on the rows before its test part. `DM p` pools the folds' one-step errors of the first seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecast.config import build_config  # noqa: E402
+from forecast.data.frequency import infer_frequency  # noqa: E402
+from forecast.folds.run import run_fold_stack  # noqa: E402
+from forecast.prepare.series import prepared_series  # noqa: E402
+from forecast.scoring.significance import diebold_mariano  # noqa: E402
+
+# name -> its data section (the long sub-hourly series cut to their last weeks, as verdicts.py does)
+SERIES: dict[str, dict[str, Any]] = {
+    "UNEMPLOYMENT": {"symbol": "UNEMPLOYMENT", "target": "rate"},
+    "MARRIAGES": {"symbol": "MARRIAGES", "target": "marriages_per_1000"},
+    "COMMITS": {"symbol": "COMMITS", "target": "commits"},
+    "LINCOLN-WEATHER": {"symbol": "LINCOLN-WEATHER", "target": "tmax"},
+    "SEA-TEMPERATURE": {"symbol": "SEA-TEMPERATURE", "target": "temperature", "start": "2016-12-01"},
+    "GLUCOSE": {"symbol": "GLUCOSE", "target": "glucose", "start": "2010-09-10"},
+}
+RECIPES = ("minimal", "seasonal", "ensemble")
+SEEDS = (1, 2, 3)
+
+
+def recipe(name: str, season: int | None) -> dict[str, Any]:
+    if name == "minimal":
+        return {}
+    seasonal: dict[str, Any] = {
+        "prep": {"lookback": 3 * season if season else 8},
+        "model": {"units": [32], "dense": []},
+        "train": {"epochs": 300, "patience": 20, "batch_size": 32},
+    }
+    if season:
+        seasonal["prep"]["deseasonalize"] = "mstl"
+    if name == "ensemble":
+        seasonal["train"]["ensemble"] = 5
+    return seasonal
+
+
+def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        out[key] = merge(a.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+def run_cell(series: str, name: str, seed: int, folds: int) -> dict[str, Any]:
+    data = {"source": "sample", **SERIES[series]}
+    base = {"data": data, "evaluate": {"combine": True, "backtest": {"folds": folds}}, "plot": {"enabled": False}}
+    frame = prepared_series(build_config(base), ROOT / "data")
+    season = infer_frequency(frame.index).season
+    config = build_config(merge(merge(base, recipe(name, season)), {"train": {"seed": seed}}))
+    clock = time.perf_counter()
+    results = run_fold_stack(frame, config)
+    names = list(results[0].evaluated.metrics)
+    rmse = {n: [r.evaluated.metrics[n]["rmse"] if n in r.evaluated.metrics else None for r in results] for n in names}
+    # one-step errors of every forecaster, pooled over the folds (for the DM tests)
+    errors = {
+        n: np.concatenate([r.evaluated.forecasts[n][:, 0] - r.evaluated.actual[:, 0] for r in results])
+        for n in names
+        if all(n in r.evaluated.forecasts for r in results)
+    }
+    return {
+        "measured": dt.date.today().isoformat(),
+        "seconds": round(time.perf_counter() - clock, 1),
+        "rows": len(frame),
+        "season": season,
+        "rmse": rmse,
+        "errors": {n: e.tolist() for n, e in errors.items()},
+        "skipped": sorted({n for r in results for n in r.evaluated.rivals.skipped}),
+    }
+
+
+def mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(np.mean(known)) if len(known) == len(values) else None
+
+
+def markdown(results: dict[str, Any]) -> list[str]:
+    """QUALITY.md's section: per series and recipe, mean RMSE over folds and seeds."""
+    if not results:
+        return []
+    lines = [
+        "## Networks on every rhythm (issue 34)",
+        "",
+        "Measured by `benchmarks/rhythms.py`: walk-forward backtests (3 expanding folds; every model and "
+        "competitor fitted per fold on the rows before its test part), seeds "
+        f"{', '.join(map(str, SEEDS))}. Mean test RMSE over folds, then over seeds (the network's spread over "
+        "seeds beside it). `combination` is evaluate.combine's. `best competitor` is the lowest of AutoETS, "
+        "AutoARIMA and AutoTheta on the same folds. `DM p` tests the network's pooled one-step errors (first seed) "
+        "against the best competitor's; `vs best` below 1 means the network is better.",
+        "",
+        "| series | recipe | network | sd over seeds | combination | best competitor | naive | vs best | DM p "
+        "| seconds per backtest |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for series in SERIES:
+        for name in RECIPES:
+            cells = [results.get(f"{series}|{name}|{seed}") for seed in SEEDS]
+            cells = [c for c in cells if c]
+            if not cells:
+                continue
+            network = [mean(c["rmse"]["model"]) for c in cells]
+            combination = np.mean([mean(c["rmse"]["combination"]) for c in cells])
+            competitors = {n: mean(v) for n, v in cells[0]["rmse"].items() if n.startswith("auto_")}
+            competitors = {n: v for n, v in competitors.items() if v is not None}
+            best = min(competitors, key=competitors.get) if competitors else None
+            naive = mean(cells[0]["rmse"]["naive"])
+            ratio = np.mean(network) / competitors[best] if best else None
+            p = None
+            if best and best in cells[0]["errors"]:
+                p = diebold_mariano(np.array(cells[0]["errors"]["model"]), np.array(cells[0]["errors"][best]))[
+                    "p_value"
+                ]
+            lines.append(
+                f"| {series} | {name} | {np.mean(network):.4f} | {np.std(network):.4f} | {combination:.4f} | "
+                + (f"{best} {competitors[best]:.4f}" if best else "none finished")
+                + f" | {naive:.4f} | "
+                + (f"**{ratio:.3f}**" if ratio else "-")
+                + f" | {'-' if p is None else f'{p:.3f}'} | {np.mean([c['seconds'] for c in cells]):.0f} |"
+            )
+    return lines
+
+
+def main() -> None:
+    import logging
+    import warnings
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--series", nargs="+", default=list(SERIES))
+    parser.add_argument("--recipes", nargs="+", default=list(RECIPES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args()
+    store = args.out / "rhythms.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    for series in [] if args.report_only else args.series:
+        for name in args.recipes:
+            for seed in args.seeds:
+                cell = f"{series}|{name}|{seed}"
+                if cell in results:
+                    continue
+                print(f"{cell} ...", flush=True)
+                results[cell] = run_cell(series, name, seed, args.folds)
+                store.write_text(json.dumps(results) + "\n")
+                rmse = {n: mean(v) for n, v in results[cell]["rmse"].items()}
+                print("  " + ", ".join(f"{n} {v:.4f}" for n, v in rmse.items() if v is not None), flush=True)
+    print("\n".join(markdown(results)))
+
+
+if __name__ == "__main__":
+    main()
