@@ -40,6 +40,7 @@ SERIES: dict[str, tuple[str, list[str]]] = {
             "prep.lookback=8",
             "prep.test_fraction=0.3",
             "prep.val_fraction=0.25",
+            "prep.deseasonalize=none",  # yearly: no season to remove
         ],
     ),  # fmt: skip
     "SEA-TEMPERATURE": (
