@@ -174,6 +174,10 @@ def write_markdown(results: dict, out: Path) -> None:
 
     store = out.parent / "verdicts.json"
     lines += ["", *markdown(json.loads(store.read_text()) if store.exists() else {})]
+    from benchmarks.rhythms import markdown as rhythms
+
+    store = out.parent / "rhythms.json"
+    lines += ["", *rhythms(json.loads(store.read_text()) if store.exists() else {})]
     out.write_text("\n".join(lines) + "\n")
 
 
