@@ -173,3 +173,29 @@ def test_a_fit_over_its_limit_is_remembered_for_limits_as_short_and_tried_again_
     assert run(["auto_arima"], task, timeout=20, memo=memo).fitted == {"auto_arima": "ARIMA(1,1,1)"}
     assert run(["auto_arima"], task, timeout=5, memo=memo).fitted == {"auto_arima": "ARIMA(1,1,1)"}  # it finished
     assert tries == [5, 20]
+
+
+def test_a_long_season_is_searched_with_the_approximation_and_is_another_fit(monkeypatch) -> None:
+    import statsforecast.models
+
+    from forecast.scoring import competitors
+
+    built: list[dict] = []
+    real = statsforecast.models.AutoARIMA
+
+    def spy(**options):
+        built.append(options)
+        return real(**options)
+
+    monkeypatch.setattr(statsforecast.models, "AutoARIMA", spy)
+    t = np.arange(400)
+    y = 20 + np.sin(2 * np.pi * t / 48) + np.random.default_rng(0).normal(0, 0.1, 400)
+    long, short = (Task(y, (0, 350), np.arange(350, 360), 1, season) for season in (48, 12))
+    out, model = forecast("auto_arima", long)
+    assert out.shape == (10, 1) and np.isfinite(out).all() and model.startswith("ARIMA")
+    forecast("auto_arima", short)
+    assert built == [{"season_length": 48, "approximation": True}, {"season_length": 12}]
+    # A fit remembered (fit_memo) under the exact search, an older timeout included, is not this one.
+    approximated = competitors._key("auto_arima", long)
+    monkeypatch.setattr(competitors, "options", lambda name, season: {})
+    assert competitors._key("auto_arima", long) != approximated
