@@ -22,6 +22,8 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+from forecast.errors import exit_code
+
 STARTUP = 300  # seconds a child may take to import its module (a cold disk, a busy machine)
 
 
@@ -101,6 +103,18 @@ def serve(module_name: str) -> None:
     receive = Connection(os.dup(0), writable=False)
     send = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
+    try:
+        _serve(module_name, receive, send)
+    except KeyboardInterrupt as exc:  # Terminated too: a signal to the process group, at any moment
+        # Between requests (unpickling one imports its modules) nothing is running that a stop
+        # must record: leave with the documented code, quietly (pool.py's workers do the same
+        # inside a request, after their run is marked).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code(exc))
+
+
+def _serve(module_name: str, receive: Connection, send: Connection) -> None:
     try:
         module = importlib.import_module(module_name)
         if hasattr(module, "prepare"):

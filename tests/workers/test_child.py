@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from forecast.workers.child import Child, StartError
@@ -28,3 +30,23 @@ def test_a_module_that_does_not_import_is_a_start_error_with_its_message(tmp_pat
     child = Child("broken")
     with pytest.raises(StartError, match="ImportError: libthing.so"):
         child.ready()
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_between_requests_ends_the_child_quietly(tmp_path, monkeypatch, capfd, sig, code) -> None:
+    # Seen in a backtest stopped by Ctrl-C: the signal reached a worker while it unpickled its
+    # next request, and its traceback went to the terminal.
+    (tmp_path / "slowload.py").write_text(
+        "import signal, sys\nfrom forecast.errors import on_signal\nsignal.signal(signal.SIGTERM, on_signal)\n"
+        "def answer(request):\n    return request\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    child = Child("slowload", quiet=False)
+    try:
+        child.ready()
+        assert child.ask(1, timeout=30) == ("ok", 1)
+        child.process.send_signal(sig)  # waiting in recv() for the next request
+        assert child.process.wait(30) == code
+    finally:
+        child.kill()
+    assert "Traceback" not in capfd.readouterr().err
