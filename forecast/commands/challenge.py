@@ -31,7 +31,7 @@ from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
 from forecast.pipeline.context import Context
 from forecast.pipeline.runner import Listener, run_pipeline
-from forecast.prepare.series import prepared_series, transformed
+from forecast.prepare.series import encoded_values, prepared_series
 from forecast.registry.registry import Registry
 from forecast.registry.rules import champion_record, decide, last_trained_end, prune
 from forecast.rollout.intervals import forecast_rows
@@ -86,14 +86,7 @@ def holdout_evaluation(run: RunDir, dates: pd.DatetimeIndex, steps: int, data_di
         raise ValueError("none of the holdout dates is in this model's series")
     network = trained_network(run)  # as predict computes it: the holdout scores what it publishes
     encoding = read_encoding(run)
-    forecast = forecast_rows(
-        network,
-        encoding,
-        frame,
-        transformed(frame, config, encoding.transform, encoding.season, encoding.profile),
-        origins,
-        steps,
-    )
+    forecast = forecast_rows(network, encoding, frame, encoded_values(frame, config, encoding), origins, steps)
     levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     metrics = read_metrics(run)
     fit_end = fitted_end(frame.index, encoding.fitted_on["last"])  # the run's first test row

@@ -26,7 +26,7 @@ from forecast.data.store import refresh as refresh_cache
 from forecast.errors import DataError, UsageError
 from forecast.network import runtime
 from forecast.pipeline.validation import validation_rollouts
-from forecast.prepare.series import known, model_columns, prepared_series, transformed
+from forecast.prepare.series import encoded_values, known, model_columns, prepared_series
 from forecast.rollout import conformal
 from forecast.rollout.calendar import Calendar, resolve
 from forecast.rollout.intervals import calibration, floored, forecast_rows, interval_bounds
@@ -202,8 +202,7 @@ def make_forecast(
     future_inputs = _future_inputs(config, dates, steps, list(history.columns), read_frequency(run))
 
     network = trained_network(run)  # only after every check above (verify_run)
-    # The model's own transform (and seasonal profile), whatever new bars hold.
-    values = transformed(history, config, encoding.transform, encoding.season, encoding.profile)
+    values = encoded_values(history, config, encoding)
     levels = history.iloc[:, 0].to_numpy(dtype="float64")
     # Origin row len(history) is one past the last bar: the window is the last lookback bars.
     origin = np.array([len(history)])

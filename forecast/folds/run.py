@@ -28,7 +28,7 @@ from forecast.folds.plan import Fold, plan_folds
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, seasonal_profile, target_transform, transformed
-from forecast.prepare.transforms import SEASONAL, first_row
+from forecast.prepare.transforms import first_row
 from forecast.prepare.windows import split_bounds, validation_start
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
@@ -160,8 +160,7 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
     )
     if profile is not None:
         values = transformed(frame, config, kind, season, profile)
-    encoding = Encoding.fit(values, split, prep, column_names(frame, kind), kind, season if kind in SEASONAL else None)
-    encoding = replace(encoding, profile=profile)
+    encoding = replace(Encoding.fit(values, split, prep, column_names(frame, kind), kind, season), profile=profile)
     epochs, seconds = None, 0.0
     if model is None or spec.refit:
         x_train, y_train = encoding.windows(values, split.train)

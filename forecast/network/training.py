@@ -279,9 +279,8 @@ def train_model(
     members = config.ensemble
     model = build_model(model_config, *shape, fused=fused, members=members)
     log.info(
-        "training %s%s (%d parameters) on %d windows, validating on %d",
-        model_config.kind,
-        f", an ensemble of {members}," if members > 1 else "",
+        "training %s (%d parameters) on %d windows, validating on %d",
+        f"an ensemble of {members} {model_config.kind} networks" if members > 1 else model_config.kind,
         model.count_params(),
         x_train.shape[0],
         x_val.shape[0],

@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecast import atomic, rundir
 from forecast.config import Config
-from forecast.data.frequency import gaps_said, infer_frequency, season_of
+from forecast.data.frequency import Frequency, gaps_said, infer_frequency, season_of
 from forecast.errors import DataError, UsageError
 from forecast.figures.run import plot_forecast, plot_loss, plot_residuals
 from forecast.network.checkpoint import Checkpoint
@@ -35,7 +35,6 @@ from forecast.prepare.series import (
     target_transform,
     transformed,
 )
-from forecast.prepare.transforms import SEASONAL
 from forecast.rollout.intervals import forecast_rows
 from forecast.rollout.rollout import keras_network
 from forecast.rundir import RunDir
@@ -87,15 +86,16 @@ def snapshot(ctx: Context) -> dict[str, Any]:
 # --- encode ----------------------------------------------------------------------
 
 
-def _season(ctx: Context) -> int | None:
-    """The series' season (evaluate.season resolved on the frequency its snapshot recorded)."""
-    return season_of(ctx.config.evaluate.season, read_frequency(ctx.run))
+def _rhythm(ctx: Context) -> tuple[Frequency, int | None]:
+    """The series' frequency as its snapshot recorded it, and its season (evaluate.season resolved on it)."""
+    frequency = read_frequency(ctx.run)
+    return frequency, season_of(ctx.config.evaluate.season, frequency)
 
 
 def encode(ctx: Context) -> dict[str, Any]:
-    config, frame, season = ctx.config, read_series(ctx.run), _season(ctx)
+    config, frame, (frequency, season) = ctx.config, read_series(ctx.run), _rhythm(ctx)
     split = plan_split(len(frame), config, season)
-    profile = seasonal_profile(frame, config, split.test_start, read_frequency(ctx.run), season)
+    profile = seasonal_profile(frame, config, split.test_start, frequency, season)
     if len(split.train) < 100:
         log.warning(
             "only %d training windows: expect noisy metrics; fetch a longer period if you can", len(split.train)
@@ -118,7 +118,7 @@ def encode(ctx: Context) -> dict[str, Any]:
     fit_part = values[split.train_start : split.test_start]
     _refuse_constant(frame.iloc[split.train_start : split.test_start], fit_part, names, config)
     try:
-        encoding = Encoding.fit(values, split, config.prep, names, kind, season if kind in SEASONAL else None)
+        encoding = Encoding.fit(values, split, config.prep, names, kind, season)
     except ValueError as exc:
         raise DataError(f"{config.data.symbol}: {exc}", hint="use prep.normalize: series") from exc
     fitted_on = {
@@ -157,11 +157,11 @@ def _refuse_constant(raw: pd.DataFrame, fit_part: np.ndarray, names: tuple[str, 
 
 
 def split(ctx: Context) -> dict[str, Any]:
-    frame, season = read_series(ctx.run), _season(ctx)
+    frame, (frequency, season) = read_series(ctx.run), _rhythm(ctx)
     parts = plan_split(len(frame), ctx.config, season)
     # The profile encode fitted, fitted again on the same rows (a pure function of them), so that
     # split reads the series alone as it always has.
-    profile = seasonal_profile(frame, ctx.config, parts.test_start, read_frequency(ctx.run), season)
+    profile = seasonal_profile(frame, ctx.config, parts.test_start, frequency, season)
     save_split(ctx.run, transformed(frame, ctx.config, season=season, profile=profile), parts)
     return {"train": len(parts.train), "val": len(parts.val), "test": len(parts.test)}
 
@@ -237,8 +237,8 @@ def evaluate(ctx: Context) -> dict[str, Any]:
         forecast_rows(network, encoding, frame, w.values, starts, w.output_steps) if len(starts) else None
         for starts in (w.test, w.val)
     )
-    frequency = read_frequency(run)
-    part = test_part(frame, w, season_of(config.evaluate.season, frequency), frequency.name)
+    frequency, season = _rhythm(ctx)
+    part = test_part(frame, w, season, frequency.name)
     evaluated = evaluate_part(
         part,
         {NETWORK: Forecasts(test, val)},

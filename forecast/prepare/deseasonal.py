@@ -57,11 +57,11 @@ class Profile:
 
 
 def seasons(frequency: Frequency, season: int | None) -> list[int]:
-    """The seasons removed: the day and the week for readings finer than an hour (when the
-    series holds two weeks to fit them on), else the series' season."""
+    """The seasons removed: the day and the week for readings finer than an hour (fit() drops
+    the week where the rows hold fewer than two), else the series' season."""
     if season is None or season < 2:
         return []
-    if frequency.step.endswith("minutes") and season * 7 > season:
+    if frequency.step.endswith("minutes"):
         return [season, season * 7]
     return [season]
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from forecast.config import PrepConfig
 from forecast.prepare.deseasonal import Profile
-from forecast.prepare.transforms import Transform, first_row, inverse
+from forecast.prepare.transforms import SEASONAL, Transform, first_row, inverse
 from forecast.prepare.windows import Split, windows
 
 
@@ -101,7 +101,7 @@ class Encoding:
         """On the training part only: its rows (from the first defined one), or for a
         window-normalised target its training windows. ValueError on a constant column.
         `transform`: what `values` were transformed with (prep.target_transform's auto resolved);
-        `season`: the season a seasonal difference was taken at."""
+        `season`: the series' season, which a seasonal difference was taken at."""
         rows = np.asarray(values, dtype="float64")[split.train_start : split.test_start]
         low, high = rows.min(axis=0), rows.max(axis=0)
         transform = transform or prep.target_transform
@@ -114,7 +114,7 @@ class Encoding:
             prep.output_steps,
             tuple(columns),
             _scaler(low, high, prep.scaler_range),
-            season=season,
+            season=season if transform in SEASONAL else None,  # encoding.json records it only then
         )
         if prep.normalize == "window":
             x, y = encoding.relative_windows(values, split.train)

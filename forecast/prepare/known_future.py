@@ -54,11 +54,21 @@ def calendar_columns(index: pd.DatetimeIndex, names: list[str]) -> dict[str, np.
     return columns
 
 
+def intraday(frequency: Frequency) -> bool:
+    """Hourly or finer readings."""
+    return frequency.step == "hour" or frequency.step.endswith("minutes")
+
+
+def daily_or_finer(frequency: Frequency) -> bool:
+    """Data whose rows are days or parts of days: what a holiday marks."""
+    return frequency.step == "day" or intraday(frequency)
+
+
 def seasons_in_days(frequency: Frequency) -> dict[str, float]:
     """The seasons Fourier terms describe, by the series' rhythm: the day and the week for
     hourly and finer readings, the week and the year for daily data, the year for weekly,
     monthly and quarterly data; none for yearly or irregular data."""
-    if frequency.step in ("hour",) or frequency.step.endswith("minutes"):
+    if intraday(frequency):
         return {"day": DAY, "week": WEEK}
     if frequency.step == "day":
         return {"week": WEEK, "year": YEAR}

@@ -18,7 +18,8 @@ from forecast.data.load import load_series
 from forecast.errors import DataError
 from forecast.prepare import deseasonal
 from forecast.prepare.deseasonal import Profile
-from forecast.prepare.known_future import HOLIDAY, UnknownHolidays, known_columns, seasons_in_days
+from forecast.prepare.encoding import Encoding
+from forecast.prepare.known_future import HOLIDAY, UnknownHolidays, daily_or_finer, known_columns, seasons_in_days
 from forecast.prepare.transforms import SEASONAL, Transform, choose, first_row, model_values
 from forecast.prepare.windows import Split, split_rows
 
@@ -76,7 +77,7 @@ def model_columns(frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 def known(index: pd.DatetimeIndex, config: Config, frequency: Frequency) -> dict[str, np.ndarray]:
     """The known-future inputs of these dates (the series' own, or a forecast's future ones)."""
     prep = config.prep
-    if HOLIDAY in prep.calendar_features and frequency.step not in ("day", "hour") and "minutes" not in frequency.step:
+    if HOLIDAY in prep.calendar_features and not daily_or_finer(frequency):
         raise DataError(
             f"prep.calendar_features holiday marks days, and {config.data.symbol} is in {frequency.name}",
             hint="drop holiday; for weekly or monthly data use week_of_year or month, or prep.fourier_terms",
@@ -153,6 +154,12 @@ def seasonal_profile(
             f"prep.deseasonalize {config.prep.deseasonalize} cannot fit {config.data.symbol}'s seasons: {exc}",
             hint="use a longer series, a lower evaluate.season, or prep.deseasonalize: none",
         ) from exc
+
+
+def encoded_values(frame: pd.DataFrame, config: Config, encoding: Encoding) -> np.ndarray:
+    """A frame's model values as a trained model sees them: its encoding's transform, season and
+    seasonal profile, whatever new rows the frame holds (predict, retrain's holdout)."""
+    return transformed(frame, config, encoding.transform, encoding.season, encoding.profile)
 
 
 def transform_kind(kind: str, config: Config, season: int | None) -> str:

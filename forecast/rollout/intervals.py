@@ -34,13 +34,13 @@ def forecast_rows(  # noqa: PLR0913
     known = future_inputs
     if known is None and values.shape[1] > 1 and rows.max() < len(values):  # past the end: the future's, if given
         known = values[rows, 1:]
-    profile = encoding.profile
-    levels = (profile.remove(frame) if profile else frame).iloc[:, 0].to_numpy(dtype="float64")
-    forecast = rollout(network, encoding, values, levels, origins, steps, known)
+    profile, index = encoding.profile, pd.DatetimeIndex(frame.index)
+    levels = frame.iloc[:, 0].to_numpy(dtype="float64")
     if profile is None:
-        return forecast
+        return rollout(network, encoding, values, levels, origins, steps, known)
     # The network forecasts the series less its seasonal part: the part is added back.
-    return forecast + profile.at(pd.DatetimeIndex(frame.index), rows)
+    levels = levels - profile.at(index, np.arange(len(levels)))
+    return rollout(network, encoding, values, levels, origins, steps, known) + profile.at(index, rows)
 
 
 def calibration(

@@ -85,14 +85,19 @@ def test_readings_finer_than_an_hour_remove_the_day_and_the_week() -> None:
     assert np.std(removed[-336:]) < 0.2 * np.std(frame["y"].to_numpy())
 
 
+def config_file(folder: Path, lookback: int) -> Path:
+    """A train config for folder's m.csv, deseasonalised, tiny and quick."""
+    (folder / "c.yaml").write_text(
+        f"data: {{source: csv, path: m.csv, target: y}}\nprep: {{lookback: {lookback}, deseasonalize: mstl}}\n"
+        "model: {units: [4], dense: []}\ntrain: {epochs: 2}\nevaluate: {competitors: []}\nplot: {enabled: false}\n"
+    )
+    return folder / "c.yaml"
+
+
 def test_a_series_without_a_season_is_refused_with_what_to_do(invoke, tmp_path: Path) -> None:
     years = pd.date_range("1900-01-01", periods=80, freq="YS")
     pd.DataFrame({"date": years, "y": np.arange(80.0) % 7}).to_csv(tmp_path / "m.csv", index=False)
-    (tmp_path / "c.yaml").write_text(
-        "data: {source: csv, path: m.csv, target: y}\nprep: {lookback: 5, deseasonalize: mstl}\n"
-        "model: {units: [4], dense: []}\ntrain: {epochs: 2}\nevaluate: {competitors: []}\nplot: {enabled: false}\n"
-    )
-    result = invoke("train", "--config", str(tmp_path / "c.yaml"))
+    result = invoke("train", "--config", str(config_file(tmp_path, lookback=5)))
     assert result.exit_code == 65, result.output
     assert "a series of years has none" in result.stderr and "prep.deseasonalize: none" in result.stderr
 
@@ -100,11 +105,7 @@ def test_a_series_without_a_season_is_refused_with_what_to_do(invoke, tmp_path: 
 def test_deseasonalised_runs_train_and_forecast_the_season_from_their_directory(invoke, tmp_path: Path) -> None:
     frame = monthly(168)
     frame.reset_index().to_csv(tmp_path / "m.csv", index=False)
-    (tmp_path / "c.yaml").write_text(
-        "data: {source: csv, path: m.csv, target: y}\nprep: {lookback: 12, deseasonalize: mstl}\n"
-        "model: {units: [4], dense: []}\ntrain: {epochs: 2}\nevaluate: {competitors: []}\nplot: {enabled: false}\n"
-    )
-    result = invoke("train", "--config", str(tmp_path / "c.yaml"))
+    result = invoke("train", "--config", str(config_file(tmp_path, lookback=12)))
     assert result.exit_code == 0, result.output
     assert "prep.target_transform auto: diff" in result.output and "season(s) of 12 rows removed" in result.output
     (run,) = (tmp_path / "runs").glob("c-*")
@@ -117,3 +118,6 @@ def test_deseasonalised_runs_train_and_forecast_the_season_from_their_directory(
     # drift alone, the same for every month.
     drift = points[12:] - points[:12]
     np.testing.assert_allclose(drift, drift.mean(), atol=0.05 * np.ptp(points[:12]) + 1e-9)
+    # ...and the season is in them: the first year less its straight line is the series' cycle.
+    months = points[:12] - np.polyval(np.polyfit(np.arange(12), points[:12], 1), np.arange(12))
+    assert np.corrcoef(months, CYCLE[np.arange(168, 180) % 12])[0, 1] > 0.8  # a flat forecast: nan

@@ -10,8 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.commands import future
 from forecast.data.frequency import CALENDAR_DAYS, HOURS, MONTHS, WEEKS, YEARS
-from forecast.prepare.known_future import UnknownHolidays, calendar_columns, fourier_columns, us_holidays
+from forecast.prepare.known_future import (
+    UnknownHolidays,
+    calendar_columns,
+    fourier_columns,
+    known_columns,
+    us_holidays,
+)
 
 
 def test_fourier_terms_follow_the_date_so_a_year_of_weeks_is_52_18_of_them() -> None:
@@ -53,7 +60,7 @@ def daily_csv(path: Path, start: str = "2015-01-01", days: int = 700) -> None:
     pd.DataFrame({"date": dates, "y": 20 + weekly + rng.normal(0, 1, days)}).to_csv(path, index=False)
 
 
-def test_known_inputs_are_trained_on_and_made_again_for_the_future(invoke, tmp_path: Path) -> None:
+def test_known_inputs_are_trained_on_and_made_again_for_the_future(invoke, tmp_path: Path, monkeypatch) -> None:
     daily_csv(tmp_path / "d.csv")
     (tmp_path / "c.yaml").write_text(
         "data: {source: csv, path: d.csv, target: y}\n"
@@ -70,8 +77,17 @@ def test_known_inputs_are_trained_on_and_made_again_for_the_future(invoke, tmp_p
         series.loc["2015-07-03", "holiday"] == 1.0 and series["holiday"].sum() == 19
     )  # 10 in 2015, 9 up to 2016-11-30
     assert json.loads((run / "encoding.json").read_text())["columns"][1:] == columns
+    made = []  # (the future's dates, the inputs predict fed the network for them)
+    real = future._future_inputs
+    monkeypatch.setattr(
+        future, "_future_inputs", lambda c, dates, *a: made.append((dates, real(c, dates, *a))) or made[-1][1]
+    )
     forecast = invoke("predict", run.name, "--horizon", "10")  # recursive: the future's inputs are needed
     assert forecast.exit_code == 0, forecast.output
+    ((dates, inputs),) = made
+    assert dates[0] == pd.Timestamp("2016-12-01") and len(dates) == 10  # the day after the last row
+    expected = known_columns(dates, ["holiday"], 1, CALENDAR_DAYS)
+    np.testing.assert_allclose(inputs[0], np.column_stack([expected[c] for c in columns]))
 
 
 @pytest.mark.parametrize(
