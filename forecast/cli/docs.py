@@ -54,7 +54,8 @@ def _default(field: FieldInfo) -> str:
         return f"`{str(value).lower()}`"  # as written in YAML
     text = "—" if value is None else f"`{value}`"
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    return f"{text} ({extra['measured']})" if "measured" in extra else text
+    said = [extra[key] for key in ("measured", "rhythm") if key in extra]
+    return f"{text} ({'; '.join(said)})" if said else text
 
 
 def _is_section(annotation: object) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from forecast import rundir
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
@@ -21,10 +22,11 @@ from forecast.errors import UsageError
 from forecast.network.budget import cut_short
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
+from forecast.prepare.rhythm import for_series
 from forecast.prepare.series import prepared_series
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
-from forecast.rundir.artifacts import read_config
+from forecast.rundir.artifacts import read_config, read_series
 
 log = logging.getLogger("forecast")
 # Called with the run's folder before its first stage: the CLI's resume hint names it.
@@ -61,6 +63,7 @@ def train(
     # The series first: an unknown symbol or an unreachable source is refused before a run folder
     # exists (the snapshot stage then saves this frame).
     series = prepared_series(config, data_root(data_dir))
+    config = for_series(config, series)  # the keys it leaves unset, by the series' rhythm (prepare/rhythm.py)
     run = RunDir.create(runs_root(runs_dir), run_name(config))
     return run_stages(Context(config, run, data_root(data_dir), series=series), listener, on_start)
 
@@ -78,6 +81,8 @@ def resume(
     """Rerun only the stages of `run_dir` whose inputs or config changed (every stage with force)."""
     run = RunDir.open(Path(run_dir))
     resolved = load_config(Path(config), overrides) if config else read_config(run, overrides)
+    if config and run.file(rundir.SERIES).is_file():  # the user's file again: the run's rhythm defaults too
+        resolved = for_series(resolved, read_series(run))
     if resolved.model.scope == "global":  # refused before any stage reruns
         raise UsageError(
             f"run {run.path} is one symbol of a global model, trained on its whole universe at once",

@@ -16,12 +16,21 @@ from forecast.config.data import Section
 # tutorial's (levels into a relu head, which QUALITY.md shows losing to naive by 1.3x-6x).
 COMPARED = {"measured": "compared in benchmarks/QUALITY.md"}
 RECIPE = {"measured": "the shipped configs' value, used by benchmarks/QUALITY.md"}
+# A default for prices (and the synthetic sine): a series of another rhythm that leaves the key
+# unset takes its rhythm's value instead (forecast/prepare/rhythm.py; the README's table).
+BY_RHYTHM = {"rhythm": "for prices; other rhythms: see Defaults by rhythm"}
+
+
+def by_rhythm(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**(extra or {}), **BY_RHYTHM}
 
 
 class PrepConfig(Section):
     """How the series becomes supervised windows."""
 
-    lookback: int = Field(60, ge=1, le=10_000, description="Past steps each window sees.")
+    lookback: int = Field(
+        60, ge=1, le=10_000, json_schema_extra=by_rhythm(), description="Past steps each window sees."
+    )
     output_steps: int = Field(
         1, ge=1, le=365, description="Steps the network outputs at once (direct); predict.horizon reaches further."
     )
@@ -56,6 +65,7 @@ class PrepConfig(Section):
     )
     deseasonalize: Literal["none", "mstl"] = Field(
         "none",
+        json_schema_extra=by_rhythm(),
         description="mstl: the network learns the series less its seasonal part (statsforecast's MSTL, fitted on "
         "the rows before the test part; the day and week for readings finer than an hour, else evaluate.season), "
         "carried forward to every row and added back to its forecasts; auto's transform is then diff.",

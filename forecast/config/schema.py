@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from forecast.config.data import DataConfig, Section
-from forecast.config.prep import RECIPE, PrepConfig
+from forecast.config.prep import RECIPE, PrepConfig, by_rhythm
 from forecast.config.tune import TuneConfig, check_space
 
 Activation = Literal["tanh", "relu", "sigmoid", "linear"]
@@ -31,8 +31,16 @@ class ModelConfig(Section):
     kind: Literal[tuple(MODEL_KINDS)] = Field(  # type: ignore[valid-type]
         "lstm", description="; ".join(f"{kind}: Keras {layer}" for kind, layer in MODEL_KINDS.items()) + "."
     )
-    units: list[int] = Field([50, 50], min_length=1, max_length=8, description="Units of each stacked recurrent layer.")
-    dense: list[int] = Field([25], max_length=8, description="Hidden Dense layers after the recurrent ones.")
+    units: list[int] = Field(
+        [50, 50],
+        min_length=1,
+        max_length=8,
+        json_schema_extra=by_rhythm(),
+        description="Units of each stacked recurrent layer.",
+    )
+    dense: list[int] = Field(
+        [25], max_length=8, json_schema_extra=by_rhythm(), description="Hidden Dense layers after the recurrent ones."
+    )
     activation: Activation = Field("tanh", description="Recurrent layers' activation.")
     dense_activation: Activation = Field(
         "linear", json_schema_extra=RECIPE, description="Hidden Dense layers' activation."
@@ -64,15 +72,21 @@ class TrainConfig(Section):
         30,
         ge=1,
         le=10_000,
-        json_schema_extra=RECIPE,
+        json_schema_extra=by_rhythm(RECIPE),
         description="Maximum epochs: a cap; early stopping (patience) may end training sooner.",
     )
-    batch_size: int = Field(64, ge=1, le=65_536, description="Windows per gradient step.")
+    batch_size: int = Field(
+        64, ge=1, le=65_536, json_schema_extra=by_rhythm(), description="Windows per gradient step."
+    )
     optimizer: Literal["adam", "rmsprop", "sgd"] = Field("adam", description="Optimizer.")
     learning_rate: float = Field(1e-3, gt=0, le=1, description="Optimizer learning rate.")
     loss: Literal["mse", "mae", "huber"] = Field("mse", description="Training loss on the scaled target.")
     patience: int = Field(
-        5, ge=0, le=1000, json_schema_extra=RECIPE, description="Early-stopping patience in epochs (0 disables)."
+        5,
+        ge=0,
+        le=1000,
+        json_schema_extra=by_rhythm(RECIPE),
+        description="Early-stopping patience in epochs (0 disables).",
     )
     reduce_lr_patience: int = Field(
         0, ge=0, le=1000, description="Halve the learning rate after this many epochs without improvement (0 = off)."
@@ -133,6 +147,7 @@ class EvaluateConfig(Section):
     )
     combine: bool = Field(
         False,
+        json_schema_extra=by_rhythm(),
         description="Also score a combination: convex weights, fitted on the validation part, for the network, the "
         "best statistical competitor there and naive (a forecaster of its own in every table; predict and retrain "
         "use it). Needs prep.val_fraction > 0.",

@@ -133,10 +133,12 @@ def encode(ctx: Context) -> dict[str, Any]:
 def _refuse_constant(raw: pd.DataFrame, fit_part: np.ndarray, names: tuple[str, ...], config: Config) -> None:
     """A column that never moves over the training rows gives the scaler nothing to fit. Named
     as the user knows it: a flat price by its level (7.5), not by its log return (0)."""
-    constant = [i for i, column in enumerate(fit_part.T) if np.ptp(column) == 0]
+    flat = [i for i in range(raw.shape[1]) if np.ptp(raw.iloc[:, i].to_numpy(dtype="float64")) == 0]
+    # A flat raw column is constant whatever its encoding shows: less an MSTL season fitted on it,
+    # a flat series is left with rounding noise that a scaler would blow up into a pattern.
+    constant = [i for i, column in enumerate(fit_part.T) if np.ptp(column) == 0 or i in flat]
     if not constant:
         return
-    flat = [i for i in constant if np.ptp(raw.iloc[:, i].to_numpy(dtype="float64")) == 0]
     first = constant[0]
     value = raw.iloc[0, first] if first in flat else fit_part[0, first]
     shown = [str(raw.columns[i]) if i in flat else names[i] for i in constant]

@@ -48,7 +48,8 @@ def test_a_series_from_python_is_trained_into_an_ordinary_run(trained: forecast.
     assert np.allclose(cached["sales"].to_numpy(), monthly().to_numpy())
     metrics = trained.metrics
     assert set(metrics.scores) >= {"model", "naive"} and metrics.test.windows > 0
-    assert metrics.rmse == metrics.scores["model"]["rmse"] and metrics.beats_naive == (metrics.skill > 0)
+    assert metrics.rmse == metrics.scores["model"]["rmse"] and metrics.beats_naive == metrics.verdict().better
+    assert metrics.skill == pytest.approx(1 - metrics.rmse / metrics.naive_rmse)
     assert metrics.to_json() == json.loads((trained.path / "metrics.json").read_text())  # the file, typed
     predictions = trained.predictions
     assert len(predictions) == metrics.test.windows and predictions["date"].dtype.kind == "M"
