@@ -45,11 +45,22 @@ FILTERED = ("auto_ets",)
 # approximation (R's auto.arima uses it for any series over 150 values) it fits in about a
 # second. Series with shorter seasons keep the exact search, and the models they had.
 LONG_SEASON = 24
+# A seasonal ARIMA on a season longer than this does not fit in statsforecast at all (GLUCOSE's
+# 288 five-minute readings: out of memory, even approximated). AutoARIMA then models the series
+# less its MSTL seasonal part, fitted on the same rows and carried forward by row, as
+# prep.deseasonalize does for the network (Hyndman's advice for long seasons: decompose, then
+# a non-seasonal ARIMA); the forecast adds the season back.
+MSTL_SEASON = 100
 
 
 def options(name: str, season: int | None) -> dict[str, Any]:
     """A competitor's statsforecast options beyond its season (part of its fit's memo key)."""
     return {"approximation": True} if name == "auto_arima" and (season or 1) > LONG_SEASON else {}
+
+
+def deseasonalized(name: str, season: int | None) -> bool:
+    """Whether the competitor models the series less its MSTL season (MSTL_SEASON)."""
+    return name == "auto_arima" and (season or 1) > MSTL_SEASON
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,8 @@ def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
 
     first, end = task.fit_rows
     y = np.asarray(task.target, dtype="float64")
+    if deseasonalized(name, task.season):
+        return _less_season(task)
     model = getattr(models, COMPETITORS[name])(season_length=task.season or 1, **options(name, task.season))
     with warnings.catch_warnings():  # statsforecast warns about its own numerical corners
         warnings.simplefilter("ignore")
@@ -97,6 +110,32 @@ def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
         else:
             out = np.stack([model.forward(y[first:start], h=task.horizon)["mean"] for start in task.starts])
     return np.asarray(out, dtype="float64").reshape(len(task.starts), task.horizon), _describe(name, model)
+
+
+def _less_season(task: Task) -> tuple[np.ndarray, str]:
+    """AutoARIMA on the series less MSTL's seasonal part (MSTL_SEASON): the season's last cycle
+    in the fit rows, carried to every row by its distance from them; the forecasts add it back."""
+    from statsforecast.models import AutoARIMA
+    from statsforecast.mstl import mstl
+
+    first, end = task.fit_rows
+    y, season = np.asarray(task.target, dtype="float64"), int(task.season or 1)
+    if end - first < 2 * season:  # STL tells a season from the trend in two cycles
+        raise ValueError(f"{end - first} rows to fit on hold fewer than two seasons of {season}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cycle = mstl(y[first:end], season)["seasonal"].to_numpy(dtype="float64")[-season:]
+        part = cycle[(np.arange(len(y) + task.horizon) - end) % season]  # row end - season: the cycle's first
+        rest = y - part[: len(y)]
+        model = AutoARIMA(season_length=1, **options("auto_arima", task.season))
+        model.fit(rest[first:end])
+        out = np.stack(
+            [
+                model.forward(rest[first:start], h=task.horizon)["mean"] + part[start : start + task.horizon]
+                for start in task.starts
+            ]
+        )
+    return out.reshape(len(task.starts), task.horizon), f"MSTL({season}) + {_describe('auto_arima', model)}"
 
 
 def _describe(name: str, model: Any) -> str:
@@ -184,6 +223,8 @@ def _key(name: str, task: Task) -> str:
     digest = hashlib.sha256(name.encode())
     if chosen := options(name, task.season):  # a fit with other options is another fit (an older timeout included)
         digest.update(repr(sorted(chosen.items())).encode())
+    if deseasonalized(name, task.season):
+        digest.update(b"less its MSTL season")
     for part in (task.target, np.asarray(task.fit_rows), task.starts, np.asarray([task.horizon, task.season or 0])):
         digest.update(np.ascontiguousarray(part, dtype="float64").tobytes())
     return digest.hexdigest()
