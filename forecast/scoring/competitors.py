@@ -46,11 +46,13 @@ FILTERED = ("auto_ets",)
 # second. Series with shorter seasons keep the exact search, and the models they had.
 LONG_SEASON = 24
 # A seasonal ARIMA on a season longer than this does not fit in statsforecast at all (GLUCOSE's
-# 288 five-minute readings: out of memory, even approximated). AutoARIMA then models the series
-# less its MSTL seasonal part, fitted on the same rows and carried forward by row, as
-# prep.deseasonalize does for the network (Hyndman's advice for long seasons: decompose, then
-# a non-seasonal ARIMA); the forecast adds the season back.
+# 288 five-minute readings: out of memory, even approximated), and a seasonal ETS runs past its
+# time limit (R's ets refuses seasons over 24). AutoARIMA and AutoETS then model the series less
+# its MSTL seasonal part, fitted on the same rows and carried forward by row, as
+# prep.deseasonalize does for the network (Hyndman's advice for long seasons: decompose, then a
+# non-seasonal model); the forecast adds the season back.
 MSTL_SEASON = 100
+LESS_SEASON = ("auto_arima", "auto_ets")
 
 
 def options(name: str, season: int | None) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def options(name: str, season: int | None) -> dict[str, Any]:
 
 def deseasonalized(name: str, season: int | None) -> bool:
     """Whether the competitor models the series less its MSTL season (MSTL_SEASON)."""
-    return name == "auto_arima" and (season or 1) > MSTL_SEASON
+    return name in LESS_SEASON and (season or 1) > MSTL_SEASON
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
     first, end = task.fit_rows
     y = np.asarray(task.target, dtype="float64")
     if deseasonalized(name, task.season):
-        return _less_season(task)
+        return _less_season(name, task)
     model = getattr(models, COMPETITORS[name])(season_length=task.season or 1, **options(name, task.season))
     with warnings.catch_warnings():  # statsforecast warns about its own numerical corners
         warnings.simplefilter("ignore")
@@ -112,10 +114,11 @@ def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
     return np.asarray(out, dtype="float64").reshape(len(task.starts), task.horizon), _describe(name, model)
 
 
-def _less_season(task: Task) -> tuple[np.ndarray, str]:
-    """AutoARIMA on the series less MSTL's seasonal part (MSTL_SEASON): the season's last cycle
-    in the fit rows, carried to every row by its distance from them; the forecasts add it back."""
-    from statsforecast.models import AutoARIMA
+def _less_season(name: str, task: Task) -> tuple[np.ndarray, str]:
+    """A non-seasonal model on the series less MSTL's seasonal part (MSTL_SEASON): the season's
+    last cycle in the fit rows, carried to every row by its distance from them; the forecasts add
+    it back."""
+    import statsforecast.models as models
     from statsforecast.mstl import mstl
 
     first, end = task.fit_rows
@@ -127,7 +130,7 @@ def _less_season(task: Task) -> tuple[np.ndarray, str]:
         cycle = mstl(y[first:end], season)["seasonal"].to_numpy(dtype="float64")[-season:]
         part = cycle[(np.arange(len(y) + task.horizon) - end) % season]  # row end - season: the cycle's first
         rest = y - part[: len(y)]
-        model = AutoARIMA(season_length=1, **options("auto_arima", task.season))
+        model = getattr(models, COMPETITORS[name])(season_length=1, **options(name, task.season))
         model.fit(rest[first:end])
         out = np.stack(
             [
@@ -135,7 +138,7 @@ def _less_season(task: Task) -> tuple[np.ndarray, str]:
                 for start in task.starts
             ]
         )
-    return out.reshape(len(task.starts), task.horizon), f"MSTL({season}) + {_describe('auto_arima', model)}"
+    return out.reshape(len(task.starts), task.horizon), f"MSTL({season}) + {_describe(name, model)}"
 
 
 def _describe(name: str, model: Any) -> str:

@@ -201,24 +201,25 @@ def test_a_long_season_is_searched_with_the_approximation_and_is_another_fit(mon
     assert competitors._key("auto_arima", long) != approximated
 
 
-def test_a_season_too_long_for_a_seasonal_arima_is_removed_by_mstl_and_added_back() -> None:
-    # GLUCOSE's 288 five-minute readings: statsforecast's seasonal ARIMA runs out of memory.
+@pytest.mark.parametrize(("name", "model"), [("auto_arima", "ARIMA"), ("auto_ets", "ETS(")])
+def test_a_season_too_long_for_a_seasonal_model_is_removed_by_mstl_and_added_back(name: str, model: str) -> None:
+    # GLUCOSE's 288 five-minute readings: statsforecast's seasonal ARIMA runs out of memory, ETS out of time.
     season, rows, fit_end = 288, 288 * 5, 288 * 4
     t = np.arange(rows)
     cycle = 5 * np.sin(2 * np.pi * t / season)
     y = 100 + cycle + np.cumsum(np.random.default_rng(1).normal(0, 0.05, rows))
     task = Task(y, (0, fit_end), np.arange(fit_end, rows - 3), 3, season)
-    out, model = forecast("auto_arima", task)
-    assert model.startswith("MSTL(288) + ARIMA") and out.shape == (len(task.starts), 3)
+    out, fitted = forecast(name, task)
+    assert fitted.startswith(f"MSTL(288) + {model}") and out.shape == (len(task.starts), 3)
     actual = y[task.starts[:, None] + np.arange(3)]
     # The season is in the forecasts: their errors are far below the cycle's own spread.
     assert np.sqrt(np.mean((out - actual) ** 2)) < 0.1 * np.std(cycle)
     # No forecast sees its origin or later (the season was fitted on the rows before fit_end).
     changed = y.copy()
     changed[fit_end + 100 :] += 40.0
-    again, _ = forecast("auto_arima", Task(changed, (0, fit_end), task.starts, 3, season))
+    again, _ = forecast(name, Task(changed, (0, fit_end), task.starts, 3, season))
     unseen = task.starts <= fit_end + 100
     assert np.array_equal(out[unseen], again[unseen]) and not np.allclose(out[~unseen], again[~unseen])
     # Fewer than two seasons to fit on: an error that says so (the competitor is then skipped).
     with pytest.raises(ValueError, match="fewer than two seasons of 288"):
-        forecast("auto_arima", Task(y, (0, 400), np.arange(400, 410), 1, season))
+        forecast(name, Task(y, (0, 400), np.arange(400, 410), 1, season))
