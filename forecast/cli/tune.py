@@ -35,7 +35,11 @@ TrialsOpt = Annotated[
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
-        "--timeout", min=1, help="Seconds after which no new trial starts (default: tune.timeout).", show_default=False
+        "--timeout",
+        min=1,
+        help="Seconds the search may take: then no trial starts, and running ones stop and count as pruned "
+        "(default: tune.timeout).",
+        show_default=False,
     ),
 ]
 WorkersOpt = Annotated[
@@ -110,6 +114,7 @@ def trial_line(row: dict[str, Any], total: int | None) -> str:
     after = ""
     if row["state"] == "pruned":
         after = f" after {row['folds']} fold" + ("s" if row["folds"] != 1 else "")
+        after += f" ({row['error']})" if row.get("error") else ""  # stopped at the time limit
     return f"trial {row['trial']}{of}  {row['state']}{after}  {score}  {row['seconds']:.0f} s"
 
 

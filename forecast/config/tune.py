@@ -56,7 +56,10 @@ class TuneConfig(Section):
 
     trials: int = Field(30, ge=1, le=10_000, description="Trials to run (--trials); a resumed tune counts those done.")
     timeout: float | None = Field(
-        None, gt=0, description="Seconds after which no new trial starts (--timeout; none = no limit)."
+        None,
+        gt=0,
+        description="Seconds the search may take (--timeout; none = no limit): then no trial starts, and running "
+        "trials stop within a batch of training and count as pruned, with the folds they finished.",
     )
     folds: int = Field(
         3,

@@ -17,6 +17,7 @@ import numpy as np
 
 from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import held_signals, raise_if_stopped
+from forecast.network import deadline
 from forecast.network.checkpoint import Checkpoint, LoopState
 from forecast.network.fused import fusable
 from forecast.network.models import build_model, plain
@@ -151,6 +152,7 @@ def fit(
     started = time.perf_counter()
     try:
         while state.epoch < config.epochs:
+            deadline.check()
             epoch = state.epoch  # 0-based: the epoch about to run
             bar.epoch = epoch + 1
             if streamed:  # batch size and the epoch's order are the dataset's
@@ -209,7 +211,8 @@ def _callbacks(keras, bar: EpochBar, log_dir: Path | None, fresh: bool) -> list:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False, histogram_freq=0))
     # Ctrl-C or SIGTERM raised inside TensorFlow can be swallowed (in a finaliser); the
     # signal handler's record of it is checked after every batch, so training always stops.
-    check = lambda batch, logs: raise_if_stopped()  # noqa: E731
+    # So is a deadline (network/deadline.py: a tune trial under --timeout).
+    check = lambda batch, logs: (raise_if_stopped(), deadline.check())  # noqa: E731
     callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=check, on_test_batch_end=check))
 
     class Bar(keras.callbacks.Callback):

@@ -76,17 +76,21 @@ def search(
     address: str | None = None,
 ) -> None:
     """Run trials until `trials` have finished (counting a resumed study's) or `timeout`
-    seconds have passed. `first` is the config's own values, the first trial of a new study."""
+    seconds have passed: then no trial starts, and running ones stop at once (within a batch of
+    training) and count as pruned with the folds they finished. `first` is the config's own
+    values, the first trial of a new study."""
     optuna = _optuna()
     if not study.get_trials(deepcopy=False):
         study.enqueue_trial(first)
     clock = time.monotonic()
+    deadline = None if timeout is None else time.time() + timeout  # wall clock: trials may run elsewhere (Ray)
+    pace = Pace(len(finished(study)), workers)
     # On Ray the series travels with each trial: a cluster's nodes do not share this disk.
     frame = {"frame": pd.read_parquet(series)} if executor == "ray" else {}
     with Pool(workers, executor, address) as pool:
         while (left := trials - len(finished(study))) > 0:
             if timeout is not None and time.monotonic() - clock >= timeout:
-                log.info("tune: the time limit (%g s) has passed; no new trial starts", timeout)
+                log.info("tune: the time limit (%g s) has passed; no new trial starts", timeout)  # running ones stopped
                 break
             batch = []
             for _ in range(min(left, workers)):
@@ -105,6 +109,7 @@ def search(
                         "series": str(series),
                         "end": end,
                         "completed": completed,
+                        "deadline": deadline,
                         "config": configure(config, values).model_dump(mode="json"),
                         **frame,
                     },
@@ -118,6 +123,31 @@ def search(
                 _tell(study, trial, values, result)
                 if on_told is not None:
                     on_told(study.get_trials(deepcopy=False)[trial.number])
+            if (left := trials - len(finished(study))) > 0:
+                log.info("tune: %s", pace.said(len(finished(study)), left, time.monotonic() - clock))
+
+
+class Pace:
+    """The time the trials left will take, from the pace of those this invocation finished:
+    they run `workers` at a time, so the batches left times the seconds of a batch so far."""
+
+    def __init__(self, before: int, workers: int) -> None:
+        self.before, self.workers = before, workers  # trials finished before this invocation
+
+    def said(self, done: int, left: int, seconds: float) -> str:
+        here = done - self.before
+        batches = math.ceil(left / self.workers)
+        per_batch = seconds / max(1, math.ceil(here / self.workers))
+        return (
+            f"{done} trials finished, {left} to go: about {_duration(batches * per_batch)} more "
+            f"at {_duration(per_batch)} per {'batch' if self.workers > 1 else 'trial'} so far"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
 
 
 def importance(study: Any) -> dict[str, float] | None:

@@ -24,11 +24,15 @@ import pandas as pd
 from forecast.config import Config, build_config
 from forecast.errors import ForecastError, was_interrupted
 from forecast.folds.run import FoldResult, run_fold_stack
+from forecast.network import deadline
 
 log = logging.getLogger(__name__)
 STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
 # What a trial's own progress would print: one line per trial (search.py) says enough.
 NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
+
+
+AT_THE_LIMIT = "stopped at the --timeout limit"  # a pruned trial's reason, in the leaderboard
 
 
 class Pruned(Exception):
@@ -52,9 +56,10 @@ def scoring_config(config: Config) -> Config:
 
 
 def run_trial(request: dict[str, Any]) -> dict[str, Any]:
-    """{"number", "config", "series" (or "frame"), "end", "completed"} -> the trial's folds and state.
-    `end` is the first test row: the trial sees rows [0, end). `completed` are the finished
-    trials (Optuna FrozenTrials) the pruner compares this one with."""
+    """{"number", "config", "series" (or "frame"), "end", "completed", "deadline"} -> the trial's
+    folds and state. `end` is the first test row: the trial sees rows [0, end). `completed` are
+    the finished trials (Optuna FrozenTrials) the pruner compares this one with. `deadline`
+    (time.time() seconds, or None): past it, training stops and the trial ends pruned."""
     clock = time.perf_counter()
     folds: list[dict[str, Any]] = []
     result: dict[str, Any] = {"number": request["number"], "folds": folds, "error": None}
@@ -77,12 +82,14 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
 
         # numpy's and Keras' warnings (a division by a window's last value of 0) are the trial's
         # to say in its own words, not lines on the user's terminal.
-        with _quiet(), warnings.catch_warnings(record=True) as heard:
+        with _quiet(), warnings.catch_warnings(record=True) as heard, deadline.until(request.get("deadline")):
             warnings.simplefilter("always")
             run_fold_stack(frame, config, on_fold=on_fold)
         result["state"] = "complete"
     except Pruned:
         result["state"] = "pruned"
+    except deadline.OutOfTime:  # --timeout: the folds it finished count, as a pruned trial's do
+        result.update(state="pruned", error=AT_THE_LIMIT)
     except NotFinite as exc:
         result.update(state="failed", error=str(exc))
     except ForecastError as exc:  # this trial's values do not fit the series (a lookback too long)

@@ -64,3 +64,44 @@ def test_a_study_asked_for_more_trials_continues_where_it_stopped(tmp_path) -> N
     assert len(again.trials) == 6 and [t.params for t in again.trials][:4] == before
     # seeded per trial: the two added are what an uninterrupted search of six draws
     assert [t.params for t in again.trials] == [t.params for t in tuned(tmp_path, "u", trials=6).trials]
+
+
+def test_every_trial_gets_the_searchs_deadline_and_the_time_left_is_said(tmp_path, monkeypatch, caplog) -> None:
+    import logging
+    import time
+
+    asked: list[dict] = []
+    monkeypatch.setattr(trials, "run_trial", lambda request: asked.append(request) or fake_trial(request))
+    cfg = config()
+    before = time.time()
+    with caplog.at_level(logging.INFO, logger="forecast.tuning.search"):
+        search(open_study(tmp_path / "d.db", 0), cfg, cfg.tune.space, tmp_path / "series.parquet", 100,
+               first=own_values(cfg, cfg.tune.space, None), workers=1, trials=3, timeout=3600)  # fmt: skip
+    assert len(asked) == 3 and len({r["deadline"] for r in asked}) == 1  # one deadline for the whole search
+    assert before + 3600 <= asked[0]["deadline"] <= time.time() + 3600
+    lines = [r.getMessage() for r in caplog.records if "to go" in r.getMessage()]
+    assert lines[0].startswith("tune: 1 trials finished, 2 to go: about ") and len(lines) == 2  # none after the last
+    asked.clear()
+    search(open_study(tmp_path / "e.db", 0), cfg, cfg.tune.space, tmp_path / "series.parquet", 100,
+           first=own_values(cfg, cfg.tune.space, None), workers=1, trials=1, timeout=None)  # fmt: skip
+    assert asked[0]["deadline"] is None
+
+
+def test_the_time_left_is_the_batches_left_at_the_pace_of_this_invocations_batches() -> None:
+    from forecast.tuning.search import Pace
+
+    # 2 trials were done by an earlier tune; this one finished 4 more, 2 at a time, in 120 s.
+    said = Pace(before=2, workers=2).said(done=6, left=3, seconds=120.0)
+    assert said == "6 trials finished, 3 to go: about 2 min more at 60 s per batch so far"
+    alone = Pace(before=0, workers=1).said(done=1, left=40, seconds=300.0)
+    assert alone.endswith("about 3.3 h more at 5 min per trial so far")
+
+
+def test_a_trial_stopped_at_the_time_limit_says_so_in_its_line() -> None:
+    from forecast.cli.tune import trial_line
+
+    row = {"trial": 3, "state": "pruned", "folds": 1, "error": trials.AT_THE_LIMIT, "rmse": 1.0, "ratio": 1.1,
+           "seconds": 12.0}  # fmt: skip
+    said = "trial 3/30  pruned after 1 fold (stopped at the --timeout limit)  RMSE 1.0000 (1.100x naive)  12 s"
+    assert trial_line(row, 30) == said
+    assert "(" not in trial_line({**row, "error": None}, 30).split("RMSE")[0]  # pruned by the median: no reason

@@ -67,3 +67,33 @@ def test_a_trial_worse_than_the_median_of_finished_ones_is_pruned_after_its_firs
 def test_a_trial_whose_values_do_not_fit_the_series_fails_with_the_reason(tmp_path) -> None:
     failed = run_trial(request(series(tmp_path / "s.parquet"), prep__lookback=150))
     assert failed["state"] == "failed" and "backtest fold 1" in failed["error"] and failed["folds"] == []
+
+
+def test_a_trial_past_its_deadline_stops_and_counts_as_pruned_with_the_folds_it_finished(tmp_path, monkeypatch) -> None:
+    # A clock that passes the deadline once the first fold is done: the second fold's training
+    # stops at its first batch (the real loop raises), and the trial keeps fold 1.
+    import types
+
+    from forecast.network import deadline
+    from forecast.tuning import trials
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(deadline, "time", types.SimpleNamespace(time=lambda: clock["now"]))
+    real = trials.run_fold_stack
+
+    def stack(frame, config, on_fold):
+        def heard(fold):
+            on_fold(fold)
+            clock["now"] = 2000.0
+
+        return real(frame, config, on_fold=heard)
+
+    monkeypatch.setattr(trials, "run_fold_stack", stack)
+    path = series(tmp_path / "s.parquet")
+    result = run_trial({**request(path), "deadline": 1500.0})
+    assert result["state"] == "pruned" and result["error"] == trials.AT_THE_LIMIT
+    assert len(result["folds"]) == 1 and result["folds"][0]["epochs"] == 2
+    # Without a deadline (or before it) the same trial runs both folds.
+    clock["now"] = 1000.0
+    monkeypatch.setattr(trials, "run_fold_stack", real)
+    assert run_trial({**request(path), "deadline": 1500.0})["state"] == "complete"
