@@ -133,9 +133,11 @@ def print_tune(done: Any) -> None:
         {**r.model_dump(), "name": str(r.trial), "about": describe(r.values) if r.state != "failed" else r.error}
         for r in done.leaderboard[:SHOWN]
     ]
+    combined = any(r.network_rmse not in (None, r.rmse) for r in done.leaderboard)  # the objective: the combination
     columns = [
         ("state", "state", 0),
         ("RMSE", "rmse", 4),
+        *([("network", "network_rmse", 4)] if combined else []),
         ("naive", "naive_rmse", 4),
         ("ratio", "ratio", 3),
         ("folds", "folds", 0),

@@ -214,7 +214,8 @@ def _summary(
     return {
         "symbol": config.data.symbol,
         "target": config.data.target,
-        "objective": f"mean RMSE of {config.tune.folds} walk-forward folds over the rows before "
+        "objective": f"mean RMSE of the {'combination' if config.evaluate.combine else 'network'} (what predict "
+        f"would publish) over {config.tune.folds} walk-forward folds of the rows before "
         f"{frame.index[end].date()}",
         "searched_rows": {"first": str(frame.index[0].date()), "last": str(frame.index[end - 1].date())},
         "trials": {"finished": len(rows), **counts},

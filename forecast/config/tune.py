@@ -66,7 +66,8 @@ class TuneConfig(Section):
         ge=1,
         le=20,
         description="Walk-forward folds each trial is scored on, over the last prep.test_fraction of the training "
-        "part; the objective is their mean RMSE.",
+        "part; the objective is their mean RMSE of what predict would publish: the combination with "
+        "evaluate.combine (its competitors fitted per fold), else the network.",
     )
     pruning: bool = Field(
         True,

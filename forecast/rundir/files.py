@@ -163,6 +163,7 @@ class Trial(File):
     state: str  # complete, pruned or failed
     rmse: float | None  # the objective: mean fold RMSE (pruned: over the folds it ran)
     naive_rmse: float | None  # naive's over the same folds
+    network_rmse: float | None = None  # the network's, when the objective is the combination's
     ratio: float | None
     folds: int
     seconds: float | None

@@ -33,10 +33,13 @@ def _row(trial: Any) -> dict[str, Any]:
     state = STATES[trial.state.name]
     rmse = float(np.mean([f["rmse"] for f in folds])) if folds else None  # complete: the objective itself
     naive = float(np.mean([f["naive_rmse"] for f in folds])) if folds else None
+    # The network's own, beside the objective when that is the combination (an older study: the same)
+    network = float(np.mean([f.get("network_rmse", f["rmse"]) for f in folds])) if folds else None
     return {
         "trial": trial.number,
         "state": state,
         "rmse": rmse,  # the objective: mean fold RMSE (pruned: over the folds it ran)
+        "network_rmse": network,  # the network's, when the objective scores the combination
         "naive_rmse": naive,  # naive's mean RMSE over the same folds
         "ratio": rmse / naive if rmse is not None and naive else None,
         "folds": len(folds),

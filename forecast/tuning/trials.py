@@ -25,6 +25,7 @@ from forecast.config import Config, build_config
 from forecast.errors import ForecastError, was_interrupted
 from forecast.folds.run import FoldResult, run_fold_stack
 from forecast.network import deadline
+from forecast.scoring.forecasters import COMBINATION, NETWORK
 
 log = logging.getLogger(__name__)
 STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
@@ -44,13 +45,15 @@ class NotFinite(Exception):
 
 
 def scoring_config(config: Config) -> Config:
-    """The trial's config as its folds use it: tune.folds expanding folds, each refit, no
-    statistical competitors and no combination (they do not change the network's score, and
-    cost seconds each; the final run has them)."""
+    """The trial's config as its folds use it: tune.folds expanding folds, each refit. With
+    evaluate.combine the objective is the combination, what predict would publish, so the
+    competitors are fitted in every fold (each fold's once per process: the same rows in every
+    trial); without it, no competitors (they do not change the network's score; the final run
+    has them)."""
     raw = config.model_dump(mode="json")
-    raw["evaluate"].update(
-        competitors=[], combine=False, backtest={"folds": config.tune.folds, "mode": "expanding", "refit": True}
-    )
+    raw["evaluate"]["backtest"] = {"folds": config.tune.folds, "mode": "expanding", "refit": True}
+    if not config.evaluate.combine:
+        raw["evaluate"].update(competitors=[], combine=False)
     raw["train"]["tensorboard"] = False
     return build_config(raw, "a tune trial's config")
 
@@ -71,12 +74,17 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
 
         def on_fold(fold: FoldResult) -> None:
             metrics = fold.evaluated.metrics
-            rmse, naive = metrics["model"]["rmse"], metrics["naive"]["rmse"]
-            if not (math.isfinite(rmse) and math.isfinite(naive)):
+            published = COMBINATION if COMBINATION in metrics else NETWORK  # the objective's forecaster
+            rmse, network, naive = metrics[published]["rmse"], metrics[NETWORK]["rmse"], metrics["naive"]["rmse"]
+            if not (math.isfinite(rmse) and math.isfinite(network) and math.isfinite(naive)):
                 raise NotFinite(f"fold {fold.fold.number}: the network's forecasts went NaN or infinite{_said(heard)}")
-            folds.append(
-                {"rmse": rmse, "naive_rmse": naive, "epochs": fold.epochs_run, "seconds": round(fold.fit_seconds, 2)}
-            )
+            folds.append({
+                "rmse": rmse,
+                "network_rmse": network,
+                "naive_rmse": naive,
+                "epochs": fold.epochs_run,
+                "seconds": round(fold.fit_seconds, 2),
+            })  # fmt: skip
             if pruner is not None and pruner(running_ratios(folds)):
                 raise Pruned
 
@@ -114,7 +122,7 @@ def lost(number: int, why: str) -> dict[str, Any]:
 
 
 def mean_rmse(folds: list[dict[str, Any]]) -> float:
-    """The objective: the mean of the folds' RMSEs."""
+    """The objective: the mean of the folds' RMSEs (of the combination with evaluate.combine)."""
     return float(np.mean([f["rmse"] for f in folds]))
 
 

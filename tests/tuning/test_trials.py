@@ -97,3 +97,23 @@ def test_a_trial_past_its_deadline_stops_and_counts_as_pruned_with_the_folds_it_
     clock["now"] = 1000.0
     monkeypatch.setattr(trials, "run_fold_stack", real)
     assert run_trial({**request(path), "deadline": 1500.0})["state"] == "complete"
+
+
+def test_with_a_combination_the_objective_is_what_predict_would_publish(tmp_path) -> None:
+    from forecast.folds.run import run_fold_stack
+    from forecast.tuning.trials import scoring_config
+
+    path = series(tmp_path / "s.parquet")
+    combined = request(path, evaluate__combine=True, evaluate__competitors=["auto_ets"])
+    result = run_trial(combined)
+    assert result["state"] == "complete" and len(result["folds"]) == 2
+    # The same folds run as a backtest: the trial's objective is the combination's RMSE, the network's beside it.
+    config = scoring_config(build_config(combined["config"]))
+    folds = run_fold_stack(pd.read_parquet(path).iloc[:160], config)
+    assert [f["rmse"] for f in result["folds"]] == [f.evaluated.metrics["combination"]["rmse"] for f in folds]
+    assert [f["network_rmse"] for f in result["folds"]] == [f.evaluated.metrics["model"]["rmse"] for f in folds]
+    assert result["folds"][0]["rmse"] != result["folds"][0]["network_rmse"]
+    # Without the combination, the network is the objective, and no competitor is fitted.
+    plain = run_trial(request(path))
+    assert all(f["rmse"] == f["network_rmse"] for f in plain["folds"])
+    assert scoring_config(build_config(request(path)["config"])).evaluate.competitors == []
