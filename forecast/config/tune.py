@@ -51,6 +51,20 @@ class Range(Section):
 Choice = list[Any]
 
 
+class Budget(Section):
+    """What one trial may spend; the best configuration's final training is not bounded by it."""
+
+    epochs: int | None = Field(
+        None, ge=1, le=10_000, description="Epoch cap of each fold's training in a trial (none: train.epochs)."
+    )
+    seconds: float | None = Field(
+        None,
+        gt=0,
+        description="Seconds a trial may take: past them its training stops and it counts as pruned, with the "
+        "folds it finished (none: no limit).",
+    )
+
+
 class TuneConfig(Section):
     """The search of forecast tune (walk-forward backtests inside the training part; the test part is scored once)."""
 
@@ -69,6 +83,7 @@ class TuneConfig(Section):
         "part; the objective is their mean RMSE of what predict would publish: the combination with "
         "evaluate.combine (its competitors fitted per fold), else the network.",
     )
+    budget: Budget = Budget()
     pruning: bool = Field(
         True,
         description="Stop a trial after a fold whose running mean of RMSE / naive RMSE is worse than the "

@@ -29,6 +29,11 @@ def until(deadline: float | None) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def after(seconds: float) -> float:
+    """The deadline `seconds` from now (on the clock check() reads)."""
+    return time.time() + seconds
+
+
 def check() -> None:
     """OutOfTime when a deadline is set and has passed (after every batch and epoch of a fit)."""
     deadline = _DEADLINE.get()

@@ -33,7 +33,8 @@ STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer s
 NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
 
 
-AT_THE_LIMIT = "stopped at the --timeout limit"  # a pruned trial's reason, in the leaderboard
+AT_THE_LIMIT = "stopped at the --timeout limit"  # a pruned trial's reasons, in the leaderboard
+OVER_BUDGET = "stopped at its budget (tune.budget.seconds)"
 
 
 class Pruned(Exception):
@@ -52,6 +53,8 @@ def scoring_config(config: Config) -> Config:
     has them)."""
     raw = config.model_dump(mode="json")
     raw["evaluate"]["backtest"] = {"folds": config.tune.folds, "mode": "expanding", "refit": True}
+    if (cap := config.tune.budget.epochs) is not None:  # a trial's epochs, not the final training's
+        raw["train"]["epochs"] = min(cap, config.train.epochs)
     if not config.evaluate.combine:
         raw["evaluate"].update(competitors=[], combine=False)
     raw["train"]["tensorboard"] = False
@@ -71,6 +74,10 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
         frame = request["frame"] if "frame" in request else _series(request["series"])
         frame = frame.iloc[: request["end"]]
         pruner = _pruner(request["completed"]) if config.tune.pruning else None
+        # The search's deadline (--timeout), or this trial's own budget if that ends sooner.
+        seconds = config.tune.budget.seconds
+        own = None if seconds is None else deadline.after(seconds)
+        ends = min((d for d in (request.get("deadline"), own) if d is not None), default=None)
 
         def on_fold(fold: FoldResult) -> None:
             metrics = fold.evaluated.metrics
@@ -90,14 +97,14 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
 
         # numpy's and Keras' warnings (a division by a window's last value of 0) are the trial's
         # to say in its own words, not lines on the user's terminal.
-        with _quiet(), warnings.catch_warnings(record=True) as heard, deadline.until(request.get("deadline")):
+        with _quiet(), warnings.catch_warnings(record=True) as heard, deadline.until(ends):
             warnings.simplefilter("always")
             run_fold_stack(frame, config, on_fold=on_fold)
         result["state"] = "complete"
     except Pruned:
         result["state"] = "pruned"
-    except deadline.OutOfTime:  # --timeout: the folds it finished count, as a pruned trial's do
-        result.update(state="pruned", error=AT_THE_LIMIT)
+    except deadline.OutOfTime:  # --timeout or its budget: the folds it finished count, as a pruned trial's do
+        result.update(state="pruned", error=AT_THE_LIMIT if ends == request.get("deadline") else OVER_BUDGET)
     except NotFinite as exc:
         result.update(state="failed", error=str(exc))
     except ForecastError as exc:  # this trial's values do not fit the series (a lookback too long)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import create_trial
 
@@ -69,9 +70,9 @@ def test_a_trial_whose_values_do_not_fit_the_series_fails_with_the_reason(tmp_pa
     assert failed["state"] == "failed" and "backtest fold 1" in failed["error"] and failed["folds"] == []
 
 
-def test_a_trial_past_its_deadline_stops_and_counts_as_pruned_with_the_folds_it_finished(tmp_path, monkeypatch) -> None:
-    # A clock that passes the deadline once the first fold is done: the second fold's training
-    # stops at its first batch (the real loop raises), and the trial keeps fold 1.
+@pytest.fixture
+def late_after_fold_1(monkeypatch):
+    """A clock at 1000 s that jumps to 2000 s once a trial's first fold is done."""
     import types
 
     from forecast.network import deadline
@@ -89,14 +90,34 @@ def test_a_trial_past_its_deadline_stops_and_counts_as_pruned_with_the_folds_it_
         return real(frame, config, on_fold=heard)
 
     monkeypatch.setattr(trials, "run_fold_stack", stack)
+    yield clock
+    monkeypatch.setattr(trials, "run_fold_stack", real)
+
+
+def test_a_trial_past_its_deadline_stops_and_counts_as_pruned_with_the_folds_it_finished(
+    tmp_path, late_after_fold_1
+) -> None:
+    # The clock passes the deadline once the first fold is done: the second fold's training
+    # stops at its first batch (the real loop raises), and the trial keeps fold 1.
+    from forecast.tuning import trials
+
     path = series(tmp_path / "s.parquet")
     result = run_trial({**request(path), "deadline": 1500.0})
     assert result["state"] == "pruned" and result["error"] == trials.AT_THE_LIMIT
     assert len(result["folds"]) == 1 and result["folds"][0]["epochs"] == 2
-    # Without a deadline (or before it) the same trial runs both folds.
-    clock["now"] = 1000.0
-    monkeypatch.setattr(trials, "run_fold_stack", real)
-    assert run_trial({**request(path), "deadline": 1500.0})["state"] == "complete"
+    # A deadline after the trial ends changes nothing.
+    assert run_trial({**request(path), "deadline": 5000.0})["state"] == "complete"
+
+
+def test_a_trials_budget_bounds_its_seconds_and_its_epochs(tmp_path, late_after_fold_1) -> None:
+    from forecast.tuning import trials
+
+    path = series(tmp_path / "s.parquet")
+    result = run_trial(request(path, tune__budget={"seconds": 500.0}))  # its own deadline: 1500 s
+    assert result["state"] == "pruned" and result["error"] == trials.OVER_BUDGET and len(result["folds"]) == 1
+    late_after_fold_1["now"] = 1000.0
+    capped = run_trial(request(path, tune__budget={"epochs": 1}))  # train.epochs is 2
+    assert capped["state"] == "complete" and [f["epochs"] for f in capped["folds"]] == [1, 1]
 
 
 def test_with_a_combination_the_objective_is_what_predict_would_publish(tmp_path) -> None:
