@@ -85,13 +85,9 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
             rmse, network, naive = metrics[published]["rmse"], metrics[NETWORK]["rmse"], metrics["naive"]["rmse"]
             if not (math.isfinite(rmse) and math.isfinite(network) and math.isfinite(naive)):
                 raise NotFinite(f"fold {fold.fold.number}: the network's forecasts went NaN or infinite{_said(heard)}")
-            folds.append({
-                "rmse": rmse,
-                "network_rmse": network,
-                "naive_rmse": naive,
-                "epochs": fold.epochs_run,
-                "seconds": round(fold.fit_seconds, 2),
-            })  # fmt: skip
+            took = round(fold.fit_seconds, 2)
+            scores = {"rmse": rmse, "network_rmse": network, "naive_rmse": naive}
+            folds.append({**scores, "epochs": fold.epochs_run, "seconds": took})
             if pruner is not None and pruner(running_ratios(folds)):
                 raise Pruned
 
