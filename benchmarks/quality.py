@@ -178,6 +178,10 @@ def write_markdown(results: dict, out: Path) -> None:
 
     store = out.parent / "rhythms.json"
     lines += ["", *rhythms(json.loads(store.read_text()) if store.exists() else {})]
+    from benchmarks.hybrid import markdown as hybrids
+
+    store = out.parent / "hybrid.json"
+    lines += ["", *hybrids(json.loads(store.read_text()) if store.exists() else {})]
     out.write_text("\n".join(lines) + "\n")
 
 
