@@ -111,6 +111,8 @@ def trial_line(row: dict[str, Any], total: int | None) -> str:
     if row["state"] == "failed":
         return f"trial {row['trial']}{of}  failed: {row['error']}"
     score = f"RMSE {row['rmse']:.4f}" + (f" ({row['ratio']:.3f}x naive)" if row["ratio"] is not None else "")
+    if row.get("network_rmse") not in (None, row["rmse"]):  # the objective is the combination's
+        score += f", network {row['network_rmse']:.4f}"
     after = ""
     if row["state"] == "pruned":
         after = f" after {row['folds']} fold" + ("s" if row["folds"] != 1 else "")

@@ -13,7 +13,8 @@ SHORT = {"learning_rate": "lr", "target_transform": "transform", "batch_size": "
 
 
 def leaderboard(trials: list[Any]) -> list[dict[str, Any]]:
-    """One row per finished trial (Optuna FrozenTrials): complete ones by their objective,
+    """One row per finished trial (Optuna FrozenTrials): complete ones by their objective (ties,
+    as when the combination gives the network no weight in any trial, by the network's own RMSE),
     then pruned ones by their ratio to naive over the folds they ran (their mean RMSE covers
     fewer folds than the others', so it does not compare), then failed ones."""
     rows = [_row(t) for t in trials]
@@ -21,7 +22,8 @@ def leaderboard(trials: list[Any]) -> list[dict[str, Any]]:
 
     def rank(r: dict[str, Any]) -> tuple:
         score = r["rmse"] if r["state"] == "complete" else r["ratio"]
-        return order[r["state"]], np.inf if score is None else score, r["trial"]
+        network = r["network_rmse"] if r["state"] == "complete" and r["network_rmse"] is not None else np.inf
+        return order[r["state"]], np.inf if score is None else score, network, r["trial"]
 
     return sorted(rows, key=rank)
 

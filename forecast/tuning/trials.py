@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
 # What a trial's own progress would print: one line per trial (search.py) says enough.
 NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
+# ...and the evaluation's warning of few validation windows, the same for every trial and fold:
+# the final run, whose bands and combination the user gets, says it once.
+SAID_BY_THE_FINAL_RUN = ("forecast.scoring.evaluation",)
 
 
 AT_THE_LIMIT = "stopped at the --timeout limit"  # a pruned trial's reasons, in the leaderboard
@@ -165,11 +168,12 @@ def _series(path: str) -> pd.DataFrame:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """No Keras bars and no per-epoch or per-fold lines inside a trial (warnings still show)."""
-    loggers = [logging.getLogger(name) for name in NOISY]
+    """No Keras bars and no per-epoch or per-fold lines inside a trial (warnings still show, but
+    those the final run repeats)."""
+    loggers = [logging.getLogger(name) for name in (*NOISY, *SAID_BY_THE_FINAL_RUN)]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
-        lg.setLevel(logging.WARNING)
+        lg.setLevel(logging.ERROR if lg.name in SAID_BY_THE_FINAL_RUN else logging.WARNING)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             yield

@@ -105,3 +105,19 @@ def test_a_trial_stopped_at_the_time_limit_says_so_in_its_line() -> None:
     said = "trial 3/30  pruned after 1 fold (stopped at the --timeout limit)  RMSE 1.0000 (1.100x naive)  12 s"
     assert trial_line(row, 30) == said
     assert "(" not in trial_line({**row, "error": None}, 30).split("RMSE")[0]  # pruned by the median: no reason
+    combined = trial_line({**row, "state": "complete", "network_rmse": 1.25}, 30)
+    assert combined == "trial 3/30  complete  RMSE 1.0000 (1.100x naive), network 1.2500  12 s"
+
+
+def test_trials_tied_on_the_combination_rank_by_the_networks_own_rmse() -> None:
+    # The combination gave the network no weight in any trial: the same objective everywhere.
+    from optuna.trial import TrialState, create_trial
+
+    def frozen(number: int, network: float):
+        folds = [{"rmse": 0.79, "network_rmse": network, "naive_rmse": 0.9, "epochs": 3, "seconds": 1.0}]
+        made = create_trial(state=TrialState.COMPLETE, value=0.79, user_attrs={"folds": folds, "values": {}})
+        made.number = number
+        return made
+
+    rows = leaderboard([frozen(0, 2.06), frozen(1, 2.02), frozen(2, 2.10)])
+    assert [r["trial"] for r in rows] == [1, 0, 2] and {r["rmse"] for r in rows} == {0.79}
