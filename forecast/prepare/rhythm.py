@@ -72,6 +72,26 @@ def _measured(frequency: Frequency) -> bool:
     return frequency != TRADING_DAYS and not intraday(frequency) and frequency.name != "irregular"
 
 
+RHYTHM_KEYS = (
+    "prep.lookback",
+    "prep.deseasonalize",
+    "model.units",
+    "model.dense",
+    "train.epochs",
+    "train.patience",
+    "train.batch_size",
+    "evaluate.combine",
+)
+
+
+def left_to_rhythm(config: Config) -> list[str]:
+    """The keys a series' rhythm may still set in `config` (before any series is loaded: config
+    show), none for prices and the synthetic sine."""
+    if config.data.source in PRICES_OR_STAND_INS:
+        return []
+    return [k for k in RHYTHM_KEYS if k.split(".")[1] not in getattr(config, k.split(".")[0]).model_fields_set]
+
+
 def for_series(config: Config, frame: pd.DataFrame) -> Config:
     """`config` with its rhythm's defaults for the keys it leaves unset (said in one line)."""
     frequency, defaults = rhythm_defaults(config, frame)

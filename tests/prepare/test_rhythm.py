@@ -100,3 +100,12 @@ def test_train_records_the_rhythms_defaults_in_the_run_and_resumes_them_unchange
     assert again.exit_code == 0, again.output
     assert "defaults for months" in again.stderr
     assert set(stage_lines(again).values()) == {"unchanged, skipped"}  # the same values, the same hashes
+
+
+def test_config_show_says_which_keys_a_rhythm_may_still_set(invoke, tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text("data: {source: csv, path: m.csv, target: y}\nprep: {lookback: 12}\n")
+    shown = invoke("config", "show", str(tmp_path / "c.yaml"))
+    assert shown.exit_code == 0 and yaml.safe_load(shown.stdout)["prep"]["lookback"] == 12  # stdout: the YAML only
+    assert "note: prep.deseasonalize, model.units" in shown.stderr and "prep.lookback" not in shown.stderr
+    (tmp_path / "y.yaml").write_text("data: {source: yahoo, symbol: MSFT}\n")  # prices: nothing to say
+    assert "note:" not in invoke("config", "show", str(tmp_path / "y.yaml")).stderr
