@@ -30,6 +30,7 @@ from forecast.workers.pool import Executor, Job, Lost, Pool
 log = logging.getLogger(__name__)
 STUDY = "tune"  # the study's name inside study.db
 STARTUP_TRIALS = 10  # random trials before TPE models the results (Optuna's default)
+TIE_BREAK = 1e-6  # the network's RMSE's weight in the value Optuna sees (_tell)
 Told = Callable[[Any], None]  # called with each finished FrozenTrial, in number order
 
 
@@ -178,7 +179,11 @@ def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]
         trial.set_user_attr(key, value)
     objective = mean_rmse(folds) if result["state"] == "complete" else None
     if objective is not None and math.isfinite(objective):
-        study.tell(trial, objective)
+        # Where the combination gives the network no weight, every trial scores the same and the
+        # sampler would learn nothing: the network's own RMSE breaks ties, a millionth of its size
+        # (never enough to reorder trials whose combinations differ by more than that).
+        network = [f.get("network_rmse", f["rmse"]) for f in folds]
+        study.tell(trial, objective + TIE_BREAK * float(sum(network) / len(network)))
     else:  # pruned, failed, or (a study of an older version) complete with a non-finite fold
         study.tell(trial, state=TrialState.PRUNED if result["state"] == "pruned" else TrialState.FAIL)
 

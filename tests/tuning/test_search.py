@@ -121,3 +121,17 @@ def test_trials_tied_on_the_combination_rank_by_the_networks_own_rmse() -> None:
 
     rows = leaderboard([frozen(0, 2.06), frozen(1, 2.02), frozen(2, 2.10)])
     assert [r["trial"] for r in rows] == [1, 0, 2] and {r["rmse"] for r in rows} == {0.79}
+
+
+def test_the_sampler_sees_the_networks_rmse_break_a_tie_of_the_combination(tmp_path, monkeypatch) -> None:
+    def tied(request: dict) -> dict:  # the combination the same in every trial, the network not
+        network = request["config"]["prep"]["lookback"] / 10
+        folds = [{"rmse": 0.79, "network_rmse": network, "naive_rmse": 1.0, "epochs": 1, "seconds": 0.0}]
+        return {"number": request["number"], "state": "complete", "seconds": 0.0, "error": None, "folds": folds}
+
+    monkeypatch.setattr(trials, "run_trial", tied)
+    study = tuned(tmp_path, "t", trials=6)
+    done = [t for t in study.trials if t.params["prep.lookback"] != 40]
+    by_value = sorted(done, key=lambda t: t.value)
+    assert [t.params["prep.lookback"] for t in by_value] == sorted(t.params["prep.lookback"] for t in done)
+    assert all(abs(t.value - 0.79) < 1e-4 for t in done)  # a millionth of the network's RMSE, no more
