@@ -41,6 +41,7 @@ from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_series, save_series, save_tune
 from forecast.rundir.files import Trial, TuneFile
+from forecast.scoring.forecasters import COMBINATION, NETWORK
 from forecast.tuning.leaderboard import leaderboard, table_rows
 from forecast.tuning.search import Told, finished, importance, open_study, search
 from forecast.tuning.space import Space, configure, default_space, own_values
@@ -238,6 +239,7 @@ def _figures(run: RunDir, rows: list[dict[str, Any]], summary: dict[str, Any], d
 def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
     """The test verdict of the best configuration, from its own run's metrics.json."""
     metrics = final.metrics
+    published = COMBINATION if COMBINATION in metrics.scores else NETWORK
     same_data = RunDir(final.path).sha256(rundir.SERIES) == tune_run.sha256(rundir.SERIES)
     if not same_data:
         log.warning(
@@ -255,6 +257,8 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
         "best_competitor": (metrics.competitors or {}).get("best"),
         "beats_competitors": metrics.beats_competitors,
         "verdicts": metrics.verdicts.get("model", {}),
+        "published": published,
+        "published_rmse": metrics.scores[published]["rmse"],
     }
 
 

@@ -184,6 +184,9 @@ class Tuned(File):
     best_competitor: dict[str, Any] | None = None
     beats_competitors: bool | None = None
     verdicts: dict[str, Verdict] = Field(default_factory=dict)  # against naive, against the best competitor
+    # What predict publishes from that run (the combination with evaluate.combine), and its test RMSE
+    published: str | None = None
+    published_rmse: float | None = None
 
     def judged(self) -> list[Verdict]:
         if self.verdicts:

@@ -58,6 +58,9 @@ def test_the_first_trial_is_the_config_and_the_best_is_trained_once_on_the_unsee
     assert final.config.model_dump() == best.model_dump()
     assert summary.searched_rows.last < final.metrics.test.first
     assert summary.final.rmse == final.metrics.rmse and summary.final.same_series is True
+    # What predict publishes from it: the combination (on by the monthly rhythm's default), with its test RMSE.
+    assert summary.final.published == "combination"
+    assert summary.final.published_rmse == final.metrics.scores["combination"]["rmse"]
     assert summary.final.best_competitor["against"] == "auto_ets"
     assert summary.final.verdicts["naive"] == final.metrics.verdict()  # the tuned run's own verdict
     table = pd.read_csv(tuned.run / rundir.TRIALS_CSV)
