@@ -58,6 +58,13 @@ def _top(summary: TuneFile) -> str:
         )
     ]
     parts += [h.verdict(f"{v.words}.", v.good) for v in final.judged()]
+    if final.published not in (None, "model") and final.published_rmse is not None:
+        parts.append(
+            h.note(
+                f"What predict publishes from it is the {final.published}: test RMSE {final.published_rmse:.4g} "
+                f"(naive {final.naive_rmse:.4g}); its run's report has its verdicts."
+            )
+        )
     parts.append(
         h.note(
             f"Its run: {final.run} (report.html there has every figure). Its config: "
@@ -83,12 +90,16 @@ def _improvement(summary: TuneFile) -> str:
 def _leaderboard(rows: list[Trial]) -> str:
     keys = sorted({k for r in rows for k in r.values})
     fields = [k.split(".", 1)[1] for k in keys]
-    columns = ["trial", "state", "RMSE", "ratio", "folds", "s", *[SHORT.get(f, f) for f in fields]]
+    # The objective is the combination's: the network's own RMSE beside it (tune's terminal table too).
+    combined = any(r.network_rmse not in (None, r.rmse) for r in rows)
+    columns = ["trial", "state", "RMSE", *(["network"] if combined else []), "ratio", "folds", "s"]
+    columns += [SHORT.get(f, f) for f in fields]
     body = [
         [
             r.trial,
-            r.state if r.state != "failed" else f"failed: {r.error}",
+            r.state if r.state == "complete" or not r.error else f"{r.state}: {r.error}",
             r.rmse,
+            *([r.network_rmse] if combined else []),
             r.ratio,
             r.folds,
             f"{r.seconds or 0:.0f}",

@@ -61,6 +61,12 @@ def test_the_first_trial_is_the_config_and_the_best_is_trained_once_on_the_unsee
     # What predict publishes from it: the combination (on by the monthly rhythm's default), with its test RMSE.
     assert summary.final.published == "combination"
     assert summary.final.published_rmse == final.metrics.scores["combination"]["rmse"]
+    from forecast.reports.build import render
+    from forecast.rundir import RunDir
+
+    page = render(RunDir(tuned.run))  # the page says so, and shows the network beside the objective
+    assert f"What predict publishes from it is the combination: test RMSE {summary.final.published_rmse:.4g}" in page
+    assert "<th>RMSE</th><th>network</th>" in page
     assert summary.final.best_competitor["against"] == "auto_ets"
     assert summary.final.verdicts["naive"] == final.metrics.verdict()  # the tuned run's own verdict
     table = pd.read_csv(tuned.run / rundir.TRIALS_CSV)
