@@ -16,8 +16,7 @@ from forecast.figures.ranking import plot_backtest
 from forecast.folds.report import predictions, report
 from forecast.folds.run import run_fold_stack
 from forecast.pipeline.lifecycle import new_run
-from forecast.prepare.rhythm import for_series
-from forecast.prepare.series import prepared_series
+from forecast.prepare.rhythm import prepared_for
 from forecast.reports import tracking
 from forecast.rundir import runs_root
 from forecast.rundir.artifacts import save_backtest, save_series, write_csv
@@ -50,8 +49,7 @@ def backtest(
     spec = config.evaluate.backtest
     workers = workers or default_workers()  # a bad FORECAST_WORKERS is refused before any folder exists
     log.info("backtest: %d %s folds, refit %s", spec.folds, spec.mode, str(spec.refit).lower())
-    frame = prepared_series(config, data_root(data_dir))
-    config = for_series(config, frame)  # the keys it leaves unset, by the series' rhythm
+    config, frame = prepared_for(config, data_root(data_dir))  # and the keys it leaves unset, by the series' rhythm
     clock = time.perf_counter()
     with new_run(runs_root(runs_dir), f"{config.name}-backtest", "backtest", config, seed=config.train.seed) as started:
         run = started.run

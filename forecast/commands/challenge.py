@@ -31,8 +31,8 @@ from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
 from forecast.lock import exclusive
 from forecast.pipeline.context import Context
 from forecast.pipeline.runner import Listener, run_pipeline
-from forecast.prepare.rhythm import for_series
-from forecast.prepare.series import encoded_values, prepared_series
+from forecast.prepare.rhythm import prepared_for
+from forecast.prepare.series import encoded_values
 from forecast.registry.registry import Registry
 from forecast.registry.rules import champion_record, decide, last_trained_end, prune
 from forecast.rollout.intervals import forecast_rows
@@ -173,8 +173,7 @@ def retrain_one(
                 registry.record({**base, "decision": "failed", "reason": f"fetch failed: {exc.message}"})
                 said = "" if "unchanged" in exc.message else "; the cache is unchanged"
                 raise TryLaterError(f"{exc.message}{said}", hint="the next retrain will try again") from exc
-        frame = prepared_series(config, data_dir)
-        config = for_series(config, frame)  # the keys it leaves unset, by the series' rhythm, as train does
+        config, frame = prepared_for(config, data_dir)  # with its rhythm's defaults, as train does
         newest = frame.index[-1].date().isoformat()
         trained_end, trained_run = last_trained_end(registry)
         if trained_end is not None and newest <= trained_end and not force:

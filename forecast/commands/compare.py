@@ -27,8 +27,7 @@ from forecast.figures.ranking import plot_comparison
 from forecast.pipeline.context import Context
 from forecast.pipeline.lifecycle import new_run
 from forecast.pipeline.runner import run_pipeline
-from forecast.prepare.rhythm import for_series
-from forecast.prepare.series import prepared_series
+from forecast.prepare.rhythm import for_series, prepared_for
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_metrics, read_predictions, save_comparison
@@ -171,7 +170,7 @@ def compare(
         if c.config is not None:
             tracking.require(c.config)
     if to_train := [c for c in candidates if c.config is not None]:  # one series (precheck): its rhythm's defaults
-        frame = prepared_series(to_train[0].config, data_root(data_dir))
+        _, frame = prepared_for(to_train[0].config, data_root(data_dir))
         for c in to_train:
             c.config = for_series(c.config, frame)
     existing = [c for c in candidates if c.config is None]

@@ -22,8 +22,7 @@ from forecast.errors import UsageError
 from forecast.network.budget import cut_short
 from forecast.pipeline.runner import Listener, run_pipeline
 from forecast.pipeline.stages import Context
-from forecast.prepare.rhythm import for_series
-from forecast.prepare.series import prepared_series
+from forecast.prepare.rhythm import for_series, prepared_for
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_series
@@ -62,8 +61,7 @@ def train(
         )
     # The series first: an unknown symbol or an unreachable source is refused before a run folder
     # exists (the snapshot stage then saves this frame).
-    series = prepared_series(config, data_root(data_dir))
-    config = for_series(config, series)  # the keys it leaves unset, by the series' rhythm (prepare/rhythm.py)
+    config, series = prepared_for(config, data_root(data_dir))  # and the rhythm's defaults (prepare/rhythm.py)
     run = RunDir.create(runs_root(runs_dir), run_name(config))
     return run_stages(Context(config, run, data_root(data_dir), series=series), listener, on_start)
 

@@ -35,8 +35,8 @@ from forecast.folds.plan import plan_folds
 from forecast.pipeline.lifecycle import new_run, reopened_run
 from forecast.pipeline.runner import Listener
 from forecast.pipeline.stages import Context
-from forecast.prepare.rhythm import for_series
-from forecast.prepare.series import plan_split, prepared_series
+from forecast.prepare.rhythm import prepared_for
+from forecast.prepare.series import plan_split
 from forecast.reports import tracking
 from forecast.rundir import RunDir, runs_root
 from forecast.rundir.artifacts import read_config, read_series, save_series, save_tune
@@ -101,8 +101,7 @@ def tune(
         resolved = with_frame(config, overrides, data, data_root(data_dir))
     require_one_series(resolved, "tune")
     tracking.require(resolved)
-    frame = prepared_series(resolved, data_root(data_dir))
-    resolved = for_series(resolved, frame)  # trial 0 and the space start from the series' rhythm defaults
+    resolved, frame = prepared_for(resolved, data_root(data_dir))  # trial 0 and the space: the rhythm's defaults
     with new_run(runs_root(runs_dir), f"{resolved.name}-tune", "tune", resolved, seed=resolved.tune.seed) as started:
         notify(started.run.path)
         save_series(started.run, frame)

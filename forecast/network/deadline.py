@@ -35,7 +35,7 @@ def after(seconds: float) -> float:
 
 
 def check() -> None:
-    """OutOfTime when a deadline is set and has passed (after every batch and epoch of a fit)."""
+    """OutOfTime when a deadline is set and has passed (training calls it after every batch)."""
     deadline = _DEADLINE.get()
     if deadline is not None and time.time() >= deadline:
         raise OutOfTime(f"the deadline passed {time.time() - deadline:.0f} s ago")

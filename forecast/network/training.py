@@ -152,7 +152,6 @@ def fit(
     started = time.perf_counter()
     try:
         while state.epoch < config.epochs:
-            deadline.check()
             epoch = state.epoch  # 0-based: the epoch about to run
             bar.epoch = epoch + 1
             if streamed:  # batch size and the epoch's order are the dataset's

@@ -24,6 +24,7 @@ predict, resume and retrain read them from there.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,6 +32,7 @@ import pandas as pd
 from forecast.config import Config, build_config
 from forecast.data.frequency import TRADING_DAYS, Frequency, infer_frequency, season_of
 from forecast.prepare.known_future import intraday
+from forecast.prepare.series import prepared_series
 
 log = logging.getLogger(__name__)
 LOOKBACK_SEASONS = 3  # UNEMPLOYMENT: 36 months 0.984x AutoARIMA, 24 months 0.99x (QUALITY.md)
@@ -55,14 +57,15 @@ def rhythm_defaults(config: Config, frame: pd.DataFrame) -> tuple[Frequency, dic
         "evaluate": {"combine": True} if config.prep.val_fraction > 0 else {},  # its weights need a validation part
         **{section: dict(values) for section, values in TRAINING.items()},
     }
-    plain = "target_transform" not in config.prep.model_fields_set and config.prep.normalize == "series"
+    plain = _unset(config, "prep", "target_transform") and config.prep.normalize == "series"
     if seasonal and plain and fit_rows >= 2 * season:  # MSTL tells a season from the trend in two cycles
         wanted["prep"]["deseasonalize"] = "mstl"
-    unset = {
-        section: {key: value for key, value in values.items() if key not in getattr(config, section).model_fields_set}
-        for section, values in wanted.items()
-    }
+    unset = {s: {k: v for k, v in values.items() if _unset(config, s, k)} for s, values in wanted.items()}
     return frequency, {section: values for section, values in unset.items() if values}
+
+
+def _unset(config: Config, section: str, key: str) -> bool:
+    return key not in getattr(config, section).model_fields_set
 
 
 def _measured(frequency: Frequency) -> bool:
@@ -72,14 +75,10 @@ def _measured(frequency: Frequency) -> bool:
     return frequency != TRADING_DAYS and not intraday(frequency) and frequency.name != "irregular"
 
 
-RHYTHM_KEYS = (
+RHYTHM_KEYS = (  # every key a rhythm may set (rhythm_defaults)
     "prep.lookback",
     "prep.deseasonalize",
-    "model.units",
-    "model.dense",
-    "train.epochs",
-    "train.patience",
-    "train.batch_size",
+    *(f"{section}.{key}" for section, values in TRAINING.items() for key in values),
     "evaluate.combine",
 )
 
@@ -89,7 +88,14 @@ def left_to_rhythm(config: Config) -> list[str]:
     show), none for prices and the synthetic sine."""
     if config.data.source in PRICES_OR_STAND_INS:
         return []
-    return [k for k in RHYTHM_KEYS if k.split(".")[1] not in getattr(config, k.split(".")[0]).model_fields_set]
+    return [dotted for dotted in RHYTHM_KEYS if _unset(config, *dotted.split("."))]
+
+
+def prepared_for(config: Config, data_dir: Path) -> tuple[Config, pd.DataFrame]:
+    """The series a command learns from (prepare/series.py), and the config with its rhythm's
+    defaults: what train, backtest, tune, compare and retrain start from."""
+    frame = prepared_series(config, data_dir)
+    return for_series(config, frame), frame
 
 
 def for_series(config: Config, frame: pd.DataFrame) -> Config:

@@ -99,46 +99,39 @@ def forecast(name: str, task: Task) -> tuple[np.ndarray, str]:
 
     first, end = task.fit_rows
     y = np.asarray(task.target, dtype="float64")
-    if deseasonalized(name, task.season):
-        return _less_season(name, task)
-    model = getattr(models, COMPETITORS[name])(season_length=task.season or 1, **options(name, task.season))
+    less = deseasonalized(name, task.season)
+    part = _season_part(y, task) if less else np.zeros(len(y) + task.horizon)  # added back to every forecast
+    rest = y - part[: len(y)]
+    season = 1 if less else task.season or 1
+    model = getattr(models, COMPETITORS[name])(season_length=season, **options(name, task.season))
     with warnings.catch_warnings():  # statsforecast warns about its own numerical corners
         warnings.simplefilter("ignore")
-        model.fit(y[first:end])
+        model.fit(rest[first:end])
         if task.horizon == 1 and name in FILTERED and task.starts.max() < len(y):  # not from past the last row
             last = int(task.starts.max())
-            fitted = model.forward(y[first : last + 1], h=1, fitted=True)["fitted"]
+            fitted = model.forward(rest[first : last + 1], h=1, fitted=True)["fitted"]
             out = fitted[task.starts - first][:, None]
         else:
-            out = np.stack([model.forward(y[first:start], h=task.horizon)["mean"] for start in task.starts])
-    return np.asarray(out, dtype="float64").reshape(len(task.starts), task.horizon), _describe(name, model)
+            out = np.stack([model.forward(rest[first:start], h=task.horizon)["mean"] for start in task.starts])
+    out = np.asarray(out, dtype="float64").reshape(len(task.starts), task.horizon)
+    out += part[task.starts[:, None] + np.arange(task.horizon)]
+    described = _describe(name, model)
+    return out, f"MSTL({task.season}) + {described}" if less else described
 
 
-def _less_season(name: str, task: Task) -> tuple[np.ndarray, str]:
-    """A non-seasonal model on the series less MSTL's seasonal part (MSTL_SEASON): the season's
-    last cycle in the fit rows, carried to every row by its distance from them; the forecasts add
-    it back."""
-    import statsforecast.models as models
+def _season_part(y: np.ndarray, task: Task) -> np.ndarray:
+    """MSTL's seasonal part (MSTL_SEASON) of every row and of the horizon past the last: the
+    season's last cycle in the fit rows, carried to each row by its distance from them."""
     from statsforecast.mstl import mstl
 
     first, end = task.fit_rows
-    y, season = np.asarray(task.target, dtype="float64"), int(task.season or 1)
+    season = int(task.season or 1)
     if end - first < 2 * season:  # STL tells a season from the trend in two cycles
         raise ValueError(f"{end - first} rows to fit on hold fewer than two seasons of {season}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cycle = mstl(y[first:end], season)["seasonal"].to_numpy(dtype="float64")[-season:]
-        part = cycle[(np.arange(len(y) + task.horizon) - end) % season]  # row end - season: the cycle's first
-        rest = y - part[: len(y)]
-        model = getattr(models, COMPETITORS[name])(season_length=1, **options(name, task.season))
-        model.fit(rest[first:end])
-        out = np.stack(
-            [
-                model.forward(rest[first:start], h=task.horizon)["mean"] + part[start : start + task.horizon]
-                for start in task.starts
-            ]
-        )
-    return out.reshape(len(task.starts), task.horizon), f"MSTL({season}) + {_describe(name, model)}"
+    return cycle[(np.arange(len(y) + task.horizon) - end) % season]  # row end - season: the cycle's first
 
 
 def _describe(name: str, model: Any) -> str:
