@@ -110,7 +110,10 @@ def trial_line(row: dict[str, Any], total: int | None) -> str:
     of = f"/{total}" if total else ""
     if row["state"] == "failed":
         return f"trial {row['trial']}{of}  failed: {row['error']}"
-    score = f"RMSE {row['rmse']:.4f}" + (f" ({row['ratio']:.3f}x naive)" if row["ratio"] is not None else "")
+    if row["rmse"] is None:  # stopped at the time limit before its first fold ended
+        score = "no fold scored"
+    else:
+        score = f"RMSE {row['rmse']:.4f}" + (f" ({row['ratio']:.3f}x naive)" if row["ratio"] is not None else "")
     if row.get("network_rmse") not in (None, row["rmse"]):  # the objective is the combination's
         score += f", network {row['network_rmse']:.4f}"
     after = ""
@@ -122,6 +125,7 @@ def trial_line(row: dict[str, Any], total: int | None) -> str:
 
 def print_tune(done: Any) -> None:
     from forecast.tuning.leaderboard import describe
+    from forecast.tuning.trials import AT_THE_LIMIT
 
     summary = done.summary
     typer.echo(f"run   {done.run}")
@@ -152,7 +156,9 @@ def print_tune(done: Any) -> None:
     typer.echo("")
     best, own = summary.best, summary.config_trial
     if best is None:
-        typer.echo("no trial completed: nothing to train; see the errors above and in trials.csv")
+        stopped = any(r.error == AT_THE_LIMIT for r in done.leaderboard)
+        why = "the time limit stopped them: raise --timeout" if stopped else "see the errors above and in trials.csv"
+        typer.echo(f"no trial completed: nothing to train; {why}")
         return
     if own is not None and own.state == "complete":
         change = best.rmse / own.rmse - 1

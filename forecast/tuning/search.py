@@ -124,7 +124,8 @@ def search(
                 _tell(study, trial, values, result)
                 if on_told is not None:
                     on_told(study.get_trials(deepcopy=False)[trial.number])
-            if (left := trials - len(finished(study))) > 0:
+            past = timeout is not None and time.monotonic() - clock >= timeout  # then the line below says so
+            if (left := trials - len(finished(study))) > 0 and not past:
                 log.info("tune: %s", pace.said(len(finished(study)), left, time.monotonic() - clock))
 
 

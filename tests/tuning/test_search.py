@@ -105,6 +105,12 @@ def test_a_trial_stopped_at_the_time_limit_says_so_in_its_line() -> None:
     said = "trial 3/30  pruned after 1 fold (stopped at the --timeout limit)  RMSE 1.0000 (1.100x naive)  12 s"
     assert trial_line(row, 30) == said
     assert "(" not in trial_line({**row, "error": None}, 30).split("RMSE")[0]  # pruned by the median: no reason
+    # Stopped before its first fold ended: nothing to score, said so (it was an internal error).
+    unscored = {**row, "folds": 0, "rmse": None, "ratio": None, "network_rmse": None}
+    assert (
+        trial_line(unscored, 30)
+        == "trial 3/30  pruned after 0 folds (stopped at the --timeout limit)  no fold scored  12 s"
+    )
     combined = trial_line({**row, "state": "complete", "network_rmse": 1.25}, 30)
     assert combined == "trial 3/30  complete  RMSE 1.0000 (1.100x naive), network 1.2500  12 s"
 
@@ -135,3 +141,19 @@ def test_the_sampler_sees_the_networks_rmse_break_a_tie_of_the_combination(tmp_p
     by_value = sorted(done, key=lambda t: t.value)
     assert [t.params["prep.lookback"] for t in by_value] == sorted(t.params["prep.lookback"] for t in done)
     assert all(abs(t.value - 0.79) < 1e-4 for t in done)  # a millionth of the network's RMSE, no more
+
+
+def test_past_the_time_limit_no_time_left_is_promised(tmp_path, monkeypatch, caplog) -> None:
+    import logging
+
+    from forecast.tuning import search as searching
+
+    ticks = iter(range(0, 10_000, 100))  # every reading of the clock is 100 s later
+    monkeypatch.setattr(searching.time, "monotonic", lambda: next(ticks))
+    cfg = config()
+    with caplog.at_level(logging.INFO, logger="forecast.tuning.search"):
+        search(open_study(tmp_path / "p.db", 0), cfg, cfg.tune.space, tmp_path / "series.parquet", 100,
+               first=own_values(cfg, cfg.tune.space, None), workers=1, trials=5, timeout=150)  # fmt: skip
+    said = [r.getMessage() for r in caplog.records]
+    assert any("the time limit (150 s) has passed" in line for line in said)
+    assert not any("to go" in line for line in said)  # the batch ended past the limit: no estimate after it
