@@ -117,9 +117,11 @@ def trial_line(row: dict[str, Any], total: int | None) -> str:
     if row.get("network_rmse") not in (None, row["rmse"]):  # the objective is the combination's
         score += f", network {row['network_rmse']:.4f}"
     after = ""
-    if row["state"] == "pruned":
-        after = f" after {row['folds']} fold" + ("s" if row["folds"] != 1 else "")
-        after += f" ({row['error']})" if row.get("error") else ""  # stopped at the time limit
+    if row["state"] == "pruned":  # what it spent: the folds it finished, the epochs it trained
+        spent = [f"{row['folds']} fold" + ("s" if row["folds"] != 1 else "")] if row["folds"] else []
+        spent += [f"{row['epochs']} epochs"] if row.get("epochs") is not None else []
+        after = f" after {', '.join(spent)}" if spent else ""
+        after += f" ({row['error']})" if row.get("error") else ""  # stopped at a rung or the time limit
     return f"trial {row['trial']}{of}  {row['state']}{after}  {score}  {row['seconds']:.0f} s"
 
 
@@ -130,8 +132,9 @@ def print_tune(done: Any) -> None:
     summary = done.summary
     typer.echo(f"run   {done.run}")
     counts = summary.trials
+    share = f" ({summary.pruned_share:.0%} of the trials' time)" if summary.pruned_share else ""
     typer.echo(
-        f"trials {counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
+        f"trials {counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned{share}, "
         f"{counts['failed']} failed; objective: {summary.objective}"
     )
     typer.echo("")
@@ -147,6 +150,7 @@ def print_tune(done: Any) -> None:
         ("naive", "naive_rmse", 4),
         ("ratio", "ratio", 3),
         ("folds", "folds", 0),
+        ("epochs", "epochs", 0),
         ("seconds", "seconds", 0),
         ("values", "about", 0),
     ]

@@ -210,6 +210,8 @@ def _summary(
     config: Config, space: Space, rows: list[dict[str, Any]], frame: pd.DataFrame, end: int, workers: int
 ) -> dict[str, Any]:
     counts = {state: sum(1 for r in rows if r["state"] == state) for state in ("complete", "pruned", "failed")}
+    seconds = sum(r["seconds"] or 0 for r in rows)
+    pruned = sum(r["seconds"] or 0 for r in rows if r["state"] == "pruned")
     first = next((r for r in rows if r["trial"] == 0), None)
     return {
         "symbol": config.data.symbol,
@@ -219,6 +221,7 @@ def _summary(
         f"{frame.index[end].date()}",
         "searched_rows": {"first": str(frame.index[0].date()), "last": str(frame.index[end - 1].date())},
         "trials": {"finished": len(rows), **counts},
+        "pruned_share": round(pruned / seconds, 4) if seconds else None,
         "workers": workers,
         "seed": config.tune.seed,
         "space": {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in space.items()},

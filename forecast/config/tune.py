@@ -63,6 +63,18 @@ class Budget(Section):
         description="Seconds a trial may take: past them its training stops and it counts as pruned, with the "
         "folds it finished (none: no limit).",
     )
+    rung_epochs: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="With tune.pruning, the epochs of a fold's training at which a trial is first compared "
+        "with the finished trials, then again at reduction times as many (10, 30, 90, ...): one whose "
+        "validation RMSE over naive's is not among the best 1/reduction of theirs there stops (successive "
+        "halving).",
+    )
+    reduction: int = Field(
+        3, ge=2, le=10, description="The share kept at each rung: the best 1/reduction of the trials there."
+    )
 
 
 class TuneConfig(Section):
@@ -86,8 +98,9 @@ class TuneConfig(Section):
     budget: Budget = Budget()
     pruning: bool = Field(
         True,
-        description="Stop a trial after a fold whose running mean of RMSE / naive RMSE is worse than the "
-        "median of finished trials at that fold (Optuna's MedianPruner, after 5 finished trials).",
+        description="Stop weak trials early: inside a fold's training at the rungs of tune.budget, and after a "
+        "fold whose running mean of RMSE / naive RMSE is worse than the median of finished trials at that fold "
+        "(Optuna's MedianPruner); each after 5 finished trials.",
     )
     seed: int = Field(0, ge=0, description="Seed of the sampler (TPE): the same seed and workers, the same trials.")
     space: dict[str, Range | Choice] = Field(

@@ -25,6 +25,7 @@ from forecast.config import Config
 from forecast.data.frequency import Frequency, infer_frequency, season_of
 from forecast.errors import DataError, ForecastError
 from forecast.folds.plan import Fold, plan_folds
+from forecast.folds.watch import Watch, validation_ratio
 from forecast.network.training import train_model
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.series import column_names, seasonal_profile, target_transform, transformed
@@ -49,6 +50,7 @@ class FoldResult:
     windows: dict[str, int]
     epochs_run: int | None  # None when the fold reused an earlier model
     fit_seconds: float
+    validation_ratio: float | None  # the network's validation RMSE over naive's (watch.py); None: no validation
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,14 @@ def run_fold_stack(
     log_dir: Path | None = None,
     on_fold: Callable[[FoldResult], None] | None = None,
     workers: int = 1,
+    watch: Watch | None = None,
 ) -> list[FoldResult]:
     """Run every fold; `frame` holds the target first, then features (prepare/series.py).
     With log_dir, each fold's fit writes TensorBoard logs to log_dir/fold-<n>; on_fold sees
     each fold's result as it is made (tune's pruning stops a trial from there by raising).
     workers > 1: refitted folds run in that many processes at once, each with its share of
-    the cores; the results are those of one process (tested).
+    the cores; the results are those of one process (tested). watch: hears every fold's
+    training after each epoch (watch.py; the folds then run here, one after another).
 
     A fold is a run in memory, made by the functions the stages use: split, fit the
     scaler on the fold's training rows, train, forecast the test part through rollout
@@ -118,13 +122,13 @@ def run_fold_stack(
             on_fold(result)
         return result
 
-    if workers > 1 and config.evaluate.backtest.refit and len(folds) > 1:
+    if workers > 1 and config.evaluate.backtest.refit and len(folds) > 1 and watch is None:
         log.info("folds 1-%d/%d starting, %d at once in their own processes", len(folds), len(folds), workers)
         return [heard(result) for result in in_processes(series, folds, workers)]
     results, model = [], None
     for fold in folds:  # without refit, later folds reuse fold 1's model and competitor rows
         log.info("fold %d/%d: %s", fold.number, len(folds), starting(series.frame, fold))
-        result, model = run_fold(series, fold, model, results[0].fold if results else None)
+        result, model = run_fold(series, fold, model, results[0].fold if results else None, watch)
         results.append(heard(result))
     return results
 
@@ -138,9 +142,11 @@ def starting(frame: pd.DataFrame, fold: Fold) -> str:
     )
 
 
-def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None = None) -> tuple[FoldResult, Any]:
+def run_fold(
+    series: Series, fold: Fold, model: Any = None, first: Fold | None = None, watch: Watch | None = None
+) -> tuple[FoldResult, Any]:
     """One fold, and its model. `model` and `first` (fold 1) only without refit: that model is
-    reused, and the competitors are fitted on fold 1's training rows."""
+    reused, and the competitors are fitted on fold 1's training rows. watch: see run_fold_stack."""
     frame, config, kind = series.frame, series.config, series.kind
     values, target, season = series.values, series.target, series.season
     prep, spec = config.prep, config.evaluate.backtest
@@ -161,18 +167,29 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
     if profile is not None:
         values = transformed(frame, config, kind, season, profile)
     encoding = replace(Encoding.fit(values, split, prep, column_names(frame, kind), kind, season), profile=profile)
+
+    def forecaster(network: Any) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda starts: forecast_rows(network, encoding, frame, values, starts, prep.output_steps)
+
+    traced: list = []  # the model in training, traced once per fold, and only when the watcher scores
+
+    def on_epoch(epochs: int, training: Any) -> None:  # `training` as it stands after `epochs`
+        def score() -> float:
+            traced[:] = traced or [keras_network(training)]
+            return validation_ratio(forecaster(traced[0])(split.val), target, split.val)
+
+        watch(fold.number, epochs, score)
+
     epochs, seconds = None, 0.0
     if model is None or spec.refit:
         x_train, y_train = encoding.windows(values, split.train)
         x_val, y_val = encoding.windows(values, split.val)
         clock = time.perf_counter()
         logs = series.log_dir / f"fold-{fold.number}" if series.log_dir is not None else None
-        model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs)
+        watching = on_epoch if watch is not None and len(split.val) else None
+        model, fitted = train_model(config.model, config.train, x_train, y_train, x_val, y_val, logs, None, watching)
         epochs, seconds = fitted.epochs_run, time.perf_counter() - clock
-    network = keras_network(model)
-
-    def forecast(starts: np.ndarray) -> np.ndarray:
-        return forecast_rows(network, encoding, frame, values, starts, prep.output_steps)
+    forecast = forecaster(keras_network(model))
 
     # The competitors are fitted like the model: on this fold's training rows, or fold 1's without refit.
     rows = (
@@ -204,7 +221,10 @@ def run_fold(series: Series, fold: Fold, model: Any = None, first: Fold | None =
     evaluated = evaluate_part(
         part, ours, rivals, model_kind=config.model.kind, combine_them=evaluate.combine, levels=evaluate.intervals
     )
-    return FoldResult(fold, evaluated, encoding, (begin, fold.test_start - 1), counts, epochs, seconds), model
+    validated = ours[NETWORK].validation
+    ratio = validation_ratio(validated, target, split.val) if validated is not None else None
+    bounds = (begin, fold.test_start - 1)
+    return FoldResult(fold, evaluated, encoding, bounds, counts, epochs, seconds, ratio), model
 
 
 def in_processes(series: Series, folds: list[Fold], workers: int) -> list[FoldResult]:

@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +88,9 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
     return keras
 
 
+OnEpoch = Callable[[int, "keras.Model"], None]
+
+
 @dataclass(frozen=True)
 class FitResult:
     history: dict[str, list[float]]
@@ -132,11 +135,13 @@ def fit(
     y_val: np.ndarray,
     log_dir: Path | None = None,
     checkpoint: Checkpoint | None = None,
+    on_epoch: OnEpoch | None = None,
 ) -> FitResult:
     """Fit epoch by epoch. The loop, not Keras' callbacks, owns early stopping and the
     learning-rate schedule, so that their state can be saved after every epoch with the
     weights and optimizer (checkpoint.py) and a stopped fit resumes to the same weights: each
-    epoch's shuffling is drawn from (seed, epoch), not from a generator's position."""
+    epoch's shuffling is drawn from (seed, epoch), not from a generator's position.
+    on_epoch(epochs trained, model) after every epoch: tune's rungs may stop the fit by raising."""
     import keras
 
     model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
@@ -187,6 +192,8 @@ def fit(
                 best_weights = model.get_weights()
             _reduce_lr(state, values[monitor], model, config)
             bar.end_epoch(state.epoch, values)
+            if on_epoch is not None:
+                on_epoch(state.epoch, model)
             if checkpoint is not None and state.epoch < config.epochs and not stop:
                 with held_signals():  # the epoch's state written whole, or not at all
                     checkpoint.save(state, model, best_weights)
@@ -271,6 +278,7 @@ def train_model(
     y_val: np.ndarray,
     log_dir: Path | None = None,
     checkpoint: Checkpoint | None = None,
+    on_epoch: OnEpoch | None = None,
 ) -> tuple[keras.Model, FitResult]:
     """Seed, build and fit: the one way a model is trained (train stage and backtests).
     checkpoint: save the fit's state after every epoch there, and resume from it."""
@@ -287,6 +295,6 @@ def train_model(
         x_train.shape[0],
         x_val.shape[0],
     )
-    result = fit(model, config, x_train, y_train, x_val, y_val, log_dir, checkpoint)
+    result = fit(model, config, x_train, y_train, x_val, y_val, log_dir, checkpoint, on_epoch)
     # The plain model saves without our loss (an ensemble's), so a .keras file needs no custom object.
     return (plain(model, model_config, *shape, members) if fused or members > 1 else model), result

@@ -92,7 +92,7 @@ def _leaderboard(rows: list[Trial]) -> str:
     fields = [k.split(".", 1)[1] for k in keys]
     # The objective is the combination's: the network's own RMSE beside it (tune's terminal table too).
     combined = any(r.network_rmse not in (None, r.rmse) for r in rows)
-    columns = ["trial", "state", "RMSE", *(["network"] if combined else []), "ratio", "folds", "s"]
+    columns = ["trial", "state", "RMSE", *(["network"] if combined else []), "ratio", "folds", "epochs", "s"]
     columns += [SHORT.get(f, f) for f in fields]
     body = [
         [
@@ -102,6 +102,7 @@ def _leaderboard(rows: list[Trial]) -> str:
             *([r.network_rmse] if combined else []),
             r.ratio,
             r.folds,
+            r.epochs,
             f"{r.seconds or 0:.0f}",
             *[_value(r.values.get(k)) for k in keys],
         ]

@@ -169,6 +169,7 @@ class Trial(File):
     seconds: float | None
     values: dict[str, Any]  # the searched keys' values
     error: str | None = None
+    epochs: int | None = None  # epochs trained over its folds, the one it stopped in too (None: before 0.3)
 
 
 class Tuned(File):
@@ -203,6 +204,7 @@ class TuneFile(File):
     objective: str
     searched_rows: Span
     trials: dict[str, int]  # finished, complete, pruned, failed
+    pruned_share: float | None = None  # the share of the trials' seconds spent on trials that were pruned
     workers: int
     seed: int
     space: dict[str, Any]

@@ -46,6 +46,7 @@ def _row(trial: Any) -> dict[str, Any]:
         "ratio": rmse / naive if rmse is not None and naive else None,
         "folds": len(folds),
         "seconds": attrs.get("seconds"),
+        "epochs": attrs.get("epochs"),  # the budget it used (a study of an older version: none)
         "values": attrs.get("values") or {},
         "error": attrs.get("error"),
     }

@@ -23,6 +23,7 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.errors import DependencyError
+from forecast.tuning.rungs import records
 from forecast.tuning.space import Space, configure, suggest
 from forecast.tuning.trials import lost, mean_rmse, running_ratios
 from forecast.workers.pool import Executor, Job, Lost, Pool
@@ -99,6 +100,7 @@ def search(
                 trial = study.ask()
                 batch.append((trial, suggest(trial, space)))
             completed = study.get_trials(deepcopy=True, states=(optuna.trial.TrialState.COMPLETE,))
+            peers = records(finished(study))  # a failed trial's record (before it failed) counts too
             # Said before the trials start (each can take minutes), numbered as the leaderboard numbers them.
             numbers = ", ".join(str(trial.number) for trial, _ in batch)
             log.info("trial %s/%d starting%s", numbers, trials, " at once" if len(batch) > 1 else "")
@@ -110,6 +112,7 @@ def search(
                         "series": str(series),
                         "end": end,
                         "completed": completed,
+                        "peers": peers,
                         "deadline": deadline,
                         "config": configure(config, values).model_dump(mode="json"),
                         **frame,
@@ -176,6 +179,7 @@ def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]
     for step, ratio in enumerate(running_ratios(folds)):
         trial.report(float(ratio), step)
     attrs = {"values": values, "folds": folds, "seconds": result["seconds"], "error": result["error"]}
+    attrs |= {"rungs": result["rungs"], "epochs": result["epochs"]}  # its rung scores (rungs.py), epochs trained
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
     objective = mean_rmse(folds) if result["state"] == "complete" else None

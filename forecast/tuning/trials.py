@@ -26,6 +26,7 @@ from forecast.errors import ForecastError, was_interrupted
 from forecast.folds.run import FoldResult, run_fold_stack
 from forecast.network import deadline
 from forecast.scoring.forecasters import COMBINATION, NETWORK
+from forecast.tuning.rungs import Rungs, Stopped
 
 log = logging.getLogger(__name__)
 STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
@@ -65,18 +66,24 @@ def scoring_config(config: Config) -> Config:
 
 
 def run_trial(request: dict[str, Any]) -> dict[str, Any]:
-    """{"number", "config", "series" (or "frame"), "end", "completed", "deadline"} -> the trial's
-    folds and state. `end` is the first test row: the trial sees rows [0, end). `completed` are
-    the finished trials (Optuna FrozenTrials) the pruner compares this one with. `deadline`
-    (time.time() seconds, or None): past it, training stops and the trial ends pruned."""
+    """{"number", "config", "series" (or "frame"), "end", "completed", "peers", "deadline"} -> the
+    trial's folds, state, rung record and epochs trained. `end` is the first test row: the trial
+    sees rows [0, end). `completed` are the complete trials (Optuna FrozenTrials) the fold-level
+    pruner compares this one with, `peers` the finished trials' rung records (rungs.py).
+    `deadline` (time.time() seconds, or None): past it, training stops and the trial ends pruned."""
     clock = time.perf_counter()
     folds: list[dict[str, Any]] = []
     result: dict[str, Any] = {"number": request["number"], "folds": folds, "error": None}
+    rungs = Rungs([], 1, 2, 0, prune=False)  # replaced below once the config is read
     try:
         config = scoring_config(build_config(request["config"], "a tune trial's config"))
         frame = request["frame"] if "frame" in request else _series(request["series"])
         frame = frame.iloc[: request["end"]]
         pruner = _pruner(request["completed"]) if config.tune.pruning else None
+        budget = config.tune.budget
+        rungs = Rungs(
+            request.get("peers", []), budget.rung_epochs, budget.reduction, config.train.epochs, config.tune.pruning
+        )
         # The search's deadline (--timeout), or this trial's own budget if that ends sooner.
         seconds = config.tune.budget.seconds
         own = None if seconds is None else deadline.after(seconds)
@@ -91,6 +98,7 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
             took = round(fold.fit_seconds, 2)
             scores = {"rmse": rmse, "network_rmse": network, "naive_rmse": naive}
             folds.append({**scores, "epochs": fold.epochs_run, "seconds": took})
+            rungs.ended(fold.fold.number, fold.epochs_run, fold.validation_ratio)
             if pruner is not None and pruner(running_ratios(folds)):
                 raise Pruned
 
@@ -98,10 +106,12 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
         # to say in its own words, not lines on the user's terminal.
         with _quiet(), warnings.catch_warnings(record=True) as heard, deadline.until(ends):
             warnings.simplefilter("always")
-            run_fold_stack(frame, config, on_fold=on_fold)
+            run_fold_stack(frame, config, on_fold=on_fold, watch=rungs)
         result["state"] = "complete"
     except Pruned:
         result["state"] = "pruned"
+    except Stopped as exc:  # weak at a rung, inside a fold's training
+        result.update(state="pruned", error=str(exc))
     except deadline.OutOfTime:  # --timeout or its budget: the folds it finished count, as a pruned trial's do
         result.update(state="pruned", error=AT_THE_LIMIT if ends == request.get("deadline") else OVER_BUDGET)
     except NotFinite as exc:
@@ -112,7 +122,7 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
         if was_interrupted(exc):
             raise
         result.update(state="failed", error=f"{type(exc).__name__}: {exc}")
-    result["seconds"] = round(time.perf_counter() - clock, 2)
+    result.update(seconds=round(time.perf_counter() - clock, 2), rungs=rungs.reached, epochs=rungs.spent)
     return result
 
 
@@ -124,7 +134,7 @@ def _said(heard: list[warnings.WarningMessage]) -> str:
 
 def lost(number: int, why: str) -> dict[str, Any]:
     """A trial whose worker process died (workers/pool.py: Lost): a failed trial, not a failed tune."""
-    return {"number": number, "state": "failed", "folds": [], "error": why, "seconds": 0.0}
+    return {"number": number, "state": "failed", "folds": [], "error": why, "seconds": 0.0, "rungs": {}, "epochs": 0}
 
 
 def mean_rmse(folds: list[dict[str, Any]]) -> float:

@@ -22,9 +22,9 @@ def fake_trial(request: dict) -> dict:
     prep, train = request["config"]["prep"], request["config"]["train"]
     if prep["lookback"] == 40:
         return {"number": request["number"], "state": "failed", "folds": [], "error": "lookback too long",
-                "seconds": 0.0}  # fmt: skip
+                "seconds": 0.0, "rungs": {}, "epochs": 0}  # fmt: skip
     rmse = prep["lookback"] / 10 + abs(train["learning_rate"] - 3e-3) * 100
-    return {"number": request["number"], "state": "complete", "seconds": 0.0, "error": None,
+    return {"number": request["number"], "state": "complete", "seconds": 0.0, "error": None, "rungs": {}, "epochs": 2,
             "folds": [{"rmse": rmse, "naive_rmse": 1.0, "epochs": 1, "seconds": 0.0}] * 2}  # fmt: skip
 
 
@@ -107,10 +107,11 @@ def test_a_trial_stopped_at_the_time_limit_says_so_in_its_line() -> None:
     assert "(" not in trial_line({**row, "error": None}, 30).split("RMSE")[0]  # pruned by the median: no reason
     # Stopped before its first fold ended: nothing to score, said so (it was an internal error).
     unscored = {**row, "folds": 0, "rmse": None, "ratio": None, "network_rmse": None}
-    assert (
-        trial_line(unscored, 30)
-        == "trial 3/30  pruned after 0 folds (stopped at the --timeout limit)  no fold scored  12 s"
-    )
+    assert trial_line(unscored, 30) == "trial 3/30  pruned (stopped at the --timeout limit)  no fold scored  12 s"
+    # Stopped at a rung inside its first fold: the epochs it spent.
+    weak = {**unscored, "epochs": 10, "error": "stopped at epoch 10 of fold 1: ..."}
+    assert trial_line(weak, 30).startswith("trial 3/30  pruned after 10 epochs (stopped at epoch 10 of fold 1: ...)")
+    assert trial_line({**row, "epochs": 37}, 30).startswith("trial 3/30  pruned after 1 fold, 37 epochs (stopped")
     combined = trial_line({**row, "state": "complete", "network_rmse": 1.25}, 30)
     assert combined == "trial 3/30  complete  RMSE 1.0000 (1.100x naive), network 1.2500  12 s"
 
@@ -133,7 +134,8 @@ def test_the_sampler_sees_the_networks_rmse_break_a_tie_of_the_combination(tmp_p
     def tied(request: dict) -> dict:  # the combination the same in every trial, the network not
         network = request["config"]["prep"]["lookback"] / 10
         folds = [{"rmse": 0.79, "network_rmse": network, "naive_rmse": 1.0, "epochs": 1, "seconds": 0.0}]
-        return {"number": request["number"], "state": "complete", "seconds": 0.0, "error": None, "folds": folds}
+        result = {"number": request["number"], "state": "complete", "seconds": 0.0, "error": None, "folds": folds}
+        return {**result, "rungs": {}, "epochs": 1}
 
     monkeypatch.setattr(trials, "run_trial", tied)
     study = tuned(tmp_path, "t", trials=6)
@@ -157,3 +159,21 @@ def test_past_the_time_limit_no_time_left_is_promised(tmp_path, monkeypatch, cap
     said = [r.getMessage() for r in caplog.records]
     assert any("the time limit (150 s) has passed" in line for line in said)
     assert not any("to go" in line for line in said)  # the batch ended past the limit: no estimate after it
+
+
+def test_each_batch_is_compared_with_the_rung_records_of_the_trials_finished_before_it(tmp_path, monkeypatch) -> None:
+    asked: list[dict] = []
+
+    def recorded(request: dict) -> dict:
+        asked.append(request)
+        return {**fake_trial(request), "rungs": {"1:10": float(request["number"])}, "epochs": 10}
+
+    monkeypatch.setattr(trials, "run_trial", recorded)
+    cfg = config()
+    study = open_study(tmp_path / "p.db", 0)
+    search(study, cfg, cfg.tune.space, tmp_path / "series.parquet", 100, first=own_values(cfg, cfg.tune.space, None),
+           workers=1, trials=6, timeout=None)  # fmt: skip
+    # each sees the records of the trials told before its batch (failed ones included)
+    assert [len(r["peers"]) for r in asked] == [0, 1, 2, 3, 4, 5]
+    assert asked[4]["peers"] == [{"1:10": float(n)} for n in range(4)]
+    assert [t.user_attrs["epochs"] for t in study.trials] == [10] * 6

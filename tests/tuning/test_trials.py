@@ -82,12 +82,12 @@ def late_after_fold_1(monkeypatch):
     monkeypatch.setattr(deadline, "time", types.SimpleNamespace(time=lambda: clock["now"]))
     real = trials.run_fold_stack
 
-    def stack(frame, config, on_fold):
+    def stack(frame, config, on_fold, watch):
         def heard(fold):
             on_fold(fold)
             clock["now"] = 2000.0
 
-        return real(frame, config, on_fold=heard)
+        return real(frame, config, on_fold=heard, watch=watch)
 
     monkeypatch.setattr(trials, "run_fold_stack", stack)
     yield clock
@@ -138,3 +138,18 @@ def test_with_a_combination_the_objective_is_what_predict_would_publish(tmp_path
     plain = run_trial(request(path))
     assert all(f["rmse"] == f["network_rmse"] for f in plain["folds"])
     assert scoring_config(build_config(request(path)["config"])).evaluate.competitors == []
+
+
+def test_a_trial_weak_at_its_first_rung_stops_inside_fold_1_and_says_what_it_spent(tmp_path) -> None:
+    path = series(tmp_path / "s.parquet")
+    budget = {"rung_epochs": 1, "reduction": 2}  # train.epochs 2: one rung, after epoch 1 of each fold
+    alone = run_trial(request(path, tune__budget=budget))
+    assert alone["state"] == "complete" and alone["epochs"] == 4
+    assert set(alone["rungs"]) == {"1:1", "2:1"} and all(0 < v < 10 for v in alone["rungs"].values())
+    excellent = [{"1:1": 1e-6}] * 5  # finished trials a million times better than naive at that rung
+    stopped = run_trial({**request(path, tune__budget=budget), "peers": excellent})
+    assert stopped["state"] == "pruned" and stopped["folds"] == [] and stopped["epochs"] == 1
+    assert stopped["error"].startswith("stopped at epoch 1 of fold 1: validation")
+    assert stopped["rungs"] == {"1:1": alone["rungs"]["1:1"]}  # the same score the trial alone had there
+    unpruned = run_trial({**request(path, tune__budget=budget, tune__pruning=False), "peers": excellent})
+    assert unpruned["state"] == "complete" and unpruned["rungs"] == {} and unpruned["epochs"] == 4
