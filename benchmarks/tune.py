@@ -57,7 +57,7 @@ MSFT_MINUTES = 30  # the target: 30 trials on sample MSFT within 30 minutes on 2
 SUB_HOURLY = ("SEA-TEMPERATURE", "GLUCOSE")  # issue 35: 30 trials each within 30 minutes
 MSFT_BUDGETED_MINUTES = 10  # issue 35: 30 trials on sample MSFT within 10 minutes
 # Issue 35's bar: the test RMSE of 0.2's unbudgeted search (its rows of 2026-11-29), which a budgeted one must match.
-UNBUDGETED = {"MSFT": 0.3115, "UNEMPLOYMENT": 0.2233, "MARRIAGES": 0.5631}
+UNBUDGETED = {"MSFT": 0.311502, "UNEMPLOYMENT": 0.223340, "MARRIAGES": 0.563077}
 
 
 def run_one(series: str, trials: int, workers: int | None, timeout: float | None, extra: list[str]) -> dict:
@@ -182,10 +182,15 @@ def write_markdown(results: dict, out: Path) -> None:
             ok = r["seconds"] <= MSFT_BUDGETED_MINUTES * 60 and r["trials"]["finished"] >= 30
             lines.append(f"- 30 trials on sample MSFT within {MSFT_BUDGETED_MINUTES} minutes: "
                          f"**{'met' if ok else 'NOT met'}** ({r['seconds'] / 60:.1f} min).")  # fmt: skip
-        if (before := UNBUDGETED.get(r["series"])) is not None and r["test_rmse"] is not None:
-            ok = r["test_rmse"] <= before
-            lines.append(f"- {r['series']}: the tuned test RMSE at least as good as 0.2's unbudgeted search's: "
-                         f"**{'met' if ok else 'NOT met'}** ({r['test_rmse']:.4f} vs {before:.4f}).")  # fmt: skip
+        measured = r.get("pruned_share") is not None  # by a budgeted search (rows of 0.2 have no share)
+        if (before := UNBUDGETED.get(r["series"])) is not None and measured and r["test_rmse"] is not None:
+            # 0.2 published the tuned network; what a tuned run publishes now is the objective's forecaster.
+            now, what = r.get("published_rmse") or r["test_rmse"], r.get("published") or "the network"
+            ok = now <= before
+            lines.append(f"- {r['series']}: the tuned result at least as good as 0.2's unbudgeted search's: "
+                         f"**{'met' if ok else 'NOT met'}** (what predict publishes, {what}: "
+                         f"{now:.4f}; the tuned network alone {r['test_rmse']:.4f}; 0.2's tuned network "
+                         f"{before:.4f}).")  # fmt: skip
         if r["series"] in SUB_HOURLY:
             t, ok = r["trials"], r["trials"]["finished"] >= 30 and r["seconds"] <= 30 * 60
             lines.append(f"- 30 trials on {r['series']} within 30 minutes: **{'met' if ok else 'NOT met'}** "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -129,9 +131,31 @@ def with_mlflow(overrides: list[str] | None, mlflow: bool) -> list[str]:
     return [*(overrides or []), *(["mlflow.enabled=true"] if mlflow else [])]
 
 
-def progress(message: str) -> None:
-    """A line about work under way: on stderr, silenced by --quiet (results stay on stdout)."""
-    logging.getLogger("forecast").info(message)
+def progress(message: str, event: dict[str, Any] | None = None) -> None:
+    """A line about work under way: on stderr, silenced by --quiet (results stay on stdout).
+    `event`: the same as a JSON object, written instead under json_events()."""
+    logging.getLogger("forecast").info(message, extra={"event": event} if event is not None else None)
+
+
+@contextlib.contextmanager
+def json_events(enabled: bool) -> Iterator[None]:
+    """With --json, progress lines that carry an event (tune's trials and pace) go to stderr as
+    one JSON object a line instead of their text, for a program to follow; stdout keeps the one
+    result document, and other lines (warnings, errors) stay text."""
+
+    def as_json(record: logging.LogRecord) -> bool:
+        if (event := getattr(record, "event", None)) is not None:
+            record.msg, record.args = json.dumps(event, default=str), ()
+        return True
+
+    handlers = list(logging.getLogger().handlers) if enabled else []
+    for handler in handlers:
+        handler.addFilter(as_json)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(as_json)
 
 
 def colour_enabled(stream: Any = None) -> bool:

@@ -19,6 +19,7 @@ from forecast.cli.options import (
     SourceOpt,
     echo_json,
     echo_report,
+    json_events,
     progress,
     report_of,
     with_source,
@@ -82,9 +83,9 @@ def tune(
         from forecast.tuning.leaderboard import describe, leaderboard
 
         row = leaderboard([trial])[0]
-        progress(trial_line(row, total) + f"  {describe(row['values'])}")
+        progress(trial_line(row, total) + f"  {describe(row['values'])}", event={"event": "trial", "of": total, **row})
 
-    with resumable("tune", kept="finished trials are kept; ") as on_start:
+    with resumable("tune", kept="finished trials are kept; ") as on_start, json_events(as_json):
         done = command(
             resolved,
             run_dir=run_dir,

@@ -103,7 +103,9 @@ def search(
             peers = records(finished(study))  # a failed trial's record (before it failed) counts too
             # Said before the trials start (each can take minutes), numbered as the leaderboard numbers them.
             numbers = ", ".join(str(trial.number) for trial, _ in batch)
-            log.info("trial %s/%d starting%s", numbers, trials, " at once" if len(batch) > 1 else "")
+            event = {"event": "starting", "trials": [trial.number for trial, _ in batch], "of": trials}
+            at_once = " at once" if len(batch) > 1 else ""
+            log.info("trial %s/%d starting%s", numbers, trials, at_once, extra={"event": event})
             jobs = [
                 Job(
                     "forecast.tuning.trials:run_trial",
@@ -129,7 +131,8 @@ def search(
                     on_told(study.get_trials(deepcopy=False)[trial.number])
             past = timeout is not None and time.monotonic() - clock >= timeout  # then the line below says so
             if (left := trials - len(finished(study))) > 0 and not past:
-                log.info("tune: %s", pace.said(len(finished(study)), left, time.monotonic() - clock))
+                done, seconds = len(finished(study)), time.monotonic() - clock
+                log.info("tune: %s", pace.said(done, left, seconds), extra={"event": pace.event(done, left, seconds)})
 
 
 class Pace:
@@ -139,14 +142,23 @@ class Pace:
     def __init__(self, before: int, workers: int) -> None:
         self.before, self.workers = before, workers  # trials finished before this invocation
 
+    def estimate(self, done: int, left: int, seconds: float) -> tuple[float, float]:
+        """(seconds left, seconds per batch so far) after `seconds` of this invocation."""
+        per_batch = seconds / max(1, math.ceil((done - self.before) / self.workers))
+        return math.ceil(left / self.workers) * per_batch, per_batch
+
     def said(self, done: int, left: int, seconds: float) -> str:
-        here = done - self.before
-        batches = math.ceil(left / self.workers)
-        per_batch = seconds / max(1, math.ceil(here / self.workers))
+        more, per_batch = self.estimate(done, left, seconds)
         return (
-            f"{done} trials finished, {left} to go: about {_duration(batches * per_batch)} more "
+            f"{done} trials finished, {left} to go: about {_duration(more)} more "
             f"at {_duration(per_batch)} per {'batch' if self.workers > 1 else 'trial'} so far"
         )
+
+    def event(self, done: int, left: int, seconds: float) -> dict[str, Any]:
+        """The same as --json's progress event (cli/options.py: json_events)."""
+        more, per_batch = self.estimate(done, left, seconds)
+        timing = {"seconds_left": round(more, 1), "seconds_per_batch": round(per_batch, 1)}
+        return {"event": "pace", "finished": done, "left": left, **timing, "workers": self.workers}
 
 
 def _duration(seconds: float) -> str:

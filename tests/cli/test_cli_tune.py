@@ -51,6 +51,21 @@ def test_tune_prints_each_trial_the_leaderboard_and_the_test_verdict_of_the_best
     assert "scored on the test part (unseen by the search):" in out and "skill " in out and "auto_ets" in out
 
 
+def test_with_json_the_progress_is_json_events_on_stderr_and_stdout_one_document(invoke, tmp_path) -> None:
+    result = invoke("tune", "--config", str(write(tmp_path)), "--trials", "2", "--workers", "1", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["trials"]["finished"] == 2
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert [(e["event"], e.get("trials") or e.get("trial")) for e in events if e["event"] != "pace"] == [
+        ("starting", [0]), ("trial", 0), ("starting", [1]), ("trial", 1)
+    ]  # fmt: skip
+    (pace,) = [e for e in events if e["event"] == "pace"]  # after trial 0: none after the last
+    assert pace["finished"] == 1 and pace["left"] == 1 and pace["seconds_left"] > 0
+    first = events[1]
+    assert first["state"] == "complete" and first["of"] == 2 and first["epochs"] > 0 and first["rmse"] > 0
+    assert "trial 0/2  complete" not in result.stderr  # the same lines, as events only
+
+
 def test_a_bad_space_is_refused_before_any_run_exists(invoke, tmp_path) -> None:
     bad = CONFIG.replace("prep.lookback: [6, 12]", "prep.lookbak: [6, 12]")
     before = snapshot_tree(tmp_path / "runs")
