@@ -23,7 +23,11 @@ from forecast.prepare.transforms import choose
 
 Space = dict[str, Range | Choice]
 
-UNITS: Choice = [[32], [64], [32, 32], [64, 64]]
+UNITS: Choice = [[32], [64], [32, 32], [64, 64]]  # an LSTM's or a GRU's
+# A SimpleRNN cell has no gates: a quarter of an LSTM's weights per unit squared (a third of a GRU's).
+# Its widths are doubled, so each choice holds about as many weights whatever the kind.
+RNN_UNITS: Choice = [[64], [128], [64, 64], [128, 128]]
+FOR_KIND = "@"  # "model.units@rnn": drawn only in trials of that kind (Optuna's choices cannot change with the kind)
 DENSE: Choice = [[], [25]]
 BATCH_SIZES: Choice = [32, 64, 128]
 SEASONS = (1, 2, 4, 8)  # lookbacks in whole seasons
@@ -42,12 +46,15 @@ def default_space(config: Config, target: np.ndarray, season: int | None, first_
     transforms = ["log_return", "diff"] if np.all(target > 0) else ["diff"]
     # Window normalisation divides by each window's last value: not offered where one can be 0.
     normalize = ["series", "window"] if np.all(target != 0) else ["series"]
+    rnn = config.model.kind == "rnn"
     space: Space = {
         "model.kind": _with_own(config.model.kind, ["lstm", "gru", "rnn"]),
         "prep.normalize": _with_own(config.prep.normalize, normalize),
         "prep.target_transform": _with_own(_resolved(config, target), transforms),
         "prep.lookback": _with_own(config.prep.lookback, lookbacks),
-        "model.units": _with_own(config.model.units, UNITS),
+        # The config's own units among its kind's choices (trial 0's), not the other kinds'.
+        "model.units": UNITS if rnn else _with_own(config.model.units, UNITS),
+        f"model.units{FOR_KIND}rnn": _with_own(config.model.units, RNN_UNITS) if rnn else RNN_UNITS,
         "model.dense": _with_own(config.model.dense, DENSE),
         "model.dropout": Range(low=0.0, high=0.3),
         "train.learning_rate": Range(low=3e-4, high=3e-3, log=True),
@@ -64,6 +71,15 @@ def _resolved(config: Config, target: np.ndarray) -> str:
     """The transform the config gives this series with series normalisation (auto resolved:
     the choices name what is learnt; with window normalisation the search takes none)."""
     return choose(config.prep.target_transform, target, "series")
+
+
+def _for_kind(key: str, kind: Any, space: Space) -> str | None:
+    """The config key a space key sets in a trial of model `kind`, or None when it is not drawn
+    there: "model.units@rnn" only for rnn, and "model.units" for the kinds without their own."""
+    name, _, only = key.partition(FOR_KIND)
+    if only:
+        return name if kind == only else None
+    return None if f"{key}{FOR_KIND}{kind}" in space else name
 
 
 def _with_own(own: Any, choices: Choice) -> Choice:
@@ -86,21 +102,24 @@ def suggest(trial: Any, space: Space) -> dict[str, Any]:
     # has target_transform none and does not draw one.
     # A series less its seasonal part learns what auto gives it (differences, or window-normalised
     # levels): it is no longer positive throughout, and a seasonal difference would remove nothing.
-    first = ("prep.normalize", "prep.deseasonalize")
+    # The kind before the keys whose choices depend on it.
+    first = ("prep.normalize", "prep.deseasonalize", "model.kind")
     keys = sorted(space, key=lambda k: (k not in first, first.index(k) if k in first else 0))
     for key in keys:
-        spec = space[key]
+        spec, name = space[key], _for_kind(key, values.get("model.kind"), space)
+        if name is None:
+            continue
         if key == "prep.target_transform" and (
             values.get("prep.normalize") == "window" or values.get("prep.deseasonalize", "none") != "none"
         ):
             continue
         if isinstance(spec, Range):
             if spec.integer:
-                values[key] = trial.suggest_int(key, spec.low, spec.high, step=spec.step or 1, log=spec.log)
+                values[name] = trial.suggest_int(key, spec.low, spec.high, step=spec.step or 1, log=spec.log)
             else:
-                values[key] = trial.suggest_float(key, spec.low, spec.high, step=spec.step, log=spec.log)
+                values[name] = trial.suggest_float(key, spec.low, spec.high, step=spec.step, log=spec.log)
         else:
-            values[key] = unlabel(trial.suggest_categorical(key, [label(c) for c in spec]), spec)
+            values[name] = unlabel(trial.suggest_categorical(key, [label(c) for c in spec]), spec)
     return values
 
 
@@ -108,7 +127,9 @@ def own_values(config: Config, space: Space, target: np.ndarray) -> dict[str, An
     """The config's own value of every key the space holds (as Optuna params), for the first trial."""
     params: dict[str, Any] = {}
     for key, spec in space.items():
-        section, field = key.split(".", 1)
+        if (name := _for_kind(key, config.model.kind, space)) is None:
+            continue
+        section, field = name.split(".", 1)
         value = getattr(getattr(config, section), field)
         if key == "prep.target_transform" and value not in spec:
             value = _resolved(config, target)  # auto, as this series resolves it

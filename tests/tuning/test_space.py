@@ -80,3 +80,23 @@ def test_the_first_trial_is_the_config_itself() -> None:
     for section in ("model", "train"):
         assert getattr(again, section) == getattr(config, section)
     assert again.prep.model_dump(exclude={"target_transform"}) == config.prep.model_dump(exclude={"target_transform"})
+
+
+def test_a_simple_rnn_draws_its_own_wider_units_and_the_gated_kinds_theirs() -> None:
+    config = build_config({**BASE, "prep": {"lookback": 24}, "model": {"kind": "lstm", "units": [32]}})
+    target = np.linspace(1, 2, 400)
+    space = default_space(config, target, season=12, first_fold_rows=300)
+    own = own_values(config, space, target)
+    assert own["model.units"] == "[32]" and "model.units@rnn" not in own  # an lstm's own trial: no rnn key
+    rnn = suggest(optuna.trial.FixedTrial({**own, "model.kind": "rnn", "model.units@rnn": "[128]"}), space)
+    assert rnn["model.units"] == [128] and "model.units@rnn" not in rnn  # the config key, whichever space key
+    assert configure(config, rnn).model.units == [128]
+    gru = suggest(optuna.trial.FixedTrial({**own, "model.kind": "gru", "model.units": "[64]"}), space)
+    assert gru["model.units"] == [64]
+    # Each kind's widths hold about the same weights: a SimpleRNN of twice the units.
+    assert [u[0] for u in space["model.units@rnn"]] == [2 * u[0] for u in space["model.units"]]
+    # A config of SimpleRNNs starts from its own units, under its own key.
+    plain = build_config({**BASE, "prep": {"lookback": 24}, "model": {"kind": "rnn", "units": [20]}})
+    space = default_space(plain, target, season=12, first_fold_rows=300)
+    assert own_values(plain, space, target)["model.units@rnn"] == "[20]"
+    assert "model.units" not in own_values(plain, space, target)
