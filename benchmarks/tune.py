@@ -43,15 +43,15 @@ NOTES = {
     "naive (QUALITY.md).",
 }
 NOTES["SEA-TEMPERATURE"] = (
-    "What limits it: each trial trains 3 folds of about 3,000 half-hourly windows (lookbacks 96-192) for "
-    "its 20 epochs (tune.budget.epochs; patience 20 never stopped one sooner): 75-295 s a trial, 2 at a time, "
-    "so 18 trials fit in the 25 minutes of --timeout (the last one stopped at it, pruned). And the objective, "
-    "the combination predict would publish, was the same in every trial: its weights, fitted on each fold's "
-    "validation part, gave the network nothing (no trial's network beat naive significantly there), so it "
-    "was naive (0.04503) and the search could not tell trials apart by it, though some networks were better "
-    "on the folds (0.0437 against 0.0450). This run ranked the ties by trial number (trial 0, the config's "
-    "own); ties now rank by the network's own RMSE, and the sampler sees it too. This run predates the "
-    "rungs (successive halving on epochs)."
+    "What limits it: the search's 30 trials took 25.3 min (7 complete, 23 pruned at a rung or after a fold, 34% "
+    "of the trials' time on pruned ones; 2026-12-06, --set tune.budget.epochs=20 --set tune.budget.rung_epochs=3); "
+    "the best configuration's final training, which tune.budget does not bound (train.epochs 300, patience 20, "
+    "about 4,000 half-hourly windows of 192 steps), took 14.5 min more. And a batch waits for its slower trial "
+    "(the price of the same trials for the same seed, search.py): a trial stopped at its first rung after 5-15 s "
+    "leaves its core idle while the other trial of its batch trains for 100-260 s. The first search (2026-12-06, "
+    "before the rungs: 18 trials in 27.8 min) ended with the network at 1.21x AutoARIMA on the test part; this "
+    "one at 1.004x (0.03220 vs 0.03206, DM p 0.11). The objective, the combination, was naive (0.04503) in every "
+    "complete trial, so the trials ranked by the network's own RMSE (the tie-break)."
 )
 NOTES["GLUCOSE"] = (
     "What limits it: 5-minute readings (8,357 rows; lookbacks 72 and 256): the first six trials run whole before "
