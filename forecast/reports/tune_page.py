@@ -27,8 +27,9 @@ def tune_page(run: RunDir, manifest: dict[str, Any]) -> tuple[str, str, list[tup
             ("rows searched", f"{summary.searched_rows.first} .. {summary.searched_rows.last}"),
             (
                 "trials",
-                f"{counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned, "
-                f"{counts['failed']} failed",
+                f"{counts['finished']}: {counts['complete']} complete, {counts['pruned']} pruned"
+                + (f" ({summary.pruned_share:.0%} of the trials' time)" if summary.pruned_share else "")
+                + f", {counts['failed']} failed",
             ),
             ("workers, sampler seed", f"{summary.workers}, {summary.seed}"),
         ]
@@ -97,7 +98,7 @@ def _leaderboard(rows: list[Trial]) -> str:
     body = [
         [
             r.trial,
-            r.state if r.state == "complete" or not r.error else f"{r.state}: {r.error}",
+            _state(r),
             r.rmse,
             *([r.network_rmse] if combined else []),
             r.ratio,
@@ -110,6 +111,14 @@ def _leaderboard(rows: list[Trial]) -> str:
     ]
     more = h.note(f"{len(rows) - SHOWN} more trials in {rundir.TRIALS_CSV}.") if len(rows) > SHOWN else ""
     return h.table(columns, body, highlight={0}, text_columns={1}) + more
+
+
+def _state(r: Trial) -> str:
+    """Where a pruned trial stopped, in a few words: "pruned at epoch 10 of fold 2" (the scores
+    behind a rung's stop are in trials.csv and the terminal)."""
+    if r.state == "complete" or not r.error:
+        return r.state
+    return f"{r.state} {r.error.split(':')[0].removeprefix('stopped ')}"
 
 
 def _value(value: Any) -> Any:
