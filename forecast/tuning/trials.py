@@ -26,10 +26,10 @@ from forecast.errors import ForecastError, was_interrupted
 from forecast.folds.run import FoldResult, run_fold_stack
 from forecast.network import deadline
 from forecast.scoring.forecasters import COMBINATION, NETWORK
-from forecast.tuning.rungs import Rungs, Stopped
+from forecast.tuning.rungs import STARTUP, Rungs, Stopped
 
 log = logging.getLogger(__name__)
-STARTUP_TRIALS = 5  # finished trials before pruning starts: a median of fewer says little
+STARTUP_TRIALS = STARTUP  # finished trials before either pruner stops anyone: a median of fewer says little
 # What a trial's own progress would print: one line per trial (search.py) says enough.
 NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
 # ...and the evaluation's warning of few validation windows, the same for every trial and fold:
@@ -81,9 +81,7 @@ def run_trial(request: dict[str, Any]) -> dict[str, Any]:
         frame = frame.iloc[: request["end"]]
         pruner = _pruner(request["completed"]) if config.tune.pruning else None
         budget = config.tune.budget
-        rungs = Rungs(
-            request.get("peers", []), budget.rung_epochs, budget.reduction, config.train.epochs, config.tune.pruning
-        )
+        rungs = Rungs(request["peers"], budget.rung_epochs, budget.reduction, config.train.epochs, config.tune.pruning)
         # The search's deadline (--timeout), or this trial's own budget if that ends sooner.
         seconds = config.tune.budget.seconds
         own = None if seconds is None else deadline.after(seconds)

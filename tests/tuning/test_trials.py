@@ -35,7 +35,7 @@ def request(path, end: int = 160, completed=(), **config) -> dict:
     for key, value in config.items():
         section, field = key.split("__")
         raw[section][field] = value
-    return {"number": 0, "config": raw, "series": path, "end": end, "completed": list(completed)}
+    return {"number": 0, "config": raw, "series": path, "end": end, "completed": list(completed), "peers": []}
 
 
 def scores(result: dict) -> list[tuple]:
