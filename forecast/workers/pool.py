@@ -13,6 +13,7 @@ running as interrupted, resumable), and killed if they have not stopped a few se
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 import os
 import sys
@@ -62,12 +63,19 @@ def call(job: Job) -> Any:
 
 
 class Pool:
-    """`with Pool(workers) as pool: results = pool.map(jobs)`; workers == 1 runs the jobs here."""
+    """`with Pool(workers) as pool: results = pool.map(jobs)`; workers == 1 runs the jobs here.
+
+    Or one job at a time, for work that decides its next job from the last one's result (tune):
+    `pool.submit(job)` while `pool.free`, then `pool.next_done()` as each finishes."""
 
     def __init__(self, workers: int, executor: Executor = "local", address: str | None = None) -> None:
         self.workers, self.executor, self.address = max(1, workers), executor, address
         self.children: list[Child | None] = []
         self.ray: Any = None
+        self.running: dict[int, Job] = {}  # ticket -> the job submitted and not yet done
+        self.slots: dict[int, int] = {}  # a child's slot -> the ticket it runs
+        self.refs: dict[Any, int] = {}  # a Ray task -> its ticket
+        self.tickets = itertools.count()
 
     def __enter__(self) -> Pool:
         if self.executor == "ray":
@@ -86,17 +94,59 @@ class Pool:
         if self.ray is not None:
             self.session.__exit__(kind, error, traceback)
 
-    def map(self, jobs: list[Job], on_done: Done | None = None) -> list[Any]:
-        notify = on_done or (lambda *_: None)
+    @property
+    def free(self) -> int:
+        """Workers without a job."""
+        return self.workers - len(self.running)
+
+    def submit(self, job: Job, threads: int | None = None) -> int:
+        """Start `job` (on a free worker, on Ray, or here at next_done); its ticket. `threads`:
+        TensorFlow's threads for a Ray task (default: a share of the cores for `workers` at once)."""
+        ticket = next(self.tickets)
+        self.running[ticket] = job
         if self.ray is not None:
-            return self._on_ray(jobs, notify)
-        if not self.children:
-            results = []
-            for i, job in enumerate(jobs):
-                results.append(call(job))
-                notify(i, results[-1])
-            return results
-        return self._in_children(jobs, notify)
+            env = {key: os.environ[key] for key in setup.CACHES if key in os.environ}
+            # One fresh worker process per job (max_calls=1): TensorFlow's thread settings are per process.
+            remote = self.ray.remote(num_cpus=1, max_calls=1)(on_ray)
+            task = remote.remote(job, threads or self._ray_threads(self.workers), setup.worker_level(), env)
+            self.refs[task] = ticket
+        elif self.children:
+            slot = next(s for s in range(len(self.children)) if s not in self.slots)
+            self.slots[slot] = ticket
+            self._ready(slot).submit(job)
+        return ticket
+
+    def next_done(self) -> tuple[int, Any]:
+        """(ticket, result) of a submitted job as soon as one finishes; a Lost for one whose
+        worker died. A job's own error is raised here, as it would be in one process."""
+        if self.ray is not None:
+            ticket, result = self._next_on_ray()
+        elif self.children:
+            ticket, result = self._next_in_children()
+        else:
+            ticket = next(iter(self.running))
+            result = call(self.running[ticket])
+        del self.running[ticket]
+        if isinstance(result, Raised):
+            raise result.error
+        return ticket, result
+
+    def map(self, jobs: list[Job], on_done: Done | None = None) -> list[Any]:
+        """The jobs' results in their order; `on_done(position, result)` as each finishes."""
+        notify = on_done or (lambda *_: None)
+        threads = self._ray_threads(len(jobs)) if self.ray is not None else None
+        results: list[Any] = [None] * len(jobs)
+        waiting, positions = list(range(len(jobs))), {}
+        while waiting or positions:
+            # Ray queues on its cluster, which may have more CPUs than workers: every job at once.
+            while waiting and (self.free > 0 or self.ray is not None):
+                i = waiting.pop(0)
+                positions[self.submit(jobs[i], threads)] = i
+            ticket, result = self.next_done()
+            i = positions.pop(ticket)
+            results[i] = result
+            notify(i, result)
+        return results
 
     # --- child interpreters ------------------------------------------------------------
 
@@ -117,23 +167,11 @@ class Pool:
             ) from None
         return child
 
-    def _in_children(self, jobs: list[Job], notify: Done) -> list[Any]:
-        results: list[Any] = [None] * len(jobs)
-        waiting = list(range(len(jobs)))
-        busy: dict[int, int] = {}  # slot -> the job it runs
-        while waiting or busy:
-            for slot in range(len(self.children)):
-                if slot not in busy and waiting:
-                    busy[slot] = waiting.pop(0)
-                    self._ready(slot).submit(jobs[busy[slot]])
-            ready = wait([self.children[slot].receive for slot in busy])  # type: ignore[union-attr]
-            for slot in [s for s in list(busy) if self.children[s].receive in ready]:  # type: ignore[union-attr]
-                i = busy.pop(slot)
-                results[i] = self._answer(slot, jobs[i])
-                if isinstance(results[i], Raised):
-                    raise results[i].error
-                notify(i, results[i])
-        return results
+    def _next_in_children(self) -> tuple[int, Any]:
+        ready = wait([self.children[slot].receive for slot in self.slots])  # type: ignore[union-attr]
+        slot = next(s for s in self.slots if self.children[s].receive in ready)  # type: ignore[union-attr]
+        ticket = self.slots.pop(slot)
+        return ticket, self._answer(slot, self.running[ticket])
 
     def _answer(self, slot: int, job: Job) -> Any:
         child = self.children[slot]
@@ -147,25 +185,16 @@ class Pool:
 
     # --- Ray ---------------------------------------------------------------------------
 
-    def _on_ray(self, jobs: list[Job], notify: Done) -> list[Any]:
-        cpus = int(self.ray.cluster_resources().get("CPU", 1))
-        threads = setup.share_of_cores(min(len(jobs), self.workers or cpus)) if self.address is None else 1
-        # One fresh worker process per job (max_calls=1): TensorFlow's thread settings are per process.
-        remote = self.ray.remote(num_cpus=1, max_calls=1)(on_ray)
-        env = {key: os.environ[key] for key in setup.CACHES if key in os.environ}
-        pending = {remote.remote(job, threads, setup.worker_level(), env): i for i, job in enumerate(jobs)}
-        results: list[Any] = [None] * len(jobs)
-        while pending:
-            ready, _ = self.ray.wait(list(pending), num_returns=1)
-            i = pending.pop(ready[0])
-            try:
-                results[i] = self.ray.get(ready[0])
-            except Exception as exc:  # the worker died, or the cluster lost it
-                results[i] = Lost(jobs[i].label, f"Ray lost its job ({type(exc).__name__})")
-            if isinstance(results[i], Raised):
-                raise results[i].error
-            notify(i, results[i])
-        return results
+    def _ray_threads(self, at_once: int) -> int:
+        return setup.share_of_cores(min(at_once, self.workers)) if self.address is None else 1
+
+    def _next_on_ray(self) -> tuple[int, Any]:
+        ready, _ = self.ray.wait(list(self.refs), num_returns=1)
+        ticket = self.refs.pop(ready[0])
+        try:
+            return ticket, self.ray.get(ready[0])
+        except Exception as exc:  # the worker died, or the cluster lost it
+            return ticket, Lost(self.running[ticket].label, f"Ray lost its job ({type(exc).__name__})")
 
 
 def on_ray(job: Job, threads: int, level: int, env: dict[str, str]) -> Any:
