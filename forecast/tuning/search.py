@@ -1,12 +1,15 @@
-"""The search of `forecast tune`: Optuna's TPE sampler over the space, trials run in batches
-of one per worker, the study kept in a SQLite file so that a stopped tune resumes.
+"""The search of `forecast tune`: Optuna's TPE sampler over the space, a trial started as soon
+as a worker is free, the study kept in a SQLite file so that a stopped tune resumes.
 
-Determinism: each batch asks one trial per worker (the sampler seeded from tune.seed and
-the trial's number, constant_liar so the batch's pending trials count as seen), runs them
-here, in worker processes or on Ray (workers/pool.py), and tells their results in trial-number order. A trial's
-pruning compares it with the trials finished before its batch (trials.py). So the same
-seed and worker count give the same trials and scores, whichever worker finishes first.
-The price: a batch waits for its slowest trial.
+Determinism: the k-th trial is asked (the sampler seeded from tune.seed and the trial's number,
+constant_liar so trials asked and not told count as seen) right after the (k - lag)-th is told,
+and results are told in trial-number order. So trial N always sees the trials up to N - lag
+told and those after them pending, and its pruning compares it with those told trials
+(trials.py): the same seed and worker count give the same trials and scores, whichever worker
+finishes first. With one worker the lag is 1 (each trial sees all before it); with more it is
+twice the workers, so a worker freed by a quickly pruned trial takes the next ones while a long
+trial runs beside it, and waits only once the long trial is `lag` trials behind. Trials run
+here, in worker processes or on Ray (workers/pool.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +51,7 @@ def open_study(path: Path, seed: int):
         sampler=_sampler(seed, 0),
     )
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        # Optuna has no public setter for a trial that is no longer running anywhere.
-        study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
-        study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
-        study.enqueue_trial(trial.params, skip_if_exists=False)
+        release(study, trial)
     return study
 
 
@@ -81,83 +82,120 @@ def search(
     seconds have passed: then no trial starts, and running ones stop at once (within a batch of
     training) and count as pruned with the folds they finished. `first` is the config's own
     values, the first trial of a new study."""
-    optuna = _optuna()
     if not study.get_trials(deepcopy=False):
         study.enqueue_trial(first)
     clock = time.monotonic()
     deadline = None if timeout is None else time.time() + timeout  # wall clock: trials may run elsewhere (Ray)
+    lag = ahead(workers)
     pace = Pace(len(finished(study)), workers)
     # On Ray the series travels with each trial: a cluster's nodes do not share this disk.
     frame = {"frame": pd.read_parquet(series)} if executor == "ray" else {}
+    asked: list[Asked] = []  # in number order: asked, not yet told
+    queue: list[Asked] = []  # asked, not yet started
+    results: dict[int, Any] = {}  # trial number -> its result, held until the trials before it are told
+    past = False  # the time limit has passed
+
+    def ask() -> None:
+        study.sampler = _sampler(config.tune.seed, len(study.get_trials(deepcopy=False)))
+        trial = study.ask()
+        values = suggest(trial, space)
+        request = {
+            "number": trial.number,
+            "series": str(series),
+            "end": end,
+            "completed": study.get_trials(deepcopy=True, states=(_optuna().trial.TrialState.COMPLETE,)),
+            "peers": records(finished(study)),  # a failed trial's record (before it failed) counts too
+            "deadline": deadline,
+            "config": configure(config, values).model_dump(mode="json"),
+            **frame,
+        }
+        job = Job("forecast.tuning.trials:run_trial", request, f"tune trial {trial.number}")
+        asked.append(Asked(trial, values, job))
+        queue.append(asked[-1])
+
     with Pool(workers, executor, address) as pool:
-        while (left := trials - len(finished(study))) > 0:
-            if timeout is not None and time.monotonic() - clock >= timeout:
+        for _ in range(min(trials - len(finished(study)), lag)):
+            ask()
+        running: dict[int, Asked] = {}  # the pool's ticket -> the trial it runs
+        while asked:
+            if not past and timeout is not None and time.monotonic() - clock >= timeout:
+                past = True
                 log.info("tune: the time limit (%g s) has passed; no new trial starts", timeout)  # running ones stopped
+                for waiting in queue:
+                    release(study, waiting.trial)
+                    asked.remove(waiting)
+                queue.clear()
+            while queue and pool.free > 0:
+                trial = queue.pop(0)
+                # Said when it starts (a trial can take minutes), numbered as the leaderboard numbers them.
+                event = {"event": "starting", "trial": trial.trial.number, "of": trials}
+                log.info("trial %d/%d starting", trial.trial.number, trials, extra={"event": event})
+                running[pool.submit(trial.job)] = trial
+            if not running:
                 break
-            batch = []
-            for _ in range(min(left, workers)):
-                study.sampler = _sampler(config.tune.seed, len(study.get_trials(deepcopy=False)))
-                trial = study.ask()
-                batch.append((trial, suggest(trial, space)))
-            completed = study.get_trials(deepcopy=True, states=(optuna.trial.TrialState.COMPLETE,))
-            peers = records(finished(study))  # a failed trial's record (before it failed) counts too
-            # Said before the trials start (each can take minutes), numbered as the leaderboard numbers them.
-            numbers = ", ".join(str(trial.number) for trial, _ in batch)
-            event = {"event": "starting", "trials": [trial.number for trial, _ in batch], "of": trials}
-            at_once = " at once" if len(batch) > 1 else ""
-            log.info("trial %s/%d starting%s", numbers, trials, at_once, extra={"event": event})
-            jobs = [
-                Job(
-                    "forecast.tuning.trials:run_trial",
-                    {
-                        "number": trial.number,
-                        "series": str(series),
-                        "end": end,
-                        "completed": completed,
-                        "peers": peers,
-                        "deadline": deadline,
-                        "config": configure(config, values).model_dump(mode="json"),
-                        **frame,
-                    },
-                    f"tune trial {trial.number}",
-                )
-                for trial, values in batch
-            ]
-            for (trial, values), result in zip(batch, pool.map(jobs), strict=True):
-                if isinstance(result, Lost):
-                    result = lost(trial.number, result.why)
-                _tell(study, trial, values, result)
+            ticket, result = pool.next_done()
+            number = running.pop(ticket).trial.number
+            results[number] = lost(number, result.why) if isinstance(result, Lost) else result
+            told = 0
+            while asked and asked[0].trial.number in results:
+                head = asked.pop(0)
+                _tell(study, head.trial, head.values, results.pop(head.trial.number))
+                told += 1
                 if on_told is not None:
-                    on_told(study.get_trials(deepcopy=False)[trial.number])
-            past = timeout is not None and time.monotonic() - clock >= timeout  # then the line below says so
-            if (left := trials - len(finished(study))) > 0 and not past:
-                done, seconds = len(finished(study)), time.monotonic() - clock
-                log.info("tune: %s", pace.said(done, left, seconds), extra={"event": pace.event(done, left, seconds)})
+                    on_told(study.get_trials(deepcopy=False)[head.trial.number])
+                if not past and len(asked) + len(finished(study)) < trials:  # the (told + lag)-th, if any
+                    ask()
+            over = timeout is not None and time.monotonic() - clock >= timeout  # then the next turn says so
+            if told and (left := trials - len(finished(study))) > 0 and not over:
+                count, seconds = len(finished(study)), time.monotonic() - clock
+                log.info("tune: %s", pace.said(count, left, seconds), extra={"event": pace.event(count, left, seconds)})
+
+
+@dataclass(frozen=True, eq=False)
+class Asked:
+    trial: Any  # Optuna's Trial
+    values: dict[str, Any]
+    job: Job
+
+
+def ahead(workers: int) -> int:
+    """The lag: trial N is asked once trial N - lag is told (the module's docstring says why)."""
+    return 1 if workers == 1 else 2 * workers
+
+
+def release(study: Any, trial: Any) -> None:
+    """A trial asked and not finished (left running by a stopped tune, or never started before the
+    time limit): marked failed and "interrupted" (it does not count), and queued to run again
+    with its values when the tune resumes. Optuna has no public setter for such a trial."""
+    study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+    study.tell(trial.number, state=_optuna().trial.TrialState.FAIL)
+    study.enqueue_trial(trial.params, skip_if_exists=False)
 
 
 class Pace:
     """The time the trials left will take, from the pace of those this invocation finished:
-    they run `workers` at a time, so the batches left times the seconds of a batch so far."""
+    `workers` run at once, so the seconds so far per trial finished is what each more costs."""
 
     def __init__(self, before: int, workers: int) -> None:
         self.before, self.workers = before, workers  # trials finished before this invocation
 
     def estimate(self, done: int, left: int, seconds: float) -> tuple[float, float]:
-        """(seconds left, seconds per batch so far) after `seconds` of this invocation."""
-        per_batch = seconds / max(1, math.ceil((done - self.before) / self.workers))
-        return math.ceil(left / self.workers) * per_batch, per_batch
+        """(seconds left, seconds per trial finished so far) after `seconds` of this invocation."""
+        per_trial = seconds / max(1, done - self.before)
+        return left * per_trial, per_trial
 
     def said(self, done: int, left: int, seconds: float) -> str:
-        more, per_batch = self.estimate(done, left, seconds)
+        more, per_trial = self.estimate(done, left, seconds)
+        at_once = f", {self.workers} at a time" if self.workers > 1 else ""
         return (
             f"{done} trials finished, {left} to go: about {_duration(more)} more "
-            f"at {_duration(per_batch)} per {'batch' if self.workers > 1 else 'trial'} so far"
+            f"at {_duration(per_trial)} a trial so far{at_once}"
         )
 
     def event(self, done: int, left: int, seconds: float) -> dict[str, Any]:
         """The same as --json's progress event (cli/options.py: json_events)."""
-        more, per_batch = self.estimate(done, left, seconds)
-        timing = {"seconds_left": round(more, 1), "seconds_per_batch": round(per_batch, 1)}
+        more, per_trial = self.estimate(done, left, seconds)
+        timing = {"seconds_left": round(more, 1), "seconds_per_trial": round(per_trial, 1)}
         return {"event": "pace", "finished": done, "left": left, **timing, "workers": self.workers}
 
 

@@ -56,8 +56,8 @@ def test_with_json_the_progress_is_json_events_on_stderr_and_stdout_one_document
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["trials"]["finished"] == 2
     events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    assert [(e["event"], e.get("trials") or e.get("trial")) for e in events if e["event"] != "pace"] == [
-        ("starting", [0]), ("trial", 0), ("starting", [1]), ("trial", 1)
+    assert [(e["event"], e["trial"]) for e in events if e["event"] != "pace"] == [
+        ("starting", 0), ("trial", 0), ("starting", 1), ("trial", 1)
     ]  # fmt: skip
     (pace,) = [e for e in events if e["event"] == "pace"]  # after trial 0: none after the last
     assert pace["finished"] == 1 and pace["left"] == 1 and pace["seconds_left"] > 0

@@ -1,4 +1,4 @@
-"""The search loop (tuning/search.py) with a stand-in for training: seeding, batches, failures, the limit."""
+"""The search loop (tuning/search.py) with a stand-in for training: seeding, the schedule, failures, the limit."""
 
 from __future__ import annotations
 
@@ -87,14 +87,14 @@ def test_every_trial_gets_the_searchs_deadline_and_the_time_left_is_said(tmp_pat
     assert asked[0]["deadline"] is None
 
 
-def test_the_time_left_is_the_batches_left_at_the_pace_of_this_invocations_batches() -> None:
+def test_the_time_left_is_the_trials_left_at_the_pace_of_this_invocations_trials() -> None:
     from forecast.tuning.search import Pace
 
     # 2 trials were done by an earlier tune; this one finished 4 more, 2 at a time, in 120 s.
-    said = Pace(before=2, workers=2).said(done=6, left=3, seconds=120.0)
-    assert said == "6 trials finished, 3 to go: about 2 min more at 60 s per batch so far"
+    said = Pace(before=2, workers=2).said(done=6, left=2, seconds=120.0)
+    assert said == "6 trials finished, 2 to go: about 60 s more at 30 s a trial so far, 2 at a time"
     alone = Pace(before=0, workers=1).said(done=1, left=40, seconds=300.0)
-    assert alone.endswith("about 3.3 h more at 5 min per trial so far")
+    assert alone.endswith("about 3.3 h more at 5 min a trial so far")
 
 
 def test_a_trial_stopped_at_the_time_limit_says_so_in_its_line() -> None:
@@ -177,3 +177,78 @@ def test_each_batch_is_compared_with_the_rung_records_of_the_trials_finished_bef
     assert [len(r["peers"]) for r in asked] == [0, 1, 2, 3, 4, 5]
     assert asked[4]["peers"] == [{"1:10": float(n)} for n in range(4)]
     assert [t.user_attrs["epochs"] for t in study.trials] == [10] * 6
+
+
+class ScriptedPool:
+    """Two workers on a simulated clock: a job takes the time `durations` gives its trial, and
+    next_done returns the one that ends first. Records when each trial started and ended."""
+
+    def __init__(self, durations, *_: object) -> None:
+        self.durations, self.now, self.workers = durations, 0.0, 2
+        self.running: dict[int, tuple[float, object]] = {}
+        self.started: dict[int, float] = {}
+        self.ended: dict[int, float] = {}
+        self.tickets = iter(range(10_000))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    @property
+    def free(self) -> int:
+        return self.workers - len(self.running)
+
+    def submit(self, job) -> int:
+        ticket, number = next(self.tickets), job.payload["number"]
+        self.started[number] = self.now
+        self.running[ticket] = (self.now + self.durations(job.payload), job)
+        return ticket
+
+    def next_done(self):
+        ticket = min(self.running, key=lambda t: (self.running[t][0], t))
+        self.now, job = self.running.pop(ticket)
+        self.ended[job.payload["number"]] = self.now
+        return ticket, trials.run_trial(job.payload)
+
+
+def scripted(tmp_path, monkeypatch, name: str, durations, trials_: int = 12):
+    from forecast.tuning import search as searching
+
+    pools: list[ScriptedPool] = []
+    monkeypatch.setattr(searching, "Pool", lambda *args: pools.append(ScriptedPool(durations)) or pools[-1])
+    cfg = config()
+    study = open_study(tmp_path / f"{name}.db", 0)
+    search(study, cfg, cfg.tune.space, tmp_path / "series.parquet", 100, first=own_values(cfg, cfg.tune.space, None),
+           workers=2, trials=trials_, timeout=None)  # fmt: skip
+    return study, pools[0]
+
+
+def test_a_worker_freed_by_a_short_trial_starts_the_next_while_a_long_one_runs(tmp_path, monkeypatch) -> None:
+    # Trial 0 takes 100 s, every other 10 s: with two workers the other one runs trials 1, 2 and 3
+    # beside it (trial 4 waits for trial 0 to be told: the lag is twice the workers).
+    _, pool = scripted(tmp_path, monkeypatch, "a", lambda r: 100.0 if r["number"] == 0 else 10.0)
+    assert [pool.started[n] for n in range(1, 4)] == [0.0, 10.0, 20.0]
+    assert pool.started[4] == 100.0  # asked once trial 0 was told, not before
+    assert max(pool.ended.values()) < 100.0 + 10.0 * 6  # batches of two would take 100 + 5 x 10 + 10 x ...
+
+
+def test_the_same_seed_gives_the_same_trials_whichever_worker_finishes_first(tmp_path, monkeypatch) -> None:
+    asked: list[dict] = []
+
+    def recorded(request: dict) -> dict:
+        asked.append(request)
+        return {**fake_trial(request), "rungs": {"1:10": float(request["number"])}}
+
+    monkeypatch.setattr(trials, "run_trial", recorded)
+    fast_first, pool = scripted(tmp_path, monkeypatch, "f", lambda r: 1.0 + r["number"])
+    peers = {r["number"]: len(r["peers"]) for r in asked}
+    asked.clear()
+    slow_first, other = scripted(tmp_path, monkeypatch, "s", lambda r: 100.0 - r["number"] * 7)
+    assert [t.params for t in fast_first.trials] == [t.params for t in slow_first.trials]
+    assert [t.value for t in fast_first.trials] == [t.value for t in slow_first.trials]
+    # The finish orders differed, the rung records each trial was compared with did not:
+    # trial N sees the trials up to N - 4 (the lag for two workers), told in number order.
+    assert sorted(pool.ended, key=pool.ended.get) != sorted(other.ended, key=other.ended.get)
+    assert peers == {r["number"]: len(r["peers"]) for r in asked} == {n: max(0, n - 3) for n in range(12)}
