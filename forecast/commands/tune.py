@@ -170,7 +170,7 @@ def _tune(started: Any, config: Config, frame: pd.DataFrame, how: _How) -> Tune:
     chosen = None
     if best is not None:
         name = config.name if config.name.endswith("-tuned") else f"{config.name}-tuned"  # a re-tune keeps it
-        chosen = configure(config, best["values"], name=name)
+        chosen = configure(config, {**best["values"], **as_scored(config)}, name=name)
         best_path = run.file(rundir.BEST_CONFIG)
         run.write_text(rundir.BEST_CONFIG, _header(config, best, run.path) + dump_config(chosen))
     # The search's results are saved before anything that may fail after it (a figure, the final
@@ -264,10 +264,21 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
     }
 
 
+def as_scored(config: Config) -> dict[str, Any]:
+    """The budget the trials trained on, for the best configuration's own training: with
+    tune.budget.epochs its trials were scored at that cap, and the model published is the one
+    the search scored (not one trained ten times as long, slower and unmeasured)."""
+    cap = config.tune.budget.epochs
+    return {} if cap is None else {"train.epochs": min(cap, config.train.epochs)}
+
+
 def _header(config: Config, best: dict[str, Any], tune_run: Path) -> str:
-    return (
+    said = (
         f"# Found by forecast tune ({tune_run.name}) from config {config.name}: trial {best['trial']}, "
         f"mean walk-forward RMSE {best['rmse']:.6g}\n# over {best['folds']} folds of the training part "
         f"(naive {best['naive_rmse']:.6g}).\n# Train it: forecast train --config "
         f"{tune_run / rundir.BEST_CONFIG}\n"
     )
+    if capped := as_scored(config):
+        said += f"# train.epochs is tune.budget.epochs ({capped['train.epochs']}): the trials were scored so.\n"
+    return said

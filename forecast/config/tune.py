@@ -52,10 +52,15 @@ Choice = list[Any]
 
 
 class Budget(Section):
-    """What one trial may spend; the best configuration's final training is not bounded by it."""
+    """What one trial may spend. The best configuration's final training keeps the epoch cap
+    (the model published is trained as the search scored it), not the seconds."""
 
     epochs: int | None = Field(
-        None, ge=1, le=10_000, description="Epoch cap of each fold's training in a trial (none: train.epochs)."
+        None,
+        ge=1,
+        le=10_000,
+        description="Epoch cap of each fold's training in a trial, and of the best configuration's training after "
+        "the search (none: train.epochs).",
     )
     seconds: float | None = Field(
         None,

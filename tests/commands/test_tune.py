@@ -22,8 +22,14 @@ SPACE = {
     "model.units": [[4], [6]],
     "train.learning_rate": {"low": 1e-3, "high": 1e-2, "log": True},
 }
-# The API tests' tiny monthly config, with one competitor and a small space.
-TINY = {**API_TINY, "evaluate": {"competitors": ["auto_ets"]}, "tune": {"folds": 2, "trials": 3, "space": SPACE}}
+# The API tests' tiny monthly config, with one competitor and a small space; its trials train 2
+# epochs of its 3 (tune.budget.epochs).
+TINY = {
+    **API_TINY,
+    "train": {**API_TINY["train"], "epochs": 3},
+    "evaluate": {"competitors": ["auto_ets"]},
+    "tune": {"folds": 2, "trials": 3, "space": SPACE, "budget": {"epochs": 2}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +60,8 @@ def test_the_first_trial_is_the_config_and_the_best_is_trained_once_on_the_unsee
     for k, v in summary.best.values.items():
         section, field = k.split(".")
         assert getattr(getattr(best, section), field) == v
+    # It trains as its trials were scored: at their epoch cap, said in its header.
+    assert best.train.epochs == 2 and "train.epochs is tune.budget.epochs (2)" in tuned.best.read_text()
     final = tuned.final
     assert final.config.model_dump() == best.model_dump()
     assert summary.searched_rows.last < final.metrics.test.first
