@@ -79,9 +79,10 @@ def search(
     address: str | None = None,
 ) -> None:
     """Run trials until `trials` have finished (counting a resumed study's) or `timeout`
-    seconds have passed: then no trial starts, and running ones stop at once (within a batch of
-    training) and count as pruned with the folds they finished. `first` is the config's own
-    values, the first trial of a new study."""
+    seconds have passed: then no trial starts, running ones stop at once (within a batch of
+    training) and count as pruned with the folds they finished, and those drawn but not started
+    are released to run on resume (release). `first` is the config's own values, the first
+    trial of a new study."""
     if not study.get_trials(deepcopy=False):
         study.enqueue_trial(first)
     clock = time.monotonic()

@@ -213,7 +213,7 @@ class ScriptedPool:
         return ticket, trials.run_trial(job.payload)
 
 
-def scripted(tmp_path, monkeypatch, name: str, durations, trials_: int = 12):
+def scripted(tmp_path, monkeypatch, name: str, durations, trials_: int = 12, timeout: float | None = None):
     from forecast.tuning import search as searching
 
     pools: list[ScriptedPool] = []
@@ -221,7 +221,7 @@ def scripted(tmp_path, monkeypatch, name: str, durations, trials_: int = 12):
     cfg = config()
     study = open_study(tmp_path / f"{name}.db", 0)
     search(study, cfg, cfg.tune.space, tmp_path / "series.parquet", 100, first=own_values(cfg, cfg.tune.space, None),
-           workers=2, trials=trials_, timeout=None)  # fmt: skip
+           workers=2, trials=trials_, timeout=timeout)  # fmt: skip
     return study, pools[0]
 
 
@@ -252,3 +252,21 @@ def test_the_same_seed_gives_the_same_trials_whichever_worker_finishes_first(tmp
     # trial N sees the trials up to N - 4 (the lag for two workers), told in number order.
     assert sorted(pool.ended, key=pool.ended.get) != sorted(other.ended, key=other.ended.get)
     assert peers == {r["number"]: len(r["peers"]) for r in asked} == {n: max(0, n - 3) for n in range(12)}
+
+
+def test_at_the_time_limit_trials_drawn_but_not_started_wait_for_a_resumed_tune(tmp_path, monkeypatch) -> None:
+    from optuna.trial import TrialState
+
+    from forecast.tuning import search as searching
+
+    ticks = iter(range(0, 10_000, 100))  # every reading of the clock is 100 s later
+    monkeypatch.setattr(searching.time, "monotonic", lambda: next(ticks))
+    study, pool = scripted(tmp_path, monkeypatch, "t", lambda r: 10.0, trials_=12, timeout=250)
+    started = set(pool.started)
+    assert 0 < len(started) < 12 and set(pool.ended) == started  # the limit passed with trials 0-3 drawn
+    released = [t for t in study.trials if t.user_attrs.get("interrupted")]
+    assert released and {t.number for t in released}.isdisjoint(started)
+    assert all(t.state == TrialState.FAIL for t in released)
+    waiting = study.get_trials(states=(TrialState.WAITING,))  # queued with their values, as after Ctrl-C
+    assert [t.system_attrs["fixed_params"] for t in waiting] == [t.params for t in released]
+    assert len(finished(study)) == len(started)  # released trials do not count
