@@ -134,6 +134,13 @@ def cell(series: str, summary: dict, seconds: float, peak_mb: float, command: st
         "competitor": rival.get("against"),
         "competitor_rmse": rival.get("rmse"),
         "competitor_p": rival.get("p_value"),
+        # Each trial's (number, state, epochs, seconds): how the schedule used the workers.
+        "trial_seconds": sorted(
+            (r["trial"], r["state"], r.get("epochs"), r["seconds"]) for r in summary["leaderboard"]
+        ),
+        # The trials' seconds over the workers' seconds of the whole command (start-up and the final
+        # training included): how busy the workers were.
+        "busy": round(sum(r["seconds"] for r in summary["leaderboard"]) / (summary["workers"] * seconds), 3),
     }
 
 
