@@ -81,6 +81,8 @@ class Pool:
         if self.executor == "ray":
             self.session = ray_session(self.workers, self.address)
             self.ray = self.session.__enter__()
+            # One fresh worker process per job (max_calls=1): TensorFlow's thread settings are per process.
+            self.remote = self.ray.remote(num_cpus=1, max_calls=1)(on_ray)
         elif self.workers > 1:
             self.children = [self._start() for _ in range(self.workers)]  # all at once: their start-ups overlap
         return self
@@ -106,9 +108,7 @@ class Pool:
         self.running[ticket] = job
         if self.ray is not None:
             env = {key: os.environ[key] for key in setup.CACHES if key in os.environ}
-            # One fresh worker process per job (max_calls=1): TensorFlow's thread settings are per process.
-            remote = self.ray.remote(num_cpus=1, max_calls=1)(on_ray)
-            task = remote.remote(job, threads or self._ray_threads(self.workers), setup.worker_level(), env)
+            task = self.remote.remote(job, threads or self._ray_threads(self.workers), setup.worker_level(), env)
             self.refs[task] = ticket
         elif self.children:
             slot = next(s for s in range(len(self.children)) if s not in self.slots)
