@@ -83,7 +83,9 @@ MSFT_BUDGETED_MINUTES = 10  # issue 35: 30 trials on sample MSFT within 10 minut
 UNBUDGETED = {"MSFT": 0.311502, "UNEMPLOYMENT": 0.223340, "MARRIAGES": 0.563077}
 
 
-def run_one(series: str, trials: int, workers: int | None, timeout: float | None, extra: list[str]) -> dict:
+def run_one(
+    series: str, trials: int, workers: int | None, timeout: float | None, extra: list[str], log: Path | None = None
+) -> dict:
     config, overrides = SERIES[series]
     overrides = [*overrides, *extra]
     with tempfile.TemporaryDirectory() as scratch:
@@ -95,6 +97,10 @@ def run_one(series: str, trials: int, workers: int | None, timeout: float | None
         clock = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
         seconds = time.monotonic() - clock
+        if log is not None:  # what the user saw on the terminal, the run's folder named as theirs would be
+            log.write_text(
+                done.stderr.replace(str(runs) + "/", "runs/") + done.stdout.replace(str(runs) + "/", "runs/")
+            )
         if done.returncode != 0:
             raise SystemExit(f"{series}: forecast tune failed ({done.returncode}):\n{done.stderr[-2000:]}")
         (run,) = runs.glob("*-tune-*")
@@ -280,12 +286,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=None, help="Seconds the search may take (tune --timeout).")
     parser.add_argument("--set", dest="extra", action="append", default=[], help="More overrides (tune.budget...).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    parser.add_argument("--log", type=Path, default=None, help="Keep the command's terminal output (one series).")
     args = parser.parse_args()
     store = args.out / "tune.json"
     results = json.loads(store.read_text()) if store.exists() else {}
     for series in args.series:
         print(f"{series}: forecast tune, {args.trials} trials ...", flush=True)
-        results[series] = run_one(series, args.trials, args.workers, args.timeout, args.extra)
+        results[series] = run_one(series, args.trials, args.workers, args.timeout, args.extra, args.log)
         store.write_text(json.dumps(results, indent=1) + "\n")
         r = results[series]
         print(f"  {r['seconds'] / 60:.1f} min; test RMSE {r['test_rmse']:.4f}, naive {r['test_naive_rmse']:.4f}, "

@@ -2,14 +2,15 @@
 as a worker is free, the study kept in a SQLite file so that a stopped tune resumes.
 
 Determinism: the k-th trial is asked (the sampler seeded from tune.seed and the trial's number,
-constant_liar so trials asked and not told count as seen) right after the (k - lag)-th is told,
-and results are told in trial-number order. So trial N always sees the trials up to N - lag
-told and those after them pending, and its pruning compares it with those told trials
-(trials.py): the same seed and worker count give the same trials and scores, whichever worker
-finishes first. With one worker the lag is 1 (each trial sees all before it); with more it is
-twice the workers, so a worker freed by a quickly pruned trial takes the next ones while a long
-trial runs beside it, and waits only once the long trial is `lag` trials behind. Trials run
-here, in worker processes or on Ray (workers/pool.py).
+constant_liar so trials asked and not told count as seen) when a number of trials that depends
+on k alone have been told (waits_for), and results are told in trial-number order. So trial N
+always sees the same trials told and the same ones pending, and its pruning compares it with
+those told trials (trials.py): the same seed and worker count give the same trials and scores,
+whichever worker finishes first. With one worker each trial sees all before it. With more,
+trial N sees those up to N - 2 x workers, so a worker freed by a quickly pruned trial takes the
+next ones while a long trial runs beside it; but a trial after the first 5 waits for those 5
+(the pruners compare with 5 told trials), else the few after them would all run whole. Trials
+run here, in worker processes or on Ray (workers/pool.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pandas as pd
 
 from forecast.config import Config
 from forecast.errors import DependencyError
-from forecast.tuning.rungs import records
+from forecast.tuning.rungs import STARTUP, records
 from forecast.tuning.space import Space, configure, suggest
 from forecast.tuning.trials import lost, mean_rmse, running_ratios
 from forecast.workers.pool import Executor, Job, Lost, Pool
@@ -87,7 +88,7 @@ def search(
         study.enqueue_trial(first)
     clock = time.monotonic()
     deadline = None if timeout is None else time.time() + timeout  # wall clock: trials may run elsewhere (Ray)
-    lag = ahead(workers)
+    startup = STARTUP if config.tune.pruning else 0  # the told trials a pruner needs before it compares
     pace = Pace(len(finished(study)), workers)
     # On Ray the series travels with each trial: a cluster's nodes do not share this disk.
     frame = {"frame": pd.read_parquet(series)} if executor == "ray" else {}
@@ -114,9 +115,17 @@ def search(
         asked.append(Asked(trial, values, job))
         queue.append(asked[-1])
 
-    with Pool(workers, executor, address) as pool:
-        for _ in range(min(trials - len(finished(study)), lag)):
+    def ask_ready() -> None:
+        """Ask every trial whose turn has come (waits_for), up to `trials`."""
+        while (
+            not past
+            and (k := len(finished(study)) + len(asked)) < trials
+            and len(finished(study)) >= waits_for(k, workers, startup)
+        ):
             ask()
+
+    with Pool(workers, executor, address) as pool:
+        ask_ready()
         running: dict[int, Asked] = {}  # the pool's ticket -> the trial it runs
         while asked:
             if not past and timeout is not None and time.monotonic() - clock >= timeout:
@@ -144,8 +153,7 @@ def search(
                 told += 1
                 if on_told is not None:
                     on_told(study.get_trials(deepcopy=False)[head.trial.number])
-                if not past and len(asked) + len(finished(study)) < trials:  # the (told + lag)-th, if any
-                    ask()
+                ask_ready()
             over = timeout is not None and time.monotonic() - clock >= timeout  # then the next turn says so
             if told and (left := trials - len(finished(study))) > 0 and not over:
                 count, seconds = len(finished(study)), time.monotonic() - clock
@@ -159,9 +167,12 @@ class Asked:
     job: Job
 
 
-def ahead(workers: int) -> int:
-    """The lag: trial N is asked once trial N - lag is told (the module's docstring says why)."""
-    return 1 if workers == 1 else 2 * workers
+def waits_for(k: int, workers: int, startup: int) -> int:
+    """The trials told before the k-th is asked: all but the last 2 x workers - 1 before it (one
+    worker: all before it); and, past the first `startup` trials, at least those, so that the
+    pruners (which compare with `startup` told trials) judge it rather than let it run whole."""
+    told = max(0, k - (1 if workers == 1 else 2 * workers) + 1)
+    return max(told, startup) if k >= startup else told
 
 
 def release(study: Any, trial: Any) -> None:

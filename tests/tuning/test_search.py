@@ -231,6 +231,7 @@ def test_a_worker_freed_by_a_short_trial_starts_the_next_while_a_long_one_runs(t
     _, pool = scripted(tmp_path, monkeypatch, "a", lambda r: 100.0 if r["number"] == 0 else 10.0)
     assert [pool.started[n] for n in range(1, 4)] == [0.0, 10.0, 20.0]
     assert pool.started[4] == 100.0  # asked once trial 0 was told, not before
+    assert pool.started[5] == pool.ended[4] == 110.0  # past the first five, a trial waits for them to be told
     assert max(pool.ended.values()) < 100.0 + 10.0 * 6  # batches of two would take 100 + 5 x 10 + 10 x ...
 
 
@@ -249,9 +250,11 @@ def test_the_same_seed_gives_the_same_trials_whichever_worker_finishes_first(tmp
     assert [t.params for t in fast_first.trials] == [t.params for t in slow_first.trials]
     assert [t.value for t in fast_first.trials] == [t.value for t in slow_first.trials]
     # The finish orders differed, the rung records each trial was compared with did not:
-    # trial N sees the trials up to N - 4 (the lag for two workers), told in number order.
+    # trial N sees the trials up to N - 4 (two workers), told in number order, and past the
+    # first five at least those five (the pruners' start-up).
     assert sorted(pool.ended, key=pool.ended.get) != sorted(other.ended, key=other.ended.get)
-    assert peers == {r["number"]: len(r["peers"]) for r in asked} == {n: max(0, n - 3) for n in range(12)}
+    expected = {n: max(0, n - 3) if n < 5 else max(5, n - 3) for n in range(12)}
+    assert peers == {r["number"]: len(r["peers"]) for r in asked} == expected
 
 
 def test_at_the_time_limit_trials_drawn_but_not_started_wait_for_a_resumed_tune(tmp_path, monkeypatch) -> None:
