@@ -45,7 +45,7 @@ from forecast.scoring.forecasters import COMBINATION, NETWORK
 from forecast.tuning.leaderboard import leaderboard, table_rows
 from forecast.tuning.search import Told, finished, importance, open_study, search
 from forecast.tuning.space import Space, configure, default_space, own_values
-from forecast.tuning.trials import scoring_config
+from forecast.tuning.trials import as_scored, scoring_config
 from forecast.workers.pool import Executor
 from forecast.workers.setup import default_workers
 
@@ -262,14 +262,6 @@ def _final(final: Run, tune_run: RunDir) -> dict[str, Any]:
         "published": published,
         "published_rmse": metrics.scores[published]["rmse"],
     }
-
-
-def as_scored(config: Config) -> dict[str, Any]:
-    """The budget the trials trained on, for the best configuration's own training: with
-    tune.budget.epochs its trials were scored at that cap, and the model published is the one
-    the search scored (not one trained ten times as long, slower and unmeasured)."""
-    cap = config.tune.budget.epochs
-    return {} if cap is None else {"train.epochs": min(cap, config.train.epochs)}
 
 
 def _header(config: Config, best: dict[str, Any], tune_run: Path) -> str:

@@ -35,7 +35,7 @@ from forecast.workers.pool import Executor, Job, Lost, Pool
 
 log = logging.getLogger(__name__)
 STUDY = "tune"  # the study's name inside study.db
-STARTUP_TRIALS = 10  # random trials before TPE models the results (Optuna's default)
+RANDOM_TRIALS = 10  # random trials before TPE models the results (Optuna's default)
 TIE_BREAK = 1e-6  # the network's RMSE's weight in the value Optuna sees (_tell)
 Told = Callable[[Any], None]  # called with each finished FrozenTrial, in number order
 
@@ -258,7 +258,7 @@ def _tell(study: Any, trial: Any, values: dict[str, Any], result: dict[str, Any]
 def _sampler(seed: int, number: int):
     # Seeded per trial, not once: a resumed study draws what an uninterrupted one would.
     optuna = _optuna()
-    return optuna.samplers.TPESampler(seed=seed * 100_003 + number, constant_liar=True, n_startup_trials=STARTUP_TRIALS)
+    return optuna.samplers.TPESampler(seed=seed * 100_003 + number, constant_liar=True, n_startup_trials=RANDOM_TRIALS)
 
 
 def _optuna():

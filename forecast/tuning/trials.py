@@ -29,7 +29,6 @@ from forecast.scoring.forecasters import COMBINATION, NETWORK
 from forecast.tuning.rungs import STARTUP, Rungs, Stopped
 
 log = logging.getLogger(__name__)
-STARTUP_TRIALS = STARTUP  # finished trials before either pruner stops anyone: a median of fewer says little
 # What a trial's own progress would print: one line per trial (search.py) says enough.
 NOISY = ("forecast.folds.run", "forecast.network.training", "forecast.scoring.competitors")
 # ...and the evaluation's warning of few validation windows, the same for every trial and fold:
@@ -49,6 +48,14 @@ class NotFinite(Exception):
     """Raised from a fold whose forecasts went NaN or infinite: the trial fails, saying where."""
 
 
+def as_scored(config: Config) -> dict[str, Any]:
+    """The epoch cap the trials train at (tune.budget.epochs), as a config value: the trials'
+    folds use it, and so does the best configuration's own training after the search, so the
+    model published is the one the search scored (not one trained ten times as long, unmeasured)."""
+    cap = config.tune.budget.epochs
+    return {} if cap is None else {"train.epochs": min(cap, config.train.epochs)}
+
+
 def scoring_config(config: Config) -> Config:
     """The trial's config as its folds use it: tune.folds expanding folds, each refit. With
     evaluate.combine the objective is the combination, what predict would publish, so the
@@ -57,8 +64,8 @@ def scoring_config(config: Config) -> Config:
     has them)."""
     raw = config.model_dump(mode="json")
     raw["evaluate"]["backtest"] = {"folds": config.tune.folds, "mode": "expanding", "refit": True}
-    if (cap := config.tune.budget.epochs) is not None:  # a trial's epochs, not the final training's
-        raw["train"]["epochs"] = min(cap, config.train.epochs)
+    if capped := as_scored(config):
+        raw["train"]["epochs"] = capped["train.epochs"]
     if not config.evaluate.combine:
         raw["evaluate"].update(competitors=[], combine=False)
     raw["train"]["tensorboard"] = False
@@ -158,7 +165,7 @@ def _pruner(completed: list[Any]):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize")
     study.add_trials(completed)
-    median = optuna.pruners.MedianPruner(n_startup_trials=STARTUP_TRIALS, n_warmup_steps=0)
+    median = optuna.pruners.MedianPruner(n_startup_trials=STARTUP, n_warmup_steps=0)
 
     def should_prune(means: list[float]) -> bool:
         running = create_trial(

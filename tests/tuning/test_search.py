@@ -232,7 +232,14 @@ def test_a_worker_freed_by_a_short_trial_starts_the_next_while_a_long_one_runs(t
     assert [pool.started[n] for n in range(1, 4)] == [0.0, 10.0, 20.0]
     assert pool.started[4] == 100.0  # asked once trial 0 was told, not before
     assert pool.started[5] == pool.ended[4] == 110.0  # past the first five, a trial waits for them to be told
-    assert max(pool.ended.values()) < 100.0 + 10.0 * 6  # batches of two would take 100 + 5 x 10 + 10 x ...
+    # Here the 30 s the second worker gained beside trial 0 are given back waiting for the first five
+    # (trial 4 runs alone from 100 s): 150 s, as batches of two would take (100 + 5 x 10).
+    assert max(pool.ended.values()) == 150.0
+    # Past the first five, a long trial costs no wait: trial 6 at 100 s, the others at 10 s, ends at
+    # 140 s where batches of two would take 150 (10 x 3 + 100 + 10 x 2).
+    _, later = scripted(tmp_path, monkeypatch, "b", lambda r: 100.0 if r["number"] == 6 else 10.0)
+    assert max(later.ended.values()) == 140.0
+    assert [later.started[n] for n in (7, 8, 9)] == [40.0, 50.0, 60.0]  # beside trial 6, from 40 s to 140 s
 
 
 def test_the_same_seed_gives_the_same_trials_whichever_worker_finishes_first(tmp_path, monkeypatch) -> None:

@@ -9,7 +9,8 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import create_trial
 
 from forecast.config import build_config
-from forecast.tuning.trials import STARTUP_TRIALS, run_trial
+from forecast.tuning.rungs import STARTUP
+from forecast.tuning.trials import run_trial
 
 CONFIG = build_config({
     "data": {"source": "synthetic", "points": 200, "target": "value"},
@@ -57,7 +58,7 @@ def test_a_trial_worse_than_the_median_of_finished_ones_is_pruned_after_its_firs
     good = [
         create_trial(params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)}, value=1e-6,
                      intermediate_values={0: 1e-6, 1: 1e-6})
-        for _ in range(STARTUP_TRIALS)
+        for _ in range(STARTUP)
     ]  # fmt: skip
     pruned = run_trial(request(path, completed=good))
     assert pruned["state"] == "pruned" and len(pruned["folds"]) == 1
