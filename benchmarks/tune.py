@@ -46,18 +46,19 @@ NOTES = {
     "the combination, is naive there, which AutoETS (a random walk here) equals.",
 }
 NOTES["SEA-TEMPERATURE"] = (
-    "What limits it: 29 of the 30 trials finished within the search's time limit (25 min, --timeout 1500), the "
-    "30th was drawn but not started and waits for a resumed tune; with the final training, now bounded by "
-    "tune.budget.epochs (20 epochs, about 2 min; 14.5 min at train.epochs 300 before), the command took 27.2 "
-    "min. The work is the first five trials, which run whole before the pruners have five to compare with: "
-    "2.2-5.5 min each (3 folds x 20 epochs of about 3,000 half-hourly windows of 96-192 steps), 44% of the "
-    "search's 45 worker-minutes; then 24 of the next 24 stopped, most at epoch 3 of fold 1 (5-26 s), some "
-    "after a fold or two (65-313 s). The same command before the pruners' start-up wait (trial N saw trials up "
-    "to N - 4 only, so trials 5-7 ran whole too) finished 19 trials in the 25 min; in batches (0.2's search) "
-    "30 trials took 25.3 min of search with 7 run whole and 14.5 min of final training. The best trial is the "
-    "same in all three (trial 3, a GRU on window-normalised levels, lookback 192): trained 20 epochs rather "
-    "than to early stopping at 300, the network scores 0.03257 on the test part against 0.03220 (1.2% worse); "
-    "what predict publishes, the combination, chose AutoARIMA on validation and is AutoARIMA's 0.03206."
+    "Measured without a time limit (2026-12-06): 30 trials in 22.8 min of search and 1.9 min of final "
+    "training, now bounded by tune.budget.epochs (20 epochs; 14.5 min at train.epochs 300 before). The work "
+    "is the trials that run whole: the first five, which run before the pruners have five to compare with, "
+    "and trial 25, which beat the median at every rung: 1.8-5.3 min each (3 folds x 20 epochs of about 3,000 "
+    "half-hourly windows of 96-192 steps), 51% of the search's 40 worker-minutes; the 24 others stopped at a "
+    "rung, most at epoch 3 of fold 1 (5-18 s), some after a fold or two (29-264 s). The same command earlier "
+    "that day, under --timeout 1500, finished 29 trials in 25 min: the same first five trials took 2-23% longer there "
+    "(the first five 2.2-5.5 min; run-to-run variation on this machine, nothing else was running); before the pruners' start-up wait (trial N saw trials up to N - 4 only, so "
+    "trials 5-7 ran whole too) 19; in batches (0.2's search) 30 trials took 25.3 min of search with 7 run "
+    "whole and 14.5 min of final training. The best trial is the same in all four (trial 3, a GRU on "
+    "window-normalised levels, lookback 192): trained 20 epochs rather than to early stopping at 300, the "
+    "network scores 0.03257 on the test part against 0.03220 (1.2% worse); what predict publishes, the "
+    "combination, chose AutoARIMA on validation and is AutoARIMA's 0.03206."
 )
 NOTES["GLUCOSE"] = (
     "What limits it: 5-minute readings (8,357 rows; lookbacks 72 and 256). The first five trials run whole "
