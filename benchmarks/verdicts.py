@@ -56,9 +56,10 @@ STOCKS = ("MSFT", "AAPL", "IBM")
 # What limits a target that is not met, as measured (written under the target when it is not).
 NOTES = {
     "UNEMPLOYMENT": "What limits it: AutoARIMA's seasonal ARIMA is a strong model of this series, and the "
-    "combination leans on it (a single split: 0.19 lstm + 0.74 auto_arima + 0.07 naive). The tuned "
-    "configuration (benchmarks/TUNE.md: an RNN 64x64 on window-normalised levels, lookback 24) lowers the "
-    "combination's RMSE below AutoARIMA's, by less than the folds' spread: a tie, not a clear win.",
+    "combination leans on it"
+    " (a single split: 0.19 lstm + 0.74 auto_arima + 0.07 naive). The tuned configuration of 0.2's search "
+    "(TUNE.md of 2026-11-29: an RNN 64x64 on window-normalised levels, lookback 24) lowers the combination's RMSE"
+    " below AutoARIMA's, by less than the folds' spread: a tie, not a clear win.",
     "SEA-TEMPERATURE": "What limits it: half-hourly sea-surface temperature is close to a random walk at this "
     "step (naive's RMSE is 0.03 degrees). The combination follows the validation part, which here does not "
     "predict the test part: AutoETS beat naive significantly on the validation part of folds 1 and 2 (DM p 0.012 "
