@@ -1,11 +1,15 @@
 """The state of a fit after each epoch, so a stopped training run continues where it stopped.
 
-One file, <run>/train_checkpoint.npz, replaced atomically after every epoch: the model's
+One file, <run>/train_checkpoint.npz, replaced atomically after an epoch: the model's
 variables (weights and the dropout layers' seed states), the optimizer's (moments, step
 count, learning rate), the weights of the best epoch so far, and the loop's own state
 (epochs done, loss history, early stopping's best and wait, the learning-rate schedule's).
 With the epoch's shuffling a function of (seed, epoch) (training.py), a resumed fit ends
-with the same weights as one that was never stopped.
+with the same weights as one that was never stopped, from whichever epoch it resumes.
+
+It is written at most every EVERY_SECONDS of training, at the end of the first epoch past
+them: a stopped fit loses at most that much work, and a fit of short epochs (small series,
+a tune trial's folds) does not write and fsync a file after each of them.
 
 The file is only trusted for the inputs it was written for: `key` (the train stage's
 config and the sha256 of its inputs) must match, else training starts over. It is not a
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,9 @@ import numpy as np
 from forecast import atomic
 
 log = logging.getLogger(__name__)
+
+EVERY_SECONDS = 5.0  # the most training a stopped fit loses; tests set 0 to write after every epoch
+clock = time.monotonic  # looked up on each call: tests replace it
 
 
 @dataclass
@@ -39,10 +47,15 @@ class LoopState:
     lr_wait: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Checkpoint:
     path: Path
     key: str  # what the state was computed from: a checkpoint for other inputs is not resumed
+    since: float = field(default_factory=lambda: clock())  # the last save, or the checkpoint's making
+
+    def due(self) -> bool:
+        """Whether the state after this epoch is to be written (EVERY_SECONDS since the last)."""
+        return clock() - self.since >= EVERY_SECONDS
 
     def save(self, state: LoopState, model: Any, best_weights: list[np.ndarray] | None) -> None:
         arrays: dict[str, Any] = {"state": np.array(json.dumps({"key": self.key, **asdict(state)}))}
@@ -50,6 +63,7 @@ class Checkpoint:
         arrays.update({f"optimizer_{i}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)})
         arrays.update({f"best_{i}": w for i, w in enumerate(best_weights or [])})
         atomic.write_npz(self.path, **arrays)
+        self.since = clock()
 
     def load(self, model: Any) -> tuple[LoopState, list[np.ndarray] | None] | None:
         """The saved state, with the model's and optimizer's variables set from it; None when

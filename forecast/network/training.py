@@ -194,7 +194,7 @@ def fit(
             bar.end_epoch(state.epoch, values)
             if on_epoch is not None:
                 on_epoch(state.epoch, model)
-            if checkpoint is not None and state.epoch < config.epochs and not stop:
+            if checkpoint is not None and state.epoch < config.epochs and not stop and checkpoint.due():
                 with held_signals():  # the epoch's state written whole, or not at all
                     checkpoint.save(state, model, best_weights)
             if stop:

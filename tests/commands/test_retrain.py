@@ -246,14 +246,20 @@ def training_started(tmp_path: Path) -> bool:
 @pytest.mark.slow
 def test_of_two_concurrent_retrains_exactly_one_trains(setup: Path, tmp_path: Path) -> None:
     as_yahoo(sample_until("2012-12-21").iloc[-10:]).to_parquet(tmp_path / "fake.parquet")
-    slow = child(tmp_path, "retrain", "--config", str(setup), "--set", "train.epochs=200")
+    first = child(tmp_path, "retrain", "--config", str(setup))
     wait_for(lambda: training_started(tmp_path))  # the first holds the lock now
-    second = child(tmp_path, "retrain", "--config", str(setup))
-    _, err = second.communicate(timeout=120)
+    # Paused, it keeps holding it while the second tries, however long the second takes to start:
+    # no race with a training made long enough, and no long training to wait for afterwards.
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = child(tmp_path, "retrain", "--config", str(setup))
+        _, err = second.communicate(timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert second.returncode == 75
     assert err.strip().splitlines()[-1].startswith("error: a retrain of msft is already running (pid ")
-    out, err = slow.communicate(timeout=300)
-    assert slow.returncode == 0, err
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
     assert out.startswith("msft: promoted: first model")
     assert len(list((tmp_path / "runs").iterdir())) == 1
 

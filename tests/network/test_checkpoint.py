@@ -13,7 +13,7 @@ import pytest
 
 from forecast import rundir
 from forecast.config import load_config
-from forecast.network import training
+from forecast.network import checkpoint, training
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
@@ -65,7 +65,9 @@ def test_a_resumed_fit_ends_with_the_weights_of_an_uninterrupted_one(
     assert 4 <= epochs < 40, "the fixture must stop early after the interruption"
     assert ending.startswith(f"stopped early at epoch {epochs}/40 (patience 3); kept the weights of epoch {epochs - 3}")
 
-    # 16 training and 4 validation batches per epoch: the 50th is in the 3rd epoch.
+    # 16 training and 4 validation batches per epoch: the 50th is in the 3rd epoch. A checkpoint
+    # after every epoch (this tiny fit's epochs are far shorter than the interval between them).
+    monkeypatch.setattr(checkpoint, "EVERY_SECONDS", 0.0)
     monkeypatch.setattr(training, "raise_if_stopped", ctrl_c_at(50))
     with pytest.raises(KeyboardInterrupt):
         train_run(tmp_path, "stopped")
@@ -86,6 +88,7 @@ def test_a_resumed_fit_ends_with_the_weights_of_an_uninterrupted_one(
 
 
 def test_a_checkpoint_for_other_options_is_not_resumed(tmp_path: Path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(checkpoint, "EVERY_SECONDS", 0.0)
     monkeypatch.setattr(training, "raise_if_stopped", ctrl_c_at(50))
     with pytest.raises(KeyboardInterrupt):
         train_run(tmp_path, "stopped")
@@ -99,3 +102,29 @@ def test_a_checkpoint_for_other_options_is_not_resumed(tmp_path: Path, monkeypat
     # Trained afresh from epoch 1 under the new rate, and the checkpoint is gone with model.keras written.
     assert any(m.startswith("epoch 1/40 ") for m in caplog.messages)
     assert run.file(rundir.MODEL).is_file() and not run.file(rundir.CHECKPOINT).exists()
+
+
+def test_the_state_is_written_at_most_every_few_seconds_of_training(tmp_path: Path, monkeypatch) -> None:
+    """On a clock where each epoch takes 2 s, a 5 s interval writes after epochs 3 and 6 (the first
+    ends past 5 s since the fit began, then since the last save): a stop loses at most 5 s."""
+    clock = {"now": 0.0}
+    monkeypatch.setattr(checkpoint, "clock", lambda: clock["now"])
+    monkeypatch.setattr(checkpoint, "EVERY_SECONDS", 5.0)
+    saved: list[int] = []
+
+    def save(self, state, model, best) -> None:
+        saved.append(state.epoch)
+        self.since = clock["now"]
+
+    monkeypatch.setattr(checkpoint.Checkpoint, "save", save)
+
+    def each_epoch(epochs: int, model) -> None:
+        clock["now"] += 2.0
+
+    (tmp_path / "c.yaml").write_text(TINY.replace("epochs: 40", "epochs: 7").replace("patience: 3", "patience: 0"))
+    config = load_config(tmp_path / "c.yaml")
+    x = np.random.default_rng(0).normal(size=(64, 8, 1)).astype("float32")
+    y = x[:, -1, :]
+    kept = checkpoint.Checkpoint(tmp_path / "train_checkpoint.npz", "key")
+    training.train_model(config.model, config.train, x, y, x[:16], y[:16], checkpoint=kept, on_epoch=each_epoch)
+    assert saved == [3, 6]  # not after epoch 7: the last epoch's state is the model itself
