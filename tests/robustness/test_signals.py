@@ -68,18 +68,16 @@ def test_train_stopped_at_random_moments_under_load_always_resumes(tmp_path: Pat
             (folder / "c.yaml").write_text(TINY.format(name="tiny"))
             folders.append(folder)
             processes.append(start(folder, "train", "--config", "c.yaml"))
-        resumed = []
         for folder, process in zip(folders, processes, strict=True):
             sig = rng.choice([signal.SIGTERM, signal.SIGINT])
             code, err = stopped(process, rng.uniform(0.5, 9.0), sig)
             check(code, err, f"round {round_}, {signal.Signals(sig).name}")
             runs = list((folder / "runs").glob("tiny-*"))
-            if code and runs:  # stopped with a run folder: it resumes to complete (beside the other)
-                resumed.append((runs[0], start(folder, "train", "--run-dir", str(runs[0]))))
-        for run, process in resumed:
-            _, out = process.communicate(timeout=300)
-            assert process.returncode == 0, out
-            assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
+            if code and runs:  # stopped with a run folder: it resumes to complete
+                resumed = start(folder, "train", "--run-dir", str(runs[0]))
+                _, out = resumed.communicate(timeout=300)
+                assert resumed.returncode == 0, out
+                assert json.loads((runs[0] / "manifest.json").read_text())["status"] == "complete"
 
 
 @pytest.mark.parametrize(
