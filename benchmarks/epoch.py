@@ -1,0 +1,156 @@
+"""The cost of an epoch outside the kernel (issue 36, item 1): Keras' own model.fit over all
+epochs against forecast's loop (network/training.py: one model.fit per epoch, so that early
+stopping, the learning-rate schedule and the checkpoint are the loop's, resumable), with its
+checkpoint written after every epoch, at most every checkpoint.EVERY_SECONDS (what it does),
+and not at all.
+
+The benchmark protocol's model (2 LSTM layers of 50 on the fused kernel, Dense 25, lookback 60,
+batch 64, Adam 1e-3) on sample MSFT's windows (benchmarks/speed.py), cut to a small series
+(320 training windows, 64 validation) and whole (2,294 and 254). Each variant trains one warm-up
+epoch and EPOCHS timed ones, ROUNDS times, the variants interleaved round by round so that the
+machine's drift falls on all of them; the median of the rounds is reported.
+
+    .venv/bin/python benchmarks/epoch.py       # about 4 minutes on 2 cores
+
+Results go into benchmarks/speed.json ("epoch") and benchmarks/SPEED.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EPOCHS, ROUNDS = 12, 3
+SIZES = {"small series": 320, "sample MSFT": None}  # training windows (None: all of them)
+
+
+def plain_fit(data) -> float:
+    """Seconds per epoch of one model.fit over EPOCHS epochs (after a warm-up fit of one)."""
+    from forecast.network.training import import_keras
+
+    keras = import_keras(seed=1, deterministic=True)
+    (x, y), (xv, yv) = data
+    model = protocol_model()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    model.fit(x, y, batch_size=64, epochs=1, validation_data=(xv, yv), verbose=0)
+    clock = time.perf_counter()
+    model.fit(x, y, batch_size=64, epochs=EPOCHS, validation_data=(xv, yv), verbose=0)
+    return (time.perf_counter() - clock) / EPOCHS
+
+
+def loop_fit(data, every: float | None) -> float:
+    """Seconds per epoch of forecast's loop; every: the checkpoint's interval (None: no checkpoint).
+    Timed from the end of the warm-up epoch to the end of the last, checkpoint writes included."""
+    from forecast.config import TrainConfig
+    from forecast.network import checkpoint, training
+
+    training.import_keras(seed=1, deterministic=True)
+    (x, y), (xv, yv) = data
+    ends: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        kept = None
+        if every is not None:
+            checkpoint.EVERY_SECONDS = every
+            kept = checkpoint.Checkpoint(Path(tmp) / "train_checkpoint.npz", "benchmark")
+        config = TrainConfig(epochs=EPOCHS + 2, batch_size=64, patience=0, seed=1)
+        # on_epoch runs before the epoch's checkpoint: the time from the end of epoch 1 to the end of
+        # epoch EPOCHS + 1 holds EPOCHS epochs and EPOCHS checkpoints (the last epoch writes none).
+        training.fit(protocol_model(), config, x, y, xv, yv, checkpoint=kept,
+                     on_epoch=lambda epoch, model: ends.append(time.perf_counter()))  # fmt: skip
+    return (ends[EPOCHS] - ends[0]) / EPOCHS
+
+
+def protocol_model():
+    from forecast.config import ModelConfig
+    from forecast.network.models import build_model
+
+    config = ModelConfig(kind="lstm", units=[50, 50], dense=[25], dense_activation="linear")
+    return build_model(config, 60, 1, 1, fused=True)
+
+
+VARIANTS = {
+    "Keras model.fit, all epochs in one call": lambda data: plain_fit(data),
+    "forecast's loop, checkpoint after every epoch (before)": lambda data: loop_fit(data, 0.0),
+    "forecast's loop, checkpoint at most every 5 s (now)": lambda data: loop_fit(data, 5.0),
+    "forecast's loop, no checkpoint": lambda data: loop_fit(data, None),
+}
+
+
+def measure() -> dict:
+    from benchmarks.speed import msft_windows
+
+    windows, _ = msft_windows(60)
+    results: dict = {}
+    for size, count in SIZES.items():
+        (x, y), (xv, yv) = windows["train"], windows["val"]
+        if count:
+            x, y, xv, yv = x[:count], y[:count], xv[:64], yv[:64]
+        data = ((x, y), (xv, yv))
+        seconds: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        for _ in range(ROUNDS):
+            for name, variant in VARIANTS.items():
+                seconds[name].append(variant(data))
+        results[size] = {"windows": len(x), "validation": len(xv), "variants": {}}
+        for name, runs in seconds.items():
+            median = statistics.median(runs)
+            results[size]["variants"][name] = {"ms_per_epoch": median * 1000, "runs_ms": [s * 1000 for s in runs],
+                                               "windows_epochs_per_s": len(x) / median}  # fmt: skip
+            print(f"{size}: {name}: {median * 1000:.0f} ms an epoch", flush=True)
+    return results
+
+
+def markdown(results: dict) -> list[str]:
+    """SPEED.md's section of the cost of an epoch outside the kernel."""
+    if "epoch" not in results:
+        return []
+    e = results["epoch"]
+    lines = ["## An epoch outside the kernel (issue 36)", "",
+             f"Measured by `benchmarks/epoch.py` on {e['date']} (load average {e['load_before']:.1f} before, "
+             f"{e['load_after']:.1f} after, {e['cpus']} cores): the protocol's LSTM on the fused kernel, {e['epochs']} "
+             f"timed epochs after a warm-up, the median of {e['rounds']} rounds with the variants interleaved; an "
+             "epoch's time includes its validation pass.", "",
+             "| series | training | ms an epoch | per round | windows x epochs / s |",
+             "| --- | --- | ---: | --- | ---: |"]  # fmt: skip
+    for size, r in e["sizes"].items():
+        for name, v in r["variants"].items():
+            rounds = ", ".join(f"{ms:.0f}" for ms in v["runs_ms"])
+            lines.append(f"| {size} ({r['windows']} windows) | {name} | {v['ms_per_epoch']:.0f} | {rounds} | "
+                         f"{v['windows_epochs_per_s']:.0f} |")  # fmt: skip
+    small = e["sizes"]["small series"]["variants"]
+    names = list(small)
+    plain, before, now, none = (small[n]["ms_per_epoch"] for n in names)
+    spread = max(max(v["runs_ms"]) - min(v["runs_ms"]) for v in small.values())
+    lines += ["", f"- On the small series: {before:.0f} ms an epoch with a checkpoint after every epoch, {now:.0f} "
+              f"with one at most every 5 s, {none:.0f} with none, {plain:.0f} in one model.fit; the rounds of one "
+              f"variant spread by up to {spread:.0f} ms, "
+              f"{'more' if spread > max(before, now, none) - min(before, now, none) else 'less'} than the three "
+              "checkpoint settings differ. What is left "
+              "between the loop without a checkpoint and one model.fit is one model.fit per epoch: its data "
+              "adapter, iterator and callbacks made again each epoch."]  # fmt: skip
+    return [*lines, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    from benchmarks.speed import save_part
+
+    results: dict = {"date": dt.date.today().isoformat(), "epochs": EPOCHS, "rounds": ROUNDS,
+                     "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}  # fmt: skip
+    results["sizes"] = measure()
+    results["load_after"] = os.getloadavg()[0]
+    save_part(args.out, "epoch", results)
+
+
+if __name__ == "__main__":
+    main()
