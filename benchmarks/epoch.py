@@ -134,8 +134,9 @@ def markdown(results: dict) -> list[str]:
               f"variant spread by up to {spread:.0f} ms, "
               f"{'more' if spread > max(before, now, none) - min(before, now, none) else 'less'} than the three "
               "checkpoint settings differ. What is left "
-              "between the loop without a checkpoint and one model.fit is one model.fit per epoch: its data "
-              "adapter, iterator and callbacks made again each epoch."]  # fmt: skip
+              "between the loop without a checkpoint and one model.fit is the loop's own work, not measured apart: "
+              "one model.fit per epoch (its data adapter, iterator and callbacks made again), the epoch's shuffled "
+              "copy of the windows, and the per-batch callbacks (the signal check, the bar)."]  # fmt: skip
     return [*lines, ""]
 
 
