@@ -280,8 +280,8 @@ STATUS = [
 
 # What limits the compare targets, measured from the stage timings and CPU time of single runs (2026-11-29).
 COMPARE_LIMITS = (
-    "Both are faster than at the first measurement the same day (121 s serial, 111 s with 2 workers). "
-    "What limits the ratio: the serial run no longer leaves a core idle for long. The statistical competitors are "
+    "What limits the ratio, from the stage timings and CPU time of 2026-11-29 (the table's runs are newer and "
+    "faster; not analysed again): the serial run does not leave a core idle for long. The statistical competitors are "
     "fitted once for all candidates (shared on disk between processes: forecast/scoring/fit_memo.py) and on "
     "the other core while the first network trains; an LSTM trains on the fused kernel with two threads. "
     "Serially, `compare rnn lstm gru` took 96 s of wall time and 139 s of CPU: 1.45 of the 2 cores on average, "
