@@ -8,8 +8,8 @@ With the epoch's shuffling a function of (seed, epoch) (training.py), a resumed 
 with the same weights as one that was never stopped, from whichever epoch it resumes.
 
 It is written at most every EVERY_SECONDS of training, at the end of the first epoch past
-them: a stopped fit loses at most that much work, and a fit of short epochs (small series,
-a tune trial's folds) does not write and fsync a file after each of them.
+them: a stopped fit loses at most that much work and the epoch under way, and a fit of short
+epochs (small series, a tune trial's folds) does not write and fsync a file after each.
 
 The file is only trusted for the inputs it was written for: `key` (the train stage's
 config and the sha256 of its inputs) must match, else training starts over. It is not a
@@ -32,7 +32,7 @@ from forecast import atomic
 
 log = logging.getLogger(__name__)
 
-EVERY_SECONDS = 5.0  # the most training a stopped fit loses; tests set 0 to write after every epoch
+EVERY_SECONDS = 5.0  # with the epoch under way, what a stopped fit may lose; tests set 0: after every epoch
 clock = time.monotonic  # looked up on each call: tests replace it
 
 

@@ -106,7 +106,7 @@ def test_a_checkpoint_for_other_options_is_not_resumed(tmp_path: Path, monkeypat
 
 def test_the_state_is_written_at_most_every_few_seconds_of_training(tmp_path: Path, monkeypatch) -> None:
     """On a clock where each epoch takes 2 s, a 5 s interval writes after epochs 3 and 6 (the first
-    ends past 5 s since the fit began, then since the last save): a stop loses at most 5 s."""
+    ends past 5 s since the fit began, then since the last save): a stop loses at most 5 s and an epoch."""
     clock = {"now": 0.0}
     monkeypatch.setattr(checkpoint, "clock", lambda: clock["now"])
     monkeypatch.setattr(checkpoint, "EVERY_SECONDS", 5.0)
