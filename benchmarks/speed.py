@@ -409,6 +409,7 @@ def write_markdown(results: dict, path: Path) -> None:
             lines += ["", f"With lookback 60 (the throughput model): median {short['median_s']:.3f} s "
                       f"(first call {short['first_s']:.3f} s)."]  # fmt: skip
         lines += [""]
+    from benchmarks.ensemble import markdown as ensemble
     from benchmarks.epoch import markdown as epoch
     from benchmarks.kernel import markdown as kernel
     from benchmarks.runtimes import markdown as issue_19
@@ -416,6 +417,7 @@ def write_markdown(results: dict, path: Path) -> None:
 
     lines += kernel(results)
     lines += epoch(results)
+    lines += ensemble(results)
     lines += suite(results)
     lines += issue_19(results)
     lines += [

@@ -1,0 +1,102 @@
+"""What an ensemble costs (issue 36, item 2): `train.ensemble: 5` against one network, the
+protocol's LSTM (2 layers of 50 on the fused kernel, Dense 25, lookback 60, batch 64) on sample
+MSFT's windows (benchmarks/speed.py), trained by forecast's own loop (network/training.py) as
+`forecast train` trains it: the members side by side in one graph, one loss.
+
+Each variant trains one warm-up epoch and EPOCHS timed ones, ROUNDS times, the variants
+interleaved round by round; the median of the rounds is reported, with TensorFlow's threads as
+this process has them (the CLI's: every core).
+
+    .venv/bin/python benchmarks/ensemble.py      # about 5 minutes on 2 cores
+
+Results go into benchmarks/speed.json ("ensemble") and benchmarks/SPEED.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EPOCHS, ROUNDS, MEMBERS = 6, 3, (1, 5)
+TARGET = 2.0  # issue 36: an ensemble of 5 in at most twice the time of one
+
+
+def seconds_per_epoch(data, members: int) -> float:
+    from forecast.config import ModelConfig, TrainConfig
+    from forecast.network import training
+    from forecast.network.models import build_model
+
+    training.import_keras(seed=1, deterministic=True)
+    (x, y), (xv, yv) = data
+    config = ModelConfig(kind="lstm", units=[50, 50], dense=[25], dense_activation="linear")
+    model = build_model(config, 60, 1, 1, fused=True, members=members)
+    ends: list[float] = []
+    train = TrainConfig(epochs=EPOCHS + 1, batch_size=64, patience=0, seed=1, ensemble=members)
+    training.fit(model, train, x, y, xv, yv, on_epoch=lambda epoch, model: ends.append(time.perf_counter()))
+    return (ends[EPOCHS] - ends[0]) / EPOCHS  # the warm-up epoch (tracing) left out
+
+
+def measure() -> dict:
+    from benchmarks.speed import msft_windows
+
+    windows, _ = msft_windows(60)
+    data = (windows["train"], windows["val"])
+    runs: dict[int, list[float]] = {m: [] for m in MEMBERS}
+    for _ in range(ROUNDS):
+        for members in MEMBERS:
+            runs[members].append(seconds_per_epoch(data, members))
+            print(f"{members} member(s): {runs[members][-1] * 1000:.0f} ms an epoch", flush=True)
+    return {"windows": len(data[0][0]),
+            "members": {str(m): {"ms_per_epoch": statistics.median(r) * 1000, "runs_ms": [s * 1000 for s in r]}
+                        for m, r in runs.items()}}  # fmt: skip
+
+
+def markdown(results: dict) -> list[str]:
+    """SPEED.md's section of what an ensemble costs."""
+    if "ensemble" not in results:
+        return []
+    e = results["ensemble"]
+    one, five = (e["members"][str(m)]["ms_per_epoch"] for m in MEMBERS)
+    ratio = five / one
+    lines = ["## Ensembles (issue 36)", "",
+             f"Measured by `benchmarks/ensemble.py` on {e['date']} (load average {e['load_before']:.1f} before, "
+             f"{e['load_after']:.1f} after, {e['cpus']} cores): the protocol's LSTM on the fused kernel, "
+             f"{e['windows']} training windows of sample MSFT, {e['epochs']} timed epochs after a warm-up, the "
+             f"median of {e['rounds']} interleaved rounds, trained by forecast's loop.", "",
+             "| train.ensemble | ms an epoch | per round | x one network |",
+             "| ---: | ---: | --- | ---: |"]  # fmt: skip
+    for members, r in e["members"].items():
+        rounds = ", ".join(f"{ms:.0f}" for ms in r["runs_ms"])
+        lines.append(f"| {members} | {r['ms_per_epoch']:.0f} | {rounds} | {r['ms_per_epoch'] / one:.2f} |")
+    met = "met" if ratio <= TARGET else "NOT met"
+    lines += ["", f"- Target: an ensemble of 5 in at most {TARGET:g}x the time of one network: **{met}** "
+              f"({ratio:.2f}x). The members train side by side in one graph with one loss, each LSTM layer one "
+              "fused BlockLSTM call per member: the kernel takes one weight matrix, and stacking the members "
+              "into one call would need a block-diagonal one, the member count times the recurrent "
+              "arithmetic."]  # fmt: skip
+    return [*lines, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    from benchmarks.speed import save_part
+
+    results: dict = {"date": dt.date.today().isoformat(), "epochs": EPOCHS, "rounds": ROUNDS,
+                     "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}  # fmt: skip
+    results.update(measure())
+    results["load_after"] = os.getloadavg()[0]
+    save_part(args.out, "ensemble", results)
+
+
+if __name__ == "__main__":
+    main()
