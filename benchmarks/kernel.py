@@ -9,11 +9,17 @@ throughput is training windows x timed epochs per second (the warm-up epoch, whi
 compiles, excluded), the RMSE is one-step, scaled, on the test windows after the last epoch:
 what the same number of epochs learned, not final quality (QUALITY.md).
 
-darts is not a dependency of forecast, so it runs in an environment of its own, as a child:
+darts is not a dependency of forecast, so it runs in an environment of its own, as a child, set
+up as darts' users set it up on a CPU machine: torch's CPU build first, then darts with its torch
+extra (pytorch-lightning; plain darts cannot train BlockRNNModel), torch held at that build:
 
     python3 -m venv /tmp/dartsenv
-    /tmp/dartsenv/bin/pip install torch==2.13.0 darts==0.48.1 pytorch-lightning
+    /tmp/dartsenv/bin/pip install torch==2.13.0
+    /tmp/dartsenv/bin/pip install "darts[torch]==0.48.1" -c <(echo torch==2.13.0)
     .venv/bin/python benchmarks/kernel.py --darts-python /tmp/dartsenv/bin/python
+
+(Measured on 2026-12-06 with such an environment: torch 2.13.0+cpu, oneDNN, 2 threads, darts
+0.48.1, lightning 2.6.6.)
 
 Results go into benchmarks/speed.json ("kernel") and benchmarks/SPEED.md. Not a test.
 """
