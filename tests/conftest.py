@@ -3,6 +3,7 @@ boundary (yfinance.Ticker) by a fake that returns the shapes yfinance 1.x return
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,38 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # One process unless a test asks for more (--workers): a worker's start-up (importing
     # TensorFlow) costs more than the tiny models it would train beside another.
     monkeypatch.setenv("FORECAST_WORKERS", "1")
+
+
+@pytest.fixture(scope="session")
+def _trained_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {}  # config text -> the run trained from it, once per test process
+
+
+@pytest.fixture
+def trained_copy(_trained_once: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path):
+    """trained_copy(config text) -> a finished run of that config, copied under this test's runs root.
+
+    For tests that need a trained run to work on, not training itself: each config is trained
+    once per test process (training a model, tracing it included, is most of a small test's
+    time), and every test gets its own copy to change."""
+
+    def copy(config: str) -> Path:
+        if config not in _trained_once:
+            from forecast.config import load_config
+            from forecast.pipeline.runner import run_pipeline
+            from forecast.pipeline.stages import Context
+            from forecast.rundir import RunDir
+
+            root = tmp_path_factory.mktemp("trained")
+            (root / "config.yaml").write_text(config)
+            loaded = load_config(root / "config.yaml")
+            run = RunDir.create(root / "runs", loaded.name)
+            run_pipeline(Context(loaded, run, root / "data"))
+            _trained_once[config] = run.path
+        made = _trained_once[config]
+        return Path(shutil.copytree(made, tmp_path / "runs" / made.name))
+
+    return copy
 
 
 @pytest.fixture

@@ -84,9 +84,8 @@ def test_train_writes_every_artifact_and_an_honest_summary(invoke, tiny: Path, t
     assert f"the gru {verdict} the naive forecast (tomorrow = today)" in out
 
 
-def test_predictions_are_aligned_and_reload_from_the_run_alone(invoke, tiny: Path, tmp_path: Path) -> None:
-    invoke("train", "--config", str(tiny))
-    run = only_run(tmp_path)
+def test_predictions_are_aligned_and_reload_from_the_run_alone(trained_copy) -> None:
+    run = trained_copy(TINY)
     series = pd.read_parquet(run / "series.parquet")["value"]
     predictions = pd.read_csv(run / "predictions.csv", parse_dates=["date"])
     assert list(predictions.columns) == [
@@ -254,10 +253,9 @@ def test_train_needs_a_config(invoke) -> None:
     assert result.exit_code == 64 and "--config" in result.stderr
 
 
-def test_runs_list_and_show(invoke, tiny: Path, tmp_path: Path) -> None:
+def test_runs_list_and_show(invoke, trained_copy) -> None:
     assert "no runs" in invoke("runs", "list").stdout
-    invoke("train", "--config", str(tiny))
-    run = only_run(tmp_path)
+    run = trained_copy(TINY)
     listing = invoke("runs", "list")
     assert run.name in listing.stdout and "gru" in listing.stdout and "complete" in listing.stdout
     rows = json.loads(invoke("runs", "list", "--json").stdout)
@@ -290,10 +288,9 @@ def test_a_real_process_prints_no_tensorflow_banners(tiny: Path, tmp_path: Path)
 
 
 def test_evaluate_rescores_without_retraining_in_a_new_run_and_the_run_keeps_its_scores(
-    invoke, tiny: Path, tmp_path: Path
+    invoke, trained_copy, tmp_path: Path
 ) -> None:
-    invoke("train", "--config", str(tiny))
-    run = only_run(tmp_path)
+    run = trained_copy(TINY)
     before = snapshot_tree(run)
     result = invoke("evaluate", run.name, "--set", "evaluate.season=3")
     assert result.exit_code == 0, result.output
@@ -316,9 +313,8 @@ def test_evaluate_rescores_without_retraining_in_a_new_run_and_the_run_keeps_its
     assert again.exit_code == 0 and len(list((tmp_path / "runs").iterdir())) == 2
 
 
-def test_evaluate_never_retrains(invoke, tiny: Path, tmp_path: Path) -> None:
-    invoke("train", "--config", str(tiny))
-    run = only_run(tmp_path)
+def test_evaluate_never_retrains(invoke, trained_copy, tmp_path: Path) -> None:
+    run = trained_copy(TINY)
     before = snapshot_tree(run)
     result = invoke("evaluate", str(run), "--set", "model.units=[8]")
     assert result.exit_code == 66 and "stage train" in result.stderr and "out of date" in result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -31,26 +30,6 @@ def tiny(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)
     return path
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One tiny run, trained once for the tests that only need a finished run to work on."""
-    from forecast.config import load_config
-    from forecast.pipeline.runner import run_pipeline
-    from forecast.pipeline.stages import Context
-    from forecast.rundir import RunDir
-
-    root = tmp_path_factory.mktemp("trained")
-    (root / "tiny.yaml").write_text(TINY)
-    run = RunDir.create(root / "runs", "tiny")
-    run_pipeline(Context(load_config(root / "tiny.yaml"), run, root / "data"))
-    return run.path
-
-
-def a_trained_run(trained: Path, tmp_path: Path) -> Path:
-    """The module's trained run, copied under this test's runs root (the test may change it)."""
-    return Path(shutil.copytree(trained, tmp_path / "runs" / trained.name))
 
 
 def only_run(tmp_path: Path, prefix: str = "tiny-") -> Path:
@@ -88,9 +67,11 @@ def test_a_train_run_reports_its_scores_figures_config_and_provenance(invoke, ti
     assert json.loads(invoke("runs", "show", run.name, "--json").stdout)["report"] == str(run / "report.html")
 
 
-def test_report_rebuilds_any_run_and_shows_where_a_failed_one_stopped(invoke, trained: Path, tmp_path: Path) -> None:
-    run = a_trained_run(trained, tmp_path)
-    first = (run / "report.html").read_text().replace(str(trained), str(run))  # the page names its run's folder
+def test_report_rebuilds_any_run_and_shows_where_a_failed_one_stopped(invoke, trained_copy, tmp_path: Path) -> None:
+    run = trained_copy(TINY)
+    first = (run / "report.html").read_text()
+    trained_in = re.search(r'(/[^<>\s"]*/runs/)tiny-', first).group(1)  # the page names its run's folder
+    first = first.replace(trained_in, f"{tmp_path}/runs/")
     (run / "report.html").unlink()
     before = snapshot_tree(run)
     result = invoke("report", "tiny", "--json")
@@ -114,8 +95,8 @@ def test_report_rebuilds_any_run_and_shows_where_a_failed_one_stopped(invoke, tr
     assert "Results on the test part" not in page
 
 
-def test_backtest_and_predict_runs_get_their_own_reports(invoke, tiny: Path, trained: Path, tmp_path: Path) -> None:
-    a_trained_run(trained, tmp_path)
+def test_backtest_and_predict_runs_get_their_own_reports(invoke, tiny: Path, trained_copy) -> None:
+    trained_copy(TINY)
     result = invoke("predict", "tiny", "--horizon", "3", "--json")
     assert result.exit_code == 0, result.output
     forecast = json.loads(result.stdout)
@@ -154,12 +135,12 @@ def test_text_from_files_is_escaped() -> None:
     assert "<b>" not in table and "&lt;b&gt;col&lt;/b&gt;" in table
 
 
-def test_the_figures_split_dates_are_the_runs_own(trained: Path) -> None:
+def test_the_figures_split_dates_are_the_runs_own(trained_copy) -> None:
     from forecast.pipeline.stages import split_dates
     from forecast.rundir import RunDir
     from forecast.rundir.artifacts import read_series
 
-    run = trained
+    run = trained_copy(TINY)
     frame = read_series(RunDir(run))
     dates = split_dates(frame, RunDir(run))
     metrics = json.loads((run / "metrics.json").read_text())
@@ -187,8 +168,8 @@ def scalar_events(folder: Path) -> dict[str, list[tuple[int, float]]]:
     return found
 
 
-def test_tensorboard_logs_each_epoch_and_changes_no_result(invoke, tiny: Path, trained: Path, tmp_path: Path) -> None:
-    plain = a_trained_run(trained, tmp_path)
+def test_tensorboard_logs_each_epoch_and_changes_no_result(invoke, tiny: Path, trained_copy, tmp_path: Path) -> None:
+    plain = trained_copy(TINY)
     result = invoke("train", "--config", str(tiny), "--set", "train.tensorboard=true")
     assert result.exit_code == 0, result.output
     (logged,) = [p for p in (tmp_path / "runs").iterdir() if p.name.startswith("tiny-") and p != plain]
@@ -247,10 +228,10 @@ def test_an_unusable_tracking_store_warns_and_the_run_stays_complete(invoke, tin
     assert (run / "report.html").is_file()
 
 
-def test_report_mlflow_logs_a_finished_run_later(invoke, trained: Path, tmp_path: Path) -> None:
+def test_report_mlflow_logs_a_finished_run_later(invoke, trained_copy, tmp_path: Path) -> None:
     from mlflow.tracking import MlflowClient
 
-    run = a_trained_run(trained, tmp_path)
+    run = trained_copy(TINY)
     result = invoke("report", str(run), "--mlflow", "--json")
     assert result.exit_code == 0, result.output
     run_id = json.loads(result.stdout)["mlflow_run"]
