@@ -117,11 +117,8 @@ def search(
 
     def ask_ready() -> None:
         """Ask every trial whose turn has come (waits_for), up to `trials`."""
-        while (
-            not past
-            and (k := len(finished(study)) + len(asked)) < trials
-            and len(finished(study)) >= waits_for(k, workers, startup)
-        ):
+        done = len(finished(study))  # asking tells nothing: read the study once
+        while not past and (k := done + len(asked)) < trials and done >= waits_for(k, workers, startup):
             ask()
 
     with Pool(workers, executor, address) as pool:
@@ -155,9 +152,11 @@ def search(
                     on_told(study.get_trials(deepcopy=False)[head.trial.number])
                 ask_ready()
             over = timeout is not None and time.monotonic() - clock >= timeout  # then the next turn says so
-            if told and (left := trials - len(finished(study))) > 0 and not over:
+            if told and not over:
                 count, seconds = len(finished(study)), time.monotonic() - clock
-                log.info("tune: %s", pace.said(count, left, seconds), extra={"event": pace.event(count, left, seconds)})
+                if (left := trials - count) > 0:
+                    said, event = pace.said(count, left, seconds), pace.event(count, left, seconds)
+                    log.info("tune: %s", said, extra={"event": event})
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +199,7 @@ class Pace:
         more, per_trial = self.estimate(done, left, seconds)
         at_once = f", {self.workers} at a time" if self.workers > 1 else ""
         return (
-            f"{done} trials finished, {left} to go: about {_duration(more)} more "
+            f"{done} {'trial' if done == 1 else 'trials'} finished, {left} to go: about {_duration(more)} more "
             f"at {_duration(per_trial)} a trial so far{at_once}"
         )
 

@@ -80,7 +80,7 @@ def test_every_trial_gets_the_searchs_deadline_and_the_time_left_is_said(tmp_pat
     assert len(asked) == 3 and len({r["deadline"] for r in asked}) == 1  # one deadline for the whole search
     assert before + 3600 <= asked[0]["deadline"] <= time.time() + 3600
     lines = [r.getMessage() for r in caplog.records if "to go" in r.getMessage()]
-    assert lines[0].startswith("tune: 1 trials finished, 2 to go: about ") and len(lines) == 2  # none after the last
+    assert lines[0].startswith("tune: 1 trial finished, 2 to go: about ") and len(lines) == 2  # none after the last
     asked.clear()
     search(open_study(tmp_path / "e.db", 0), cfg, cfg.tune.space, tmp_path / "series.parquet", 100,
            first=own_values(cfg, cfg.tune.space, None), workers=1, trials=1, timeout=None)  # fmt: skip
