@@ -27,12 +27,14 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _trained_once(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def _trained_once() -> dict[str, Path]:
     return {}  # config text -> the run trained from it, once per test process
 
 
 @pytest.fixture
-def trained_copy(_trained_once: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path):
+def trained_copy(
+    _trained_once: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Callable[[str], Path]:
     """trained_copy(config text) -> a finished run of that config, copied under this test's runs root.
 
     For tests that need a trained run to work on, not training itself: each config is trained

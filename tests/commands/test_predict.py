@@ -5,7 +5,6 @@ look-ahead, and refusal of tampered or foreign model files before anything is lo
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,6 @@ import pandas as pd
 import pytest
 
 from forecast.config import load_config
-from forecast.pipeline.runner import run_pipeline
-from forecast.pipeline.stages import Context
-from forecast.rundir import RunDir
 
 from ..conftest import snapshot_tree, yahoo_frame
 
@@ -43,29 +39,15 @@ AS_OF_DATES = [
 ]  # fmt: skip
 
 
-def train_once(root: Path, text: str) -> Path:
-    (root / "c.yaml").write_text(text)
-    config = load_config(root / "c.yaml")
-    run = RunDir.create(root / "runs", config.name)
-    run_pipeline(Context(config, run, root / "data"))
-    return run.path
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("trained")
-    return {"msft": train_once(root, MSFT), "direct": train_once(root, DIRECT)}
-
-
 @pytest.fixture
-def msft(trained: dict[str, Path], tmp_path: Path) -> Path:
+def msft(trained_copy) -> Path:
     """A private copy of the trained sample-MSFT run under this test's runs root."""
-    return Path(shutil.copytree(trained["msft"], tmp_path / "runs" / trained["msft"].name))
+    return trained_copy(MSFT)
 
 
 @pytest.fixture
-def direct(trained: dict[str, Path], tmp_path: Path) -> Path:
-    return Path(shutil.copytree(trained["direct"], tmp_path / "runs" / trained["direct"].name))
+def direct(trained_copy) -> Path:
+    return trained_copy(DIRECT)
 
 
 def predict_json(invoke, run: Path, *args: str) -> dict:
@@ -296,10 +278,8 @@ def test_refresh_fetches_new_bars_and_forecasts_after_them(invoke, msft: Path, t
     assert [r["date"] for r in out["forecast"]] == ["2013-03-08", "2013-03-11"]
 
 
-def test_unknown_future_features_limit_the_horizon(invoke, tmp_path: Path) -> None:
-    root = tmp_path / "f"
-    root.mkdir()
-    run = train_once(root, MSFT.replace("symbol: MSFT,", "symbol: MSFT, features: [volume],"))
+def test_unknown_future_features_limit_the_horizon(invoke, trained_copy) -> None:
+    run = trained_copy(MSFT.replace("symbol: MSFT,", "symbol: MSFT, features: [volume],"))
     result = invoke("predict", str(run), "--horizon", "2")
     assert result.exit_code == 64
     assert "reads volume, whose future values are unknown" in result.stderr and "--horizon 1" in result.stderr
@@ -308,12 +288,12 @@ def test_unknown_future_features_limit_the_horizon(invoke, tmp_path: Path) -> No
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["msft", "direct"])
-def test_predict_never_imports_tensorflow(name: str, trained: dict[str, Path], tmp_path: Path) -> None:
+def test_predict_never_imports_tensorflow(name: str, trained_copy, tmp_path: Path) -> None:
     # The forecast runs through the NumPy forward pass (network/runtime.py): a real process, as cron runs it.
     import subprocess
     import sys
 
-    run = Path(shutil.copytree(trained[name], tmp_path / "runs" / trained[name].name))
+    run = trained_copy({"msft": MSFT, "direct": DIRECT}[name])
     no_plot = ["--no-plot"] if name == "msft" else []  # (the direct run's config has no figures anyway)
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "forecast", "predict", str(run), "--horizon", "5", "--json",

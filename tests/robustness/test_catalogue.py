@@ -10,19 +10,15 @@ data). The README's Troubleshooting section is drawn from these cases.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from forecast.config import DataConfig, load_config
+from forecast.config import DataConfig
 from forecast.data.sources import Fetched
 from forecast.data.store import Cache
-from forecast.pipeline.runner import run_pipeline
-from forecast.pipeline.stages import Context
-from forecast.rundir import RunDir
 
 from ..conftest import yahoo_frame
 
@@ -38,16 +34,6 @@ plot: {enabled: false}
 MONTHLY_DMY = "date,close\n" + "".join(f"01/{m:02d}/{y},{y - 1990 + m / 12:.3f}\n" for y in range(2000, 2020)
                                         for m in range(1, 13))  # fmt: skip
 GOOD_CSV = "date,close\n" + "".join(f"2024-01-{d:02d},{100 + d}.5\n" for d in range(1, 29))
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("trained")
-    (root / "c.yaml").write_text(TINY)
-    config = load_config(root / "c.yaml")
-    run = RunDir.create(root / "runs", "tiny")
-    run_pipeline(Context(config, run, root / "data"))
-    return run.path
 
 
 @dataclass(frozen=True)
@@ -290,8 +276,8 @@ def state(tmp: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_catalogue(case: Case, invoke, trained: Path, tmp_path: Path, fake_yahoo) -> None:
-    run = Path(shutil.copytree(trained, tmp_path / "runs" / trained.name))
+def test_catalogue(case: Case, invoke, trained_copy, tmp_path: Path, fake_yahoo) -> None:
+    run = trained_copy(TINY)
     from forecast.data.sources import fetch
 
     sample = fetch(DataConfig(source="sample", symbol="MSFT")).frame
