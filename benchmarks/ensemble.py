@@ -14,9 +14,6 @@ Results go into benchmarks/speed.json ("ensemble") and benchmarks/SPEED.md. Not 
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
 import statistics
 import sys
 import time
@@ -86,16 +83,9 @@ def markdown(results: dict) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
-    args = parser.parse_args()
-    from benchmarks.speed import save_part
+    from benchmarks.speed import measure_part
 
-    results: dict = {"date": dt.date.today().isoformat(), "epochs": EPOCHS, "rounds": ROUNDS,
-                     "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}  # fmt: skip
-    results.update(measure())
-    results["load_after"] = os.getloadavg()[0]
-    save_part(args.out, "ensemble", results)
+    measure_part("ensemble", __doc__, measure, epochs=EPOCHS, rounds=ROUNDS)
 
 
 if __name__ == "__main__":

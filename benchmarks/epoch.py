@@ -17,9 +17,6 @@ Results go into benchmarks/speed.json ("epoch") and benchmarks/SPEED.md. Not a t
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import os
 import statistics
 import sys
 import tempfile
@@ -89,7 +86,7 @@ def measure() -> dict:
     from benchmarks.speed import msft_windows
 
     windows, _ = msft_windows(60)
-    results: dict = {}
+    results: dict = {}  # series -> its variants
     for size, count in SIZES.items():
         (x, y), (xv, yv) = windows["train"], windows["val"]
         if count:
@@ -105,7 +102,7 @@ def measure() -> dict:
             results[size]["variants"][name] = {"ms_per_epoch": median * 1000, "runs_ms": [s * 1000 for s in runs],
                                                "windows_epochs_per_s": len(x) / median}  # fmt: skip
             print(f"{size}: {name}: {median * 1000:.0f} ms an epoch", flush=True)
-    return results
+    return {"sizes": results}
 
 
 def markdown(results: dict) -> list[str]:
@@ -141,16 +138,9 @@ def markdown(results: dict) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
-    args = parser.parse_args()
-    from benchmarks.speed import save_part
+    from benchmarks.speed import measure_part
 
-    results: dict = {"date": dt.date.today().isoformat(), "epochs": EPOCHS, "rounds": ROUNDS,
-                     "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}  # fmt: skip
-    results["sizes"] = measure()
-    results["load_after"] = os.getloadavg()[0]
-    save_part(args.out, "epoch", results)
+    measure_part("epoch", __doc__, measure, epochs=EPOCHS, rounds=ROUNDS)
 
 
 if __name__ == "__main__":

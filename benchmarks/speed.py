@@ -453,6 +453,19 @@ def write_markdown(results: dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def measure_part(part: str, description: str, measure, **settings) -> None:
+    """The main() of a script that measures one part (epoch.py, ensemble.py): --out, then the date,
+    the settings, the machine's cores and load before and after, and what measure() returns, saved."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
+    args = parser.parse_args()
+    results = {"date": dt.date.today().isoformat(), **settings, "cpus": os.cpu_count(),
+               "load_before": os.getloadavg()[0]}  # fmt: skip
+    results.update(measure())
+    results["load_after"] = os.getloadavg()[0]
+    save_part(args.out, part, results)
+
+
 def save_part(out: Path, part: str, results: dict) -> None:
     """One part measured by a script of its own (runtimes.py, kernel.py) into speed.json, with its
     date, and SPEED.md written again from all of it."""
