@@ -1,6 +1,7 @@
 """The cost of an epoch outside the kernel (issue 36, item 1): Keras' own model.fit over all
-epochs against forecast's loop (network/training.py: one model.fit per epoch, so that early
-stopping, the learning-rate schedule and the checkpoint are the loop's, resumable), with its
+epochs against forecast's loop (network/training.py and loop.py: early stopping, the
+learning-rate schedule and the checkpoint are the loop's, resumable; since 2026-12-07 one
+model.fit of all the epochs with the loop in a callback, before it one model.fit per epoch), with its
 checkpoint written after every epoch, at most every checkpoint.EVERY_SECONDS (what it does),
 and not at all.
 

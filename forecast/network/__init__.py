@@ -1,2 +1,3 @@
 """network: the recurrent network. Its builders (models.py: the table of model kinds), the seeded,
-early-stopped fit (training.py), and what it trains on (inputs.py, batches.py)."""
+early-stopped fit (training.py, with loop.py after each epoch), and what it trains on (inputs.py,
+epochs.py, batches.py)."""

@@ -28,18 +28,26 @@ class WindowBatches(keras.utils.PyDataset):
     """Batches of (inputs, targets) for the windows starting at `starts`, shuffled each epoch (shuffle_for)."""
 
     def __init__(
-        self, values: np.ndarray, starts: np.ndarray, encoding: Encoding, batch_size: int, shuffle: bool, seed: int
+        self,
+        values: np.ndarray,
+        starts: np.ndarray,
+        encoding: Encoding,
+        batch_size: int,
+        shuffle: bool,
+        seed: int,
+        steps: int | None = None,
     ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.values, self.starts, self.encoding = values, np.asarray(starts), encoding
-        self.batch_size, self.shuffle = batch_size, shuffle
+        self.batch_size, self.shuffle, self.steps = batch_size, shuffle, steps
         self.order = np.arange(len(self.starts))
         self.shuffle_for(seed, 0)
         self.shape = (len(self.starts), encoding.lookback, values.shape[1])
         self.output_steps = encoding.output_steps
 
     def __len__(self) -> int:
-        return math.ceil(len(self.starts) / self.batch_size)
+        """Batches an epoch: every window, or train.steps_per_epoch's first batches of the epoch's order."""
+        return min(math.ceil(len(self.starts) / self.batch_size), self.steps or math.inf)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         rows = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])

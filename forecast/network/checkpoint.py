@@ -4,7 +4,7 @@ One file, <run>/train_checkpoint.npz, replaced atomically after an epoch: the mo
 variables (weights and the dropout layers' seed states), the optimizer's (moments, step
 count, learning rate), the weights of the best epoch so far, and the loop's own state
 (epochs done, loss history, early stopping's best and wait, the learning-rate schedule's).
-With the epoch's shuffling a function of (seed, epoch) (training.py), a resumed fit ends
+With the epoch's shuffling a function of (seed, epoch) (epochs.py), a resumed fit ends
 with the same weights as one that was never stopped, from whichever epoch it resumes.
 
 It is written at most every EVERY_SECONDS of training, at the end of the first epoch past

@@ -51,6 +51,7 @@ def training_inputs(members: list[tuple[Stored, Encoding]], config: Config) -> t
     ((w, encoding),) = members
     log.info("%.1f GB of windows: cutting them batch by batch instead of holding them", size / 2**30)
     batch, seed = config.train.batch_size, config.train.seed
-    x_train = WindowBatches(w.values, w.train, encoding, batch, shuffle=True, seed=seed)
-    x_val = WindowBatches(w.values, w.val, encoding, batch, shuffle=False, seed=seed)
+    steps = config.train.steps_per_epoch
+    x_train = WindowBatches(w.values, w.train, encoding, batch, shuffle=True, seed=seed, steps=steps)
+    x_val = WindowBatches(w.values, w.val, encoding, batch, shuffle=False, seed=seed, steps=steps)
     return x_train, None, x_val, None

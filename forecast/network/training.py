@@ -19,7 +19,9 @@ from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import held_signals, raise_if_stopped
 from forecast.network import deadline
 from forecast.network.checkpoint import Checkpoint, LoopState
+from forecast.network.epochs import shuffled_epochs
 from forecast.network.fused import fusable
+from forecast.network.loop import Loop, OnEpoch, ending
 from forecast.network.models import build_model, plain
 from forecast.network.progress import EpochBar
 from forecast.workers.setup import THREADS
@@ -88,9 +90,6 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
     return keras
 
 
-OnEpoch = Callable[[int, "keras.Model"], None]
-
-
 @dataclass(frozen=True)
 class FitResult:
     history: dict[str, list[float]]
@@ -137,75 +136,64 @@ def fit(
     checkpoint: Checkpoint | None = None,
     on_epoch: OnEpoch | None = None,
 ) -> FitResult:
-    """Fit epoch by epoch. The loop, not Keras' callbacks, owns early stopping and the
-    learning-rate schedule, so that their state can be saved after every epoch with the
-    weights and optimizer (checkpoint.py) and a stopped fit resumes to the same weights: each
-    epoch's shuffling is drawn from (seed, epoch), not from a generator's position.
+    """Fit all the epochs in one model.fit, forecast's rules applied after each (network/loop.py):
+    early stopping and the learning-rate schedule are the loop's, saved with the weights and the
+    optimizer (checkpoint.py), and each epoch's shuffling is drawn from (seed, epoch), not from a
+    generator's position, so a stopped fit resumes to the same weights.
     on_epoch(epochs trained, model) after every epoch: tune's rungs may stop the fit by raising."""
     import keras
 
     model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
-    streamed = y_train is None  # a WindowBatches dataset (forecast/network/batches.py) instead of arrays
     has_val = len(x_val) > 0
-    monitor = "val_loss" if has_val else "loss"
     resumed = checkpoint.load(model) if checkpoint is not None else None
     state, best_weights = resumed or (LoopState(), None)
     if resumed:
         log.info("resuming training after epoch %d/%d (%s)", state.epoch, config.epochs, checkpoint.path.name)
     bar = EpochBar(config.epochs, first=state.epoch + 1)
+    loop = Loop(model, config, state, best_weights, "val_loss" if has_val else "loss", bar, on_epoch, checkpoint)
     callbacks = _callbacks(keras, bar, log_dir, resumed is None)
     started = time.perf_counter()
     try:
-        while state.epoch < config.epochs:
-            epoch = state.epoch  # 0-based: the epoch about to run
-            bar.epoch = epoch + 1
-            if streamed:  # batch size and the epoch's order are the dataset's
-                x_train.shuffle_for(config.seed, epoch)
-                arrays: dict = {"x": x_train, "validation_data": x_val if has_val else None}
-            else:  # Windows are independent samples, so shuffling them leaks nothing across time.
-                order = np.random.default_rng([config.seed, epoch]).permutation(len(x_train))
-                arrays = {
-                    "x": x_train[order],
-                    "y": y_train[order],
-                    "batch_size": config.batch_size,
-                    "validation_data": (x_val, y_val) if has_val else None,
-                    "shuffle": False,
-                }
+        if state.epoch < config.epochs:
             with held_signals():  # a signal stops the fit at a batch's end, never inside a step
-                logs = model.fit(
-                    **arrays,
-                    epochs=epoch + 1,
-                    initial_epoch=epoch,
-                    steps_per_epoch=config.steps_per_epoch,
-                    validation_steps=config.steps_per_epoch if streamed and config.steps_per_epoch else None,
-                    callbacks=callbacks,
+                data, begin = _epochs(x_train, y_train, x_val, y_val, config, first=state.epoch)
+                model.fit(
+                    **data,
+                    epochs=config.epochs,
+                    initial_epoch=state.epoch,
+                    callbacks=[
+                        *callbacks,
+                        keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=loop.after_epoch),
+                    ],
+                    shuffle=False,  # the order is the data's own: (seed, epoch)
                     verbose=0,
-                ).history
-            values = {k: float(v[-1]) for k, v in logs.items()}
-            if config.reduce_lr_patience > 0:  # the rate this epoch ran at, as Keras' schedule logs it
-                values["learning_rate"] = float(np.asarray(model.optimizer.learning_rate))
-            for k, v in values.items():
-                state.history.setdefault(k, []).append(v)
-            state.epoch += 1
-            stop = _early_stopping(state, values[monitor], config)
-            if stop is not None and state.best_epoch == state.epoch:  # this epoch is the best so far
-                best_weights = model.get_weights()
-            _reduce_lr(state, values[monitor], model, config)
-            bar.end_epoch(state.epoch, values)
-            if on_epoch is not None:
-                on_epoch(state.epoch, model)
-            if checkpoint is not None and state.epoch < config.epochs and not stop and checkpoint.due():
-                with held_signals():  # the epoch's state written whole, or not at all
-                    checkpoint.save(state, model, best_weights)
-            if stop:
-                break
+                )
     finally:
         bar.close()
-    if config.patience > 0 and best_weights is not None:
-        model.set_weights(best_weights)
+    if config.patience > 0 and loop.best_weights is not None:
+        model.set_weights(loop.best_weights)
     best = state.best_epoch if config.patience > 0 else state.epoch
-    log.info("%s", _ending(state, best, config, monitor))
+    log.info("%s", ending(state, best, config, loop.monitor))
     return FitResult(state.history, state.epoch, best, time.perf_counter() - started)
+
+
+def _epochs(x_train, y_train, x_val, y_val, config: TrainConfig, first: int) -> tuple[dict, Callable | None]:
+    """model.fit's data for epochs first.. (0-based), each shuffled from (seed, epoch), and what
+    to call as each epoch begins."""
+    has_val = len(x_val) > 0
+    if y_train is None:  # WindowBatches (network/batches.py): a new iterator each epoch, in the order set as it begins
+        return {"x": x_train, "validation_data": x_val if has_val else None}, (
+            lambda epoch, logs: x_train.shuffle_for(config.seed, epoch)
+        )
+    batches, per_epoch = shuffled_epochs(
+        x_train, y_train, config.batch_size, config.seed, range(first, config.epochs), config.steps_per_epoch
+    )
+    return {
+        "x": batches,
+        "steps_per_epoch": per_epoch,  # Keras keeps the one iterator across the epochs
+        "validation_data": (x_val, y_val) if has_val else None,
+        "validation_batch_size": config.batch_size,
+    }, None
 
 
 def _callbacks(keras, bar: EpochBar, log_dir: Path | None, fresh: bool) -> list:
@@ -222,51 +210,13 @@ def _callbacks(keras, bar: EpochBar, log_dir: Path | None, fresh: bool) -> list:
     callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=check, on_test_batch_end=check))
 
     class Bar(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            bar.epoch = epoch + 1
+
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             bar.batch(bar.epoch, batch + 1, self.params.get("steps") or 0)
 
     return [*callbacks, Bar()]
-
-
-def _early_stopping(state: LoopState, value: float, config: TrainConfig) -> bool | None:
-    """Keras' EarlyStopping rule (min_delta 0, restore_best_weights): True to stop after this
-    epoch, False to go on, None when patience is 0 (off). As in Keras, the first epoch's
-    weights are the best until one improves on them (even when its loss is NaN)."""
-    if config.patience <= 0:
-        return None
-    if state.best_epoch == 0:
-        state.best_epoch = state.epoch
-    state.wait += 1
-    if value < state.best:
-        state.best, state.best_epoch, state.wait = value, state.epoch, 0
-        return False
-    return state.wait >= config.patience and state.epoch > 1
-
-
-def _reduce_lr(state: LoopState, value: float, model: keras.Model, config: TrainConfig) -> None:
-    """Keras' ReduceLROnPlateau rule (factor 0.5, min_delta 1e-4, min_lr 1e-6), when asked."""
-    if config.reduce_lr_patience <= 0:
-        return
-    if value < state.lr_best - 1e-4:
-        state.lr_best, state.lr_wait = value, 0
-        return
-    state.lr_wait += 1
-    rate = float(np.asarray(model.optimizer.learning_rate))
-    if state.lr_wait >= config.reduce_lr_patience and rate > 1e-6:
-        lower = max(rate * 0.5, 1e-6)
-        model.optimizer.learning_rate.assign(lower)
-        log.info("learning rate %.2e -> %.2e after %d epochs without improvement", rate, lower, state.lr_wait)
-        state.lr_wait = 0
-
-
-def _ending(state: LoopState, best: int, config: TrainConfig, monitor: str) -> str:
-    """How training ended and which epoch's weights the model keeps: said once, after the bar."""
-    if config.patience <= 0:
-        return f"trained all {state.epoch} epochs (train.patience 0); kept the last epoch's weights"
-    kept = f"kept the weights of epoch {best} (lowest {monitor})"
-    if state.epoch < config.epochs:
-        return f"stopped early at epoch {state.epoch}/{config.epochs} (patience {config.patience}); {kept}"
-    return f"trained all {config.epochs} epochs; {kept}"
 
 
 def train_model(
