@@ -216,6 +216,11 @@ def main() -> None:
     except SystemExit as done:
         if Terminated.signal is not None:  # stopped by a signal: see _leave
             _leave(done.code if isinstance(done.code, int) else 1)
+        # The command is finished and its exit code decided. Python's teardown (TensorFlow's
+        # takes a moment) restores each signal's default action, so a SIGTERM landing in it
+        # ended a finished retrain by the signal (-15: a crash, to cron). From here on, ignored.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise
 
 

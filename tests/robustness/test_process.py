@@ -88,6 +88,21 @@ def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
     assert "encode      unchanged, skipped" in err
 
 
+def test_a_signal_after_the_command_finished_changes_nothing(tmp_path: Path) -> None:
+    """A SIGTERM landing in the interpreter's teardown, after the command's work and exit code
+    (seen when a retrain finished just as the signal came: it died by the signal, -15)."""
+    late = ("import atexit, os, signal, sys, time\n"
+            "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(0.5)))\n"
+            "from forecast.cli import main\n"
+            "sys.argv = ['forecast', 'config', 'show', 'c.yaml']\n"
+            "main()\n")  # fmt: skip
+    (tmp_path / "c.yaml").write_text(SLOW)
+    done = subprocess.run([sys.executable, "-c", late], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "model:" in done.stdout
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+
+
 def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:
     """With an empty HOME: fetch, train (with plots) and predict write only under the roots."""
     home = tmp_path / "home"
