@@ -149,14 +149,16 @@ def markdown(results: dict) -> list[str]:
             rounds = ", ".join(f"{ms:.0f}" for ms in v["runs_ms"])
             lines.append(f"| {size} ({r['windows']} windows) | {name} | {v['ms_per_epoch']:.0f} | {rounds} | "
                          f"{v['windows_epochs_per_s']:.0f} |")  # fmt: skip
+    lines.append("")
     for size, r in e["sizes"].items():
         v = {name: x["ms_per_epoch"] for name, x in r["variants"].items()}
         if PER_EPOCH not in v:  # measured before the loop became one model.fit
             continue
         spread = max(max(x["runs_ms"]) - min(x["runs_ms"]) for x in r["variants"].values())
-        lines += ["", f"- {size}: {v[NOW]:.0f} ms an epoch as forecast trains (one model.fit, the loop's rules in a "
+        lines += [f"- {size}: {v[NOW]:.0f} ms an epoch as forecast trains (one model.fit, the loop's rules in a "
                   f"callback), {v[PER_EPOCH]:.0f} with a model.fit per epoch as until 2026-12-06 "
-                  f"({v[PER_EPOCH] / v[NOW]:.2f}x), {v[PLAIN]:.0f} in Keras' own model.fit of all the epochs. "
+                  f"({v[PER_EPOCH] / v[NOW]:.2f}x), {v[PLAIN]:.0f} in Keras' own model.fit of all the epochs on arrays "
+                  "(why that is slower than forecast's dataset of every epoch's order was not looked into). "
                   f"The checkpoint: {v[EVERY]:.0f} after every epoch, {v[NOW]:.0f} at most every 5 s, {v[NONE]:.0f} "
                   f"never; the rounds of one variant spread by up to {spread:.0f} ms."]  # fmt: skip
     return [*lines, ""]
