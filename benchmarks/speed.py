@@ -409,12 +409,14 @@ def write_markdown(results: dict, path: Path) -> None:
             lines += ["", f"With lookback 60 (the throughput model): median {short['median_s']:.3f} s "
                       f"(first call {short['first_s']:.3f} s)."]  # fmt: skip
         lines += [""]
+    from benchmarks.endtoend import markdown as endtoend
     from benchmarks.ensemble import markdown as ensemble
     from benchmarks.epoch import markdown as epoch
     from benchmarks.kernel import markdown as kernel
     from benchmarks.runtimes import markdown as issue_19
     from benchmarks.suite import markdown as suite
 
+    lines += endtoend(results)
     lines += kernel(results)
     lines += epoch(results)
     lines += ensemble(results)
