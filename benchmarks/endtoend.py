@@ -87,7 +87,7 @@ def forecast_run(folder: Path, data: str, seed: int) -> dict:
     (folder / "c.yaml").write_text(CONFIG.format(data=data, epochs=EPOCHS, seed=seed))
     env = {**os.environ, "FORECAST_DATA_DIR": str(folder / "data"), "FORECAST_RUNS_DIR": str(folder / "runs")}
     clock = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "forecast", "train", "--config", "c.yaml", "--quiet"], cwd=folder, env=env,
+    subprocess.run([sys.executable, "-m", "forecast", "--quiet", "train", "--config", "c.yaml"], cwd=folder, env=env,
                    check=True, capture_output=True)  # fmt: skip
     command = time.perf_counter() - clock
     run = max((folder / "runs").glob("endtoend-*"), key=lambda p: p.stat().st_mtime)
