@@ -6,6 +6,12 @@ with the same arithmetic (benchmarks/speed.py measures the gain). FusedLSTM trai
 weights of an ordinary keras.layers.LSTMCell (kernel, recurrent_kernel, bias, in Keras' layout);
 after training they are copied into the plain Keras model (models.plain()), which is what is saved,
 evaluated and loaded: a `.keras` file needs no custom object.
+
+One kernel call keeps one core busy. Splitting each batch into two halves, two calls that
+TensorFlow runs side by side, was measured on 2 cores (2026-12-07, sample MSFT, the protocol's
+LSTM): 630 -> 410-500 ms an epoch alone, but 650-730 -> 760-840 with two trainings sharing the
+cores, as compare's and tune's workers and the competitors' process do. Made to depend on the
+thread count instead, it would make the weights depend on the worker count. So: one call.
 """
 
 from __future__ import annotations
@@ -16,12 +22,6 @@ from forecast.config import ModelConfig
 
 if TYPE_CHECKING:
     import keras
-
-# Two halves of each batch, trained side by side: 1.3-1.5x an epoch on 2 cores, 1.09x slower on one
-# (benchmarks/SPEED.md). Two whatever the cores, so that the arithmetic, and so the weights, never
-# depend on the machine or on a pool worker's thread count (compare and tune give the bytes of a
-# model trained alone). More cores were not measured: this machine has two.
-HALVES = 2
 
 
 def fusable(config: ModelConfig) -> bool:
@@ -51,34 +51,24 @@ def fused_lstm(units: int, return_sequences: bool, kernel_regularizer: Any, name
             self.cell.build((input_shape[0], input_shape[-1]))
 
         def call(self, inputs: Any) -> Any:
+            x = tf.transpose(inputs, [1, 0, 2])  # (steps, batch, features): the kernel's layout
+            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], units]), dtype=inputs.dtype)
+            no_peephole = tf.zeros([units], dtype=inputs.dtype)
             # BlockLSTM takes the input and recurrent kernels stacked, and its gates in the order
             # i, c, f, o; Keras' order is i, f, c, o. (BlockLSTMV2 takes Keras' order, but
             # TensorFlow registers BlockLSTM's gradient for it, which gets the gates wrong.)
             i, f, c, o = tf.split(tf.concat([self.cell.kernel, self.cell.recurrent_kernel], axis=0), 4, axis=1)
             bi, bf, bc, bo = tf.split(tf.convert_to_tensor(self.cell.bias), 4)
-            w, b = tf.concat([i, c, f, o], axis=1), tf.concat([bi, bc, bf, bo], axis=0)
-            # The batch in HALVES, each its own kernel call: TensorFlow runs independent ops side
-            # by side, and one call keeps one core busy. The rows of a batch are independent, so
-            # this is the same model; only the gradient's sum is in another order.
-            rows = tf.shape(inputs)[0]
-            first = rows // HALVES
-            halves = tf.split(inputs, tf.stack([first, rows - first]), axis=0, num=HALVES)
-            return tf.concat([self.run(half, w, b) for half in halves], axis=0)
-
-        def run(self, inputs: Any, w: Any, b: Any) -> Any:
-            x = tf.transpose(inputs, [1, 0, 2])  # (steps, batch, features): the kernel's layout
-            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], units]), dtype=inputs.dtype)
-            no_peephole = tf.zeros([units], dtype=inputs.dtype)
             *_, h = tf.raw_ops.BlockLSTM(
                 seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
                 x=x,
                 cs_prev=zeros,
                 h_prev=zeros,
-                w=w,
+                w=tf.concat([i, c, f, o], axis=1),
                 wci=no_peephole,
                 wcf=no_peephole,
                 wco=no_peephole,
-                b=b,
+                b=tf.concat([bi, bc, bf, bo], axis=0),
                 forget_bias=0.0,
                 cell_clip=-1.0,
                 use_peephole=False,
