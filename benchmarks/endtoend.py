@@ -162,7 +162,11 @@ def markdown(results: dict) -> list[str]:
         met.append(fit >= TARGET)
         lines.append(f"| {name} | {ours['fit']:.0f} | {theirs['fit']:.0f} | {fit:.2f}x | {ours['command']:.0f} | "
                      f"{theirs['command']:.0f} | {command:.2f}x |")  # fmt: skip
-    lines += ["", f"- Target: forecast's training at least {TARGET:g}x darts' on both series: "
+    lines.append("")
+    for name, r in e["series"].items():
+        seconds = {tool: ", ".join(f"{run['fit_seconds']:.1f}" for run in r[tool]["runs"]) for tool in r}
+        lines.append(f"- {name}, fit seconds seed by seed: forecast {seconds['forecast']}; darts {seconds['darts']}.")
+    lines += [f"- Target: forecast's training at least {TARGET:g}x darts' on both series: "
               f"**{'met' if all(met) else 'NOT met'}**."]  # fmt: skip
     return [*lines, ""]
 

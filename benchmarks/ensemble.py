@@ -78,7 +78,13 @@ def markdown(results: dict) -> list[str]:
               f"({ratio:.2f}x). The members train side by side in one graph with one loss, each LSTM layer one "
               "fused BlockLSTM call per member: the kernel takes one weight matrix, and stacking the members "
               "into one call would need a block-diagonal one, the member count times the recurrent "
-              "arithmetic."]  # fmt: skip
+              "arithmetic.",
+              "- Two ways of stacking the 5 members were tried as probes on 2026-12-07 (not kept; the machine was "
+              "running the test suite, so only their ratios to the fused members measured beside them mean "
+              "anything): the members' weights stacked and one batched matmul per time step for all of them "
+              "(tf.scan) took 2.6x the fused members' epoch; one BlockLSTM call with block-diagonal weights (the "
+              "5 members as one cell of 250 units) took 4.0x. On this CPU the per-member fused calls, which "
+              "TensorFlow already runs side by side, are the fastest way found."]  # fmt: skip
     return [*lines, ""]
 
 
