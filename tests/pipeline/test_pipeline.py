@@ -337,9 +337,19 @@ def test_long_series_are_trained_batch_by_batch_never_all_windows_at_once(
         return real(self, values, starts)
 
     monkeypatch.setattr(Encoding, "windows", counting)
+    orders: list[int] = []  # the epochs whose order the training batches were drawn in
+    shuffle_for = batches.WindowBatches.shuffle_for
+
+    def recording(self, seed, epoch):
+        if self.shuffle:
+            orders.append(epoch)
+        shuffle_for(self, seed, epoch)
+
+    monkeypatch.setattr(batches.WindowBatches, "shuffle_for", recording)
     result = invoke("train", "--config", str(tiny), "--set", "train.batch_size=16")
     assert result.exit_code == 0, result.output
     assert sizes and max(sizes) <= 16  # never more than one batch of windows in memory
+    assert orders[-3:] == [0, 1, 2]  # each epoch in its own order, set as it begins (one model.fit for all)
     history = pd.read_csv(only_run(tmp_path) / "history.csv")
     assert len(history) == 3 and history["val_loss"].notna().all()
     assert "cutting them batch by batch" in result.stderr
