@@ -84,8 +84,11 @@ SUITE_LIMITS = (
     "What limits it: most of the CPU goes to real processes, each of which imports TensorFlow (several seconds "
     "of CPU) before it trains a tiny model: the signal and resume tests, the parallel-equals-serial tests of "
     "compare, backtest, tune and universes, Ray, the browser, `doctor`. Keeping them, and `make test` running "
-    "everything, 5 minutes needs that CPU cut by more than half: next, one trained run shared by the tests "
-    "that only read it, and the subprocess tests that test no process boundary moved in-process."
+    "everything, 5 minutes needs that CPU cut by almost half. Done so far: runs trained once per test process "
+    "and copied for the tests that only read them (tests/conftest.py: trained_copy), paused processes instead "
+    "of long trainings where a test needs one to hold a lock, and one model.fit for all of a training's epochs "
+    "(every tiny training in the suite). Next: one Ray instance for the Ray tests, and fewer processes in the "
+    "signal tests without fewer random moments."
 )
 
 
