@@ -84,7 +84,11 @@ def markdown(results: dict) -> list[str]:
               "anything): the members' weights stacked and one batched matmul per time step for all of them "
               "(tf.scan) took 2.6x the fused members' epoch; one BlockLSTM call with block-diagonal weights (the "
               "5 members as one cell of 250 units) took 4.0x. On this CPU the per-member fused calls, which "
-              "TensorFlow already runs side by side, are the fastest way found."]  # fmt: skip
+              "TensorFlow already runs side by side, are the fastest way found.",
+              "- What bounds it: one network keeps one core busy (the protocol's LSTM trains as fast with one "
+              "TensorFlow thread as with two, measured 2026-12-07), so on 2 cores 5 members side by side can hardly "
+              f"take less than 2.5x one network; {ratio:.2f}x is within {ratio / 2.5 - 1:.0%} of that bound. The 2x "
+              "target needs less work per member, not more parallelism, on this machine."]  # fmt: skip
     return [*lines, ""]
 
 
