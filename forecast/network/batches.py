@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from forecast.config import PrepConfig
+from forecast.network.epochs import epoch_order
 from forecast.prepare.encoding import Encoding
 
 STREAM_ABOVE = 128 * 2**20  # bytes of float32 windows (all parts); Keras copies arrays into tensors, so about 3x
@@ -54,8 +55,6 @@ class WindowBatches(keras.utils.PyDataset):
         return self.encoding.windows(self.values, self.starts[rows])
 
     def shuffle_for(self, seed: int, epoch: int) -> None:
-        """The order of epoch `epoch` (0-based), drawn from (seed, epoch) alone: a fit resumed at
-        that epoch sees the batches an uninterrupted one would (network/checkpoint.py). Windows
-        are independent samples: shuffling them leaks nothing across time."""
+        """The order of epoch `epoch` (0-based): in-memory windows' (epochs.epoch_order)."""
         if self.shuffle:
-            self.order = np.random.default_rng([seed, epoch]).permutation(len(self.starts))
+            self.order = epoch_order(len(self.starts), seed, epoch).numpy()

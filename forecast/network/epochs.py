@@ -1,5 +1,5 @@
-"""In-memory training windows as one dataset of every epoch's batches, for one model.fit of all
-the epochs (network/loop.py says why one)."""
+"""The order of each epoch's windows, and in-memory windows as one dataset of every epoch's
+batches, for one model.fit of all the epochs (network/loop.py says why one)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,37 @@ from typing import Any
 import numpy as np
 
 
+def epoch_order(count: int, seed: int, epoch: Any) -> Any:
+    """The order of epoch `epoch`'s (0-based) windows: a function of (seed, epoch) alone, so a fit
+    resumed at that epoch sees the batches an uninterrupted one would (checkpoint.py). TensorFlow's
+    stateless shuffle: the same inside a dataset (a tensor epoch) and out. Windows are independent
+    samples, so shuffling them leaks nothing across time."""
+    import tensorflow as tf
+
+    seeds = tf.stack([tf.cast(seed, tf.int64), tf.cast(epoch, tf.int64)])
+    return tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=seeds)
+
+
 def shuffled_epochs(
     x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, epochs: range, steps: int | None
 ) -> tuple[Any, int]:
-    """In-memory windows as ONE tf.data dataset of every epoch's batches, for one model.fit of
-    all the epochs (network/loop.py): epoch e's order is drawn from (seed, e) alone, as
-    WindowBatches.shuffle_for draws it, and its batches are the first `steps` (every window
-    when None) of that order. Returns the dataset and its batches per epoch."""
+    """In-memory windows as ONE tf.data dataset of every epoch's batches: epoch e's are the first
+    `steps` (every window when None) of epoch_order(seed, e). All graph ops, no Python generator:
+    a pool worker runs TensorFlow with one inter-op thread, where a generator's py_func inside a
+    dataset risks a deadlock. Returns the dataset and its batches per epoch."""
     import tensorflow as tf
 
     per_epoch = min(math.ceil(len(x) / batch_size), steps or math.inf)
-
-    def orders():
-        for epoch in epochs:
-            yield np.random.default_rng([seed, epoch]).permutation(len(x))[: per_epoch * batch_size]
-
     xs, ys = tf.constant(x), tf.constant(y)
-    rows = tf.data.Dataset.from_generator(orders, output_signature=tf.TensorSpec([None], tf.int64))
-    # Batched within each epoch, so that no batch spans two epochs' orders.
-    rows = rows.flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
-    # Windows are independent samples, so shuffling them leaks nothing across time.
-    return rows.map(lambda r: (tf.gather(xs, r), tf.gather(ys, r))).prefetch(2), per_epoch
+
+    @tf.autograph.experimental.do_not_convert
+    def batches_of(epoch: Any) -> Any:  # batched within the epoch: no batch spans two epochs' orders
+        order = epoch_order(len(x), seed, epoch)[: per_epoch * batch_size]
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    @tf.autograph.experimental.do_not_convert
+    def windows(rows: Any) -> Any:
+        return tf.gather(xs, rows), tf.gather(ys, rows)
+
+    every = tf.data.Dataset.range(epochs.start, epochs.stop, output_type=tf.int64)
+    return every.flat_map(batches_of).map(windows).prefetch(2), per_epoch
