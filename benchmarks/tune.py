@@ -40,7 +40,7 @@ NOTES = {
     "one LSTM layer of 32: QUALITY.md), about 0.98x AutoARIMA on the test part by itself, and the search finds "
     "little beyond it: its best trial (an LSTM 64x64, lookback 48, dropout 0.25) is 1.2% better on the folds "
     "(0.1601 vs 0.1620) and scores 0.1922 on the test part, 1.1% behind AutoARIMA (DM p 0.78) and about 2% "
-    "behind the 0.1880 of the same recipe trained from Python in README's session (a gain on the folds that did"
+    "behind the 0.1880 the same recipe scored in README's session of 2026-12-06 (a gain on the folds that did"
     " not carry to the test part). What predict publishes, the combination (0.92 network + 0.08 AutoARIMA, "
     "fitted on validation), scores AutoARIMA's own 0.1902 to four digits (DM p 0.9997). 30 trials (7 complete, "
     "23 pruned) took 6.4 min, the final training included; 0.2's unbudgeted search ran 18 trials in the 30 "
