@@ -144,12 +144,13 @@ def measure(python: Path) -> dict:
 
 def markdown(results: dict) -> list[str]:
     """SPEED.md's section of training end to end against darts."""
+    from benchmarks.speed import measured_by
+
     if "endtoend" not in results:
         return []
     e = results["endtoend"]
     lines = ["## Training end to end: forecast train against darts (issue 36)", "",
-             f"Measured by `benchmarks/endtoend.py` on {e['date']} (load average {e['load_before']:.1f} before, "
-             f"{e['load_after']:.1f} after, {e['cpus']} cores; darts {e['darts_version']}, {e['torch']}): the "
+             measured_by("endtoend.py", e) + f"; darts {e['darts_version']}, {e['torch']}): the "
              f"protocol of its docstring, {e['epochs']} epochs, the median over seeds {e['seeds']} with the two "
              "tools interleaved seed by seed. Rates in training windows x epochs per second: *fit* is the "
              "training call alone, *command* the whole process from start to exit.", "",

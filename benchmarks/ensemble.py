@@ -58,14 +58,15 @@ def measure() -> dict:
 
 def markdown(results: dict) -> list[str]:
     """SPEED.md's section of what an ensemble costs."""
+    from benchmarks.speed import measured_by
+
     if "ensemble" not in results:
         return []
     e = results["ensemble"]
     one, five = (e["members"][str(m)]["ms_per_epoch"] for m in MEMBERS)
     ratio = five / one
     lines = ["## Ensembles (issue 36)", "",
-             f"Measured by `benchmarks/ensemble.py` on {e['date']} (load average {e['load_before']:.1f} before, "
-             f"{e['load_after']:.1f} after, {e['cpus']} cores): the protocol's LSTM on the fused kernel, "
+             measured_by("ensemble.py", e) + f"): the protocol's LSTM on the fused kernel, "
              f"{e['windows']} training windows of sample MSFT, {e['epochs']} timed epochs after a warm-up, the "
              f"median of {e['rounds']} interleaved rounds, trained by forecast's loop.", "",
              "| train.ensemble | ms an epoch | per round | x one network |",

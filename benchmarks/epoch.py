@@ -134,12 +134,13 @@ def measure() -> dict:
 
 def markdown(results: dict) -> list[str]:
     """SPEED.md's section of the cost of an epoch outside the kernel."""
+    from benchmarks.speed import measured_by
+
     if "epoch" not in results:
         return []
     e = results["epoch"]
     lines = ["## An epoch outside the kernel (issue 36)", "",
-             f"Measured by `benchmarks/epoch.py` on {e['date']} (load average {e['load_before']:.1f} before, "
-             f"{e['load_after']:.1f} after, {e['cpus']} cores): the protocol's LSTM on the fused kernel, {e['epochs']} "
+             measured_by("epoch.py", e) + f"): the protocol's LSTM on the fused kernel, {e['epochs']} "
              f"timed epochs after a warm-up, the median of {e['rounds']} rounds with the variants interleaved; an "
              "epoch's time includes its validation pass.", "",
              "| series | training | ms an epoch | per round | windows x epochs / s |",

@@ -165,6 +165,8 @@ def summary(runs: list[dict]) -> dict:
 
 def markdown(results: dict) -> list[str]:
     """SPEED.md's section of issue 19's training kernel."""
+    from benchmarks.speed import measured_by
+
     if "kernel" not in results:
         return []
     k = results["kernel"]
@@ -174,8 +176,7 @@ def markdown(results: dict) -> list[str]:
         darts = k["darts"]
         rows.append((f"darts BlockRNNModel (PyTorch {darts['torch']}, {darts['threads']} threads)", darts))
     lines = ["## Training: the fused LSTM kernel against Keras and darts (issue 19)", "",
-             f"Measured by `benchmarks/kernel.py` on {k['date']} (load average {k['load_before']:.1f} before, "
-             f"{k['load_after']:.1f} after, {k['cpus']} cores): the protocol of its docstring, {k['warmup']} warm-up "
+             measured_by("kernel.py", k) + f"): the protocol of its docstring, {k['warmup']} warm-up "
              f"epoch and {k['epochs']} timed epochs from each of the seeds {k['seeds']}; an epoch's time includes "
              "its validation pass in every row. RMSE: one-step, scaled, on the test windows after the last epoch "
              "(what as many epochs learned, not final quality).", "",

@@ -455,6 +455,13 @@ def write_markdown(results: dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def measured_by(script: str, part: dict) -> str:
+    """The opening of a part's SPEED.md section: the script, the day, the machine's load and cores
+    (what measure_part records), left open for what the part adds before its closing parenthesis."""
+    return (f"Measured by `benchmarks/{script}` on {part['date']} (load average {part['load_before']:.1f} before, "
+            f"{part['load_after']:.1f} after, {part['cpus']} cores")  # fmt: skip
+
+
 def measure_part(part: str, description: str, measure, **settings) -> None:
     """The main() of a script that measures one part (epoch.py, ensemble.py): --out, then the date,
     the settings, the machine's cores and load before and after, and what measure() returns, saved."""
