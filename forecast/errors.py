@@ -7,6 +7,7 @@ next. Only the CLI (`forecast/cli/__init__.py`) turns one into an exit code and 
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 
 
@@ -107,6 +108,21 @@ class Terminated(KeyboardInterrupt):
     # is recorded and raised at the next safe point (raise_if_stopped after a batch, or the end of
     # the block), not in the middle of work that would be left half done.
     held: int = 0
+    # True while on_unraisable runs: a handler landing there asks for the signal once more
+    # rather than raising where the interruption would be lost again.
+    in_hook: bool = False
+
+
+def handle_signals(interrupt: bool = True) -> None:
+    """Install the handlers (the CLI's main thread, and every worker with interrupt=False: a
+    worker ignores the Ctrl-C its terminal sends to the whole group and stops on its parent's
+    SIGTERM)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal if interrupt else signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, _again)
+    sys.unraisablehook = on_unraisable
 
 
 def on_signal(signum: int, frame: object) -> None:
@@ -116,7 +132,41 @@ def on_signal(signum: int, frame: object) -> None:
     Terminated.signal = signum
     if Terminated.held:
         return
+    if Terminated.in_hook:
+        _soon()
+        return
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """sys.unraisablehook of the CLI and of every worker. A signal can land while a finaliser
+    runs (a weakref callback, a __del__ the garbage collector calls); the interruption on_signal
+    raises there cannot propagate, and Python would print it ("Exception ignored in ...") and
+    drop it: a SIGTERM at the end of a retrain printed a traceback and was lost. The signal is
+    delivered once more instead, by SIGALRM a millisecond later, so that its handler runs in the
+    code the finaliser interrupted. Not here: os.kill or raise_signal would run the handler at
+    once, inside this hook, and a timer thread's start() waits long enough under load for the
+    handler to land here too; in_hook makes any handler that does land here ask again."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and Terminated.signal is not None:
+        Terminated.in_hook = True
+        _soon()
+        # No handler runs between this store and the return (Python checks for signals at
+        # calls and backward jumps only), so a SIGALRM arriving after it waits for the code below.
+        Terminated.in_hook = False
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _soon() -> None:
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, 0.001)
+
+
+def _again(signum: int, frame: object) -> None:
+    """SIGALRM: the stopping signal delivered once more (on_unraisable)."""
+    if Terminated.signal is not None:
+        on_signal(Terminated.signal, frame)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from forecast.errors import (
     Terminated,
     UsageError,
     exit_code,
-    on_signal,
+    handle_signals,
     was_interrupted,
     was_terminated,
 )
@@ -204,8 +204,7 @@ models_app.command("rollback")(models.models_rollback)
 def main() -> None:
     import signal
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    handle_signals()
     try:
         app()
     except KeyboardInterrupt as exc:
@@ -219,8 +218,8 @@ def main() -> None:
         # The command is finished and its exit code decided. Python's teardown (TensorFlow's
         # takes a moment) restores each signal's default action, so a SIGTERM landing in it
         # ended a finished retrain by the signal (-15: a crash, to cron). From here on, ignored.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for stop in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):  # SIGALRM: errors.on_unraisable's
+            signal.signal(stop, signal.SIG_IGN)
         raise
 
 

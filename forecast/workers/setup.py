@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 
-from forecast.errors import UsageError, on_signal
+from forecast.errors import UsageError, handle_signals
 
 WORKERS = "FORECAST_WORKERS"  # processes for parallel work when --workers is not given
 THREADS = "FORECAST_THREADS"  # TensorFlow's threads in this process (network/training.py)
@@ -68,8 +67,7 @@ def set_up(threads: int, level: int, env: dict[str, str] | None = None) -> None:
     env: the parent's library caches (CACHES), where they are not set here."""
     for key, value in (env or {}).items():
         os.environ.setdefault(key, value)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, on_signal)
+    handle_signals(interrupt=False)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(FORMAT)
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -103,6 +103,31 @@ def test_a_signal_after_the_command_finished_changes_nothing(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
 
 
+def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path) -> None:
+    """A SIGTERM whose handler runs inside a finaliser (a weakref callback at the end of a retrain,
+    seen once): the interruption raised there cannot propagate; Python printed "Exception ignored"
+    with a traceback and the command went on as if no signal had come."""
+    inside = ("import os, signal, sys\n"
+              "import forecast.config\n"
+              "real = forecast.config.load_config\n"
+              "class Dying:\n"
+              "    def __del__(self):\n"
+              "        os.kill(os.getpid(), signal.SIGTERM)\n"
+              "        sum(range(100000))  # the handler runs here, inside the finaliser\n"
+              "def load_config(*args, **kwargs):\n"
+              "    Dying()\n"
+              "    return real(*args, **kwargs)\n"
+              "forecast.config.load_config = load_config\n"
+              "from forecast.cli import main\n"
+              "sys.argv = ['forecast', 'config', 'show', 'c.yaml']\n"
+              "main()\n")  # fmt: skip
+    (tmp_path / "c.yaml").write_text(SLOW)
+    done = subprocess.run([sys.executable, "-c", inside], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 143, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
+
+
 def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:
     """With an empty HOME: fetch, train (with plots) and predict write only under the roots."""
     home = tmp_path / "home"
