@@ -82,13 +82,12 @@ def test_the_first_trial_is_the_config_and_the_best_is_trained_once_on_the_unsee
     assert {"prep.lookback", "model.units", "train.learning_rate"} <= set(table.columns)
 
 
-def test_the_same_seed_gives_the_same_trials(tuned, roots) -> None:
-    again = forecast.tune(TINY, data=monthly(), workers=1, **roots)
-    assert [key(r) for r in again.leaderboard] == [key(r) for r in tuned.leaderboard]
-
-
-def test_a_stopped_tune_resumes_from_its_study_and_reruns_the_trial_it_was_running(roots) -> None:
+def test_a_stopped_tune_resumes_from_its_study_and_reruns_the_trial_it_was_running(tuned, roots) -> None:
     first = forecast.tune(TINY, data=monthly(), workers=1, trials=2, **roots)
+    # The same seed gives the same trials, in a process that has run another tune before.
+    assert [key(r) for r in sorted(first.leaderboard, key=lambda r: r.trial)] == [
+        key(r) for r in sorted(tuned.leaderboard, key=lambda r: r.trial)[:2]
+    ]
     study = optuna.load_study(study_name=STUDY, storage=f"sqlite:///{first.run / rundir.STUDY_DB}")
     stopped = study.ask()  # what a killed tune leaves: a trial running, with its values drawn
     stopped.suggest_categorical("prep.lookback", [12, 6])

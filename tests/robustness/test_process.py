@@ -53,19 +53,22 @@ def start_training(tmp_path: Path) -> subprocess.Popen:
         time.sleep(0.2)
 
 
-def resume(tmp_path: Path) -> str:
+def resume(invoke, tmp_path: Path) -> str:
+    """The stopped run resumed by the next command, in this process: what is tested is what the
+    stopped process left on disk, and a resume here spares a process its TensorFlow import."""
     run = next((tmp_path / "runs").glob("slow-*"))
-    process = forecast(tmp_path, "train", "--run-dir", str(run), "--set", "train.epochs=2")
-    _, err = process.communicate(timeout=300)
-    assert process.returncode == 0, err
+    result = invoke("train", "--run-dir", str(run), "--set", "train.epochs=2")
+    assert result.exit_code == 0, result.output
     assert manifest(tmp_path)["status"] == "complete"
-    return err
+    return result.stderr
 
 
 @pytest.mark.parametrize(
     ("sig", "code", "says"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
 )
-def test_a_signal_during_training_stops_cleanly_and_the_run_resumes(tmp_path: Path, sig, code: int, says: str) -> None:
+def test_a_signal_during_training_stops_cleanly_and_the_run_resumes(
+    invoke, tmp_path: Path, sig, code: int, says: str
+) -> None:
     process = start_training(tmp_path)
     process.send_signal(sig)
     _, err = process.communicate(timeout=120)
@@ -75,16 +78,16 @@ def test_a_signal_during_training_stops_cleanly_and_the_run_resumes(tmp_path: Pa
     assert record["status"] == "interrupted" and record["stages"]["train"]["status"] == "interrupted"
     run = next((tmp_path / "runs").glob("slow-*"))
     assert not (run / "model.keras").exists() and not list(run.glob(".*.tmp*"))  # no half-written model
-    err = resume(tmp_path)
+    err = resume(invoke, tmp_path)
     assert "snapshot    unchanged, skipped" in err and "split       unchanged, skipped" in err
 
 
-def test_after_sigkill_the_next_command_resumes_the_run(tmp_path: Path) -> None:
+def test_after_sigkill_the_next_command_resumes_the_run(invoke, tmp_path: Path) -> None:
     process = start_training(tmp_path)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
     assert manifest(tmp_path)["stages"]["train"]["status"] == "running"  # nobody could record the end
-    err = resume(tmp_path)
+    err = resume(invoke, tmp_path)
     assert "encode      unchanged, skipped" in err
 
 
@@ -193,7 +196,7 @@ def test_sigterm_stops_a_universe_and_every_worker_its_runs_resumable(tmp_path: 
     assert [pid for pid in workers if running(pid)] == []  # no worker left training alone
 
 
-def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study(tmp_path: Path) -> None:
+def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study(invoke, tmp_path: Path) -> None:
     """Finished trials are kept; those under way run again on resume; no worker is left running."""
     (tmp_path / "slow.yaml").write_text(SLOW + "tune: {folds: 1, space: {model.units: [[4], [3]]}}\n")
     process = forecast(tmp_path, "tune", "--config", "slow.yaml", "--workers", "2", "--trials", "2")
@@ -215,9 +218,8 @@ def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study
     assert "Traceback" not in err and json.loads((run / "manifest.json").read_text())["status"] == "interrupted"
     time.sleep(1.0)
     assert [pid for pid in workers if running(pid)] == []
-    resumed = forecast(tmp_path, "tune", "--run-dir", str(run), "--set", "train.epochs=1", "--workers", "1")
-    out, err = resumed.communicate(timeout=600)
-    assert resumed.returncode == 0, err
+    resumed = invoke("tune", "--run-dir", str(run), "--set", "train.epochs=1", "--workers", "1")  # here: see resume
+    assert resumed.exit_code == 0, resumed.output
     summary = json.loads((run / "tune.json").read_text())
     # The two interrupted trials ran again (as trials 2 and 3) with the values they had.
     assert sorted(r["trial"] for r in summary["leaderboard"]) == [2, 3]
