@@ -244,20 +244,20 @@ def training_started(tmp_path: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_of_two_concurrent_retrains_exactly_one_trains(setup: Path, tmp_path: Path) -> None:
+def test_of_two_concurrent_retrains_exactly_one_trains(invoke, setup: Path, tmp_path: Path, fake_yahoo) -> None:
     as_yahoo(sample_until("2012-12-21").iloc[-10:]).to_parquet(tmp_path / "fake.parquet")
+    evening(fake_yahoo, "2012-12-21")
     first = child(tmp_path, "retrain", "--config", str(setup))
     wait_for(lambda: training_started(tmp_path))  # the first holds the lock now
-    # Paused, it keeps holding it while the second tries, however long the second takes to start:
-    # no race with a training made long enough, and no long training to wait for afterwards.
+    # Paused, it keeps holding it while the second (this process) tries: no race with a training
+    # made long enough, and no long training to wait for afterwards.
     first.send_signal(signal.SIGSTOP)
     try:
-        second = child(tmp_path, "retrain", "--config", str(setup))
-        _, err = second.communicate(timeout=120)
+        second = invoke("retrain", "--config", str(setup))
     finally:
         first.send_signal(signal.SIGCONT)
-    assert second.returncode == 75
-    assert err.strip().splitlines()[-1].startswith("error: a retrain of msft is already running (pid ")
+    assert second.exit_code == 75, second.output
+    assert second.stderr.strip().splitlines()[-1].startswith("error: a retrain of msft is already running (pid ")
     out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     assert out.startswith("msft: promoted: first model")

@@ -57,9 +57,16 @@ def no_temporary_files(root: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def trained_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained in this process: the limits are set on the commands that read the run."""
+    from typer.testing import CliRunner
+
+    from forecast.cli import app
+
     root = tmp_path_factory.mktemp("trained")
     (root / "tiny.yaml").write_text(TINY)
-    assert forecast(root, "train", "--config", "tiny.yaml").returncode == 0
+    env = {"FORECAST_DATA_DIR": str(root / "data"), "FORECAST_RUNS_DIR": str(root / "runs")}
+    result = CliRunner().invoke(app, ["train", "--config", str(root / "tiny.yaml")], env=env)
+    assert result.exit_code == 0, result.output
     return root
 
 
