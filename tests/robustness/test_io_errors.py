@@ -61,7 +61,9 @@ def trained_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from typer.testing import CliRunner
 
     from forecast.cli import app
+    from forecast.scoring import competitors
 
+    competitors._DONE.clear()  # fitted here, so that the memo is in this data folder, not in this process's memory
     root = tmp_path_factory.mktemp("trained")
     (root / "tiny.yaml").write_text(TINY)
     env = {"FORECAST_DATA_DIR": str(root / "data"), "FORECAST_RUNS_DIR": str(root / "runs")}
