@@ -81,14 +81,21 @@ def markdown(results: dict) -> list[str]:
 
 
 SUITE_LIMITS = (
-    "What limits it: most of the CPU goes to real processes, each of which imports TensorFlow (several seconds "
-    "of CPU) before it trains a tiny model: the signal and resume tests, the parallel-equals-serial tests of "
-    "compare, backtest, tune and universes, Ray, the browser, `doctor`. Keeping them, and `make test` running "
-    "everything, 5 minutes needs that CPU cut by almost half. Done so far: runs trained once per test process "
-    "and copied for the tests that only read them (tests/conftest.py: trained_copy), paused processes instead "
-    "of long trainings where a test needs one to hold a lock, and one model.fit for all of a training's epochs "
-    "(every tiny training in the suite). Next: one Ray instance for the Ray tests, and fewer processes in the "
-    "signal tests without fewer random moments."
+    "The same commit's pytest took 468 s in another run the same hour: runs differ by about 10%. "
+    "What limits it (measured 2026-12-07, each figure from one run): the CPU is spread over many tests, not a "
+    "few. A large share is real processes, each of which imports TensorFlow (5.3 s of CPU) before it trains a "
+    "tiny model: the signal tests, the parallel-equals-serial tests of compare, backtest, tune and universes, Ray "
+    "(each job a fresh process), the terminal test, `doctor`. Inside the test processes a warm tiny training "
+    "costs about 1 s of Keras tracing and 1.3 s of figures (3 PNGs with constrained layout): 222 figures took "
+    "66 s of the test processes' time. A third test process does not help: `-n 3` took 558 s against 526 s with "
+    "`-n 2` the same hour. Keeping every test, and `make test` running everything, 5 minutes needs about 40% of "
+    "the CPU cut. Done so far: runs trained once per test process and copied for the tests that only read them "
+    "(tests/conftest.py: trained_copy), paused processes instead of long trainings where a test needs one to "
+    "hold a lock, one model.fit for all of a training's epochs (every tiny training in the suite), and a stopped "
+    "run resumed in the test process instead of a new one (what is tested is what the stopped process left on "
+    "disk; the signals test went from 80 to 55-63 s). Next, by measured share: figures only in the tests that "
+    "look at them or test the plot stage (about 60 s of CPU), and one Ray instance for the two Ray tests "
+    "(starting and stopping one: about 6 s each)."
 )
 
 
