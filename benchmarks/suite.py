@@ -94,7 +94,8 @@ SUITE_LIMITS = (
     "hold a lock, one model.fit for all of a training's epochs (every tiny training in the suite), and a stopped "
     "run resumed in the test process instead of a new one (what is tested is what the stopped process left on "
     "disk; the signals test went from 80 to 55-63 s). Next, by measured share: figures only in the tests that "
-    "look at them or test the plot stage (about 60 s of CPU), and one Ray instance for the two Ray tests "
+    "look at them or test the plot stage (about 60 s of CPU; a trade, since tests that train for other reasons "
+    "now draw every rhythm's figures), and one Ray instance for the two Ray tests "
     "(starting and stopping one: about 6 s each)."
 )
 
