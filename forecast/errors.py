@@ -102,7 +102,8 @@ class Terminated(KeyboardInterrupt):
 
     # The signal that stopped this process, once one arrived. Raised inside a TensorFlow
     # call the interruption can come back as another exception (a SystemError from a
-    # Keras layer call), or be swallowed in a finaliser; the record still says "stop".
+    # Keras layer call), or land in a finaliser, where it cannot propagate (on_unraisable
+    # delivers it again); the record still says "stop".
     signal: int | None = None
     # While above 0 (inside TensorFlow's fit, a checkpoint being written: held_signals), a signal
     # is recorded and raised at the next safe point (raise_if_stopped after a batch, or the end of
