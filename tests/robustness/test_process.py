@@ -91,16 +91,20 @@ def test_after_sigkill_the_next_command_resumes_the_run(invoke, tmp_path: Path) 
     assert "encode      unchanged, skipped" in err
 
 
+def config_show_after(prelude: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """`forecast config show` through the CLI's own main(), in a process that first runs `prelude`."""
+    (tmp_path / "c.yaml").write_text(SLOW)
+    script = prelude + "import sys\nfrom forecast.cli import main\n"
+    script += "sys.argv = ['forecast', 'config', 'show', 'c.yaml']\nmain()\n"
+    return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
 def test_a_signal_after_the_command_finished_changes_nothing(tmp_path: Path) -> None:
     """A SIGTERM landing in the interpreter's teardown, after the command's work and exit code
     (seen when a retrain finished just as the signal came: it died by the signal, -15)."""
-    late = ("import atexit, os, signal, sys, time\n"
-            "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(0.5)))\n"
-            "from forecast.cli import main\n"
-            "sys.argv = ['forecast', 'config', 'show', 'c.yaml']\n"
-            "main()\n")  # fmt: skip
-    (tmp_path / "c.yaml").write_text(SLOW)
-    done = subprocess.run([sys.executable, "-c", late], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    late = ("import atexit, os, signal, time\n"
+            "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(0.5)))\n")  # fmt: skip
+    done = config_show_after(late, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "model:" in done.stdout
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
@@ -110,7 +114,7 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
     """A SIGTERM whose handler runs inside a finaliser (a weakref callback at the end of a retrain,
     seen once): the interruption raised there cannot propagate; Python printed "Exception ignored"
     with a traceback and the command went on as if no signal had come."""
-    inside = ("import os, signal, sys\n"
+    inside = ("import os, signal\n"
               "import forecast.config\n"
               "real = forecast.config.load_config\n"
               "class Dying:\n"
@@ -120,12 +124,8 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
               "def load_config(*args, **kwargs):\n"
               "    Dying()\n"
               "    return real(*args, **kwargs)\n"
-              "forecast.config.load_config = load_config\n"
-              "from forecast.cli import main\n"
-              "sys.argv = ['forecast', 'config', 'show', 'c.yaml']\n"
-              "main()\n")  # fmt: skip
-    (tmp_path / "c.yaml").write_text(SLOW)
-    done = subprocess.run([sys.executable, "-c", inside], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+              "forecast.config.load_config = load_config\n")  # fmt: skip
+    done = config_show_after(inside, tmp_path)
     assert done.returncode == 143, done.stderr
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
