@@ -60,6 +60,14 @@ def trained_copy(
     return copy
 
 
+def cli(env: dict[str, str], *args: str) -> Any:
+    """The CLI in this process with these roots: for fixtures wider than one test (a module's
+    trained run), which `invoke` and the test's own roots cannot serve, and for another folder."""
+    from forecast.cli import app
+
+    return CliRunner().invoke(app, list(args), env=env)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -18,7 +18,7 @@ from forecast.config import DataConfig
 from forecast.data.sources import Fetched, fetch
 from forecast.data.store import Cache
 
-from ..conftest import yahoo_frame
+from ..conftest import cli, yahoo_frame
 
 TINY = """\
 name: tiny
@@ -72,9 +72,6 @@ DAMAGES: dict[str, Callable[[Path], None]] = {
 def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with a trained run, its competitors' memo, kept sessions, a logged forecast whose
     actuals are in the data, and a Yahoo cache entry: every kind of file the tool keeps."""
-    from typer.testing import CliRunner
-
-    from forecast.cli import app
     from forecast.scoring import competitors
 
     competitors._DONE.clear()  # fitted here, so that the memo is written here, not taken from this process's memory
@@ -82,7 +79,7 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "c.yaml").write_text(TINY)
     env = {"FORECAST_DATA_DIR": str(root / "data"), "FORECAST_RUNS_DIR": str(root / "runs"), "FORECAST_WORKERS": "1"}
     for args in (["train", "--config", str(root / "c.yaml")], ["predict", "tiny", "--as-of", "2012-12-14", "-n", "3"]):
-        result = CliRunner().invoke(app, args, env=env)
+        result = cli(env, *args)
         assert result.exit_code == 0, result.output
     sample = fetch(DataConfig(source="sample", symbol="MSFT")).frame
     Cache(root / "data").save(DataConfig(source="yahoo", symbol="MSFT"), Fetched(sample, ("adj_close",), "test"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import snapshot_tree
+from ..conftest import cli, snapshot_tree
 
 TINY = """\
 name: tiny
@@ -58,16 +58,13 @@ def no_temporary_files(root: Path) -> bool:
 @pytest.fixture(scope="module")
 def trained_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Trained in this process: the limits are set on the commands that read the run."""
-    from typer.testing import CliRunner
-
-    from forecast.cli import app
     from forecast.scoring import competitors
 
     competitors._DONE.clear()  # fitted here, so that the memo is in this data folder, not in this process's memory
     root = tmp_path_factory.mktemp("trained")
     (root / "tiny.yaml").write_text(TINY)
     env = {"FORECAST_DATA_DIR": str(root / "data"), "FORECAST_RUNS_DIR": str(root / "runs")}
-    result = CliRunner().invoke(app, ["train", "--config", str(root / "tiny.yaml")], env=env)
+    result = cli(env, "train", "--config", str(root / "tiny.yaml"))
     assert result.exit_code == 0, result.output
     return root
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from ..conftest import cli
+
 pytestmark = pytest.mark.slow  # real processes, many of them
 
 TINY = """\
@@ -53,13 +55,9 @@ def stopped(process: subprocess.Popen, after: float, sig: int) -> tuple[int, str
 def resume_here(folder: Path, run: Path) -> Any:
     """The stopped run resumed in this process: what is tested is what the stopped process left
     on disk, and a resume here spares a process its TensorFlow import."""
-    from typer.testing import CliRunner
-
-    from forecast.cli import app
-
     env = {"FORECAST_DATA_DIR": str(folder / "data"), "FORECAST_RUNS_DIR": str(folder / "runs"),
            "FORECAST_MODELS_DIR": str(folder / "models")}  # fmt: skip
-    return CliRunner().invoke(app, ["train", "--run-dir", str(run)], env=env)
+    return cli(env, "train", "--run-dir", str(run))
 
 
 def check(code: int, err: str, what: str) -> None:

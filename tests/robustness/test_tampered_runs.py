@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import cli
+
 TINY = """\
 name: tiny
 data: {source: sample, symbol: MSFT, start: 2011-06-01}
@@ -35,10 +37,6 @@ READS = {
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A trained run and a logged forecast of it whose actuals are in the data."""
-    from typer.testing import CliRunner
-
-    from forecast.cli import app
-
     root = tmp_path_factory.mktemp("made")
     (root / "c.yaml").write_text(TINY)
     # Relative roots, as a user's: the logged forecast names its run as runs/..., which is the copy
@@ -48,7 +46,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.chdir(root)
     try:
         for args in (["train", "--config", "c.yaml"], ["predict", "tiny", "--as-of", "2012-12-14", "-n", "3"]):
-            result = CliRunner().invoke(app, args, env=env)
+            result = cli(env, *args)
             assert result.exit_code == 0, result.output
     finally:
         os.chdir(here)
