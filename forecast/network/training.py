@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -17,7 +18,7 @@ import numpy as np
 
 from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import held_signals, raise_if_stopped
-from forecast.network import deadline
+from forecast.network import deadline, kept
 from forecast.network.checkpoint import Checkpoint, LoopState
 from forecast.network.epochs import shuffled_epochs
 from forecast.network.fused import fusable
@@ -143,7 +144,8 @@ def fit(
     on_epoch(epochs trained, model) after every epoch: tune's rungs may stop the fit by raising."""
     import keras
 
-    model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
+    if not model.compiled:  # train_model's is (kept.py); a caller's own model is compiled here
+        model.compile(optimizer=_optimizer(keras, config), loss=_loss(keras, config))
     has_val = len(x_val) > 0
     resumed = checkpoint.load(model) if checkpoint is not None else None
     state, best_weights = resumed or (LoopState(), None)
@@ -237,7 +239,8 @@ def train_model(
     shape = (x_train.shape[1], x_train.shape[2], x_train.output_steps if y_train is None else y_train.shape[1])
     fused = fusable(model_config)  # 1.5x faster on a CPU, the same arithmetic: network/fused.py
     members = config.ensemble
-    model = build_model(model_config, *shape, fused=fused, members=members)
+    make = lambda: build_model(model_config, *shape, fused=fused, members=members)  # noqa: E731
+    model = make()
     log.info(
         "training %s (%d parameters) on %d windows, validating on %d",
         f"an ensemble of {members} {model_config.kind} networks" if members > 1 else model_config.kind,
@@ -245,6 +248,14 @@ def train_model(
         x_train.shape[0],
         x_val.shape[0],
     )
-    result = fit(model, config, x_train, y_train, x_val, y_val, log_dir, checkpoint, on_epoch)
+    import keras
+
+    # The traced graph is made of the network and of the loss and optimizer options: a later fit
+    # of the same ones in this process runs on the same compiled model (kept.py says why).
+    options = [config.loss, config.optimizer, config.clipnorm]
+    key = json.dumps([model_config.model_dump(mode="json"), shape, fused, members, *options])
+    optimizer = lambda: _optimizer(keras, config)  # noqa: E731
+    with kept.fitting(key, model, make, optimizer, _loss(keras, config)) as compiled:
+        result = fit(compiled, config, x_train, y_train, x_val, y_val, log_dir, checkpoint, on_epoch)
     # The plain model saves without our loss (an ensemble's), so a .keras file needs no custom object.
     return (plain(model, model_config, *shape, members) if fused or members > 1 else model), result

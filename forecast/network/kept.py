@@ -1,0 +1,88 @@
+"""Compiled networks kept for the next fit of the same network in this process.
+
+Tracing a fit's train step into a TensorFlow graph costs 0.5-1 s on a CPU: more than a small
+series' whole training. A tune trial's folds, a backtest's folds, a universe's symbols and a
+session calling forecast.train again all fit the same network over and over; each fit on a new
+Keras model traced its steps again. Here a compiled model is kept per network (the model's
+config and shapes, the loss and the optimizer: what the traced graph is made of) and a fit of
+that network runs on it, its traced steps and all.
+
+A fit on a kept network starts where a new one would: the new model's variables (its seeded
+initial weights, its dropout layers' seed states) and a new optimizer's (zero moments, step 0,
+the configured learning rate) are assigned to it, as a checkpoint is resumed (checkpoint.py).
+Afterwards its variables are copied into the new model, which is what the caller gets: the kept
+model is never seen outside a fit, and a fit on it ends with the bytes a fit on a new model
+would (tests/network/test_kept.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+LIMIT = 8  # networks kept, the least recently used dropped first: a tune's architectures vary
+
+_kept: OrderedDict[str, Any] = OrderedDict()  # key -> a compiled keras.Model, not in use
+
+
+@contextlib.contextmanager
+def fitting(key: str, fresh: Any, build: Callable[[], Any], optimizer: Callable[[], Any], loss: Any) -> Iterator[Any]:
+    """A compiled model of `fresh`'s network (`build` makes one; `key` names it), in the state of
+    `fresh` with a new optimizer(). Its variables are copied into `fresh` when the block ends,
+    whether the fit finished or stopped. The model is taken out of the kept ones while in use:
+    another thread fitting the same network meanwhile builds its own."""
+    model = _kept.pop(key, None)
+    if model is None or not _same_shapes(model.variables, fresh.variables):
+        model = _unseen(build)
+        model.compile(optimizer=optimizer(), loss=loss)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    new = optimizer()
+    new.build(fresh.trainable_variables)
+    _assign(model.variables, fresh.variables)
+    _assign(model.optimizer.variables, new.variables)
+    try:
+        yield model
+    finally:
+        _assign(fresh.variables, model.variables)
+        _kept[key] = model
+        while len(_kept) > LIMIT:
+            _kept.popitem(last=False)
+
+
+def models() -> list[Any]:
+    """The kept compiled models, the most recently used last."""
+    return list(_kept.values())
+
+
+def forget() -> None:
+    """Drop every kept network (tests: a fit on a new model, to compare with)."""
+    _kept.clear()
+
+
+def _unseen(make: Callable[[], Any]) -> Any:
+    """make(), with Python's and NumPy's random states as they were before: building the kept
+    model draws its initial weights' seeds from Python's generator, and a run must not depend on
+    whether a network was kept."""
+    python, numpy = random.getstate(), np.random.get_state()
+    try:
+        return make()
+    finally:
+        random.setstate(python)
+        np.random.set_state(numpy)
+
+
+def _same_shapes(variables: list[Any], others: list[Any]) -> bool:
+    return [tuple(v.shape) for v in variables] == [tuple(v.shape) for v in others]
+
+
+def _assign(targets: list[Any], sources: list[Any]) -> None:
+    if not _same_shapes(targets, sources):  # a key that does not say the whole network: a bug here
+        raise ValueError(f"a kept network's variables differ from the new one's: {len(targets)} vs {len(sources)}")
+    for target, source in zip(targets, sources, strict=True):
+        target.assign(source)
