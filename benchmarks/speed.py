@@ -412,6 +412,7 @@ def write_markdown(results: dict, path: Path) -> None:
     from benchmarks.endtoend import markdown as endtoend
     from benchmarks.ensemble import markdown as ensemble
     from benchmarks.epoch import markdown as epoch
+    from benchmarks.kept import markdown as kept
     from benchmarks.kernel import markdown as kernel
     from benchmarks.runtimes import markdown as issue_19
     from benchmarks.suite import markdown as suite
@@ -420,6 +421,7 @@ def write_markdown(results: dict, path: Path) -> None:
     lines += kernel(results)
     lines += epoch(results)
     lines += ensemble(results)
+    lines += kept(results)
     lines += suite(results)
     lines += issue_19(results)
     lines += [
