@@ -1,4 +1,5 @@
-"""Compiled networks kept for the next fit of the same network in this process.
+"""Compiled networks kept for the next fit of the same network in this process, and traced
+forward passes for the next model of the same network.
 
 Tracing a fit's train step into a TensorFlow graph costs 0.5-1 s on a CPU: more than a small
 series' whole training. A tune trial's folds, a backtest's folds, a universe's symbols and a
@@ -13,11 +14,16 @@ the configured learning rate) are assigned to it, as a checkpoint is resumed (ch
 Afterwards its variables are copied into the new model, which is what the caller gets: the kept
 model is never seen outside a fit, and a fit on it ends with the bytes a fit on a new model
 would (tests/network/test_kept.py).
+
+A forward pass (rollout's network call) is traced once per network too: the graph takes the
+model's variables as arguments, so one trace serves every model of that network, each with its
+own weights as they are at the call (a fold's model in training is scored after each epoch).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -28,6 +34,7 @@ import numpy as np
 LIMIT = 8  # networks kept, the least recently used dropped first: a tune's architectures vary
 
 _kept: OrderedDict[str, Any] = OrderedDict()  # key -> a compiled keras.Model, not in use
+_forwards: OrderedDict[str, Any] = OrderedDict()  # network_key(model) -> a tf.function of (variables, x)
 
 
 @contextlib.contextmanager
@@ -55,14 +62,41 @@ def fitting(key: str, fresh: Any, build: Callable[[], Any], optimizer: Callable[
             _kept.popitem(last=False)
 
 
+def forward(model: Any) -> Callable[[Any], Any]:
+    """model(x, training=False) as a traced function of x, traced once per network in this
+    process (and once more for a second batch size: reduce_retracing keeps one graph for all)."""
+    import tensorflow as tf
+
+    key = network_key(model)
+    traced = _forwards.pop(key, None)
+    if traced is None:
+        template = model  # its structure is what is traced; the variables are the call's
+        traced = tf.function(
+            lambda weights, states, x: template.stateless_call(weights, states, x, training=False)[0],
+            reduce_retracing=True,
+        )
+    _forwards[key] = traced
+    while len(_forwards) > LIMIT:
+        _forwards.popitem(last=False)
+    weights, states = [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables]
+    return lambda x: traced(weights, states, x)
+
+
+def network_key(model: Any) -> str:
+    """What a traced graph of the model is made of: its layers' classes and configs, and its
+    variables' shapes (a layer's config may leave out its size: the fused LSTM's does)."""
+    return json.dumps([model.to_json(), [tuple(v.shape) for v in model.variables]])
+
+
 def models() -> list[Any]:
     """The kept compiled models, the most recently used last."""
     return list(_kept.values())
 
 
 def forget() -> None:
-    """Drop every kept network (tests: a fit on a new model, to compare with)."""
+    """Drop every kept network and traced forward pass (tests: a new model's, to compare with)."""
     _kept.clear()
+    _forwards.clear()
 
 
 def _unseen(make: Callable[[], Any]) -> Any:

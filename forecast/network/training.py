@@ -251,7 +251,8 @@ def train_model(
     import keras
 
     # The traced graph is made of the network and of the loss and optimizer options: a later fit
-    # of the same ones in this process runs on the same compiled model (kept.py says why).
+    # of the same ones in this process runs on the same compiled model (kept.py says why). The
+    # model's config, not the Keras model's: the fused layer's leaves out its L2 penalty.
     options = [config.loss, config.optimizer, config.clipnorm]
     key = json.dumps([model_config.model_dump(mode="json"), shape, fused, members, *options])
     optimizer = lambda: _optimizer(keras, config)  # noqa: E731

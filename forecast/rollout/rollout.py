@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from forecast.network.kept import forward
 from forecast.network.models import median, members_of
 from forecast.prepare.encoding import Encoding
 from forecast.prepare.transforms import continue_forward
@@ -90,7 +91,8 @@ def rollout(
 
 
 def keras_network(model) -> Network:
-    """The model as a plain function of a batch, traced once into a TensorFlow graph.
+    """The model as a plain function of a batch, traced into a TensorFlow graph once per network
+    in this process (network/kept.py: every model of that network, each with its own weights).
 
     model.predict() sets up a data pipeline and callbacks on every call: about 30 ms,
     which a 30-step recursive forecast would pay 30 times. The traced call costs
@@ -98,7 +100,7 @@ def keras_network(model) -> Network:
     """
     import tensorflow as tf
 
-    compiled = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    compiled = forward(model)
     members = members_of([layer.name for layer in model.layers])  # an ensemble gives its members' median
 
     def call(x: np.ndarray) -> np.ndarray:

@@ -55,3 +55,22 @@ def test_another_network_or_loss_gets_its_own_compiled_model() -> None:
                                (ModelConfig(kind="rnn", units=[3], dense=[]), "mae")]:  # fmt: skip
         train_model(model_config, TrainConfig(epochs=1, batch_size=16, loss=loss), x, y, x[:8], y[:8])
     assert len(kept.models()) == 3
+
+
+def test_one_traced_forward_pass_serves_every_model_of_a_network_each_with_its_weights() -> None:
+    from forecast.network.models import build_model
+    from forecast.network.training import import_keras
+    from forecast.rollout.rollout import keras_network
+
+    import_keras(0)
+    kept.forget()
+    config = ModelConfig(kind="gru", units=[3], dense=[2])
+    first, second = build_model(config, 6, 1, 2), build_model(config, 6, 1, 2)
+    x, _ = windows(0)
+    calls = [keras_network(first), keras_network(second)]
+    assert len(kept._forwards) == 1  # one network, one traced graph
+    for model, call in zip((first, second), calls, strict=True):
+        assert call(x).tobytes() == model(x, training=False).numpy().tobytes()
+    assert not np.array_equal(calls[0](x), calls[1](x))  # each model's own weights
+    second.set_weights([w + 1 for w in second.get_weights()])  # weights as they are at the call
+    assert calls[1](x[:5]).tobytes() == second(x[:5], training=False).numpy().tobytes()
