@@ -273,20 +273,6 @@ def test_config_show_prints_the_resolved_config(invoke, tiny: Path) -> None:
     assert bad.exit_code == 78 and "did you mean 'lookback'" in bad.stderr
 
 
-@pytest.mark.slow
-def test_a_real_process_prints_no_tensorflow_banners(tiny: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-m", "forecast", "train", "--config", str(tiny), "--set", "train.epochs=1"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "skill" in result.stdout
-    assert "oneDNN" not in result.stderr and "I0000" not in result.stderr and "E0000" not in result.stderr
-
-
 def test_evaluate_rescores_without_retraining_in_a_new_run_and_the_run_keeps_its_scores(
     invoke, trained_copy, tmp_path: Path
 ) -> None:

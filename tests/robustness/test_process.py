@@ -131,20 +131,37 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
     assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
 
 
-def test_nothing_is_written_outside_the_roots(tmp_path: Path) -> None:
-    """With an empty HOME: fetch, train (with plots) and predict write only under the roots."""
-    home = tmp_path / "home"
-    home.mkdir()
+@pytest.fixture(scope="module")
+def real_commands(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
+    """fetch, train (with plots) and predict, each in a real process with an empty HOME, once:
+    the tests below read what they wrote and printed."""
+    tmp_path = tmp_path_factory.mktemp("real")
+    (tmp_path / "home").mkdir()
     (tmp_path / "tiny.yaml").write_text(SLOW.replace("epochs: 2000", "epochs: 1").replace("enabled: false", "dpi: 50"))
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "FORECAST_DATA_DIR": str(tmp_path / "data"),
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "FORECAST_DATA_DIR": str(tmp_path / "data"),
            "FORECAST_RUNS_DIR": str(tmp_path / "runs"), "FORECAST_MODELS_DIR": str(tmp_path / "models")}  # fmt: skip
+    done = {}
     for args in (["fetch", "MSFT", "--source", "sample"], ["train", "--config", "tiny.yaml"], ["predict", "slow"]):
-        done = subprocess.run([sys.executable, "-m", "forecast", *args], env=env, cwd=tmp_path, capture_output=True,
-                              text=True, timeout=300)  # fmt: skip
-        assert done.returncode == 0, done.stderr
-    assert list(home.rglob("*")) == []
+        done[args[0]] = subprocess.run([sys.executable, "-m", "forecast", *args], env=env, cwd=tmp_path,
+                                       capture_output=True, text=True, timeout=300)  # fmt: skip
+    return tmp_path, done
+
+
+def test_nothing_is_written_outside_the_roots(real_commands: tuple[Path, dict]) -> None:
+    """With an empty HOME: fetch, train (with plots) and predict write only under the roots."""
+    tmp_path, done = real_commands
+    for command in ("fetch", "train", "predict"):
+        assert done[command].returncode == 0, done[command].stderr
+    assert list((tmp_path / "home").rglob("*")) == []
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()}
     assert written <= {"data", "runs", "tiny.yaml"}
+
+
+def test_a_real_process_prints_no_tensorflow_banners(real_commands: tuple[Path, dict]) -> None:
+    train = real_commands[1]["train"]
+    assert train.returncode == 0, train.stderr
+    assert "skill" in train.stdout
+    assert "oneDNN" not in train.stderr and "I0000" not in train.stderr and "E0000" not in train.stderr
 
 
 def test_two_commands_on_one_run_never_write_it_at_once(tmp_path: Path) -> None:
@@ -156,6 +173,15 @@ def test_two_commands_on_one_run_never_write_it_at_once(tmp_path: Path) -> None:
     first.wait(timeout=60)
     assert second.returncode == 75
     assert err.strip().splitlines()[-1].startswith(f"error: a command on run {run} is already running (pid ")
+
+
+def cpu_seconds(pid: str) -> float:
+    """The CPU time a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def running(pid: str) -> bool:
@@ -208,7 +234,10 @@ def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study
     while len(workers := children()) < 2 or not list(tmp_path.glob("runs/*/study.db")):
         assert time.monotonic() < deadline and process.poll() is None, "the tune never started its workers"
         time.sleep(0.3)
-    time.sleep(15.0)  # the workers import TensorFlow, then train (epochs: 2000, never done in time)
+    # The workers import TensorFlow (about 5 s of CPU), then train (epochs: 2000, never done in time).
+    while sorted(cpu_seconds(pid) for pid in children())[-2:][0] < 9.0:
+        assert time.monotonic() < deadline and process.poll() is None, "the workers never trained"
+        time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
