@@ -1,12 +1,12 @@
 """Compiled networks kept for the next fit of the same network in this process, and traced
 forward passes for the next model of the same network.
 
-Tracing a fit's train step into a TensorFlow graph costs 0.5-1 s on a CPU: more than a small
-series' whole training. A tune trial's folds, a backtest's folds, a universe's symbols and a
-session calling forecast.train again all fit the same network over and over; each fit on a new
-Keras model traced its steps again. Here a compiled model is kept per network (the model's
-config and shapes, the loss and the optimizer: what the traced graph is made of) and a fit of
-that network runs on it, its traced steps and all.
+Tracing a fit's train and validation steps into TensorFlow graphs costs about half a second on
+a CPU (benchmarks/kept.py): more than a small series' whole training. A tune trial's folds, a
+backtest's folds, a universe's symbols and a session calling forecast.train again all fit the
+same network over and over; each fit on a new Keras model traced its steps again. Here a
+compiled model is kept per network (the model's config and shapes, the loss and the optimizer:
+what the traced graph is made of) and a fit of that network runs on it, its traced steps and all.
 
 A fit on a kept network starts where a new one would: the new model's variables (its seeded
 initial weights, its dropout layers' seed states) and a new optimizer's (zero moments, step 0,
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 LIMIT = 8  # networks kept, the least recently used dropped first: a tune's architectures vary
 
 _kept: OrderedDict[str, Any] = OrderedDict()  # key -> a compiled keras.Model, not in use
@@ -47,6 +49,8 @@ def fitting(key: str, fresh: Any, build: Callable[[], Any], optimizer: Callable[
     if model is None or not _same_shapes(model.variables, fresh.variables):
         model = _unseen(build)
         model.compile(optimizer=optimizer(), loss=loss)
+    else:
+        log.debug("fitting on the compiled network kept from an earlier fit of the same one")
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     new = optimizer()
