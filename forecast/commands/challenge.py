@@ -24,7 +24,7 @@ import pandas as pd
 
 from forecast import rundir
 from forecast.commands.future import latest_series, trained_network
-from forecast.config import Config
+from forecast.config import Config, dump_config
 from forecast.config.universe import run_name
 from forecast.data.store import Cache, refresh
 from forecast.errors import ConfigError, SourceUnavailableError, TryLaterError
@@ -182,7 +182,7 @@ def retrain_one(
             registry.record(outcome)
             return Outcome(config.name, "up_to_date", reason, outcome)
 
-        run = RunDir.create(runs_root, run_name(config))
+        run = RunDir.create(runs_root, run_name(config), dump_config(config))
         registry.record({**base, "decision": "started", "run": str(run.path)})
         with run_log(run):
             try:

@@ -15,7 +15,7 @@ from forecast import rundir
 from forecast.commands.frames import with_frame
 from forecast.commands.runs import Run
 from forecast.commands.universe import Universe, train_universe
-from forecast.config import ConfigLike, as_config, load_config
+from forecast.config import ConfigLike, as_config, dump_config, load_config
 from forecast.config.universe import run_name
 from forecast.data import data_root
 from forecast.errors import UsageError
@@ -62,7 +62,7 @@ def train(
     # The series first: an unknown symbol or an unreachable source is refused before a run folder
     # exists (the snapshot stage then saves this frame).
     config, series = prepared_for(config, data_root(data_dir))  # and the rhythm's defaults (prepare/rhythm.py)
-    run = RunDir.create(runs_root(runs_dir), run_name(config))
+    run = RunDir.create(runs_root(runs_dir), run_name(config), dump_config(config))
     return run_stages(Context(config, run, data_root(data_dir), series=series), listener, on_start)
 
 

@@ -200,7 +200,7 @@ def _final_run(started: Any, chosen: Config, how: _How) -> RunDir:
     if recorded and Path(recorded, rundir.MANIFEST).is_file():
         log.info("tune: the best configuration's run %s resumes", recorded)
         return RunDir(Path(recorded))
-    run = RunDir.create(runs_root(how.runs_dir), run_name(chosen))
+    run = RunDir.create(runs_root(how.runs_dir), run_name(chosen), dump_config(chosen))
     started.manifest["final_run"] = str(run.path)
     started.run.save_manifest(started.manifest)
     return run

@@ -23,7 +23,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from forecast import rundir
 from forecast.config import Config, dump_config
 from forecast.errors import ForecastError
 from forecast.reports import tracking
@@ -100,9 +99,7 @@ def new_run(
     """A new run folder <root>/<name>-<UTC time> of this kind: config and manifest first,
     the final status last, report and tracking after that. `config` drives the report and
     MLflow; save_config=False for runs whose config lives elsewhere (a forecast's model run)."""
-    run = RunDir.create(root, name)
-    if config is not None and save_config:
-        run.write_text(rundir.CONFIG, dump_config(config))
+    run = RunDir.create(root, name, dump_config(config) if config is not None and save_config else None)
     manifest: dict[str, Any] = {
         "name": run.path.name,
         "kind": kind,

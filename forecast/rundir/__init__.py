@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast import atomic
-from forecast.errors import DataError, ForecastError, MissingInputError, was_interrupted
+from forecast.errors import DataError, ForecastError, MissingInputError, held_signals, was_interrupted
 
 ENV_VAR = "FORECAST_RUNS_DIR"
 log = logging.getLogger(__name__)
@@ -122,16 +122,23 @@ class RunDir:
         self.path = path
 
     @classmethod
-    def create(cls, root: Path, name: str) -> RunDir:
+    def create(cls, root: Path, name: str, config: str | None = None) -> RunDir:
+        """A new folder <root>/<name>-<UTC time>; with `config` (the run's config.yaml text) written
+        into it before it is returned, Ctrl-C and SIGTERM held meanwhile: a command stopped as it
+        starts never leaves a run folder without the config a resume reads."""
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         root.mkdir(parents=True, exist_ok=True)
-        for attempt in range(1, 100):
-            path = root / (f"{name}-{stamp}" if attempt == 1 else f"{name}-{stamp}-{attempt}")
-            try:
-                path.mkdir()  # exclusive: two runs started in the same second get different folders
-                return cls(path)
-            except FileExistsError:
-                continue
+        with held_signals():
+            for attempt in range(1, 100):
+                path = root / (f"{name}-{stamp}" if attempt == 1 else f"{name}-{stamp}-{attempt}")
+                try:
+                    path.mkdir()  # exclusive: two runs started in the same second get different folders
+                except FileExistsError:
+                    continue
+                run = cls(path)
+                if config is not None:
+                    run.write_text(CONFIG, config)
+                return run
         raise DataError(f"could not create a run directory under {root}")
 
     @classmethod

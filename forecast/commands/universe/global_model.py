@@ -17,7 +17,7 @@ from typing import Any
 
 from forecast import rundir
 from forecast.commands.universe.jobs import scores
-from forecast.config import Config
+from forecast.config import Config, dump_config
 from forecast.config.universe import member_name
 from forecast.errors import DataError, ForecastError
 from forecast.network.inputs import training_inputs
@@ -49,7 +49,7 @@ def train_global(
                 on_done(entry, sum("status" in r for r in results.values()), len(members))
 
         for member in members:  # snapshot, scale, window: cheap, one after another
-            run = RunDir.create(runs_root, member.name)
+            run = RunDir.create(runs_root, member.name, dump_config(member))
             results[member.data.symbol] = {"symbol": member.data.symbol, "run": str(run.path)}
             try:
                 run_pipeline(Context(member, run, data_dir, pretrained=index.path), until="split")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast.commands.challenge import retrain_one
-from forecast.config import build_config
+from forecast.config import build_config, dump_config
 from forecast.pipeline.context import Context
 from forecast.pipeline.runner import run_pipeline
 from forecast.rundir import RunDir
@@ -48,7 +48,7 @@ def run_job(p: dict[str, Any]) -> dict[str, Any]:
 
 def _train(config: Any, p: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     roots = p["roots"]
-    run = RunDir.create(Path(roots["runs"]), config.name)
+    run = RunDir.create(Path(roots["runs"]), config.name, dump_config(config))
     base["run"] = str(run.path)  # a failed member's run is named too (it is marked failed)
     run_pipeline(Context(config, run, Path(roots["data"])))
     return scores(read_metrics(run))
