@@ -24,3 +24,8 @@ def say(x: int) -> str | None:
     logging.getLogger("forecast.test").warning("hello %s", x)
     logging.getLogger("forecast.test").info("not shown: a worker logs warnings only")
     return os.environ.get("FORECAST_THREADS")
+
+
+def where(x: int) -> tuple[int, str | None]:
+    """The worker process that ran the job, and the TensorFlow threads it was started with."""
+    return os.getpid(), os.environ.get("FORECAST_THREADS")

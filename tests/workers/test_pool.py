@@ -3,6 +3,10 @@ a job's error whole, and one exit code for any error (errors.exit_code, workers/
 
 from __future__ import annotations
 
+import importlib.util
+import os
+from pathlib import Path
+
 import pytest
 
 from forecast.errors import DataError, Terminated, exit_code
@@ -34,6 +38,20 @@ def test_a_jobs_error_comes_back_whole_and_stops_the_pool() -> None:
     with pytest.raises(DataError, match="no 2") as raised, Pool(2) as pool:
         pool.map(jobs("refuse", [2]))
     assert raised.value.hint == "try another" and exit_code(raised.value) == 65
+
+
+@pytest.mark.slow
+def test_on_ray_a_worker_runs_every_job_with_its_threads_and_only_those(monkeypatch) -> None:
+    if importlib.util.find_spec("ray") is None:  # not imported here: ray_session sets its token first
+        pytest.skip("ray is not installed")
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[2]))  # Ray's workers import tests.workers.jobs
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # two shares: 4 threads for one job at a time, 2 for two
+    with Pool(1, "ray") as pool:
+        alone = pool.map(jobs("where", [1, 2, 3]))  # one at a time: every job in one worker, TF imported once
+        pool.submit(jobs("where", [4])[0], threads=2)
+        shared = pool.next_done()[1]
+    assert len(set(alone)) == 1 and alone[0][1] == "4"
+    assert shared[1] == "2" and shared[0] != alone[0][0]  # another share of the cores: another process
 
 
 def test_one_worker_runs_the_jobs_here() -> None:
