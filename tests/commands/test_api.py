@@ -17,6 +17,9 @@ TINY = {
     "prep": {"lookback": 12, "val_fraction": 0.2},
     "model": {"units": [4], "dense": []},
     "train": {"epochs": 2, "batch_size": 32},
+    # One quick competitor: these tests are about the API; a seasonal AutoARIMA on the monthly
+    # series took 10 s of the suite's time (the README session fits all three on real months).
+    "evaluate": {"competitors": ["auto_ets"]},
     "plot": {"enabled": False, "report": False},
 }
 

@@ -27,7 +27,6 @@ SPACE = {
 TINY = {
     **API_TINY,
     "train": {**API_TINY["train"], "epochs": 3},
-    "evaluate": {"competitors": ["auto_ets"]},
     "tune": {"folds": 2, "trials": 3, "space": SPACE, "budget": {"epochs": 2}},
 }
 
