@@ -414,6 +414,7 @@ def write_markdown(results: dict, path: Path) -> None:
     from benchmarks.epoch import markdown as epoch
     from benchmarks.kept import markdown as kept
     from benchmarks.kernel import markdown as kernel
+    from benchmarks.ray_workers import markdown as ray
     from benchmarks.runtimes import markdown as issue_19
     from benchmarks.suite import markdown as suite
 
@@ -422,6 +423,7 @@ def write_markdown(results: dict, path: Path) -> None:
     lines += epoch(results)
     lines += ensemble(results)
     lines += kept(results)
+    lines += ray(results)
     lines += suite(results)
     lines += issue_19(results)
     lines += [

@@ -112,7 +112,7 @@ class Pool:
             # TensorFlow's thread settings are per process, fixed when it starts: Ray runs a task
             # only in a worker started with the task's runtime_env, so a worker keeps the threads it
             # started with and is reused for every job with the same share, its TensorFlow imported
-            # once (5 s of CPU per job otherwise: 90 imports for a search of 30 trials x 3 folds).
+            # once (5 s of CPU per job otherwise: one per trial of a search, or per member of a universe).
             share = {"env_vars": {setup.THREADS: str(threads)}}
             task = self.remote.options(runtime_env=share).remote(job, threads, setup.worker_level(), env)
             self.refs[task] = ticket

@@ -47,7 +47,7 @@ def test_on_ray_a_worker_runs_every_job_with_its_threads_and_only_those(monkeypa
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[2]))  # Ray's workers import tests.workers.jobs
     monkeypatch.setattr(os, "cpu_count", lambda: 4)  # two shares: 4 threads for one job at a time, 2 for two
     with Pool(1, "ray") as pool:
-        alone = pool.map(jobs("where", [1, 2, 3]))  # one at a time: every job in one worker, TF imported once
+        alone = pool.map(jobs("where", [1, 2, 3]))  # one at a time, every job in one worker process
         pool.submit(jobs("where", [4])[0], threads=2)
         shared = pool.next_done()[1]
     assert len(set(alone)) == 1 and alone[0][1] == "4"
