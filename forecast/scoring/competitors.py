@@ -144,11 +144,13 @@ def _describe(name: str, model: Any) -> str:
     return f"Theta ({model.model_['modeltype']})"
 
 
-def run(names: list[str], task: Task, timeout: float, memo: Path | None = None) -> Outcome:
+def run(names: list[str], task: Task, timeout: float, memo: Path | None = None, of: str = "") -> Outcome:
     """Every named competitor in turn, each bounded by `timeout` seconds. memo: a folder where
-    processes share their answers (fit_memo.py); without it, only this process remembers them."""
+    processes share their answers (fit_memo.py); without it, only this process remembers them.
+    of: what the fits are for, said in their lines (" for the validation part")."""
     outcome = Outcome()
     for name in names:
+        label = name + of
         (status, *result), outcome.seconds[name], earlier = _answer(name, task, timeout, memo)
         if status == "ok" and not np.all(np.isfinite(result[0])):
             status, result = "error", ["it gave non-finite forecasts"]
@@ -156,10 +158,10 @@ def run(names: list[str], task: Task, timeout: float, memo: Path | None = None) 
         took = f"{'fitted earlier, ' if earlier else ''}in {outcome.seconds[name]:.1f} s"
         if status == "ok":
             outcome.forecasts[name], outcome.fitted[name] = result
-            log.info("competitor %s: %s %s", name, result[1], took)
+            log.info("competitor %s: %s %s", label, result[1], took)
         else:
             outcome.skipped[name] = result[0]
-            log.info("competitor %s skipped: %s", name, result[0])
+            log.info("competitor %s skipped: %s", label, result[0])
     return outcome
 
 
@@ -177,7 +179,9 @@ def for_part(
     if validation is not None and len(validation[0]):
         starts, end = validation
         earlier = Task(task.target, (task.fit_rows[0], min(task.fit_rows[1], end)), starts, task.horizon, task.season)
-        outcome.validation = run(list(outcome.forecasts), earlier, timeout, memo).forecasts
+        # Said as such: the same names again, fitted on fewer rows, often choose other models.
+        of = " for the validation part (the combination's weights)"
+        outcome.validation = run(list(outcome.forecasts), earlier, timeout, memo, of).forecasts
     return outcome
 
 

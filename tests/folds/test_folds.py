@@ -53,9 +53,9 @@ def test_no_scaler_fit_sees_a_value_after_its_folds_training_end(spec: dict, mon
     monkeypatch.setattr(Encoding, "fit", classmethod(spy))
     tasks = []  # what each fold's statistical competitors are fitted on and forecast
 
-    def competitors(names, task, timeout, memo=None):
+    def competitors(names, task, timeout, memo=None, of=""):
         tasks.append(task)
-        return real_competitors(names, task, timeout, memo)
+        return real_competitors(names, task, timeout, memo, of)
 
     from forecast.scoring import competitors as fitting
 
@@ -154,9 +154,9 @@ def test_each_folds_combination_is_weighted_on_its_own_validation_windows(monkey
     tasks = []
     real_competitors = fitting.run
 
-    def competitors(names, task, timeout, memo=None):
+    def competitors(names, task, timeout, memo=None, of=""):
         tasks.append(task)
-        return real_competitors(names, task, timeout, memo)
+        return real_competitors(names, task, timeout, memo, of)
 
     monkeypatch.setattr(fitting, "run", competitors)
     raw = config().model_dump(mode="json")

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from forecast.scoring.competitors import COMPETITORS, FILTERED, Task, forecast, run
+from forecast.scoring.competitors import COMPETITORS, FILTERED, Task, for_part, forecast, run
 
 
 def walk(n: int = 220, seed: int = 0) -> np.ndarray:
@@ -56,6 +56,19 @@ def test_a_competitor_over_its_time_limit_is_skipped_with_the_reason_and_the_nex
     assert time.perf_counter() - clock < 30  # cut off, not waited for
     assert list(outcome.forecasts) == ["auto_theta"] and outcome.forecasts["auto_theta"].shape == (100, 1)
     assert outcome.info() == {"fitted": {"auto_theta": outcome.fitted["auto_theta"]}, "skipped": outcome.skipped}
+
+
+def test_the_fits_for_the_combinations_weights_say_what_they_are_for(caplog, monkeypatch) -> None:
+    # The same competitor fitted again on the rows before the validation part often chooses
+    # another model: two lines that read alike, one for each part, would look like a repeat.
+    from forecast.scoring import competitors
+
+    monkeypatch.setattr(competitors, "_DONE", {})  # this process's answers stay as the other tests left them
+    task = Task(walk(), (0, 160), np.arange(160, 220), 1, 7)
+    with caplog.at_level("INFO", logger="forecast.scoring.competitors"):
+        for_part(["auto_ets"], task, timeout=60, validation=(np.arange(120, 160), 120))
+    said = [r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("competitor ")]
+    assert said == ["competitor auto_ets", "competitor auto_ets for the validation part (the combination's weights)"]
 
 
 def test_a_competitor_that_fails_is_skipped_with_its_error() -> None:
