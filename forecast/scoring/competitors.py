@@ -147,7 +147,7 @@ def _describe(name: str, model: Any) -> str:
 def run(names: list[str], task: Task, timeout: float, memo: Path | None = None, of: str = "") -> Outcome:
     """Every named competitor in turn, each bounded by `timeout` seconds. memo: a folder where
     processes share their answers (fit_memo.py); without it, only this process remembers them.
-    of: what the fits are for, said in their lines (" for the validation part")."""
+    of: what the fits are for, said in their lines (" for the combination's weights")."""
     outcome = Outcome()
     for name in names:
         label = name + of
@@ -180,7 +180,7 @@ def for_part(
         starts, end = validation
         earlier = Task(task.target, (task.fit_rows[0], min(task.fit_rows[1], end)), starts, task.horizon, task.season)
         # Said as such: the same names again, fitted on fewer rows, often choose other models.
-        of = " for the validation part (the combination's weights)"
+        of = " for the combination's weights"
         outcome.validation = run(list(outcome.forecasts), earlier, timeout, memo, of).forecasts
     return outcome
 

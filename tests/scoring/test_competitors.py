@@ -68,7 +68,7 @@ def test_the_fits_for_the_combinations_weights_say_what_they_are_for(caplog, mon
     with caplog.at_level("INFO", logger="forecast.scoring.competitors"):
         for_part(["auto_ets"], task, timeout=60, validation=(np.arange(120, 160), 120))
     said = [r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("competitor ")]
-    assert said == ["competitor auto_ets", "competitor auto_ets for the validation part (the combination's weights)"]
+    assert said == ["competitor auto_ets", "competitor auto_ets for the combination's weights"]
 
 
 def test_a_competitor_that_fails_is_skipped_with_its_error() -> None:
