@@ -52,14 +52,16 @@ def figure(path: Path, dpi: int, mosaic: list[list[str]] | None = None, **kwargs
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(STYLE):
-        fig = Figure(dpi=dpi, **{k: v for k, v in kwargs.items() if k in FIGURE_OPTIONS})
+        fig = Figure(**{k: v for k, v in kwargs.items() if k in FIGURE_OPTIONS})
         canvas = FigureCanvasAgg(fig)
         layout = {k: v for k, v in kwargs.items() if k not in FIGURE_OPTIONS}
         axes = fig.subplot_mosaic(mosaic, **layout) if mosaic else fig.subplots(**layout)
         yield fig, axes
-        # One draw (the layout, then the pixels) and the pixels written as savefig writes them:
-        # savefig draws a laid-out figure twice, once without pixels to lay it out (a sixth of the
-        # plot stage's time; the same PNG bytes).
+        # One draw (the layout, then the pixels) at the file's dpi, and the pixels written as
+        # savefig writes them: savefig draws a laid-out figure twice, once without pixels to lay it
+        # out (a sixth of the plot stage's time). The dpi is set here, as savefig sets it, so that a
+        # tight_layout() in the block still measures at the figure's own: the same PNG bytes.
+        fig.dpi = dpi
         canvas.draw()
         matplotlib.image.imsave(path, canvas.buffer_rgba(), format="png", origin="upper", dpi=dpi)
 
