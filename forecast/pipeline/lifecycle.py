@@ -83,13 +83,12 @@ def stop(run: RunDir, manifest: dict[str, Any], exc: BaseException) -> None:
         exc.message = f"{exc.message} [run {run.path} marked failed]"
 
 
-def complete(run: RunDir, manifest: dict[str, Any], config: Config | None, status: str = "complete") -> None:
-    """The manifest last, then the views of the finished run."""
+def complete(run: RunDir, manifest: dict[str, Any], status: str = "complete") -> None:
+    """The manifest's final status, saved last of the run's files (finish() then writes the views
+    of the finished run)."""
     manifest.pop("error", None)  # a resumed run that completes no longer carries its earlier failure
     manifest.update(status=status, updated=utc_now())
     run.save_manifest(manifest)
-    if config is not None:
-        finish(run, config)
 
 
 @contextlib.contextmanager
@@ -124,15 +123,19 @@ def reopened_run(run: RunDir, config: Config) -> Iterator[Started]:
 
 @contextlib.contextmanager
 def _lived(run: RunDir, manifest: dict[str, Any], config: Config | None) -> Iterator[Started]:
-    run.save_manifest(manifest)
-    started = Started(run, manifest)
+    # Both saves inside the try: a signal landing in one is recorded by stop(), never leaving
+    # the run "running".
     try:
+        run.save_manifest(manifest)
+        started = Started(run, manifest)
         yield started
+        manifest.update(started.extra)
+        complete(run, manifest, started.status)
     except BaseException as exc:
         stop(run, manifest, exc)
         raise
-    manifest.update(started.extra)
-    complete(run, manifest, config, started.status)
+    if config is not None:
+        finish(run, config)
 
 
 def finish(run: RunDir, config: Config) -> None:

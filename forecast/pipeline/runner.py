@@ -23,7 +23,7 @@ from forecast.config import Config, dump_config, legacy, require_one_series
 from forecast.errors import MissingInputError
 from forecast.lock import exclusive
 from forecast.pipeline import stages
-from forecast.pipeline.lifecycle import complete, environment, stop
+from forecast.pipeline.lifecycle import complete, environment, finish, stop
 from forecast.pipeline.stages import Context
 from forecast.prepare.transforms import SEASONAL
 from forecast.reports import tracking
@@ -178,6 +178,12 @@ def run_pipeline(
         return _run_locked(ctx, stages, force, listener, rerun_from, must_be_current, until)
 
 
+def _ended(exc: BaseException) -> dict[str, str]:
+    """How `exc` ended a stage, for its record."""
+    ended = stopped(exc)
+    return {"status": ended["status"], "error": ended["error"], "ended": utc_now()}
+
+
 def _prepared(run: RunDir, manifest: dict[str, Any]) -> dict[str, Any]:
     manifest.update(status="prepared", updated=utc_now())
     run.save_manifest(manifest)
@@ -215,49 +221,47 @@ def _run_locked(
         seed=config.train.seed,
         **environment(),
     )
-    run.save_manifest(manifest)
-
-    for stage, is_fresh in zip(stages, current, strict=True):
-        record = records.get(stage.name)
-        if is_fresh:
-            notify(stage.name, "skipped", record)
-            if stage.name == until:
-                return _prepared(run, manifest)
-            continue
-        inputs = _hashes(run, stage.inputs)
-        record = {"status": "running", "started": utc_now()}
-        records[stage.name] = record
+    # Every save of the manifest is inside the try, not only the stages: a signal landing in one
+    # (its fsync can take a while) or between two stages is recorded by stop(), never leaving the
+    # run or a stage "running" (seen: a compare candidate stopped between its first stages).
+    record: dict[str, Any] | None = None
+    try:
         run.save_manifest(manifest)
-        notify(stage.name, "running", record)
-        clock = time.perf_counter()
-        try:
+        for stage, is_fresh in zip(stages, current, strict=True):
+            if is_fresh:
+                notify(stage.name, "skipped", records.get(stage.name))
+                if stage.name == until:
+                    return _prepared(run, manifest)
+                continue
+            inputs = _hashes(run, stage.inputs)
+            clock = time.perf_counter()
+            record = records[stage.name] = {"status": "running", "started": utc_now()}
+            run.save_manifest(manifest)
+            notify(stage.name, "running", record)
             info = stage.run(ctx)
-        except BaseException as exc:
-            ended = stopped(exc)
             record.update(
-                status=ended["status"],
-                error=ended["error"],
+                status="done",
                 ended=utc_now(),
                 seconds=round(time.perf_counter() - clock, 3),
+                config=section_hash(config, stage.sections),
+                inputs=inputs,
+                outputs=_hashes(run, stage.outputs),
+                info=info,
             )
-            stop(run, manifest, exc)
-            notify(stage.name, ended["status"], record)
-            raise
-        record.update(
-            status="done",
-            ended=utc_now(),
-            seconds=round(time.perf_counter() - clock, 3),
-            config=section_hash(config, stage.sections),
-            inputs=inputs,
-            outputs=_hashes(run, stage.outputs),
-            info=info,
-        )
-        if stage.name == "snapshot":
-            manifest["data_fingerprint"] = record["outputs"][rundir.SERIES]
-        run.save_manifest(manifest)
-        notify(stage.name, "done", record)
-        if stage.name == until:
-            return _prepared(run, manifest)
-
-    complete(run, manifest, config)
+            if stage.name == "snapshot":
+                manifest["data_fingerprint"] = record["outputs"][rundir.SERIES]
+            run.save_manifest(manifest)
+            notify(stage.name, "done", record)
+            if stage.name == until:
+                return _prepared(run, manifest)
+        complete(run, manifest)
+    except BaseException as exc:
+        was_running = record is not None and record["status"] == "running"
+        if was_running:
+            record.update(**_ended(exc), seconds=round(time.perf_counter() - clock, 3))  # type: ignore[union-attr]
+        stop(run, manifest, exc)
+        if was_running:
+            notify(stage.name, record["status"], record)  # type: ignore[index]
+        raise
+    finish(run, config)
     return run.manifest()

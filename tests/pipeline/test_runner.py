@@ -119,6 +119,30 @@ def test_an_interruption_is_recorded_as_interrupted(fakes: Fakes, run: RunDir) -
     assert manifest["status"] == "interrupted" and manifest["stages"]["c"]["status"] == "interrupted"
 
 
+@pytest.mark.parametrize("save", range(8))  # 8 saves: the start, each of 3 stages running and done, complete
+def test_a_signal_landing_in_any_save_of_the_manifest_leaves_nothing_running(
+    save: int, fakes: Fakes, run: RunDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saves = []
+    real = RunDir.save_manifest
+
+    def interrupted(self: RunDir, manifest: dict) -> None:
+        saves.append(manifest["status"])
+        if len(saves) == save + 1:  # Ctrl-C while this save's file is written: the old file stays
+            raise KeyboardInterrupt
+        real(self, manifest)
+
+    monkeypatch.setattr(RunDir, "save_manifest", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        go(fakes, run)
+    monkeypatch.undo()
+    manifest = run.manifest()
+    assert manifest["status"] == "interrupted", saves
+    assert "running" not in [record["status"] for record in manifest["stages"].values()], manifest["stages"]
+    manifest, _ = go(fakes, run)
+    assert manifest["status"] == "complete" and fakes.calls == ["a", "b", "c"][min(3, save // 2) :]
+
+
 def test_force_rerun_from_and_until(fakes: Fakes, run: RunDir) -> None:
     manifest, _ = go(fakes, run, until="b")
     assert fakes.calls == ["a", "b"] and manifest["status"] == "prepared"
