@@ -124,6 +124,34 @@ def handle_signals(interrupt: bool = True) -> None:
     signal.signal(signal.SIGINT, on_signal if interrupt else signal.SIG_IGN)
     signal.signal(signal.SIGALRM, _again)
     sys.unraisablehook = on_unraisable
+    _listening()
+
+
+LISTEN_EVERY = 0.1  # seconds: how late the main thread may notice a signal another thread received
+
+
+def _listening() -> None:
+    """Make the main thread notice a signal whichever thread the kernel gave it to. The kernel may
+    deliver SIGTERM to any thread not blocking it, a native one too (TensorFlow's, OpenBLAS'). On
+    Python 3.11 its C handler then only marks the signal pending, without telling the main thread,
+    which runs the Python handler the next time it blocks or drops the GIL: importing TensorFlow
+    it ran on for the pool's 10 s of grace and was killed, its run left "running". A Python thread
+    waking every LISTEN_EVERY seconds asks for the GIL, and the main thread, giving it up, checks
+    for pending signals (Python 3.13 tells the main thread itself)."""
+    import threading
+    import time
+
+    if any(thread.name == _LISTENER for thread in threading.enumerate()):
+        return
+
+    def listen() -> None:
+        while True:
+            time.sleep(LISTEN_EVERY)
+
+    threading.Thread(target=listen, name=_LISTENER, daemon=True).start()
+
+
+_LISTENER = "forecast-signals"
 
 
 def on_signal(signum: int, frame: object) -> None:

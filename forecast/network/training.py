@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from forecast import errors
 from forecast.config import ModelConfig, TrainConfig
 from forecast.errors import held_signals, raise_if_stopped
 from forecast.network import deadline, kept
@@ -80,6 +81,11 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
     with _quiet_fd2(quiet and "tensorflow" not in sys.modules):
         import keras
         import tensorflow  # noqa: F401  (imported here so its banners fall in the quiet window)
+    # A signal can land in TensorFlow's import where C code clears the interruption its handler
+    # raised (inside an isinstance check), and the import goes on: it is raised here instead (seen:
+    # a compare worker stopped as it imported TensorFlow ran on for the pool's grace, was killed,
+    # and left its candidate's run "running"). (errors.raise_if_stopped: tests count the per-batch checks.)
+    errors.raise_if_stopped()
 
     _share_of_cores()
     if seed is not None:

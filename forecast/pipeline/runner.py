@@ -20,7 +20,7 @@ from typing import Any
 
 from forecast import rundir
 from forecast.config import Config, dump_config, legacy, require_one_series
-from forecast.errors import MissingInputError
+from forecast.errors import MissingInputError, raise_if_stopped
 from forecast.lock import exclusive
 from forecast.pipeline import stages
 from forecast.pipeline.lifecycle import complete, environment, finish, stop
@@ -228,6 +228,7 @@ def _run_locked(
     try:
         run.save_manifest(manifest)
         for stage, is_fresh in zip(stages, current, strict=True):
+            raise_if_stopped()  # a signal that library code swallowed in the last stage stops the run here
             if is_fresh:
                 notify(stage.name, "skipped", records.get(stage.name))
                 if stage.name == until:

@@ -4,12 +4,13 @@ reruns, what is skipped, how a failure or an interruption is recorded and resume
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
 from forecast.config import Config, build_config
-from forecast.errors import DataError, MissingInputError
+from forecast.errors import DataError, MissingInputError, Terminated
 from forecast.pipeline.runner import Stage, _digest, _same_config, _section, run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
@@ -141,6 +142,33 @@ def test_a_signal_landing_in_any_save_of_the_manifest_leaves_nothing_running(
     assert "running" not in [record["status"] for record in manifest["stages"].values()], manifest["stages"]
     manifest, _ = go(fakes, run)
     assert manifest["status"] == "complete" and fakes.calls == ["a", "b", "c"][min(3, save // 2) :]
+
+
+def test_a_signal_that_library_code_swallowed_stops_the_run_before_its_next_stage(
+    fakes: Fakes, run: RunDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C code that clears errors (an isinstance check inside TensorFlow's import) can drop the
+    interruption the handler raised; the signal is still recorded, and the run stops at the next
+    stage boundary rather than running on to the end."""
+    real = fakes.stage
+
+    def swallowing(name: str, inputs: tuple[str, ...], section: str) -> Stage:
+        stage = real(name, inputs, section)
+        if name != "a":
+            return stage
+
+        def run_a(ctx: Context) -> dict:
+            monkeypatch.setattr(Terminated, "signal", signal.SIGTERM)  # arrived; its exception was lost
+            return stage.run(ctx)
+
+        return Stage(name, run_a, stage.inputs, stage.outputs, stage.sections)
+
+    monkeypatch.setattr(fakes, "stage", swallowing)
+    with pytest.raises(Terminated):
+        go(fakes, run)
+    manifest = run.manifest()
+    assert fakes.calls == ["a"] and manifest["status"] == "interrupted"
+    assert manifest["stages"]["a"]["status"] == "done" and "b" not in manifest["stages"]
 
 
 def test_force_rerun_from_and_until(fakes: Fakes, run: RunDir) -> None:

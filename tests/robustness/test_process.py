@@ -131,6 +131,30 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
     assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
 
 
+def test_a_signal_the_kernel_hands_to_a_native_thread_still_stops_the_command(tmp_path: Path) -> None:
+    """The kernel may deliver a process's SIGTERM to any thread that does not block it, a native one
+    (TensorFlow's, OpenBLAS') too. Python 3.11 then ran its handler only when the main thread next
+    blocked (seen: a compare worker importing TensorFlow ran on for the pool's 10 s of grace, was
+    killed, and left its candidate's run "running")."""
+    inside = ("import ctypes, signal, sys, time\n"
+              "import forecast.config\n"
+              "libc = ctypes.CDLL(None)\n"
+              "native = ctypes.c_ulong()  # a thread outside Python, blocked in pause()\n"
+              "libc.pthread_create(ctypes.byref(native), None, ctypes.cast(libc.pause, ctypes.c_void_p), None)\n"
+              "real = forecast.config.load_config\n"
+              "def load_config(*args, **kwargs):\n"
+              "    signal.pthread_kill(native.value, signal.SIGTERM)  # to that thread only\n"
+              "    end = time.monotonic() + 5\n"
+              "    while time.monotonic() < end:  # Python that never blocks, as importing TensorFlow\n"
+              "        pass\n"
+              "    sys.stderr.write('ran on for 5 s\\n')\n"
+              "    return real(*args, **kwargs)\n"
+              "forecast.config.load_config = load_config\n")  # fmt: skip
+    done = config_show_after(inside, tmp_path)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
+
+
 @pytest.fixture(scope="module")
 def real_commands(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
     """fetch, train (with plots) and predict, each in a real process with an empty HOME, once:
