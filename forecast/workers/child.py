@@ -49,6 +49,7 @@ class Child:
         for pipe in pipes:
             pipe.close()  # type: ignore[union-attr]
         self.started = False
+        self.terminated = False
 
     def ready(self, timeout: float = STARTUP) -> None:
         """Wait until the child has imported its module (TimeoutError, StartError)."""
@@ -87,13 +88,18 @@ class Child:
         self.process.kill()
         return self.process.wait()
 
-    def stop(self, grace: float) -> int:
-        """SIGTERM, then SIGKILL after `grace` seconds: a worker set up to stop on SIGTERM
-        (setup.py) records the stage it was running as interrupted, resumable."""
-        if self.process.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM, once: a worker set up to stop on SIGTERM (setup.py) records the stage it was
+        running as interrupted, resumable; a second SIGTERM would interrupt that record."""
+        if self.process.poll() is None and not self.terminated:
+            self.terminated = True
             self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(grace)
+
+    def stop(self, grace: float) -> int:
+        """terminate(), then SIGKILL if the child has not ended within `grace` seconds."""
+        self.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(grace)
         return self.kill()
 
 

@@ -8,7 +8,7 @@ picklable payload; results come back in the jobs' order. One rule for a worker t
 (killed, out of memory) or that Ray loses: the job's result is a Lost, and the others go on.
 A job that raises stops the pool: the error is raised here, as it would be in one process.
 On Ctrl-C, SIGTERM or an error the workers are sent SIGTERM (each records the stage it was
-running as interrupted, resumable), and killed if they have not stopped a few seconds later.
+running as interrupted, resumable), and killed if they have not stopped GRACE seconds later.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import itertools
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -30,7 +31,10 @@ from forecast.workers.ray_session import ray_session
 
 log = logging.getLogger(__name__)
 Executor = Literal["local", "ray"]
-GRACE = 10.0  # seconds a stopped worker has to record its run as interrupted before it is killed
+# Seconds stopped workers have to record their runs as interrupted before they are killed: they
+# take well under one, but one stopped as it imports TensorFlow finishes the import first
+# (network/training.py: import_keras), 5 s of CPU and more on a loaded machine.
+GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,17 @@ class Pool:
         return self
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        failed = kind is not None
-        for child in self.children:
-            if child is not None:
-                child.stop(GRACE) if failed else child.kill()
+        children = [child for child in self.children if child is not None]
         self.children = []
+        if kind is None:
+            for child in children:
+                child.kill()
+        else:  # all stopped at once, with one grace for all: not one after another
+            for child in children:
+                child.terminate()
+            deadline = time.monotonic() + GRACE
+            for child in children:
+                child.stop(max(0.0, deadline - time.monotonic()))
         if self.ray is not None:
             self.session.__exit__(kind, error, traceback)
 

@@ -11,7 +11,7 @@ import pytest
 
 from forecast.errors import DataError, Terminated, exit_code
 from forecast.workers.failure import failure, reported
-from forecast.workers.pool import Job, Lost, Pool
+from forecast.workers.pool import GRACE, Job, Lost, Pool
 
 
 def jobs(name: str, values: list[int]) -> list[Job]:
@@ -52,6 +52,29 @@ def test_on_ray_a_worker_runs_every_job_with_its_threads_and_only_those(monkeypa
         shared = pool.next_done()[1]
     assert len(set(alone)) == 1 and alone[0][1] == "4"
     assert shared[1] == "2" and shared[0] != alone[0][0]  # another share of the cores: another process
+
+
+def test_stopped_workers_are_all_signalled_before_any_is_waited_for() -> None:
+    """Each has the whole grace to record its run: one after another, a slow first one used up
+    the next one's, which was killed with its run left "running"."""
+    events: list[str] = []
+
+    class Worker:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def terminate(self) -> None:
+            events.append(f"SIGTERM {self.name}")
+
+        def stop(self, grace: float) -> int:
+            events.append(f"wait {self.name}")
+            assert grace > GRACE - 5  # the second one's grace did not wait for the first one
+            return -15
+
+    pool = Pool(2)
+    pool.children = [Worker("a"), Worker("b")]  # type: ignore[list-item]
+    pool.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+    assert events == ["SIGTERM a", "SIGTERM b", "wait a", "wait b"] and pool.children == []
 
 
 def test_one_worker_runs_the_jobs_here() -> None:
