@@ -11,7 +11,9 @@ from forecast import rundir
 from forecast.commands.resolve import find_run
 from forecast.commands.runs import Run
 from forecast.commands.train import Started, run_stages
+from forecast.config import Config, dump_config
 from forecast.data import data_root
+from forecast.errors import held_signals
 from forecast.pipeline.runner import STAGES, Listener, plan
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir, runs_root, utc_now
@@ -40,16 +42,21 @@ def evaluate(
     if overrides:
         # Refused before any folder exists when the options would need retraining.
         plan(ctx, STAGES, len(STAGES), found.manifest().get("stages", {}), FROZEN)
-        ctx = Context(config, rescoring(found, root), ctx.data_dir)
+        ctx = Context(config, rescoring(found, root, config), ctx.data_dir)
         log.info("rescoring in a new run %s; %s keeps its scores", ctx.run.path, found.path)
     return run_stages(ctx, listener, on_start, rerun_from="evaluate", must_be_current=FROZEN)
 
 
-def rescoring(run: RunDir, root: Path) -> RunDir:
-    """A new run holding a copy of `run`'s files, that says where it came from."""
-    copy = RunDir.create(root, f"{run.path.name}-rescored")
-    shutil.copytree(run.path, copy.path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(rundir.LOCK))
-    manifest = copy.manifest()
-    manifest.update(rescored_from=str(run.path), created=utc_now())
-    copy.save_manifest(manifest)
+def rescoring(run: RunDir, root: Path, config: Config) -> RunDir:
+    """A new run holding a copy of `run`'s files and the new options, that says where it came from.
+    Made whole with Ctrl-C and SIGTERM held, and interrupted until its evaluation runs: a copy
+    stopped halfway read as the run it copies (its manifest said complete, with the old scores)."""
+    with held_signals():
+        copy = RunDir.create(root, f"{run.path.name}-rescored")
+        shutil.copytree(run.path, copy.path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(rundir.LOCK))
+        copy.write_text(rundir.CONFIG, dump_config(config))  # a resume (train --run-dir) rescores it
+        manifest = copy.manifest()
+        manifest.update(rescored_from=str(run.path), created=utc_now(), updated=utc_now())
+        manifest.update(status="interrupted", error="stopped before it was rescored")
+        copy.save_manifest(manifest)
     return copy

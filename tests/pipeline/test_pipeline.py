@@ -299,6 +299,29 @@ def test_evaluate_rescores_without_retraining_in_a_new_run_and_the_run_keeps_its
     assert again.exit_code == 0 and len(list((tmp_path / "runs").iterdir())) == 2
 
 
+def test_a_rescoring_stopped_before_its_evaluation_is_interrupted_and_resumes_with_its_options(
+    invoke, trained_copy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy is never the run it copies: stopped before its evaluation ran, its manifest said
+    complete with the old scores, and its config was the old one."""
+    from forecast.commands import evaluate
+
+    run = trained_copy(TINY)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C just after the copy
+
+    monkeypatch.setattr(evaluate, "run_stages", stopped)
+    assert invoke("evaluate", run.name, "--set", "evaluate.season=3").exit_code == 130
+    monkeypatch.undo()
+    (rescored,) = [p for p in (tmp_path / "runs").iterdir() if p != run]
+    assert json.loads((rescored / "manifest.json").read_text())["status"] == "interrupted"
+    resumed = invoke("train", "--run-dir", str(rescored))
+    assert resumed.exit_code == 0, resumed.output
+    assert "train       unchanged, skipped" in resumed.stderr
+    assert json.loads((rescored / "metrics.json").read_text())["season"] == 3
+
+
 def test_evaluate_never_retrains(invoke, trained_copy, tmp_path: Path) -> None:
     run = trained_copy(TINY)
     before = snapshot_tree(run)
