@@ -133,11 +133,11 @@ LISTEN_EVERY = 0.1  # seconds: how late the main thread may notice a signal anot
 def _listening() -> None:
     """Make the main thread notice a signal whichever thread the kernel gave it to. The kernel may
     deliver SIGTERM to any thread not blocking it, a native one too (TensorFlow's, OpenBLAS'). On
-    Python 3.11 its C handler then only marks the signal pending, without telling the main thread,
-    which runs the Python handler the next time it blocks or drops the GIL: importing TensorFlow
-    it ran on for the pool's 10 s of grace and was killed, its run left "running". A Python thread
-    waking every LISTEN_EVERY seconds asks for the GIL, and the main thread, giving it up, checks
-    for pending signals (Python 3.13 tells the main thread itself)."""
+    Python 3.11 the C handler, run in that thread, only marks the signal pending, and the main
+    thread runs the Python handler the next time it blocks or gives up the GIL (a SIGTERM sent to
+    a native thread went unnoticed through 5 s of pure Python: tests/robustness/test_process.py).
+    A Python thread waking every LISTEN_EVERY seconds asks for the GIL, and the main thread,
+    giving it up, runs the pending handler."""
     import threading
     import time
 
