@@ -120,6 +120,7 @@ def handle_signals(interrupt: bool = True) -> None:
     SIGTERM)."""
     import signal
 
+    Terminated.signal = None  # a fresh start: a kept Ray worker's next job was stopped by the last one's signal
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal if interrupt else signal.SIG_IGN)
     signal.signal(signal.SIGALRM, _again)

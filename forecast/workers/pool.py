@@ -13,6 +13,7 @@ running as interrupted, resumable), and killed if they have not stopped GRACE se
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import logging
@@ -104,6 +105,8 @@ class Pool:
             for child in children:
                 child.stop(max(0.0, deadline - time.monotonic()))
         if self.ray is not None:
+            if kind is not None:
+                self._stop_on_ray()
             self.session.__exit__(kind, error, traceback)
 
     @property
@@ -204,6 +207,17 @@ class Pool:
     def _ray_threads(self, at_once: int) -> int:
         return setup.share_of_cores(min(at_once, self.workers)) if self.address is None else 1
 
+    def _stop_on_ray(self) -> None:
+        """Every task still running is cancelled (ray.cancel raises KeyboardInterrupt in it: it
+        records its run as interrupted) and has GRACE seconds to end before Ray shuts down, which
+        kills its workers (their runs were left "running")."""
+        tasks = list(self.refs)
+        for task in tasks:
+            with contextlib.suppress(Exception):  # a task that has just ended
+                self.ray.cancel(task)
+        with contextlib.suppress(Exception):
+            self.ray.wait(tasks, num_returns=len(tasks), timeout=GRACE)
+
     def _next_on_ray(self) -> tuple[int, Any]:
         ready, _ = self.ray.wait(list(self.refs), num_returns=1)
         ticket = self.refs.pop(ready[0])
@@ -216,8 +230,10 @@ class Pool:
 def on_ray(job: Job, threads: int, level: int, env: dict[str, str]) -> Any:
     """A job as a Ray task, in a worker process set up as a pool's worker (again, the same way, for
     each job it runs)."""
-    setup.set_up(threads, level, env)
-    return answer(job)
+    setup.set_up(threads, level, env, interrupt=True)  # Pool._stop_on_ray cancels it with SIGINT's handler
+    # Stopped, the interruption goes back to Ray, which ends the task as cancelled and keeps its
+    # worker: a worker leaving by os._exit had the raylet print "A worker died" on our stdout.
+    return answer(job, leave=False)
 
 
 # --- in a worker (workers/child.py calls prepare() once, then answer() per job) -------------
@@ -227,17 +243,22 @@ def prepare() -> None:
     setup.set_up(int(os.environ.get(setup.THREADS, "1")), int(os.environ.get(setup.LEVEL, logging.WARNING)))
 
 
-def answer(job: Job) -> Any:
+def answer(job: Job, leave: bool = True) -> Any:
     """The job's result; its error comes back whole (a ForecastError keeps its exit code). Stopped
-    by SIGTERM, the worker ends with the documented code once the job has recorded it."""
+    by SIGTERM, the worker ends with the documented code once the job has recorded it (leave), or
+    the interruption is raised again (not leave)."""
     setup.label(job.label)
     try:
         return call(job)
     except Exception as exc:
         if not was_interrupted(exc):
             return Raised(exc)
+        if not leave:
+            raise
         _leave(exit_code(exc))
     except KeyboardInterrupt as exc:
+        if not leave:
+            raise
         _leave(exit_code(exc))
 
 

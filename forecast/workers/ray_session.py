@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +34,7 @@ def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         if address is None:  # a private local instance, on loopback only
             options.update(_node_ip_address="127.0.0.1", num_cpus=workers or os.cpu_count())
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -39,6 +42,14 @@ def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
                 f"cannot reach the Ray cluster at {address}: {exc}",
                 hint="check --address (e.g. ray://host:10001 or auto)",
             ) from exc
+        finally:
+            # ray.init installs its own SIGTERM handler (a stack dump, then death by the signal):
+            # a universe on Ray stopped by SIGTERM printed Ray's lines and exited 1 instead of
+            # recording its run interrupted and ending with 143. Python's own are set again.
+            if threading.current_thread() is threading.main_thread():  # the only one that may set them
+                for sig, handler in handlers.items():
+                    if handler is not None:
+                        signal.signal(sig, handler)
     try:
         yield ray
     finally:

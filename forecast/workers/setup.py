@@ -62,12 +62,13 @@ class Labelled(logging.Formatter):
 FORMAT = Labelled()
 
 
-def set_up(threads: int, level: int, env: dict[str, str] | None = None) -> None:
+def set_up(threads: int, level: int, env: dict[str, str] | None = None, interrupt: bool = False) -> None:
     """This process as a worker (see the module's docstring); label(job) names each job's lines.
-    env: the parent's library caches (CACHES), where they are not set here."""
+    env: the parent's library caches (CACHES), where they are not set here. interrupt: Ctrl-C
+    stops the job too (a Ray worker: ray.cancel stops a task by running SIGINT's handler in it)."""
     for key, value in (env or {}).items():
         os.environ.setdefault(key, value)
-    handle_signals(interrupt=False)
+    handle_signals(interrupt=interrupt)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(FORMAT)
     logging.basicConfig(level=level, handlers=[handler], force=True)

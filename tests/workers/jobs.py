@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from pathlib import Path
 
 from forecast.errors import DataError
 
@@ -29,3 +31,14 @@ def say(x: int) -> str | None:
 def where(x: int) -> tuple[int, str | None]:
     """The worker process that ran the job, and the TensorFlow threads it was started with."""
     return os.getpid(), os.environ.get("FORECAST_THREADS")
+
+
+def linger(folder: str) -> None:
+    """Waits to be stopped, and says in `folder` that it started and that it was stopped."""
+    Path(folder, "started").touch()
+    try:
+        for _ in range(600):  # short sleeps: a handler run from another thread lands between them
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        Path(folder, "stopped").touch()
+        raise

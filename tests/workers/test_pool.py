@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,39 @@ def test_on_ray_a_worker_runs_every_job_with_its_threads_and_only_those(monkeypa
         shared = pool.next_done()[1]
     assert len(set(alone)) == 1 and alone[0][1] == "4"
     assert shared[1] == "2" and shared[0] != alone[0][0]  # another share of the cores: another process
+
+
+STOPPED_ON_RAY = """\
+import os, signal, sys, time
+from pathlib import Path
+from forecast.errors import Terminated, handle_signals
+from forecast.workers.pool import Job, Pool
+handle_signals()  # as the CLI does
+folder = Path(sys.argv[1])
+try:
+    with Pool(1, "ray") as pool:
+        pool.submit(Job("tests.workers.jobs:linger", str(folder), "linger"))
+        while not (folder / "started").exists():
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGTERM)
+        pool.next_done()
+except Terminated:
+    print("terminated")
+"""
+
+
+@pytest.mark.slow
+def test_a_pool_on_ray_stopped_by_sigterm_stops_its_tasks_and_ends_as_forecast_says(tmp_path: Path) -> None:
+    """ray.init replaced the process's SIGTERM handler with Ray's (a stack dump, then death by
+    the signal: exit 1 for a universe on Ray), and shutting Ray down killed the running tasks
+    before they could record their runs as interrupted."""
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("ray is not installed")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}  # Ray's workers import tests.workers.jobs
+    done = subprocess.run([sys.executable, "-c", STOPPED_ON_RAY, str(tmp_path)], env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.stdout.strip() == "terminated", done.stderr[-2000:]
+    assert (tmp_path / "stopped").exists()  # the task was stopped, not killed
 
 
 def test_stopped_workers_are_all_signalled_before_any_is_waited_for() -> None:
