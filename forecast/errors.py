@@ -129,6 +129,7 @@ def handle_signals(interrupt: bool = True) -> None:
 
 
 LISTEN_EVERY = 0.1  # seconds: how late the main thread may notice a signal another thread received
+_LISTENER = "forecast-signals"  # the thread's name
 
 
 def _listening() -> None:
@@ -150,9 +151,6 @@ def _listening() -> None:
             time.sleep(LISTEN_EVERY)
 
     threading.Thread(target=listen, name=_LISTENER, daemon=True).start()
-
-
-_LISTENER = "forecast-signals"
 
 
 def on_signal(signum: int, frame: object) -> None:

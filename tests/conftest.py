@@ -158,3 +158,21 @@ def persistent_edge(n: int = 1000, rho: float = 0.9, seed: int = 0) -> tuple[np.
     for t in range(1, n):
         x[t] = rho * x[t - 1] + rng.normal()
     return np.sqrt(np.abs(1 + 0.3 * x)), np.ones(n)
+
+
+def interrupt_save(monkeypatch: pytest.MonkeyPatch, save: int) -> list[str]:
+    """Ctrl-C while the `save`-th manifest save (0-based) is written: that file stays as it was.
+    Returns the statuses every save was asked to write, as they are asked."""
+    from forecast.rundir import RunDir
+
+    saves: list[str] = []
+    real = RunDir.save_manifest
+
+    def interrupted(self: RunDir, manifest: dict) -> None:
+        saves.append(manifest["status"])
+        if len(saves) == save + 1:
+            raise KeyboardInterrupt
+        real(self, manifest)
+
+    monkeypatch.setattr(RunDir, "save_manifest", interrupted)
+    return saves

@@ -56,7 +56,13 @@ def rescoring(run: RunDir, root: Path, config: Config) -> RunDir:
         shutil.copytree(run.path, copy.path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(rundir.LOCK))
         copy.write_text(rundir.CONFIG, dump_config(config))  # a resume (train --run-dir) rescores it
         manifest = copy.manifest()
-        manifest.update(rescored_from=str(run.path), created=utc_now(), updated=utc_now())
-        manifest.update(status="interrupted", error="stopped before it was rescored")
+        now = utc_now()
+        manifest.update(
+            rescored_from=str(run.path),
+            created=now,
+            updated=now,
+            status="interrupted",
+            error="stopped before it was rescored",
+        )
         copy.save_manifest(manifest)
     return copy

@@ -178,12 +178,6 @@ def run_pipeline(
         return _run_locked(ctx, stages, force, listener, rerun_from, must_be_current, until)
 
 
-def _ended(exc: BaseException) -> dict[str, str]:
-    """How `exc` ended a stage, for its record."""
-    ended = stopped(exc)
-    return {"status": ended["status"], "error": ended["error"], "ended": utc_now()}
-
-
 def _prepared(run: RunDir, manifest: dict[str, Any]) -> dict[str, Any]:
     manifest.update(status="prepared", updated=utc_now())
     run.save_manifest(manifest)
@@ -257,12 +251,18 @@ def _run_locked(
                 return _prepared(run, manifest)
         complete(run, manifest)
     except BaseException as exc:
-        was_running = record is not None and record["status"] == "running"
-        if was_running:
-            record.update(**_ended(exc), seconds=round(time.perf_counter() - clock, 3))  # type: ignore[union-attr]
+        stopping = record if record is not None and record["status"] == "running" else None
+        if stopping is not None:  # the stage it stopped
+            ended = stopped(exc)
+            stopping.update(
+                status=ended["status"],
+                error=ended["error"],
+                ended=ended["updated"],
+                seconds=round(time.perf_counter() - clock, 3),
+            )
         stop(run, manifest, exc)
-        if was_running:
-            notify(stage.name, record["status"], record)  # type: ignore[index]
+        if stopping is not None:
+            notify(stage.name, stopping["status"], stopping)
         raise
     finish(run, config)
     return run.manifest()

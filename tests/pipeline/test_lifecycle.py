@@ -10,21 +10,14 @@ import pytest
 from forecast.pipeline.lifecycle import new_run
 from forecast.rundir import RunDir
 
+from ..conftest import interrupt_save
+
 
 @pytest.mark.parametrize("save", [0, 1])  # the manifest's two saves: at the start, and complete
 def test_a_signal_landing_in_a_save_of_the_manifest_leaves_the_run_interrupted(
     save: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    saves: list[str] = []
-    real = RunDir.save_manifest
-
-    def interrupted(self: RunDir, manifest: dict) -> None:
-        saves.append(manifest["status"])
-        if len(saves) == save + 1:  # SIGTERM while this save's file is written: the old file stays
-            raise KeyboardInterrupt
-        real(self, manifest)
-
-    monkeypatch.setattr(RunDir, "save_manifest", interrupted)
+    saves = interrupt_save(monkeypatch, save)
     with pytest.raises(KeyboardInterrupt), new_run(tmp_path, "backtest", "backtest", None) as started:
         started.extra["best"] = "lstm"
     assert saves[save] == ["running", "complete"][save]

@@ -15,6 +15,8 @@ from forecast.pipeline.runner import Stage, _digest, _same_config, _section, run
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
 
+from ..conftest import interrupt_save
+
 
 class Fakes:
     """Three stages, a -> b -> c, each writing one file from its input and its config field."""
@@ -124,16 +126,7 @@ def test_an_interruption_is_recorded_as_interrupted(fakes: Fakes, run: RunDir) -
 def test_a_signal_landing_in_any_save_of_the_manifest_leaves_nothing_running(
     save: int, fakes: Fakes, run: RunDir, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    saves = []
-    real = RunDir.save_manifest
-
-    def interrupted(self: RunDir, manifest: dict) -> None:
-        saves.append(manifest["status"])
-        if len(saves) == save + 1:  # Ctrl-C while this save's file is written: the old file stays
-            raise KeyboardInterrupt
-        real(self, manifest)
-
-    monkeypatch.setattr(RunDir, "save_manifest", interrupted)
+    saves = interrupt_save(monkeypatch, save)
     with pytest.raises(KeyboardInterrupt):
         go(fakes, run)
     monkeypatch.undo()

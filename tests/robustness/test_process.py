@@ -99,6 +99,15 @@ def config_show_after(prelude: str, tmp_path: Path) -> subprocess.CompletedProce
     return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
+def loading_config(body: str, prelude: str) -> str:
+    """A prelude for config_show_after: `prelude` runs first, then `body` (indented lines) runs
+    each time the command loads its config."""
+    return (prelude + "import forecast.config\n"
+            "real = forecast.config.load_config\n"
+            "def load_config(*args, **kwargs):\n" + body + "    return real(*args, **kwargs)\n"
+            "forecast.config.load_config = load_config\n")  # fmt: skip
+
+
 def test_a_signal_after_the_command_finished_changes_nothing(tmp_path: Path) -> None:
     """A SIGTERM landing in the interpreter's teardown, after the command's work and exit code
     (seen when a retrain finished just as the signal came: it died by the signal, -15)."""
@@ -114,17 +123,12 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
     """A SIGTERM whose handler runs inside a finaliser (a weakref callback at the end of a retrain,
     seen once): the interruption raised there cannot propagate; Python printed "Exception ignored"
     with a traceback and the command went on as if no signal had come."""
-    inside = ("import os, signal\n"
-              "import forecast.config\n"
-              "real = forecast.config.load_config\n"
-              "class Dying:\n"
-              "    def __del__(self):\n"
-              "        os.kill(os.getpid(), signal.SIGTERM)\n"
-              "        sum(range(100000))  # the handler runs here, inside the finaliser\n"
-              "def load_config(*args, **kwargs):\n"
-              "    Dying()\n"
-              "    return real(*args, **kwargs)\n"
-              "forecast.config.load_config = load_config\n")  # fmt: skip
+    inside = loading_config("    Dying()\n",
+                            "import os, signal\n"
+                            "class Dying:\n"
+                            "    def __del__(self):\n"
+                            "        os.kill(os.getpid(), signal.SIGTERM)\n"
+                            "        sum(range(100000))  # the handler runs here, inside the finaliser\n")  # fmt: skip
     done = config_show_after(inside, tmp_path)
     assert done.returncode == 143, done.stderr
     assert done.stdout == ""
@@ -134,22 +138,17 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
 def test_a_signal_the_kernel_hands_to_a_native_thread_still_stops_the_command(tmp_path: Path) -> None:
     """The kernel may deliver a process's SIGTERM to any thread that does not block it, a native one
     (TensorFlow's, OpenBLAS') too. Python 3.11 then ran its handler only when the main thread next
-    blocked (seen: a compare worker importing TensorFlow ran on for the pool's 10 s of grace, was
-    killed, and left its candidate's run "running")."""
-    inside = ("import ctypes, signal, sys, time\n"
-              "import forecast.config\n"
-              "libc = ctypes.CDLL(None)\n"
-              "native = ctypes.c_ulong()  # a thread outside Python, blocked in pause()\n"
-              "libc.pthread_create(ctypes.byref(native), None, ctypes.cast(libc.pause, ctypes.c_void_p), None)\n"
-              "real = forecast.config.load_config\n"
-              "def load_config(*args, **kwargs):\n"
-              "    signal.pthread_kill(native.value, signal.SIGTERM)  # to that thread only\n"
-              "    end = time.monotonic() + 5\n"
-              "    while time.monotonic() < end:  # Python that never blocks, as importing TensorFlow\n"
-              "        pass\n"
-              "    sys.stderr.write('ran on for 5 s\\n')\n"
-              "    return real(*args, **kwargs)\n"
-              "forecast.config.load_config = load_config\n")  # fmt: skip
+    blocked or gave up the GIL: here not before 5 s of pure Python had run."""
+    inside = loading_config("    signal.pthread_kill(native.value, signal.SIGTERM)  # to that thread only\n"
+                            "    end = time.monotonic() + 5\n"
+                            "    while time.monotonic() < end:  # Python that never blocks, as importing TensorFlow\n"
+                            "        pass\n"
+                            "    sys.stderr.write('ran on for 5 s\\n')\n",
+                            "import ctypes, signal, sys, time\n"
+                            "libc = ctypes.CDLL(None)\n"
+                            "native = ctypes.c_ulong()  # a thread outside Python, blocked in pause()\n"
+                            "pause = ctypes.cast(libc.pause, ctypes.c_void_p)\n"
+                            "libc.pthread_create(ctypes.byref(native), None, pause, None)\n")  # fmt: skip
     done = config_show_after(inside, tmp_path)
     assert done.returncode == 143, done.stderr
     assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
