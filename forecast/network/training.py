@@ -26,6 +26,7 @@ from forecast.network.fused import fusable
 from forecast.network.loop import Loop, OnEpoch, ending
 from forecast.network.models import build_model, plain
 from forecast.network.progress import EpochBar
+from forecast.workers import imports
 from forecast.workers.setup import THREADS
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _quiet_fd2(quiet and "tensorflow" not in sys.modules):
+    with _quiet_fd2(quiet and "tensorflow" not in sys.modules), imports.for_good("tensorflow"):
         import keras
         import tensorflow  # noqa: F401  (imported here so its banners fall in the quiet window)
     # A signal can land in TensorFlow's import where C code clears the interruption its handler

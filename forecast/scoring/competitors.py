@@ -26,6 +26,7 @@ import numpy as np
 from forecast.config.schema import COMPETITORS
 from forecast.errors import DependencyError
 from forecast.scoring import fit_memo
+from forecast.workers import imports
 from forecast.workers.bounded import Bounded, StartError
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,8 @@ def _bounded(name: str, task: Task, timeout: float) -> tuple[tuple[Any, ...], fl
 
 def prepare() -> None:
     """In the competitors' child (forecast/workers/child.py), before it says ready."""
-    import statsforecast.models  # noqa: F401
+    with imports.for_good("statsforecast"):
+        import statsforecast.models  # noqa: F401
 
 
 def answer(request: tuple[str, Task]) -> tuple[np.ndarray, str]:
