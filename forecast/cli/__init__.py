@@ -34,6 +34,7 @@ from forecast.workers.setup import THIRD_PARTY
 
 log = logging.getLogger("forecast")
 _verbose = False
+_said = False  # the command's error line is printed: a second interruption adds none
 
 
 class Stopped(Exception):
@@ -42,6 +43,12 @@ class Stopped(Exception):
 
 
 class ForecastGroup(TyperGroup):
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as exc:  # typer would return it as 130, SIGTERM's too, and say nothing
+            raise Stopped() from exc
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -56,6 +63,8 @@ class ForecastGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        global _said
+        _said = False
         try:
             # standalone_mode=False: errors come here instead of being printed by typer.
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -69,8 +78,7 @@ class ForecastGroup(TyperGroup):
                 command = ctx.command_path if ctx is not None else "forecast"
                 code = _fail(exc.format_message(), f"see '{command} --help'", UsageError.exit_code, exc)
         except Stopped as exc:  # Ctrl-C or SIGTERM: the documented code, the run said interrupted
-            stop = exc.__cause__ or exc
-            code = _fail("terminated (SIGTERM)" if was_terminated(stop) else "aborted", None, exit_code(stop), stop)
+            code = _stopped(exc.__cause__ or exc)
         except typer.Abort as exc:  # click turns EOFError (and an older click KeyboardInterrupt) into Abort
             cause = exc.__cause__ or exc.__context__
             if cause is not None and not was_interrupted(cause):  # an EOFError: a file cut short, not Ctrl-C
@@ -88,7 +96,13 @@ class ForecastGroup(TyperGroup):
         return code
 
 
+def _stopped(stop: BaseException) -> int:
+    return _fail("terminated (SIGTERM)" if was_terminated(stop) else "aborted", None, exit_code(stop), stop)
+
+
 def _fail(message: str, hint: str | None, code: int, exc: BaseException) -> int:
+    global _said
+    _said = True
     if _verbose:
         traceback.print_exception(exc)
     line = Failure(message, hint, code).line()
@@ -208,10 +222,12 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt as exc:
-        # The interruption raised once more while the first one unwinds (a library's clean-up
-        # running a check after the error line was printed; seen once under a loaded test
-        # suite): still the documented code, not a death by SIGINT (-2) that cron reports as a crash.
-        _leave(exit_code(exc))
+        # Stopped where ForecastGroup.main cannot see it: as typer builds the commands (in the
+        # first few tenths of a second), or once more while the first interruption unwinds (a
+        # library's clean-up running a check after the error line was printed; seen once under
+        # a loaded test suite). Its line, once, and the documented code, not a death by SIGINT
+        # (-2) that cron reports as a crash.
+        _leave(exit_code(exc) if _said else _stopped(exc))
     except SystemExit as done:
         if Terminated.signal is not None:  # stopped by a signal: see _leave
             _leave(done.code if isinstance(done.code, int) else 1)

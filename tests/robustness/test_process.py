@@ -119,6 +119,21 @@ def test_a_signal_after_the_command_finished_changes_nothing(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("moment", ["typer builds the commands", "typer parses the arguments"])
+@pytest.mark.parametrize(("sig", "code", "line"), [(signal.SIGTERM, 143, "terminated (SIGTERM)"),
+                                                   (signal.SIGINT, 130, "aborted")])  # fmt: skip
+def test_a_signal_in_the_first_tenths_of_a_second_gets_its_code_and_line(tmp_path, moment, sig, code, line) -> None:
+    """Seen with a SIGTERM 0.3 s after `forecast train` started: typer turned the interruption as
+    it parsed into a silent 130; as it built the commands, the process ended without a line."""
+    where = "typer.main.get_group" if moment == "typer builds the commands" else "typer.core.TyperGroup.make_context"
+    prelude = (f"import os, signal, typer.core, typer.main\nreal = {where}\n"
+               f"def first_signalled(*args, **kwargs):\n    os.kill(os.getpid(), {int(sig)})\n"
+               f"    return real(*args, **kwargs)\n{where} = first_signalled\n")  # fmt: skip
+    done = config_show_after(prelude, tmp_path)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {line}"], done.stderr
+
+
 def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path) -> None:
     """A SIGTERM whose handler runs inside a finaliser (a weakref callback at the end of a retrain,
     seen once): the interruption raised there cannot propagate; Python printed "Exception ignored"
