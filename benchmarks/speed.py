@@ -412,6 +412,7 @@ def write_markdown(results: dict, path: Path) -> None:
     from benchmarks.endtoend import markdown as endtoend
     from benchmarks.ensemble import markdown as ensemble
     from benchmarks.epoch import markdown as epoch
+    from benchmarks.imports import markdown as imports
     from benchmarks.kept import markdown as kept
     from benchmarks.kernel import markdown as kernel
     from benchmarks.ray_workers import markdown as ray
@@ -423,6 +424,7 @@ def write_markdown(results: dict, path: Path) -> None:
     lines += epoch(results)
     lines += ensemble(results)
     lines += kept(results)
+    lines += imports(results)
     lines += ray(results)
     lines += suite(results)
     lines += issue_19(results)
