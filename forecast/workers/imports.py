@@ -19,12 +19,12 @@ def for_good(module: str) -> Iterator[None]:
 
     Why: importing Keras on TensorFlow creates about 740,000 tracked objects. One full pass of
     the collector over them takes 0.3 s here, and as the heap grows during the import the
-    collector makes such passes repeatedly, then once more at exit: about a third of the
-    import's CPU (measured 2026-12-07: `forecast train` of a tiny model, a whole process, 8.1
-    -> 6.3 s of CPU; the competitors' child 2.6 -> 1.6 s). Those objects live as long as the
-    process anyway. The price: the import's own cyclic garbage (about 4,000 objects) and any
-    object alive now that later becomes cyclic garbage are never freed; it is paid once, as a
-    process imports the library once.
+    collector makes such passes repeatedly, then once more at exit: `import keras` took 4.87 s
+    of CPU, 3.02 s inside this, and a whole `forecast train` of a tiny model 6.64 against 4.72 s
+    (benchmarks/imports.py, SPEED.md). Those objects live as long as the process anyway. The
+    price: the import's own cyclic garbage (about 4,000 objects) and any object alive now that
+    later becomes cyclic garbage are never freed; it is paid once, as a process imports the
+    library once.
     """
     if module in sys.modules or not gc.isenabled():
         yield
