@@ -125,19 +125,13 @@ def markdown(results: dict) -> list[str]:
 def main() -> None:
     import argparse
 
-    from benchmarks.speed import save_part
+    from benchmarks.speed import measure_part
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # This script's own option; measure_part parses the rest (--out) and records date, cores and load.
+    parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--other-ml-dtypes", type=Path, help="a folder holding another ml_dtypes (pip --target)")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks")
-    args = parser.parse_args()
-    import datetime as dt
-
-    results = {"date": dt.date.today().isoformat(), "rounds": ROUNDS, "cpus": os.cpu_count(),
-               "load_before": os.getloadavg()[0]}  # fmt: skip
-    results.update(measure(args.other_ml_dtypes))
-    results["load_after"] = os.getloadavg()[0]
-    save_part(args.out, "imports", results)
+    own, sys.argv[1:] = parser.parse_known_args()
+    measure_part("imports", __doc__, lambda: measure(own.other_ml_dtypes), rounds=ROUNDS)
 
 
 if __name__ == "__main__":

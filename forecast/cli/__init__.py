@@ -34,7 +34,7 @@ from forecast.workers.setup import THIRD_PARTY
 
 log = logging.getLogger("forecast")
 _verbose = False
-_said = False  # the command's error line is printed: a second interruption adds none
+_said = False  # the command's error line is printed (one command a process): a second interruption adds none
 
 
 class Stopped(Exception):
@@ -63,8 +63,6 @@ class ForecastGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        global _said
-        _said = False
         try:
             # standalone_mode=False: errors come here instead of being printed by typer.
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)

@@ -99,6 +99,12 @@ def config_show_after(prelude: str, tmp_path: Path) -> subprocess.CompletedProce
     return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
+def said_only(done: subprocess.CompletedProcess, code: int, line: str) -> None:
+    """The process ended with `code` and said one line on stderr: `error: {line}`."""
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {line}"], done.stderr
+
+
 def loading_config(body: str, prelude: str) -> str:
     """A prelude for config_show_after: `prelude` runs first, then `body` (indented lines) runs
     each time the command loads its config."""
@@ -129,9 +135,7 @@ def test_a_signal_in_the_first_tenths_of_a_second_gets_its_code_and_line(tmp_pat
     prelude = (f"import os, signal, typer.core, typer.main\nreal = {where}\n"
                f"def first_signalled(*args, **kwargs):\n    os.kill(os.getpid(), {int(sig)})\n"
                f"    return real(*args, **kwargs)\n{where} = first_signalled\n")  # fmt: skip
-    done = config_show_after(prelude, tmp_path)
-    assert done.returncode == code, done.stderr
-    assert done.stderr.strip().splitlines() == [f"error: {line}"], done.stderr
+    said_only(config_show_after(prelude, tmp_path), code, line)
 
 
 def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path) -> None:
@@ -145,9 +149,8 @@ def test_a_signal_landing_in_a_finaliser_still_stops_the_command(tmp_path: Path)
                             "        os.kill(os.getpid(), signal.SIGTERM)\n"
                             "        sum(range(100000))  # the handler runs here, inside the finaliser\n")  # fmt: skip
     done = config_show_after(inside, tmp_path)
-    assert done.returncode == 143, done.stderr
+    said_only(done, 143, "terminated (SIGTERM)")
     assert done.stdout == ""
-    assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
 
 
 def test_a_signal_the_kernel_hands_to_a_native_thread_still_stops_the_command(tmp_path: Path) -> None:
@@ -164,9 +167,7 @@ def test_a_signal_the_kernel_hands_to_a_native_thread_still_stops_the_command(tm
                             "native = ctypes.c_ulong()  # a thread outside Python, blocked in pause()\n"
                             "pause = ctypes.cast(libc.pause, ctypes.c_void_p)\n"
                             "libc.pthread_create(ctypes.byref(native), None, pause, None)\n")  # fmt: skip
-    done = config_show_after(inside, tmp_path)
-    assert done.returncode == 143, done.stderr
-    assert done.stderr.strip().splitlines() == ["error: terminated (SIGTERM)"], done.stderr
+    said_only(config_show_after(inside, tmp_path), 143, "terminated (SIGTERM)")
 
 
 @pytest.fixture(scope="module")
