@@ -26,6 +26,7 @@ from forecast.network.fused import fusable
 from forecast.network.loop import Loop, OnEpoch, ending
 from forecast.network.models import build_model, plain
 from forecast.network.progress import EpochBar
+from forecast.network.validation import Validation
 from forecast.workers import imports
 from forecast.workers.setup import THREADS
 
@@ -165,7 +166,10 @@ def fit(
     try:
         if state.epoch < config.epochs:
             with held_signals():  # a signal stops the fit at a batch's end, never inside a step
-                data, begin = _epochs(x_train, y_train, x_val, y_val, config, first=state.epoch)
+                data, begin, validated = _epochs(x_train, y_train, x_val, y_val, config, first=state.epoch)
+                if validated is not None:  # first: every other callback sees the epoch's val_loss
+                    validation = Validation(model, *validated, config.batch_size, after_batch=_check)
+                    callbacks.insert(0, keras.callbacks.LambdaCallback(on_epoch_end=validation.into_logs))
                 model.fit(
                     **data,
                     epochs=config.epochs,
@@ -186,23 +190,27 @@ def fit(
     return FitResult(state.history, state.epoch, best, time.perf_counter() - started)
 
 
-def _epochs(x_train, y_train, x_val, y_val, config: TrainConfig, first: int) -> tuple[dict, Callable | None]:
-    """model.fit's data for epochs first.. (0-based), each shuffled from (seed, epoch), and what
-    to call as each epoch begins."""
+def _epochs(x_train, y_train, x_val, y_val, config: TrainConfig, first: int) -> tuple[dict, Callable | None, tuple]:
+    """model.fit's data for epochs first.. (0-based), each shuffled from (seed, epoch), what to
+    call as each epoch begins, and the validation arrays to score after each epoch (validation.py:
+    Keras' own validation pass costs more than a small series' epoch of training)."""
     has_val = len(x_val) > 0
     if y_train is None:  # WindowBatches (network/batches.py): a new iterator each epoch, in the order set as it begins
-        return {"x": x_train, "validation_data": x_val if has_val else None}, (
-            lambda epoch, logs: x_train.shuffle_for(config.seed, epoch)
+        return (
+            {"x": x_train, "validation_data": x_val if has_val else None},
+            lambda epoch, logs: x_train.shuffle_for(config.seed, epoch),
+            None,
         )
     batches, per_epoch = shuffled_epochs(
         x_train, y_train, config.batch_size, config.seed, range(first, config.epochs), config.steps_per_epoch
     )
-    return {
-        "x": batches,
-        "steps_per_epoch": per_epoch,  # Keras keeps the one iterator across the epochs
-        "validation_data": (x_val, y_val) if has_val else None,
-        "validation_batch_size": config.batch_size,
-    }, None
+    # steps_per_epoch: Keras keeps the one iterator across the epochs
+    return {"x": batches, "steps_per_epoch": per_epoch}, None, (x_val, y_val) if has_val else None
+
+
+def _check() -> None:
+    raise_if_stopped()
+    deadline.check()
 
 
 def _callbacks(keras, bar: EpochBar, log_dir: Path | None, fresh: bool) -> list:
@@ -215,7 +223,7 @@ def _callbacks(keras, bar: EpochBar, log_dir: Path | None, fresh: bool) -> list:
     # Ctrl-C or SIGTERM raised inside TensorFlow can be swallowed (in a finaliser); the
     # signal handler's record of it is checked after every batch, so training always stops.
     # So is a deadline (network/deadline.py: a tune trial under --timeout).
-    check = lambda batch, logs: (raise_if_stopped(), deadline.check())  # noqa: E731
+    check = lambda batch, logs: _check()  # noqa: E731
     callbacks.append(keras.callbacks.LambdaCallback(on_train_batch_end=check, on_test_batch_end=check))
 
     class Bar(keras.callbacks.Callback):
