@@ -4,7 +4,8 @@ learning-rate schedule and the checkpoint are the loop's, resumable: since 2026-
 model.fit of all the epochs with the loop in a callback), the loop as it was until then (a
 model.fit per epoch on a shuffled copy of the windows), and forecast's loop with its
 checkpoint written after every epoch, at most every checkpoint.EVERY_SECONDS (what it does),
-and not at all.
+and not at all; and the loop with the validation loss from Keras' own pass, as until
+2026-12-07 (network/validation.py says why no longer).
 
 The benchmark protocol's model (2 LSTM layers of 50 on the fused kernel, Dense 25, lookback 60,
 batch 64, Adam 1e-3) on sample MSFT's windows (benchmarks/speed.py), cut to a small series
@@ -68,6 +69,24 @@ def loop_fit(data, every: float | None) -> float:
     return (ends[EPOCHS] - ends[0]) / EPOCHS
 
 
+def keras_validation(data) -> float:
+    """Seconds per epoch of forecast's loop as it was until 2026-12-07: the validation loss from
+    Keras' own pass (model.fit's validation_data), not network/validation.py's."""
+    from forecast.network import training
+
+    own = training._epochs
+
+    def with_keras_validation(x, y, x_val, y_val, config, first):
+        data, begin, _ = own(x, y, x_val, y_val, config, first)
+        return {**data, "validation_data": (x_val, y_val), "validation_batch_size": config.batch_size}, begin, None
+
+    training._epochs = with_keras_validation
+    try:
+        return loop_fit(data, 5.0)
+    finally:
+        training._epochs = own
+
+
 def protocol_model():
     from forecast.config import ModelConfig
     from forecast.network.models import build_model
@@ -98,11 +117,13 @@ def per_epoch_fits(data) -> float:
 
 
 PLAIN, PER_EPOCH = "Keras model.fit, all epochs in one call", "a model.fit per epoch (forecast's loop until 2026-12-06)"
+KERAS_VALIDATION = "forecast's loop, Keras' validation pass (until 2026-12-07)"
 EVERY, NOW, NONE = (f"forecast's loop, checkpoint {when}" for when in
                     ("after every epoch", "at most every 5 s (what it does)", "never"))  # fmt: skip
 VARIANTS = {
     PLAIN: lambda data: plain_fit(data),
     PER_EPOCH: lambda data: per_epoch_fits(data),
+    KERAS_VALIDATION: lambda data: keras_validation(data),
     EVERY: lambda data: loop_fit(data, 0.0),
     NOW: lambda data: loop_fit(data, 5.0),
     NONE: lambda data: loop_fit(data, None),
@@ -159,9 +180,16 @@ def markdown(results: dict) -> list[str]:
         lines += [f"- {size}: {v[NOW]:.0f} ms an epoch as forecast trains (one model.fit, the loop's rules in a "
                   f"callback), {v[PER_EPOCH]:.0f} with a model.fit per epoch as until 2026-12-06 "
                   f"({v[PER_EPOCH] / v[NOW]:.2f}x), {v[PLAIN]:.0f} in Keras' own model.fit of all the epochs on arrays "
-                  "(why that is slower than forecast's dataset of every epoch's order was not looked into). "
+                  "(slower by its validation pass, below, and a new iterator over the arrays "
+                  "every epoch, not measured apart). "
                   f"The checkpoint: {v[EVERY]:.0f} after every epoch, {v[NOW]:.0f} at most every 5 s, {v[NONE]:.0f} "
                   f"never; the rounds of one variant spread by up to {spread:.0f} ms."]  # fmt: skip
+        if KERAS_VALIDATION in v:
+            keras_ms = v[KERAS_VALIDATION]
+            lines[-1] += (
+                f" The validation loss by Keras' own pass (until 2026-12-07): {keras_ms:.0f} ms an epoch, "
+                f"{keras_ms - v[NOW]:.0f} ms more than network/validation.py's ({keras_ms / v[NOW]:.2f}x)."
+            )
     return [*lines, ""]
 
 
