@@ -121,8 +121,12 @@ def reinstall_hint(dependency: Dependency) -> str:
 
 
 # Run in a fresh interpreter: an import that crashes the process (a bad shared library)
-# or leaves half-initialised modules behind cannot take forecast doctor down with it.
+# or leaves half-initialised modules behind cannot take forecast doctor down with it. It
+# imports and exits: the garbage collector walking TensorFlow's objects again and again as
+# they pile up would only cost time (workers/imports.py), about a second of its seven.
 _PROBE = """
+import gc
+gc.disable()
 import importlib, json, sys, time
 for name in sys.argv[1:]:
     clock = time.perf_counter()
