@@ -190,7 +190,9 @@ def fit(
     return FitResult(state.history, state.epoch, best, time.perf_counter() - started)
 
 
-def _epochs(x_train, y_train, x_val, y_val, config: TrainConfig, first: int) -> tuple[dict, Callable | None, tuple]:
+def _epochs(
+    x_train, y_train, x_val, y_val, config: TrainConfig, first: int
+) -> tuple[dict, Callable | None, tuple | None]:
     """model.fit's data for epochs first.. (0-based), each shuffled from (seed, epoch), what to
     call as each epoch begins, and the validation arrays to score after each epoch (validation.py:
     Keras' own validation pass costs more than a small series' epoch of training)."""
