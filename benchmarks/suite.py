@@ -6,7 +6,8 @@ of this script. Each test's seconds come from pytest's --durations, added throug
     .venv/bin/python benchmarks/suite.py --serial   # and the serial run: 20 more
 
 Wall seconds, CPU seconds of pytest and every process it started (the suite is CPU-bound when
-the CPU seconds approach cores x wall), and the slowest tests by pytest's own durations. The
+the CPU seconds approach cores x wall), the slowest tests by pytest's own durations, and the
+machine's speed before and after (reference(): it drifts by a third within an hour here). The
 results go into benchmarks/speed.json ("suite") and benchmarks/SPEED.md. Not a test.
 """
 
@@ -57,6 +58,21 @@ def run(command: list[str]) -> dict:
             "over_5_s": {"tests": len(long), "seconds": sum(long)}}  # fmt: skip
 
 
+def reference() -> float:
+    """The machine's speed now: the CPU seconds of `import keras` in a fresh process (the
+    collector off, as forecast imports it), the median of 3. This machine's speed drifts by a
+    third within an hour (another tenant's load): a suite's seconds read against it."""
+    code = "import gc; gc.disable(); import keras"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    seconds = []
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, env=env, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return sorted(seconds)[1]
+
+
 def markdown(results: dict) -> list[str]:
     """SPEED.md's section of the test suite."""
     if "suite" not in results:
@@ -77,6 +93,10 @@ def markdown(results: dict) -> list[str]:
               f"it is CPU-bound, and {parallel['over_5_s']['tests']} tests of 5 s or more take "
               f"{parallel['over_5_s']['seconds']:.0f} s of its test time. The slowest:", ""]  # fmt: skip
     lines += [f"  - {name}: {seconds:.0f} s" for name, seconds in parallel["slowest"][:6]]
+    if "reference" in s:  # measured since 2026-12-07
+        before, after = s["reference"]["before"], s["reference"]["after"]
+        lines += ["", f"The machine's speed then, the CPU seconds of `import keras` in a fresh process: {before:.2f} "
+                      f"before the suite and {after:.2f} after."]  # fmt: skip
     return [*lines, "", SUITE_LIMITS, ""]
 
 
@@ -118,9 +138,11 @@ def main() -> None:
     args = parser.parse_args()
     from benchmarks.speed import save_part
 
+    before = reference()
     results = {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "parallel": run(MAKE_TEST)}
     if args.serial:
         results["serial"] = run(SERIAL)
+    results["reference"] = {"before": before, "after": reference()}
     save_part(args.out, "suite", results)
 
 
