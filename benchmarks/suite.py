@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -62,15 +63,10 @@ def reference() -> float:
     """The machine's speed now: the CPU seconds of `import keras` in a fresh process (the
     collector off, as forecast imports it), the median of 3. This machine's speed drifts by a
     third within an hour (another tenant's load): a suite's seconds read against it."""
-    code = "import gc; gc.disable(); import keras"
+    from benchmarks.imports import cpu_seconds
+
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    seconds = []
-    for _ in range(3):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, env=env, check=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        seconds.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-    return sorted(seconds)[1]
+    return statistics.median(cpu_seconds("import gc; gc.disable(); import keras", ROOT, env) for _ in range(3))
 
 
 def markdown(results: dict) -> list[str]:
