@@ -114,7 +114,7 @@ def test_mistakes_raise_the_forecast_error_family(roots: dict[str, Path]) -> Non
 
 
 def test_backtest_takes_a_series_too(roots: dict[str, Path]) -> None:
-    config = {**TINY, "name": "folds", "evaluate": {"backtest": {"folds": 2, "refit": False}}}
+    config = {**TINY, "name": "folds", "evaluate": {**TINY["evaluate"], "backtest": {"folds": 2, "refit": False}}}
     done = forecast.backtest(config, data=monthly(name="folds"), **roots)
     assert [fold.fold for fold in done.report.folds] == [1, 2]
     assert (done.run / "backtest.json").is_file()

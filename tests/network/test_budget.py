@@ -20,6 +20,7 @@ def test_train_warns_and_the_report_says_it(invoke, tmp_path: Path) -> None:
     (tmp_path / "one.yaml").write_text(
         "name: one\ndata: {source: synthetic, points: 200, target: value}\nprep: {lookback: 5}\n"
         "model: {kind: gru, units: [2], dense: []}\ntrain: {epochs: 1}\nplot: {enabled: false}\n"
+        "evaluate: {competitors: []}\n"
     )  # one epoch: the best is always the last, at the cap
     result = invoke("train", "--config", str(tmp_path / "one.yaml"))
     assert result.exit_code == 0, result.output

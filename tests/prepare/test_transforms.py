@@ -117,6 +117,7 @@ def test_multivariate_inputs_each_scaled_on_the_training_part(invoke, tmp_path: 
         "data: {source: sample, symbol: IBM, period: 2y, features: [volume]}\n"
         "prep: {lookback: 5, calendar: [day_of_week, month], target_transform: log_return}\n"
         "model: {units: [3], dense: []}\ntrain: {epochs: 1}\nplot: {enabled: false}\n"
+        "evaluate: {competitors: []}\n"  # the inputs are tested, not the verdicts
     )
     result = invoke("train", "--config", str(tmp_path / "m.yaml"))
     assert result.exit_code == 0, result.output
@@ -169,7 +170,7 @@ def test_a_window_normalised_model_applies_to_any_price_range(invoke, tmp_path: 
         (tmp_path / f"{name}.yaml").write_text(
             f"data: {{source: csv, path: {name}.csv, target: close}}\n"
             "prep: {lookback: 8, normalize: window}\nmodel: {units: [3], dense: []}\n"
-            "train: {epochs: 2, seed: 1}\nplot: {enabled: false}\n"
+            "train: {epochs: 2, seed: 1}\nplot: {enabled: false}\nevaluate: {competitors: []}\n"
         )
         assert invoke("train", "--config", str(tmp_path / f"{name}.yaml")).exit_code == 0
     first, second = sorted((tmp_path / "runs").iterdir())
