@@ -1,10 +1,15 @@
-"""Every I/O error names the path: a file-size limit (a real one, set on the child process
-with RLIMIT_FSIZE), a full disk and a read-only folder during fetch, train, predict,
-retrain and report say `cannot write PATH: <reason>`, say which run was marked failed,
-and leave the cache, the finished runs and the registry as they were."""
+"""Every I/O error names the path: a file-size limit (a real one, RLIMIT_FSIZE), a full disk
+and a read-only folder during fetch, train, predict, retrain and report say `cannot write
+PATH: <reason>`, say which run was marked failed, and leave the cache, the finished runs and
+the registry as they were.
+
+The commands that do not import TensorFlow run in child processes with the limit set from
+their start; train and retrain run in this process under the same limit (`file_size_limit`): a child
+would spend seconds importing TensorFlow before it reached the write under test."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -12,7 +17,9 @@ import resource
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +48,26 @@ def forecast(tmp_path: Path, *args: str, limit: int | None = None) -> subprocess
 
     return subprocess.run([sys.executable, "-m", "forecast", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=600, preexec_fn=limited)  # fmt: skip
+
+
+@contextlib.contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """No file of this process may grow past `limit` bytes in the block. Only the soft limit is
+    lowered, so that it can be raised again; Python ignores SIGXFSZ, so a write past it fails
+    with EFBIG ("File too large"), as in a process started under the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+def in_process(invoke: Callable[..., Any], *args: str, limit: int) -> subprocess.CompletedProcess:
+    """The CLI in this process (the test's roots) under a file-size limit, as `forecast` reports it."""
+    with file_size_limit(limit):
+        result = invoke(*args)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def error_line(done: subprocess.CompletedProcess, code: int = 74) -> str:
@@ -85,10 +112,9 @@ def test_fetch_past_a_file_size_limit_names_the_cache_file(tmp_path: Path) -> No
     assert not list((tmp_path / "data").rglob("MSFT*")) and no_temporary_files(tmp_path)
 
 
-@pytest.mark.slow
-def test_train_past_a_file_size_limit_names_the_file_and_the_run_it_marked_failed(tmp_path: Path) -> None:
+def test_train_past_a_file_size_limit_names_the_file_and_the_run_it_marked_failed(invoke, tmp_path: Path) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY)
-    line = error_line(forecast(tmp_path, "train", "--config", "tiny.yaml", limit=20 * KB))
+    line = error_line(in_process(invoke, "train", "--config", "tiny.yaml", limit=20 * KB))
     (run,) = (tmp_path / "runs").glob("tiny-*")
     assert f"cannot write {run}/model.keras: File too large [run {run} marked failed]" in line
     assert json.loads((run / "manifest.json").read_text())["status"] == "failed"
@@ -106,12 +132,12 @@ def test_predict_and_report_past_a_limit_leave_the_finished_run_as_it_was(tmp_pa
     assert snapshot_tree(trained) == before and no_temporary_files(tmp_path)
 
 
-@pytest.mark.slow
-def test_retrain_past_a_limit_keeps_the_champion(tmp_path: Path, trained: Path) -> None:
+def test_retrain_past_a_limit_keeps_the_champion(invoke, tmp_path: Path, trained: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FORECAST_MODELS_DIR", str(tmp_path / "models"))
     assert forecast(tmp_path, "models", "promote", "tiny", trained.name).returncode == 0
     champion = (tmp_path / "models" / "tiny" / "champion.json").read_bytes()
     cache = snapshot_tree(tmp_path / "data")
-    line = error_line(forecast(tmp_path, "retrain", "--config", "tiny.yaml", "--force", limit=20 * KB))
+    line = error_line(in_process(invoke, "retrain", "--config", "tiny.yaml", "--force", limit=20 * KB))
     assert "model.keras: File too large" in line and "marked failed]" in line
     assert (tmp_path / "models" / "tiny" / "champion.json").read_bytes() == champion
     assert snapshot_tree(tmp_path / "data") == cache and no_temporary_files(tmp_path)
