@@ -4,6 +4,7 @@ boundary (yfinance.Ticker) by a fake that returns the shapes yfinance 1.x return
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,13 @@ def cli(env: dict[str, str], *args: str) -> Any:
     from forecast.cli import app
 
     return Runner().invoke(app, list(args), env=env)
+
+
+def as_process(invoke: Callable[..., Any], *args: str) -> subprocess.CompletedProcess:
+    """invoke(*args) as a finished child process would report it: for checks written against a
+    child's exit code and stderr, where a child would only add seconds of importing TensorFlow."""
+    result = invoke(*args)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture

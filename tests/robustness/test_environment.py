@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import snapshot_tree
+from ..conftest import as_process, snapshot_tree
 
 pytestmark = pytest.mark.slow
 FORECAST = [sys.executable, "-m", "forecast"]
@@ -83,17 +83,21 @@ def test_a_broken_tensorflow_fails_the_run_with_its_name(tmp_path: Path) -> None
     assert '"status": "failed"' in manifest.read_text()
 
 
-def test_doctor_imports_every_dependency_and_tells_broken_from_optional(tmp_path: Path) -> None:
+def test_doctor_imports_every_dependency_and_tells_broken_from_optional(invoke, tmp_path: Path, monkeypatch) -> None:
+    # doctor in this process: its imports are tried in a child process of its own, which
+    # inherits PYTHONPATH; a process around it would import forecast's CLI once more.
     fakes = broken(tmp_path, "curl_cffi", 'ImportError("libcurl-impersonate.so.4: cannot open shared object file")')
     (fakes / "mlflow").mkdir()  # an optional extra that is not installed is not a problem
     (fakes / "mlflow" / "__init__.py").write_text('raise ModuleNotFoundError("No module named \'mlflow\'", '
                                                   'name="mlflow")\n')  # fmt: skip
-    done = run(tmp_path, fakes, "doctor")
+    monkeypatch.setenv("PYTHONPATH", str(fakes))
+    done = as_process(invoke, "doctor")
     assert "problem: cannot import curl_cffi: ImportError: libcurl-impersonate.so.4" in done.stdout
     assert "optional: mlflow not installed (pip install 'forecast[mlflow]')" in done.stdout
     assert "imports    18 of 20 import" in done.stdout
     assert_environment_error(done, "1 package(s) do not import, first curl_cffi", "pip install --force-reinstall")
 
-    healthy = run(tmp_path, None, "doctor")
+    monkeypatch.delenv("PYTHONPATH")
+    healthy = as_process(invoke, "doctor")
     assert healthy.returncode == 0, healthy.stderr
     assert "imports    20 of 20 import" in healthy.stdout

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import cli, snapshot_tree
+from ..conftest import as_process, cli, snapshot_tree
 
 TINY = """\
 name: tiny
@@ -66,8 +66,7 @@ def file_size_limit(limit: int) -> Iterator[None]:
 def in_process(invoke: Callable[..., Any], *args: str, limit: int) -> subprocess.CompletedProcess:
     """The CLI in this process (the test's roots) under a file-size limit, as `forecast` reports it."""
     with file_size_limit(limit):
-        result = invoke(*args)
-    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+        return as_process(invoke, *args)
 
 
 def error_line(done: subprocess.CompletedProcess, code: int = 74) -> str:
