@@ -1,5 +1,9 @@
 """Ray for the commands that can fan out to it (a universe's members, tune's trials): a
-private instance on loopback unless an address is given, shut down after if started here."""
+private instance unless an address is given, shut down after if started here.
+
+A private instance is not on loopback only: Ray 2.60's servers (GCS, raylet, workers) listen on
+every interface, and ray.init turns a node address of 127.0.0.1 into the machine's own
+(services.resolve_ip_for_localhost). Its token, made here, is what keeps others out."""
 
 from __future__ import annotations
 
@@ -32,8 +36,8 @@ def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
     started_here = not ray.is_initialized()
     if started_here:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address is None:  # a private local instance, on loopback only
-            options.update(_node_ip_address="127.0.0.1", num_cpus=workers or os.cpu_count())
+        if address is None:  # a private local instance
+            options.update(num_cpus=workers or os.cpu_count())
         handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             ray.init(address=address, **options)
