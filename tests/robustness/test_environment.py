@@ -90,14 +90,14 @@ def test_doctor_imports_every_dependency_and_tells_broken_from_optional(invoke, 
     (fakes / "mlflow").mkdir()  # an optional extra that is not installed is not a problem
     (fakes / "mlflow" / "__init__.py").write_text('raise ModuleNotFoundError("No module named \'mlflow\'", '
                                                   'name="mlflow")\n')  # fmt: skip
-    monkeypatch.setenv("PYTHONPATH", str(fakes))
-    done = as_process(invoke, "doctor")
+    with monkeypatch.context() as patched:
+        patched.setenv("PYTHONPATH", str(fakes))
+        done = as_process(invoke, "doctor")
     assert "problem: cannot import curl_cffi: ImportError: libcurl-impersonate.so.4" in done.stdout
     assert "optional: mlflow not installed (pip install 'forecast[mlflow]')" in done.stdout
     assert "imports    18 of 20 import" in done.stdout
     assert_environment_error(done, "1 package(s) do not import, first curl_cffi", "pip install --force-reinstall")
 
-    monkeypatch.delenv("PYTHONPATH")
     healthy = as_process(invoke, "doctor")
     assert healthy.returncode == 0, healthy.stderr
     assert "imports    20 of 20 import" in healthy.stdout
