@@ -93,44 +93,46 @@ def markdown(results: dict) -> list[str]:
         before, after = s["reference"]["before"], s["reference"]["after"]
         lines += ["", f"The machine's speed then, the CPU seconds of `import keras` in a fresh process: {before:.2f} "
                       f"before the suite and {after:.2f} after."]  # fmt: skip
-    return [*lines, "", SUITE_LIMITS, ""]
+    return [*lines, "", *SUITE_LIMITS, ""]
 
 
-SUITE_LIMITS = (
-    "In the afternoon of 2026-12-07 the machine was a third to a half slower than in the morning (`import keras`: "
-    "4.1-5.0 s of CPU against 3.0-3.2 s), and the figures above were measured then. Back to back, base and new "
-    "alternated (ABBA, pytest -n 2): 48ddeca took 416 and 427 s (700 and 714 s of CPU), 9efb1ce 398 and 391 s (663 "
-    "and 650 s of CPU): 6.5% less wall time, 7.1% less CPU. What it holds: the validation loss without Keras' "
-    "evaluate (network/validation.py: about 25 ms less every epoch of every fit), the CLI's click command built "
-    "once per test process (typer.testing built it for every invoke, 35 ms), a run's environment read once a "
-    "process (a git process per run), doctor's import probe without the garbage collector, and the long-season "
-    "AutoARIMA test on 200 points instead of 350. Runs differ by about 10% from one to the next (pytest alone took "
-    "342-348 s in the same hour). What limits it (measured 2026-12-07, each figure from one run, per test with a "
-    "pytest plugin of process times, the competitors' child included): the 74 tests marked slow take 279 s of CPU "
-    "and 354 s of the test processes' time, the 694 others 283 and 321 s (149 s of wall time by themselves). About "
-    "40 real processes each import TensorFlow (4.9-5.3 s of CPU, a third of the suite's CPU) before they train a "
-    "tiny model: the random-moments signals test (6 processes), the parallel-equals-serial tests of compare, "
-    "backtest, tune and universes (2 workers each), Ray's workers, the terminal test, `doctor` (20 packages "
-    "imported twice). `-n 3` (TensorFlow on one thread each) took 350 s: the suite is CPU-bound. Done on "
-    "2026-12-07: fits of one network in a process run on one compiled model and forward passes on one trace "
-    "(network/kept.py), which cut the test processes' own CPU from 488 to 341 s; Ray's workers kept between jobs; "
-    "figures drawn once (0.76 -> 0.59 s of CPU a plot stage, median of 9 interleaved rounds); one quick competitor "
-    "in the API and season tests (the competitors' child: 65 -> 51 s of CPU); six trainings in the random-moments "
-    "test, not eight; the real fetch/train/predict processes shared by two tests; waits on the workers' CPU time, "
-    "not fixed sleeps. Earlier: runs trained once per test process and copied for the tests that only read them "
-    "(tests/conftest.py: trained_copy), paused processes where a test needs one to hold a lock, one model.fit for "
-    "all of a training's epochs, stopped runs resumed in the test process. Later on 2026-12-07: TensorFlow's and "
-    "statsforecast's imports without the garbage collector walking them, and ml_dtypes below 0.7 "
-    "(benchmarks/imports.py: a real `forecast train` process of a tiny model 29% less CPU). The suite went from 352"
-    " s and 582 s of CPU (420a308, in the morning) to the figures above; back to back an hour before them, on a "
-    "machine about 30% slower, 54c9981 took 395 s and 654 s of CPU and 23e245d (the imports) 385 s and 645 s: the "
-    "suite's gain is within its spread, less than the per-process figure suggests. What is left is mostly fixed: "
-    "TensorFlow's import in each real process (3 s of CPU now), the first trace of each of about 45 networks per "
-    "test process, figures (constrained layout is 40% of them; only fixed margins are cheaper; the tests not marked"
-    " slow draw 135 run figures in their own processes, 31 s of CPU). With about 540 s of CPU on 2 cores kept 79% "
-    "busy the suite takes about 340 s; five minutes needs about another 12% of the CPU cut, that is, fewer real "
-    "processes: fewer tests of a process boundary."
-)
+SUITE_LIMITS = [  # SPEED.md's lines after the figures
+    "What the figures above depend on, what was done, and what limits the suite:",
+    "",
+    "- **The machine's speed drifts** with another tenant's load: `import keras` took 3.0-3.2 s of CPU in the "
+    "morning of 2026-12-07 and 4.1-6.0 s from the afternoon on. A run's seconds mean something only beside this "
+    "reference, and two trees compare only back to back, alternated (ABBA, `pytest -n 2`, all 796 tests):",
+    "  - 9eafaeb against d0ac577 (2026-12-07 18:51-19:15, load 0.4-2.8, `import keras` 5.0-6.0 s of CPU): 389 and "
+    "378 s (653 and 632 s of CPU) against 329 and 329 s (545 and 547 s): **14% less wall time, 15% less CPU**. The "
+    "NumPy forward-pass tests compare random weights, not a fit's (each of 7 cases traced a train step); three "
+    "tests about something else fit no statistical competitor, and the API's backtest keeps one quick one; train "
+    "and retrain past a file-size limit run in the test process under a real soft RLIMIT_FSIZE (two TensorFlow "
+    "processes fewer); doctor's test runs in the test process (its import probe is still a child).",
+    "  - 48ddeca against 9efb1ce (17:18-17:45): 416 and 427 s against 398 and 391 s, 6.5% less wall time: the "
+    "validation loss without Keras' evaluate, typer's command built once per test process, a run's environment "
+    "read once per process, doctor's probe without the garbage collector, a shorter long-season AutoARIMA test.",
+    "  - At the morning's speed one run of 9efb1ce took 301 s.",
+    "  - The table is the second of two runs of `benchmarks/suite.py` on 3bbf346 just after that ABBA (19:20-19:34): "
+    "382 s (606 s of CPU) then 357 s (591 s), against 329 s for pytest alone in the ABBA: runs of one tree differ "
+    "by up to 15% within the hour, more than `import keras` before and after says.",
+    "- **Real processes:** about 38 import TensorFlow (5-6 s of CPU each at the evening's speed) before they train "
+    "a tiny model: the random-moments signals test (6), the parallel-equals-serial tests of compare, backtest, tune "
+    "and universes (2 workers each), Ray's workers, the terminal test (2), the roots test's train. "
+    "Each tests a process boundary: signals, locks, workers, a terminal, an empty HOME. Each of the 4 Ray "
+    "tests also starts Ray's own processes (GCS, raylet, dashboard, agents, monitors: about 6 s of CPU), and "
+    "doctor's test imports the 20 packages twice in its probe.",
+    "- **In the test processes** (py-spy over the 718 tests not marked slow, in one process): running the networks' "
+    "traced steps took 22% of the samples, tracing them 15%, drawing figures 18% (constrained layout is half of "
+    "that; fixed margins saved about 0.05 s a figure in a probe, not worth figures that may clip), imports 5%, "
+    "Optuna's SQLite studies 4%.",
+    "- `-n 3` (TensorFlow on one thread each) took 350 s against 340 s: the suite is CPU-bound.",
+    "- **Done before:** runs trained once per test process and copied for the tests that only read them "
+    "(tests/conftest.py: trained_copy); fits of one network in a process on one compiled model, forward passes on "
+    "one trace (network/kept.py: the test processes' own CPU 488 -> 341 s); Ray's workers kept between jobs; "
+    "figures drawn once; one quick competitor in the API and season tests; paused processes where a test needs "
+    "one to hold a lock; waits on the workers' CPU time, not sleeps; TensorFlow's and statsforecast's imports "
+    "without the garbage collector.",
+]
 
 
 def main() -> None:
