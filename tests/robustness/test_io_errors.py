@@ -4,8 +4,8 @@ PATH: <reason>`, say which run was marked failed, and leave the cache, the finis
 the registry as they were.
 
 The commands that do not import TensorFlow run in child processes with the limit set from
-their start; train and retrain run in this process under the same limit (`file_size_limit`): a child
-would spend seconds importing TensorFlow before it reached the write under test."""
+their start; train and retrain run in this process under the same limit (file_size_limit):
+a child would spend seconds importing TensorFlow before it reached the write under test."""
 
 from __future__ import annotations
 
@@ -64,9 +64,11 @@ def file_size_limit(limit: int) -> Iterator[None]:
 
 
 def in_process(invoke: Callable[..., Any], *args: str, limit: int) -> subprocess.CompletedProcess:
-    """The CLI in this process (the test's roots) under a file-size limit, as `forecast` reports it."""
+    """train or retrain in this process (the test's roots) under a file-size limit. Without the
+    statistical competitors: their child process, started on a first fit and kept for the next
+    ones, would keep the limit for the rest of this test process."""
     with file_size_limit(limit):
-        return as_process(invoke, *args)
+        return as_process(invoke, *args, "--set", "evaluate.competitors=[]")
 
 
 def error_line(done: subprocess.CompletedProcess, code: int = 74) -> str:
