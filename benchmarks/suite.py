@@ -112,9 +112,10 @@ SUITE_LIMITS = [  # SPEED.md's lines after the figures
     "validation loss without Keras' evaluate, typer's command built once per test process, a run's environment "
     "read once per process, doctor's probe without the garbage collector, a shorter long-season AutoARIMA test.",
     "  - At the morning's speed one run of 9efb1ce took 301 s.",
-    "  - The table is the second of two runs of `benchmarks/suite.py` on 3bbf346 just after that ABBA (19:20-19:34): "
-    "382 s (606 s of CPU) then 357 s (591 s), against 329 s for pytest alone in the ABBA: runs of one tree differ "
-    "by up to 15% within the hour, more than `import keras` before and after says.",
+    "  - The table is ea93907 at 20:00, when the machine had sped up (`import keras` 4.0-4.1 s of CPU): 310 s, of "
+    "which pytest 308 s; pytest alone, just before, 294 s (485 s of CPU). Earlier, at 5.0-6.0 s, `benchmarks/suite.py` "
+    "on 3bbf346 took 382 s (606 s of CPU) and then 357 s (591 s), against 329 s for pytest alone in the ABBA: runs "
+    "of one tree differ by up to 15% within the hour, more than `import keras` before and after says.",
     "- **Real processes:** about 38 import TensorFlow (5-6 s of CPU each at the evening's speed) before they train "
     "a tiny model: the random-moments signals test (6), the parallel-equals-serial tests of compare, backtest, tune "
     "and universes (2 workers each), Ray's workers, the terminal test (2), the roots test's train. "
