@@ -54,3 +54,21 @@ def test_a_failed_import_turns_the_collector_back_on(tmp_path, monkeypatch) -> N
     with pytest.raises(ImportError), for_good("broken_lib"):
         import broken_lib  # noqa: F401
     assert gc.isenabled()
+
+
+def test_tensorflow_and_statsforecast_are_imported_through_it(monkeypatch) -> None:
+    """The two heavy imports (benchmarks/imports.py measured what it saves) go through for_good."""
+    from forecast.network import training
+    from forecast.scoring import competitors
+    from forecast.workers import imports
+
+    through: list[str] = []
+
+    def recorded(module: str):
+        through.append(module)
+        return for_good(module)
+
+    monkeypatch.setattr(imports, "for_good", recorded)
+    training.import_keras()
+    competitors.prepare()  # what the competitors' child runs before it says ready
+    assert through == ["tensorflow", "statsforecast"]
