@@ -1,7 +1,8 @@
 """A dependency that does not import is the environment's problem: exit 71, one line naming
 the package and the underlying error, and a next step; never "internal error". Real
 processes, with a broken package put first on PYTHONPATH (a wheel whose shared library is
-missing looks exactly like this to Python)."""
+missing looks exactly like this to Python); doctor runs in this process, and its import probe
+is the real process there."""
 
 from __future__ import annotations
 
