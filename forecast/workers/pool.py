@@ -18,7 +18,9 @@ import importlib
 import itertools
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +79,7 @@ class Pool:
     def __init__(self, workers: int, executor: Executor = "local", address: str | None = None) -> None:
         self.workers, self.executor, self.address = max(1, workers), executor, address
         self.children: list[Child | None] = []
+        self.scratch: str | None = None  # the children's TMPDIR, removed with them
         self.ray: Any = None
         self.running: dict[int, Job] = {}  # ticket -> the job submitted and not yet done
         self.slots: dict[int, int] = {}  # a child's slot -> the ticket it runs
@@ -89,21 +92,17 @@ class Pool:
             self.ray = self.session.__enter__()
             self.remote = self.ray.remote(num_cpus=1)(on_ray)
         elif self.workers > 1:
+            self.scratch = tempfile.mkdtemp(prefix="forecast-workers-")
             self.children = [self._start() for _ in range(self.workers)]  # all at once: their start-ups overlap
         return self
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
-        children = [child for child in self.children if child is not None]
-        self.children = []
-        if kind is None:
-            for child in children:
-                child.kill()
-        else:  # all stopped at once, with one grace for all: not one after another
-            for child in children:
-                child.terminate()
-            deadline = time.monotonic() + GRACE
-            for child in children:
-                child.stop(max(0.0, deadline - time.monotonic()))
+        try:
+            self._end_children(stopped=kind is not None)
+        finally:  # also when a signal lands while they end
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                self.scratch = None
         if self.ray is not None:
             if kind is not None:
                 self._stop_on_ray()
@@ -169,8 +168,26 @@ class Pool:
 
     # --- child interpreters ------------------------------------------------------------
 
+    def _end_children(self, stopped: bool) -> None:
+        children = [child for child in self.children if child is not None]
+        self.children = []
+        if not stopped:
+            for child in children:
+                child.kill()
+            return
+        for child in children:  # all stopped at once, with one grace for all: not one after another
+            child.terminate()
+        deadline = time.monotonic() + GRACE
+        for child in children:
+            child.stop(max(0.0, deadline - time.monotonic()))
+
     def _start(self) -> Child:
         env = {setup.THREADS: str(setup.share_of_cores(self.workers)), setup.LEVEL: str(setup.worker_level())}
+        # TensorFlow's autograph writes each function it converts to a temporary file, removed at
+        # the interpreter's exit. A worker never gets there (killed when its pool ends, os._exit
+        # when stopped), so each left its files in /tmp: a folder of the pool's own holds them.
+        if self.scratch is not None:
+            env["TMPDIR"] = self.scratch
         return Child(__name__, env=env, quiet=False)
 
     def _ready(self, slot: int) -> Child:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -127,14 +128,23 @@ def test_shipped_config_names_and_unknown_candidates(invoke, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_candidates_in_parallel_processes_give_the_serial_results_byte_for_byte(invoke, tmp_path: Path) -> None:
+def test_candidates_in_parallel_processes_give_the_serial_results_byte_for_byte(
+    invoke, tmp_path: Path, monkeypatch
+) -> None:
     """--workers 2 trains each candidate in a process of its own (one core each); the files that
-    rank them are the same bytes as one after another in this process."""
+    rank them are the same bytes as one after another in this process, and the workers leave
+    nothing in the temporary folder (TensorFlow's autograph files: a killed worker left them)."""
     base = str(write_base(tmp_path))
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     made = {}
     for workers in ("1", "2"):
         runs = tmp_path / f"runs-{workers}"
-        result = invoke("compare", "rnn", "gru", "--config", base, "--workers", workers, "--runs-dir", str(runs))
+        with monkeypatch.context() as patch:
+            if workers == "2":  # the parent, in this process, has nothing of its own there while it runs
+                patch.setenv("TMPDIR", str(temporary))
+                patch.setattr(tempfile, "tempdir", str(temporary))
+            result = invoke("compare", "rnn", "gru", "--config", base, "--workers", workers, "--runs-dir", str(runs))
         assert result.exit_code == 0, result.output
         assert "rnn        train" in result.stderr and "gru        evaluate" in result.stderr  # each stage heard
         (made[workers],) = runs.iterdir()
@@ -145,6 +155,7 @@ def test_candidates_in_parallel_processes_give_the_serial_results_byte_for_byte(
     rows = [[{k: v for k, v in r.items() if k not in elsewhere} for r in json.loads((d / "comparison.json").read_text())
              ["rows"]] for d in (serial, parallel)]  # fmt: skip
     assert rows[0] == rows[1]
+    assert list(temporary.iterdir()) == []
 
 
 def test_a_bad_forecast_workers_is_refused_before_anything_is_made(invoke, tmp_path: Path, monkeypatch) -> None:

@@ -27,8 +27,13 @@ plot: {enabled: false}
 """
 
 
-def forecast(tmp_path: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "FORECAST_DATA_DIR": str(tmp_path / "data"), "FORECAST_RUNS_DIR": str(tmp_path / "runs")}
+def forecast(tmp_path: Path, *args: str, **more: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "FORECAST_DATA_DIR": str(tmp_path / "data"),
+        "FORECAST_RUNS_DIR": str(tmp_path / "runs"),
+        **more,
+    }
     return subprocess.Popen([sys.executable, "-m", "forecast", *args], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
@@ -262,9 +267,13 @@ def test_sigterm_stops_a_universe_and_every_worker_its_runs_resumable(tmp_path: 
 
 
 def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study(invoke, tmp_path: Path) -> None:
-    """Finished trials are kept; those under way run again on resume; no worker is left running."""
+    """Finished trials are kept; those under way run again on resume; no worker is left running,
+    nor its temporary files (TensorFlow's autograph writes one for each function it converts)."""
     (tmp_path / "slow.yaml").write_text(SLOW + "tune: {folds: 1, space: {model.units: [[4], [3]]}}\n")
-    process = forecast(tmp_path, "tune", "--config", "slow.yaml", "--workers", "2", "--trials", "2")
+    (temporary := tmp_path / "tmp").mkdir()
+    process = forecast(
+        tmp_path, "tune", "--config", "slow.yaml", "--workers", "2", "--trials", "2", TMPDIR=str(temporary)
+    )
     deadline = time.monotonic() + 180
 
     def children() -> list[str]:
@@ -292,6 +301,7 @@ def test_ctrl_c_stops_a_tune_and_its_workers_and_the_tune_resumes_from_its_study
     assert "Traceback" not in err and json.loads((run / "manifest.json").read_text())["status"] == "interrupted"
     time.sleep(1.0)
     assert [pid for pid in workers if running(pid)] == []
+    assert list(temporary.iterdir()) == []
     resumed = invoke("tune", "--run-dir", str(run), "--set", "train.epochs=1", "--workers", "1")  # here: see resume
     assert resumed.exit_code == 0, resumed.output
     summary = json.loads((run / "tune.json").read_text())
