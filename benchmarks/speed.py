@@ -416,11 +416,13 @@ def write_markdown(results: dict, path: Path) -> None:
     from benchmarks.kept import markdown as kept
     from benchmarks.kernel import markdown as kernel
     from benchmarks.ray_workers import markdown as ray
+    from benchmarks.recurrent import markdown as recurrent
     from benchmarks.runtimes import markdown as issue_19
     from benchmarks.suite import markdown as suite
 
     lines += endtoend(results)
     lines += kernel(results)
+    lines += recurrent(results)
     lines += epoch(results)
     lines += ensemble(results)
     lines += kept(results)
