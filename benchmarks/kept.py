@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ROUNDS, EPOCHS, SMALL = 5, 3, 320
-KINDS = ("lstm", "gru", "rnn")  # lstm: the fused kernel (network/fused.py); gru, rnn: Keras' loop
+KINDS = ("lstm", "gru", "rnn")  # lstm, gru: the fused kernels (network/fused.py); rnn: Keras' loop
 
 
 def one_fit(kind: str, data, keep: bool) -> tuple[float, str]:

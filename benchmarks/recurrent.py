@@ -1,19 +1,21 @@
-"""The fastest path TensorFlow offers GRU and SimpleRNN on a CPU (issue 36), measured: forecast
-trains both on Keras' loop of small ops per step (an LSTM on the fused BlockLSTM: kernel.py).
+"""The fastest path TensorFlow offers GRU and SimpleRNN on a CPU (issue 36), measured: a GRU
+trains on TensorFlow's fused GRU cell since 2026-12-07 (forecast/network/fused.py), a SimpleRNN
+on Keras' loop of small ops per step (an LSTM on the fused BlockLSTM: kernel.py).
 
 The protocol's network of each kind (2 recurrent layers of 50, Dense 25, Dense 1; batch 64,
-Adam 1e-3) on the training windows of sample MSFT at LOOKBACKS, trained by Keras' model.fit:
-- loop: keras.layers.GRU / SimpleRNN as forecast builds them;
-- unrolled: the same layers with unroll=True (one graph node per step instead of a while loop);
-- GRUBlockCell (GRU only): TensorFlow's fused GRU cell, one op a step in a tf.scan. It computes
-  the reset-before GRU (Keras' reset_after=False, not forecast's reset_after=True), and
-  TensorFlow registers no gradient for it: one is registered here from GRUBlockCellGrad, and
-  checked against Keras' reset_after=False GRU (the same loss and gradients, to 1e-5).
-Each round builds every variant afresh: its first epoch (tracing included) is timed, then
-EPOCHS epochs; ROUNDS rounds, the variants interleaved. Reported: the median first epoch and
-epoch, and for a variant faster an epoch than the loop, the epochs it needs to repay its tracing.
-And SimpleRNN through forecast's own training (train_model: its loop, a new network each fit, so
-traced each time as in a new process), FIT_EPOCHS epochs at lookback 60, loop against unrolled.
+Adam 1e-3) on the training windows of sample MSFT at each lookback of CASES, by model.fit:
+- loop: Keras' layer, a while loop of small ops per step (a GRU with reset_after=True, Keras'
+  default: forecast's GRU until 2026-12-07);
+- unrolled: the same layer with unroll=True (one graph node per step instead of a while loop);
+- GRUBlockCell (GRU only): forecast's FusedGRU, one fused op a step, the reset gate before the
+  recurrent product (Keras' reset_after=False), its gradient registered by forecast.
+Round r builds every variant afresh from seed r: its first epoch (tracing included) is timed,
+then EPOCHS epochs, then its one-step RMSE on the test windows (scaled; what as many epochs
+learned, not final quality); ROUNDS rounds, the variants interleaved. Reported: the median first
+epoch and epoch, the RMSE over seeds, and for a variant faster an epoch than the loop, the epochs
+it needs to repay its tracing. And SimpleRNN through forecast's own training (train_model: its
+loop, a new network each fit, so traced each time as in a new process), FIT_EPOCHS epochs at
+lookback 60, loop against unrolled.
 
     .venv/bin/python benchmarks/recurrent.py      # about 10 minutes on 2 cores
 
@@ -36,89 +38,22 @@ CASES = (("rnn", 60), ("rnn", 120), ("gru", 60))  # a GRU unrolled over 120 step
 VARIANTS = {"rnn": ("loop", "unrolled"), "gru": ("loop", "unrolled", "GRUBlockCell")}
 
 
-def block_gru(units: int, return_sequences: bool) -> Any:
-    """A reset-before GRU layer on tf.raw_ops.GRUBlockCell, its weights those of Keras' GRUCell
-    (reset_after=False: kernel and recurrent kernel z, r, h; one bias), created as Keras creates them."""
-    import keras
-    import tensorflow as tf
-
-    class BlockGRU(keras.layers.Layer):
-        def __init__(self) -> None:
-            super().__init__()
-            self.cell = keras.layers.GRUCell(units, reset_after=False)
-
-        def build(self, input_shape: tuple[int, ...]) -> None:
-            self.cell.build((input_shape[0], input_shape[-1]))
-
-        def call(self, inputs: Any) -> Any:
-            # GRUBlockCell's weights: [x, h] rows stacked, its gates r, u (Keras' z) and c (Keras' h).
-            w = tf.concat([self.cell.kernel, self.cell.recurrent_kernel], axis=0)
-            z, r, h = tf.split(w, 3, axis=1)
-            bz, br, bh = tf.split(tf.convert_to_tensor(self.cell.bias), 3)
-            w_ru, b_ru = tf.concat([r, z], axis=1), tf.concat([br, bz], axis=0)
-
-            def step(state: Any, x: Any) -> Any:
-                return tf.raw_ops.GRUBlockCell(x=x, h_prev=state, w_ru=w_ru, w_c=h, b_ru=b_ru, b_c=bh)[3]
-
-            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], units]), dtype=inputs.dtype)
-            states = tf.scan(step, tf.transpose(inputs, [1, 0, 2]), initializer=zeros)
-            return tf.transpose(states, [1, 0, 2]) if return_sequences else states[-1]
-
-        def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int | None, ...]:
-            return (input_shape[0], input_shape[1], units) if return_sequences else (input_shape[0], units)
-
-    return BlockGRU()
-
-
-def register_gradient() -> None:
-    """GRUBlockCell's gradient (the one tf.contrib had): GRUBlockCellGrad gives the gates'."""
-    import tensorflow as tf
-
-    @tf.RegisterGradient("GRUBlockCell")
-    def _(op: Any, *grads: Any) -> Any:
-        x, h, w_ru, w_c, b_ru, b_c = op.inputs
-        r, u, c, _ = op.outputs
-        dx, dh, dc_bar, dru_bar = tf.raw_ops.GRUBlockCellGrad(
-            x=x, h_prev=h, w_ru=w_ru, w_c=w_c, b_ru=b_ru, b_c=b_c, r=r, u=u, c=c, d_h=grads[3]
-        )
-        d_w_ru = tf.matmul(tf.concat([x, h], 1), dru_bar, transpose_a=True)
-        d_w_c = tf.matmul(tf.concat([x, r * h], 1), dc_bar, transpose_a=True)
-        return dx, dh, d_w_ru, d_w_c, tf.reduce_sum(dru_bar, 0), tf.reduce_sum(dc_bar, 0)
-
-
-def build(kind: str, variant: str, lookback: int, reset_after: bool = True) -> Any:
+def build(kind: str, variant: str, lookback: int) -> Any:
     import keras
 
-    keras.utils.set_random_seed(1)
-    layers: list[Any] = []
-    for last in (False, True):
-        if variant == "GRUBlockCell":
-            layers.append(block_gru(UNITS, not last))
-        elif kind == "gru":
-            layers.append(keras.layers.GRU(UNITS, return_sequences=not last, unroll=variant == "unrolled",
-                                           reset_after=reset_after))  # fmt: skip
-        else:
-            layers.append(keras.layers.SimpleRNN(UNITS, return_sequences=not last, unroll=variant == "unrolled"))
-    model = keras.Sequential([keras.Input((lookback, 1)), *layers, keras.layers.Dense(25), keras.layers.Dense(1)])
+    from forecast.config import ModelConfig
+    from forecast.network.models import build_model
+
+    if variant == "GRUBlockCell":  # forecast's own training build
+        config = ModelConfig(kind="gru", units=[UNITS, UNITS], dense=[25], dense_activation="linear")
+        model = build_model(config, lookback, 1, 1, fused=True)
+    else:
+        layer = keras.layers.GRU if kind == "gru" else keras.layers.SimpleRNN
+        unroll = variant == "unrolled"
+        stack = [layer(UNITS, return_sequences=True, unroll=unroll), layer(UNITS, unroll=unroll)]
+        model = keras.Sequential([keras.Input((lookback, 1)), *stack, keras.layers.Dense(25), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
     return model
-
-
-def same_as_keras(x: Any, y: Any) -> float:
-    """The largest difference of loss and gradients between the GRUBlockCell network and Keras'
-    reset_after=False GRU from the same seed, on one batch."""
-    import numpy as np
-    import tensorflow as tf
-
-    differences = []
-    outcomes = []
-    for model in (build("gru", "GRUBlockCell", x.shape[1]), build("gru", "loop", x.shape[1], reset_after=False)):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean((model(x[:64]) - y[:64]) ** 2)
-        outcomes.append([loss, *tape.gradient(loss, model.trainable_variables)])
-    for a, b in zip(*outcomes, strict=True):
-        differences.append(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))))
-    return max(differences)
 
 
 def through_forecast(x: Any, y: Any, val: Any, unrolled: bool) -> float:
@@ -142,20 +77,19 @@ def through_forecast(x: Any, y: Any, val: Any, unrolled: bool) -> float:
 
 
 def measure() -> dict:
+    import numpy as np
+
     from benchmarks.speed import msft_windows
     from forecast.network.training import import_keras
 
-    import_keras(seed=1)
-    register_gradient()
     results: dict = {}
     for kind, lookback in CASES:
         windows, _ = msft_windows(lookback)
-        x, y = windows["train"]
-        x, y = x.astype("float32"), y.astype("float32")
-        runs: dict[str, dict[str, list[float]]] = {v: {"first": [], "epoch": []} for v in VARIANTS[kind]}
+        (x, y), (xt, yt) = windows["train"], windows["test"]
+        runs: dict[str, dict[str, list[float]]] = {v: {"first": [], "epoch": [], "rmse": []} for v in VARIANTS[kind]}
         for round_ in range(ROUNDS):
-            order = VARIANTS[kind] if round_ % 2 == 0 else VARIANTS[kind][::-1]
-            for variant in order:
+            for variant in VARIANTS[kind] if round_ % 2 == 0 else VARIANTS[kind][::-1]:
+                import_keras(seed=round_ + 1)
                 model = build(kind, variant, lookback)
                 clock = time.perf_counter()
                 model.fit(x, y, batch_size=64, epochs=1, shuffle=False, verbose=0)
@@ -163,11 +97,12 @@ def measure() -> dict:
                 clock = time.perf_counter()
                 model.fit(x, y, batch_size=64, epochs=EPOCHS, shuffle=False, verbose=0)
                 runs[variant]["epoch"].append((time.perf_counter() - clock) / EPOCHS)
-                print(f"{kind} lookback {lookback}, {variant}: first epoch {runs[variant]['first'][-1]:.2f} s, "
-                      f"then {runs[variant]['epoch'][-1] * 1000:.0f} ms an epoch", flush=True)  # fmt: skip
-        case = {v: {k: statistics.median(r[k]) for k in r} | {"runs": r} for v, r in runs.items()}
-        if kind == "gru":
-            case["GRUBlockCell"]["difference"] = same_as_keras(x, y)
+                rmse = float(np.sqrt(np.mean((model.predict(xt, batch_size=1024, verbose=0) - yt) ** 2)))
+                runs[variant]["rmse"].append(rmse)
+                first, epoch = runs[variant]["first"][-1], runs[variant]["epoch"][-1]
+                print(f"{kind} lookback {lookback}, {variant}: first epoch {first:.2f} s, then {epoch * 1000:.0f} ms "
+                      f"an epoch, RMSE {rmse:.4f}", flush=True)  # fmt: skip
+        case = {v: {k: statistics.median(r[k]) for k in ("first", "epoch")} | {"runs": r} for v, r in runs.items()}
         results[f"{kind} {lookback}"] = {"kind": kind, "lookback": lookback, "windows": len(x), "variants": case}
     windows, _ = msft_windows(60)
     fits: dict[str, list[float]] = {"loop": [], "unrolled": []}
@@ -188,10 +123,12 @@ def markdown(results: dict) -> list[str]:
     lines = ["## GRU and SimpleRNN: the paths TensorFlow offers (issue 36)", "",
              measured_by("recurrent.py", r) + f"): the protocol's network of each kind trained by model.fit, "
              f"a first epoch (tracing included) and then {r['epochs']} epochs, the median of {r['rounds']} "
-             "interleaved rounds; the windows of sample MSFT at each lookback.", "",
+             "interleaved rounds, round r from seed r; the windows of sample MSFT at each lookback. RMSE: "
+             "one-step, scaled, on the test windows after those epochs (what as many epochs learned, not final "
+             "quality).", "",
              "| model.kind | lookback | path | first epoch s | ms an epoch | per round | x the loop | "
-             "epochs to repay tracing |",
-             "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: |"]  # fmt: skip
+             "epochs to repay tracing | test RMSE, mean ± sd over seeds |",
+             "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |"]  # fmt: skip
     for case in r["cases"].values():
         loop = case["variants"]["loop"]
         for variant, v in case["variants"].items():
@@ -203,23 +140,32 @@ def markdown(results: dict) -> list[str]:
             elif saved <= 0:
                 repay = "never"
             else:
-                repay = f"{extra / saved:.0f}" if extra > 0 else "none: it traces faster"
+                repay = f"{extra / saved:.0f}" if extra / saved >= 0.5 else "none: it traces as fast"
             rounds = ", ".join(f"{e * 1000:.0f}" for e in v["runs"]["epoch"])
+            rmse = v["runs"]["rmse"]
             lines.append(f"| {case['kind']} | {case['lookback']} | {variant} | {v['first']:.2f} | "
-                         f"{v['epoch'] * 1000:.0f} | {rounds} | {speed:.2f} | {repay} |")  # fmt: skip
-    gru = next(c for c in r["cases"].values() if c["kind"] == "gru")["variants"]["GRUBlockCell"]
+                         f"{v['epoch'] * 1000:.0f} | {rounds} | {speed:.2f} | {repay} | "
+                         f"{statistics.mean(rmse):.4f} ± {statistics.stdev(rmse):.4f} |")  # fmt: skip
     fit = r["train_model"]
-    lines += ["", "- forecast keeps Keras' loop for both kinds. Unrolling trades tracing for a faster epoch: the "
-              "tracing grows with the lookback, the GRU's most, and a network is traced again in every process "
-              "that trains it (each of compare's or tune's workers, each cron run). Through forecast's own "
-              f"training (train_model, {r['fit_epochs']} epochs of the protocol's SimpleRNN at lookback 60, tracing "
-              f"included, the median of {r['rounds']} interleaved rounds) the loop took "
-              f"{fit['loop']['seconds']:.1f} s and the unrolled network {fit['unrolled']['seconds']:.1f} s.",
-              "- GRUBlockCell runs the reset-before GRU (Keras' reset_after=False), which forecast's GRU is not "
-              "(reset_after=True, Keras' default): taking it would change every GRU forecast trains, and it needs "
-              "a gradient of forecast's own; it computed the same loss and gradients as Keras' reset_after=False "
-              f"GRU here (largest difference {gru['difference']:.1e}). Left as a choice for the team, with its "
-              "gain above."]  # fmt: skip
+    gru = next(c for c in r["cases"].values() if c["kind"] == "gru")["variants"]
+    spread = [statistics.mean(gru[v]["runs"]["rmse"]) for v in ("loop", "GRUBlockCell")]
+    sd = max(statistics.stdev(gru[v]["runs"]["rmse"]) for v in ("loop", "GRUBlockCell"))
+    apart = "within the seeds' spread" if abs(spread[0] - spread[1]) <= sd else "further apart than the seeds' spread"
+    lines += ["", "- A GRU trains on GRUBlockCell (forecast/network/fused.py) and is saved as Keras' GRU with "
+              "reset_after=False, which computes the same; tests/network/test_fused.py checks the starting weights, "
+              "forward pass and gradients against Keras' layer (to 1e-5). Until 2026-12-07 forecast's GRU was Keras' "
+              "default, reset_after=True (the loop row): the reset gate applied after the recurrent product, which "
+              "no fused CPU kernel computes. Models saved then load and forecast as before. After as many epochs, "
+              f"test RMSE {spread[0]:.4f} and {spread[1]:.4f}: {apart} (sd up to {sd:.4f}).",
+              "- A SimpleRNN keeps Keras' loop. Unrolling trades tracing for a faster epoch: the tracing grows with "
+              "the lookback, and a network is traced again in every process that trains it (each of compare's or "
+              "tune's workers, each cron run, each fit of a new shape in a tune). Through forecast's own training, "
+              "which traces its validation step too (train_model, "
+              f"{r['fit_epochs']} epochs of the protocol's SimpleRNN at lookback 60, tracing included, the median "
+              f"of {r['rounds']} interleaved rounds), the loop took {fit['loop']['seconds']:.1f} s and the unrolled "
+              f"network {fit['unrolled']['seconds']:.1f} s: a long fit would gain, a short one (a tune trial stopped "
+              "at its first rung, a small series, a test) loses, and how long a fit runs is early stopping's to "
+              "decide. Not taken."]  # fmt: skip
     return [*lines, ""]
 
 

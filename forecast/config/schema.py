@@ -20,6 +20,11 @@ Activation = Literal["tanh", "relu", "sigmoid", "linear"]
 # one list of kinds: model.kind's allowed values, compare's kinds and the README come from
 # it. It lives here, not in network/, because config/ validates it and sits below network/.
 MODEL_KINDS: dict[str, str] = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+# What a kind's Keras layer is built with, where not Keras' defaults (network/models.py).
+_NOTES = {
+    "gru": " (reset_after=False: its reset gate before the recurrent product, as TensorFlow's fused GRU"
+    " cell computes it)"
+}
 # The statistical competitors: evaluate.competitors -> the statsforecast model fitted
 # (scoring/competitors.py). Here for the same reason as MODEL_KINDS.
 COMPETITORS: dict[str, str] = {"auto_ets": "AutoETS", "auto_arima": "AutoARIMA", "auto_theta": "AutoTheta"}
@@ -29,7 +34,9 @@ class ModelConfig(Section):
     """The recurrent network."""
 
     kind: Literal[tuple(MODEL_KINDS)] = Field(  # type: ignore[valid-type]
-        "lstm", description="; ".join(f"{kind}: Keras {layer}" for kind, layer in MODEL_KINDS.items()) + "."
+        "lstm",
+        description="; ".join(f"{kind}: Keras {layer}{_NOTES.get(kind, '')}" for kind, layer in MODEL_KINDS.items())
+        + ". One-way, with tanh and no dropout, lstm and gru train on TensorFlow's fused CPU kernels.",
     )
     units: list[int] = Field(
         [50, 50],

@@ -1,11 +1,16 @@
-"""LSTM training on TensorFlow's fused CPU kernel, saved as a standard Keras LSTM.
+"""LSTM and GRU training on TensorFlow's fused CPU kernels, saved as standard Keras layers.
 
-Keras' LSTM runs a window as a loop of small ops per step, and on a CPU its time goes to
+Keras' LSTM and GRU run a window as a loop of small ops per step, and on a CPU their time goes to
 dispatching them. TensorFlow's BlockLSTM runs the whole sequence, and its gradient, in one op,
-with the same arithmetic (benchmarks/speed.py measures the gain). FusedLSTM trains with it on the
-weights of an ordinary keras.layers.LSTMCell (kernel, recurrent_kernel, bias, in Keras' layout);
-after training they are copied into the plain Keras model (models.plain()), which is what is saved,
-evaluated and loaded: a `.keras` file needs no custom object.
+with the same arithmetic; its GRUBlockCell runs a GRU step in one op (benchmarks/kernel.py and
+benchmarks/recurrent.py measure the gains). FusedLSTM and FusedGRU train with them on the weights
+of an ordinary keras.layers.LSTMCell / GRUCell (kernel, recurrent_kernel, bias, in Keras'
+layout); after training they are copied into the plain Keras model (models.plain()), which is
+what is saved, evaluated and loaded: a `.keras` file needs no custom object.
+
+GRUBlockCell computes the GRU whose reset gate applies before the recurrent product: Keras'
+reset_after=False, which is therefore the GRU forecast builds (models.py). TensorFlow registers
+no gradient for it; the one registered here is GRUBlockCellGrad's, as tf.contrib had it.
 
 One kernel call keeps one core busy. Splitting each batch into two halves, two calls that
 TensorFlow runs side by side, was measured on 2 cores (2026-12-07, sample MSFT, the protocol's
@@ -25,10 +30,10 @@ if TYPE_CHECKING:
 
 
 def fusable(config: ModelConfig) -> bool:
-    """What the fused kernel computes exactly: a one-way LSTM with tanh, without dropout inside
-    the cell (BlockLSTMV2 has no dropout masks, and a fixed tanh)."""
+    """What the fused kernels compute exactly: a one-way LSTM or GRU with tanh, without dropout
+    inside the cell (BlockLSTM and GRUBlockCell have no dropout masks, and a fixed tanh)."""
     return (
-        config.kind == "lstm"
+        config.kind in ("lstm", "gru")
         and not config.bidirectional
         and config.activation == "tanh"
         and config.dropout == 0
@@ -79,3 +84,66 @@ def fused_lstm(units: int, return_sequences: bool, kernel_regularizer: Any, name
             return (input_shape[0], input_shape[1], units) if return_sequences else (input_shape[0], units)
 
     return FusedLSTM()
+
+
+def fused_gru(units: int, return_sequences: bool, kernel_regularizer: Any, name: str) -> keras.layers.Layer:
+    import keras
+    import tensorflow as tf
+
+    _register_gru_gradient()
+
+    class FusedGRU(keras.layers.Layer):
+        def __init__(self) -> None:
+            super().__init__(name=name)
+            # As FusedLSTM: the cell owns the weights, created as keras.layers.GRU creates them.
+            self.cell = keras.layers.GRUCell(
+                units, kernel_regularizer=kernel_regularizer, reset_after=False, name="gru_cell"
+            )
+
+        def build(self, input_shape: tuple[int, ...]) -> None:
+            self.cell.build((input_shape[0], input_shape[-1]))
+
+        def call(self, inputs: Any) -> Any:
+            # GRUBlockCell takes the input and recurrent kernels stacked ([x, h] rows), the reset
+            # and update gates as one matrix in the order r, u, and the candidate's apart; Keras'
+            # order is z (the update gate), r, h (the candidate).
+            z, r, h = tf.split(tf.concat([self.cell.kernel, self.cell.recurrent_kernel], axis=0), 3, axis=1)
+            bz, br, bh = tf.split(tf.convert_to_tensor(self.cell.bias), 3)
+            w_ru, b_ru = tf.concat([r, z], axis=1), tf.concat([br, bz], axis=0)
+
+            def step(state: Any, x: Any) -> Any:
+                return tf.raw_ops.GRUBlockCell(x=x, h_prev=state, w_ru=w_ru, w_c=h, b_ru=b_ru, b_c=bh)[3]
+
+            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], units]), dtype=inputs.dtype)
+            states = tf.scan(step, tf.transpose(inputs, [1, 0, 2]), initializer=zeros)  # (steps, batch, units)
+            return tf.transpose(states, [1, 0, 2]) if return_sequences else states[-1]
+
+        def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int | None, ...]:
+            return (input_shape[0], input_shape[1], units) if return_sequences else (input_shape[0], units)
+
+    return FusedGRU()
+
+
+def _register_gru_gradient() -> None:
+    """GRUBlockCell's gradient, once per process: GRUBlockCellGrad gives the gates' (the
+    candidate's and the reset and update gates'); the weights' follow from the cell's inputs."""
+    import tensorflow as tf
+
+    if _REGISTERED:
+        return
+
+    def gradient(op: Any, *grads: Any) -> Any:
+        x, h, w_ru, w_c, b_ru, b_c = op.inputs
+        r, u, c, _ = op.outputs
+        dx, dh, dc_bar, dru_bar = tf.raw_ops.GRUBlockCellGrad(
+            x=x, h_prev=h, w_ru=w_ru, w_c=w_c, b_ru=b_ru, b_c=b_c, r=r, u=u, c=c, d_h=grads[3]
+        )
+        d_w_ru = tf.matmul(tf.concat([x, h], 1), dru_bar, transpose_a=True)
+        d_w_c = tf.matmul(tf.concat([x, r * h], 1), dc_bar, transpose_a=True)
+        return dx, dh, d_w_ru, d_w_c, tf.reduce_sum(dru_bar, 0), tf.reduce_sum(dc_bar, 0)
+
+    tf.RegisterGradient("GRUBlockCell")(gradient)
+    _REGISTERED.append(gradient)
+
+
+_REGISTERED: list[Any] = []  # GRUBlockCell's gradient, once registered in this process

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecast.config import MODEL_KINDS, ModelConfig
-from forecast.network.fused import fused_lstm
+from forecast.network.fused import fused_gru, fused_lstm
 
 if TYPE_CHECKING:
     import keras
@@ -20,8 +20,8 @@ MEMBERS = "members"  # an ensemble's last layer: its members' forecasts side by 
 def build_model(
     config: ModelConfig, lookback: int, features: int, output_steps: int, fused: bool = False, members: int = 1
 ) -> keras.Model:
-    """fused: the LSTM layers on TensorFlow's fused kernel, to train (network/fused.py); the
-    model saved is always the plain one. members > 1: an ensemble (train.ensemble), `members`
+    """fused: the LSTM or GRU layers on TensorFlow's fused kernels, to train (network/fused.py);
+    the model saved is always the plain one. members > 1: an ensemble (train.ensemble), `members`
     copies of the layers side by side on the same window, one graph whose output is their
     forecasts concatenated (members x output_steps); median() combines them."""
     import keras
@@ -54,8 +54,11 @@ def _layers(config: ModelConfig, output_steps: int, fused: bool, prefix: str) ->
         last = depth == len(config.units) - 1
         name = f"{prefix}{config.kind}_{depth + 1}"
         if fused:
-            layers.append(fused_lstm(units, not last, penalty, name))
+            layers.append((fused_gru if config.kind == "gru" else fused_lstm)(units, not last, penalty, name))
             continue
+        # A GRU's reset gate applies before its recurrent product (reset_after=False): the GRU
+        # TensorFlow's fused cell computes (network/fused.py), so the one saved computes the same.
+        gru = {"reset_after": False} if config.kind == "gru" else {}
         layer = layer_class(
             units,
             activation=config.activation,
@@ -64,6 +67,7 @@ def _layers(config: ModelConfig, output_steps: int, fused: bool, prefix: str) ->
             kernel_regularizer=penalty,
             return_sequences=not last,
             name=name,
+            **gru,
         )
         # Bidirectional reads the input window both ways; the window ends at the last
         # known value, so this never sees a target.

@@ -66,13 +66,17 @@ class Recurrent:
     gate: Callable[[Array], Array]  # recurrent_activation (LSTM, GRU)
     sequences: bool  # return_sequences
     backwards: bool  # go_backwards
+    # GRU: the reset gate applies after the recurrent product (models saved before 2026-12-07),
+    # or before it (reset_after=False: what forecast builds since, network/models.py)
+    reset_after: bool = True
 
     def __call__(self, x: Array) -> Array:
         steps = x.shape[1]
         units = self.recurrent.shape[0]
         order = range(steps - 1, -1, -1) if self.backwards else range(steps)
         inputs = x @ self.kernel  # (m, steps, gates x units): every step's input part at once
-        if self.kind != "GRU":
+        after = self.kind == "GRU" and self.reset_after
+        if not after:
             inputs = inputs + self.bias
         h = np.zeros((x.shape[0], units), dtype=x.dtype)
         c = np.zeros_like(h)
@@ -86,12 +90,18 @@ class Recurrent:
                 i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
                 c = self.gate(f) * c + self.gate(i) * self.activation(g)
                 h = self.gate(o) * self.activation(c)
-            else:  # GRU, reset_after: the reset gate applies after the recurrent product
+            elif after:  # GRU, the reset gate after the recurrent product
                 z = z + self.bias[0]
                 r_all = h @ self.recurrent + self.bias[1]
                 update = self.gate(z[:, :units] + r_all[:, :units])
                 reset = self.gate(z[:, units : 2 * units] + r_all[:, units : 2 * units])
                 candidate = self.activation(z[:, 2 * units :] + reset * r_all[:, 2 * units :])
+                h = update * h + (1 - update) * candidate
+            else:  # GRU, the reset gate before it: on the state the candidate's product reads
+                gates = h @ self.recurrent[:, : 2 * units]
+                update = self.gate(z[:, :units] + gates[:, :units])
+                reset = self.gate(z[:, units : 2 * units] + gates[:, units:])
+                candidate = self.activation(z[:, 2 * units :] + (reset * h) @ self.recurrent[:, 2 * units :])
                 h = update * h + (1 - update) * candidate
             outputs.append(h)
         if not self.sequences:
@@ -194,8 +204,6 @@ def _recurrent(kind: str, options: dict[str, Any], weights: dict[str, Array], pa
     if kind not in CELLS:
         raise Unsupported(f"a {kind} layer")
     _require(options, use_bias=True, stateful=False, return_state=False)
-    if kind == "GRU":
-        _require(options, reset_after=True)
     variables = [weights[f"{path}/cell/vars/{k}"] for k in range(3)]
     return Recurrent(
         kind,
@@ -204,6 +212,7 @@ def _recurrent(kind: str, options: dict[str, Any], weights: dict[str, Array], pa
         gate=_activation(options.get("recurrent_activation", "sigmoid")),
         sequences=bool(options["return_sequences"]),
         backwards=bool(options.get("go_backwards", False)),
+        reset_after=bool(options.get("reset_after", True)),
     )
 
 

@@ -27,9 +27,10 @@ def trained(model_config: ModelConfig, seed: int, data: int) -> tuple[list[np.nd
     "model_config",
     [
         ModelConfig(kind="lstm", units=[4], dense=[]),  # the fused kernel, saved as a plain LSTM
+        ModelConfig(kind="gru", units=[3], dense=[2]),  # the fused cell in a tf.scan, saved as a plain GRU
         ModelConfig(kind="gru", units=[3], dense=[2], dropout=0.3),  # dropout: its seed states are variables
     ],
-    ids=["lstm", "gru-dropout"],
+    ids=["lstm", "gru", "gru-dropout"],
 )
 def test_a_network_fitted_after_another_of_its_shape_ends_as_a_new_one_would(model_config: ModelConfig) -> None:
     kept.forget()

@@ -49,6 +49,23 @@ def test_the_numpy_forward_pass_equals_keras(options: dict, channels: int, steps
     assert np.abs(expected).max() > 1e-3  # the comparison is not between two near-zero outputs
 
 
+def test_a_gru_saved_before_2026_12_07_is_computed_as_it_was(tmp_path: Path) -> None:
+    """forecast's GRU had its reset gate after the recurrent product (Keras' reset_after=True)
+    until it trained on TensorFlow's fused GRU cell: those `.keras` files forecast as before."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((6, 2)), keras.layers.GRU(3, return_sequences=True, reset_after=True),
+                              keras.layers.GRU(2, reset_after=True), keras.layers.Dense(1)])  # fmt: skip
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.get_weights()])
+    model.save(tmp_path / "model.keras")
+    windows = rng.normal(size=(40, 6, 2)).astype("float32")
+    expected = np.asarray(model(windows, training=False))
+    assert np.abs(runtime.load(tmp_path / "model.keras")(windows) - expected).max() < 1e-5
+    assert np.abs(expected).max() > 1e-3
+
+
 def test_a_layer_it_does_not_compute_is_refused_not_guessed(tmp_path: Path) -> None:
     import keras
 
