@@ -82,7 +82,10 @@ class Checkpoint:
             return None
         model.optimizer.build(model.trainable_variables)  # its variables exist before the first step
         groups = {name: _group(arrays, name) for name in ("model", "optimizer", "best")}
-        if len(groups["model"]) != len(model.variables) or len(groups["optimizer"]) != len(model.optimizer.variables):
+        # The same count of variables is not the same network: a GRU saved before 2026-12-07 had
+        # as many, its biases (2, 3 units) where forecast's GRU has (3 units,) since.
+        shapes = [tuple(v.shape) for v in (*model.variables, *model.optimizer.variables)]
+        if shapes != [a.shape for a in (*groups["model"], *groups["optimizer"])]:
             log.info("%s holds another network: training starts from epoch 1", self.path)
             return None
         for variable, value in zip(model.variables, groups["model"], strict=True):

@@ -14,6 +14,7 @@ import pytest
 from forecast import rundir
 from forecast.config import load_config
 from forecast.network import checkpoint, training
+from forecast.network.loop import LoopState
 from forecast.pipeline.runner import run_pipeline
 from forecast.pipeline.stages import Context
 from forecast.rundir import RunDir
@@ -128,3 +129,22 @@ def test_the_state_is_written_at_most_every_few_seconds_of_training(tmp_path: Pa
     kept = checkpoint.Checkpoint(tmp_path / "train_checkpoint.npz", "key")
     training.train_model(config.model, config.train, x, y, x[:16], y[:16], checkpoint=kept, on_epoch=each_epoch)
     assert saved == [3, 6]  # not after epoch 7: the last epoch's state is the model itself
+
+
+def test_a_checkpoint_of_another_network_with_as_many_variables_is_not_resumed(tmp_path: Path, caplog) -> None:
+    """A GRU's checkpoint written before 2026-12-07 (reset_after=True) has the key and the count of
+    variables of today's GRU, and a bias of another shape: it is not loaded into it."""
+    keras = training.import_keras(seed=1)
+    old, new = (keras.Sequential([keras.Input((5, 1)), keras.layers.GRU(3, reset_after=after), keras.layers.Dense(1)])
+                for after in (True, False))  # fmt: skip
+    for model in (old, new):
+        model.compile(optimizer="adam", loss="mse")
+        model.optimizer.build(model.trainable_variables)
+    assert len(old.variables) == len(new.variables)
+    checkpoint.Checkpoint(tmp_path / "c.npz", "same inputs").save(LoopState(epoch=3), old, None)
+    before = [np.asarray(v).copy() for v in new.variables]
+    with caplog.at_level(logging.INFO, logger="forecast"):
+        assert checkpoint.Checkpoint(tmp_path / "c.npz", "same inputs").load(new) is None
+    assert any("holds another network: training starts from epoch 1" in m for m in caplog.messages)
+    for variable, value in zip(new.variables, before, strict=True):
+        np.testing.assert_array_equal(np.asarray(variable), value)  # left as it was
