@@ -101,7 +101,11 @@ SUITE_LIMITS = [  # SPEED.md's lines after the figures
     "",
     "- **The machine's speed drifts** with another tenant's load: `import keras` took 3.0-3.2 s of CPU in the "
     "morning of 2026-12-07 and 3.7-6.0 s from the afternoon on. A run's seconds mean something only beside this "
-    "reference, and two trees compare only back to back, alternated (ABBA, `pytest -n 2`, all 796 tests):",
+    "reference, and two trees compare only back to back, alternated (ABBA, `pytest -n 2`, all the tests):",
+    "  - f80c822 against cc6e0c9 (2026-12-07 21:49-22:11, load 1.1-2.6, `import keras` 4.7-6.0 s of CPU): 327 and "
+    "324 s (520 and 531 s of CPU) for 797 tests against 330 and 298 s (522 and 492 s) for 806: no slower with 9 tests "
+    "more (the fused GRU's, the workers' temporary folder), the suite's GRUs now on the fused cell. Over 5 minutes "
+    "at this speed of the machine.",
     "  - 9eafaeb against d0ac577 (2026-12-07 18:51-19:15, load 0.4-2.8, `import keras` 5.0-6.0 s of CPU): 389 and "
     "378 s (653 and 632 s of CPU) against 329 and 329 s (545 and 547 s): **14% less wall time, 15% less CPU**. The "
     "NumPy forward-pass tests compare random weights, not a fit's (each of 7 cases traced a train step); three "
