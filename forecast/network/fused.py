@@ -21,6 +21,7 @@ thread count instead, it would make the weights depend on the worker count. So: 
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from forecast.config import ModelConfig
@@ -45,20 +46,9 @@ def fused_lstm(units: int, return_sequences: bool, kernel_regularizer: Any, name
     import keras
     import tensorflow as tf
 
-    class FusedLSTM(keras.layers.Layer):
-        def __init__(self) -> None:
-            super().__init__(name=name)
-            # The cell owns the weights, created as keras.layers.LSTM creates them: the same
-            # initialisers in the same order, so one seed gives the same starting weights.
-            self.cell = keras.layers.LSTMCell(units, kernel_regularizer=kernel_regularizer, name="lstm_cell")
-
-        def build(self, input_shape: tuple[int, ...]) -> None:
-            self.cell.build((input_shape[0], input_shape[-1]))
-
-        def call(self, inputs: Any) -> Any:
-            x = tf.transpose(inputs, [1, 0, 2])  # (steps, batch, features): the kernel's layout
-            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], units]), dtype=inputs.dtype)
-            no_peephole = tf.zeros([units], dtype=inputs.dtype)
+    class FusedLSTM(_fused_layer()):
+        def states(self, x: Any, zeros: Any) -> Any:
+            no_peephole = tf.zeros([units], dtype=x.dtype)
             # BlockLSTM takes the input and recurrent kernels stacked, and its gates in the order
             # i, c, f, o; Keras' order is i, f, c, o. (BlockLSTMV2 takes Keras' order, but
             # TensorFlow registers BlockLSTM's gradient for it, which gets the gates wrong.)
@@ -78,12 +68,10 @@ def fused_lstm(units: int, return_sequences: bool, kernel_regularizer: Any, name
                 cell_clip=-1.0,
                 use_peephole=False,
             )
-            return tf.transpose(h, [1, 0, 2]) if return_sequences else h[-1]
+            return h
 
-        def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int | None, ...]:
-            return (input_shape[0], input_shape[1], units) if return_sequences else (input_shape[0], units)
-
-    return FusedLSTM()
+    cell = keras.layers.LSTMCell(units, kernel_regularizer=kernel_regularizer, name="lstm_cell")
+    return FusedLSTM(cell, units, return_sequences, name)
 
 
 def fused_gru(units: int, return_sequences: bool, kernel_regularizer: Any, name: str) -> keras.layers.Layer:
@@ -92,18 +80,8 @@ def fused_gru(units: int, return_sequences: bool, kernel_regularizer: Any, name:
 
     _register_gru_gradient()
 
-    class FusedGRU(keras.layers.Layer):
-        def __init__(self) -> None:
-            super().__init__(name=name)
-            # As FusedLSTM: the cell owns the weights, created as keras.layers.GRU creates them.
-            self.cell = keras.layers.GRUCell(
-                units, kernel_regularizer=kernel_regularizer, reset_after=False, name="gru_cell"
-            )
-
-        def build(self, input_shape: tuple[int, ...]) -> None:
-            self.cell.build((input_shape[0], input_shape[-1]))
-
-        def call(self, inputs: Any) -> Any:
+    class FusedGRU(_fused_layer()):
+        def states(self, x: Any, zeros: Any) -> Any:
             # GRUBlockCell takes the input and recurrent kernels stacked ([x, h] rows), the reset
             # and update gates as one matrix in the order r, u, and the candidate's apart; Keras'
             # order is z (the update gate), r, h (the candidate).
@@ -111,17 +89,47 @@ def fused_gru(units: int, return_sequences: bool, kernel_regularizer: Any, name:
             bz, br, bh = tf.split(tf.convert_to_tensor(self.cell.bias), 3)
             w_ru, b_ru = tf.concat([r, z], axis=1), tf.concat([br, bz], axis=0)
 
-            def step(state: Any, x: Any) -> Any:
-                return tf.raw_ops.GRUBlockCell(x=x, h_prev=state, w_ru=w_ru, w_c=h, b_ru=b_ru, b_c=bh)[3]
+            def step(state: Any, x_t: Any) -> Any:
+                return tf.raw_ops.GRUBlockCell(x=x_t, h_prev=state, w_ru=w_ru, w_c=h, b_ru=b_ru, b_c=bh)[3]
 
-            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], units]), dtype=inputs.dtype)
-            states = tf.scan(step, tf.transpose(inputs, [1, 0, 2]), initializer=zeros)  # (steps, batch, units)
-            return tf.transpose(states, [1, 0, 2]) if return_sequences else states[-1]
+            return tf.scan(step, x, initializer=zeros)
+
+    cell = keras.layers.GRUCell(units, kernel_regularizer=kernel_regularizer, reset_after=False, name="gru_cell")
+    return FusedGRU(cell, units, return_sequences, name)
+
+
+@functools.cache
+def _fused_layer() -> type:
+    """What FusedLSTM and FusedGRU share: the weights of a Keras cell, built as Keras' layer
+    builds them (the same initialisers in the same order, so one seed gives the same starting
+    weights), and the kernel's time-major sequence of states, (steps, batch, units), from
+    states(), turned back into Keras' output."""
+    import keras
+    import tensorflow as tf
+
+    class Fused(keras.layers.Layer):
+        def __init__(self, cell: Any, units: int, return_sequences: bool, name: str) -> None:
+            super().__init__(name=name)
+            self.cell, self.units, self.return_sequences = cell, units, return_sequences
+
+        def build(self, input_shape: tuple[int, ...]) -> None:
+            self.cell.build((input_shape[0], input_shape[-1]))
+
+        def call(self, inputs: Any) -> Any:
+            x = tf.transpose(inputs, [1, 0, 2])  # (steps, batch, features): the kernels' layout
+            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], self.units]), dtype=inputs.dtype)
+            h = self.states(x, zeros)
+            return tf.transpose(h, [1, 0, 2]) if self.return_sequences else h[-1]
+
+        def states(self, x: Any, zeros: Any) -> Any:
+            raise NotImplementedError
 
         def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int | None, ...]:
-            return (input_shape[0], input_shape[1], units) if return_sequences else (input_shape[0], units)
+            if self.return_sequences:
+                return (input_shape[0], input_shape[1], self.units)
+            return (input_shape[0], self.units)
 
-    return FusedGRU()
+    return Fused
 
 
 def _register_gru_gradient() -> None:
