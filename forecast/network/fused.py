@@ -124,6 +124,11 @@ def _fused_layer() -> type:
         def states(self, x: Any, zeros: Any) -> Any:
             raise NotImplementedError
 
+        def get_config(self) -> dict[str, Any]:
+            # What a traced graph is keyed by (kept.network_key), beside the variables' shapes;
+            # the layer is never saved (models.plain() is).
+            return {"name": self.name, "units": self.units, "return_sequences": self.return_sequences}
+
         def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int | None, ...]:
             if self.return_sequences:
                 return (input_shape[0], input_shape[1], self.units)
