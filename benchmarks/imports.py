@@ -1,13 +1,15 @@
 """What a process pays to import its heavy libraries, with and without workers/imports.py's
-for_good (the garbage collector off during the import, then gc.freeze), and what ml_dtypes'
-version costs.
+for_good (the garbage collector off during the import, then gc.freeze), with and without what
+forecast's own processes leave out of Keras' import (network/training.py: KERAS_UNUSED), and what
+ml_dtypes' version costs.
 
 Each measurement is a fresh process, its CPU seconds (user + system, its children included);
 ROUNDS rounds, the variants interleaved, the median reported:
 
 - `import keras` (TensorFlow with it), and `import statsforecast.models` (the competitors' child);
 - a whole `forecast train` of a tiny LSTM on sample MSFT (no competitors, no plots), through the
-  CLI's main(), once with for_good as it is and once with it replaced by a plain import;
+  CLI's main(): as it is, with all of Keras' import (own_process() a no-op), and with for_good
+  replaced by a plain import;
 - `import ml_dtypes` for the installed version, and for another one installed apart
   (`pip install --target DIR ml_dtypes==0.7.0`, then --other-ml-dtypes DIR).
 
@@ -32,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 ROUNDS = 5
 # for_good replaced by a plain import, before the CLI is imported (its callers look it up at each call)
 PLAIN = ("import contextlib\nimport forecast.workers.imports as imports\n"
-         "imports.for_good = lambda module: contextlib.nullcontext()\n")  # fmt: skip
+         "imports.for_good = lambda module, unused=(): contextlib.nullcontext()\n")  # fmt: skip
+# Keras imported whole, as in a user's session: the process not marked as forecast's own
+WHOLE = "import forecast.workers.imports as imports\nimports.own_process = lambda: None\n"
 TINY = """\
 name: tiny
 data: {source: sample, symbol: MSFT, start: 2011-06-01}
@@ -63,13 +67,17 @@ def measure(other_ml_dtypes: Path | None = None) -> dict:
     subprocess.run([sys.executable, "-m", "forecast", "fetch", "MSFT", "--source", "sample"], cwd=folder, env=env,
                    check=True, capture_output=True)  # fmt: skip
     frozen = "from forecast.workers.imports import for_good\nwith for_good('{m}'):\n    import {i}\n"
+    own = ("from forecast.network.training import KERAS_UNUSED\nfrom forecast.workers import imports\n"
+           "imports.own_process()\nwith imports.for_good('tensorflow', KERAS_UNUSED):\n    import keras\n")  # fmt: skip
     variants = {
         "keras, plain": "import keras",
         "keras, for_good": frozen.format(m="tensorflow", i="keras"),
+        "keras, left out": own,
         "statsforecast, plain": "import statsforecast.models",
         "statsforecast, for_good": frozen.format(m="statsforecast", i="statsforecast.models"),
         "forecast train, plain": PLAIN + TRAIN,
-        "forecast train, for_good": TRAIN,
+        "forecast train, for_good": WHOLE + TRAIN,
+        "forecast train, left out": TRAIN,
         f"ml_dtypes {ml_dtypes.__version__}": "import numpy, ml_dtypes",
     }
     other = {}
@@ -103,23 +111,47 @@ def markdown(results: dict) -> list[str]:
     v = {name: r["cpu_seconds"] for name, r in part["variants"].items()}
     lines = ["## Importing the heavy libraries (workers/imports.py)", "",
              measured_by("imports.py", part) + f"): CPU seconds of a fresh process, the median of {part['rounds']} "
-             "interleaved rounds. *for_good*: the import with the garbage collector off, then gc.freeze "
-             "(workers/imports.py); *plain*: Python's default.", "",
-             "| process | plain (s) | for_good (s) | saved |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
+             "interleaved rounds. *plain*: Python's default; *for_good*: the import with the garbage collector "
+             "off, then gc.freeze (workers/imports.py); *left out*: for_good, and Keras imported without its "
+             "scikit-learn wrappers and its image gallery (matplotlib), as in forecast's own processes (the "
+             "CLI, its workers; network/training.py: KERAS_UNUSED).", "",
+             "| process | plain (s) | for_good (s) | left out (s) | saved |",
+             "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for what in ("keras", "statsforecast", "forecast train"):
         plain, good = v[f"{what}, plain"], v[f"{what}, for_good"]
-        label = LABELS[what]
-        lines.append(f"| {label} | {plain:.2f} | {good:.2f} | {1 - good / plain:.0%} |")
+        out = v.get(f"{what}, left out")  # statsforecast leaves nothing out
+        best = good if out is None else out
+        shown = "-" if out is None else f"{out:.2f}"
+        lines.append(f"| {LABELS[what]} | {plain:.2f} | {good:.2f} | {shown} | {1 - best / plain:.0%} |")
     dtypes = {name: s for name, s in v.items() if name.startswith("ml_dtypes")}
     lines += ["", "- `import numpy, ml_dtypes` (TensorFlow's number types): "
               + ", ".join(f"{name} {s:.2f} s" for name, s in dtypes.items())
               + ". pyproject.toml keeps ml_dtypes below 0.7: 0.7 spends its import in numpy's PyUFunc_AddLoop "
               "(seen with perf), in every process that imports TensorFlow.",
+              "- Left out: Keras imports scikit-learn (with scipy.stats, joblib and narwhals) for its "
+              "scikit-learn wrappers, and matplotlib's pyplot for its image gallery, wherever they are installed; "
+              "forecast uses neither, and draws its figures with matplotlib's object API, imported when a figure "
+              "is drawn. Only in forecast's own processes: in a user's Python session that imports forecast, "
+              "Keras is imported whole, as the user may want those parts. `forecast train` gains less than the "
+              "import: its evaluation imports scipy.stats for the Diebold-Mariano test all the same.",
+              *rounds(part["variants"]),
               "- Why the collector costs so much: TensorFlow's import leaves about 740,000 objects the collector "
               "tracks, and it walks them all (0.3 s) at each full collection, several times as the heap grows "
               "and once more at exit. Frozen, they are never walked again; the price is the import's own "
               "cyclic garbage (about 4,000 objects), kept for the life of the process."]  # fmt: skip
     return [*lines, ""]
+
+
+def rounds(variants: dict) -> list[str]:
+    """What leaving out saved, round by round: a gain that changes sign between rounds is within
+    the machine's noise."""
+    lines = []
+    for what in ("keras", "forecast train"):
+        if f"{what}, left out" in variants:
+            pairs = zip(variants[f"{what}, for_good"]["runs"], variants[f"{what}, left out"]["runs"], strict=True)
+            saved = ", ".join(f"{good - out:+.2f}" for good, out in pairs)
+            lines.append(f"  - {LABELS[what]}, seconds saved by leaving out, round by round: {saved}.")
+    return lines
 
 
 def main() -> None:

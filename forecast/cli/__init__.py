@@ -29,6 +29,7 @@ from forecast.errors import (
     was_interrupted,
     was_terminated,
 )
+from forecast.workers import imports
 from forecast.workers.failure import Failure, failure
 from forecast.workers.setup import THIRD_PARTY
 
@@ -214,8 +215,10 @@ models_app.command("rollback")(models.models_rollback)
 
 
 def main() -> None:
+    """The `forecast` command: the process is forecast's own (imports.own_process)."""
     import signal
 
+    imports.own_process()
     handle_signals()
     try:
         app()

@@ -72,6 +72,13 @@ def _share_of_cores() -> None:
         pass  # set before, in this process, to the same count
 
 
+# What Keras imports where installed, for features forecast never uses: its scikit-learn wrappers
+# (keras.wrappers) and its image gallery (keras.visualization, with matplotlib's pyplot). Left out
+# of forecast's own processes (imports.own_process), a quarter of Keras' import (SPEED.md);
+# forecast's figures import matplotlib themselves, when they are drawn.
+KERAS_UNUSED = ("sklearn", "matplotlib")
+
+
 def import_keras(seed: int | None = None, deterministic: bool = False):
     """Import Keras quietly on the TensorFlow backend (seeded when a seed is given)."""
     # TensorFlow's C++ log lines (banners, tf.data attribute notices) are noise for
@@ -80,7 +87,7 @@ def import_keras(seed: int | None = None, deterministic: bool = False):
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _quiet_fd2(quiet and "tensorflow" not in sys.modules), imports.for_good("tensorflow"):
+    with _quiet_fd2(quiet and "tensorflow" not in sys.modules), imports.for_good("tensorflow", KERAS_UNUSED):
         import keras
         import tensorflow  # noqa: F401  (imported here so its banners fall in the quiet window)
     # A signal can land in TensorFlow's import where C code clears the interruption its handler

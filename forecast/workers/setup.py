@@ -14,6 +14,7 @@ import os
 import sys
 
 from forecast.errors import UsageError, handle_signals
+from forecast.workers import imports
 
 WORKERS = "FORECAST_WORKERS"  # processes for parallel work when --workers is not given
 THREADS = "FORECAST_THREADS"  # TensorFlow's threads in this process (network/training.py)
@@ -68,6 +69,7 @@ def set_up(threads: int, level: int, env: dict[str, str] | None = None, interrup
     stops the job too (a Ray worker: ray.cancel stops a task by running SIGINT's handler in it)."""
     for key, value in (env or {}).items():
         os.environ.setdefault(key, value)
+    imports.own_process()
     handle_signals(interrupt=interrupt)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(FORMAT)

@@ -175,25 +175,40 @@ def test_a_signal_the_kernel_hands_to_a_native_thread_still_stops_the_command(tm
     said_only(config_show_after(inside, tmp_path), 143, "terminated (SIGTERM)")
 
 
+# Run at the start of each real command (a sitecustomize on PYTHONPATH): at its exit, the modules
+# it had imported go into $MODULES_SEEN/<command>.
+MODULES_SEEN = """\
+import atexit, os, sys
+def seen():
+    with open(os.path.join(os.environ["MODULES_SEEN"], sys.argv[1]), "w") as f:
+        f.write("\\n".join(sys.modules))
+atexit.register(seen)
+"""
+
+
 @pytest.fixture(scope="module")
-def real_commands(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
+def real_commands(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, subprocess.CompletedProcess], Path]:
     """fetch, train (with plots) and predict, each in a real process with an empty HOME, once:
-    the tests below read what they wrote and printed."""
-    tmp_path = tmp_path_factory.mktemp("real")
+    the tests below read what they wrote and printed, and the modules each had imported."""
+    tmp_path, seen = tmp_path_factory.mktemp("real"), tmp_path_factory.mktemp("seen")
     (tmp_path / "home").mkdir()
     (tmp_path / "tiny.yaml").write_text(SLOW.replace("epochs: 2000", "epochs: 1").replace("enabled: false", "dpi: 50"))
+    (seen / "sitecustomize.py").write_text(MODULES_SEEN)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"), "FORECAST_DATA_DIR": str(tmp_path / "data"),
-           "FORECAST_RUNS_DIR": str(tmp_path / "runs"), "FORECAST_MODELS_DIR": str(tmp_path / "models")}  # fmt: skip
+           "FORECAST_RUNS_DIR": str(tmp_path / "runs"), "FORECAST_MODELS_DIR": str(tmp_path / "models"),
+           "PYTHONPATH": str(seen), "MODULES_SEEN": str(seen)}  # fmt: skip
     done = {}
     for args in (["fetch", "MSFT", "--source", "sample"], ["train", "--config", "tiny.yaml"], ["predict", "slow"]):
         done[args[0]] = subprocess.run([sys.executable, "-m", "forecast", *args], env=env, cwd=tmp_path,
                                        capture_output=True, text=True, timeout=300)  # fmt: skip
-    return tmp_path, done
+    return tmp_path, done, seen
 
 
-def test_nothing_is_written_outside_the_roots(real_commands: tuple[Path, dict]) -> None:
+def test_nothing_is_written_outside_the_roots(real_commands: tuple[Path, dict, Path]) -> None:
     """With an empty HOME: fetch, train (with plots) and predict write only under the roots."""
-    tmp_path, done = real_commands
+    tmp_path, done, _ = real_commands
     for command in ("fetch", "train", "predict"):
         assert done[command].returncode == 0, done[command].stderr
     assert list((tmp_path / "home").rglob("*")) == []
@@ -201,11 +216,21 @@ def test_nothing_is_written_outside_the_roots(real_commands: tuple[Path, dict]) 
     assert written <= {"data", "runs", "tiny.yaml"}
 
 
-def test_a_real_process_prints_no_tensorflow_banners(real_commands: tuple[Path, dict]) -> None:
+def test_a_real_process_prints_no_tensorflow_banners(real_commands: tuple[Path, dict, Path]) -> None:
     train = real_commands[1]["train"]
     assert train.returncode == 0, train.stderr
     assert "skill" in train.stdout
     assert "oneDNN" not in train.stderr and "I0000" not in train.stderr and "E0000" not in train.stderr
+
+
+def test_the_cli_imports_keras_without_what_forecast_never_uses(real_commands: tuple[Path, dict, Path]) -> None:
+    """Keras' scikit-learn wrappers and its image gallery (pyplot) cost a quarter of its import
+    (network/training.py: KERAS_UNUSED); the figures are drawn without pyplot all the same."""
+    _, done, seen = real_commands
+    assert done["train"].returncode == 0, done["train"].stderr
+    modules = set((seen / "train").read_text().split())
+    assert {"keras", "tensorflow", "matplotlib.figure"} <= modules  # imported by the figures themselves
+    assert not {"sklearn", "matplotlib.pyplot"} & modules
 
 
 def test_two_commands_on_one_run_never_write_it_at_once(tmp_path: Path) -> None:

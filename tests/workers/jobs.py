@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +32,16 @@ def say(x: int) -> str | None:
 def where(x: int) -> tuple[int, str | None]:
     """The worker process that ran the job, and the TensorFlow threads it was started with."""
     return os.getpid(), os.environ.get("FORECAST_THREADS")
+
+
+def extras(folder: str) -> bool:
+    """Whether this worker imports `folder`'s lib_with_extras without its unused extra_lib."""
+    from forecast.workers.imports import for_good
+
+    sys.path.insert(0, folder)
+    with for_good("lib_with_extras", ["extra_lib"]):
+        import lib_with_extras
+    return lib_with_extras.extra_lib is None
 
 
 def linger(folder: str) -> None:

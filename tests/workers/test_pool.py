@@ -21,7 +21,11 @@ def jobs(name: str, values: list[int]) -> list[Job]:
 
 
 @pytest.mark.slow
-def test_worker_processes_answer_in_order_and_a_lost_worker_is_one_lost_job(capfd) -> None:
+def test_worker_processes_answer_in_order_and_a_lost_worker_is_one_lost_job(capfd, tmp_path: Path) -> None:
+    (tmp_path / "lib_with_extras.py").write_text(
+        "try:\n    import extra_lib\nexcept ImportError:\n    extra_lib = None\n"
+    )
+    (tmp_path / "extra_lib.py").write_text("")
     with Pool(2) as pool:
         done: list[int] = []
         assert pool.map(jobs("double", [1, 2, 3, 4, 5]), lambda i, _: done.append(i)) == [2, 4, 6, 8, 10]
@@ -30,7 +34,9 @@ def test_worker_processes_answer_in_order_and_a_lost_worker_is_one_lost_job(capf
         assert mixed[0] == Lost("job 7", "its worker process ended without a result (exit code 9)")
         assert mixed[1:] == [16, 18]  # the others go on, and a new worker replaces the dead one
         threads = pool.map(jobs("say", [3]))
+        left_out = pool.map([Job("tests.workers.jobs:extras", str(tmp_path), "extras")])
     assert threads == ["1"]  # two workers on two cores: one thread each
+    assert left_out == [True]  # a worker is forecast's own process (workers/imports.py)
     err = capfd.readouterr().err
     assert "warning: [job 3] hello 3" in err and "not shown" not in err
 
