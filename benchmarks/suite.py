@@ -102,6 +102,11 @@ SUITE_LIMITS = [  # SPEED.md's lines after the figures
     "- **The machine's speed drifts** with another tenant's load: `import keras` took 3.0-3.2 s of CPU in the "
     "morning of 2026-12-07 and 3.7-6.0 s from the afternoon on. A run's seconds mean something only beside this "
     "reference, and two trees compare only back to back, alternated (ABBA, `pytest -n 2`, all the tests):",
+    "  - 8523da8 against 164ed61 (2026-12-07 23:58 to 2026-12-08 00:23, load 1.4-2.8, `import keras` 4.6-6.3 s of "
+    "CPU): 379 and 329 s (625 and 537 s of CPU) for 807 tests against 362 and 369 s (598 and 594 s) for 812: Keras "
+    "imported without its unused parts in the real processes (`import keras` about 1 s of CPU less, SPEED.md's "
+    "imports section) is not measurable in the suite, where its two runs of one tree differed by 50 s. Over 5 "
+    "minutes at this speed of the machine.",
     "  - f80c822 against cc6e0c9 (2026-12-07 21:49-22:11, load 1.1-2.6, `import keras` 4.7-6.0 s of CPU): 327 and "
     "324 s (520 and 531 s of CPU) for 797 tests against 330 and 298 s (522 and 492 s) for 806: no slower with 9 tests "
     "more (the fused GRU's, the workers' temporary folder), the suite's GRUs now on the fused cell. Over 5 minutes "
@@ -122,8 +127,8 @@ SUITE_LIMITS = [  # SPEED.md's lines after the figures
     "seconds, and not at its slow ones: at 5.0-6.0 s, `benchmarks/suite.py` on 3bbf346 took 382 s (606 s of CPU) "
     "and then 357 s (591 s), against 329 s for pytest alone in the ABBA. Runs of one tree differ by up to 15% "
     "within the hour, more than `import keras` before and after says.",
-    "- **Real processes:** about 38 import TensorFlow (5-6 s of CPU each at the evening's speed) before they train "
-    "a tiny model: the random-moments signals test (6), the parallel-equals-serial tests of compare, backtest, tune "
+    "- **Real processes:** about 38 import TensorFlow (5-6 s of CPU each at the evening's speed, about 1 s less "
+    "without Keras' unused parts since 164ed61) before they train a tiny model: the random-moments signals test (6), the parallel-equals-serial tests of compare, backtest, tune "
     "and universes (2 workers each), Ray's workers, the terminal test (2), the roots test's train. "
     "Each tests a process boundary: signals, locks, workers, a terminal, an empty HOME. Each of the 4 Ray "
     "tests also starts Ray's own processes (GCS, raylet, dashboard, agents, monitors: about 6 s of CPU), and "
