@@ -79,7 +79,7 @@ class Pool:
     def __init__(self, workers: int, executor: Executor = "local", address: str | None = None) -> None:
         self.workers, self.executor, self.address = max(1, workers), executor, address
         self.children: list[Child | None] = []
-        self.scratch: str | None = None  # the children's TMPDIR, removed with them
+        self.scratch: str | None = None  # the workers' TMPDIR, removed with them (_tmpdir)
         self.ray: Any = None
         self.running: dict[int, Job] = {}  # ticket -> the job submitted and not yet done
         self.slots: dict[int, int] = {}  # a child's slot -> the ticket it runs
@@ -88,9 +88,12 @@ class Pool:
 
     def __enter__(self) -> Pool:
         if self.executor == "ray":
+            running = "ray" in sys.modules and sys.modules["ray"].is_initialized()
             self.session = ray_session(self.workers, self.address)
             self.ray = self.session.__enter__()
             self.remote = self.ray.remote(num_cpus=1)(on_ray)
+            if self.address is None and not running:  # a private instance: its workers end with this pool
+                self.scratch = tempfile.mkdtemp(prefix="forecast-workers-")
         elif self.workers > 1:
             self.scratch = tempfile.mkdtemp(prefix="forecast-workers-")
             self.children = [self._start() for _ in range(self.workers)]  # all at once: their start-ups overlap
@@ -99,14 +102,14 @@ class Pool:
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         try:
             self._end_children(stopped=kind is not None)
+            if self.ray is not None:
+                if kind is not None:
+                    self._stop_on_ray()
+                self.session.__exit__(kind, error, traceback)
         finally:  # also when a signal lands while they end
             if self.scratch is not None:
                 shutil.rmtree(self.scratch, ignore_errors=True)
                 self.scratch = None
-        if self.ray is not None:
-            if kind is not None:
-                self._stop_on_ray()
-            self.session.__exit__(kind, error, traceback)
 
     @property
     def free(self) -> int:
@@ -125,7 +128,7 @@ class Pool:
             # only in a worker started with the task's runtime_env, so a worker keeps the threads it
             # started with and is reused for every job with the same share, its TensorFlow imported
             # once (5 s of CPU per job otherwise: one per trial of a search, or per member of a universe).
-            share = {"env_vars": {setup.THREADS: str(threads)}}
+            share = {"env_vars": {setup.THREADS: str(threads), **self._tmpdir()}}
             task = self.remote.options(runtime_env=share).remote(job, threads, setup.worker_level(), env)
             self.refs[task] = ticket
         elif self.children:
@@ -183,12 +186,14 @@ class Pool:
 
     def _start(self) -> Child:
         env = {setup.THREADS: str(setup.share_of_cores(self.workers)), setup.LEVEL: str(setup.worker_level())}
-        # TensorFlow's autograph writes each function it converts to a temporary file, removed at
-        # the interpreter's exit. A worker never gets there (killed when its pool ends, os._exit
-        # when stopped), so each left its files in /tmp: a folder of the pool's own holds them.
-        if self.scratch is not None:
-            env["TMPDIR"] = self.scratch
-        return Child(__name__, env=env, quiet=False)
+        return Child(__name__, env={**env, **self._tmpdir()}, quiet=False)
+
+    def _tmpdir(self) -> dict[str, str]:
+        """The workers' TMPDIR, where the pool has a folder of its own for them. TensorFlow's
+        autograph writes each function it converts to a temporary file, removed at the
+        interpreter's exit. A worker never gets there (killed when its pool or its private Ray
+        instance ends, os._exit when stopped), so each left its files in /tmp."""
+        return {} if self.scratch is None else {"TMPDIR": self.scratch}
 
     def _ready(self, slot: int) -> Child:
         child = self.children[slot]

@@ -4,6 +4,8 @@ in parallel processes or on a local Ray instance; and one global model pooled fr
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -136,10 +138,20 @@ def test_one_failing_symbol_is_named_and_the_others_finish(invoke, tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_local_processes_and_a_local_ray_instance_give_identical_runs(invoke, universe: Path) -> None:
-    """Every executor runs the same job with the same threads per job, so the runs are the same."""
+def test_local_processes_and_a_local_ray_instance_give_identical_runs(invoke, universe: Path, monkeypatch) -> None:
+    """Every executor runs the same job with the same threads per job, so the runs are the same.
+    The workers of a private Ray instance leave nothing in the temporary folder (TensorFlow's
+    autograph files: Ray kills its workers as it shuts down)."""
     local = by_symbol(train_json(invoke, universe, "--workers", "2")["rows"])
-    on_ray = by_symbol(train_json(invoke, universe, "--workers", "2", "--executor", "ray")["rows"])
+    # A short path: Ray puts its sockets under TMPDIR, and a socket's path has at most 107 bytes.
+    temporary = Path(tempfile.mkdtemp(prefix="t", dir="/tmp"))
+    with monkeypatch.context() as patch:  # the parent, in this process, has nothing of its own there
+        patch.setenv("TMPDIR", str(temporary))
+        patch.setattr(tempfile, "tempdir", str(temporary))
+        on_ray = by_symbol(train_json(invoke, universe, "--workers", "2", "--executor", "ray")["rows"])
+    left = [path.name for path in temporary.rglob("*") if not path.is_relative_to(temporary / "ray")]
+    shutil.rmtree(temporary)
+    assert left == []  # Ray's own session folder (temporary/ray) aside
     assert set(local) == set(on_ray) == {"AAA", "BBB"}
     for symbol in local:
         assert local[symbol]["status"] == on_ray[symbol]["status"] == "done"
