@@ -128,8 +128,9 @@ SUITE_LIMITS = [  # SPEED.md's lines after the figures
     "and then 357 s (591 s), against 329 s for pytest alone in the ABBA. Runs of one tree differ by up to 15% "
     "within the hour, more than `import keras` before and after says.",
     "- **Real processes:** about 38 import TensorFlow (5-6 s of CPU each at the evening's speed, about 1 s less "
-    "without Keras' unused parts since 164ed61) before they train a tiny model: the random-moments signals test (6), the parallel-equals-serial tests of compare, backtest, tune "
-    "and universes (2 workers each), Ray's workers, the terminal test (2), the roots test's train. "
+    "without Keras' unused parts since 164ed61) before they train a tiny model: the random-moments signals test "
+    "(6), the parallel-equals-serial tests of compare, backtest, tune and universes (2 workers each), Ray's "
+    "workers, the terminal test (2), the roots test's train. "
     "Each tests a process boundary: signals, locks, workers, a terminal, an empty HOME. Each of the 4 Ray "
     "tests also starts Ray's own processes (GCS, raylet, dashboard, agents, monitors: about 6 s of CPU), and "
     "doctor's test imports the 20 packages twice in its probe.",
