@@ -22,7 +22,7 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
-from forecast.errors import exit_code
+from forecast.errors import exit_code, was_interrupted
 
 STARTUP = 300  # seconds a child may take to import its module (a cold disk, a busy machine)
 
@@ -111,10 +111,13 @@ def serve(module_name: str) -> None:
     os.dup2(2, 1)
     try:
         _serve(module_name, receive, send)
-    except KeyboardInterrupt as exc:  # Terminated too: a signal to the process group, at any moment
+    except BaseException as exc:  # a signal to the process group, or the parent's SIGTERM, at any moment
         # Between requests (unpickling one imports its modules) nothing is running that a stop
         # must record: leave with the documented code, quietly (pool.py's workers do the same
-        # inside a request, after their run is marked).
+        # inside a request, after their run is marked). The interruption can surface as another
+        # exception: numpy's import turns it into an ImportError (seen in a backtest stopped by Ctrl-C).
+        if not was_interrupted(exc):
+            raise
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(exit_code(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 
 import pytest
@@ -49,6 +50,43 @@ def test_a_signal_between_requests_ends_the_child_quietly(tmp_path, monkeypatch,
         assert child.ask(1, timeout=30) == ("ok", 1)
         child.process.send_signal(sig)  # waiting in recv() for the next request
         assert child.process.wait(30) == code
+    finally:
+        child.kill()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+class ImportedOnArrival:
+    """A request whose unpickling imports `module` in the child (never in this process)."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __reduce__(self) -> tuple:
+        return importlib.import_module, (self.module,)
+
+
+def test_a_signal_that_an_import_turns_into_another_error_ends_the_child_quietly(tmp_path, monkeypatch, capfd) -> None:
+    # Seen in a backtest stopped by Ctrl-C: the parent's SIGTERM landed as a worker unpickled its
+    # first request, inside numpy's import, which raised an ImportError from the interruption.
+    (tmp_path / "serving.py").write_text(
+        "import signal\nfrom forecast.errors import on_signal\n"
+        "signal.signal(signal.SIGTERM, on_signal)\n"
+        "def answer(request):\n    return request\n"
+    )
+    (tmp_path / "wraps_it.py").write_text(
+        "import os, signal, time\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)  # the parent's SIGTERM, as this module imports\n"
+        "    time.sleep(30)\n"
+        "except KeyboardInterrupt as exc:  # as numpy's C extensions do\n"
+        "    raise ImportError('PyCapsule_Import could not import module \"datetime\"') from exc\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    child = Child("serving", quiet=False)
+    try:
+        child.ready()
+        child.submit(ImportedOnArrival("wraps_it"))
+        assert child.process.wait(30) == 143
     finally:
         child.kill()
     assert "Traceback" not in capfd.readouterr().err
