@@ -33,20 +33,26 @@ def test_a_module_that_does_not_import_is_a_start_error_with_its_message(tmp_pat
         child.ready()
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_between_requests_ends_the_child_quietly(tmp_path, monkeypatch, capfd, sig, code) -> None:
-    # Seen in a backtest stopped by Ctrl-C: the workers, stopped with SIGTERM, got it while one
-    # unpickled its next request, and its traceback went to the terminal. Both handlers are set
-    # here: a child started from a background shell inherits SIGINT ignored.
-    (tmp_path / "slowload.py").write_text(
+def a_child_with_handlers(tmp_path, monkeypatch) -> Child:
+    """A ready child that answers each request with itself, with forecast's signal handlers. Both
+    are set here: a child started from a background shell inherits SIGINT ignored."""
+    (tmp_path / "echo.py").write_text(
         "import signal\nfrom forecast.errors import on_signal\n"
         "signal.signal(signal.SIGTERM, on_signal)\nsignal.signal(signal.SIGINT, on_signal)\n"
         "def answer(request):\n    return request\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    child = Child("slowload", quiet=False)
+    child = Child("echo", quiet=False)
+    child.ready()
+    return child
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_between_requests_ends_the_child_quietly(tmp_path, monkeypatch, capfd, sig, code) -> None:
+    # Seen in a backtest stopped by Ctrl-C: the workers, stopped with SIGTERM, got it while one
+    # unpickled its next request, and its traceback went to the terminal.
+    child = a_child_with_handlers(tmp_path, monkeypatch)
     try:
-        child.ready()
         assert child.ask(1, timeout=30) == ("ok", 1)
         child.process.send_signal(sig)  # waiting in recv() for the next request
         assert child.process.wait(30) == code
@@ -68,11 +74,6 @@ class ImportedOnArrival:
 def test_a_signal_that_an_import_turns_into_another_error_ends_the_child_quietly(tmp_path, monkeypatch, capfd) -> None:
     # Seen in a backtest stopped by Ctrl-C: the parent's SIGTERM landed as a worker unpickled its
     # first request, inside numpy's import, which raised an ImportError from the interruption.
-    (tmp_path / "serving.py").write_text(
-        "import signal\nfrom forecast.errors import on_signal\n"
-        "signal.signal(signal.SIGTERM, on_signal)\n"
-        "def answer(request):\n    return request\n"
-    )
     (tmp_path / "wraps_it.py").write_text(
         "import os, signal, time\n"
         "try:\n"
@@ -81,10 +82,8 @@ def test_a_signal_that_an_import_turns_into_another_error_ends_the_child_quietly
         "except KeyboardInterrupt as exc:  # as numpy's C extensions do\n"
         "    raise ImportError('PyCapsule_Import could not import module \"datetime\"') from exc\n"
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    child = Child("serving", quiet=False)
+    child = a_child_with_handlers(tmp_path, monkeypatch)
     try:
-        child.ready()
         child.submit(ImportedOnArrival("wraps_it"))
         assert child.process.wait(30) == 143
     finally:
