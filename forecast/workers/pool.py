@@ -88,11 +88,10 @@ class Pool:
 
     def __enter__(self) -> Pool:
         if self.executor == "ray":
-            running = "ray" in sys.modules and sys.modules["ray"].is_initialized()
             self.session = ray_session(self.workers, self.address)
-            self.ray = self.session.__enter__()
+            self.ray, private = self.session.__enter__()
             self.remote = self.ray.remote(num_cpus=1)(on_ray)
-            if self.address is None and not running:  # a private instance: its workers end with this pool
+            if private:  # its workers end with this pool
                 self.scratch = tempfile.mkdtemp(prefix="forecast-workers-")
         elif self.workers > 1:
             self.scratch = tempfile.mkdtemp(prefix="forecast-workers-")

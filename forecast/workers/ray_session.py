@@ -18,8 +18,9 @@ from forecast.errors import UsageError
 
 
 @contextlib.contextmanager
-def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
-    """The ray module, initialised for the duration of the block."""
+def ray_session(workers: int | None, address: str | None) -> Iterator[tuple[Any, bool]]:
+    """The ray module, initialised for the duration of the block, and whether the instance is a
+    private one started here (its worker processes end with the block)."""
     if address is None and "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_MODE" not in os.environ:
         # A private instance gets a token of its own (read by Ray when it is imported): Ray
         # would otherwise write one to ~/.ray/auth_token, and forecast writes nothing to HOME.
@@ -55,7 +56,7 @@ def ray_session(workers: int | None, address: str | None) -> Iterator[Any]:
                     if handler is not None:
                         signal.signal(sig, handler)
     try:
-        yield ray
+        yield ray, started_here and address is None
     finally:
         if started_here:
             ray.shutdown()
